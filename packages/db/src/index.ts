@@ -1,0 +1,11 @@
+/**
+ * PostgreSQL access for Guardian: pools, transactions, migrations and the embedded engine.
+ *
+ * Glossary:
+ * - embedded: PGlite in a local data directory, served to `pg` over a loopback socket.
+ * - migration: a numbered, forward-only SQL file in `migrations/`.
+ */
+export { createPool, type PoolOptions, type Queryable } from "./pool.js";
+export { withTransaction, type IsolationLevel } from "./transaction.js";
+export { migrate, migrationsDir, type MigrateOptions, type MigrateResult } from "./migrate.js";
+export { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded.js";

@@ -1,0 +1,32 @@
+import pg from "pg";
+
+/** Options for {@link createPool}. */
+export interface PoolOptions {
+  /** A `postgres://` connection string. */
+  url: string;
+  /** Maximum connections; embedded mode (PGlite) must use 1. */
+  max?: number;
+  /** Reported to PostgreSQL as `application_name`. */
+  applicationName?: string;
+  /** Called when an idle client fails (the pool replaces it). */
+  onError?: (err: Error) => void;
+}
+
+/**
+ * Creates a `pg` pool that never crashes the process when an idle client dies.
+ */
+export function createPool(opts: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? "guardian",
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client that loses its server emits 'error' on the pool; unhandled it would kill the process.
+  pool.on("error", (err) => opts.onError?.(err));
+  return pool;
+}
+
+/** A pool or a checked-out client: anything that can run a query. */
+export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;

@@ -1,0 +1,39 @@
+/**
+ * Test infrastructure for Guardian: real PostgreSQL, Redis and etcd servers on random
+ * loopback ports, started from the system packages and stopped when the tests end.
+ *
+ * Glossary:
+ * - template database: a migrated database that every test file clones (`CREATE DATABASE
+ *   ... TEMPLATE`), so each file starts from the same schema in milliseconds.
+ * - provided context: values the vitest global setup hands to test files through
+ *   `inject("postgres" | "redis" | "etcd")`.
+ */
+export { useTestDatabase } from "./database.js";
+export type { TestDatabase, UseTestDatabaseOptions } from "./database.js";
+export { startEtcd, startEtcdCluster } from "./etcd.js";
+export type { EtcdCluster, StartEtcdClusterOptions } from "./etcd.js";
+export type { EtcdMember, EtcdMemberStatus } from "./etcd-member.js";
+export { freePort, freePorts } from "./ports.js";
+export { startPostgres } from "./postgres.js";
+export type { PostgresServer, StartPostgresOptions } from "./postgres.js";
+export { describeExit, runProcess, spawnProcess, stopAllProcesses } from "./process.js";
+export type { ManagedProcess, ProcessExit, SpawnProcessOptions } from "./process.js";
+export type { ProvidedEtcd, ProvidedPostgres, ProvidedRedis } from "./provided.js";
+export { startRedis } from "./redis.js";
+export type { RedisServer, StartRedisOptions } from "./redis.js";
+export {
+  ensureSystemPackages,
+  findSystemBinaries,
+  requireSystemBinaries,
+} from "./system-packages.js";
+export type { SystemBinaries, SystemBinaryLookup, SystemBinaryName } from "./system-packages.js";
+export {
+  cloneDatabase,
+  createTemplateDatabase,
+  databaseUrl,
+  dropDatabase,
+  randomDatabaseName,
+} from "./template-database.js";
+export { makeTempDir, removeTempDir } from "./temp-dir.js";
+export { GiveUpError, waitFor } from "./wait.js";
+export type { WaitForOptions } from "./wait.js";

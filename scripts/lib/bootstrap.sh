@@ -1,0 +1,33 @@
+# Sourced by ./guardian and scripts/test: makes sure Node, pnpm 12 and the workspace
+# dependencies are present, installing what is missing. Needs only Node 20+ and npm.
+guardian_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+pnpm_version="12.21.0"
+
+bootstrap_fail() { echo "guardian: $*" >&2; exit 1; }
+
+command -v node >/dev/null 2>&1 || bootstrap_fail "Node.js 20 or newer is required (https://nodejs.org)"
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$node_major" -ge 20 ] || bootstrap_fail "Node.js 20 or newer is required, found $(node -v)"
+
+# pnpm: use a matching global pnpm 12, else a project-local copy in .tools/.
+if command -v pnpm >/dev/null 2>&1 && [ "$(pnpm --version 2>/dev/null | cut -d. -f1)" = "12" ]; then
+  PNPM="$(command -v pnpm)"
+else
+  PNPM="$guardian_root/.tools/node_modules/.bin/pnpm"
+  if [ ! -x "$PNPM" ] || [ "$("$PNPM" --version 2>/dev/null)" != "$pnpm_version" ]; then
+    echo "guardian: installing pnpm $pnpm_version into .tools/" >&2
+    mkdir -p "$guardian_root/.tools"
+    npm install --prefix "$guardian_root/.tools" --no-save --no-audit --no-fund --loglevel=error \
+      "pnpm@$pnpm_version" >&2 || bootstrap_fail "could not install pnpm $pnpm_version with npm"
+  fi
+fi
+export PNPM
+
+# Workspace dependencies: install when the lockfile changed since the last install.
+stamp="$guardian_root/node_modules/.guardian-lock-stamp"
+if [ ! -f "$stamp" ] || ! cmp -s "$guardian_root/pnpm-lock.yaml" "$stamp"; then
+  echo "guardian: installing dependencies (pnpm install --frozen-lockfile)" >&2
+  (cd "$guardian_root" && CI=true "$PNPM" install --frozen-lockfile --reporter=append-only >&2) ||
+    bootstrap_fail "pnpm install failed"
+  cp "$guardian_root/pnpm-lock.yaml" "$stamp"
+fi

@@ -1,0 +1,254 @@
+import { createHash } from "node:crypto";
+import type pg from "pg";
+import { withTransaction } from "@guardian/db";
+import { StoreError } from "../errors.js";
+import { inScope } from "../scope.js";
+import type { StoreEngine, WriteInput, WriteResult } from "../types.js";
+import { watchFrom } from "../watch.js";
+import { startSqlFeed, notifyChannel } from "./feed.js";
+import * as q from "./queries.js";
+import { recordToKeyValue, toKeyValue, toRecord, type LogRow } from "./rows.js";
+
+/** Options for {@link createSqlEngine}. */
+export interface SqlEngineOptions {
+  pool: pg.Pool;
+  /** PostgreSQL mode: a URL for the dedicated LISTEN connection. Absent in embedded mode. */
+  listenUrl?: string;
+  /** Revisions kept per config in the change log; older ones move to the archive. */
+  retainPerConfig?: number;
+  /** How long a read waits for "at least revision R" before failing. */
+  minRevisionTimeoutMs?: number;
+  /** Bounded buffer per watcher before it is cut off as a slow consumer. */
+  watchBufferSize?: number;
+  onError?: (err: unknown) => void;
+}
+
+const idempotencyTtlSeconds = 24 * 60 * 60;
+
+/**
+ * Creates the SQL store engine over PostgreSQL (or PGlite). Each write is one transaction
+ * that serializes on the revision counter, compares the version, and writes the value, the
+ * change-log record and the idempotency record together.
+ */
+export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngine> {
+  const { pool } = opts;
+  const retain = opts.retainPerConfig ?? 100;
+  const minRevisionTimeoutMs = opts.minRevisionTimeoutMs ?? 3_000;
+  const feed = await startSqlFeed({
+    pool,
+    listenUrl: opts.listenUrl,
+    bufferSize: opts.watchBufferSize,
+    onError: opts.onError,
+  });
+
+  async function reachRevision(minRevision: bigint | undefined, signal?: AbortSignal) {
+    if (minRevision && minRevision > feed.fanout.revision) {
+      await feed.waitFor(minRevision, minRevisionTimeoutMs, signal);
+    }
+  }
+
+  async function write(input: WriteInput): Promise<WriteResult> {
+    const value = input.op === "put" ? (input.value ?? new Uint8Array()) : new Uint8Array();
+    const requestHash = hashRequest(input, value);
+    const result = await withTransaction(pool, async (db) => {
+      const state = await q.lockState(db);
+      if (input.idempotencyKey) {
+        const seen = await q.findIdempotency(db, input.project, input.idempotencyKey);
+        if (seen) {
+          if (seen.requestHash !== requestHash) {
+            throw new StoreError(
+              "idempotency_mismatch",
+              `idempotency key "${input.idempotencyKey}" was already used for a different request`,
+            );
+          }
+          const row = await q.selectRevision(db, input.project, seen.configKey, seen.revision);
+          if (!row) throw new Error(`revision ${seen.revision} of an idempotent write is missing`);
+          return { revision: seen.revision, record: toRecord(row), idempotentReplay: true };
+        }
+      }
+      const current = await q.selectKv(db, input.project, input.key);
+      const currentVersion = current ? BigInt(current.version) : 0n;
+      if (input.expectedVersion !== undefined && input.expectedVersion !== currentVersion) {
+        throw new StoreError(
+          "version_conflict",
+          input.expectedVersion === 0n
+            ? `config "${input.key}" already exists at version ${currentVersion}`
+            : `config "${input.key}" is at version ${currentVersion}, not ${input.expectedVersion}`,
+          { currentVersion },
+        );
+      }
+      if (input.op === "delete" && !current) {
+        throw new StoreError("not_found", `config "${input.key}" does not exist`);
+      }
+      const revision = state.revision + 1n;
+      const now = new Date();
+      const changeKind =
+        input.meta.changeKind === "rollback"
+          ? "rollback"
+          : input.op === "delete"
+            ? "delete"
+            : current
+              ? "update"
+              : "create";
+      const row: LogRow = {
+        revision: revision.toString(),
+        project: input.project,
+        key: input.key,
+        create_revision: current ? current.create_revision : revision.toString(),
+        change_type: changeKind,
+        value: Buffer.from(value),
+        deleted: input.op === "delete",
+        author: input.meta.author,
+        message: input.meta.message,
+        request_id: input.meta.requestId,
+        schema_name: input.meta.schema,
+        schema_version: input.meta.schemaVersion,
+        rolled_back_from: input.meta.rolledBackFrom.toString(),
+        created_at: now,
+      };
+      await q.insertLog(db, row);
+      if (input.op === "delete") {
+        await q.deleteKv(db, input.project, input.key);
+      } else {
+        await q.upsertKv(db, { ...row, version: row.revision, updated_at: now });
+      }
+      await q.setRevision(db, revision);
+      if (input.idempotencyKey) {
+        await q.insertIdempotency(db, {
+          project: input.project,
+          idempotencyKey: input.idempotencyKey,
+          requestHash,
+          revision,
+          configKey: input.key,
+        });
+      }
+      const archived = await q.archiveOldRevisions(db, input.project, input.key, retain);
+      if (archived > 0n) await q.raiseCompactRevision(db, archived);
+      if (revision % 256n === 0n) await q.pruneIdempotency(db, idempotencyTtlSeconds);
+      if (opts.listenUrl)
+        await db.query("SELECT pg_notify($1, $2)", [notifyChannel, revision.toString()]);
+      return { revision, record: toRecord(row), idempotentReplay: false };
+    });
+    feed.nudge();
+    return result;
+  }
+
+  return {
+    name: "sql",
+    write,
+
+    async get(project, key, ro = {}) {
+      await reachRevision(ro.revision || ro.minRevision, ro.signal);
+      return withTransaction(
+        pool,
+        async (db) => {
+          const { revision } = await q.readState(db);
+          if (ro.revision) {
+            const row = await q.selectRevisionAt(db, project, key, ro.revision);
+            return {
+              kv: row && !row.deleted ? recordToKeyValue(toRecord(row)) : undefined,
+              revision: ro.revision,
+            };
+          }
+          const row = await q.selectKv(db, project, key);
+          return { kv: row && toKeyValue(row), revision };
+        },
+        { isolation: "repeatable read" },
+      );
+    },
+
+    async range(project, prefix, ro = {}) {
+      await reachRevision(ro.revision || ro.minRevision, ro.signal);
+      const limit = ro.limit ?? 100;
+      return withTransaction(
+        pool,
+        async (db) => {
+          const { revision } = await q.readState(db);
+          if (ro.revision) {
+            const rows = await q.selectRangeAt(
+              db,
+              project,
+              prefix,
+              ro.after ?? "",
+              limit + 1,
+              ro.revision,
+            );
+            return {
+              kvs: rows.slice(0, limit).map((r) => recordToKeyValue(toRecord(r))),
+              revision: ro.revision,
+              more: rows.length > limit,
+            };
+          }
+          const rows = await q.selectKvRange(db, project, prefix, ro.after ?? "", limit + 1);
+          return { kvs: rows.slice(0, limit).map(toKeyValue), revision, more: rows.length > limit };
+        },
+        { isolation: "repeatable read" },
+      );
+    },
+
+    async listRevisions(project, key, lo = {}) {
+      const limit = lo.limit ?? 100;
+      const rows = await q.selectHistory(pool, project, key, lo.before, limit + 1);
+      return { records: rows.slice(0, limit).map(toRecord), more: rows.length > limit };
+    },
+
+    async getRevision(project, key, revision) {
+      const row = await q.selectRevision(pool, project, key, revision);
+      return row && toRecord(row);
+    },
+
+    watch(scope, startRevision, signal, progressIntervalMs) {
+      return watchFrom(
+        {
+          fanout: feed.fanout,
+          compactRevision: async () => (await q.readState(pool)).compact,
+          async *backlog(s, after, upTo) {
+            let from = after;
+            for (;;) {
+              const rows = await q.selectLogAfter(pool, from, upTo, 500);
+              if (rows.length === 0) return;
+              from = BigInt(rows[rows.length - 1]!.revision);
+              yield rows.map(toRecord).filter((r) => inScope(s, r));
+            }
+          },
+        },
+        scope,
+        startRevision,
+        signal,
+        progressIntervalMs,
+      );
+    },
+
+    async currentRevision() {
+      return (await q.readState(pool)).revision;
+    },
+
+    async compactionInfo() {
+      const state = await q.readState(pool);
+      return {
+        compactRevision: state.compact,
+        currentRevision: state.revision,
+        retainedPerConfig: retain,
+        archivedRevision: await q.maxArchivedRevision(pool),
+      };
+    },
+
+    async close() {
+      await feed.close();
+    },
+  };
+}
+
+function hashRequest(input: WriteInput, value: Uint8Array): string {
+  return createHash("sha256")
+    .update(
+      JSON.stringify([
+        input.key,
+        input.op,
+        input.expectedVersion?.toString() ?? null,
+        input.meta.changeKind,
+      ]),
+    )
+    .update(value)
+    .digest("hex");
+}

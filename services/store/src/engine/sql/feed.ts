@@ -1,0 +1,163 @@
+import pg from "pg";
+import { createFanout, type Fanout } from "../fanout.js";
+import { StoreError } from "../errors.js";
+import { readState, selectLogAfter } from "./queries.js";
+import { toRecord } from "./rows.js";
+
+/** The NOTIFY channel the SQL engine signals after every committed write. */
+export const notifyChannel = "guardian_store";
+
+/** The change feed of a SQL engine: one reader of the change log per store instance. */
+export interface SqlFeed {
+  fanout: Fanout;
+  /** Reads new change-log records now (after a local commit, or a notification). */
+  nudge(): void;
+  /** Resolves once the feed has delivered `revision`, or rejects after `timeoutMs`. */
+  waitFor(revision: bigint, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the change feed: it tails store_log in revision order and fans records out.
+ * It wakes on in-process nudges, on LISTEN notifications when `listenUrl` is given (a
+ * dedicated connection that reconnects with backoff), and on a slow poll as a safety net.
+ */
+export async function startSqlFeed(opts: {
+  pool: pg.Pool;
+  listenUrl?: string;
+  pollIntervalMs?: number;
+  bufferSize?: number;
+  onError?: (err: unknown) => void;
+}): Promise<SqlFeed> {
+  const state = await readState(opts.pool);
+  const fanout = createFanout({ startRevision: state.revision, bufferSize: opts.bufferSize });
+  const waiters = new Set<{ revision: bigint; resolve: () => void }>();
+  let pumping: Promise<void> | undefined;
+  let again = false;
+  let closed = false;
+
+  async function pump(): Promise<void> {
+    do {
+      again = false;
+      for (;;) {
+        const rows = await selectLogAfter(opts.pool, fanout.revision, undefined, 500);
+        if (rows.length === 0) break;
+        fanout.publish(rows.map(toRecord), BigInt(rows[rows.length - 1]!.revision));
+        if (rows.length < 500) break;
+      }
+      for (const w of waiters) if (fanout.revision >= w.revision) w.resolve();
+    } while (again && !closed);
+  }
+
+  function nudge() {
+    if (closed) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = pump()
+      .catch((err: unknown) => opts.onError?.(err))
+      .finally(() => {
+        pumping = undefined;
+      });
+  }
+
+  const poll = setInterval(nudge, opts.pollIntervalMs ?? 1_000);
+  poll.unref();
+  const listener = opts.listenUrl ? startListener(opts.listenUrl, nudge, opts.onError) : undefined;
+
+  return {
+    fanout,
+    nudge,
+    waitFor(revision, timeoutMs, signal) {
+      if (fanout.revision >= revision) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const w = {
+          revision,
+          resolve: () => {
+            cleanup();
+            resolve();
+          },
+        };
+        const fail = (err: unknown) => {
+          cleanup();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        };
+        const timer = setTimeout(
+          () =>
+            fail(
+              new StoreError(
+                "min_revision_timeout",
+                `revision ${revision} was not reached within ${timeoutMs} ms (current ${fanout.revision})`,
+              ),
+            ),
+          timeoutMs,
+        );
+        const onAbort = () => fail(signal?.reason);
+        function cleanup() {
+          clearTimeout(timer);
+          waiters.delete(w);
+          signal?.removeEventListener("abort", onAbort);
+        }
+        waiters.add(w);
+        signal?.addEventListener("abort", onAbort, { once: true });
+        nudge();
+      });
+    },
+    async close() {
+      closed = true;
+      clearInterval(poll);
+      await listener?.close();
+      await pumping;
+      fanout.failAll(new StoreError("unavailable", "the store is shutting down"));
+    },
+  };
+}
+
+function startListener(url: string, onNotify: () => void, onError?: (err: unknown) => void) {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let backoff = 100;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function connect() {
+    if (stopped) return;
+    const c = new pg.Client({ connectionString: url, application_name: "guardian-store-listen" });
+    let lost = false;
+    const onLost = (err?: unknown) => {
+      if (lost) return;
+      lost = true;
+      if (err) onError?.(err);
+      if (client === c) client = undefined;
+      void c.end().catch(() => {});
+      if (stopped) return;
+      timer = setTimeout(() => void connect(), backoff);
+      backoff = Math.min(backoff * 2, 5_000);
+    };
+    c.on("error", onLost);
+    c.on("end", () => onLost());
+    c.on("notification", () => onNotify());
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${notifyChannel}`);
+      if (stopped) return void c.end().catch(() => {});
+      client = c;
+      backoff = 100;
+      // Anything committed while disconnected is picked up by reading the log now.
+      onNotify();
+    } catch (err) {
+      onLost(err);
+    }
+  }
+
+  void connect();
+  return {
+    async close() {
+      stopped = true;
+      clearTimeout(timer);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The store engine contract: what every engine (SQL, etcd) provides to the store service.
+ *
+ * Glossary:
+ * - revision: a global, strictly increasing counter; every committed write gets the next one.
+ * - version: the revision of a config's last write (like etcd's mod_revision).
+ * - compact revision: every event at or below it may be gone from the change log; a watch that
+ *   starts at or below it must resync.
+ */
+
+/** What kind of change a write makes. */
+export type ChangeKind = "create" | "update" | "delete" | "rollback";
+
+/** Metadata recorded with every revision. */
+export interface RevisionMeta {
+  author: string;
+  message: string;
+  requestId: string;
+  schema: string;
+  schemaVersion: number;
+  changeKind: ChangeKind;
+  /** For rollbacks: the revision whose content was restored; 0 otherwise. */
+  rolledBackFrom: bigint;
+  /** Commit time, set by the engine. */
+  time: Date;
+}
+
+/** The current value of one config. */
+export interface KeyValue {
+  project: string;
+  key: string;
+  value: Uint8Array;
+  version: bigint;
+  createRevision: bigint;
+  meta: RevisionMeta;
+}
+
+/** One revision record of one config; `deleted` records carry an empty value. */
+export interface RevisionRecord {
+  project: string;
+  key: string;
+  revision: bigint;
+  createRevision: bigint;
+  value: Uint8Array;
+  deleted: boolean;
+  meta: RevisionMeta;
+}
+
+/** A write request: compare the version, then put value, revision and idempotency record. */
+export interface WriteInput {
+  project: string;
+  key: string;
+  op: "put" | "delete";
+  value?: Uint8Array;
+  /** Absent: unconditional. 0n: the key must not exist. N: the key's version must be N. */
+  expectedVersion?: bigint;
+  idempotencyKey?: string;
+  meta: Omit<RevisionMeta, "time">;
+}
+
+/** The outcome of a successful write (or of the replay of an earlier one). */
+export interface WriteResult {
+  revision: bigint;
+  record: RevisionRecord;
+  idempotentReplay: boolean;
+}
+
+/** Read options shared by get and range. */
+export interface ReadOptions {
+  /** Read as of this past revision (0n or absent: latest). */
+  revision?: bigint;
+  /** Wait until the engine has applied at least this revision before reading. */
+  minRevision?: bigint;
+  signal?: AbortSignal;
+}
+
+/** Where a watch looks: one project (or all), optionally one key or one key prefix. */
+export interface WatchScope {
+  project?: string;
+  key?: string;
+  prefix?: string;
+}
+
+/** What a watch stream yields. */
+export type WatchItem =
+  | { kind: "events"; revision: bigint; events: RevisionRecord[] }
+  | { kind: "progress"; revision: bigint }
+  | { kind: "compacted"; compactRevision: bigint; currentRevision: bigint };
+
+/** Retention facts of the change log. */
+export interface CompactionInfo {
+  compactRevision: bigint;
+  currentRevision: bigint;
+  retainedPerConfig: number;
+  archivedRevision: bigint;
+}
+
+/** A store engine. Every method throws {@link StoreError} for expected failures. */
+export interface StoreEngine {
+  readonly name: "sql" | "etcd";
+  write(input: WriteInput): Promise<WriteResult>;
+  get(
+    project: string,
+    key: string,
+    opts?: ReadOptions,
+  ): Promise<{ kv?: KeyValue; revision: bigint }>;
+  range(
+    project: string,
+    prefix: string,
+    opts?: ReadOptions & { limit?: number; after?: string },
+  ): Promise<{ kvs: KeyValue[]; revision: bigint; more: boolean }>;
+  listRevisions(
+    project: string,
+    key: string,
+    opts?: { limit?: number; before?: bigint },
+  ): Promise<{ records: RevisionRecord[]; more: boolean }>;
+  getRevision(project: string, key: string, revision: bigint): Promise<RevisionRecord | undefined>;
+  /**
+   * Streams changes after `startRevision` (exclusive) in revision order, or a `compacted`
+   * item first when that revision is no longer retained. Ends when `signal` aborts.
+   */
+  watch(
+    scope: WatchScope,
+    startRevision: bigint,
+    signal: AbortSignal,
+    progressIntervalMs?: number,
+  ): AsyncIterable<WatchItem>;
+  currentRevision(): Promise<bigint>;
+  compactionInfo(): Promise<CompactionInfo>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,68 @@
+import type { Fanout } from "./fanout.js";
+import type { RevisionRecord, WatchItem, WatchScope } from "./types.js";
+
+/** What {@link watchFrom} needs from an engine besides its fan-out. */
+export interface WatchSource {
+  fanout: Fanout;
+  /** The compact revision: every change at or below it may no longer be retained. */
+  compactRevision(): Promise<bigint>;
+  /** Reads retained records in `scope` with after < revision <= upTo, in revision order. */
+  backlog(scope: WatchScope, after: bigint, upTo: bigint): AsyncIterable<RevisionRecord[]>;
+}
+
+/**
+ * Streams changes after `start` from an engine: first the retained backlog, then live events
+ * from the fan-out, with no gap and no duplicate between the two. Yields `compacted` and
+ * ends when `start` is no longer retained. Yields `progress` after `progressIntervalMs` idle.
+ */
+export async function* watchFrom(
+  src: WatchSource,
+  scope: WatchScope,
+  start: bigint,
+  signal: AbortSignal,
+  progressIntervalMs = 5_000,
+): AsyncGenerator<WatchItem> {
+  // Subscribe before reading the backlog, so nothing committed in between is lost.
+  const sub = src.fanout.subscribe(scope);
+  try {
+    const upTo = src.fanout.revision;
+    const from = start === 0n ? upTo : start;
+    const compact = await src.compactRevision();
+    if (from < compact) {
+      yield { kind: "compacted", compactRevision: compact, currentRevision: upTo };
+      return;
+    }
+    let last = from;
+    for await (const batch of src.backlog(scope, from, upTo)) {
+      for (const r of batch) {
+        last = r.revision;
+        yield { kind: "events", revision: r.revision, events: [r] };
+      }
+    }
+    // The backlog may have been compacted while it was being read.
+    const compactAfter = await src.compactRevision();
+    if (compactAfter > from) {
+      yield { kind: "compacted", compactRevision: compactAfter, currentRevision: upTo };
+      return;
+    }
+    if (last < upTo) last = upTo;
+    yield { kind: "progress", revision: last };
+    for (;;) {
+      const item = await sub.next(signal, progressIntervalMs);
+      if (item === "idle") {
+        yield {
+          kind: "progress",
+          revision: src.fanout.revision > last ? src.fanout.revision : last,
+        };
+        continue;
+      }
+      if (item.kind === "events") {
+        if (item.revision <= last) continue;
+        last = item.revision;
+      }
+      yield item;
+    }
+  } finally {
+    sub.close();
+  }
+}
