@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import {
+  checkConfigKey,
+  checkIdempotencyKey,
+  checkLabels,
+  checkProjectName,
+  checkSchemaName,
+} from "./names.js";
+
+describe("name grammar", () => {
+  it("accepts valid project names and explains invalid ones", () => {
+    expect(checkProjectName("payments-eu")).toBeUndefined();
+    expect(checkProjectName("")).toBe("must not be empty");
+    for (const bad of ["ab", "1abc", "abc-", "ABC", "a_b_c", "x".repeat(64)]) {
+      expect(checkProjectName(bad)).toMatch(/3-63 characters/);
+    }
+  });
+
+  it("accepts slash-separated keys and rejects empty, dot and odd segments", () => {
+    expect(checkConfigKey("eu/checkout/limits.v2")).toBeUndefined();
+    expect(checkConfigKey("/lead")).toMatch(/'\/'/);
+    expect(checkConfigKey("a//b")).toMatch(/'\/\/'/);
+    expect(checkConfigKey("a/../b")).toMatch(/'\.\.'/);
+    expect(checkConfigKey("a b")).toMatch(/only A-Z/);
+    expect(checkConfigKey("k".repeat(257))).toMatch(/at most 256/);
+  });
+
+  it("checks schema names, labels and idempotency keys", () => {
+    expect(checkSchemaName("rate-limits")).toBeUndefined();
+    expect(checkSchemaName("-x")).toMatch(/1-63/);
+    expect(checkLabels({ env: "prod", "team/owner": "core" })).toBeUndefined();
+    expect(checkLabels({ Env: "prod" })).toMatch(/label key "Env"/);
+    expect(checkIdempotencyKey("op-1")).toBeUndefined();
+    expect(checkIdempotencyKey("has space")).toMatch(/printable/);
+  });
+});
