@@ -1,0 +1,105 @@
+import { Code, createClient, createRouterTransport } from "@connectrpc/connect";
+import {
+  Health as HealthService,
+  HealthCheckResponse_ServingStatus as Status,
+} from "@guardian/api";
+import { describe, expect, it } from "vitest";
+import { createMetrics } from "../metrics/metrics.js";
+import { createHealth } from "./health.js";
+
+const configService = "guardian.config.v1.ConfigService";
+
+function setup() {
+  const health = createHealth({ readinessTimeoutMs: 50 });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const transport = createRouterTransport(health.routes, {
+    router: { interceptors: [metrics.interceptor] },
+  });
+  return { health, metrics, client: createClient(HealthService, transport) };
+}
+
+describe("createHealth", () => {
+  it("reports the overall status as SERVING and registered services as set", async () => {
+    const { health, client } = setup();
+    health.setStatus(configService, Status.NOT_SERVING);
+    expect((await client.check({ service: "" })).status).toBe(Status.SERVING);
+    expect((await client.check({ service: configService })).status).toBe(Status.NOT_SERVING);
+    health.setStatus(configService, Status.SERVING);
+    expect((await client.check({ service: configService })).status).toBe(Status.SERVING);
+  });
+
+  it("answers NotFound for a service name that was never registered", async () => {
+    const { client } = setup();
+    await expect(client.check({ service: "guardian.nope.v1.Nope" })).rejects.toMatchObject({
+      code: Code.NotFound,
+    });
+  });
+
+  it("streams the current status and every change to watchers", async () => {
+    const { health, client } = setup();
+    const controller = new AbortController();
+    const it = client
+      .watch({ service: configService }, { signal: controller.signal })
+      [Symbol.asyncIterator]();
+    expect((await it.next()).value?.status).toBe(Status.SERVICE_UNKNOWN);
+    health.setStatus(configService, Status.SERVING);
+    expect((await it.next()).value?.status).toBe(Status.SERVING);
+    health.setStatus(configService, Status.SERVING);
+    health.setStatus(configService, Status.NOT_SERVING);
+    expect((await it.next()).value?.status).toBe(Status.NOT_SERVING);
+    controller.abort();
+  });
+
+  it("reports NOT_SERVING everywhere after shutdown and ends watches with Unavailable", async () => {
+    const { health, client, metrics } = setup();
+    health.setStatus(configService, Status.SERVING);
+    const seen: Status[] = [];
+    const watching = (async () => {
+      for await (const res of client.watch({ service: configService })) {
+        seen.push(res.status);
+        if (seen.length === 1) {
+          health.shutdown();
+        }
+      }
+    })();
+    await expect(watching).rejects.toMatchObject({ code: Code.Unavailable });
+    expect(seen).toEqual([Status.SERVING, Status.NOT_SERVING]);
+    expect(health.shuttingDown).toBe(true);
+    expect(health.check("")).toBe(Status.NOT_SERVING);
+    health.setStatus(configService, Status.SERVING);
+    expect((await client.check({ service: configService })).status).toBe(Status.NOT_SERVING);
+
+    const text = await metrics.render();
+    expect(text).toContain(
+      'guardian_rpc_requests_total{service="grpc.health.v1.Health",method="Watch",code="unavailable"} 1',
+    );
+    expect(text).toContain(
+      'guardian_rpc_in_flight{service="grpc.health.v1.Health",method="Watch"} 0',
+    );
+  });
+
+  it("runs readiness checks, reporting failures and timeouts by name", async () => {
+    const { health } = setup();
+    health.addReadinessCheck("database", async () => {});
+    health.addReadinessCheck("etcd", () => Promise.reject(new Error("no leader")));
+    health.addReadinessCheck("redis", () => new Promise(() => {}));
+    expect(await health.runReadiness()).toEqual({
+      ok: false,
+      checks: [
+        { name: "database", ok: true },
+        { name: "etcd", ok: false, error: "no leader" },
+        { name: "redis", ok: false, error: "timed out after 50 ms" },
+      ],
+    });
+  });
+
+  it("is not ready once shutdown began, even when every check passes", async () => {
+    const { health } = setup();
+    health.addReadinessCheck("database", async () => {});
+    expect((await health.runReadiness()).ok).toBe(true);
+    health.shutdown();
+    const report = await health.runReadiness();
+    expect(report.ok).toBe(false);
+    expect(report.checks).toContainEqual({ name: "shutdown", ok: false, error: "shutting down" });
+  });
+});

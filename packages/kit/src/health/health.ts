@@ -1,0 +1,111 @@
+import { HealthCheckResponse_ServingStatus as ServingStatus } from "@guardian/api";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { createHealthRoutes } from "./health-service.js";
+import type { HealthState } from "./health-service.js";
+import { runChecks } from "./readiness.js";
+import type { ReadinessCheck, ReadinessReport } from "./readiness.js";
+
+/** Options for {@link createHealth}. */
+export interface HealthOptions {
+  /** How long one readiness check may take before it counts as failed. Default 5000 ms. */
+  readinessTimeoutMs?: number;
+}
+
+/**
+ * Serving state of a process: per-service gRPC health statuses plus readiness checks.
+ *
+ * The empty service name `""` is the overall status of the process.
+ */
+export interface Health {
+  /** Sets the status of one fully qualified service name (or `""` for the whole process). */
+  setStatus(service: string, status: ServingStatus): void;
+  /** Returns the status of a service, or `undefined` when the name was never registered. */
+  check(service: string): ServingStatus | undefined;
+  /** Adds a named readiness check (for example, a `SELECT 1`); it passes when it resolves. */
+  addReadinessCheck(name: string, fn: () => Promise<void>): void;
+  /** Runs every readiness check concurrently; `ok` only when all pass and no shutdown began. */
+  runReadiness(): Promise<ReadinessReport>;
+  /** Registers the `grpc.health.v1.Health` service (Check and Watch) on a router. */
+  routes: (router: ConnectRouter) => void;
+  /** Marks everything NOT_SERVING for good and ends every Watch stream. Idempotent. */
+  shutdown(): void;
+  /** True once {@link Health.shutdown} was called. */
+  readonly shuttingDown: boolean;
+}
+
+/**
+ * Creates a health registry. The overall status `""` starts SERVING; services report whatever
+ * {@link Health.setStatus} last set, and everything reports NOT_SERVING once shutdown begins.
+ */
+export function createHealth(opts: HealthOptions = {}): Health {
+  const statuses = new Map<string, ServingStatus>([["", ServingStatus.SERVING]]);
+  const checks: ReadinessCheck[] = [];
+  const waiters = new Set<() => void>();
+  let shuttingDown = false;
+
+  const notify = (): void => {
+    const pending = [...waiters];
+    waiters.clear();
+    for (const wake of pending) {
+      wake();
+    }
+  };
+
+  const state: HealthState = {
+    statusOf(service) {
+      const status = statuses.get(service);
+      return status !== undefined && shuttingDown ? ServingStatus.NOT_SERVING : status;
+    },
+    changed(signal) {
+      return new Promise((resolve) => {
+        const wake = (): void => {
+          waiters.delete(wake);
+          signal.removeEventListener("abort", wake);
+          resolve();
+        };
+        if (signal.aborted || shuttingDown) {
+          resolve();
+          return;
+        }
+        waiters.add(wake);
+        signal.addEventListener("abort", wake, { once: true });
+      });
+    },
+    get shuttingDown() {
+      return shuttingDown;
+    },
+  };
+
+  return {
+    setStatus(service, status) {
+      if (statuses.get(service) !== status) {
+        statuses.set(service, status);
+        notify();
+      }
+    },
+    check: (service) => state.statusOf(service),
+    addReadinessCheck(name, fn) {
+      checks.push({ name, fn });
+    },
+    async runReadiness() {
+      const report = await runChecks(checks, opts.readinessTimeoutMs ?? 5000);
+      if (!shuttingDown) {
+        return report;
+      }
+      return {
+        ok: false,
+        checks: [...report.checks, { name: "shutdown", ok: false, error: "shutting down" }],
+      };
+    },
+    routes: createHealthRoutes(state),
+    shutdown() {
+      if (!shuttingDown) {
+        shuttingDown = true;
+        notify();
+      }
+    },
+    get shuttingDown() {
+      return shuttingDown;
+    },
+  };
+}

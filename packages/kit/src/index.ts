@@ -1,0 +1,67 @@
+/**
+ * @guardian/kit — the server platform every Guardian service shares.
+ *
+ * Glossary:
+ * - request id: the `x-request-id` of a request, taken from the client when sane, otherwise
+ *   generated; echoed on every response and carried in `requestIdKey`.
+ * - readiness: whether the process can do useful work now (`/readyz`), as opposed to liveness
+ *   (`/healthz`: the process is running) and gRPC health statuses (`grpc.health.v1.Health`).
+ * - graceful shutdown: stop accepting, report NOT_SERVING, end streams, let unary calls finish,
+ *   then cut what is left after a timeout.
+ */
+
+export { ConfigError, describeConfig, exitOnConfigError, readConfig } from "./config/env.js";
+export type { ConfigOf, ConfigProblem, ConfigSpec, ConfigVariable } from "./config/env.js";
+export { bool, int, oneOf, str, url } from "./config/fields.js";
+export type {
+  BoolOptions,
+  CommonOptions,
+  Field,
+  FieldResult,
+  IntOptions,
+  OptionalMarker,
+  StrOptions,
+  UrlOptions,
+} from "./config/fields.js";
+export { bytes, duration, list } from "./config/unit-fields.js";
+export type { BytesOptions, DurationOptions, ListOptions } from "./config/unit-fields.js";
+export { formatBytes, formatDuration, parseBytes, parseDuration } from "./config/units.js";
+
+export { badRequest, invalidArgument } from "./errors/bad-request.js";
+export type { FieldViolationInit } from "./errors/bad-request.js";
+export { createErrorMapper } from "./errors/error-mapper.js";
+export type { ErrorMapper, ErrorRule } from "./errors/error-mapper.js";
+export { internalError } from "./errors/internal.js";
+export { isPgConnectionLoss, isPgError, pgCodes, pgErrorRules } from "./errors/pg.js";
+
+export { createHealth } from "./health/health.js";
+export type { Health, HealthOptions } from "./health/health.js";
+export type { ReadinessReport, ReadinessResult } from "./health/readiness.js";
+
+export { onShutdown } from "./lifecycle/shutdown.js";
+export type { ShutdownHandle, ShutdownOptions, ShutdownStep } from "./lifecycle/shutdown.js";
+
+export { createLogger, createPrettyStream, loggerKey, requestIdKey } from "./logging/logger.js";
+export type { LogLevel, Logger, LoggerOptions } from "./logging/logger.js";
+export { createLoggingInterceptor, sanitizeError } from "./logging/rpc-logging.js";
+
+export { createMetrics, metricsContentType } from "./metrics/metrics.js";
+export type { Metrics, MetricsOptions } from "./metrics/metrics.js";
+export { createRpcMetricsInterceptor, rpcDurationBuckets } from "./metrics/rpc-metrics.js";
+
+export { codeName, toConnectError } from "./rpc/observe-call.js";
+export { createStreamShutdownInterceptor } from "./rpc/stream-shutdown.js";
+
+export { createServer } from "./server/create-server.js";
+export type { Server, ServerAddress, ServerOptions } from "./server/create-server.js";
+export type { NodeRequest, NodeResponse } from "./server/node-http.js";
+export type { HttpRoute } from "./server/plain-routes.js";
+export {
+  isSaneRequestId,
+  requestIdHeader,
+  requestIdOf,
+  resolveRequestId,
+} from "./server/request-id.js";
+
+export { decodePageToken, encodePageToken, pageSize } from "./rpc/page-token.js";
+export { anonymousPrincipal, principalKey, principalOf, type Principal } from "./rpc/principal.js";

@@ -1,0 +1,65 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Interceptor } from "@connectrpc/connect";
+import { internalError } from "../errors/internal.js";
+import { codeName, observeCall } from "../rpc/observe-call.js";
+import { loggerKey, requestIdKey } from "./logger.js";
+
+const serverFaults = new Set<Code>([Code.Internal, Code.Unknown, Code.DataLoss]);
+
+/**
+ * Turns a handler failure into what the client may see: ConnectErrors other than Internal pass
+ * through; anything else becomes a generic Internal error naming the request id.
+ *
+ * Returns the client error and the error worth logging (the original, with its stack).
+ */
+export function sanitizeError(
+  err: unknown,
+  requestId: string,
+): { client: ConnectError; logged: unknown } {
+  if (err instanceof ConnectError && err.code !== Code.Internal) {
+    return { client: err, logged: err };
+  }
+  if (err instanceof ConnectError && /^internal error( \(request id .*\))?$/.test(err.rawMessage)) {
+    // Already sanitized (for example by internalError); log what it wraps.
+    return { client: err, logged: err.cause ?? err };
+  }
+  return { client: internalError(err, requestId), logged: err };
+}
+
+/**
+ * Creates the interceptor that logs every RPC once when it ends (procedure, code, duration, request
+ * id) and keeps internal error details out of responses.
+ *
+ * Successful and client-caused outcomes log at info; Internal, Unknown and DataLoss log at error
+ * with the underlying cause. The logger comes from `loggerKey` in the context values.
+ */
+export function createLoggingInterceptor(): Interceptor {
+  return (next) => async (req) => {
+    const log = req.contextValues.get(loggerKey);
+    const requestId = req.contextValues.get(requestIdKey);
+    const started = process.hrtime.bigint();
+    let logged: unknown;
+    return observeCall(next, req, {
+      mapError(err) {
+        const result = sanitizeError(err, requestId);
+        logged = result.logged;
+        return result.client;
+      },
+      onEnd(err) {
+        const fields = {
+          procedure: `/${req.service.typeName}/${req.method.name}`,
+          code: codeName(err?.code),
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          ...(req.stream ? { stream: true } : {}),
+        };
+        if (err !== undefined && serverFaults.has(err.code)) {
+          log.error({ ...fields, err: logged ?? err }, "rpc failed");
+        } else if (err !== undefined) {
+          log.info({ ...fields, error: err.rawMessage }, "rpc finished");
+        } else {
+          log.info(fields, "rpc finished");
+        }
+      },
+    });
+  };
+}

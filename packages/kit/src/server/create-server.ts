@@ -1,0 +1,213 @@
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { NodeRequest, NodeResponse } from "./node-http.js";
+import { HealthCheckResponse_ServingStatus as ServingStatus } from "@guardian/api";
+import type { Health } from "../health/health.js";
+import { loggerKey, requestIdKey } from "../logging/logger.js";
+import type { Logger } from "../logging/logger.js";
+import { createLoggingInterceptor } from "../logging/rpc-logging.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { createStreamShutdownInterceptor } from "../rpc/stream-shutdown.js";
+import { createConnectionTracker } from "./connections.js";
+import { createPlainRoutes } from "./plain-routes.js";
+import type { HttpRoute } from "./plain-routes.js";
+import { assignRequestId, requestIdOf, resolveRequestId } from "./request-id.js";
+import { handOverHttp1, replaySocket, sniffProtocol } from "./sniff.js";
+
+/** Options for {@link createServer}. */
+export interface ServerOptions {
+  /** Registers the services this process serves. The Health service is added automatically. */
+  routes: (router: ConnectRouter) => void;
+  /** Interface to bind; default `127.0.0.1`. */
+  host?: string;
+  /** Port to bind; `0` (the default) picks a free port. */
+  port?: number;
+  /** Largest request message accepted, in bytes; larger ones get ResourceExhausted. Default 4 MiB. */
+  maxRequestBytes?: number;
+  /** The process logger; each request gets a child bound to its request id. */
+  logger: Logger;
+  /** Health registry served as `grpc.health.v1.Health` and at `/readyz`. */
+  health: Health;
+  /** Metrics registry served at `/metrics`; its interceptor runs first. */
+  metrics: Metrics;
+  /** Extra interceptors, run after metrics, logging and shutdown handling (auth goes here). */
+  interceptors?: Interceptor[];
+  /** Extra plain HTTP GET endpoints by exact path, for example `/.well-known/jwks.json`. */
+  httpRoutes?: Readonly<Record<string, HttpRoute>>;
+  /** How long close() waits for calls to finish before cutting connections. Default 10 s. */
+  shutdownTimeoutMs?: number;
+  /** How long a new connection may stay silent before it is dropped. Default 30 s. */
+  firstByteTimeoutMs?: number;
+}
+
+/** The bound address of a listening server. */
+export interface ServerAddress {
+  readonly host: string;
+  readonly port: number;
+  /** Base URL for clients, for example `http://127.0.0.1:43567`. */
+  readonly url: string;
+}
+
+/** A Guardian server: gRPC, gRPC-Web and Connect on one port, over HTTP/1.1 and h2c. */
+export interface Server {
+  /** Binds the port and starts accepting connections. */
+  listen(): Promise<ServerAddress>;
+  /** Shuts down gracefully (see {@link createServer}); resolves when every connection closed. */
+  close(): Promise<void>;
+  /** The bound address, once listening. */
+  readonly address: ServerAddress | undefined;
+  /**
+   * Aborted (with ConnectError Unavailable) when close() begins. Streaming handlers see it
+   * through `ctx.signal` already; other long-running work can listen to it directly.
+   */
+  readonly shutdownSignal: AbortSignal;
+}
+
+/**
+ * Creates a server that speaks every Connect protocol on one TCP port.
+ *
+ * Each connection is sniffed: the HTTP/2 preface goes to an h2c server (gRPC, Connect, gRPC-Web
+ * over h2), anything else to an HTTP/1.1 server (Connect, gRPC-Web, curl, browsers). Both serve
+ * `/healthz`, `/readyz`, `/metrics`, the extra `httpRoutes`, then the RPC routes. Every response
+ * carries `x-request-id`.
+ *
+ * close() stops accepting connections, reports NOT_SERVING, aborts {@link Server.shutdownSignal}
+ * so streams end, lets unary calls finish, and after `shutdownTimeoutMs` aborts every handler and
+ * destroys the remaining connections.
+ */
+export function createServer(opts: ServerOptions): Server {
+  const { logger, health, metrics } = opts;
+  const shutdown = new AbortController();
+  const force = new AbortController();
+  const connections = createConnectionTracker();
+  let address: ServerAddress | undefined;
+  let closing: Promise<void> | undefined;
+
+  const rpcHandler = connectNodeAdapter({
+    routes(router) {
+      health.routes(router);
+      opts.routes(router);
+      for (const handler of router.handlers) {
+        if (health.check(handler.service.typeName) === undefined) {
+          health.setStatus(handler.service.typeName, ServingStatus.SERVING);
+        }
+      }
+    },
+    readMaxBytes: opts.maxRequestBytes ?? 4 * 1024 * 1024,
+    shutdownSignal: force.signal,
+    interceptors: [
+      metrics.interceptor,
+      createLoggingInterceptor(),
+      createStreamShutdownInterceptor(shutdown.signal),
+      ...(opts.interceptors ?? []),
+    ],
+    contextValues(req) {
+      const id = requestIdOf(req) ?? resolveRequestId(undefined);
+      return createContextValues()
+        .set(requestIdKey, id)
+        .set(loggerKey, logger.child({ reqId: id }));
+    },
+    connect: true,
+    grpc: true,
+    grpcWeb: true,
+  });
+  const plainRoutes = createPlainRoutes(opts);
+
+  const onRequest = (req: NodeRequest, res: NodeResponse): void => {
+    assignRequestId(req, res);
+    connections.trackRequest(req, res);
+    const path = (req.url ?? "").split("?", 1)[0] ?? "";
+    if (!plainRoutes(req, res, path)) {
+      rpcHandler(req, res);
+    }
+  };
+
+  const http1Server = http.createServer(onRequest);
+  // An http.Server tracks connections (request timeouts, closeIdleConnections) only after
+  // "listening"; this one never listens itself, so start the tracking explicitly.
+  http1Server.emit("listening");
+  const http2Server = http2.createServer({}, onRequest);
+  http2Server.on("session", (session) => connections.trackSession(session));
+
+  const netServer = net.createServer((socket) => {
+    // Resets and broken pipes are routine; without a listener they would crash the process.
+    socket.on("error", (err) => logger.debug({ err }, "connection error"));
+    connections.trackSocket(socket);
+    sniffProtocol(socket, opts.firstByteTimeoutMs ?? 30_000).then(
+      (sniffed) => {
+        if (sniffed === undefined) {
+          return;
+        }
+        connections.markHandedOver(socket);
+        if (sniffed.protocol === "h2") {
+          http2Server.emit("connection", replaySocket(socket, sniffed.head));
+        } else {
+          handOverHttp1(socket, sniffed.head, (s) => http1Server.emit("connection", s));
+        }
+      },
+      (err: unknown) => {
+        logger.warn({ err }, "connection setup failed");
+        socket.destroy();
+      },
+    );
+  });
+
+  return {
+    listen() {
+      return new Promise((resolve, reject) => {
+        const host = opts.host ?? "127.0.0.1";
+        netServer.once("error", reject);
+        netServer.listen(opts.port ?? 0, host, () => {
+          netServer.off("error", reject);
+          const bound = netServer.address() as net.AddressInfo;
+          address = { host, port: bound.port, url: `http://${urlHost(bound)}:${bound.port}` };
+          logger.info({ url: address.url }, "server listening");
+          resolve(address);
+        });
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        logger.info("server shutting down");
+        const closed = new Promise<void>((resolve) => netServer.close(() => resolve()));
+        health.shutdown();
+        shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
+        connections.beginShutdown(() => http1Server.closeIdleConnections());
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), opts.shutdownTimeoutMs ?? 10_000);
+        });
+        if (await Promise.race([closed.then(() => false), timedOut])) {
+          logger.warn("shutdown timeout reached, closing remaining connections");
+          force.abort(new ConnectError("server is shutting down", Code.Unavailable));
+          connections.destroyAll();
+        }
+        clearTimeout(timer);
+        await closed;
+        http1Server.close();
+        http2Server.close();
+        logger.info("server closed");
+      })();
+      return closing;
+    },
+    get address() {
+      return address;
+    },
+    shutdownSignal: shutdown.signal,
+  };
+}
+
+/** The host part of a URL that reaches the bound address (loopback for a wildcard bind). */
+function urlHost(bound: net.AddressInfo): string {
+  if (bound.address === "0.0.0.0") {
+    return "127.0.0.1";
+  }
+  if (bound.address === "::") {
+    return "[::1]";
+  }
+  return bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
+}
