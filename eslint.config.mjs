@@ -10,17 +10,25 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { "import-x": importX },
-    settings: { "import-x/resolver-next": [importX.createNodeResolver()] },
+    settings: {
+      "import-x/resolver-next": [importX.createNodeResolver()],
+      "import-x/ignore": ["node_modules"],
+    },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: false }],
       "@typescript-eslint/consistent-type-imports": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
-      "import-x/no-cycle": "error",
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true },
+      ],
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
       "import-x/no-extraneous-dependencies": ["error", { includeInternal: false }],
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["@guardian/*/*"], message: "Import a package through its index." }] },
+        {
+          patterns: [{ group: ["@guardian/*/*"], message: "Import a package through its index." }],
+        },
       ],
     },
   },

@@ -108,6 +108,7 @@ CREATE TABLE revision_archive (
   key text COLLATE "C" NOT NULL,
   revision bigint NOT NULL,
   create_revision bigint NOT NULL,
+  previous_revision bigint NOT NULL,
   change_type text NOT NULL CHECK (change_type IN ('create', 'update', 'delete', 'rollback')),
   -- The document bytes exactly as written (empty for deletions).
   value bytea NOT NULL,
@@ -117,7 +118,9 @@ CREATE TABLE revision_archive (
   request_id text NOT NULL DEFAULT '',
   schema_name text NOT NULL DEFAULT '',
   schema_version integer NOT NULL DEFAULT 0,
+  validated_schema_version integer NOT NULL DEFAULT 0,
   rolled_back_from bigint NOT NULL DEFAULT 0,
+  labels jsonb NOT NULL DEFAULT '{}',
   created_at timestamptz NOT NULL,
   archived_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (project, key, revision)

@@ -23,8 +23,12 @@ CREATE TABLE store_kv (
   request_id text NOT NULL,
   schema_name text NOT NULL,
   schema_version integer NOT NULL,
+  validated_schema_version integer NOT NULL,
   rolled_back_from bigint NOT NULL,
+  labels jsonb NOT NULL,
   updated_at timestamptz NOT NULL,
+  created_by text NOT NULL,
+  created_at timestamptz NOT NULL,
   PRIMARY KEY (project, key)
 );
 
@@ -34,6 +38,7 @@ CREATE TABLE store_log (
   project text NOT NULL,
   key text COLLATE "C" NOT NULL,
   create_revision bigint NOT NULL,
+  previous_revision bigint NOT NULL,
   change_type text NOT NULL,
   value bytea NOT NULL,
   deleted boolean NOT NULL,
@@ -42,7 +47,9 @@ CREATE TABLE store_log (
   request_id text NOT NULL,
   schema_name text NOT NULL,
   schema_version integer NOT NULL,
+  validated_schema_version integer NOT NULL,
   rolled_back_from bigint NOT NULL,
+  labels jsonb NOT NULL,
   created_at timestamptz NOT NULL
 );
 CREATE INDEX store_log_config ON store_log (project, key, revision DESC);

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { runner } from "node-pg-migrate";
-import pg from "pg";
+import type pg from "pg";
 
 /** The folder holding the numbered, forward-only SQL migrations. */
 export const migrationsDir = fileURLToPath(new URL("../../../migrations", import.meta.url));

@@ -5,6 +5,7 @@ export type StoreErrorKind =
   | "not_found"
   | "compacted"
   | "min_revision_timeout"
+  | "future_revision"
   | "slow_consumer"
   | "unavailable";
 

@@ -17,7 +17,11 @@ export interface RevisionMeta {
   message: string;
   requestId: string;
   schema: string;
+  /** The pinned schema version, 0 when the config follows the latest. */
   schemaVersion: number;
+  /** The concrete schema version the value was validated against (0: no schema). */
+  validatedSchemaVersion: number;
+  labels: Record<string, string>;
   changeKind: ChangeKind;
   /** For rollbacks: the revision whose content was restored; 0 otherwise. */
   rolledBackFrom: bigint;
@@ -33,6 +37,9 @@ export interface KeyValue {
   version: bigint;
   createRevision: bigint;
   meta: RevisionMeta;
+  /** Actor and time of the write at createRevision. */
+  createdBy: string;
+  createTime: Date;
 }
 
 /** One revision record of one config; `deleted` records carry an empty value. */
@@ -41,6 +48,8 @@ export interface RevisionRecord {
   key: string;
   revision: bigint;
   createRevision: bigint;
+  /** The key's previous revision, 0n when this write created it. */
+  previousRevision: bigint;
   value: Uint8Array;
   deleted: boolean;
   meta: RevisionMeta;
@@ -74,6 +83,28 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+/** Options of a range read: paging and filters. */
+export interface RangeOptions extends ReadOptions {
+  limit?: number;
+  /** Return keys after this one (exclusive), in key order. */
+  after?: string;
+  /** Only configs bound to this schema. */
+  schema?: string;
+  /** Only configs whose labels contain all of these pairs. */
+  labels?: Record<string, string>;
+  /** Leave values empty. */
+  keysOnly?: boolean;
+}
+
+/** A page of a range read. */
+export interface RangeResult {
+  kvs: KeyValue[];
+  revision: bigint;
+  more: boolean;
+  /** Keys in the project and prefix at that revision, ignoring filters. */
+  count: bigint;
+}
+
 /** Where a watch looks: one project (or all), optionally one key or one key prefix. */
 export interface WatchScope {
   project?: string;
@@ -104,11 +135,7 @@ export interface StoreEngine {
     key: string,
     opts?: ReadOptions,
   ): Promise<{ kv?: KeyValue; revision: bigint }>;
-  range(
-    project: string,
-    prefix: string,
-    opts?: ReadOptions & { limit?: number; after?: string },
-  ): Promise<{ kvs: KeyValue[]; revision: bigint; more: boolean }>;
+  range(project: string, prefix: string, opts?: RangeOptions): Promise<RangeResult>;
   listRevisions(
     project: string,
     key: string,
@@ -125,6 +152,10 @@ export interface StoreEngine {
     signal: AbortSignal,
     progressIntervalMs?: number,
   ): AsyncIterable<WatchItem>;
+  /** Lists retained revision records of every key after `after`, in revision order. */
+  listChanges(after: bigint, limit: number): Promise<RevisionRecord[]>;
+  /** Records archiver progress; returns the archived revision (never moves backwards). */
+  markArchived(revision: bigint): Promise<bigint>;
   currentRevision(): Promise<bigint>;
   compactionInfo(): Promise<CompactionInfo>;
   close(): Promise<void>;

@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
-import { withTransaction } from "@guardian/db";
+import { withTransaction, type Queryable } from "@guardian/db";
 import { StoreError } from "../errors.js";
 import { inScope } from "../scope.js";
-import type { StoreEngine, WriteInput, WriteResult } from "../types.js";
+import type { KeyValue, StoreEngine, WriteInput, WriteResult } from "../types.js";
 import { watchFrom } from "../watch.js";
 import { startSqlFeed, notifyChannel } from "./feed.js";
 import * as q from "./queries.js";
-import { recordToKeyValue, toKeyValue, toRecord, type LogRow } from "./rows.js";
+import { recordToKeyValue } from "../records.js";
+import { toKeyValue, toRecord, type LogRow } from "./rows.js";
 
 /** Options for {@link createSqlEngine}. */
 export interface SqlEngineOptions {
@@ -42,8 +43,19 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
   });
 
   async function reachRevision(minRevision: bigint | undefined, signal?: AbortSignal) {
-    if (minRevision && minRevision > feed.fanout.revision) {
+    if (!minRevision || minRevision <= feed.fanout.revision) return;
+    try {
       await feed.waitFor(minRevision, minRevisionTimeoutMs, signal);
+    } catch (err) {
+      // Every instance reads the same database: a revision it has not committed is in the future.
+      const { revision } = await q.readState(pool);
+      if (revision < minRevision) {
+        throw new StoreError(
+          "future_revision",
+          `revision ${minRevision} is ahead of the store's revision ${revision}`,
+        );
+      }
+      throw err;
     }
   }
 
@@ -95,6 +107,7 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
         project: input.project,
         key: input.key,
         create_revision: current ? current.create_revision : revision.toString(),
+        previous_revision: current ? current.version : "0",
         change_type: changeKind,
         value: Buffer.from(value),
         deleted: input.op === "delete",
@@ -103,14 +116,22 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
         request_id: input.meta.requestId,
         schema_name: input.meta.schema,
         schema_version: input.meta.schemaVersion,
+        validated_schema_version: input.meta.validatedSchemaVersion,
         rolled_back_from: input.meta.rolledBackFrom.toString(),
+        labels: input.meta.labels,
         created_at: now,
       };
       await q.insertLog(db, row);
       if (input.op === "delete") {
         await q.deleteKv(db, input.project, input.key);
       } else {
-        await q.upsertKv(db, { ...row, version: row.revision, updated_at: now });
+        await q.upsertKv(db, {
+          ...row,
+          version: row.revision,
+          updated_at: now,
+          created_by: current ? current.created_by : row.author,
+          created_at: current ? current.created_at : now,
+        });
       }
       await q.setRevision(db, revision);
       if (input.idempotencyKey) {
@@ -145,10 +166,8 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
           const { revision } = await q.readState(db);
           if (ro.revision) {
             const row = await q.selectRevisionAt(db, project, key, ro.revision);
-            return {
-              kv: row && !row.deleted ? recordToKeyValue(toRecord(row)) : undefined,
-              revision: ro.revision,
-            };
+            if (!row || row.deleted) return { kv: undefined, revision: ro.revision };
+            return { kv: (await withCreators(db, [row]))[0], revision: ro.revision };
           }
           const row = await q.selectKv(db, project, key);
           return { kv: row && toKeyValue(row), revision };
@@ -160,27 +179,36 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
     async range(project, prefix, ro = {}) {
       await reachRevision(ro.revision || ro.minRevision, ro.signal);
       const limit = ro.limit ?? 100;
+      const filter = { schema: ro.schema, labels: ro.labels, keysOnly: ro.keysOnly };
       return withTransaction(
         pool,
         async (db) => {
           const { revision } = await q.readState(db);
+          const after = ro.after ?? "";
           if (ro.revision) {
-            const rows = await q.selectRangeAt(
+            const at = await q.selectRangeAt(
               db,
               project,
               prefix,
-              ro.after ?? "",
+              after,
               limit + 1,
               ro.revision,
+              filter,
             );
             return {
-              kvs: rows.slice(0, limit).map((r) => recordToKeyValue(toRecord(r))),
+              kvs: await withCreators(db, at.rows.slice(0, limit)),
               revision: ro.revision,
-              more: rows.length > limit,
+              more: at.rows.length > limit,
+              count: at.count,
             };
           }
-          const rows = await q.selectKvRange(db, project, prefix, ro.after ?? "", limit + 1);
-          return { kvs: rows.slice(0, limit).map(toKeyValue), revision, more: rows.length > limit };
+          const rows = await q.selectKvRange(db, project, prefix, after, limit + 1, filter);
+          return {
+            kvs: rows.slice(0, limit).map(toKeyValue),
+            revision,
+            more: rows.length > limit,
+            count: await q.countKv(db, project, prefix),
+          };
         },
         { isolation: "repeatable read" },
       );
@@ -219,6 +247,15 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
       );
     },
 
+    async listChanges(after, limit) {
+      return (await q.selectLogAfter(pool, after, undefined, limit)).map(toRecord);
+    },
+
+    async markArchived() {
+      // The SQL engine archives inside each write transaction: everything moved is archived.
+      return q.maxArchivedRevision(pool);
+    },
+
     async currentRevision() {
       return (await q.readState(pool)).revision;
     },
@@ -237,6 +274,16 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
       await feed.close();
     },
   };
+}
+
+/** Turns historical records into key-values, looking up who created each key and when. */
+async function withCreators(db: Queryable, rows: LogRow[]): Promise<KeyValue[]> {
+  const created = await q.selectRevisions(
+    db,
+    rows.map((r) => BigInt(r.create_revision)),
+  );
+  const byRevision = new Map(created.map((c) => [c.revision, toRecord(c)]));
+  return rows.map((r) => recordToKeyValue(toRecord(r), byRevision.get(r.create_revision)));
 }
 
 function hashRequest(input: WriteInput, value: Uint8Array): string {

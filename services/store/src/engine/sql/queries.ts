@@ -86,6 +86,13 @@ export async function selectKv(
   return r.rows[0];
 }
 
+/** Filters of a range read, applied in SQL. */
+export interface RangeFilter {
+  schema?: string;
+  labels?: Record<string, string>;
+  keysOnly?: boolean;
+}
+
 /** Reads current configs of a project whose key starts with `prefix`, after `after`, in key order. */
 export async function selectKvRange(
   db: Queryable,
@@ -93,17 +100,32 @@ export async function selectKvRange(
   prefix: string,
   after: string,
   limit: number,
+  f: RangeFilter,
 ): Promise<KvRow[]> {
+  const columns = f.keysOnly ? kvColumns.replace("value,", "''::bytea AS value,") : kvColumns;
   const r = await db.query<KvRow>(
-    `SELECT ${kvColumns} FROM store_kv
+    `SELECT ${columns} FROM store_kv
       WHERE project = $1 AND starts_with(key, $2) AND key > $3
+        AND ($5::text IS NULL OR schema_name = $5) AND labels @> $6::jsonb
       ORDER BY key LIMIT $4`,
-    [project, prefix, after, limit],
+    [project, prefix, after, limit, f.schema || null, JSON.stringify(f.labels ?? {})],
   );
   return r.rows;
 }
 
-/** Reads configs as of a past revision, from the change log and the archive together. */
+/** Counts current configs of a project under a prefix. */
+export async function countKv(db: Queryable, project: string, prefix: string): Promise<bigint> {
+  const r = await db.query<{ n: string }>(
+    "SELECT count(*)::text AS n FROM store_kv WHERE project = $1 AND starts_with(key, $2)",
+    [project, prefix],
+  );
+  return BigInt(r.rows[0]?.n ?? 0);
+}
+
+/**
+ * Reads configs as of a past revision, from the change log and the archive together. Returns
+ * the page and the count of keys under the prefix at that revision (ignoring filters).
+ */
 export async function selectRangeAt(
   db: Queryable,
   project: string,
@@ -111,49 +133,75 @@ export async function selectRangeAt(
   after: string,
   limit: number,
   revision: bigint,
-): Promise<LogRow[]> {
-  const r = await db.query<LogRow>(
-    `SELECT * FROM (
+  f: RangeFilter,
+): Promise<{ rows: LogRow[]; count: bigint }> {
+  const r = await db.query<LogRow & { total: string }>(
+    `WITH latest AS (
        SELECT DISTINCT ON (key) ${logColumns} FROM (
          SELECT ${logColumns} FROM store_log WHERE project = $1 AND starts_with(key, $2) AND revision <= $5
          UNION ALL
          SELECT ${logColumns} FROM revision_archive WHERE project = $1 AND starts_with(key, $2) AND revision <= $5
        ) h ORDER BY key, revision DESC
-     ) latest
-     WHERE NOT deleted AND key > $3 ORDER BY key LIMIT $4`,
-    [project, prefix, after, limit, revision.toString()],
+     ), live AS (SELECT * FROM latest WHERE NOT deleted)
+     SELECT live.*, (SELECT count(*) FROM live)::text AS total FROM live
+      WHERE key > $3 AND ($6::text IS NULL OR schema_name = $6) AND labels @> $7::jsonb
+      ORDER BY key LIMIT $4`,
+    [
+      project,
+      prefix,
+      after,
+      limit,
+      revision.toString(),
+      f.schema || null,
+      JSON.stringify(f.labels ?? {}),
+    ],
   );
-  return r.rows;
+  const total = r.rows[0]?.total;
+  const count =
+    total !== undefined
+      ? BigInt(total)
+      : BigInt(
+          (
+            await db.query<{ n: string }>(
+              `SELECT count(*)::text AS n FROM (
+                 SELECT DISTINCT ON (key) deleted FROM (
+                   SELECT key, revision, deleted FROM store_log WHERE project = $1 AND starts_with(key, $2) AND revision <= $3
+                   UNION ALL
+                   SELECT key, revision, deleted FROM revision_archive WHERE project = $1 AND starts_with(key, $2) AND revision <= $3
+                 ) h ORDER BY key, revision DESC) l WHERE NOT deleted`,
+              [project, prefix, revision.toString()],
+            )
+          ).rows[0]?.n ?? 0,
+        );
+  if (f.keysOnly) for (const row of r.rows) row.value = Buffer.alloc(0);
+  return { rows: r.rows, count };
+}
+
+/** Builds `$1, $2, ...` for a column list and the matching values from a row object. */
+function valuesOf(
+  columns: string,
+  row: Record<string, unknown>,
+): { placeholders: string; values: unknown[] } {
+  const names = columns.split(",").map((c) => c.trim());
+  return {
+    placeholders: names.map((_, i) => `$${i + 1}`).join(", "),
+    values: names.map((n) => (n === "labels" ? JSON.stringify(row[n] ?? {}) : row[n])),
+  };
 }
 
 /** Writes the current row of one config. */
-export async function upsertKv(
-  db: Queryable,
-  row: Omit<KvRow, "updated_at"> & { updated_at: Date },
-): Promise<void> {
+export async function upsertKv(db: Queryable, row: KvRow): Promise<void> {
+  const { placeholders, values } = valuesOf(kvColumns, row as unknown as Record<string, unknown>);
   await db.query(
-    `INSERT INTO store_kv (${kvColumns}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+    `INSERT INTO store_kv (${kvColumns}) VALUES (${placeholders})
      ON CONFLICT (project, key) DO UPDATE SET
-       value = EXCLUDED.value, version = EXCLUDED.version, create_revision = EXCLUDED.create_revision,
-       change_type = EXCLUDED.change_type, author = EXCLUDED.author, message = EXCLUDED.message,
-       request_id = EXCLUDED.request_id, schema_name = EXCLUDED.schema_name,
-       schema_version = EXCLUDED.schema_version, rolled_back_from = EXCLUDED.rolled_back_from,
+       value = EXCLUDED.value, version = EXCLUDED.version, change_type = EXCLUDED.change_type,
+       author = EXCLUDED.author, message = EXCLUDED.message, request_id = EXCLUDED.request_id,
+       schema_name = EXCLUDED.schema_name, schema_version = EXCLUDED.schema_version,
+       validated_schema_version = EXCLUDED.validated_schema_version,
+       rolled_back_from = EXCLUDED.rolled_back_from, labels = EXCLUDED.labels,
        updated_at = EXCLUDED.updated_at`,
-    [
-      row.project,
-      row.key,
-      row.value,
-      row.version,
-      row.create_revision,
-      row.change_type,
-      row.author,
-      row.message,
-      row.request_id,
-      row.schema_name,
-      row.schema_version,
-      row.rolled_back_from,
-      row.updated_at,
-    ],
+    values,
   );
 }
 
@@ -164,25 +212,8 @@ export async function deleteKv(db: Queryable, project: string, key: string): Pro
 
 /** Appends one record to the change log. */
 export async function insertLog(db: Queryable, row: LogRow): Promise<void> {
-  await db.query(
-    `INSERT INTO store_log (${logColumns}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
-    [
-      row.revision,
-      row.project,
-      row.key,
-      row.create_revision,
-      row.change_type,
-      row.value,
-      row.deleted,
-      row.author,
-      row.message,
-      row.request_id,
-      row.schema_name,
-      row.schema_version,
-      row.rolled_back_from,
-      row.created_at,
-    ],
-  );
+  const { placeholders, values } = valuesOf(logColumns, row as unknown as Record<string, unknown>);
+  await db.query(`INSERT INTO store_log (${logColumns}) VALUES (${placeholders})`, values);
 }
 
 /**
@@ -296,4 +327,16 @@ export async function maxArchivedRevision(db: Queryable): Promise<bigint> {
     "SELECT max(revision)::text AS max FROM revision_archive",
   );
   return BigInt(r.rows[0]?.max ?? 0);
+}
+
+/** Reads revision records by revision number (from the change log or the archive). */
+export async function selectRevisions(db: Queryable, revisions: bigint[]): Promise<LogRow[]> {
+  if (revisions.length === 0) return [];
+  const r = await db.query<LogRow>(
+    `SELECT ${logColumns} FROM store_log WHERE revision = ANY ($1::bigint[])
+     UNION ALL
+     SELECT ${logColumns} FROM revision_archive WHERE revision = ANY ($1::bigint[])`,
+    [revisions.map(String)],
+  );
+  return r.rows;
 }

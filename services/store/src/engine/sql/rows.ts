@@ -6,6 +6,7 @@ export interface LogRow {
   project: string;
   key: string;
   create_revision: string;
+  previous_revision: string;
   change_type: string;
   value: Buffer;
   deleted: boolean;
@@ -14,25 +15,30 @@ export interface LogRow {
   request_id: string;
   schema_name: string;
   schema_version: number;
+  validated_schema_version: number;
   rolled_back_from: string;
+  labels: Record<string, string>;
   created_at: Date;
 }
 
 /** A store_kv row as `pg` returns it. */
-export interface KvRow extends Omit<LogRow, "revision" | "deleted" | "created_at"> {
+export interface KvRow extends Omit<LogRow, "revision" | "deleted" | "previous_revision"> {
   version: string;
   updated_at: Date;
+  created_by: string;
 }
 
 /** Columns of store_log and revision_archive, in the order {@link LogRow} names them. */
 export const logColumns =
-  "revision, project, key, create_revision, change_type, value, deleted, author, message, " +
-  "request_id, schema_name, schema_version, rolled_back_from, created_at";
+  "revision, project, key, create_revision, previous_revision, change_type, value, deleted, " +
+  "author, message, request_id, schema_name, schema_version, validated_schema_version, " +
+  "rolled_back_from, labels, created_at";
 
 /** Columns of store_kv. */
 export const kvColumns =
   "project, key, value, version, create_revision, change_type, author, message, request_id, " +
-  "schema_name, schema_version, rolled_back_from, updated_at";
+  "schema_name, schema_version, validated_schema_version, rolled_back_from, labels, updated_at, " +
+  "created_by, created_at";
 
 /** Converts a change-log row to a revision record. */
 export function toRecord(r: LogRow): RevisionRecord {
@@ -41,6 +47,7 @@ export function toRecord(r: LogRow): RevisionRecord {
     key: r.key,
     revision: BigInt(r.revision),
     createRevision: BigInt(r.create_revision),
+    previousRevision: BigInt(r.previous_revision),
     value: new Uint8Array(r.value),
     deleted: r.deleted,
     meta: {
@@ -49,6 +56,8 @@ export function toRecord(r: LogRow): RevisionRecord {
       requestId: r.request_id,
       schema: r.schema_name,
       schemaVersion: r.schema_version,
+      validatedSchemaVersion: r.validated_schema_version,
+      labels: r.labels,
       changeKind: r.change_type as ChangeKind,
       rolledBackFrom: BigInt(r.rolled_back_from),
       time: r.created_at,
@@ -70,21 +79,13 @@ export function toKeyValue(r: KvRow): KeyValue {
       requestId: r.request_id,
       schema: r.schema_name,
       schemaVersion: r.schema_version,
+      validatedSchemaVersion: r.validated_schema_version,
+      labels: r.labels,
       changeKind: r.change_type as ChangeKind,
       rolledBackFrom: BigInt(r.rolled_back_from),
       time: r.updated_at,
     },
-  };
-}
-
-/** Converts a (live) revision record into the key-value it produced. */
-export function recordToKeyValue(r: RevisionRecord): KeyValue {
-  return {
-    project: r.project,
-    key: r.key,
-    value: r.value,
-    version: r.revision,
-    createRevision: r.createRevision,
-    meta: r.meta,
+    createdBy: r.created_by,
+    createTime: r.created_at,
   };
 }

@@ -1,0 +1,70 @@
+import {
+  createHealth,
+  createLogger,
+  createMetrics,
+  createServer,
+  onShutdown,
+  type Logger,
+  type ServerAddress,
+  type ShutdownStep,
+} from "@guardian/kit";
+import { HealthCheckResponse_ServingStatus as ServingStatus } from "@guardian/api";
+import type { HostedService } from "./services.js";
+
+/** What {@link runServer} needs: process settings, services, readiness checks, cleanup. */
+export interface RunServerOptions {
+  settings: {
+    host: string;
+    port: number;
+    maxRequestBytes: number;
+    shutdownTimeoutMs: number;
+  };
+  logger: Logger;
+  services: HostedService[];
+  readiness?: Record<string, () => Promise<void>>;
+  /** Cleanup run after the server stopped, in order (for example, close the pool). */
+  cleanup?: ShutdownStep[];
+}
+
+/**
+ * Serves the given services on one port until SIGTERM/SIGINT, then shuts down gracefully:
+ * stop accepting, drain calls and streams, run the cleanup steps.
+ */
+export async function runServer(opts: RunServerOptions): Promise<ServerAddress> {
+  const health = createHealth();
+  for (const [name, check] of Object.entries(opts.readiness ?? {}))
+    health.addReadinessCheck(name, check);
+  const metrics = createMetrics();
+  const server = createServer({
+    routes: (router) => {
+      for (const s of opts.services) s.routes(router);
+    },
+    host: opts.settings.host,
+    port: opts.settings.port,
+    maxRequestBytes: opts.settings.maxRequestBytes,
+    shutdownTimeoutMs: opts.settings.shutdownTimeoutMs,
+    logger: opts.logger,
+    health,
+    metrics,
+  });
+  const address = await server.listen();
+  for (const s of opts.services) health.setStatus(s.typeName, ServingStatus.SERVING);
+  onShutdown(
+    opts.logger,
+    [{ name: "stop server and drain calls", run: () => server.close() }, ...(opts.cleanup ?? [])],
+    { timeoutMs: opts.settings.shutdownTimeoutMs + 5_000 },
+  );
+  return address;
+}
+
+/** Creates the process logger from the common settings. */
+export function processLogger(
+  settings: { logLevel: string; logFormat: string },
+  name: string,
+): Logger {
+  return createLogger({
+    level: settings.logLevel as "info",
+    pretty: settings.logFormat === "pretty",
+    name,
+  });
+}

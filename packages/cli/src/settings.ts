@@ -1,0 +1,50 @@
+import { bytes, duration, int, oneOf, str, url } from "@guardian/kit";
+
+/** Settings every Guardian process reads, whatever it hosts. */
+export const processSettings = {
+  host: str("GUARDIAN_HOST", { default: "127.0.0.1", description: "Interface to listen on" }),
+  port: int("GUARDIAN_PORT", {
+    default: 8080,
+    min: 0,
+    max: 65535,
+    description: "Port for Connect, gRPC and gRPC-Web (HTTP/1.1 and h2c); 0 picks a free port",
+  }),
+  logLevel: oneOf("GUARDIAN_LOG_LEVEL", ["debug", "info", "warn", "error"], {
+    default: "info",
+    description: "Lowest log level written",
+  }),
+  logFormat: oneOf("GUARDIAN_LOG_FORMAT", ["json", "pretty"], {
+    default: "json",
+    description: "json lines, or compact text for a terminal",
+  }),
+  maxRequestBytes: bytes("GUARDIAN_MAX_REQUEST_BYTES", {
+    default: 4 * 1024 * 1024,
+    description: "Largest request message accepted; larger ones get resource_exhausted",
+  }),
+  shutdownTimeoutMs: duration("GUARDIAN_SHUTDOWN_TIMEOUT", {
+    default: "15s",
+    description: "How long a graceful shutdown waits for calls and streams before cutting them",
+  }),
+} as const;
+
+/** Settings of embedded mode (`guardian dev`). */
+export const embeddedSettings = {
+  ...processSettings,
+  logFormat: oneOf("GUARDIAN_LOG_FORMAT", ["json", "pretty"], {
+    default: "pretty",
+    description: "json lines, or compact text for a terminal",
+  }),
+  dataDir: str("GUARDIAN_DATA_DIR", {
+    default: ".guardian",
+    description: "Where embedded mode keeps its database (created when missing)",
+  }),
+} as const;
+
+/** The database connection of production processes and of `guardian migrate`. */
+export const databaseSettings = {
+  databaseUrl: url("DATABASE_URL", {
+    protocols: ["postgres:", "postgresql:"],
+    secret: true,
+    description: "PostgreSQL connection string",
+  }),
+} as const;

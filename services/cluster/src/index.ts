@@ -1,0 +1,4 @@
+/**
+ * The cluster service.
+ */
+export { createClusterRoutes, type ClusterRoutesDeps } from "./routes.js";

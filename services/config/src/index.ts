@@ -1,0 +1,4 @@
+/**
+ * The config service.
+ */
+export { createConfigRoutes, type ConfigRoutesDeps } from "./routes.js";

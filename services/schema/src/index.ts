@@ -1,0 +1,4 @@
+/**
+ * The schema service.
+ */
+export { createSchemaRoutes, type SchemaRoutesDeps } from "./routes.js";
