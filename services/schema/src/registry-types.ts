@@ -1,0 +1,36 @@
+/**
+ * The contract between the schema service and its users (the config service): resolving the
+ * schema version a config binds to and validating documents against it.
+ */
+
+/** One way a document fails its schema, located by JSON pointers. */
+export interface SchemaViolation {
+  /** RFC 6901 pointer into the document ("" for the whole document). */
+  pointer: string;
+  message: string;
+  /** The JSON Schema keyword that failed, such as "type" or "required". */
+  keyword: string;
+  /** RFC 6901 pointer into the schema at the failing keyword. */
+  schemaPointer: string;
+}
+
+/** A concrete, compiled schema version. */
+export interface ResolvedSchema {
+  project: string;
+  name: string;
+  /** The concrete version (never 0). */
+  version: number;
+  /** Validates a JSON value; an empty list means valid. */
+  validate(document: unknown): SchemaViolation[];
+}
+
+/** Looks up and compiles schema versions, caching compiled validators. */
+export interface SchemaRegistry {
+  /**
+   * Resolves `name` at `version` in `project` (version 0: the latest). Throws ConnectError
+   * NotFound naming the schema (and version) when it does not exist.
+   */
+  resolve(project: string, name: string, version: number): Promise<ResolvedSchema>;
+  /** Forgets cached entries of one schema (after a new version or a deletion). */
+  invalidate(project: string, name: string): void;
+}
