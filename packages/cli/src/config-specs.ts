@@ -1,0 +1,16 @@
+import { describeConfig, type ConfigSpec } from "@guardian/kit";
+import { databaseSettings, embeddedSettings, processSettings } from "./settings.js";
+
+/** Every configuration spec a Guardian process may read, by where it applies. */
+export const configSpecs: Record<string, ConfigSpec> = {
+  process: processSettings,
+  embedded: embeddedSettings,
+  database: databaseSettings,
+};
+
+/** The names of every environment variable Guardian reads, sorted. */
+export function knownVariables(): string[] {
+  const names = new Set<string>();
+  for (const spec of Object.values(configSpecs)) for (const v of describeConfig(spec)) names.add(v.name);
+  return [...names].sort();
+}
