@@ -11,6 +11,7 @@ export const configSpecs: Record<string, ConfigSpec> = {
 /** The names of every environment variable Guardian reads, sorted. */
 export function knownVariables(): string[] {
   const names = new Set<string>();
-  for (const spec of Object.values(configSpecs)) for (const v of describeConfig(spec)) names.add(v.name);
+  for (const spec of Object.values(configSpecs))
+    for (const v of describeConfig(spec)) names.add(v.name);
   return [...names].sort();
 }

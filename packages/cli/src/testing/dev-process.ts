@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../../..", import.meta.url));
+const loader = join(root, "node_modules/tsx/dist/loader.mjs");
+const main = join(root, "packages/cli/src/main.ts");
+
+/** A running `guardian dev` process. */
+export interface Running {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/** Starts `guardian dev` as a real process and waits for the URL it prints. */
+export async function startDev(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<Running> {
+  const child = spawn(process.execPath, ["--import", `file://${loader}`, main, "dev"], {
+    env: {
+      ...process.env,
+      GUARDIAN_PORT: "0",
+      GUARDIAN_DATA_DIR: dataDir,
+      GUARDIAN_LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 45_000);
+    child.stdout!.on("data", () => {
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`guardian dev exited with ${code}:\n${out}`)));
+  });
+  return { child, url, output: () => out };
+}
+
+/** Stops a `guardian dev` process with SIGTERM and returns its exit code. */
+export async function stop(r: Running): Promise<number | null> {
+  if (r.child.exitCode !== null) return r.child.exitCode;
+  const exited = new Promise<number | null>((resolve) =>
+    r.child.once("exit", (code) => resolve(code)),
+  );
+  r.child.kill("SIGTERM");
+  return exited;
+}
