@@ -1,10 +1,10 @@
 import { describeConfig, type ConfigSpec } from "@guardian/kit";
-import { databaseSettings, embeddedSettings, processSettings } from "./settings.js";
+import { databaseSettings, embeddedOnlySettings, processSettings } from "./settings.js";
 
 /** Every configuration spec a Guardian process may read, by where it applies. */
 export const configSpecs: Record<string, ConfigSpec> = {
   process: processSettings,
-  embedded: embeddedSettings,
+  embedded: embeddedOnlySettings,
   database: databaseSettings,
 };
 

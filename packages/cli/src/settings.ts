@@ -27,9 +27,8 @@ export const processSettings = {
   }),
 } as const;
 
-/** Settings of embedded mode (`guardian dev`). */
-export const embeddedSettings = {
-  ...processSettings,
+/** Settings only embedded mode (`guardian dev`) reads, or reads with other defaults. */
+export const embeddedOnlySettings = {
   logFormat: oneOf("GUARDIAN_LOG_FORMAT", ["json", "pretty"], {
     default: "pretty",
     description: "json lines, or compact text for a terminal",
@@ -39,6 +38,9 @@ export const embeddedSettings = {
     description: "Where embedded mode keeps its database (created when missing)",
   }),
 } as const;
+
+/** Settings of embedded mode (`guardian dev`). */
+export const embeddedSettings = { ...processSettings, ...embeddedOnlySettings } as const;
 
 /** The database connection of production processes and of `guardian migrate`. */
 export const databaseSettings = {

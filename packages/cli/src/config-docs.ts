@@ -1,0 +1,40 @@
+import { describeConfig } from "@guardian/kit";
+import { configSpecs } from "./config-specs.js";
+
+/** Where each group of settings applies, as shown in docs/configuration.md. */
+const groupTitles: Record<string, string> = {
+  process: "Every process",
+  embedded: "Embedded mode (`guardian dev`)",
+  database: "PostgreSQL (`guardian serve`, `guardian migrate`)",
+};
+
+/**
+ * Renders docs/configuration.md from the typed configuration specs, so the reference never
+ * drifts from what the processes actually read.
+ */
+export function renderConfigDocs(): string {
+  const out = [
+    "# Configuration",
+    "",
+    "Guardian reads its configuration from environment variables and checks all of them at",
+    "startup: a missing or malformed value stops the process with a message naming the",
+    "variable. Sizes accept `512KiB`, `4MiB` or a plain number of bytes; durations accept",
+    "`250ms`, `15s`, `15m`, `1h30m`.",
+    "",
+    "This file is generated from the code (`pnpm docs:config`); a test fails when it is stale.",
+  ];
+  for (const [group, spec] of Object.entries(configSpecs)) {
+    out.push(
+      "",
+      `## ${groupTitles[group] ?? group}`,
+      "",
+      "| Variable | Default | Description |",
+      "| --- | --- | --- |",
+    );
+    for (const v of describeConfig(spec)) {
+      const def = v.default !== undefined ? `\`${v.default}\`` : v.required ? "required" : "unset";
+      out.push(`| \`${v.name}\` | ${def} | ${(v.description ?? "").replace(/\|/g, "\\|")} |`);
+    }
+  }
+  return out.join("\n") + "\n";
+}
