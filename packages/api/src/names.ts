@@ -6,7 +6,7 @@
 
 const projectRe = /^[a-z][a-z0-9-]{1,61}[a-z0-9]$/;
 const segmentRe = /^[A-Za-z0-9._-]+$/;
-const schemaRe = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const schemaRe = /^[a-z][a-z0-9._-]{0,62}$/;
 const labelKeyRe = /^[a-z0-9._/-]{1,63}$/;
 
 /** Checks a project name: 3-63 of a-z, 0-9, '-', starting with a letter, not ending in '-'. */
@@ -39,11 +39,11 @@ export function checkKeyPrefix(prefix: string): string | undefined {
   return undefined;
 }
 
-/** Checks a schema name: 1-63 of a-z, 0-9, '.', '_', '-', starting with a letter or digit. */
+/** Checks a schema name: 1-63 of a-z, 0-9, '.', '_', '-', starting with a letter. */
 export function checkSchemaName(name: string): string | undefined {
   if (name === "") return "must not be empty";
   if (!schemaRe.test(name)) {
-    return "must be 1-63 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit";
+    return "must be 1-63 characters of a-z, 0-9, '.', '_' and '-', starting with a letter";
   }
   return undefined;
 }

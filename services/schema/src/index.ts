@@ -1,4 +1,19 @@
 /**
- * The schema service.
+ * The schema service: named, versioned JSON Schemas per project, and the registry the config
+ * service validates documents with.
+ *
+ * Glossary:
+ * - schema version: an immutable, numbered (from 1) JSON Schema document of a schema; 0 in
+ *   a request means the latest.
+ * - following the latest: a config bound with schema_version 0; adding a version checks
+ *   every such config against it first. Configs pinned to a version are not affected.
+ * - breaking configs: configs following the latest version that would no longer validate
+ *   against a new version; the version is refused unless added with `force`.
+ * - dialect: the JSON Schema draft of a document, from `$schema` (draft 2020-12 or draft-07).
+ * - violation: one way a document fails its schema, located by JSON pointers into the
+ *   document and into the schema.
  */
-export { createSchemaRoutes, type SchemaRoutesDeps } from "./routes.js";
+export { createSchemaRoutes, createSchemaService, type SchemaRoutesDeps } from "./routes.js";
+export { createSchemaRegistry, type SchemaRegistryOptions } from "./registry.js";
+export { validationFailedError } from "./violations.js";
+export type { ResolvedSchema, SchemaRegistry, SchemaViolation } from "./registry-types.js";

@@ -1,0 +1,192 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ValidationFailureSchema } from "@guardian/api";
+import { describe, expect, it } from "vitest";
+import { compileCandidate, compileStored } from "./compile.js";
+import { validationFailedError } from "./violations.js";
+
+function refusal(content: Record<string, unknown>) {
+  let thrown: unknown;
+  try {
+    compileCandidate(content);
+  } catch (err) {
+    thrown = err;
+  }
+  expect(thrown).toBeInstanceOf(ConnectError);
+  const err = thrown as ConnectError;
+  expect(err.code).toBe(Code.InvalidArgument);
+  const [failure] = err.findDetails(ValidationFailureSchema);
+  return { err, violations: failure?.violations ?? [], truncated: failure?.truncated };
+}
+
+const app = {
+  type: "object",
+  required: ["name"],
+  properties: {
+    name: { type: "string" },
+    port: { type: "integer", maximum: 65535 },
+    email: { type: "string", format: "email" },
+  },
+};
+
+describe("compileCandidate", () => {
+  it("treats a document without $schema as draft 2020-12", () => {
+    expect(compileCandidate(app).dialect).toBe("draft-2020-12");
+  });
+
+  it("accepts draft-07 and draft 2020-12 $schema values, with or without '#'", () => {
+    const d7 = { $schema: "http://json-schema.org/draft-07/schema#", ...app };
+    expect(compileCandidate(d7).dialect).toBe("draft-07");
+    const d7bare = { $schema: "http://json-schema.org/draft-07/schema", ...app };
+    expect(compileCandidate(d7bare).dialect).toBe("draft-07");
+    const d2020 = { $schema: "https://json-schema.org/draft/2020-12/schema", ...app };
+    expect(compileCandidate(d2020).dialect).toBe("draft-2020-12");
+  });
+
+  it("refuses any other $schema, pointing at it", () => {
+    const { violations } = refusal({ $schema: "http://json-schema.org/draft-04/schema#" });
+    expect(violations.map((v) => [v.pointer, v.keyword])).toEqual([["/$schema", "$schema"]]);
+  });
+
+  it("reports meta-schema violations with pointers into the schema document", () => {
+    const { err, violations } = refusal({
+      type: "object",
+      properties: { port: { type: "integr", minimum: "1" } },
+    });
+    expect(err.rawMessage).toMatch(/^invalid content: not a valid JSON Schema \(draft 2020-12\)/);
+    const pointers = violations.map((v) => v.pointer);
+    expect(pointers).toContain("/properties/port/type");
+    expect(pointers).toContain("/properties/port/minimum");
+    // Document order: "type" comes before "minimum" in the submitted document.
+    expect(pointers.indexOf("/properties/port/type")).toBeLessThan(
+      pointers.indexOf("/properties/port/minimum"),
+    );
+    expect(violations.every((v) => v.schemaPointer !== "")).toBe(true);
+  });
+
+  it("refuses unknown keywords in strict mode, pointing at the keyword", () => {
+    const { err, violations } = refusal({
+      type: "object",
+      properties: { port: { type: "integer", maximun: 10 } },
+    });
+    expect(violations).toEqual([
+      expect.objectContaining({
+        pointer: "/properties/port/maximun",
+        keyword: "strict",
+        message: 'unknown keyword "maximun" (strict mode)',
+      }),
+    ]);
+    expect(err.rawMessage).toContain('/properties/port/maximun: unknown keyword "maximun"');
+  });
+
+  it("refuses references that are not local, and never fetches them", () => {
+    const { violations } = refusal({
+      type: "object",
+      properties: { a: { $ref: "https://example.com/other.json" }, b: { $ref: "#/$defs/b" } },
+      $defs: { b: { type: "string" } },
+    });
+    expect(violations.map((v) => [v.pointer, v.keyword])).toEqual([["/properties/a/$ref", "$ref"]]);
+  });
+
+  it("reads data keywords as data: a $ref inside const or a property named $ref is fine", () => {
+    const compiled = compileCandidate({
+      type: "object",
+      properties: { $ref: { type: "string" } },
+      default: { $ref: "https://example.com/not-a-reference" },
+    });
+    expect(compiled.validate({ $ref: 1 })).toHaveLength(1);
+  });
+
+  it("points at a local reference that cannot be resolved", () => {
+    const { violations } = refusal({ properties: { a: { $ref: "#/$defs/missing" } } });
+    expect(violations).toEqual([
+      expect.objectContaining({ pointer: "/properties/a/$ref", keyword: "$ref" }),
+    ]);
+  });
+
+  it("refuses unknown formats", () => {
+    const { violations } = refusal({ type: "string", format: "postcode" });
+    expect(violations.map((v) => [v.pointer, v.keyword])).toEqual([["/format", "format"]]);
+  });
+
+  it("accepts $anchor references in draft 2020-12", () => {
+    const compiled = compileCandidate({
+      $defs: { port: { $anchor: "port", type: "integer" } },
+      properties: { port: { $ref: "#port" } },
+    });
+    expect(compiled.validate({ port: "x" })).toEqual([
+      expect.objectContaining({ pointer: "/port", keyword: "type" }),
+    ]);
+  });
+
+  it("validates draft-07 keywords such as tuple items and dependencies", () => {
+    const compiled = compileCandidate({
+      $schema: "http://json-schema.org/draft-07/schema#",
+      type: "object",
+      properties: { pair: { type: "array", items: [{ type: "string" }, { type: "integer" }] } },
+      dependencies: { a: ["b"] },
+    });
+    const violations = compiled.validate({ pair: ["x", "y"], a: 1 });
+    // A missing property sorts with its parent object, before the object's members.
+    expect(violations.map((v) => [v.pointer, v.keyword])).toEqual([
+      ["/b", "dependencies"],
+      ["/pair/1", "type"],
+    ]);
+  });
+});
+
+describe("validate", () => {
+  const compiled = compileCandidate(app);
+
+  it("returns nothing for a valid document", () => {
+    expect(compiled.validate({ name: "api", port: 8080 })).toEqual([]);
+  });
+
+  it("points required violations at the missing property and orders by document", () => {
+    const violations = compiled.validate({ email: "nope", port: 70000 });
+    expect(violations).toEqual([
+      {
+        pointer: "/name",
+        keyword: "required",
+        message: "must have required property 'name'",
+        schemaPointer: "/required",
+      },
+      expect.objectContaining({ pointer: "/email", keyword: "format" }),
+      {
+        pointer: "/port",
+        keyword: "maximum",
+        message: "must be <= 65535",
+        schemaPointer: "/properties/port/maximum",
+      },
+    ]);
+  });
+
+  it("escapes pointer tokens as RFC 6901 says", () => {
+    const c = compileStored(
+      { type: "object", properties: { "a/b": { type: "string" }, "c~d": { type: "string" } } },
+      "draft-2020-12",
+    );
+    expect(c.validate({ "a/b": 1, "c~d": 2 }).map((v) => [v.pointer, v.schemaPointer])).toEqual([
+      ["/a~1b", "/properties/a~1b/type"],
+      ["/c~0d", "/properties/c~0d/type"],
+    ]);
+  });
+});
+
+describe("validationFailedError", () => {
+  it("summarises the first violation and counts the rest", () => {
+    const violations = Array.from({ length: 103 }, (_, i) => ({
+      pointer: `/items/${i}`,
+      message: "must be <= 65535",
+      keyword: "maximum",
+      schemaPointer: "/properties/items/items/maximum",
+    }));
+    const err = validationFailedError(violations, 'schema "app" v2');
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.rawMessage).toBe(
+      'content does not match schema "app" v2: /items/0: must be <= 65535 (and 102 more)',
+    );
+    const [failure] = err.findDetails(ValidationFailureSchema);
+    expect(failure?.violations).toHaveLength(100);
+    expect(failure?.truncated).toBe(true);
+  });
+});

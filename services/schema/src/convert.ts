@@ -1,0 +1,59 @@
+import { toJson, type JsonObject, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import { badRequest } from "@guardian/kit";
+import type { SchemaSchema, SchemaVersionSchema } from "@guardian/api";
+import { dialectToProto } from "./dialect.js";
+import type { SchemaRow, VersionRow } from "./queries.js";
+
+/** Converts a `schemas` row to a guardian.schema.v1.Schema. */
+export function schemaToProto(row: SchemaRow): MessageInitShape<typeof SchemaSchema> {
+  return {
+    project: row.project,
+    name: row.name,
+    description: row.description,
+    latestVersion: row.latest_version,
+    createTime: timestampFromDate(row.created_at),
+    updateTime: timestampFromDate(row.updated_at),
+    createdBy: row.created_by,
+  };
+}
+
+/** Converts a `schema_versions` row to a guardian.schema.v1.SchemaVersion. */
+export function versionToProto(row: VersionRow): MessageInitShape<typeof SchemaVersionSchema> {
+  return {
+    project: row.project,
+    name: row.name,
+    version: row.version,
+    content: (row.content as JsonObject | null) ?? undefined,
+    dialect: dialectToProto(row.dialect),
+    message: row.message,
+    createTime: timestampFromDate(row.created_at),
+    createdBy: row.created_by,
+    forced: row.forced,
+  };
+}
+
+/** Converts a google.protobuf.Value to plain JSON; a value without a kind is InvalidArgument. */
+export function documentOf(value: Value, field: string): JsonValue {
+  try {
+    return toJson(ValueSchema, value);
+  } catch {
+    return badRequest(field, "must be a JSON value (every nested value must be set)");
+  }
+}
+
+/** Tells whether two JSON values are equal as JSON: object key order does not matter. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
+  }
+  const ak = Object.keys(a);
+  const bo = b as Record<string, unknown>;
+  return (
+    ak.length === Object.keys(bo).length &&
+    ak.every((k) => Object.hasOwn(bo, k) && jsonEqual((a as Record<string, unknown>)[k], bo[k]))
+  );
+}

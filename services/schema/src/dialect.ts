@@ -1,0 +1,103 @@
+import { Ajv, type Options } from "ajv";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { Dialect } from "@guardian/api";
+import type { SchemaViolation } from "./registry-types.js";
+
+/** The JSON Schema drafts Guardian accepts, as stored in `schema_versions.dialect`. */
+export type DialectName = "draft-07" | "draft-2020-12";
+
+/** An ajv instance of either dialect (they share the core API). */
+export type AnyAjv = Ajv | Ajv2020;
+
+const metaSchemaIds: Record<string, DialectName> = {
+  "http://json-schema.org/draft-07/schema": "draft-07",
+  "https://json-schema.org/draft/2020-12/schema": "draft-2020-12",
+};
+
+const protoDialects: Record<DialectName, Dialect> = {
+  "draft-07": Dialect.DRAFT_07,
+  "draft-2020-12": Dialect.DRAFT_2020_12,
+};
+
+/** Human-readable dialect names for messages. */
+export const dialectTitles: Record<DialectName, string> = {
+  "draft-07": "draft-07",
+  "draft-2020-12": "draft 2020-12",
+};
+
+/**
+ * Strict where a mistake is certain (unknown keywords and formats, keywords that are
+ * ignored, non-finite numbers), lenient where valid JSON Schema would otherwise be refused
+ * (missing `type` next to `properties`, `required` names declared elsewhere, overlapping
+ * `properties` and `patternProperties`).
+ */
+const options: Options = {
+  allErrors: true,
+  strictSchema: true,
+  strictNumbers: true,
+  strictTypes: false,
+  strictTuples: false,
+  strictRequired: false,
+  allowMatchingProperties: true,
+  allowUnionTypes: true,
+  validateFormats: true,
+  // Never register a schema's `$id` on the instance: two projects may use the same `$id`.
+  addUsedSchema: false,
+};
+
+/** Converts a stored dialect name to the API enum. */
+export function dialectToProto(name: string): Dialect {
+  return protoDialects[name as DialectName] ?? Dialect.UNSPECIFIED;
+}
+
+/**
+ * Detects the dialect of a schema document from `$schema` (absent: draft 2020-12), or
+ * returns the violation that refuses it.
+ */
+export function detectDialect(content: Record<string, unknown>): DialectName | SchemaViolation {
+  const declared = content["$schema"];
+  if (declared === undefined) return "draft-2020-12";
+  const dialect =
+    typeof declared === "string" ? metaSchemaIds[declared.replace(/#$/, "")] : undefined;
+  if (dialect) return dialect;
+  return {
+    pointer: "/$schema",
+    keyword: "$schema",
+    schemaPointer: "",
+    message:
+      'must be "https://json-schema.org/draft/2020-12/schema" or ' +
+      '"http://json-schema.org/draft-07/schema#" (absent means draft 2020-12)',
+  };
+}
+
+/**
+ * Creates an ajv instance of a dialect with Guardian's options and the standard formats.
+ * `checkMeta: false` skips validating schemas against the meta-schema when compiling, for
+ * documents that were checked when they were stored.
+ */
+export function createAjv(dialect: DialectName, checkMeta = true): AnyAjv {
+  const opts = { ...options, validateSchema: checkMeta };
+  const ajv = dialect === "draft-07" ? new Ajv(opts) : new Ajv2020(opts);
+  addFormats.default(ajv);
+  // ajv resolves `$anchor` but does not declare it as a keyword, so strict mode would refuse
+  // it (ajv-validator/ajv#1854).
+  if (dialect === "draft-2020-12") ajv.addKeyword("$anchor");
+  return ajv;
+}
+
+const shared = new Map<DialectName, AnyAjv>();
+
+/**
+ * Returns the process-wide instance of a dialect used to check candidate documents against
+ * the meta-schema (compiled once) and to look up known keywords and formats. It never
+ * compiles user schemas, so it holds nothing of them.
+ */
+export function metaAjv(dialect: DialectName): AnyAjv {
+  let ajv = shared.get(dialect);
+  if (!ajv) {
+    ajv = createAjv(dialect);
+    shared.set(dialect, ajv);
+  }
+  return ajv;
+}
