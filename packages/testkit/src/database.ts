@@ -57,7 +57,11 @@ export function useTestDatabase(opts: UseTestDatabaseOptions = {}): TestDatabase
     name: () => ready(name, "name()"),
     url: () => ready(url, "url()"),
     pool() {
-      pool ??= new Pool({ connectionString: ready(url, "pool()"), max: opts.poolSize ?? 5 });
+      if (!pool) {
+        pool = new Pool({ connectionString: ready(url, "pool()"), max: opts.poolSize ?? 5 });
+        // Dropping the database at the end terminates clients that are still closing.
+        pool.on("error", () => {});
+      }
       return pool;
     },
   };
