@@ -1,8 +1,8 @@
+import { localIssuer } from "@guardian/authz";
 import type { Queryable } from "@guardian/db";
 import { generatePassword, hashPassword } from "./password.js";
 
-/** The issuer recorded for local users of the built-in token issuer. */
-export const localIssuer = "guardian";
+export { localIssuer };
 
 /** What {@link ensureBootstrapAdmin} did. */
 export type BootstrapResult =

@@ -1,0 +1,79 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Queryable } from "@guardian/db";
+import type { ApiKeyScopeName, Principal } from "@guardian/kit";
+import { apiKeySecretMatches, parseApiKeySecret } from "./api-key-secret.js";
+
+interface ApiKeyAuthRow {
+  lookup: string;
+  project: string;
+  scope: ApiKeyScopeName;
+  key_prefix: string;
+  secret_hash: string;
+  previous_secret_hash: string | null;
+  previous_live: boolean;
+  expires_at: Date | null;
+  expired: boolean;
+  revoked: boolean;
+  last_used_stale: boolean;
+}
+
+/** Raised for every API key that does not authenticate; the message is safe for clients. */
+function rejected(message: string): ConnectError {
+  return new ConnectError(message, Code.Unauthenticated);
+}
+
+/**
+ * Authenticates an `x-api-key` secret against PostgreSQL and returns its principal.
+ *
+ * Nothing is cached: revocation, rotation and expiry take effect on the next call. Only a
+ * secret that matches the stored hash (or the previous secret within its grace period) learns
+ * whether the key is revoked or expired; anything else gets one message.
+ * `last_used_at` is refreshed at most once a minute, off the call's critical path.
+ */
+export async function authenticateApiKey(
+  db: Queryable,
+  secret: string,
+  onBackgroundError: (err: unknown) => void = () => {},
+): Promise<Principal> {
+  const parsed = parseApiKeySecret(secret);
+  if (!parsed) throw rejected("invalid API key: expected gdn_<id>_<secret> in x-api-key");
+  const res = await db.query<ApiKeyAuthRow>(
+    `SELECT lookup, project, scope, key_prefix, secret_hash, previous_secret_hash,
+            coalesce(previous_secret_expires_at > now(), false) AS previous_live,
+            expires_at,
+            coalesce(expires_at <= now(), false) AS expired,
+            revoked_at IS NOT NULL AS revoked,
+            coalesce(last_used_at < now() - interval '1 minute', true) AS last_used_stale
+       FROM api_keys WHERE lookup = $1`,
+    [parsed.id],
+  );
+  const row = res.rows[0];
+  const matches =
+    row !== undefined &&
+    (apiKeySecretMatches(secret, row.secret_hash) ||
+      (row.previous_live &&
+        row.previous_secret_hash !== null &&
+        apiKeySecretMatches(secret, row.previous_secret_hash)));
+  if (!row || !matches) throw rejected("invalid API key");
+  if (row.revoked) throw rejected("API key has been revoked");
+  if (row.expired) throw rejected("API key has expired");
+  if (row.last_used_stale) {
+    db.query(`UPDATE api_keys SET last_used_at = now() WHERE lookup = $1`, [row.lookup]).catch(
+      onBackgroundError,
+    );
+  }
+  return {
+    kind: "api_key",
+    id: row.lookup,
+    name: `apikey:${row.lookup}`,
+    project: row.project,
+    apiKey: {
+      id: row.lookup,
+      project: row.project,
+      scope: row.scope,
+      keyPrefix: row.key_prefix,
+    },
+    globalRoles: [],
+    ...(row.expires_at ? { expiresAt: row.expires_at } : {}),
+  };
+}

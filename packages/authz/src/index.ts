@@ -1,0 +1,107 @@
+/**
+ * @guardian/authz — token verification, RBAC and the audit log, shared by every Guardian
+ * service.
+ *
+ * Glossary:
+ * - trusted issuer: an identity provider whose access tokens are accepted, matched by the
+ *   token's exact `iss`: the built-in issuer (keys in PostgreSQL) and Keycloak (remote JWKS).
+ *   Both use Keycloak's claim shape, so one verifier path handles them.
+ * - global role: admin, editor, viewer, cluster_client or internal; mapped from
+ *   identity-provider role names (`realm_access.roles`, optionally
+ *   `resource_access.<client>.roles`) by the GUARDIAN_ROLE_* settings, or stored for local
+ *   users.
+ * - role binding: a per-project role (admin, editor, viewer) of one user, in `role_bindings`,
+ *   keyed by the user's account (storage issuer + subject).
+ * - account: a user's row in `users`. Keycloak users get one on first sight; local users
+ *   live under the storage issuer `guardian`.
+ * - API key: a project-scoped machine credential `gdn_<id>_<secret>` sent as `x-api-key`;
+ *   only its SHA-256 is stored.
+ * - access option: the `guardian.v1.access` method option every RPC declares; the
+ *   interceptor enforces it and fails closed without it.
+ */
+export { createAuthz, keycloakJwksUrl } from "./authz.js";
+export type { Authz, AuthzOptions } from "./authz.js";
+export { authSettings } from "./settings.js";
+export type { AuthSettings } from "./settings.js";
+
+export { createAccounts, localIssuer } from "./accounts/accounts.js";
+export type {
+  Account,
+  Accounts,
+  AccountsOptions,
+  ResolveOptions,
+  SeenIdentity,
+} from "./accounts/accounts.js";
+
+export {
+  actorOf,
+  auditContext,
+  auditOutcome,
+  procedureOf,
+  recordAudit,
+  remoteAddressOf,
+  withAudit,
+} from "./audit/record.js";
+export type {
+  AuditActorKind,
+  AuditDraft,
+  AuditEventInit,
+  AuditResultName,
+} from "./audit/record.js";
+
+export { authenticateApiKey } from "./credentials/api-key-auth.js";
+export {
+  apiKeySecretHint,
+  apiKeySecretMatches,
+  generateApiKeyId,
+  generateApiKeySecret,
+  hashApiKeySecret,
+  parseApiKeySecret,
+} from "./credentials/api-key-secret.js";
+
+export { decide } from "./rbac/decide.js";
+export type { CallTarget, Decision } from "./rbac/decide.js";
+export { createAuthInterceptor } from "./rbac/interceptor.js";
+export type { AuthInterceptorDeps } from "./rbac/interceptor.js";
+export { peekRequest, readStringField } from "./rbac/request-fields.js";
+
+export {
+  apiKeyScopeFromProto,
+  apiKeyScopeToProto,
+  checkUsername,
+  globalRoleFromProto,
+  globalRoleNames,
+  globalRoleToProto,
+  isProjectRoleName,
+  mapRoles,
+  parseGlobalRoles,
+  projectRoleFromProto,
+  projectRoleToProto,
+  roleMappingOf,
+  roleNamesFor,
+} from "./roles.js";
+export type { RoleMapping } from "./roles.js";
+
+export { identityFromClaims } from "./token/claims.js";
+export type { TokenIdentity } from "./token/claims.js";
+export { createPublishedKeyResolver, listPublishedKeys } from "./token/published-keys.js";
+export type {
+  PublishedKey,
+  PublishedKeyResolver,
+  PublishedKeyResolverOptions,
+} from "./token/published-keys.js";
+export {
+  allowedAlgorithms,
+  createTokenVerifier,
+  remoteKeys,
+  verificationError,
+} from "./token/verifier.js";
+export type {
+  RemoteKeysOptions,
+  TokenVerifier,
+  TokenVerifierOptions,
+  TrustedIssuer,
+} from "./token/verifier.js";
+
+export { startTestIssuer, testAuthSettings } from "./testing/test-issuer.js";
+export type { MintOptions, TestIssuer } from "./testing/test-issuer.js";

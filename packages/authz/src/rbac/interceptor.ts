@@ -1,0 +1,236 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { getAccess, type Access } from "@guardian/api";
+import type { Queryable } from "@guardian/db";
+import {
+  invalidArgument,
+  isPgConnectionLoss,
+  principalKey,
+  requestIdKey,
+  type Logger,
+  type Principal,
+} from "@guardian/kit";
+import type { Accounts, ResolveOptions } from "../accounts/accounts.js";
+import {
+  actorOf,
+  auditOutcome,
+  procedureOf,
+  recordAudit,
+  remoteAddressOf,
+} from "../audit/record.js";
+import { authenticateApiKey } from "../credentials/api-key-auth.js";
+import { mapRoles, type RoleMapping } from "../roles.js";
+import type { TokenVerifier } from "../token/verifier.js";
+import { decide, type CallTarget } from "./decide.js";
+import { peekRequest, readStringField } from "./request-fields.js";
+
+type AnyRequest = Parameters<Parameters<Interceptor>[0]>[0];
+
+/** Dependencies of {@link createAuthInterceptor}. */
+export interface AuthInterceptorDeps {
+  /** Verifies bearer tokens of every trusted issuer. */
+  verifier: TokenVerifier;
+  /** Resolves users (recording Keycloak users on first sight) and their role bindings. */
+  accounts: Accounts;
+  /** Maps identity-provider role names to global roles. */
+  roleMapping: RoleMapping;
+  /** Where API keys are looked up and denials are audited. */
+  db: Queryable;
+  /** Receives failures that the caller does not see (audit writes, last-used updates). */
+  logger?: Pick<Logger, "warn">;
+}
+
+/** Services that need no credentials although they declare no access option. */
+const publicServices = new Set(["grpc.health.v1.Health"]);
+
+function unauthenticated(message: string): ConnectError {
+  return new ConnectError(message, Code.Unauthenticated);
+}
+
+/** Reads the credentials of a call: a bearer token or an API key, never both. */
+function credentialsOf(
+  header: Headers,
+): { kind: "token"; token: string } | { kind: "api_key"; secret: string } | undefined {
+  const authorization = header.get("authorization");
+  const apiKey = header.get("x-api-key");
+  if (authorization !== null && apiKey !== null) {
+    throw unauthenticated("send either an Authorization header or x-api-key, not both");
+  }
+  if (apiKey !== null) return { kind: "api_key", secret: apiKey.trim() };
+  if (authorization === null) return undefined;
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
+  if (!match) throw unauthenticated("unsupported Authorization header; send Bearer <token>");
+  return { kind: "token", token: match[1]! };
+}
+
+/**
+ * Creates the RBAC interceptor every Guardian service runs. For each call it:
+ * 1. reads the RPC's `guardian.v1.access` option; a method without it is denied (fail
+ *    closed), except the gRPC health service; public RPCs pass without looking at
+ *    credentials;
+ * 2. authenticates `Authorization: Bearer <jwt>` (Keycloak or built-in) or `x-api-key`
+ *    (Unauthenticated when missing or invalid); a disabled user is PermissionDenied;
+ * 3. reads the project (`project_field`, InvalidArgument when empty) and config keys
+ *    (`key_fields`) from the request;
+ * 4. decides from global roles, the caller's project role binding or the API key's scope,
+ *    project and key prefix (PermissionDenied otherwise);
+ * 5. sets `principalKey` for the handler.
+ * Denials and rejected credentials are written to the audit log.
+ */
+export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
+  const authenticate = async (
+    header: Headers,
+    resolve: ResolveOptions = {},
+  ): Promise<{ principal: Principal; disabled: boolean }> => {
+    const credentials = credentialsOf(header);
+    if (!credentials) {
+      throw unauthenticated("missing credentials: send Authorization: Bearer <token> or x-api-key");
+    }
+    if (credentials.kind === "api_key") {
+      const principal = await authenticateApiKey(deps.db, credentials.secret, (err) =>
+        deps.logger?.warn({ err }, "updating API key last use failed"),
+      );
+      return { principal, disabled: false };
+    }
+    const identity = await deps.verifier.verify(credentials.token);
+    const account = identity.builtIn
+      ? await deps.accounts.local(identity.subject, resolve)
+      : await deps.accounts.external(
+          {
+            issuer: identity.issuer,
+            subject: identity.subject,
+            username: identity.username,
+            ...(identity.email ? { email: identity.email } : {}),
+            ...(identity.displayName ? { displayName: identity.displayName } : {}),
+            globalRoles: mapRoles(deps.roleMapping, identity.roleNames),
+            service: identity.service,
+          },
+          resolve,
+        );
+    const principal: Principal = {
+      kind: account.serviceAccount ? "service" : "user",
+      id: account.username,
+      name: account.username,
+      issuer: identity.issuer,
+      subject: identity.subject,
+      account: { issuer: account.issuer, subject: account.subject },
+      ...(account.email ? { email: account.email } : {}),
+      ...(account.displayName ? { displayName: account.displayName } : {}),
+      // Local users' roles are read from the database, so a change applies before their
+      // tokens expire; Keycloak users' roles come from the token they present.
+      globalRoles: identity.builtIn
+        ? account.globalRoles
+        : mapRoles(deps.roleMapping, identity.roleNames),
+      projectRoles: account.projectRoles,
+      expiresAt: identity.expiresAt,
+    };
+    return { principal, disabled: account.disabled };
+  };
+
+  const audit = async (
+    req: AnyRequest,
+    principal: Principal | undefined,
+    project: string | undefined,
+    err: ConnectError,
+  ): Promise<void> => {
+    try {
+      await recordAudit(deps.db, {
+        ...actorOf(principal ?? { kind: "anonymous", id: "", name: "" }),
+        action: procedureOf(req.method),
+        target: project ? `projects/${project}` : "",
+        ...(project ? { project } : {}),
+        requestId: req.contextValues.get(requestIdKey),
+        remoteAddress: remoteAddressOf(req.header),
+        ...auditOutcome(err),
+        detail: { reason: err.rawMessage },
+      });
+    } catch (auditErr) {
+      deps.logger?.warn({ err: auditErr }, "writing an audit event for a denied call failed");
+    }
+  };
+
+  return (next) => async (req) => {
+    if (publicServices.has(req.service.typeName)) return next(req);
+    const access = getAccess(req.method);
+    const rpc = procedureOf(req.method);
+    if (!access) {
+      const err = new ConnectError(`${rpc} declares no access rule`, Code.PermissionDenied);
+      await audit(req, undefined, undefined, err);
+      throw err;
+    }
+    // Credentials sent to a public RPC are ignored, never rejected.
+    if (access.public) return next(req);
+
+    // Facts for the audit event of a denial, filled in as they become known.
+    const seen: { principal?: Principal; project?: string } = {};
+    let principal: Principal;
+    try {
+      const authenticated = await authenticate(req.header);
+      principal = seen.principal = authenticated.principal;
+      if (authenticated.disabled) throw new ConnectError("user is disabled", Code.PermissionDenied);
+      const peeked = needsMessage(access) ? await peekRequest(req) : { first: undefined, req };
+      req = peeked.req;
+      const target = readTarget(access, req, peeked.first);
+      seen.project = target.project;
+      let decision = decide(access, principal, target, rpc);
+      if (!decision.allowed && principal.kind !== "api_key") {
+        // The cached role bindings may predate a grant (made in another process, or by
+        // CreateProject): look again before refusing, so that grants apply at once.
+        const again = await authenticate(req.header, { fresh: true });
+        if (again.disabled) throw new ConnectError("user is disabled", Code.PermissionDenied);
+        principal = seen.principal = again.principal;
+        decision = decide(access, principal, target, rpc);
+      }
+      if (!decision.allowed) throw new ConnectError(decision.message, Code.PermissionDenied);
+    } catch (err) {
+      // Denials are audited, and so are rejected credentials; a call without any is not.
+      if (err instanceof ConnectError && isDenial(err) && hasCredentials(req.header)) {
+        await audit(req, seen.principal, seen.project, err);
+      }
+      if (isPgConnectionLoss(err)) {
+        throw new ConnectError(
+          "cannot check credentials now: the database is unavailable",
+          Code.Unavailable,
+          undefined,
+          undefined,
+          err,
+        );
+      }
+      throw err;
+    }
+    req.contextValues.set(principalKey, principal);
+    return next(req);
+  };
+}
+
+function hasCredentials(header: Headers): boolean {
+  return header.has("authorization") || header.has("x-api-key");
+}
+
+function isDenial(err: ConnectError): boolean {
+  return err.code === Code.PermissionDenied || err.code === Code.Unauthenticated;
+}
+
+function needsMessage(access: Access): boolean {
+  return access.projectField !== "" || access.keyFields.length > 0;
+}
+
+function readTarget(
+  access: Access,
+  req: AnyRequest,
+  message: Parameters<typeof readStringField>[1] | undefined,
+): CallTarget {
+  if (!message) return { keys: [] };
+  const schema = req.method.input;
+  let project: string | undefined;
+  if (access.projectField !== "") {
+    project = readStringField(schema, message, access.projectField) ?? "";
+    if (project === "") {
+      throw invalidArgument([{ field: access.projectField, description: "must not be empty" }]);
+    }
+  }
+  const keys = access.keyFields.flatMap((name) => {
+    const value = readStringField(schema, message, name);
+    return value === undefined || value === "" ? [] : [value];
+  });
+  return { ...(project === undefined ? {} : { project }), keys };
+}

@@ -1,0 +1,51 @@
+import { ScalarType, type DescMessage, type Message } from "@bufbuild/protobuf";
+import { reflect } from "@bufbuild/protobuf/reflect";
+import type { Interceptor } from "@connectrpc/connect";
+
+type AnyRequest = Parameters<Parameters<Interceptor>[0]>[0];
+
+/**
+ * Reads a top-level string field of a request by its proto name (a oneof member too).
+ * Returns undefined when the message has no such string field or it is not set.
+ */
+export function readStringField(
+  schema: DescMessage,
+  message: Message,
+  name: string,
+): string | undefined {
+  const field = schema.fields.find((f) => f.name === name);
+  if (field?.fieldKind !== "scalar" || field.scalar !== ScalarType.STRING) return undefined;
+  const r = reflect(schema, message);
+  if (!r.isSet(field)) return undefined;
+  const value = r.get(field);
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * Returns the first request message of a call and a request to pass on in its place.
+ *
+ * For unary calls that is the message itself. For streaming calls the first message is
+ * read from the stream and put back in front of the rest, so the handler sees the whole
+ * stream (server-streaming calls such as Watch carry exactly one message).
+ */
+export async function peekRequest(
+  req: AnyRequest,
+): Promise<{ first: Message | undefined; req: AnyRequest }> {
+  if (!req.stream) return { first: req.message, req };
+  const it = req.message[Symbol.asyncIterator]();
+  const head = await it.next();
+  if (head.done === true) return { first: undefined, req: { ...req, message: empty() } };
+  async function* replay(): AsyncGenerator<Message> {
+    yield head.value;
+    for (;;) {
+      const next = await it.next();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  }
+  return { first: head.value, req: { ...req, message: replay() } };
+}
+
+async function* empty(): AsyncGenerator<Message> {
+  // A stream without messages; the handler reports the protocol error itself.
+}

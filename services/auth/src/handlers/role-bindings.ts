@@ -1,0 +1,141 @@
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { checkProjectName, type AuthService } from "@guardian/api";
+import { auditContext, checkUsername, projectRoleFromProto, withAudit } from "@guardian/authz";
+import { decodePageToken, encodePageToken, pageSize, principalOf } from "@guardian/kit";
+import { check, checkRole } from "../check.js";
+import { bindingToProto } from "../convert.js";
+import type { AuthServiceDeps } from "../deps.js";
+import { projectNotFound, userNotFound } from "../error-map.js";
+import {
+  countProjectAdmins,
+  deleteBinding,
+  listProjectBindings,
+  projectExists,
+  selectBindingRole,
+  upsertBinding,
+} from "../sql/role-bindings.js";
+import { selectUserByUsername } from "../sql/users.js";
+
+type RoleBindingHandlers = Pick<
+  ServiceImpl<typeof AuthService>,
+  "grantRole" | "revokeRole" | "listRoleBindings"
+>;
+
+function lastAdmin(project: string, username: string, what: string): ConnectError {
+  return new ConnectError(
+    `cannot ${what} "${username}": it is the last admin of project "${project}"`,
+    Code.FailedPrecondition,
+  );
+}
+
+/** Creates GrantRole, RevokeRole and ListRoleBindings. */
+export function createRoleBindingHandlers(deps: AuthServiceDeps): RoleBindingHandlers {
+  const { pool, authz } = deps;
+  return {
+    async grantRole(req, ctx) {
+      check(
+        ["project", checkProjectName(req.project)],
+        ["username", checkUsername(req.username)],
+        ["role", checkRole(req.role)],
+      );
+      const role = projectRoleFromProto(req.role)!;
+      const actor = principalOf(ctx).name;
+      const { binding, account } = await withAudit(
+        pool,
+        {
+          ...auditContext(ctx),
+          target: `projects/${req.project}/rolebindings/${req.username}`,
+          project: req.project,
+          detail: { username: req.username, role },
+        },
+        async (client, draft) => {
+          // Locking the project serialises its binding changes (the last-admin rule).
+          if (!(await projectExists(client, req.project, { lock: true }))) {
+            throw projectNotFound(req.project);
+          }
+          const user = await selectUserByUsername(client, req.username);
+          if (!user) throw userNotFound(req.username);
+          const current = await selectBindingRole(client, req.project, user);
+          if (current === "admin" && role !== "admin") {
+            if ((await countProjectAdmins(client, req.project)) <= 1) {
+              throw lastAdmin(req.project, user.username, "demote");
+            }
+          }
+          draft.detail = { ...draft.detail, previous_role: current ?? null };
+          const createdAt = await upsertBinding(client, {
+            project: req.project,
+            issuer: user.issuer,
+            subject: user.subject,
+            role,
+            createdBy: actor,
+          });
+          return {
+            account: { issuer: user.issuer, subject: user.subject },
+            binding: bindingToProto({
+              project: req.project,
+              username: user.username,
+              role,
+              created_at: createdAt,
+              created_by: actor,
+            }),
+          };
+        },
+      );
+      authz.accounts.invalidate(account);
+      return { binding };
+    },
+
+    async revokeRole(req, ctx) {
+      check(["project", checkProjectName(req.project)], ["username", checkUsername(req.username)]);
+      const account = await withAudit(
+        pool,
+        {
+          ...auditContext(ctx),
+          target: `projects/${req.project}/rolebindings/${req.username}`,
+          project: req.project,
+          detail: { username: req.username },
+        },
+        async (client, draft) => {
+          if (!(await projectExists(client, req.project, { lock: true }))) {
+            throw projectNotFound(req.project);
+          }
+          const user = await selectUserByUsername(client, req.username);
+          const current = user && (await selectBindingRole(client, req.project, user));
+          if (!user || current === undefined) {
+            throw new ConnectError(
+              `user "${req.username}" has no role on project "${req.project}"`,
+              Code.NotFound,
+            );
+          }
+          if (current === "admin" && (await countProjectAdmins(client, req.project)) <= 1) {
+            throw lastAdmin(req.project, user.username, "remove");
+          }
+          draft.detail = { ...draft.detail, role: current };
+          await deleteBinding(client, req.project, user);
+          return { issuer: user.issuer, subject: user.subject };
+        },
+      );
+      authz.accounts.invalidate(account);
+      return {};
+    },
+
+    async listRoleBindings(req) {
+      check(["project", checkProjectName(req.project)]);
+      const limit = pageSize(req.pageSize);
+      const { pageToken: _token, ...fields } = req;
+      const page = decodePageToken(req.pageToken, fields);
+      if (!(await projectExists(pool, req.project))) throw projectNotFound(req.project);
+      const rows = await listProjectBindings(pool, req.project, {
+        ...(page?.a === undefined ? {} : { after: page.a }),
+        limit: limit + 1,
+      });
+      const bindings = rows.slice(0, limit);
+      const last = bindings[bindings.length - 1];
+      return {
+        bindings: bindings.map(bindingToProto),
+        nextPageToken:
+          rows.length > limit && last ? encodePageToken({ a: last.username }, fields) : "",
+      };
+    },
+  };
+}

@@ -1,0 +1,245 @@
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { AuthService } from "@guardian/api";
+import {
+  auditContext,
+  checkUsername,
+  globalRoleFromProto,
+  localIssuer,
+  withAudit,
+} from "@guardian/authz";
+import {
+  decodePageToken,
+  encodePageToken,
+  isPgError,
+  pageSize,
+  pgCodes,
+  principalOf,
+} from "@guardian/kit";
+import type pg from "pg";
+import { check, checkCreateUserRequest, checkPassword, checkUpdateUserRequest } from "../check.js";
+import { userToProto } from "../convert.js";
+import type { AuthServiceDeps } from "../deps.js";
+import { userNotFound } from "../error-map.js";
+import { hashPassword } from "../password.js";
+import { listAccountBindings } from "../sql/role-bindings.js";
+import { revokeUserSessions } from "../sql/sessions.js";
+import {
+  countOtherEnabledAdmins,
+  insertLocalUser,
+  listUsers,
+  lockGlobalAdmins,
+  selectUserByUsername,
+  setUserDisabled,
+  setUserPassword,
+  updateUser,
+  type UserRow,
+} from "../sql/users.js";
+
+type UserHandlers = Pick<
+  ServiceImpl<typeof AuthService>,
+  | "createUser"
+  | "getUser"
+  | "listUsers"
+  | "updateUser"
+  | "disableUser"
+  | "enableUser"
+  | "setPassword"
+>;
+
+/** Reads a user for a change, locked; NotFound when missing. */
+async function lockedUser(client: pg.PoolClient, username: string): Promise<UserRow> {
+  const user = await selectUserByUsername(client, username, { forUpdate: true });
+  if (!user) throw userNotFound(username);
+  return user;
+}
+
+/** Refuses a change that would leave no enabled global admin. Call with the admin lock held. */
+async function keepAnAdmin(client: pg.PoolClient, user: UserRow, what: string): Promise<void> {
+  if (!user.disabled && user.global_roles.includes("admin")) {
+    if ((await countOtherEnabledAdmins(client, user.id)) === 0) {
+      throw new ConnectError(
+        `cannot ${what} "${user.username}": it is the last enabled global admin`,
+        Code.FailedPrecondition,
+      );
+    }
+  }
+}
+
+function localOnly(user: UserRow, what: string): void {
+  if (user.issuer !== localIssuer || user.password_hash === null) {
+    throw new ConnectError(
+      `"${user.username}" is not a local user; ${what} at its identity provider`,
+      Code.FailedPrecondition,
+    );
+  }
+}
+
+/** Creates the user administration handlers (global admins only, by the access option). */
+export function createUserHandlers(deps: AuthServiceDeps): UserHandlers {
+  const { pool, settings, authz } = deps;
+  const issuerUrl = settings.issuerUrl;
+  const forget = (user: UserRow) =>
+    authz.accounts.invalidate({ issuer: user.issuer, subject: user.subject });
+
+  return {
+    async createUser(req, ctx) {
+      checkCreateUserRequest(req, settings.passwordMinLength);
+      const passwordHash = await hashPassword(req.password);
+      const roles = [...new Set(req.globalRoles.map((r) => globalRoleFromProto(r)!))];
+      const user = await withAudit(
+        pool,
+        {
+          ...auditContext(ctx),
+          target: `users/${req.username}`,
+          detail: { global_roles: roles, service_account: req.serviceAccount },
+        },
+        async (client) => {
+          try {
+            return await insertLocalUser(client, {
+              username: req.username,
+              passwordHash,
+              displayName: req.displayName,
+              email: req.email,
+              globalRoles: roles,
+              serviceAccount: req.serviceAccount,
+            });
+          } catch (err) {
+            if (isPgError(err, pgCodes.uniqueViolation)) {
+              throw new ConnectError(`username "${req.username}" is taken`, Code.AlreadyExists);
+            }
+            throw err;
+          }
+        },
+      );
+      return { user: userToProto(user, issuerUrl) };
+    },
+
+    async getUser(req) {
+      check(["username", checkUsername(req.username)]);
+      const user = await selectUserByUsername(pool, req.username);
+      if (!user) throw userNotFound(req.username);
+      const bindings = await listAccountBindings(pool, user);
+      return { user: userToProto(user, issuerUrl, bindings) };
+    },
+
+    async listUsers(req) {
+      check(["query", req.query.length > 128 ? "must be at most 128 characters" : undefined]);
+      const limit = pageSize(req.pageSize);
+      const { pageToken: _token, ...fields } = req;
+      const page = decodePageToken(req.pageToken, fields);
+      const rows = await listUsers(pool, {
+        ...(page?.a === undefined ? {} : { after: page.a }),
+        limit: limit + 1,
+        ...(req.disabled === undefined ? {} : { disabled: req.disabled }),
+        ...(req.query === "" ? {} : { query: req.query }),
+      });
+      const users = rows.slice(0, limit);
+      const last = users[users.length - 1];
+      return {
+        users: users.map((u) => userToProto(u, issuerUrl)),
+        nextPageToken:
+          rows.length > limit && last ? encodePageToken({ a: last.username }, fields) : "",
+      };
+    },
+
+    async updateUser(req, ctx) {
+      const paths = checkUpdateUserRequest(req);
+      const roles = paths.has("global_roles")
+        ? [...new Set(req.globalRoles.map((r) => globalRoleFromProto(r)!))]
+        : undefined;
+      const user = await withAudit(
+        pool,
+        {
+          ...auditContext(ctx),
+          target: `users/${req.username}`,
+          detail: { fields: [...paths], ...(roles ? { global_roles: roles } : {}) },
+        },
+        async (client) => {
+          await lockGlobalAdmins(client);
+          const user = await lockedUser(client, req.username);
+          if (roles) {
+            if (user.issuer !== localIssuer) {
+              throw new ConnectError(
+                `the global roles of "${user.username}" come from its identity provider's token`,
+                Code.FailedPrecondition,
+              );
+            }
+            if (!roles.includes("admin"))
+              await keepAnAdmin(client, user, "remove the admin role of");
+          }
+          return updateUser(client, user.id, {
+            ...(paths.has("display_name") ? { displayName: req.displayName } : {}),
+            ...(paths.has("email") ? { email: req.email } : {}),
+            ...(roles ? { globalRoles: roles } : {}),
+          });
+        },
+      );
+      forget(user);
+      return { user: userToProto(user, issuerUrl) };
+    },
+
+    async disableUser(req, ctx) {
+      check(
+        ["username", checkUsername(req.username)],
+        ["reason", [...req.reason].length > 500 ? "must be at most 500 characters" : undefined],
+      );
+      const caller = principalOf(ctx);
+      const user = await withAudit(
+        pool,
+        {
+          ...auditContext(ctx),
+          target: `users/${req.username}`,
+          detail: { reason: req.reason },
+        },
+        async (client, draft) => {
+          await lockGlobalAdmins(client);
+          const user = await lockedUser(client, req.username);
+          const self =
+            caller.account?.issuer === user.issuer && caller.account.subject === user.subject;
+          if (self) {
+            throw new ConnectError("you cannot disable yourself", Code.FailedPrecondition);
+          }
+          await keepAnAdmin(client, user, "disable");
+          const updated = await setUserDisabled(client, user.id, true);
+          const revoked = await revokeUserSessions(client, user.id, "user_disabled");
+          draft.detail = { ...draft.detail, revoked_sessions: revoked };
+          return updated;
+        },
+      );
+      forget(user);
+      return { user: userToProto(user, issuerUrl) };
+    },
+
+    async enableUser(req, ctx) {
+      check(["username", checkUsername(req.username)]);
+      const user = await withAudit(
+        pool,
+        { ...auditContext(ctx), target: `users/${req.username}` },
+        async (client) =>
+          setUserDisabled(client, (await lockedUser(client, req.username)).id, false),
+      );
+      forget(user);
+      return { user: userToProto(user, issuerUrl) };
+    },
+
+    async setPassword(req, ctx) {
+      check(
+        ["username", checkUsername(req.username)],
+        ["new_password", checkPassword(req.newPassword, settings.passwordMinLength)],
+      );
+      const hash = await hashPassword(req.newPassword);
+      await withAudit(
+        pool,
+        { ...auditContext(ctx), target: `users/${req.username}` },
+        async (client, draft) => {
+          const user = await lockedUser(client, req.username);
+          localOnly(user, "reset its password");
+          await setUserPassword(client, user.id, hash);
+          const revoked = await revokeUserSessions(client, user.id, "password_reset");
+          draft.detail = { revoked_sessions: revoked };
+        },
+      );
+      return {};
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import {
+  createAuthz,
+  type AuthSettings,
+  type Authz,
+  type RemoteKeysOptions,
+} from "@guardian/authz";
+import type { HttpRoute, Logger } from "@guardian/kit";
+import type pg from "pg";
+import { createTokenIssuer, signerReloadMs, type TokenIssuer } from "./issuer/token-issuer.js";
+import { pruneSigningKeys } from "./issuer/signing-keys.js";
+import { wellKnownRoutes } from "./issuer/well-known.js";
+import { createLoginThrottle } from "./login-throttle.js";
+import { createAuthRoutes } from "./routes.js";
+import { pruneSessions } from "./sql/sessions.js";
+
+/** Options for {@link createAuthSystem}. */
+export interface AuthSystemOptions {
+  /** The PostgreSQL pool (embedded mode: the single-connection pool). */
+  pool: pg.Pool;
+  /** Settings read with `authSettings`. */
+  settings: AuthSettings;
+  logger: Logger;
+  /** Caching of Keycloak's JWKS; tests shorten it. */
+  remoteKeys?: RemoteKeysOptions;
+  /** How often signing-key rotation and session cleanup are checked. Default 1 hour. */
+  maintenanceIntervalMs?: number;
+}
+
+/** Everything a process needs for authentication and authorization. */
+export interface AuthSystem {
+  /** The RBAC interceptor for createServer's `interceptors`. */
+  interceptor: Interceptor;
+  /** Registers AuthService (only in processes that host the auth service). */
+  authRoutes: (router: ConnectRouter) => void;
+  /** `/.well-known/jwks.json` and `/.well-known/openid-configuration` for `httpRoutes`. */
+  httpRoutes: Record<string, HttpRoute>;
+  /** The verification side (account cache, key resolvers). */
+  authz: Authz;
+  /** The built-in issuer (signing, rotation). */
+  issuer: TokenIssuer;
+  /** Stops the maintenance timer. Does not end the pool. */
+  close(): Promise<void>;
+}
+
+/** Keeps sessions this long after they expired, for investigations; then deletes them. */
+const sessionRetentionMs = 30 * 86_400_000;
+
+/**
+ * Wires authentication and authorization for one process: token verification (built-in
+ * issuer and Keycloak), the RBAC interceptor, the AuthService routes, the well-known HTTP
+ * routes and the built-in issuer's signing key (created now when missing, rotated every
+ * GUARDIAN_SIGNING_KEY_ROTATION; a retired key stays published until the tokens it signed
+ * have expired).
+ */
+export async function createAuthSystem(opts: AuthSystemOptions): Promise<AuthSystem> {
+  const { pool, settings, logger } = opts;
+  const authz = createAuthz({
+    pool,
+    settings,
+    logger,
+    ...(opts.remoteKeys ? { remoteKeys: opts.remoteKeys } : {}),
+  });
+  const issuer = createTokenIssuer({
+    pool,
+    issuer: settings.issuerUrl,
+    audience: settings.tokenAudience,
+    accessTokenTtlMs: settings.accessTokenTtlMs,
+    rotationMs: settings.signingKeyRotationMs,
+    publishGraceMs: settings.accessTokenTtlMs + settings.clockToleranceMs + signerReloadMs,
+    secret: settings.signingKeySecret,
+    roleMapping: authz.roleMapping,
+    onRotate: () => authz.builtInKeys.invalidate(),
+  });
+  await issuer.ensureKey();
+
+  const maintain = async () => {
+    try {
+      await issuer.ensureKey();
+      await pruneSigningKeys(pool);
+      await pruneSessions(pool, sessionRetentionMs);
+    } catch (err) {
+      logger.warn({ err }, "auth maintenance failed; retrying at the next interval");
+    }
+  };
+  const timer = setInterval(() => void maintain(), opts.maintenanceIntervalMs ?? 3_600_000);
+  timer.unref();
+
+  const authRoutes = createAuthRoutes({
+    pool,
+    settings,
+    authz,
+    issuer,
+    throttle: createLoginThrottle({
+      maxFailures: settings.loginMaxFailures,
+      windowMs: settings.loginLockoutMs,
+    }),
+    logger,
+  });
+  return {
+    interceptor: authz.interceptor,
+    authRoutes,
+    httpRoutes: wellKnownRoutes(pool, settings),
+    authz,
+    issuer,
+    async close() {
+      clearInterval(timer);
+    },
+  };
+}
