@@ -1,4 +1,20 @@
 /**
- * The config service.
+ * The config service: projects, and the JSON configs inside them, validated against JSON
+ * Schemas, versioned, rolled back and watched. Configs live only in the store service.
+ *
+ * Glossary:
+ * - version: the store revision of a config's last write; the value for expected_version.
+ * - binding: the schema name and pinned version (0: the latest) a config is validated against.
+ * - read cache: the per-process, watch-fed copy of configs that ReadConfig serves from.
+ * - resync: a watch message saying the start revision is compacted; a snapshot follows.
  */
-export { createConfigRoutes, type ConfigRoutesDeps } from "./routes.js";
+export { createConfigRoutes, createConfigService } from "./routes.js";
+export { defaultMaxConfigBytes, type ConfigDeps } from "./deps.js";
+export {
+  createReadCache,
+  type CachedConfig,
+  type ReadCache,
+  type ReadCacheOptions,
+  type ReadCacheResult,
+} from "./read-cache.js";
+export { applyPatch, diffJson, type PatchOperation } from "./json-patch.js";

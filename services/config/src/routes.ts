@@ -1,15 +1,95 @@
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { ConfigService } from "@guardian/api";
+import { requestIdKey } from "@guardian/kit";
+import type pg from "pg";
+import { auditMutation, isMutation } from "./audit.js";
+import { createConfigReadHandlers } from "./config-reads.js";
+import { createConfigWriteHandlers } from "./config-writes.js";
+import type { ConfigDeps } from "./deps.js";
+import { toConfigError, type ErrorScope } from "./error-map.js";
+import { createHistoryHandlers } from "./history.js";
+import { createProjectHandlers } from "./projects.js";
+import { createReadConfigHandler } from "./read-config.js";
+import { createWatchHandler } from "./watch.js";
 
-/** Dependencies of the config service routes. */
-export type ConfigRoutesDeps = Record<string, never>;
+type Impl = ServiceImpl<typeof ConfigService>;
+type Scoped = { project?: string; key?: string; idempotencyKey?: string };
+type Handler = (req: Scoped, ctx: HandlerContext) => unknown;
+
+const writes: Record<string, ErrorScope["write"]> = {
+  createConfig: "create",
+  updateConfig: "update",
+  deleteConfig: "delete",
+  rollbackConfig: "rollback",
+};
 
 /**
- * Registers `guardian.config.v1.ConfigService` on a router. Methods without a handler answer
- * with the Unimplemented code.
+ * Wraps every handler so that each failure is mapped in one place ({@link toConfigError}) and
+ * every mutation is written to the audit log with its outcome.
  */
-export function createConfigRoutes(_deps: ConfigRoutesDeps = {}): (router: ConnectRouter) => void {
+function wrap(impl: Impl, pool: pg.Pool): Impl {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(impl) as [string, Handler][]) {
+    const fail = (err: unknown, req: Scoped, ctx: HandlerContext) =>
+      toConfigError(
+        err,
+        {
+          project: req.project,
+          key: req.key,
+          idempotencyKey: req.idempotencyKey || undefined,
+          write: writes[name],
+          createProject: name === "createProject",
+          watch: name === "watch",
+        },
+        ctx.values.get(requestIdKey),
+      );
+    wrapped[name] =
+      name === "watch"
+        ? async function* (req: Scoped, ctx: HandlerContext) {
+            try {
+              yield* fn(req, ctx) as AsyncIterable<unknown>;
+            } catch (err) {
+              throw fail(err, req, ctx);
+            }
+          }
+        : async (req: Scoped, ctx: HandlerContext) => {
+            let response: unknown;
+            try {
+              response = await fn(req, ctx);
+            } catch (err) {
+              const error = fail(err, req, ctx);
+              if (isMutation(name)) await auditMutation(pool, ctx, req, { error });
+              throw error;
+            }
+            if (isMutation(name)) await auditMutation(pool, ctx, req, { response });
+            return response;
+          };
+  }
+  return wrapped as Impl;
+}
+
+/**
+ * Creates the ConfigService implementation. Every handler runs validate → authorize →
+ * PostgreSQL or store call → map the result; every failure is mapped in one place and every
+ * mutation is audited.
+ */
+export function createConfigService(deps: ConfigDeps): Impl {
+  return wrap(
+    {
+      ...createProjectHandlers(deps),
+      ...createConfigWriteHandlers(deps),
+      ...createConfigReadHandlers(deps),
+      ...createReadConfigHandler(deps),
+      ...createHistoryHandlers(deps),
+      ...createWatchHandler(deps),
+    },
+    deps.pool,
+  );
+}
+
+/** Registers `guardian.config.v1.ConfigService` on a router. */
+export function createConfigRoutes(deps: ConfigDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(ConfigService, {});
+    router.service(ConfigService, createConfigService(deps));
   };
 }

@@ -1,0 +1,89 @@
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { Config, ConfigService } from "@guardian/api";
+import { decodePageToken, encodePageToken, pageSize } from "@guardian/kit";
+import { authorizeProject } from "./authorize.js";
+import { checkGetConfigRequest, checkListConfigsRequest } from "./check.js";
+import { kvToConfig } from "./convert.js";
+import {
+  contentPageLimit,
+  defaultMaxConfigBytes,
+  responseBudgetBytes,
+  type ConfigDeps,
+} from "./deps.js";
+import { configNotFound } from "./error-map.js";
+import { requireProject } from "./projects.js";
+import { archivedConfigAt } from "./revisions.js";
+
+type ReadHandlers = Pick<ServiceImpl<typeof ConfigService>, "getConfig" | "listConfigs">;
+
+/** Creates the GetConfig and ListConfigs handlers, which read through the store. */
+export function createConfigReadHandlers(deps: ConfigDeps): ReadHandlers {
+  const { store, pool } = deps;
+  const maxBytes = deps.maxConfigBytes ?? defaultMaxConfigBytes;
+
+  return {
+    async getConfig(req, ctx) {
+      checkGetConfigRequest(req);
+      authorizeProject(ctx, req.project, req.key);
+      await requireProject(pool, req.project);
+      const { project, key } = req;
+      let res;
+      try {
+        res = await store.get(
+          { project, key, revision: req.revision, minRevision: req.minRevision },
+          { signal: ctx.signal },
+        );
+      } catch (err) {
+        // A past revision the store has compacted away is served from the archive.
+        if (!(req.revision > 0n && err instanceof ConnectError && err.code === Code.OutOfRange)) {
+          throw err;
+        }
+        const info = await store.getCompactionInfo({}, { signal: ctx.signal });
+        if (req.revision > info.currentRevision) throw err;
+        const kv = await archivedConfigAt(deps, project, key, req.revision);
+        if (!kv) throw err;
+        return { config: kvToConfig(kv), revision: req.revision };
+      }
+      if (!res.kv) throw configNotFound(project, key, req.revision || undefined);
+      return { config: kvToConfig(res.kv), revision: res.revision };
+    },
+
+    async listConfigs(req, ctx) {
+      checkListConfigsRequest(req);
+      authorizeProject(ctx, req.project, req.prefix);
+      await requireProject(pool, req.project);
+      const size = pageSize(req.pageSize);
+      const { pageToken: _token, ...fields } = req;
+      const page = decodePageToken(req.pageToken, fields);
+      // With content, ask for few configs at a time so a page stays under the size budget.
+      const chunk = req.includeContent ? contentPageLimit(maxBytes, size) : size;
+      const base = {
+        project: req.project,
+        prefix: req.prefix,
+        schema: req.schema,
+        labelSelector: req.labelSelector,
+        limit: chunk,
+        minRevision: req.minRevision,
+        keysOnly: !req.includeContent,
+      };
+      const configs: Config[] = [];
+      let token = page?.["s"] ?? "";
+      let revision = 0n;
+      let bytes = 0;
+      do {
+        const res = await store.range({ ...base, pageToken: token }, { signal: ctx.signal });
+        revision = res.revision;
+        for (const kv of res.kvs) {
+          configs.push(kvToConfig(kv));
+          bytes += kv.value.length;
+        }
+        token = res.nextPageToken;
+      } while (token !== "" && configs.length + chunk <= size && bytes < responseBudgetBytes);
+      return {
+        configs,
+        revision,
+        nextPageToken: token === "" ? "" : encodePageToken({ s: token }, fields),
+      };
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { Client } from "@connectrpc/connect";
+import type { StoreService } from "@guardian/api";
+import type { SchemaRegistry } from "@guardian/schema-service";
+import type pg from "pg";
+import type { ReadCache } from "./read-cache.js";
+
+/** Dependencies of the config service. */
+export interface ConfigDeps {
+  /** The PostgreSQL pool: projects, and the revision archive for history. */
+  pool: pg.Pool;
+  /** The store service client: every config read and write goes through it. */
+  store: Client<typeof StoreService>;
+  /** Resolves and compiles the schema versions configs bind to. */
+  schemas: SchemaRegistry;
+  /** The config size limit, in bytes of JSON (GUARDIAN_MAX_CONFIG_BYTES). Default 1 MiB. */
+  maxConfigBytes?: number;
+  /**
+   * The process-wide cache ReadConfig serves from. Without it ReadConfig reads the store on
+   * every call.
+   */
+  readCache?: ReadCache;
+}
+
+/** The default config size limit: 1 MiB of JSON. */
+export const defaultMaxConfigBytes = 1024 * 1024;
+
+/** Bytes of content a single response or snapshot chunk aims to stay under. */
+export const responseBudgetBytes = 16 * 1024 * 1024;
+
+/**
+ * How many configs with content to ask the store for at once, so that one page stays under
+ * the response budget even when every config is at the size limit.
+ */
+export function contentPageLimit(maxConfigBytes: number, pageSize = 1000): number {
+  return Math.max(1, Math.min(pageSize, Math.floor(responseBudgetBytes / maxConfigBytes)));
+}

@@ -1,0 +1,154 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { LimitExceededSchema, ResourceInUseSchema, VersionConflictSchema } from "@guardian/api";
+import {
+  createErrorMapper,
+  internalError,
+  invalidArgument,
+  isPgError,
+  pgCodes,
+  pgErrorRules,
+} from "@guardian/kit";
+
+/** What a failing call was doing, so that errors can be mapped with their meaning. */
+export interface ErrorScope {
+  project?: string;
+  key?: string;
+  /** The config write in progress: a store Aborted means something else for a create. */
+  write?: "create" | "update" | "delete" | "rollback";
+  /** The client's idempotency key of the write, if any. */
+  idempotencyKey?: string;
+  /** Creating a project: a unique violation means the name is (or was) taken. */
+  createProject?: boolean;
+  /** A watch stream: a ResourceExhausted from the store is a slow consumer. */
+  watch?: boolean;
+}
+
+const mapOther = createErrorMapper(pgErrorRules);
+
+/**
+ * Maps any failure of a config service call to the ConnectError the client sees, in one
+ * place: store codes that mean something else for this RPC are translated, pg errors go
+ * through the shared table, and anything unknown becomes a generic Internal error.
+ */
+export function toConfigError(err: unknown, scope: ErrorScope = {}, requestId = ""): ConnectError {
+  if (err instanceof ConnectError) {
+    if (err.code === Code.Aborted && scope.write === "create") {
+      return new ConnectError(
+        `config "${scope.key}" already exists in project "${scope.project}"`,
+        Code.AlreadyExists,
+        undefined,
+        undefined,
+        err,
+      );
+    }
+    if (
+      err.code === Code.InvalidArgument &&
+      scope.idempotencyKey &&
+      /idempotency/i.test(err.rawMessage)
+    ) {
+      const e = invalidArgument([
+        {
+          field: "idempotency_key",
+          description: `"${scope.idempotencyKey}" was already used for a different request on this config`,
+        },
+      ]);
+      e.cause = err;
+      return e;
+    }
+    if (err.code === Code.ResourceExhausted && scope.watch) {
+      return new ConnectError(
+        "the watch fell too far behind (read faster); re-open it from the last revision received + 1",
+        Code.ResourceExhausted,
+        undefined,
+        [{ desc: LimitExceededSchema, value: { limit: "watch_buffer_events" } }],
+        err,
+      );
+    }
+    // A dependency's internal error says nothing useful to our client; keep it as the cause.
+    if (err.code === Code.Internal || err.code === Code.Unknown)
+      return internalError(err, requestId);
+    return err;
+  }
+  if (scope.createProject && isPgError(err, pgCodes.uniqueViolation)) {
+    return new ConnectError(
+      `project "${scope.project}" already exists (names of deleted projects are never reused)`,
+      Code.AlreadyExists,
+      undefined,
+      undefined,
+      err,
+    );
+  }
+  return mapOther(err, requestId);
+}
+
+/** NotFound for a project that does not exist. */
+export function projectNotFound(project: string): ConnectError {
+  return new ConnectError(`project "${project}" not found`, Code.NotFound);
+}
+
+/** NotFound for a config that does not exist (at a revision, when given). */
+export function configNotFound(project: string, key: string, revision?: bigint): ConnectError {
+  const at = revision ? ` at revision ${revision}` : "";
+  return new ConnectError(`config "${key}" not found in project "${project}"${at}`, Code.NotFound);
+}
+
+/** Aborted with a guardian.v1.VersionConflict detail. */
+export function versionConflict(c: {
+  project: string;
+  key?: string;
+  expected: bigint;
+  current: bigint;
+}): ConnectError {
+  const what = c.key ? `config "${c.key}"` : `project "${c.project}"`;
+  return new ConnectError(
+    `${what} is at version ${c.current}, not ${c.expected}`,
+    Code.Aborted,
+    undefined,
+    [
+      {
+        desc: VersionConflictSchema,
+        value: create(VersionConflictSchema, {
+          project: c.project,
+          key: c.key ?? "",
+          expectedVersion: c.expected,
+          currentVersion: c.current,
+        }),
+      },
+    ],
+  );
+}
+
+/** ResourceExhausted with guardian.v1.LimitExceeded for a document over the size limit. */
+export function configTooLarge(max: number, actual: number): ConnectError {
+  return new ConnectError(
+    `content is ${actual} bytes of JSON; the config size limit is ${max} bytes`,
+    Code.ResourceExhausted,
+    undefined,
+    [
+      {
+        desc: LimitExceededSchema,
+        value: { limit: "config_size_bytes", max: BigInt(max), actual: BigInt(actual) },
+      },
+    ],
+  );
+}
+
+/** FailedPrecondition with guardian.v1.ResourceInUse: a project that still has configs. */
+export function projectInUse(project: string, keys: string[], count: bigint): ConnectError {
+  return new ConnectError(
+    `project "${project}" still has ${count} config(s); delete them first or use force`,
+    Code.FailedPrecondition,
+    undefined,
+    [
+      {
+        desc: ResourceInUseSchema,
+        value: {
+          resource: `projects/${project}`,
+          usedBy: keys.map((k) => `projects/${project}/configs/${k}`),
+          usedByCount: count,
+        },
+      },
+    ],
+  );
+}

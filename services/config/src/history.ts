@@ -1,0 +1,107 @@
+import { fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ConfigService, StoredRevision } from "@guardian/api";
+import { decodePageToken, encodePageToken, pageSize } from "@guardian/kit";
+import { selectArchivedHistory } from "./archive-queries.js";
+import { authorizeProject } from "./authorize.js";
+import {
+  checkDiffRevisionsRequest,
+  checkGetRevisionRequest,
+  checkListRevisionsRequest,
+} from "./check.js";
+import { jsonOf, recordToRevision } from "./convert.js";
+import type { ConfigDeps } from "./deps.js";
+import { configNotFound } from "./error-map.js";
+import { diffJson } from "./json-patch.js";
+import { requireProject } from "./projects.js";
+import { findRevision } from "./revisions.js";
+
+type HistoryHandlers = Pick<
+  ServiceImpl<typeof ConfigService>,
+  "listRevisions" | "getRevision" | "diffRevisions"
+>;
+
+/** Creates the history handlers: revisions from the store, then from the PostgreSQL archive. */
+export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
+  const { store, pool } = deps;
+
+  /** The newest revision record of a config (a deletion included). */
+  async function latest(ctx: HandlerContext, project: string, key: string) {
+    const res = await store.listKeyRevisions({ project, key, pageSize: 1 }, { signal: ctx.signal });
+    const rec =
+      res.records[0] ?? (await selectArchivedHistory(pool, project, key, undefined, 1))[0];
+    if (!rec) throw configNotFound(project, key);
+    return rec;
+  }
+
+  const contentOf = (r: StoredRevision) => (r.deleted ? null : jsonOf(r.value));
+
+  return {
+    async listRevisions(req, ctx) {
+      checkListRevisionsRequest(req);
+      authorizeProject(ctx, req.project, req.key);
+      await requireProject(pool, req.project);
+      const size = pageSize(req.pageSize);
+      const { pageToken: _token, ...fields } = req;
+      const pos = decodePageToken(req.pageToken, fields);
+      const out: StoredRevision[] = [];
+      let next: Record<string, string> | undefined;
+      // The store holds the newest revisions of a config; older ones are only in the archive.
+      if (pos?.["p"] !== "a") {
+        const res = await store.listKeyRevisions(
+          { project: req.project, key: req.key, pageSize: size, pageToken: pos?.["s"] ?? "" },
+          { signal: ctx.signal },
+        );
+        out.push(...res.records);
+        const last = out[out.length - 1];
+        if (res.nextPageToken !== "" && last) {
+          next = { p: "s", s: res.nextPageToken, b: last.revision.toString() };
+        }
+      }
+      if (!next) {
+        const oldest = out[out.length - 1]?.revision;
+        const below = oldest ?? (pos?.["b"] ? BigInt(pos["b"]) : undefined);
+        const want = size - out.length;
+        const older = await selectArchivedHistory(pool, req.project, req.key, below, want + 1);
+        out.push(...older.slice(0, want));
+        const last = out[out.length - 1];
+        if (older.length > want && last) next = { p: "a", b: last.revision.toString() };
+      }
+      if (out.length === 0 && !pos) throw configNotFound(req.project, req.key);
+      return {
+        revisions: out.map((r) => recordToRevision(r, req.includeContent)),
+        nextPageToken: next ? encodePageToken(next, fields) : "",
+      };
+    },
+
+    async getRevision(req, ctx) {
+      checkGetRevisionRequest(req);
+      authorizeProject(ctx, req.project, req.key);
+      await requireProject(pool, req.project);
+      const rec = await findRevision(deps, ctx, req.project, req.key, req.revision);
+      return { revision: recordToRevision(rec, true) };
+    },
+
+    async diffRevisions(req, ctx) {
+      checkDiffRevisionsRequest(req);
+      authorizeProject(ctx, req.project, req.key);
+      await requireProject(pool, req.project);
+      const { project, key } = req;
+      const to =
+        req.toRevision > 0n
+          ? await findRevision(deps, ctx, project, key, req.toRevision)
+          : await latest(ctx, project, key);
+      // Default base: the config's previous write; none (creation) means JSON null.
+      const fromRevision = req.fromRevision > 0n ? req.fromRevision : to.previousRevision;
+      const from =
+        fromRevision > 0n ? await findRevision(deps, ctx, project, key, fromRevision) : undefined;
+      const operations = diffJson(from ? contentOf(from) : null, contentOf(to)).map((op) => ({
+        op: op.op,
+        path: op.path,
+        value: op.op === "remove" ? undefined : fromJson(ValueSchema, op.value as JsonValue),
+      }));
+      return { operations, fromRevision, toRevision: to.revision };
+    },
+  };
+}

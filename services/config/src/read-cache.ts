@@ -1,0 +1,229 @@
+import type { Value } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { StoreEventType, type KeyValue, type StoreEvent, type StoreService } from "@guardian/api";
+import { contentOf } from "./convert.js";
+import { contentPageLimit, defaultMaxConfigBytes } from "./deps.js";
+import { readSnapshot } from "./snapshot.js";
+
+/** One cached config: its version and its content, converted once per version. */
+export interface CachedConfig {
+  readonly version: bigint;
+  /** Shared by every response for this version, so an unchanged config is never re-converted. */
+  readonly content: Value;
+}
+
+/** What a cache read returns: the config (undefined when it does not exist) and the revision. */
+export interface ReadCacheResult {
+  config?: CachedConfig;
+  /** The store revision the read reflects. */
+  revision: bigint;
+}
+
+/**
+ * The in-memory read cache behind ReadConfig. ONE store watch per process keeps it current;
+ * a project's configs are loaded on its first read.
+ */
+export interface ReadCache {
+  /**
+   * Reads one config. With `minRevision`, waits until the cache has applied that revision;
+   * fails with OutOfRange when the store has not reached it, Unavailable after a timeout.
+   */
+  read(
+    project: string,
+    key: string,
+    opts?: { minRevision?: bigint; signal?: AbortSignal },
+  ): Promise<ReadCacheResult>;
+  /** The newest store revision the cache has applied. */
+  readonly revision: bigint;
+}
+
+/** Options for {@link createReadCache}. */
+export interface ReadCacheOptions {
+  store: Client<typeof StoreService>;
+  /** Ends the cache's store watch (the process shutting down). */
+  signal: AbortSignal;
+  /** The config size limit, to size snapshot pages. Default 1 MiB. */
+  maxConfigBytes?: number;
+  /** How long a read waits for its min_revision. Default 3 s. */
+  minRevisionTimeoutMs?: number;
+  /** Called with each failure of the store watch before it is re-opened. */
+  onError?: (err: unknown) => void;
+}
+
+interface ProjectState {
+  configs: Map<string, CachedConfig>;
+  /** The revision of the snapshot the configs were loaded at; older events are in it. */
+  loadedAt: bigint;
+  /** Events that arrived while the snapshot was loading. */
+  pending?: StoreEvent[];
+  loading: Promise<void>;
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/**
+ * Creates the read cache and starts its store watch over every project. When the store says
+ * the watch's start revision was compacted, the cache forgets every project (each reloads on
+ * its next read) and follows the store from its current revision.
+ */
+export function createReadCache(opts: ReadCacheOptions): ReadCache {
+  const { store, signal } = opts;
+  const limit = contentPageLimit(opts.maxConfigBytes ?? defaultMaxConfigBytes);
+  const projects = new Map<string, ProjectState>();
+  const waiters = new Set<{ revision: bigint; wake: () => void }>();
+  let position = 0n;
+  // Resolved once the current store watch has reported where it starts.
+  let live = deferred();
+  const timeoutMs = opts.minRevisionTimeoutMs ?? 3_000;
+
+  const entryOf = (kv: KeyValue): CachedConfig => ({
+    version: kv.version,
+    content: contentOf(kv.value)!,
+  });
+
+  function applyTo(state: ProjectState, ev: StoreEvent) {
+    const kv = ev.kv;
+    if (!kv || kv.version <= state.loadedAt) return;
+    if (ev.type === StoreEventType.DELETE) state.configs.delete(kv.key);
+    else state.configs.set(kv.key, entryOf(kv));
+  }
+
+  function advance(revision: bigint) {
+    if (revision > position) position = revision;
+    for (const w of waiters) if (position >= w.revision) w.wake();
+  }
+
+  async function follow() {
+    let from = 0n;
+    let backoffMs = 100;
+    while (!signal.aborted) {
+      try {
+        const stream = store.watchKeys({ project: "", startRevision: from }, { signal });
+        let compacted = false;
+        for await (const res of stream) {
+          const k = res.kind;
+          if (k.case === "events") {
+            for (const ev of k.value.events) {
+              const state = ev.kv && projects.get(ev.kv.project);
+              if (state?.pending) state.pending.push(ev);
+              else if (state) applyTo(state, ev);
+            }
+            advance(k.value.revision);
+            from = k.value.revision + 1n;
+          } else if (k.case === "progress") {
+            advance(k.value.revision);
+            from = k.value.revision + 1n;
+            live.resolve();
+          } else if (k.case === "compacted") {
+            // Changes since `from` are lost: forget every project (each reloads on its next
+            // read) and follow the store from its current revision.
+            compacted = true;
+            projects.clear();
+            live = deferred();
+            from = 0n;
+          }
+          backoffMs = 100;
+        }
+        if (!compacted && !signal.aborted) throw new Error("the store ended the watch");
+      } catch (err) {
+        if (signal.aborted) return;
+        opts.onError?.(err);
+        await new Promise((r) => setTimeout(r, backoffMs).unref());
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+      }
+    }
+  }
+  void follow();
+
+  function load(project: string): ProjectState {
+    const state: ProjectState = {
+      configs: new Map(),
+      loadedAt: 0n,
+      pending: [],
+      loading: Promise.resolve(),
+    };
+    projects.set(project, state);
+    state.loading = (async () => {
+      if (!(await within(live.promise))) {
+        throw new ConnectError("the read cache is not connected to the store", Code.Unavailable);
+      }
+      // At least the watch's position: every later change reaches the cache through the watch.
+      const pages = readSnapshot(store, { project }, { limit, minRevision: position, signal });
+      for await (const page of pages) {
+        for (const kv of page.kvs) state.configs.set(kv.key, entryOf(kv));
+        state.loadedAt = page.revision;
+      }
+      const pending = state.pending ?? [];
+      state.pending = undefined;
+      for (const ev of pending) applyTo(state, ev);
+    })();
+    state.loading.catch(() => {
+      if (projects.get(project) === state) projects.delete(project);
+    });
+    return state;
+  }
+
+  /** Waits up to the timeout for `arrived`; false when it timed out. */
+  async function within(arrived: Promise<void>, readSignal?: AbortSignal): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort = () => {};
+    try {
+      return await Promise.race([
+        arrived.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        }),
+        new Promise<never>((_, reject) => {
+          onAbort = () => reject(new ConnectError("the read was canceled", Code.Canceled));
+          if (readSignal?.aborted) onAbort();
+          readSignal?.addEventListener("abort", onAbort, { once: true });
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      readSignal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async function reach(revision: bigint, readSignal?: AbortSignal) {
+    if (position >= revision) return;
+    // Tell a revision that does not exist yet from one the cache has not applied yet.
+    const info = await store.getCompactionInfo({}, { signal: readSignal });
+    if (info.currentRevision < revision) {
+      throw new ConnectError(
+        `min_revision ${revision} is ahead of the store's revision ${info.currentRevision}`,
+        Code.OutOfRange,
+      );
+    }
+    const w = { revision, wake: () => {} };
+    const arrived = new Promise<void>((resolve) => (w.wake = resolve));
+    waiters.add(w);
+    if (position >= revision) w.wake();
+    try {
+      if (await within(arrived, readSignal)) return;
+    } finally {
+      waiters.delete(w);
+    }
+    throw new ConnectError(
+      `the read cache has not reached revision ${revision} yet; retry`,
+      Code.Unavailable,
+    );
+  }
+
+  return {
+    async read(project, key, ro = {}) {
+      if (ro.minRevision) await reach(ro.minRevision, ro.signal);
+      const state = projects.get(project) ?? load(project);
+      await state.loading;
+      const revision = position > state.loadedAt ? position : state.loadedAt;
+      return { config: state.configs.get(key), revision };
+    },
+    get revision() {
+      return position;
+    },
+  };
+}
