@@ -1,0 +1,99 @@
+import { access, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { knownVariables } from "@guardian/cli";
+import { describeConfig } from "@guardian/kit";
+import { ratelimitSettings } from "@guardian/ratelimit-service";
+import { parse } from "yaml";
+
+/** The repository root (this file lives in `deploy/`). */
+export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+
+/** Reads a repository file as text. */
+export function readRepoFile(path: string): Promise<string> {
+  return readFile(join(repoRoot, path), "utf8");
+}
+
+/** Reports whether a repository path exists. */
+export async function repoPathExists(path: string): Promise<boolean> {
+  try {
+    await access(join(repoRoot, path));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Variables the deploy files set that some Guardian process reads, but whose spec is not yet
+ * aggregated in `configSpecs` (packages/cli): the store's etcd engine settings and the
+ * OpenTelemetry exporter endpoint. Remove each name once `knownVariables()` lists it.
+ */
+export const pendingVariables: readonly string[] = [
+  "GUARDIAN_STORE_ENGINE",
+  "ETCD_ENDPOINTS",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+];
+
+/** The variables a `guardian` process accepts, read now (other specs are still being added). */
+export function guardianVariables(): Set<string> {
+  return new Set([...knownVariables(), ...pendingVariables]);
+}
+
+/** The variables the rate limit service accepts (its own spec). */
+export function ratelimitVariables(): Set<string> {
+  return new Set(describeConfig(ratelimitSettings).map((v) => v.name));
+}
+
+/**
+ * Tells whether an image reference is pinned: an explicit version tag (not `latest`, with a
+ * digit) or a digest.
+ */
+export function isPinnedImage(ref: string): boolean {
+  if (/@sha256:[0-9a-f]{64}$/.test(ref)) return true;
+  const tag = /:([\w][\w.-]*)$/.exec(ref.replace(/^[^/]+:\d+\//, ""))?.[1];
+  return tag !== undefined && tag !== "latest" && /\d/.test(tag);
+}
+
+/** The external images of a Dockerfile's FROM lines (stage references excluded). */
+export function dockerfileImages(text: string): { images: string[]; stages: string[] } {
+  const stages: string[] = [];
+  const images: string[] = [];
+  for (const m of text.matchAll(/^FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$/gim)) {
+    const image = m[1] ?? "";
+    if (!stages.includes(image)) images.push(image);
+    if (m[2]) stages.push(m[2]);
+  }
+  return { images, stages };
+}
+
+/** The upstream endpoint of each cluster in a generated Envoy config, by cluster name. */
+export async function envoyEndpoints(
+  path: string,
+): Promise<Map<string, { host: string; port: number }>> {
+  const doc = parse(await readRepoFile(path)) as {
+    static_resources: {
+      clusters: {
+        name: string;
+        load_assignment: {
+          endpoints: {
+            lb_endpoints: {
+              endpoint: { address: { socket_address: { address: string; port_value: number } } };
+            }[];
+          }[];
+        };
+      }[];
+    };
+  };
+  const out = new Map<string, { host: string; port: number }>();
+  for (const c of doc.static_resources.clusters) {
+    const addr = c.load_assignment.endpoints[0]?.lb_endpoints[0]?.endpoint.address.socket_address;
+    if (addr) out.set(c.name, { host: addr.address, port: addr.port_value });
+  }
+  return out;
+}
+
+/** Names that hold secrets: they must never be written into a deploy file in k8s. */
+export function isSecretVariable(name: string): boolean {
+  return /DATABASE_URL|REDIS_URL|SECRET|PASSWORD|TOKEN/.test(name);
+}

@@ -1,0 +1,273 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { descriptorKeys, parseLimits } from "@guardian/ratelimit-service";
+import { parse } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { composeProfile } from "../envoy/profiles.js";
+import { rateLimitDomain } from "../envoy/http-filters.js";
+import {
+  dockerfileImages,
+  envoyEndpoints,
+  guardianVariables,
+  isPinnedImage,
+  ratelimitVariables,
+  readRepoFile,
+  repoPathExists,
+  repoRoot,
+} from "./checks.js";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- compose files are free-form YAML */
+type Service = Record<string, any>;
+
+let services: Record<string, Service>;
+
+beforeAll(async () => {
+  const doc = parse(await readRepoFile("docker-compose.yml"), { merge: true }) as {
+    services: Record<string, Service>;
+  };
+  services = doc.services;
+});
+
+const guardianImage = /^guardian\/guardian:/;
+const ratelimitImage = /^guardian\/ratelimit:/;
+/** Services built from this repository, with the port variable they read. */
+const guardianServices = () =>
+  Object.entries(services).filter(
+    ([name, s]) =>
+      (guardianImage.test(s["image"]) || ratelimitImage.test(s["image"])) && name !== "migrate",
+  );
+const portVariable = (s: Service) =>
+  ratelimitImage.test(s["image"]) ? "GUARDIAN_RATELIMIT_PORT" : "GUARDIAN_PORT";
+const envOf = (s: Service): Record<string, string> =>
+  (s["environment"] as Record<string, string>) ?? {};
+
+describe("docker-compose.yml", () => {
+  it("runs every part of the production topology", () => {
+    for (const name of [
+      "postgres",
+      "redis",
+      "etcd-1",
+      "etcd-2",
+      "etcd-3",
+      "keycloak",
+      "migrate",
+      "auth",
+      "config",
+      "schema",
+      "cluster",
+      "store",
+      "ratelimit",
+      "envoy",
+      "prometheus",
+      "grafana",
+      "otel-collector",
+      "jaeger",
+    ]) {
+      expect(services, name).toHaveProperty(name);
+    }
+    expect(services["config"]?.["deploy"]?.replicas).toBe(2);
+    expect(services["store"]?.["deploy"]?.replicas).toBe(2);
+    expect(services["migrate"]?.["command"]).toEqual(["migrate"]);
+    expect(services["migrate"]?.["restart"]).toBe("no");
+  });
+
+  it("pins every image, in the compose file and the Dockerfile", async () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect(isPinnedImage(String(s["image"])), `${name}: ${s["image"]}`).toBe(true);
+    }
+    const { images } = dockerfileImages(await readRepoFile("deploy/docker/Dockerfile"));
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images) expect(isPinnedImage(image), image).toBe(true);
+  });
+
+  it("builds from contexts, Dockerfiles and stages that exist", async () => {
+    const dockerfile = await readRepoFile("deploy/docker/Dockerfile");
+    const { stages } = dockerfileImages(dockerfile);
+    for (const [name, s] of Object.entries(services)) {
+      const build = s["build"];
+      if (build === undefined) continue;
+      expect(await repoPathExists(build.context), `${name} context`).toBe(true);
+      expect(
+        await repoPathExists(join(build.context, build.dockerfile)),
+        `${name} dockerfile`,
+      ).toBe(true);
+      expect(stages, `${name} target`).toContain(build.target);
+    }
+  });
+
+  it("mounts only files and folders that exist in the repository", async () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const volume of (s["volumes"] as string[] | undefined) ?? []) {
+        const source = volume.split(":")[0] ?? "";
+        if (!source.startsWith("./")) continue;
+        expect(await repoPathExists(source), `${name}: ${volume}`).toBe(true);
+      }
+    }
+  });
+
+  it("publishes ports only for Envoy and the consoles", () => {
+    const publishing = Object.entries(services)
+      .filter(([, s]) => s["ports"] !== undefined)
+      .map(([name]) => name)
+      .sort();
+    expect(publishing).toEqual(["envoy", "grafana", "jaeger", "keycloak", "prometheus"]);
+    expect(services["envoy"]?.["ports"]).toEqual([
+      `${composeProfile.publicPort}:${composeProfile.publicPort}`,
+    ]);
+    expect(services["envoy"]?.["volumes"]).toContain(
+      `./${composeProfile.output}:/etc/envoy/envoy.yaml:ro`,
+    );
+  });
+
+  it("validates the Envoy configs in CI with the Envoy release compose runs", async () => {
+    const workflow = await readRepoFile(".github/workflows/envoy-validate.yml");
+    expect(workflow).toContain(String(services["envoy"]?.["image"]));
+    expect(workflow).toContain("envoy --mode validate -c");
+    for (const config of [composeProfile.output, "deploy/k8s/envoy/envoy.yaml"]) {
+      expect(workflow).toContain(`- ${config}`);
+    }
+  });
+
+  it("gives every Guardian service a health check on its own port, which Envoy targets too", async () => {
+    const endpoints = await envoyEndpoints(composeProfile.output);
+    expect(
+      guardianServices()
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(["auth", "cluster", "config", "ratelimit", "schema", "store"]);
+    for (const [name, s] of guardianServices()) {
+      const port = envOf(s)[portVariable(s)];
+      expect(port, `${name} ${portVariable(s)}`).toMatch(/^\d+$/);
+      expect(s["expose"], name).toEqual([port]);
+      expect(JSON.stringify(s["healthcheck"]?.test), name).toContain(`127.0.0.1:${port}/readyz`);
+      const upstream = endpoints.get(name);
+      if (name !== "store") {
+        expect(upstream, `envoy cluster ${name}`).toEqual({ host: name, port: Number(port) });
+      } else {
+        expect(upstream, "the store has no gateway cluster").toBeUndefined();
+      }
+    }
+  });
+
+  it("sets only variables Guardian reads on Guardian services", () => {
+    const guardian = guardianVariables();
+    const ratelimit = ratelimitVariables();
+    for (const [name, s] of [...guardianServices(), ["migrate", services["migrate"]] as const]) {
+      const allowed = ratelimitImage.test(s?.["image"]) ? ratelimit : guardian;
+      for (const variable of Object.keys(envOf(s!))) {
+        expect(allowed.has(variable), `${name}: ${variable} is not a variable Guardian reads`).toBe(
+          true,
+        );
+      }
+    }
+  });
+
+  it("starts services only after what they need is healthy or has completed", () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const [dep, spec] of Object.entries(
+        (s["depends_on"] as Record<string, Service>) ?? {},
+      )) {
+        const target = services[dep];
+        expect(target, `${name} depends on unknown ${dep}`).toBeDefined();
+        expect(["service_healthy", "service_completed_successfully"], `${name} → ${dep}`).toContain(
+          spec["condition"],
+        );
+        if (spec["condition"] === "service_healthy") {
+          expect(target?.["healthcheck"], `${dep} needs a healthcheck`).toBeDefined();
+        } else {
+          expect(target?.["restart"], `${dep} must be a one-shot job`).toBe("no");
+        }
+      }
+    }
+    for (const name of ["auth", "config", "schema", "cluster", "store"]) {
+      expect(services[name]?.["depends_on"]?.migrate?.condition).toBe(
+        "service_completed_successfully",
+      );
+    }
+  });
+
+  it("keeps issuers consistent between Keycloak, the services and Envoy", () => {
+    const keycloak = envOf(services["keycloak"]!);
+    const auth = envOf(services["auth"]!);
+    expect(services["keycloak"]?.["volumes"]).toContain(
+      "./deploy/keycloak/guardian-realm.json:/opt/keycloak/data/import/guardian-realm.json:ro",
+    );
+    expect(services["keycloak"]?.["command"]).toContain("--import-realm");
+    expect(`${keycloak["KC_HOSTNAME"]}/realms/guardian`).toBe(
+      composeProfile.issuers.keycloak.issuer,
+    );
+    expect(keycloak["KC_HOSTNAME_BACKCHANNEL_DYNAMIC"]).toBe("true");
+    expect(auth["KEYCLOAK_ISSUER_URL"]).toBe(composeProfile.issuers.keycloak.issuer);
+    expect(auth["KEYCLOAK_JWKS_URL"]).toBe(composeProfile.issuers.keycloak.jwksUri);
+    expect(auth["GUARDIAN_ISSUER_URL"]).toBe(composeProfile.issuers.guardian.issuer);
+    expect(auth["GUARDIAN_ISSUER_URL"]).toBe(`http://localhost:${composeProfile.publicPort}`);
+  });
+
+  it("gives the rate limit service a limits file for Envoy's domain and descriptors", async () => {
+    const limits = parseLimits(await readRepoFile("deploy/ratelimit/limits.yaml"));
+    expect(limits.domain).toBe(rateLimitDomain);
+    expect(limits.descriptors.map((d) => d.key).sort()).toEqual(
+      Object.values(descriptorKeys).sort(),
+    );
+    expect(envOf(services["ratelimit"]!)["GUARDIAN_RATELIMIT_CONFIG"]).toBe(
+      "/etc/guardian/ratelimit.yaml",
+    );
+  });
+});
+
+describe("observability files", () => {
+  it("scrapes only hosts that compose runs, with rules that load", async () => {
+    const prom = parse(await readRepoFile("deploy/prometheus/prometheus.yml")) as any;
+    for (const job of prom.scrape_configs) {
+      const hosts: string[] = [
+        ...(job.static_configs ?? []).flatMap((c: any) =>
+          c.targets.map((t: string) => t.split(":")[0]),
+        ),
+        ...(job.dns_sd_configs ?? []).flatMap((c: any) => c.names),
+      ];
+      for (const host of hosts) {
+        if (host !== "127.0.0.1")
+          expect(services, `${job.job_name} → ${host}`).toHaveProperty(host);
+      }
+    }
+    expect(prom.rule_files).toEqual(["/etc/prometheus/alerts.yml"]);
+    const rules = parse(await readRepoFile("deploy/prometheus/alerts.yml")) as any;
+    const alerts = rules.groups.flatMap((g: any) => g.rules);
+    expect(alerts.length).toBeGreaterThan(3);
+    for (const rule of alerts) {
+      expect(rule.alert).toMatch(/^[A-Z][A-Za-z]+$/);
+      expect(typeof rule.expr).toBe("string");
+    }
+  });
+
+  it("provisions Grafana with dashboards that use the provisioned data source", async () => {
+    const ds = parse(
+      await readRepoFile("deploy/grafana/provisioning/datasources/datasources.yml"),
+    ) as any;
+    const uids = new Set(ds.datasources.map((d: any) => d.uid));
+    const dir = join(repoRoot, "deploy/grafana/dashboards");
+    const files = (await readdir(dir)).filter((f) => f.endsWith(".json"));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const dash = JSON.parse(await readRepoFile(`deploy/grafana/dashboards/${file}`)) as any;
+      expect(dash.uid, file).toBeTruthy();
+      for (const panel of dash.panels) {
+        expect(uids.has(panel.datasource.uid), `${file}: ${panel.title}`).toBe(true);
+        expect(panel.targets.length, panel.title).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("wires every collector pipeline to defined components, exporting traces to Jaeger", async () => {
+    const otel = parse(await readRepoFile("deploy/otel/collector.yaml")) as any;
+    for (const [name, pipeline] of Object.entries<any>(otel.service.pipelines)) {
+      for (const kind of ["receivers", "processors", "exporters"]) {
+        for (const component of pipeline[kind] ?? []) {
+          expect(otel[kind], `${name}.${kind}: ${component}`).toHaveProperty([component]);
+        }
+      }
+    }
+    expect(otel.exporters["otlp/jaeger"].endpoint.split(":")[0]).toBe("jaeger");
+    expect(services["jaeger"]).toBeDefined();
+  });
+});

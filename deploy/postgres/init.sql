@@ -1,0 +1,2 @@
+-- Runs once, when the PostgreSQL volume is created: Keycloak keeps its data beside Guardian's.
+CREATE DATABASE keycloak;

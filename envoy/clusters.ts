@@ -1,0 +1,152 @@
+import type { Endpoint, GatewayProfile } from "./profiles.js";
+
+/** A piece of Envoy config in its proto-JSON/YAML shape. */
+export type Json = Record<string, unknown>;
+
+/** The name of the cluster that reaches Envoy's own admin interface. */
+export const adminCluster = "envoy_admin";
+
+/** The admin interface: loopback only, never reachable from outside the pod or container. */
+export const adminEndpoint: Endpoint = { host: "127.0.0.1", port: 9901 };
+
+/** The name of the cluster of the OpenTelemetry collector. */
+export const otelCluster = "otel_collector";
+
+/** The gRPC health service name each upstream cluster checks. */
+export const healthServices: Readonly<Record<string, string>> = {
+  auth: "guardian.auth.v1.AuthService",
+  config: "guardian.config.v1.ConfigService",
+  schema: "guardian.schema.v1.SchemaService",
+  cluster: "guardian.cluster.v1.ClusterService",
+  ratelimit: "envoy.service.ratelimit.v3.RateLimitService",
+};
+
+export function socketAddress(e: Endpoint): Json {
+  return { socket_address: { address: e.host, port_value: e.port } };
+}
+
+function loadAssignment(name: string, e: Endpoint): Json {
+  return {
+    cluster_name: name,
+    endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(e) } }] }],
+  };
+}
+
+/** HTTP/2 (h2c) to the upstream, with keepalive pings that find dead connections. */
+function http2Options(): Json {
+  return {
+    "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+      "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+      common_http_protocol_options: { idle_timeout: "300s" },
+      explicit_http_config: {
+        http2_protocol_options: {
+          max_concurrent_streams: 1024,
+          connection_keepalive: { interval: "30s", timeout: "5s" },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * A Guardian service cluster (or the rate limit service): DNS-discovered replicas over h2c,
+ * gRPC health checks of the service's own name, circuit breakers whose retries are bounded by
+ * a budget (20 % of active requests), and outlier detection that ejects a replica after
+ * consecutive gateway failures (502/503/504, resets, connect failures).
+ */
+export function serviceCluster(name: string, e: Endpoint): Json {
+  const healthService = healthServices[name];
+  if (healthService === undefined) {
+    throw new Error(`no health service known for cluster ${name}`);
+  }
+  return {
+    name,
+    type: "STRICT_DNS",
+    dns_lookup_family: "V4_PREFERRED",
+    connect_timeout: "2s",
+    lb_policy: "LEAST_REQUEST",
+    load_assignment: loadAssignment(name, e),
+    typed_extension_protocol_options: http2Options(),
+    health_checks: [
+      {
+        timeout: "2s",
+        interval: "5s",
+        interval_jitter: "1s",
+        unhealthy_threshold: 2,
+        healthy_threshold: 1,
+        no_traffic_interval: "10s",
+        grpc_health_check: { service_name: healthService },
+      },
+    ],
+    circuit_breakers: {
+      thresholds: [
+        {
+          priority: "DEFAULT",
+          max_connections: 1024,
+          max_pending_requests: 1024,
+          max_requests: 4096,
+          retry_budget: { budget_percent: { value: 20 }, min_retry_concurrency: 3 },
+          track_remaining: true,
+        },
+      ],
+    },
+    outlier_detection: {
+      consecutive_5xx: 5,
+      consecutive_gateway_failure: 3,
+      enforcing_consecutive_gateway_failure: 100,
+      interval: "5s",
+      base_ejection_time: "30s",
+      max_ejection_percent: 50,
+    },
+  };
+}
+
+/** Keycloak, for its JWKS only: HTTP/1.1, TLS outside compose. */
+export function keycloakCluster(profile: GatewayProfile): Json {
+  const { keycloak } = profile;
+  const cluster: Json = {
+    name: profile.issuers.keycloak.cluster,
+    type: "STRICT_DNS",
+    dns_lookup_family: "V4_PREFERRED",
+    connect_timeout: "2s",
+    load_assignment: loadAssignment(profile.issuers.keycloak.cluster, keycloak),
+  };
+  if (keycloak.tls) {
+    cluster["transport_socket"] = {
+      name: "envoy.transport_sockets.tls",
+      typed_config: {
+        "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+        sni: keycloak.host,
+        common_tls_context: {
+          validation_context: {
+            trusted_ca: { filename: "/etc/ssl/certs/ca-certificates.crt" },
+            match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: keycloak.host } }],
+          },
+        },
+      },
+    };
+  }
+  return cluster;
+}
+
+/** Envoy's admin interface, for the metrics listener's two routes. */
+export function adminClusterConfig(): Json {
+  return {
+    name: adminCluster,
+    type: "STATIC",
+    connect_timeout: "1s",
+    load_assignment: loadAssignment(adminCluster, adminEndpoint),
+  };
+}
+
+/** The OpenTelemetry collector (OTLP over gRPC). */
+export function otelClusterConfig(profile: GatewayProfile): Json {
+  return {
+    name: otelCluster,
+    type: "STRICT_DNS",
+    dns_lookup_family: "V4_PREFERRED",
+    connect_timeout: "2s",
+    load_assignment: loadAssignment(otelCluster, profile.otelCollector),
+    typed_extension_protocol_options: http2Options(),
+  };
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { LimitsConfigError, parseLimits } from "./config.js";
+import { findLimit } from "./match.js";
+
+const yaml = `
+domain: guardian
+descriptors:
+  - key: user
+    rate_limit: { unit: minute, requests_per_unit: 600 }
+  - key: remote_address
+    rate_limit: { unit: second, requests_per_unit: 50 }
+  - key: remote_address
+    value: 10.0.0.7
+    unlimited: true
+  - key: project
+    descriptors:
+      - key: api_key
+        rate_limit: { unit: hour, requests_per_unit: 1000 }
+      - key: api_key
+        value: trusted
+        rate_limit: { unit: day, requests_per_unit: 5 }
+`;
+
+describe("parseLimits", () => {
+  it("reads the domain and the descriptor tree", () => {
+    const config = parseLimits(yaml);
+    expect(config.domain).toBe("guardian");
+    expect(config.descriptors.map((d) => [d.key, d.value ?? null])).toEqual([
+      ["user", null],
+      ["remote_address", null],
+      ["remote_address", "10.0.0.7"],
+      ["project", null],
+    ]);
+    expect(config.descriptors[0]?.rateLimit).toEqual({ unit: "minute", requestsPerUnit: 600 });
+    expect(config.descriptors[2]?.unlimited).toBe(true);
+  });
+
+  it("lists every problem with its location: unknown fields, bad units, bad numbers, duplicates", () => {
+    const bad = `
+domain: guardian
+extra: 1
+descriptors:
+  - key: user
+    rate_limit: { unit: fortnight, requests_per_unit: 0 }
+  - key: user
+  - key: ""
+    value: 3
+    unlimited: "yes"
+  - key: api_key
+    rate_limit: { unit: second, requests_per_unit: 5, burst: 10 }
+    unlimited: true
+`;
+    let error: unknown;
+    try {
+      parseLimits(bad, "limits.yaml");
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(LimitsConfigError);
+    expect((error as LimitsConfigError).problems).toEqual([
+      "extra: unknown field",
+      "descriptors[0].rate_limit.unit: expected one of second, minute, hour, day",
+      "descriptors[0].rate_limit.requests_per_unit: expected an integer between 1 and 4294967295",
+      "descriptors[1]: duplicate descriptor user",
+      "descriptors[2].key: expected a non-empty string",
+      "descriptors[2].value: expected a non-empty string",
+      "descriptors[2].unlimited: expected true or false",
+      "descriptors[3].rate_limit.burst: unknown field",
+      "descriptors[3]: rate_limit and unlimited exclude each other",
+    ]);
+    expect((error as Error).message).toContain("limits.yaml");
+  });
+
+  it("rejects a file without a domain and text that is not YAML", () => {
+    expect(() => parseLimits("descriptors: []")).toThrow(/domain: expected a non-empty string/);
+    expect(() => parseLimits("domain: [")).toThrow(/not valid YAML/);
+    expect(() => parseLimits("- 1")).toThrow(/expected a mapping/);
+  });
+});
+
+describe("findLimit", () => {
+  const config = parseLimits(yaml);
+
+  it("matches a key-only node for any value", () => {
+    expect(findLimit(config, [{ key: "user", value: "alice" }])).toEqual({
+      kind: "limited",
+      name: "user",
+      requestsPerUnit: 600,
+      unit: "minute",
+      periodMs: 60_000,
+    });
+  });
+
+  it("prefers the node with the exact value over the key-only node", () => {
+    expect(findLimit(config, [{ key: "remote_address", value: "10.0.0.7" }])).toEqual({
+      kind: "unlimited",
+      name: "remote_address=10.0.0.7",
+    });
+    expect(findLimit(config, [{ key: "remote_address", value: "10.0.0.8" }])?.name).toBe(
+      "remote_address",
+    );
+  });
+
+  it("walks nested descriptors one level per entry", () => {
+    const entries = (key: string) => [
+      { key: "project", value: "payments" },
+      { key: "api_key", value: key },
+    ];
+    expect(findLimit(config, entries("k1"))).toMatchObject({
+      name: "project.api_key",
+      unit: "hour",
+    });
+    expect(findLimit(config, entries("trusted"))).toMatchObject({
+      name: "project.api_key=trusted",
+      requestsPerUnit: 5,
+    });
+  });
+
+  it("does not limit descriptors that leave the tree or stop at a node without a limit", () => {
+    expect(findLimit(config, [{ key: "tenant", value: "x" }])).toBeUndefined();
+    expect(findLimit(config, [{ key: "project", value: "payments" }])).toBeUndefined();
+    expect(
+      findLimit(config, [
+        { key: "user", value: "alice" },
+        { key: "method", value: "Get" },
+      ]),
+    ).toBeUndefined();
+    expect(findLimit(config, [])).toBeUndefined();
+  });
+});

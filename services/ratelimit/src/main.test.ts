@@ -1,0 +1,101 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import {
+  freePort,
+  makeTempDir,
+  removeTempDir,
+  spawnProcess,
+  waitFor,
+  type ManagedProcess,
+} from "@guardian/testkit";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  RateLimitResponse_Code,
+  RateLimitService,
+} from "./gen/envoy/service/ratelimit/v3/rls_pb.js";
+
+const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
+const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await makeTempDir("ratelimit-main");
+});
+
+afterAll(async () => {
+  await removeTempDir(dir);
+});
+
+function start(env: Record<string, string>, name: string): ManagedProcess {
+  return spawnProcess({
+    name,
+    command: tsx,
+    args: [main],
+    logFile: join(dir, `${name}.log`),
+    env: { PATH: process.env["PATH"], ...env },
+  });
+}
+
+describe("guardian-ratelimit", () => {
+  it("serves ShouldRateLimit with the limits file and exits 0 on SIGTERM", async () => {
+    const config = join(dir, "limits.yaml");
+    await writeFile(
+      config,
+      "domain: guardian\ndescriptors:\n  - key: user\n    rate_limit: { unit: minute, requests_per_unit: 1 }\n",
+    );
+    const port = await freePort();
+    const proc = start(
+      {
+        GUARDIAN_RATELIMIT_PORT: String(port),
+        REDIS_URL: inject("redis").url,
+        GUARDIAN_RATELIMIT_CONFIG: config,
+        GUARDIAN_RATELIMIT_KEY_PREFIX: `main-${port}:`,
+        GUARDIAN_RATELIMIT_FAILURE_MODE: "closed",
+      },
+      "serve",
+    );
+    try {
+      const client = createClient(
+        RateLimitService,
+        createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }),
+      );
+      const ask = (value = "main-test") =>
+        client.shouldRateLimit({
+          domain: "guardian",
+          descriptors: [{ entries: [{ key: "user", value }] }],
+        });
+      // Probe with another user: a retried probe may have been counted before it failed.
+      await waitFor(() => ask(`probe-${Date.now()}`), {
+        what: "guardian-ratelimit to answer",
+        timeoutMs: 20_000,
+        details: () => proc.logTail(),
+      });
+      const first = await ask();
+      expect(first.overallCode).toBe(RateLimitResponse_Code.OK);
+      expect((await ask()).overallCode).toBe(RateLimitResponse_Code.OVER_LIMIT);
+    } finally {
+      const exit = await proc.stop({ timeoutMs: 10_000 });
+      expect(exit.code, proc.logTail()).toBe(0);
+    }
+  });
+
+  it("exits 2 naming every bad variable and every problem of the limits file", async () => {
+    const bad = start({ GUARDIAN_RATELIMIT_FAILURE_MODE: "sometimes" }, "bad-env");
+    expect((await bad.exit).code).toBe(2);
+    expect(bad.logTail()).toMatch(/REDIS_URL: required but not set/);
+    expect(bad.logTail()).toMatch(/GUARDIAN_RATELIMIT_FAILURE_MODE: expected one of open, closed/);
+
+    const config = join(dir, "bad.yaml");
+    await writeFile(config, "domain: guardian\ndescriptors:\n  - key: user\n    rate: 5\n");
+    const badFile = start(
+      { REDIS_URL: inject("redis").url, GUARDIAN_RATELIMIT_CONFIG: config },
+      "bad-file",
+    );
+    expect((await badFile.exit).code).toBe(2);
+    expect(badFile.logTail()).toMatch(/descriptors\[0\]\.rate: unknown field/);
+  });
+});

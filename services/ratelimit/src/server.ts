@@ -1,0 +1,70 @@
+import { createHealth, createMetrics, createServer, type Logger, type Server } from "@guardian/kit";
+import type { RateLimitBackend } from "./backend/backend.js";
+import type { LimitsConfig } from "./limits/config.js";
+import { createRateLimiter, type RateLimiter } from "./limiter.js";
+import { createRateLimitMetrics } from "./rls/metrics.js";
+import { createRateLimitRoutes } from "./rls/routes.js";
+import type { FailureMode } from "./settings.js";
+
+/** Options for {@link createRatelimitServer}. */
+export interface RatelimitServerOptions {
+  limits: LimitsConfig;
+  backend: RateLimitBackend;
+  failureMode: FailureMode;
+  logger: Logger;
+  /** Interface to bind; default `127.0.0.1`. */
+  host?: string;
+  /** Port to bind; `0` (the default) picks a free port. */
+  port?: number;
+  /** How long close() waits for calls. Default 10 s. */
+  shutdownTimeoutMs?: number;
+}
+
+/** A rate limit server and the limiter behind it. */
+export interface RatelimitServer {
+  readonly server: Server;
+  readonly limiter: RateLimiter;
+}
+
+/** Logs a backend failure at most once per this many milliseconds. */
+const errorLogIntervalMs = 10_000;
+
+/**
+ * Creates the rate limit server on kit's platform: Envoy's RateLimitService over gRPC (h2c),
+ * plus gRPC health (`envoy.service.ratelimit.v3.RateLimitService` reports SERVING),
+ * `/healthz`, `/readyz` and `/metrics`.
+ *
+ * Readiness does not depend on Redis: while Redis is down the service still answers, with
+ * the configured failure mode, so Envoy gets a deliberate answer instead of an error.
+ */
+export function createRatelimitServer(opts: RatelimitServerOptions): RatelimitServer {
+  const { logger } = opts;
+  const health = createHealth();
+  const metrics = createMetrics();
+  const rlMetrics = createRateLimitMetrics(metrics.registry);
+  let lastErrorLog = 0;
+  const limiter = createRateLimiter({
+    limits: opts.limits,
+    backend: opts.backend,
+    failureMode: opts.failureMode,
+    onVerdict: rlMetrics.onVerdict,
+    onBackendError(err) {
+      rlMetrics.onBackendError(err);
+      const now = Date.now();
+      if (now - lastErrorLog >= errorLogIntervalMs) {
+        lastErrorLog = now;
+        logger.warn({ err, failureMode: opts.failureMode }, "rate limit backend unavailable");
+      }
+    },
+  });
+  const server = createServer({
+    routes: createRateLimitRoutes({ limiter }),
+    host: opts.host,
+    port: opts.port,
+    logger,
+    health,
+    metrics,
+    shutdownTimeoutMs: opts.shutdownTimeoutMs,
+  });
+  return { server, limiter };
+}
