@@ -1,0 +1,100 @@
+import type { Etcd3, IKeyValue } from "etcd3";
+import { ClusterError } from "../errors.js";
+
+/** The events of one watch response, all committed at or below `revision`. */
+export interface WatchBatch {
+  revision: bigint;
+  events: Array<{ type: "put" | "delete"; kv: IKeyValue; prev?: IKeyValue }>;
+}
+
+/**
+ * Watches every key under `prefix` from `fromRevision` (inclusive) until `signal` aborts,
+ * yielding batches in revision order. The etcd3 client resumes a broken watch from its last
+ * revision. A consumer that falls more than `bufferSize` batches behind is cut off with a
+ * slow_consumer error, so it never holds events for the others.
+ */
+export async function* watchPrefix(
+  client: Etcd3,
+  prefix: string,
+  fromRevision: bigint,
+  signal: AbortSignal,
+  opts: { bufferSize?: number; onBatch?: () => void } = {},
+): AsyncGenerator<WatchBatch> {
+  const bufferSize = opts.bufferSize ?? 1024;
+  const queue: WatchBatch[] = [];
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const watcher = await client
+    .watch()
+    .prefix(prefix)
+    .startRevision(fromRevision.toString())
+    .withPreviousKV()
+    .create();
+  watcher.on("data", (res) => {
+    if (res.events.length === 0 || failure) return;
+    if (queue.length >= bufferSize) {
+      failure = new ClusterError(
+        "slow_consumer",
+        `the stream fell more than ${bufferSize} changes behind; open it again`,
+        { bufferSize },
+      );
+      queue.length = 0;
+    } else {
+      queue.push({
+        revision: BigInt(res.header.revision),
+        events: res.events.map((e) => ({
+          type: e.type === "Delete" ? "delete" : "put",
+          kv: e.kv,
+          prev: e.prev_kv ?? undefined,
+        })),
+      });
+    }
+    opts.onBatch?.();
+    wake?.();
+  });
+  watcher.on("error", (err) => {
+    failure ??= err;
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal.addEventListener("abort", onAbort);
+  try {
+    for (;;) {
+      const batch = queue.shift();
+      if (batch) {
+        yield batch;
+        continue;
+      }
+      if (failure) throw failure;
+      if (signal.aborted) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    await watcher.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Calls `onChange` for every change under `prefix` from `fromRevision` on, until the returned
+ * function is called. For waiters that only need a wake-up and re-read the state themselves.
+ */
+export async function onChanges(
+  client: Etcd3,
+  prefix: string,
+  fromRevision: bigint,
+  onChange: () => void,
+): Promise<() => void> {
+  const watcher = await client
+    .watch()
+    .prefix(prefix)
+    .startRevision(fromRevision.toString())
+    .create();
+  watcher.on("data", () => onChange());
+  // A failed watch wakes the waiter too; it re-reads and waits on its timer from then on.
+  watcher.on("error", () => onChange());
+  return () => {
+    watcher.cancel().catch(() => {});
+  };
+}

@@ -1,0 +1,33 @@
+/** Keeps count of running streams so that a closing backend can wait for them to clean up. */
+export interface StreamTracker {
+  /** Wraps a stream; it counts as running until it finishes or its consumer stops. */
+  track<T>(source: AsyncGenerator<T>): AsyncGenerator<T>;
+  /** Waits until every tracked stream has finished, or `timeoutMs` passed. */
+  settle(timeoutMs: number): Promise<void>;
+}
+
+/** Creates a {@link StreamTracker}. */
+export function createStreamTracker(): StreamTracker {
+  const running = new Set<Promise<void>>();
+  return {
+    async *track(source) {
+      let finished!: () => void;
+      const done = new Promise<void>((resolve) => (finished = resolve));
+      running.add(done);
+      try {
+        yield* source;
+      } finally {
+        finished();
+        running.delete(done);
+      }
+    },
+    async settle(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...running]),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { LimitExceededSchema, LockHeldSchema } from "@guardian/api";
+import { createErrorMapper, pgErrorRules, type ErrorMapper } from "@guardian/kit";
+import {
+  ClientClosedError,
+  EtcdLeaseInvalidError,
+  GRPCDeadlineExceededError,
+  GRPCUnavailableError,
+} from "etcd3";
+import { ClusterError, type ClusterErrorKind } from "./backend/errors.js";
+
+const codes: Record<ClusterErrorKind, Code> = {
+  not_found: Code.NotFound,
+  already_exists: Code.AlreadyExists,
+  failed_precondition: Code.FailedPrecondition,
+  lock_held: Code.Aborted,
+  slow_consumer: Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
+};
+
+// etcd answers these while it has no quorum, during a leader change, or when unreachable.
+const etcdUnavailableText =
+  /no leader|leader changed|request timed out|too many requests|not capable|connection refused|breaker is open|UNAVAILABLE/i;
+
+function isEtcdUnavailable(err: unknown): boolean {
+  if (
+    err instanceof GRPCUnavailableError ||
+    err instanceof GRPCDeadlineExceededError ||
+    err instanceof ClientClosedError
+  ) {
+    return true;
+  }
+  // cockatiel's BrokenCircuitError: every etcd endpoint failed recently.
+  if (err instanceof Error && err.name === "BrokenCircuitError") return true;
+  return err instanceof Error && etcdUnavailableText.test(err.message);
+}
+
+const mapOther: ErrorMapper = createErrorMapper([
+  {
+    match: isEtcdUnavailable,
+    code: Code.Unavailable,
+    message: () => "the cluster cannot be reached or has no quorum; retry later",
+  },
+  {
+    match: (e) => e instanceof EtcdLeaseInvalidError,
+    code: Code.NotFound,
+    message: () => "the lease has expired or was revoked",
+  },
+  ...pgErrorRules,
+]);
+
+/**
+ * Maps cluster failures to Connect errors, in one place: each ClusterError kind to its code
+ * (lock_held to Aborted with a guardian.cluster.v1.LockHeld detail, slow_consumer to
+ * ResourceExhausted with a LimitExceeded detail); an unreachable etcd or database to
+ * Unavailable; anything else to Internal with a generic message.
+ */
+export function toClusterConnectError(err: unknown, requestId?: string): ConnectError {
+  if (!(err instanceof ClusterError)) return mapOther(err, requestId);
+  const details = [];
+  const { lock, bufferSize } = err.detail;
+  if (err.kind === "lock_held" && lock) {
+    details.push({
+      desc: LockHeldSchema,
+      value: create(LockHeldSchema, {
+        name: lock.name,
+        owner: lock.owner,
+        expireTime: timestampFromDate(lock.expireTime),
+      }),
+    });
+  }
+  if (err.kind === "slow_consumer" && bufferSize !== undefined) {
+    details.push({
+      desc: LimitExceededSchema,
+      value: create(LimitExceededSchema, { limit: "watch_buffer_events", max: BigInt(bufferSize) }),
+    });
+  }
+  return new ConnectError(err.message, codes[err.kind], undefined, details, err);
+}
