@@ -2,7 +2,15 @@ import tseslint from "typescript-eslint";
 import importX from "eslint-plugin-import-x";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "packages/api/src/gen/**", ".guardian/**", ".tools/**"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "packages/api/src/gen/**",
+      "services/ratelimit/src/gen/**",
+      ".guardian/**",
+      ".tools/**",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

@@ -6,6 +6,11 @@ const groupTitles: Record<string, string> = {
   process: "Every process",
   embedded: "Embedded mode (`guardian dev`)",
   database: "PostgreSQL (`guardian serve`, `guardian migrate`)",
+  limits: "Config and schema limits",
+  remoteStore: "Reaching the store service (`guardian serve`)",
+  auth: "Authentication and authorization",
+  embeddedRateLimits: "Rate limits in embedded mode",
+  ratelimit: "Rate limit service (`guardian-ratelimit`, used by Envoy)",
 };
 
 /**

@@ -1,11 +1,25 @@
 import { describeConfig, type ConfigSpec } from "@guardian/kit";
-import { databaseSettings, embeddedOnlySettings, processSettings } from "./settings.js";
+import { authSettings } from "@guardian/authz";
+import { ratelimitSettings } from "@guardian/ratelimit-service";
+import {
+  databaseSettings,
+  embeddedOnlySettings,
+  embeddedRateLimitSettings,
+  limitSettings,
+  processSettings,
+  remoteStoreSettings,
+} from "./settings.js";
 
 /** Every configuration spec a Guardian process may read, by where it applies. */
 export const configSpecs: Record<string, ConfigSpec> = {
   process: processSettings,
   embedded: embeddedOnlySettings,
   database: databaseSettings,
+  limits: limitSettings,
+  remoteStore: remoteStoreSettings,
+  auth: authSettings,
+  embeddedRateLimits: embeddedRateLimitSettings,
+  ratelimit: ratelimitSettings,
 };
 
 /** The names of every environment variable Guardian reads, sorted. */

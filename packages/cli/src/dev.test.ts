@@ -51,13 +51,13 @@ describe("guardian dev (embedded mode)", () => {
     expect(await res.json()).toMatchObject({ ok: true, checks: [{ name: "database", ok: true }] });
   });
 
-  it("answers Unimplemented for RPCs that have no handler yet", async () => {
+  it("refuses an RPC without credentials with Unauthenticated", async () => {
     const client = createClient(ConfigService, createGrpcTransport({ baseUrl: first.url }));
     const err = await client
       .getProject({ project: "demo" })
       .catch((e: unknown) => ConnectError.from(e));
     expect(err).toBeInstanceOf(ConnectError);
-    expect((err as ConnectError).code).toBe(Code.Unimplemented);
+    expect((err as ConnectError).code).toBe(Code.Unauthenticated);
   });
 
   it("keeps its data across a restart and does not show the password again", async () => {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { bytes, duration, int, oneOf, str, url } from "@guardian/kit";
 
 /** Settings every Guardian process reads, whatever it hosts. */
@@ -24,6 +25,36 @@ export const processSettings = {
   shutdownTimeoutMs: duration("GUARDIAN_SHUTDOWN_TIMEOUT", {
     default: "15s",
     description: "How long a graceful shutdown waits for calls and streams before cutting them",
+  }),
+} as const;
+
+/** Limits of the config and schema services. */
+export const limitSettings = {
+  maxConfigBytes: bytes("GUARDIAN_MAX_CONFIG_BYTES", {
+    default: 1024 * 1024,
+    description: "Largest config document (JSON) accepted; larger ones get resource_exhausted",
+  }),
+  maxSchemaBytes: bytes("GUARDIAN_MAX_SCHEMA_BYTES", {
+    default: 256 * 1024,
+    description: "Largest JSON Schema document accepted",
+  }),
+} as const;
+
+/** In-process rate limits of embedded mode (production uses the rate limit service behind Envoy). */
+export const embeddedRateLimitSettings = {
+  rateLimitsFile: str("GUARDIAN_RATELIMIT_CONFIG", {
+    default: fileURLToPath(new URL("../../../deploy/ratelimit/limits.yaml", import.meta.url)),
+    description: "YAML file of rate limit descriptors (user, api_key, remote_address)",
+  }),
+} as const;
+
+/** Where services find the store service when it runs in another process. */
+export const remoteStoreSettings = {
+  storeUrl: url("GUARDIAN_STORE_URL", {
+    optional: true,
+    protocols: ["http:", "https:"],
+    description:
+      "Base URL of the store service (gRPC, h2c); required by config and schema unless store runs in the same process",
   }),
 } as const;
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { runner } from "node-pg-migrate";
-import type pg from "pg";
+import pg from "pg";
 
 /** The folder holding the numbered, forward-only SQL migrations. */
 export const migrationsDir = fileURLToPath(new URL("../../../migrations", import.meta.url));
@@ -34,8 +34,21 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
     logger: quiet,
     log,
   };
-  const ran = opts.client
-    ? await runner({ ...common, dbClient: opts.client })
-    : await runner({ ...common, databaseUrl: opts.databaseUrl });
-  return { applied: ran.map((m) => m.name) };
+  if (opts.client) {
+    const ran = await runner({ ...common, dbClient: opts.client });
+    return { applied: ran.map((m) => m.name) };
+  }
+  // Our own client, so that a server-side termination after the run cannot crash the process.
+  const client = new pg.Client({
+    connectionString: opts.databaseUrl,
+    application_name: "guardian-migrate",
+  });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    const ran = await runner({ ...common, dbClient: client });
+    return { applied: ran.map((m) => m.name) };
+  } finally {
+    await client.end();
+  }
 }

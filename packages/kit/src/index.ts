@@ -41,7 +41,13 @@ export type { ReadinessReport, ReadinessResult } from "./health/readiness.js";
 export { onShutdown } from "./lifecycle/shutdown.js";
 export type { ShutdownHandle, ShutdownOptions, ShutdownStep } from "./lifecycle/shutdown.js";
 
-export { createLogger, createPrettyStream, loggerKey, requestIdKey } from "./logging/logger.js";
+export {
+  createLogger,
+  createPrettyStream,
+  loggerKey,
+  remoteAddressKey,
+  requestIdKey,
+} from "./logging/logger.js";
 export type { LogLevel, Logger, LoggerOptions } from "./logging/logger.js";
 export { createLoggingInterceptor, sanitizeError } from "./logging/rpc-logging.js";
 
@@ -64,4 +70,11 @@ export {
 } from "./server/request-id.js";
 
 export { decodePageToken, encodePageToken, pageSize } from "./rpc/page-token.js";
-export { anonymousPrincipal, principalKey, principalOf, type Principal } from "./rpc/principal.js";
+export { anonymousPrincipal, principalKey, principalOf } from "./rpc/principal.js";
+export type {
+  ApiKeyScopeName,
+  GlobalRoleName,
+  Principal,
+  PrincipalApiKey,
+  ProjectRoleName,
+} from "./rpc/principal.js";

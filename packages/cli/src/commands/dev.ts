@@ -1,18 +1,33 @@
-import { resolve, join } from "node:path";
-import { ensureBootstrapAdmin } from "@guardian/auth-service";
-import { createSqlEngine } from "@guardian/store-service";
+import { join, resolve } from "node:path";
+import { createAuthSystem, ensureBootstrapAdmin } from "@guardian/auth-service";
+import { authSettings } from "@guardian/authz";
+import { createSqlClusterBackend } from "@guardian/cluster-service";
 import { createPool, migrate, startEmbeddedPostgres } from "@guardian/db";
-import { exitOnConfigError, readConfig } from "@guardian/kit";
+import { exitOnConfigError, readConfig, remoteAddressKey } from "@guardian/kit";
+import {
+  createMemoryBackend,
+  createRateLimiter,
+  createRateLimitInterceptor,
+  loadLimits,
+} from "@guardian/ratelimit-service";
+import { createSqlEngine } from "@guardian/store-service";
 import { processLogger, runServer } from "../host/run-server.js";
 import { hostServices, serviceNames } from "../host/services.js";
-import { embeddedSettings } from "../settings.js";
+import { embeddedRateLimitSettings, embeddedSettings, limitSettings } from "../settings.js";
 
 /**
  * Runs Guardian in embedded mode: every service in one process on one port, with PGlite in
  * a local data directory (migrated at start) and a bootstrap admin on first start.
  */
 export async function runDev(): Promise<void> {
-  const settings = exitOnConfigError(() => readConfig(process.env, embeddedSettings));
+  const settings = exitOnConfigError(() =>
+    readConfig(process.env, {
+      ...embeddedSettings,
+      ...limitSettings,
+      ...authSettings,
+      ...embeddedRateLimitSettings,
+    }),
+  );
   const logger = processLogger(settings, "guardian");
   const dataDir = resolve(settings.dataDir);
   const pg = await startEmbeddedPostgres({ dataDir: join(dataDir, "pgdata") });
@@ -34,24 +49,51 @@ export async function runDev(): Promise<void> {
     pool,
     onError: (err) => logger.warn({ err }, "store change feed failed"),
   });
+  const auth = await createAuthSystem({ pool, settings, logger });
+  const cluster = createSqlClusterBackend({ pool });
+  const rateLimiter = createRateLimiter({
+    limits: await loadLimits(settings.rateLimitsFile),
+    backend: createMemoryBackend(),
+  });
+  const lifetime = new AbortController();
+  const hosted = hostServices(serviceNames, {
+    pool,
+    logger,
+    auth,
+    engine,
+    cluster,
+    maxConfigBytes: settings.maxConfigBytes,
+    maxSchemaBytes: settings.maxSchemaBytes,
+    signal: lifetime.signal,
+  });
+  const stopAll = async () => {
+    lifetime.abort();
+    await cluster.close();
+    await auth.close();
+    await engine.close();
+    await pool.end();
+    await pg.stop();
+  };
   const address = await runServer({
     settings,
     logger,
-    services: hostServices(serviceNames, { engine }),
+    services: hosted.services,
+    interceptors: [
+      auth.interceptor,
+      createRateLimitInterceptor({
+        limiter: rateLimiter,
+        addressOf: (req) => req.contextValues.get(remoteAddressKey) || undefined,
+      }),
+    ],
+    httpRoutes: hosted.httpRoutes,
     readiness: {
       database: async () => {
         await pool.query("SELECT 1");
       },
     },
-    cleanup: [
-      { name: "stop store engine", run: () => engine.close() },
-      { name: "close database pool", run: () => pool.end() },
-      { name: "stop embedded database", run: () => pg.stop() },
-    ],
+    cleanup: [{ name: "stop background work and close the database", run: stopAll }],
   }).catch(async (err: unknown) => {
-    await engine.close();
-    await pool.end();
-    await pg.stop();
+    await stopAll();
     throw err;
   });
   const lines = [

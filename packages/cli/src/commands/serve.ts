@@ -1,9 +1,18 @@
+import { createAuthSystem } from "@guardian/auth-service";
+import { authSettings } from "@guardian/authz";
+import { createSqlClusterBackend } from "@guardian/cluster-service";
 import { createPool } from "@guardian/db";
-import { createSqlEngine } from "@guardian/store-service";
 import { exitOnConfigError, readConfig } from "@guardian/kit";
+import { createSqlEngine } from "@guardian/store-service";
 import { processLogger, runServer } from "../host/run-server.js";
+import { createServiceTokenInterceptor } from "../host/service-token.js";
 import { hostServices, isServiceName, serviceNames, type ServiceName } from "../host/services.js";
-import { databaseSettings, processSettings } from "../settings.js";
+import {
+  databaseSettings,
+  limitSettings,
+  processSettings,
+  remoteStoreSettings,
+} from "../settings.js";
 
 /**
  * Runs the named services in one production process against PostgreSQL at `DATABASE_URL`.
@@ -17,36 +26,74 @@ export async function runServe(args: string[]): Promise<void> {
       `unknown service ${unknown.join(", ")}; expected one of ${serviceNames.join(", ")}`,
     );
   }
+  const hosted = names as ServiceName[];
   const settings = exitOnConfigError(() =>
-    readConfig(process.env, { ...processSettings, ...databaseSettings }),
+    readConfig(process.env, {
+      ...processSettings,
+      ...databaseSettings,
+      ...limitSettings,
+      ...remoteStoreSettings,
+      ...authSettings,
+    }),
   );
-  const logger = processLogger(settings, `guardian-${names.join("-")}`);
+  const needsStore = hosted.some((n) => n === "config" || n === "schema");
+  if (needsStore && !hosted.includes("store") && !settings.storeUrl) {
+    throw new UsageError(
+      "GUARDIAN_STORE_URL is required: config and schema reach the store through it",
+    );
+  }
+  const logger = processLogger(settings, `guardian-${hosted.join("-")}`);
   const pool = createPool({
     url: settings.databaseUrl,
     onError: (err) => logger.warn({ err }, "database connection lost"),
   });
-  const engine = names.includes("store")
+  const engine = hosted.includes("store")
     ? await createSqlEngine({
         pool,
         listenUrl: settings.databaseUrl,
         onError: (err) => logger.warn({ err }, "store change feed failed"),
       })
     : undefined;
+  const auth = await createAuthSystem({ pool, settings, logger });
+  const cluster = hosted.includes("cluster") ? createSqlClusterBackend({ pool }) : undefined;
+  const lifetime = new AbortController();
+  const services = hostServices(hosted, {
+    pool,
+    logger,
+    auth,
+    engine,
+    storeUrl: settings.storeUrl,
+    storeInterceptors: [createServiceTokenInterceptor(auth.issuer, hosted.join("-"))],
+    cluster,
+    maxConfigBytes: settings.maxConfigBytes,
+    maxSchemaBytes: settings.maxSchemaBytes,
+    signal: lifetime.signal,
+  });
   const address = await runServer({
     settings,
     logger,
-    services: hostServices(names as ServiceName[], { engine }),
+    services: services.services,
+    interceptors: [auth.interceptor],
+    httpRoutes: services.httpRoutes,
     readiness: {
       database: async () => {
         await pool.query("SELECT 1");
       },
     },
     cleanup: [
-      ...(engine ? [{ name: "stop store engine", run: () => engine.close() }] : []),
-      { name: "close database pool", run: () => pool.end() },
+      {
+        name: "stop background work and close the database",
+        run: async () => {
+          lifetime.abort();
+          await cluster?.close();
+          await auth.close();
+          await engine?.close();
+          await pool.end();
+        },
+      },
     ],
   });
-  logger.info({ url: address.url, services: names }, "listening");
+  logger.info({ url: address.url, services: hosted }, "listening");
 }
 
 /** A command-line mistake: printed with the usage, exit code 2. */

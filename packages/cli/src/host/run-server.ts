@@ -4,10 +4,12 @@ import {
   createMetrics,
   createServer,
   onShutdown,
+  type HttpRoute,
   type Logger,
   type ServerAddress,
   type ShutdownStep,
 } from "@guardian/kit";
+import type { Interceptor } from "@connectrpc/connect";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "@guardian/api";
 import type { HostedService } from "./services.js";
 
@@ -21,6 +23,10 @@ export interface RunServerOptions {
   };
   logger: Logger;
   services: HostedService[];
+  /** Interceptors after the platform's own (authentication, rate limits). */
+  interceptors?: Interceptor[];
+  /** Extra plain HTTP GET endpoints (well-known issuer documents). */
+  httpRoutes?: Record<string, HttpRoute>;
   readiness?: Record<string, () => Promise<void>>;
   /** Cleanup run after the server stopped, in order (for example, close the pool). */
   cleanup?: ShutdownStep[];
@@ -46,6 +52,8 @@ export async function runServer(opts: RunServerOptions): Promise<ServerAddress> 
     logger: opts.logger,
     health,
     metrics,
+    interceptors: opts.interceptors ?? [],
+    httpRoutes: opts.httpRoutes ?? {},
   });
   const address = await server.listen();
   for (const s of opts.services) health.setStatus(s.typeName, ServingStatus.SERVING);

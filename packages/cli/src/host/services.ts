@@ -1,4 +1,6 @@
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { createClient, createRouterTransport, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
   AuthService,
   ClusterService,
@@ -6,11 +8,14 @@ import {
   SchemaService,
   StoreService,
 } from "@guardian/api";
-import { createAuthRoutes } from "@guardian/auth-service";
+import type { AuthSystem } from "@guardian/auth-service";
 import { createClusterRoutes } from "@guardian/cluster-service";
-import { createConfigRoutes } from "@guardian/config-service";
-import { createSchemaRoutes } from "@guardian/schema-service";
+import type { ClusterBackend } from "@guardian/cluster-service";
+import { createConfigRoutes, createReadCache } from "@guardian/config-service";
+import type { HttpRoute, Logger } from "@guardian/kit";
+import { createSchemaRegistry, createSchemaRoutes } from "@guardian/schema-service";
 import { createStoreRoutes, type StoreEngine } from "@guardian/store-service";
+import type pg from "pg";
 
 /** The names of the services a process can host. */
 export const serviceNames = ["auth", "config", "schema", "cluster", "store"] as const;
@@ -25,23 +30,99 @@ export interface HostedService {
   routes: (router: ConnectRouter) => void;
 }
 
-/** What the hosted services share: the store engine (when this process hosts the store). */
+/** What the hosted services share. */
 export interface ServiceDeps {
+  pool: pg.Pool;
+  logger: Logger;
+  auth: AuthSystem;
+  /** The store engine, when this process hosts the store service. */
   engine?: StoreEngine;
+  /** Where the store service runs, when this process does not host it. */
+  storeUrl?: string;
+  /** Interceptors for calls to a remote store (service credentials). */
+  storeInterceptors?: Interceptor[];
+  /** The cluster backend, when this process hosts the cluster service. */
+  cluster?: ClusterBackend;
+  maxConfigBytes: number;
+  maxSchemaBytes: number;
+  /** Aborted at shutdown: ends background watches. */
+  signal: AbortSignal;
 }
 
-/** Builds the routes of the named services. */
-export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): HostedService[] {
-  return names.map((name) => {
+/** The services of one process plus what it serves outside Connect. */
+export interface HostedServices {
+  services: HostedService[];
+  httpRoutes: Record<string, HttpRoute>;
+}
+
+/**
+ * Builds the routes of the named services. Config and schema reach the store through a
+ * Connect client: in-memory when this process hosts the store, over gRPC otherwise.
+ */
+export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): HostedServices {
+  let store: Client<typeof StoreService> | undefined;
+  const storeClient = () => {
+    if (store) return store;
+    if (deps.engine) {
+      store = createClient(
+        StoreService,
+        createRouterTransport(createStoreRoutes({ engine: deps.engine })),
+      );
+    } else if (deps.storeUrl) {
+      store = createClient(
+        StoreService,
+        createGrpcTransport({ baseUrl: deps.storeUrl, interceptors: deps.storeInterceptors ?? [] }),
+      );
+    } else {
+      throw new Error(
+        "GUARDIAN_STORE_URL is required when the store service runs in another process",
+      );
+    }
+    return store;
+  };
+  const registry = createSchemaRegistry(deps.pool);
+  const services = names.map((name): HostedService => {
     switch (name) {
       case "auth":
-        return { name, typeName: AuthService.typeName, routes: createAuthRoutes() };
-      case "config":
-        return { name, typeName: ConfigService.typeName, routes: createConfigRoutes() };
+        return { name, typeName: AuthService.typeName, routes: deps.auth.authRoutes };
+      case "config": {
+        const readCache = createReadCache({
+          store: storeClient(),
+          signal: deps.signal,
+          maxConfigBytes: deps.maxConfigBytes,
+          onError: (err: unknown) => deps.logger.warn({ err }, "read cache watch failed"),
+        });
+        return {
+          name,
+          typeName: ConfigService.typeName,
+          routes: createConfigRoutes({
+            pool: deps.pool,
+            store: storeClient(),
+            schemas: registry,
+            maxConfigBytes: deps.maxConfigBytes,
+            readCache,
+          }),
+        };
+      }
       case "schema":
-        return { name, typeName: SchemaService.typeName, routes: createSchemaRoutes() };
+        return {
+          name,
+          typeName: SchemaService.typeName,
+          routes: createSchemaRoutes({
+            pool: deps.pool,
+            store: storeClient(),
+            registry,
+            maxSchemaBytes: deps.maxSchemaBytes,
+            maxDocumentBytes: deps.maxConfigBytes,
+          }),
+        };
       case "cluster":
-        return { name, typeName: ClusterService.typeName, routes: createClusterRoutes() };
+        if (!deps.cluster) throw new Error("the cluster service needs a cluster backend");
+        return {
+          name,
+          typeName: ClusterService.typeName,
+          routes: createClusterRoutes({ backend: deps.cluster }),
+        };
       case "store":
         if (!deps.engine) throw new Error("the store service needs a store engine");
         return {
@@ -51,6 +132,7 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
         };
     }
   });
+  return { services, httpRoutes: names.includes("auth") ? deps.auth.httpRoutes : {} };
 }
 
 /** Reports whether a word names a service. */

@@ -24,6 +24,7 @@ export async function startDev(
       GUARDIAN_PORT: "0",
       GUARDIAN_DATA_DIR: dataDir,
       GUARDIAN_LOG_LEVEL: "warn",
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -93,3 +93,8 @@ export const requestIdKey = createContextKey<string>("", { description: "guardia
 export const loggerKey = createContextKey<Logger>(pino({ level: "silent" }), {
   description: "guardian request logger",
 });
+
+/** Context key holding the peer address of the connection a call arrived on ("" if unknown). */
+export const remoteAddressKey = createContextKey<string>("", {
+  description: "guardian remote address",
+});

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
@@ -7,7 +8,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { NodeRequest, NodeResponse } from "./node-http.js";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "@guardian/api";
 import type { Health } from "../health/health.js";
-import { loggerKey, requestIdKey } from "../logging/logger.js";
+import { loggerKey, remoteAddressKey, requestIdKey } from "../logging/logger.js";
 import type { Logger } from "../logging/logger.js";
 import { createLoggingInterceptor } from "../logging/rpc-logging.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -83,6 +84,8 @@ export function createServer(opts: ServerOptions): Server {
   const { logger, health, metrics } = opts;
   const shutdown = new AbortController();
   const force = new AbortController();
+  // Every call links its signal to this one; many concurrent calls are normal, not a leak.
+  setMaxListeners(0, force.signal);
   const connections = createConnectionTracker();
   let address: ServerAddress | undefined;
   let closing: Promise<void> | undefined;
@@ -109,6 +112,7 @@ export function createServer(opts: ServerOptions): Server {
       const id = requestIdOf(req) ?? resolveRequestId(undefined);
       return createContextValues()
         .set(requestIdKey, id)
+        .set(remoteAddressKey, req.socket.remoteAddress ?? "")
         .set(loggerKey, logger.child({ reqId: id }));
     },
     connect: true,

@@ -1,0 +1,34 @@
+import type { Interceptor } from "@connectrpc/connect";
+import type { IssuedToken, TokenIssuer } from "@guardian/auth-service";
+
+/**
+ * Creates an interceptor that authenticates this process to other Guardian services (the
+ * store) with a short-lived built-in token carrying the `internal` global role. Every
+ * process shares the issuer's signing keys through PostgreSQL, so it can mint its own.
+ */
+export function createServiceTokenInterceptor(
+  issuer: TokenIssuer,
+  serviceName: string,
+): Interceptor {
+  let cached: IssuedToken | undefined;
+  const token = async () => {
+    // Renew a minute before expiry so a token never expires in flight.
+    if (!cached || cached.expiresAt.getTime() - Date.now() < 60_000) {
+      const sign = await issuer.signer();
+      cached = await sign(
+        {
+          subject: `service:${serviceName}`,
+          username: `service:${serviceName}`,
+          globalRoles: ["internal"],
+          serviceAccount: true,
+        },
+        `service-${serviceName}`,
+      );
+    }
+    return cached.token;
+  };
+  return (next) => async (req) => {
+    req.header.set("authorization", `Bearer ${await token()}`);
+    return next(req);
+  };
+}
