@@ -164,6 +164,31 @@ export function defineStoreContract(name: string, open: OpenEngine): void {
       expect(reused.kind).toBe("idempotency_mismatch");
     });
 
+    it("turns concurrent duplicates of an idempotent write into replays of one write", async () => {
+      const engine = await openEngine();
+      const p = project();
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          engine.write(put(p, "dup", { v: 1 }, { idempotencyKey: "op-dup", expectedVersion: 0n })),
+        ),
+      );
+      expect(results.filter((r) => !r.idempotentReplay)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.revision)).size).toBe(1);
+      expect((await engine.listRevisions(p, "dup")).records).toHaveLength(1);
+    });
+
+    it("reads at least revision R on another store instance", async () => {
+      const writer = await openEngine();
+      const reader = await openEngine();
+      const p = project();
+      const w = await writer.write(put(p, "ryw", "fresh"));
+      const got = await reader.get(p, "ryw", { minRevision: w.revision });
+      expect(got.revision).toBeGreaterThanOrEqual(w.revision);
+      expect(got.kv && read(got.kv.value)).toBe("fresh");
+      const listed = await reader.range(p, "", { minRevision: w.revision });
+      expect(listed.kvs.map((kv) => kv.version)).toEqual([w.revision]);
+    });
+
     it("deletes a config, keeps its history, and reports deleting a missing one", async () => {
       const engine = await openEngine();
       const p = project();
@@ -355,6 +380,69 @@ export function defineStoreContract(name: string, open: OpenEngine): void {
         (its) => events(its).length >= 3,
       );
       expect(events(items).map((e) => e.revision)).toEqual(later);
+    });
+
+    it("lets a watcher resume on a new store instance from its last revision while writes continue", async () => {
+      const writer = await openEngine();
+      const first = await openEngine();
+      const p = project();
+      const start = await writer.currentRevision();
+      const ac = new AbortController();
+      const stream = first.watch({ project: p }, start, ac.signal, 50)[Symbol.asyncIterator]();
+      const total = 12;
+      const written: bigint[] = [];
+      const writing = (async () => {
+        // Distinct keys, so retention never drops a record the resumed watch needs.
+        for (let i = 0; i < total; i++)
+          written.push((await writer.write(put(p, `w${i}`, i))).revision);
+      })();
+      const before: RevisionRecord[] = [];
+      while (before.length < 4) {
+        const r = await stream.next();
+        if (r.done) break;
+        if (r.value.kind === "events") before.push(...r.value.events);
+      }
+      await stream.return?.(undefined);
+      ac.abort();
+      await first.close();
+      opened.splice(opened.indexOf(first), 1);
+      const second = await openEngine();
+      const last = before[before.length - 1]!.revision;
+      const after = await collect(
+        second,
+        { project: p },
+        last,
+        (items) => before.length + events(items).length >= total,
+      );
+      await writing;
+      expect([...before, ...events(after)].map((e) => e.revision)).toEqual(written);
+    });
+
+    it("reads later pages of a range at the first page's revision after newer writes", async () => {
+      const engine = await openEngine();
+      const p = project();
+      for (const k of ["a", "b", "c", "d"]) await engine.write(put(p, `pg/${k}`, k));
+      const page1 = await engine.range(p, "pg/", { limit: 2 });
+      expect(page1.kvs.map((k) => k.key)).toEqual(["pg/a", "pg/b"]);
+      await engine.write(put(p, "pg/b2", "later"));
+      await engine.write({
+        project: p,
+        key: "pg/c",
+        op: "delete",
+        meta: { ...meta, changeKind: "delete" },
+      });
+      const page2 = await engine.range(p, "pg/", {
+        limit: 2,
+        after: "pg/b",
+        revision: page1.revision,
+      });
+      expect(page2.kvs.map((k) => [k.key, read(k.value)])).toEqual([
+        ["pg/c", "c"],
+        ["pg/d", "d"],
+      ]);
+      expect(page2.revision).toBe(page1.revision);
+      expect(page2.count).toBe(4n);
+      expect(page2.more).toBe(false);
     });
 
     it("says explicitly when the start revision is no longer retained", async () => {

@@ -1,0 +1,242 @@
+import { randomUUID } from "node:crypto";
+import { createLogger } from "@guardian/kit";
+import { useTestDatabase, waitFor } from "@guardian/testkit";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { createEtcdEngine, type EtcdStoreEngine } from "../engine/etcd/engine.js";
+import { prefixEnd } from "../engine/etcd/keys.js";
+import { startTcpProxy } from "../engine/etcd/testing.js";
+import type { WriteInput } from "../engine/types.js";
+import { startArchiver, type Archiver } from "./archiver.js";
+import { insertArchivedRevisions } from "./queries.js";
+
+const db = useTestDatabase();
+const logger = createLogger({ level: "silent" });
+const engines: EtcdStoreEngine[] = [];
+const archivers: Archiver[] = [];
+
+afterEach(async () => {
+  await Promise.all(archivers.splice(0).map((a) => a.stop()));
+  await Promise.all(engines.splice(0).map((e) => e.close()));
+});
+
+async function open(
+  namespace: string,
+  extra: { retainPerConfig?: number; archive?: boolean; endpoints?: string[] } = {},
+): Promise<EtcdStoreEngine> {
+  const engine = await createEtcdEngine({
+    endpoints: extra.endpoints ?? inject("etcd").endpoints,
+    namespace,
+    retainPerConfig: extra.retainPerConfig ?? 2,
+    archivePool: extra.archive ? db.pool() : undefined,
+  });
+  engines.push(engine);
+  return engine;
+}
+
+function archive(
+  engine: EtcdStoreEngine,
+  extra: Partial<Parameters<typeof startArchiver>[0]> = {},
+) {
+  const a = startArchiver({
+    engine,
+    pool: db.pool(),
+    logger,
+    batchSize: 5,
+    pollIntervalMs: 20,
+    electionTtlSeconds: 1,
+    ...extra,
+  });
+  archivers.push(a);
+  return a;
+}
+
+function put(project: string, key: string, n: number): WriteInput {
+  return {
+    project,
+    key,
+    op: "put",
+    value: new TextEncoder().encode(JSON.stringify({ n })),
+    meta: {
+      author: `author-${n}`,
+      message: `write ${n}`,
+      requestId: `req-${n}`,
+      schema: "",
+      schemaVersion: 0,
+      validatedSchemaVersion: 0,
+      labels: { n: String(n) },
+      changeKind: "update",
+      rolledBackFrom: 0n,
+    },
+  };
+}
+
+async function archivedRows(project: string) {
+  const r = await db
+    .pool()
+    .query<{ revision: string; key: string; author: string; deleted: boolean; value: Buffer }>(
+      "SELECT revision, key, author, deleted, value FROM revision_archive WHERE project = $1 ORDER BY revision",
+      [project],
+    );
+  return r.rows;
+}
+
+async function waitArchived(engine: EtcdStoreEngine, revision: bigint) {
+  await waitFor(
+    async () => ((await engine.compactionInfo()).archivedRevision >= revision ? true : undefined),
+    { what: `revision ${revision} to be archived`, timeoutMs: 20_000, intervalMs: 25 },
+  );
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const freshNamespace = () => `/guardian-test/${randomUUID()}/`;
+
+describe("archiver", () => {
+  it("copies every revision record into the archive once, keeping rows copied by an earlier run", async () => {
+    const engine = await open(freshNamespace());
+    const p = `p-${randomUUID().slice(0, 8)}`;
+    const revisions: bigint[] = [];
+    for (let i = 0; i < 17; i++)
+      revisions.push((await engine.write(put(p, `k${i % 4}`, i))).revision);
+    const del = await engine.write({
+      project: p,
+      key: "k1",
+      op: "delete",
+      meta: { ...put(p, "k1", 99).meta, changeKind: "delete" },
+    });
+    revisions.push(del.revision);
+    // An earlier run copied the first records but crashed before marking them archived.
+    const early = await engine.listChanges(0n, 4);
+    expect(await insertArchivedRevisions(db.pool(), early)).toBe(4);
+
+    archive(engine);
+    await waitArchived(engine, del.revision);
+
+    const rows = await archivedRows(p);
+    expect(rows.map((r) => BigInt(r.revision))).toEqual(revisions);
+    const last = rows[rows.length - 1]!;
+    expect([last.key, last.deleted, last.value.length, last.author]).toEqual([
+      "k1",
+      true,
+      0,
+      "author-99",
+    ]);
+    expect(JSON.parse(rows[5]!.value.toString("utf8"))).toEqual({ n: 5 });
+  });
+
+  it("resumes from the archived revision after a crash between copying and marking, losing and duplicating nothing", async () => {
+    const ns = freshNamespace();
+    const writer = await open(ns);
+    const p = `p-${randomUUID().slice(0, 8)}`;
+    const revisions: bigint[] = [];
+    for (let i = 0; i < 24; i++) revisions.push((await writer.write(put(p, `k${i}`, i))).revision);
+    const copiedByB: bigint[] = [];
+
+    const crashed = deferred();
+    const hang = deferred();
+    const copiedByA: bigint[] = [];
+    // A reaches etcd through a proxy, so cutting it stops A's lease renewals as a crash would.
+    const proxy = await startTcpProxy(inject("etcd").endpoints[0]!);
+    try {
+      const engineA = await open(ns, { endpoints: [proxy.url] });
+      const archiverA = archive(engineA, {
+        afterCopy: async (last) => {
+          copiedByA.push(last);
+          if (copiedByA.length === 3) {
+            crashed.resolve();
+            await hang.promise;
+          }
+        },
+      });
+      await crashed.promise;
+      expect(archiverA.leading).toBe(true);
+      proxy.cut();
+      const markedByA = (await writer.compactionInfo()).archivedRevision;
+      expect(markedByA).toBe(copiedByA[1]);
+
+      archive(writer, { afterCopy: async (last) => void copiedByB.push(last) });
+      await waitArchived(writer, revisions[revisions.length - 1]!);
+    } finally {
+      hang.resolve();
+      await Promise.all(archivers.splice(0).map((a) => a.stop()));
+      await proxy.close();
+    }
+
+    // B started where A's marks ended: it copied A's unmarked batch again, harmlessly.
+    expect(copiedByB[0]).toBe(copiedByA[2]);
+    const rows = await archivedRows(p);
+    expect(rows.map((r) => BigInt(r.revision))).toEqual(revisions);
+  });
+
+  it("serves history from etcd and the archive together after old records left etcd", async () => {
+    const ns = freshNamespace();
+    const engine = await open(ns, { archive: true });
+    const withoutArchive = await open(ns);
+    const p = `p-${randomUUID().slice(0, 8)}`;
+    const revs: bigint[] = [];
+    for (let i = 0; i < 6; i++) revs.push((await engine.write(put(p, "h", i))).revision);
+    archive(engine);
+    await waitArchived(engine, revs[5]!);
+    const records = engine.keyspace.recordsOf(p, "h");
+    await waitFor(
+      async () => {
+        const res = await engine.client.kv.range({
+          key: records,
+          range_end: prefixEnd(records),
+          count_only: true,
+        });
+        return res.count === "2" ? true : undefined;
+      },
+      { what: "old records to be trimmed from etcd", timeoutMs: 10_000, intervalMs: 25 },
+    );
+
+    const all: bigint[] = [];
+    let before: bigint | undefined;
+    for (;;) {
+      const page = await engine.listRevisions(p, "h", { limit: 4, before });
+      all.push(...page.records.map((r) => r.revision));
+      if (!page.more) break;
+      before = page.records[page.records.length - 1]!.revision;
+    }
+    expect(all).toEqual([...revs].reverse());
+    const oldest = await engine.getRevision(p, "h", revs[0]!);
+    expect(oldest && [oldest.meta.author, oldest.meta.labels]).toEqual(["author-0", { n: "0" }]);
+
+    const inEtcdOnly = await withoutArchive.listRevisions(p, "h");
+    expect(inEtcdOnly.records.map((r) => r.revision)).toEqual([revs[5], revs[4]]);
+    expect(await withoutArchive.getRevision(p, "h", revs[0]!)).toBeUndefined();
+
+    const info = await engine.compactionInfo();
+    expect(info.compactRevision).toBeGreaterThanOrEqual(revs[3]!);
+    expect(info.archivedRevision).toBeGreaterThanOrEqual(revs[5]!);
+  });
+
+  it("lets one archiver lead at a time and hands over when the leader stops", async () => {
+    const ns = freshNamespace();
+    const first = await open(ns);
+    const second = await open(ns);
+    const a = archive(first);
+    const b = archive(second);
+    const leader = await waitFor(async () => (a.leading ? a : b.leading ? b : undefined), {
+      what: "an archiver to lead",
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
+    const follower = leader === a ? b : a;
+    expect(follower.leading).toBe(false);
+    await leader.stop();
+    await waitFor(async () => (follower.leading ? true : undefined), {
+      what: "the other archiver to take over",
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
+    const p = `p-${randomUUID().slice(0, 8)}`;
+    const w = await first.write(put(p, "after-handover", 1));
+    await waitArchived(first, w.revision);
+    expect((await archivedRows(p)).map((r) => BigInt(r.revision))).toEqual([w.revision]);
+  });
+});

@@ -1,0 +1,138 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "@guardian/kit";
+import type pg from "pg";
+import type { EtcdStoreEngine } from "../engine/etcd/engine.js";
+import { insertArchivedRevisions } from "./queries.js";
+
+/** Options for {@link startArchiver}. */
+export interface ArchiverOptions {
+  /** The etcd engine to copy from; its client also runs the leader election. */
+  engine: EtcdStoreEngine;
+  /** PostgreSQL with the revision_archive table. */
+  pool: pg.Pool;
+  /** Name of the election among archivers of one namespace. Default "archiver". */
+  electionName?: string;
+  logger: Logger;
+  /** Records per copy. Default 500. */
+  batchSize?: number;
+  /** Pause when there is nothing to copy. Default 1 s. */
+  pollIntervalMs?: number;
+  /** Lease TTL of the leadership: how long a crashed leader blocks a successor. Default 10 s. */
+  electionTtlSeconds?: number;
+  /** Runs after a batch is in PostgreSQL and before it is marked archived (tests use it). */
+  afterCopy?: (lastRevision: bigint) => Promise<void>;
+}
+
+/** A running archiver. */
+export interface Archiver {
+  /** True while this archiver holds the leadership. */
+  readonly leading: boolean;
+  /** Stops copying and gives up the leadership. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the archiver: every instance campaigns in an etcd election, and only the leader copies.
+ * The leader reads revision records from the archived revision on (listChanges), inserts them
+ * into revision_archive (ON CONFLICT DO NOTHING, keyed by project, key and revision), and then
+ * calls markArchived, after which the engine may delete records beyond its per-config retention.
+ *
+ * Nothing is lost and nothing is duplicated across restarts and leader changes: records above
+ * the archived revision stay in etcd, a new leader resumes from the archived revision, and a
+ * batch copied but not yet marked is copied again harmlessly. Two leaders at once (an old one
+ * that has not yet noticed its lease expired) are equally harmless.
+ */
+export function startArchiver(opts: ArchiverOptions): Archiver {
+  const { engine, pool, logger } = opts;
+  const batchSize = opts.batchSize ?? 500;
+  const pollIntervalMs = opts.pollIntervalMs ?? 1_000;
+  const stopping = new AbortController();
+  const id = randomUUID();
+  let leading = false;
+
+  async function copyWhileLeading(signal: AbortSignal): Promise<void> {
+    let after = (await engine.compactionInfo()).archivedRevision;
+    logger.info({ after: after.toString() }, "archiver leading");
+    while (!signal.aborted) {
+      const batch =
+        (await engine.currentRevision()) > after ? await engine.listChanges(after, batchSize) : [];
+      const last = batch[batch.length - 1];
+      if (!last) {
+        await sleep(pollIntervalMs, signal);
+        continue;
+      }
+      const inserted = await insertArchivedRevisions(pool, batch);
+      await opts.afterCopy?.(last.revision);
+      // The rows are in PostgreSQL, so marking them is safe even after losing the leadership.
+      after = await engine.markArchived(last.revision);
+      logger.debug(
+        { records: batch.length, inserted, archived: after.toString() },
+        "archived revisions",
+      );
+    }
+  }
+
+  async function campaignOnce(): Promise<void> {
+    const election = engine.client
+      .namespace(engine.keyspace.electionPrefix)
+      .election(opts.electionName ?? "archiver", opts.electionTtlSeconds ?? 10);
+    const campaign = election.campaign(id);
+    const lost = new AbortController();
+    const onStop = () => lost.abort(new Error("the archiver is stopping"));
+    campaign.on("error", (err) => lost.abort(err));
+    stopping.signal.addEventListener("abort", onStop, { once: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        if (lost.signal.aborted) return reject(lost.signal.reason as Error);
+        campaign.on("elected", () => resolve());
+        lost.signal.addEventListener("abort", () => reject(lost.signal.reason as Error), {
+          once: true,
+        });
+      });
+      leading = true;
+      await copyWhileLeading(lost.signal);
+    } finally {
+      leading = false;
+      stopping.signal.removeEventListener("abort", onStop);
+      await campaign.resign().catch(() => {});
+    }
+  }
+
+  const running = (async () => {
+    let backoff = 200;
+    while (!stopping.signal.aborted) {
+      try {
+        await campaignOnce();
+        backoff = 200;
+      } catch (err) {
+        if (stopping.signal.aborted) break;
+        logger.warn({ err }, "archiver stopped leading; campaigning again");
+      }
+      await sleep(backoff, stopping.signal);
+      backoff = Math.min(backoff * 2, 5_000);
+    }
+  })();
+
+  return {
+    get leading() {
+      return leading;
+    },
+    async stop() {
+      stopping.abort();
+      await running;
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,193 @@
+import { randomUUID } from "node:crypto";
+import { startEtcd, useTestDatabase, type EtcdCluster } from "@guardian/testkit";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { insertArchivedRevisions } from "../../archiver/queries.js";
+import { StoreError } from "../errors.js";
+import type { RevisionRecord, WatchItem, WriteInput } from "../types.js";
+import { createEtcdEngine, type EtcdEngineOptions, type EtcdStoreEngine } from "./engine.js";
+import { startTcpProxy, type TcpProxy } from "./testing.js";
+
+// A dedicated member: these tests compact etcd, which would disturb the shared cluster.
+let cluster: EtcdCluster;
+const db = useTestDatabase();
+const engines: EtcdStoreEngine[] = [];
+const proxies: TcpProxy[] = [];
+
+beforeAll(async () => {
+  cluster = await startEtcd();
+});
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.close()));
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+async function open(opts: Partial<EtcdEngineOptions> & { namespace: string }) {
+  const engine = await createEtcdEngine({ endpoints: cluster.endpoints, ...opts });
+  engines.push(engine);
+  return engine;
+}
+
+async function proxy(): Promise<TcpProxy> {
+  const p = await startTcpProxy(cluster.endpoints[0]!);
+  proxies.push(p);
+  return p;
+}
+
+const read = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as unknown;
+
+function put(project: string, key: string, n: number): WriteInput {
+  return {
+    project,
+    key,
+    op: "put",
+    value: new TextEncoder().encode(JSON.stringify(n)),
+    meta: {
+      author: `author-${n}`,
+      message: "",
+      requestId: "",
+      schema: "",
+      schemaVersion: 0,
+      validatedSchemaVersion: 0,
+      labels: {},
+      changeKind: "update",
+      rolledBackFrom: 0n,
+    },
+  };
+}
+
+/** Reads events from a watch until `count` have arrived. */
+async function nextEvents(
+  stream: AsyncIterator<WatchItem>,
+  count: number,
+): Promise<RevisionRecord[]> {
+  const got: RevisionRecord[] = [];
+  while (got.length < count) {
+    const r = await stream.next();
+    if (r.done) throw new Error("the watch ended");
+    if (r.value.kind === "compacted") throw new Error("the watch was compacted");
+    if (r.value.kind === "events") got.push(...r.value.events);
+  }
+  return got;
+}
+
+async function compactEtcd(engine: EtcdStoreEngine, revision: bigint) {
+  await engine.client.kv.compact({ revision: revision.toString(), physical: true });
+}
+
+const ns = () => `/guardian-test/${randomUUID()}/`;
+
+describe("etcd engine across etcd compaction", () => {
+  it("replays the revisions a partitioned instance missed while etcd compacted them", async () => {
+    const namespace = ns();
+    const link = await proxy();
+    const cached = await open({ namespace, endpoints: [link.url] });
+    const writer = await open({ namespace });
+    const w1 = await writer.write(put("part", "a", 1));
+    const ac = new AbortController();
+    const stream = cached.watch({ project: "part" }, w1.revision - 1n, ac.signal, 50);
+    const it = stream[Symbol.asyncIterator]();
+    expect((await nextEvents(it, 1)).map((e) => e.revision)).toEqual([w1.revision]);
+
+    link.cut();
+    const w2 = await writer.write(put("part", "a", 2));
+    const w3 = await writer.write(put("part", "b", 3));
+    await compactEtcd(writer, w3.revision);
+    link.restore();
+
+    const missed = await nextEvents(it, 2);
+    expect(missed.map((e) => [e.key, e.revision])).toEqual([
+      ["a", w2.revision],
+      ["b", w3.revision],
+    ]);
+    const b = await cached.get("part", "b", { minRevision: w3.revision });
+    expect(b.kv && read(b.kv.value)).toBe(3);
+    expect((await cached.compactionInfo()).compactRevision).toBe(w3.revision - 1n);
+    ac.abort();
+    await it.return?.(undefined);
+  });
+
+  it("ends live watchers with compacted when records they missed were trimmed meanwhile", async () => {
+    const namespace = ns();
+    const link = await proxy();
+    const cached = await open({ namespace, endpoints: [link.url] });
+    const writer = await open({ namespace, retainPerConfig: 1 });
+    const w1 = await writer.write(put("trim", "a", 1));
+    const ac = new AbortController();
+    const it = cached
+      .watch({ project: "trim" }, w1.revision - 1n, ac.signal, 50)
+      [Symbol.asyncIterator]();
+    await nextEvents(it, 1);
+
+    link.cut();
+    await writer.write(put("trim", "a", 2));
+    const w3 = await writer.write(put("trim", "a", 3));
+    // As the archiver would after copying: the records beyond retention may now go.
+    await writer.markArchived(w3.revision);
+    await compactEtcd(writer, w3.revision);
+    link.restore();
+
+    let error: unknown;
+    try {
+      await nextEvents(it, 1);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).kind).toBe("compacted");
+    const again = cached
+      .watch({ project: "trim" }, w1.revision, ac.signal, 50)
+      [Symbol.asyncIterator]();
+    expect((await again.next()).value).toMatchObject({ kind: "compacted" });
+    const a = await cached.get("trim", "a", { minRevision: w3.revision });
+    expect(a.kv?.version).toBe(w3.revision);
+    ac.abort();
+  });
+
+  it("serves past reads after etcd compaction from records, and from the archive once records are trimmed", async () => {
+    const namespace = ns();
+    const withArchive = await open({ namespace, retainPerConfig: 2, archivePool: db.pool() });
+    const plain = await open({ namespace, retainPerConfig: 2 });
+    const p = "past";
+    const x: bigint[] = [];
+    x.push((await withArchive.write(put(p, "x", 0))).revision);
+    x.push((await withArchive.write(put(p, "x", 1))).revision);
+    const y = (await withArchive.write(put(p, "y", 100))).revision;
+    for (let i = 2; i < 5; i++) x.push((await withArchive.write(put(p, "x", i))).revision);
+    // What the archiver does: copy, then mark; x's three oldest records leave etcd.
+    await insertArchivedRevisions(db.pool(), await withArchive.listChanges(0n, 100));
+    await withArchive.markArchived(x[4]!);
+    expect((await plain.listRevisions(p, "x")).records.map((r) => r.revision)).toEqual([
+      x[4],
+      x[3],
+    ]);
+    await compactEtcd(withArchive, x[4]!);
+
+    const old = await withArchive.get(p, "x", { revision: x[1]! });
+    expect(old.kv && [read(old.kv.value), old.kv.version, old.kv.createRevision]).toEqual([
+      1,
+      x[1],
+      x[0],
+    ]);
+    expect(old.kv?.createdBy).toBe("author-0");
+    const atY = await withArchive.range(p, "", { revision: y });
+    expect(atY.kvs.map((kv) => [kv.key, read(kv.value)])).toEqual([
+      ["x", 1],
+      ["y", 100],
+    ]);
+    expect(atY.count).toBe(2n);
+    expect((await withArchive.range(p, "", { revision: x[0]! })).kvs.map((kv) => kv.key)).toEqual([
+      "x",
+    ]);
+
+    const gone = await plain.get(p, "x", { revision: x[1]! }).catch((err: unknown) => err);
+    expect((gone as StoreError).kind).toBe("compacted");
+    const retained = await plain.get(p, "x", { revision: x[3]! });
+    expect(retained.kv && [read(retained.kv.value), retained.kv.createdBy]).toEqual([
+      3,
+      "author-0",
+    ]);
+  });
+});

@@ -1,0 +1,152 @@
+import type { Etcd3 } from "etcd3";
+import type pg from "pg";
+import type { StoreEngine } from "../types.js";
+import { watchFrom } from "../watch.js";
+import { createEtcdClient, type EtcdConnectionOptions } from "./client.js";
+import { startEtcdFeed } from "./feed.js";
+import { createHistory } from "./history.js";
+import { createKeyspace, type Keyspace } from "./keys.js";
+import { createLeaseSource } from "./lease.js";
+import { createReads } from "./reads.js";
+import { createRetention, readMeta } from "./retention.js";
+import { createWriter } from "./write.js";
+
+/** Options for {@link createEtcdEngine}. */
+export interface EtcdEngineOptions extends EtcdConnectionOptions {
+  /** Key prefix of this store in etcd. Default "/guardian/". */
+  namespace?: string;
+  /** Revision records kept per config once archived. Default 100. */
+  retainPerConfig?: number;
+  /** Bounded buffer per watcher before it is cut off as a slow consumer. Default 1024. */
+  watchBufferSize?: number;
+  /** How long an "at least revision R" read waits for the watch cache before a quorum read. */
+  minRevisionTimeoutMs?: number;
+  /** The PostgreSQL archive (revision_archive), so history reads include archived records. */
+  archivePool?: pg.Pool;
+  /** Idempotency records live at least this long (plus up to one hour). Default 24 h. */
+  idempotencyTtlSeconds?: number;
+  onError?: (err: unknown) => void;
+}
+
+/** The etcd store engine, with what the archiver needs for its leader election. */
+export interface EtcdStoreEngine extends StoreEngine {
+  readonly name: "etcd";
+  /** The engine's etcd client (closed by {@link StoreEngine.close}). */
+  readonly client: Etcd3;
+  readonly keyspace: Keyspace;
+}
+
+/**
+ * Creates the etcd store engine (see docs/store.md).
+ *
+ * Revision mapping: a write's revision is the etcd header revision of its one transaction; a
+ * config's version is the mod_revision of its value key and its create revision the value key's
+ * create_revision; a record's revision is the mod_revision of its record key. So a version is a
+ * global store revision, exactly as on the SQL engine, with gaps where other etcd keys (other
+ * namespaces, idempotency expiry, retention) consumed revisions.
+ */
+export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdStoreEngine> {
+  const ks = createKeyspace(opts.namespace ?? "/guardian/");
+  // At least one record per key stays: the newest names the slot of the next write.
+  const retain = Math.max(1, opts.retainPerConfig ?? 100);
+  const client = await createEtcdClient(opts);
+  const onError = opts.onError ?? (() => {});
+  try {
+    const history = createHistory(client, ks, opts.archivePool);
+    const retention = createRetention(client, ks, retain);
+    const readNamespaceMeta = () => readMeta(client, ks);
+    const feed = await startEtcdFeed({
+      client,
+      ks,
+      bufferSize: opts.watchBufferSize,
+      onError,
+      readCompact: async () => (await readNamespaceMeta()).compact,
+    });
+    let written = 0n;
+    const head = () => (written > feed.fanout.revision ? written : feed.fanout.revision);
+    const compactRevision = async () => {
+      const meta = await readNamespaceMeta();
+      return meta.compact > feed.etcdCompactRevision ? meta.compact : feed.etcdCompactRevision;
+    };
+    const write = createWriter({
+      client,
+      ks,
+      leases: createLeaseSource(client, {
+        ttlSeconds: (opts.idempotencyTtlSeconds ?? 24 * 60 * 60) + 60 * 60,
+      }),
+      findRecord: history.getRevision,
+    });
+    const reads = createReads({
+      client,
+      ks,
+      feed,
+      archivePool: opts.archivePool,
+      minRevisionTimeoutMs: opts.minRevisionTimeoutMs ?? 3_000,
+      head,
+      readMeta: readNamespaceMeta,
+    });
+
+    return {
+      name: "etcd",
+      client,
+      keyspace: ks,
+
+      async write(input) {
+        const { seq, ...result } = await write(input);
+        if (result.idempotentReplay) return result;
+        if (result.revision > written) written = result.revision;
+        // A key with no more writes than the retention has no record out of retention.
+        if (seq === undefined || seq > retain) {
+          try {
+            await retention.retainKey(input.project, input.key);
+          } catch (err) {
+            // The write is committed; retention catches up on the key's next write or archive pass.
+            onError(err);
+          }
+        }
+        return result;
+      },
+
+      get: reads.get,
+      range: reads.range,
+      listRevisions: history.listRevisions,
+      getRevision: history.getRevision,
+
+      watch(scope, startRevision, signal, progressIntervalMs) {
+        return watchFrom(
+          { fanout: feed.fanout, compactRevision, backlog: history.backlog },
+          scope,
+          startRevision,
+          signal,
+          progressIntervalMs,
+        );
+      },
+
+      listChanges: history.listChanges,
+      markArchived: retention.markArchived,
+
+      async currentRevision() {
+        return head();
+      },
+
+      async compactionInfo() {
+        const meta = await readNamespaceMeta();
+        return {
+          compactRevision:
+            meta.compact > feed.etcdCompactRevision ? meta.compact : feed.etcdCompactRevision,
+          currentRevision: head(),
+          retainedPerConfig: retain,
+          archivedRevision: meta.archived,
+        };
+      },
+
+      async close() {
+        await feed.close();
+        client.close();
+      },
+    };
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+}

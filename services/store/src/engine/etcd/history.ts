@@ -1,0 +1,99 @@
+import { SortOrder, SortTarget, type Etcd3 } from "etcd3";
+import type pg from "pg";
+import { inScope } from "../scope.js";
+import type { RevisionRecord, WatchScope } from "../types.js";
+import { selectArchivedHistory, selectArchivedRevision } from "./archive.js";
+import { call } from "./client.js";
+import { decodeWrite, type StoredWrite } from "./envelope.js";
+import { prefixEnd, type Keyspace } from "./keys.js";
+import { scanRecords } from "./scan.js";
+
+/** History reads over the revision records in etcd and, when given, the PostgreSQL archive. */
+export interface History {
+  listRevisions(
+    project: string,
+    key: string,
+    opts?: { limit?: number; before?: bigint },
+  ): Promise<{ records: RevisionRecord[]; more: boolean }>;
+  getRevision(project: string, key: string, revision: bigint): Promise<RevisionRecord | undefined>;
+  /** The records of one key in etcd at or below `upTo`, oldest first. */
+  keyWrites(project: string, key: string, upTo?: bigint): Promise<StoredWrite[]>;
+  listChanges(after: bigint, limit: number): Promise<RevisionRecord[]>;
+  backlog(scope: WatchScope, after: bigint, upTo: bigint): AsyncIterable<RevisionRecord[]>;
+}
+
+/**
+ * Creates the history reads. Records in etcd are the newest N per key plus anything not yet
+ * archived; the archive holds everything archived. A query asks both and merges by revision,
+ * so it does not matter whether a record has been trimmed from etcd yet.
+ */
+export function createHistory(client: Etcd3, ks: Keyspace, archivePool?: pg.Pool): History {
+  async function keyWrites(
+    project: string,
+    key: string,
+    opts: { maxRevision?: bigint; exact?: bigint; newestFirst?: boolean; limit?: number } = {},
+  ): Promise<StoredWrite[]> {
+    const prefix = ks.recordsOf(project, key);
+    const res = await call("read the config's history", () =>
+      client.kv.range({
+        key: prefix,
+        range_end: prefixEnd(prefix),
+        min_mod_revision: opts.exact?.toString(),
+        max_mod_revision: (opts.exact ?? opts.maxRevision)?.toString(),
+        sort_target: SortTarget.Key,
+        sort_order: opts.newestFirst ? SortOrder.Descend : SortOrder.Ascend,
+        limit: opts.limit,
+      }),
+    );
+    return res.kvs.map(decodeWrite);
+  }
+
+  function scopePrefix(scope: WatchScope): Buffer {
+    if (!scope.project) return ks.recordPrefix();
+    if (scope.key) return ks.recordsOf(scope.project, scope.key);
+    return ks.recordPrefix(scope.project, scope.prefix ?? "");
+  }
+
+  return {
+    async listRevisions(project, key, lo = {}) {
+      const limit = lo.limit ?? 100;
+      const before = lo.before;
+      const [inEtcd, archived] = await Promise.all([
+        keyWrites(project, key, {
+          maxRevision: before !== undefined ? before - 1n : undefined,
+          newestFirst: true,
+          limit: limit + 1,
+        }),
+        archivePool ? selectArchivedHistory(archivePool, project, key, before, limit + 1) : [],
+      ]);
+      const byRevision = new Map<bigint, RevisionRecord>();
+      for (const r of archived) byRevision.set(r.revision, r);
+      for (const w of inEtcd) byRevision.set(w.record.revision, w.record);
+      const merged = [...byRevision.values()].sort((a, b) =>
+        a.revision > b.revision ? -1 : a.revision < b.revision ? 1 : 0,
+      );
+      return { records: merged.slice(0, limit), more: merged.length > limit };
+    },
+
+    async getRevision(project, key, revision) {
+      const [w] = await keyWrites(project, key, { exact: revision });
+      if (w) return w.record;
+      return archivePool ? selectArchivedRevision(archivePool, project, key, revision) : undefined;
+    },
+
+    keyWrites: (project, key, upTo) => keyWrites(project, key, { maxRevision: upTo }),
+
+    async listChanges(after, limit) {
+      for await (const batch of scanRecords(client, ks.recordPrefix(), after, undefined, limit)) {
+        return batch.map((w) => w.record);
+      }
+      return [];
+    },
+
+    async *backlog(scope, after, upTo) {
+      for await (const batch of scanRecords(client, scopePrefix(scope), after, upTo)) {
+        yield batch.map((w) => w.record).filter((r) => inScope(scope, r));
+      }
+    },
+  };
+}

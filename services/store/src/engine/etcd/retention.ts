@@ -1,0 +1,194 @@
+import type { Etcd3, IKeyValue, IRangeResponse } from "etcd3";
+import { StoreError } from "../errors.js";
+import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./client.js";
+import { prefixEnd, type Keyspace } from "./keys.js";
+
+/**
+ * Retention state of a namespace, from `<ns>meta/compact` and `<ns>meta/archived`.
+ *
+ * - compact: the highest revision whose record has left the newest N of its key. Such a
+ *   record may be deleted at any time once archived, so a watch cannot replay it.
+ * - horizon: the highest revision at which some key's state is an out-of-retention record
+ *   (the oldest retained record of that key minus one). Past states above it can be rebuilt
+ *   from the records alone.
+ * - archived: every record at or below it is in the PostgreSQL archive.
+ */
+export interface RetentionMeta {
+  compact: bigint;
+  horizon: bigint;
+  archived: bigint;
+  /** mod_revision of the two meta keys, for compare-and-set (0: absent). */
+  retentionMod: bigint;
+  archivedMod: bigint;
+  /** The etcd revision of the read. */
+  revision: bigint;
+}
+
+/** Reads the retention state with a quorum read. */
+export async function readMeta(client: Etcd3, ks: Keyspace): Promise<RetentionMeta> {
+  const res = await call("read the retention state", () =>
+    client.kv.range({ key: ks.metaPrefix, range_end: prefixEnd(ks.metaPrefix) }),
+  );
+  return parseMeta(ks, res);
+}
+
+function parseMeta(ks: Keyspace, res: IRangeResponse): RetentionMeta {
+  const meta: RetentionMeta = {
+    compact: 0n,
+    horizon: 0n,
+    archived: 0n,
+    retentionMod: 0n,
+    archivedMod: 0n,
+    revision: BigInt(res.header.revision),
+  };
+  for (const kv of res.kvs) {
+    if (kv.key.equals(ks.compactKey)) {
+      const v = JSON.parse(kv.value.toString("utf8")) as { compact: string; horizon: string };
+      meta.compact = BigInt(v.compact);
+      meta.horizon = BigInt(v.horizon);
+      meta.retentionMod = BigInt(kv.mod_revision);
+    } else if (kv.key.equals(ks.archivedKey)) {
+      meta.archived = BigInt(kv.value.toString("utf8"));
+      meta.archivedMod = BigInt(kv.mod_revision);
+    }
+  }
+  return meta;
+}
+
+/** Keeps the per-key retention of a namespace: raises compact/horizon, deletes archived records. */
+export interface Retention {
+  /**
+   * Applies retention to one key after a write: records beyond its newest `retain` raise
+   * compact and horizon, and those already archived are deleted.
+   */
+  retainKey(project: string, key: string): Promise<void>;
+  /** Raises the archived revision (never lowers it) and trims what became deletable. */
+  markArchived(revision: bigint): Promise<bigint>;
+}
+
+/** Creates the retention keeper of a namespace that keeps `retain` records per key. */
+export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Retention {
+  const metaOp = rangeOp({ key: ks.metaPrefix, range_end: prefixEnd(ks.metaPrefix) });
+
+  async function retainKey(project: string, key: string): Promise<void> {
+    const records = ks.recordsOf(project, key);
+    const oldest = (limit: number) => ({
+      key: records,
+      range_end: prefixEnd(records),
+      keys_only: true,
+      limit,
+    });
+    const res = await call("read the config's records", () =>
+      client.kv.txn({ success: [rangeOp(oldest(64)), metaOp] }),
+    );
+    const [recs, metaRes] = res.responses.map((r) => r.response_range);
+    let outCount = Number(recs!.count) - retain;
+    let kvs: IKeyValue[] = recs!.kvs;
+    while (outCount > 0 && kvs.length < outCount + 1 && kvs.length < Number(recs!.count)) {
+      // Many records are out of retention (the archiver is behind): read enough of them. The
+      // count must come from the same read as the records it is applied to.
+      const more = await call("read the config's records", () =>
+        client.kv.range(oldest(outCount + 1)),
+      );
+      outCount = Number(more.count) - retain;
+      kvs = more.kvs;
+      if (kvs.length >= Number(more.count)) break;
+    }
+    if (outCount <= 0) return;
+    // Slots grow with revisions, so key order is revision order: oldest first.
+    const out = kvs.slice(0, outCount);
+    const oldestKept = kvs[outCount];
+    if (!oldestKept) return;
+    const meta = parseMeta(ks, { ...metaRes!, header: res.header });
+    await apply(meta, {
+      compact: BigInt(out[out.length - 1]!.mod_revision),
+      horizon: BigInt(oldestKept.mod_revision) - 1n,
+      deletable: out.filter((kv) => BigInt(kv.mod_revision) <= meta.archived).map((kv) => kv.key),
+    });
+  }
+
+  async function apply(
+    meta: RetentionMeta,
+    want: { compact: bigint; horizon: bigint; deletable: Buffer[] },
+  ): Promise<void> {
+    const deletes = want.deletable.map(deleteOp);
+    for (;;) {
+      const compact = want.compact > meta.compact ? want.compact : meta.compact;
+      const horizon = want.horizon > meta.horizon ? want.horizon : meta.horizon;
+      if (compact === meta.compact && horizon === meta.horizon) {
+        // compact already covers these records and never moves back: no compare needed.
+        if (deletes.length > 0) {
+          await call("trim revision records", () => client.kv.txn({ success: deletes }));
+        }
+        return;
+      }
+      const value = JSON.stringify({ compact: compact.toString(), horizon: horizon.toString() });
+      // compact is raised in the same transaction that deletes, so it always covers them.
+      const res = await call("raise the compact revision", () =>
+        client.kv.txn({
+          compare: [
+            meta.retentionMod > 0n
+              ? modIs(ks.compactKey, meta.retentionMod)
+              : absent(ks.compactKey),
+          ],
+          success: [putOp(ks.compactKey, Buffer.from(value)), ...deletes],
+          failure: [metaOp],
+        }),
+      );
+      if (res.succeeded) return;
+      meta = parseMeta(ks, { ...res.responses[0]!.response_range, header: res.header });
+    }
+  }
+
+  async function markArchived(revision: bigint): Promise<bigint> {
+    let meta = await readMeta(client, ks);
+    if (revision > meta.revision) {
+      throw new StoreError(
+        "future_revision",
+        `revision ${revision} is ahead of the store's revision ${meta.revision}`,
+      );
+    }
+    const before = meta.archived;
+    while (revision > meta.archived) {
+      const res = await call("record archiver progress", () =>
+        client.kv.txn({
+          compare: [
+            meta.archivedMod > 0n
+              ? modIs(ks.archivedKey, meta.archivedMod)
+              : absent(ks.archivedKey),
+          ],
+          success: [putOp(ks.archivedKey, Buffer.from(revision.toString()))],
+          failure: [metaOp],
+        }),
+      );
+      if (res.succeeded) {
+        meta = { ...meta, archived: revision };
+        break;
+      }
+      meta = parseMeta(ks, { ...res.responses[0]!.response_range, header: res.header });
+    }
+    if (meta.archived > before) await trimArchived(before, meta.archived);
+    return meta.archived;
+  }
+
+  /** Applies retention to every key with a record in (after, upTo], newly archived. */
+  async function trimArchived(after: bigint, upTo: bigint): Promise<void> {
+    const res = await call("find newly archived records", () =>
+      client.kv.range({
+        key: ks.recordPrefix(),
+        range_end: prefixEnd(ks.recordPrefix()),
+        keys_only: true,
+        min_mod_revision: (after + 1n).toString(),
+        max_mod_revision: upTo.toString(),
+      }),
+    );
+    const keys = new Map<string, { project: string; key: string }>();
+    for (const kv of res.kvs) {
+      const k = ks.parseRecord(kv.key);
+      keys.set(`${k.project}/${k.key}`, k);
+    }
+    for (const k of keys.values()) await retainKey(k.project, k.key);
+  }
+
+  return { retainKey, markArchived };
+}

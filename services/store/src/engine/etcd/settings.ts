@@ -1,0 +1,111 @@
+import { ConfigError, int, list, oneOf, str, type ConfigOf, type Logger } from "@guardian/kit";
+import type pg from "pg";
+import { createSqlEngine } from "../sql/engine.js";
+import type { StoreEngine } from "../types.js";
+import { createEtcdEngine, type EtcdStoreEngine } from "./engine.js";
+
+/** The environment variables that pick and configure the store engine. */
+export const storeEngineSettings = {
+  storeEngine: oneOf("GUARDIAN_STORE_ENGINE", ["sql", "etcd"] as const, {
+    default: "sql",
+    description: "Store engine: sql (PostgreSQL or embedded PGlite) or etcd (production).",
+  }),
+  etcdEndpoints: list("ETCD_ENDPOINTS", {
+    optional: true,
+    description: "etcd client URLs, comma-separated (required for the etcd engine).",
+  }),
+  etcdUsername: str("ETCD_USERNAME", { optional: true, description: "etcd user name." }),
+  etcdPassword: str("ETCD_PASSWORD", {
+    optional: true,
+    secret: true,
+    description: "etcd password (with ETCD_USERNAME).",
+  }),
+  etcdCaFile: str("ETCD_CA_FILE", {
+    optional: true,
+    description: "PEM file of the CA that signed the etcd server certificates.",
+  }),
+  etcdCertFile: str("ETCD_CERT_FILE", {
+    optional: true,
+    description: "PEM client certificate for etcd (mutual TLS).",
+  }),
+  etcdKeyFile: str("ETCD_KEY_FILE", {
+    optional: true,
+    description: "PEM private key of ETCD_CERT_FILE.",
+  }),
+  retainPerConfig: int("GUARDIAN_STORE_RETAIN_PER_CONFIG", {
+    default: 100,
+    min: 1,
+    max: 100_000,
+    description: "Revision records the store keeps per config once they are archived.",
+  }),
+};
+
+/** The typed store engine settings. */
+export type StoreEngineSettings = ConfigOf<typeof storeEngineSettings>;
+
+/**
+ * Creates the engine the settings pick. The SQL engine uses `pool` (and `listenUrl` for
+ * LISTEN/NOTIFY with real PostgreSQL); the etcd engine uses `pool` as its history archive.
+ * Throws a ConfigError when the etcd engine is chosen without endpoints or with half a
+ * credential or key pair. `engine.name === "etcd"` narrows the result for `startArchiver`.
+ */
+export async function createEngineFromSettings(
+  settings: StoreEngineSettings,
+  deps: { pool: pg.Pool; logger: Logger; listenUrl?: string },
+): Promise<(StoreEngine & { readonly name: "sql" }) | EtcdStoreEngine> {
+  const onError = (err: unknown) => deps.logger.warn({ err }, "store engine error");
+  if (settings.storeEngine === "sql") {
+    const engine = await createSqlEngine({
+      pool: deps.pool,
+      listenUrl: deps.listenUrl,
+      retainPerConfig: settings.retainPerConfig,
+      onError,
+    });
+    return engine as StoreEngine & { readonly name: "sql" };
+  }
+  checkEtcdSettings(settings);
+  const s = settings;
+  return createEtcdEngine({
+    endpoints: s.etcdEndpoints ?? [],
+    auth: s.etcdUsername ? { username: s.etcdUsername, password: s.etcdPassword ?? "" } : undefined,
+    tls:
+      s.etcdCaFile || s.etcdCertFile || s.etcdKeyFile
+        ? { caFile: s.etcdCaFile, certFile: s.etcdCertFile, keyFile: s.etcdKeyFile }
+        : undefined,
+    retainPerConfig: s.retainPerConfig,
+    archivePool: deps.pool,
+    onError,
+  });
+}
+
+/** Checks the settings the etcd engine needs together; throws a ConfigError naming each problem. */
+export function checkEtcdSettings(s: StoreEngineSettings): void {
+  const problems: { variable: string; problem: string }[] = [];
+  if (!s.etcdEndpoints || s.etcdEndpoints.length === 0) {
+    problems.push({
+      variable: "ETCD_ENDPOINTS",
+      problem: "required when GUARDIAN_STORE_ENGINE=etcd",
+    });
+  }
+  for (const url of s.etcdEndpoints ?? []) {
+    if (!/^https?:\/\/[^/]+$/.test(url)) {
+      problems.push({
+        variable: "ETCD_ENDPOINTS",
+        problem: `expected http(s)://host:port, got ${JSON.stringify(url)}`,
+      });
+    }
+  }
+  if (!!s.etcdUsername !== !!s.etcdPassword) {
+    problems.push({
+      variable: "ETCD_PASSWORD",
+      problem: "set ETCD_USERNAME and ETCD_PASSWORD together",
+    });
+  }
+  if (!!s.etcdCertFile !== !!s.etcdKeyFile) {
+    problems.push({
+      variable: "ETCD_KEY_FILE",
+      problem: "set ETCD_CERT_FILE and ETCD_KEY_FILE together",
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
