@@ -24,20 +24,9 @@ export async function repoPathExists(path: string): Promise<boolean> {
   }
 }
 
-/**
- * Variables the deploy files set that some Guardian process reads, but whose spec is not yet
- * aggregated in `configSpecs` (packages/cli): the store's etcd engine settings and the
- * OpenTelemetry exporter endpoint. Remove each name once `knownVariables()` lists it.
- */
-export const pendingVariables: readonly string[] = [
-  "GUARDIAN_STORE_ENGINE",
-  "ETCD_ENDPOINTS",
-  "OTEL_EXPORTER_OTLP_ENDPOINT",
-];
-
-/** The variables a `guardian` process accepts, read now (other specs are still being added). */
+/** The variables a `guardian` process accepts. */
 export function guardianVariables(): Set<string> {
-  return new Set([...knownVariables(), ...pendingVariables]);
+  return new Set(knownVariables());
 }
 
 /** The variables the rate limit service accepts (its own spec). */

@@ -1,6 +1,7 @@
 import { describeConfig, type ConfigSpec } from "@guardian/kit";
 import { authSettings } from "@guardian/authz";
 import { ratelimitSettings } from "@guardian/ratelimit-service";
+import { storeEngineSettings } from "@guardian/store-service";
 import {
   databaseSettings,
   embeddedOnlySettings,
@@ -17,6 +18,7 @@ export const configSpecs: Record<string, ConfigSpec> = {
   database: databaseSettings,
   limits: limitSettings,
   remoteStore: remoteStoreSettings,
+  storeEngine: storeEngineSettings,
   auth: authSettings,
   embeddedRateLimits: embeddedRateLimitSettings,
   ratelimit: ratelimitSettings,

@@ -3,7 +3,11 @@ import { authSettings } from "@guardian/authz";
 import { createSqlClusterBackend } from "@guardian/cluster-service";
 import { createPool } from "@guardian/db";
 import { exitOnConfigError, readConfig } from "@guardian/kit";
-import { createSqlEngine } from "@guardian/store-service";
+import {
+  createEngineFromSettings,
+  startArchiver,
+  storeEngineSettings,
+} from "@guardian/store-service";
 import { processLogger, runServer } from "../host/run-server.js";
 import { createServiceTokenInterceptor } from "../host/service-token.js";
 import { hostServices, isServiceName, serviceNames, type ServiceName } from "../host/services.js";
@@ -34,6 +38,7 @@ export async function runServe(args: string[]): Promise<void> {
       ...limitSettings,
       ...remoteStoreSettings,
       ...authSettings,
+      ...storeEngineSettings,
     }),
   );
   const needsStore = hosted.some((n) => n === "config" || n === "schema");
@@ -48,12 +53,10 @@ export async function runServe(args: string[]): Promise<void> {
     onError: (err) => logger.warn({ err }, "database connection lost"),
   });
   const engine = hosted.includes("store")
-    ? await createSqlEngine({
-        pool,
-        listenUrl: settings.databaseUrl,
-        onError: (err) => logger.warn({ err }, "store change feed failed"),
-      })
+    ? await createEngineFromSettings(settings, { pool, logger, listenUrl: settings.databaseUrl })
     : undefined;
+  // One archiver per deployment copies etcd's revisions to PostgreSQL (leader-elected).
+  const archiver = engine?.name === "etcd" ? startArchiver({ engine, pool, logger }) : undefined;
   const auth = await createAuthSystem({ pool, settings, logger });
   const cluster = hosted.includes("cluster") ? createSqlClusterBackend({ pool }) : undefined;
   const lifetime = new AbortController();
@@ -87,6 +90,7 @@ export async function runServe(args: string[]): Promise<void> {
           lifetime.abort();
           await cluster?.close();
           await auth.close();
+          await archiver?.stop();
           await engine?.close();
           await pool.end();
         },
