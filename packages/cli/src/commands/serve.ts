@@ -1,15 +1,18 @@
 import { createAuthSystem } from "@guardian/auth-service";
 import { authSettings } from "@guardian/authz";
-import { createSqlClusterBackend } from "@guardian/cluster-service";
+import { createEtcdClusterBackend, createSqlClusterBackend } from "@guardian/cluster-service";
 import { createPool } from "@guardian/db";
 import { exitOnConfigError, readConfig } from "@guardian/kit";
 import {
   createEngineFromSettings,
   startArchiver,
   storeEngineSettings,
+  type StoreEngineSettings,
 } from "@guardian/store-service";
+import type { ClusterBackend } from "@guardian/cluster-service";
+import { readFile } from "node:fs/promises";
 import { processLogger, runServer } from "../host/run-server.js";
-import { createServiceTokenInterceptor } from "../host/service-token.js";
+import { createServiceTokenInterceptor, ensureServiceAccount } from "../host/service-token.js";
 import { hostServices, isServiceName, serviceNames, type ServiceName } from "../host/services.js";
 import {
   databaseSettings,
@@ -58,7 +61,9 @@ export async function runServe(args: string[]): Promise<void> {
   // One archiver per deployment copies etcd's revisions to PostgreSQL (leader-elected).
   const archiver = engine?.name === "etcd" ? startArchiver({ engine, pool, logger }) : undefined;
   const auth = await createAuthSystem({ pool, settings, logger });
-  const cluster = hosted.includes("cluster") ? createSqlClusterBackend({ pool }) : undefined;
+  const cluster = hosted.includes("cluster") ? await clusterBackend(settings, pool) : undefined;
+  const serviceAccount = `svc-${hosted.join("-")}`;
+  if (needsStore && !hosted.includes("store")) await ensureServiceAccount(pool, serviceAccount);
   const lifetime = new AbortController();
   const services = hostServices(hosted, {
     pool,
@@ -66,7 +71,7 @@ export async function runServe(args: string[]): Promise<void> {
     auth,
     engine,
     storeUrl: settings.storeUrl,
-    storeInterceptors: [createServiceTokenInterceptor(auth.issuer, hosted.join("-"))],
+    storeInterceptors: [createServiceTokenInterceptor(auth.issuer, serviceAccount)],
     cluster,
     maxConfigBytes: settings.maxConfigBytes,
     maxSchemaBytes: settings.maxSchemaBytes,
@@ -98,6 +103,27 @@ export async function runServe(args: string[]): Promise<void> {
     ],
   });
   logger.info({ url: address.url, services: hosted }, "listening");
+}
+
+/** The cluster backend that matches the store engine: etcd in production, SQL otherwise. */
+async function clusterBackend(
+  settings: StoreEngineSettings,
+  pool: ReturnType<typeof createPool>,
+): Promise<ClusterBackend> {
+  if (settings.storeEngine !== "etcd") return createSqlClusterBackend({ pool });
+  const file = (path: string | undefined) => (path ? readFile(path) : Promise.resolve(undefined));
+  const [ca, cert, key] = await Promise.all([
+    file(settings.etcdCaFile),
+    file(settings.etcdCertFile),
+    file(settings.etcdKeyFile),
+  ]);
+  return createEtcdClusterBackend({
+    endpoints: settings.etcdEndpoints ?? [],
+    ...(settings.etcdUsername && settings.etcdPassword
+      ? { auth: { username: settings.etcdUsername, password: settings.etcdPassword } }
+      : {}),
+    ...(ca ? { tls: { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}) } } : {}),
+  });
 }
 
 /** A command-line mistake: printed with the usage, exit code 2. */

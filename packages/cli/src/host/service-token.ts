@@ -1,5 +1,20 @@
 import type { Interceptor } from "@connectrpc/connect";
-import type { IssuedToken, TokenIssuer } from "@guardian/auth-service";
+import { localIssuer, type IssuedToken, type TokenIssuer } from "@guardian/auth-service";
+import type { Queryable } from "@guardian/db";
+
+/**
+ * Makes sure the service account of this process exists: a local user without a password,
+ * holding only the `internal` global role, so tokens minted for it resolve like any user's.
+ */
+export async function ensureServiceAccount(db: Queryable, username: string): Promise<void> {
+  await db.query(
+    `INSERT INTO users (issuer, subject, username, display_name, service_account, global_roles)
+     VALUES ($1, $2, $2, 'Guardian service', true, ARRAY['internal'])
+     ON CONFLICT (issuer, subject) DO UPDATE
+       SET service_account = true, global_roles = ARRAY['internal'], disabled = false`,
+    [localIssuer, username],
+  );
+}
 
 /**
  * Creates an interceptor that authenticates this process to other Guardian services (the
@@ -8,7 +23,7 @@ import type { IssuedToken, TokenIssuer } from "@guardian/auth-service";
  */
 export function createServiceTokenInterceptor(
   issuer: TokenIssuer,
-  serviceName: string,
+  username: string,
 ): Interceptor {
   let cached: IssuedToken | undefined;
   const token = async () => {
@@ -17,12 +32,12 @@ export function createServiceTokenInterceptor(
       const sign = await issuer.signer();
       cached = await sign(
         {
-          subject: `service:${serviceName}`,
-          username: `service:${serviceName}`,
+          subject: username,
+          username,
           globalRoles: ["internal"],
           serviceAccount: true,
         },
-        `service-${serviceName}`,
+        `service-${username}`,
       );
     }
     return cached.token;

@@ -18,14 +18,16 @@ export async function startDev(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<Running> {
-  const child = spawn(process.execPath, ["--import", `file://${loader}`, main, "dev"], {
-    env: {
-      ...process.env,
-      GUARDIAN_PORT: "0",
-      GUARDIAN_DATA_DIR: dataDir,
-      GUARDIAN_LOG_LEVEL: "warn",
-      ...env,
-    },
+  return startGuardian(["dev"], { GUARDIAN_DATA_DIR: dataDir, GUARDIAN_LOG_LEVEL: "warn", ...env });
+}
+
+/**
+ * Starts `guardian <args>` as a real process on a free port and waits until it says where it
+ * listens (the dev banner, or the `url` of the JSON "listening" log line of `serve`).
+ */
+export async function startGuardian(args: string[], env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, ["--import", `file://${loader}`, main, ...args], {
+    env: { ...process.env, GUARDIAN_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -34,13 +36,15 @@ export async function startDev(
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 45_000);
     child.stdout!.on("data", () => {
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      const m = /(?:listening on |"url":")(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
       }
     });
-    child.once("exit", (code) => reject(new Error(`guardian dev exited with ${code}:\n${out}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`guardian ${args.join(" ")} exited with ${code}:\n${out}`)),
+    );
   });
   return { child, url, output: () => out };
 }

@@ -1,0 +1,150 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { fromJson, toJson } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { AuthService, ClusterService, ConfigService, SchemaService } from "@guardian/api";
+import { hashPassword } from "@guardian/auth-service";
+import { databaseUrl, dropDatabase, randomDatabaseName } from "@guardian/testkit";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startGuardian, stop, type Running } from "./testing/dev-process.js";
+
+const root = fileURLToPath(new URL("../../..", import.meta.url));
+
+/** Runs `guardian <args>` to completion. */
+function guardian(args: string[], env: Record<string, string>) {
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      `file://${join(root, "node_modules/tsx/dist/loader.mjs")}`,
+      join(root, "packages/cli/src/main.ts"),
+      ...args,
+    ],
+    { env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 },
+  );
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe("production mode: guardian migrate and guardian serve on PostgreSQL and etcd", () => {
+  const { adminUrl } = inject("postgres");
+  const name = randomDatabaseName();
+  const url = databaseUrl(adminUrl, name);
+  const env = () => ({
+    DATABASE_URL: url,
+    GUARDIAN_LOG_LEVEL: "info",
+    GUARDIAN_STORE_ENGINE: "etcd",
+    ETCD_ENDPOINTS: inject("etcd").endpoints.join(","),
+  });
+  let store: Running | undefined;
+  let api: Running | undefined;
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+  });
+
+  afterAll(async () => {
+    if (api) await stop(api);
+    if (store) await stop(store);
+    await dropDatabase(adminUrl, name);
+  });
+
+  it("refuses to start without DATABASE_URL, naming the variable", () => {
+    const r = guardian(["serve", "config"], { DATABASE_URL: "" });
+    expect(r.code).toBe(2);
+    expect(r.out).toContain("DATABASE_URL");
+  });
+
+  it("migrates an empty database once, then finds nothing to do", () => {
+    const first = guardian(["migrate"], { DATABASE_URL: url });
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).toMatch(/applied 0001_initial, 0002_sql_store/);
+    const again = guardian(["migrate"], { DATABASE_URL: url });
+    expect(again.out).toContain("up to date");
+  });
+
+  it("serves configs from a store process on etcd to an API process, end to end", async () => {
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    await db.query(
+      `INSERT INTO users (issuer, subject, username, password_hash, global_roles)
+       VALUES ('guardian', 'ops', 'ops', $1, ARRAY['admin'])`,
+      [await hashPassword("correct horse battery")],
+    );
+    await db.end();
+
+    store = await startGuardian(["serve", "store"], env());
+    api = await startGuardian(["serve", "auth", "config", "schema", "cluster"], {
+      ...env(),
+      GUARDIAN_STORE_URL: store.url,
+    });
+    const transport = createGrpcTransport({ baseUrl: api.url });
+    const auth = createClient(AuthService, transport);
+    const login = await auth.login({ username: "ops", password: "correct horse battery" });
+    const headers = { authorization: `Bearer ${login.tokens!.accessToken}` };
+    const config = createClient(ConfigService, transport);
+    const project = `prod-${randomDatabaseName().slice(2, 10)}`;
+    await config.createProject({ project }, { headers });
+    await createClient(SchemaService, transport).createSchema(
+      {
+        project,
+        name: "flags",
+        content: { type: "object", properties: { beta: { type: "boolean" } } },
+      },
+      { headers },
+    );
+    const created = await config.createConfig(
+      {
+        project,
+        key: "eu/flags",
+        schema: "flags",
+        content: fromJson(ValueSchema, { beta: false }),
+      },
+      { headers },
+    );
+    const ac = new AbortController();
+    const events: bigint[] = [];
+    const watching = (async () => {
+      for await (const msg of config.watch(
+        { project, startRevision: created.revision + 1n },
+        { headers, signal: ac.signal },
+      )) {
+        if (msg.kind.case === "change") {
+          events.push(msg.kind.value.revision);
+          ac.abort();
+        }
+      }
+    })().catch(() => {});
+    const updated = await config.updateConfig(
+      {
+        project,
+        key: "eu/flags",
+        content: fromJson(ValueSchema, { beta: true }),
+        expectedVersion: created.config!.version,
+      },
+      { headers },
+    );
+    await watching;
+    expect(events).toEqual([updated.revision]);
+    const read = await config.getConfig(
+      { project, key: "eu/flags", minRevision: updated.revision },
+      { headers },
+    );
+    expect(toJson(ValueSchema, read.config!.content!)).toEqual({ beta: true });
+    expect(read.revision).toBeGreaterThanOrEqual(updated.revision);
+
+    const members = await createClient(ClusterService, transport).listMembers({}, { headers });
+    expect(members.members).toHaveLength(3);
+    expect(members.members.filter((m) => m.isLeader)).toHaveLength(1);
+
+    expect(await stop(api)).toBe(0);
+    expect(await stop(store)).toBe(0);
+    api = store = undefined;
+  }, 90_000);
+});
