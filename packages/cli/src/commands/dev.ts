@@ -50,7 +50,10 @@ export async function runDev(): Promise<void> {
     onError: (err) => logger.warn({ err }, "store change feed failed"),
   });
   const auth = await createAuthSystem({ pool, settings, logger });
-  const cluster = createSqlClusterBackend({ pool });
+  const cluster = createSqlClusterBackend({
+    pool,
+    onError: (err) => logger.warn({ err }, "cluster lease sweep failed"),
+  });
   const rateLimiter = createRateLimiter({
     limits: await loadLimits(settings.rateLimitsFile),
     backend: createMemoryBackend(),

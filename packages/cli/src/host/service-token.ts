@@ -21,10 +21,7 @@ export async function ensureServiceAccount(db: Queryable, username: string): Pro
  * store) with a short-lived built-in token carrying the `internal` global role. Every
  * process shares the issuer's signing keys through PostgreSQL, so it can mint its own.
  */
-export function createServiceTokenInterceptor(
-  issuer: TokenIssuer,
-  username: string,
-): Interceptor {
+export function createServiceTokenInterceptor(issuer: TokenIssuer, username: string): Interceptor {
   let cached: IssuedToken | undefined;
   const token = async () => {
     // Renew a minute before expiry so a token never expires in flight.

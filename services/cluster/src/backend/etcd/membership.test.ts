@@ -88,8 +88,12 @@ describe("etcd cluster members", () => {
       expect(added.members).toHaveLength(4);
       expect(added.initialCluster).toContain("m3=http://127.0.0.1:1");
       expect(added.initialCluster.split(",")).toHaveLength(4);
-      const listed = (await client.listMembers({})).members.find((m) => m.id === id);
-      expect(listed).toMatchObject({ isLearner: true, healthy: false });
+      // Members answer lists from their own state; wait until the one asked has the change.
+      const listed = await waitUntil(
+        async () => (await client.listMembers({})).members.find((m) => m.id === id),
+        "the learner to be listed",
+      );
+      expect(listed).toMatchObject({ isLearner: true, healthy: false, error: "not started" });
 
       const second = await connectError(
         client.addMember({ peerUrls: ["http://127.0.0.1:2"], isLearner: true, name: "m4" }),
