@@ -9,6 +9,7 @@ import {
   StoreService,
 } from "@guardian/api";
 import type { AuthSystem } from "@guardian/auth-service";
+import { recordAudit, type AuditActorKind } from "@guardian/authz";
 import { createClusterRoutes } from "@guardian/cluster-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
 import { createConfigRoutes, createReadCache } from "@guardian/config-service";
@@ -121,7 +122,12 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
         return {
           name,
           typeName: ClusterService.typeName,
-          routes: createClusterRoutes({ backend: deps.cluster }),
+          routes: createClusterRoutes({
+            backend: deps.cluster,
+            // Membership changes are audited like every other mutation.
+            audit: (e) =>
+              recordAudit(deps.pool, { ...e, actorKind: e.actorKind as AuditActorKind }),
+          }),
         };
       case "store":
         if (!deps.engine) throw new Error("the store service needs a store engine");
