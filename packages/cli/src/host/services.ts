@@ -125,8 +125,9 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           routes: createClusterRoutes({
             backend: deps.cluster,
             // Membership changes are audited like every other mutation.
-            audit: (e) =>
-              recordAudit(deps.pool, { ...e, actorKind: e.actorKind as AuditActorKind }),
+            audit: async (e) => {
+              await recordAudit(deps.pool, { ...e, actorKind: e.actorKind as AuditActorKind });
+            },
           }),
         };
       case "store":
