@@ -7,7 +7,12 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
-import { ConfigService, Health, HealthCheckResponse_ServingStatus } from "@guardian/api";
+import {
+  AuthService,
+  ConfigService,
+  Health,
+  HealthCheckResponse_ServingStatus,
+} from "@guardian/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDev, stop, type Running } from "./testing/dev-process.js";
 
@@ -58,6 +63,20 @@ describe("guardian dev (embedded mode)", () => {
       .catch((e: unknown) => ConnectError.from(e));
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).toBe(Code.Unauthenticated);
+  });
+
+  it("passes a store error on to a gRPC client intact (NotFound, not a broken stream)", async () => {
+    const transport = createGrpcTransport({ baseUrl: first.url });
+    const password = /password "([^"]+)"/.exec(first.output())![1]!;
+    const login = await createClient(AuthService, transport).login({ username: "admin", password });
+    const headers = { authorization: `Bearer ${login.tokens!.accessToken}` };
+    const config = createClient(ConfigService, transport);
+    await config.createProject({ project: "errors" }, { headers });
+    const err = await config
+      .deleteConfig({ project: "errors", key: "missing" }, { headers })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.NotFound);
   });
 
   it("keeps its data across a restart and does not show the password again", async () => {

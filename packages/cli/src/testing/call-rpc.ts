@@ -1,4 +1,4 @@
-import type { DescMethod, Message } from "@bufbuild/protobuf";
+import type { DescMethod, DescMethodStreaming, DescMethodUnary, Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import type { Outcome } from "./access-model.js";
 
@@ -13,6 +13,14 @@ export interface CallResult {
 export interface CallTimeouts {
   unaryMs: number;
   streamMs: number;
+}
+
+function isUnary(method: DescMethod): method is DescMethodUnary {
+  return method.methodKind === "unary";
+}
+
+function isStreaming(method: DescMethod): method is DescMethodStreaming {
+  return method.methodKind !== "unary";
 }
 
 async function* once(message: Message): AsyncIterable<Message> {
@@ -34,10 +42,11 @@ export async function callRpc(
 ): Promise<CallResult> {
   const cancel = new AbortController();
   try {
-    if (method.methodKind === "unary") {
+    if (isUnary(method)) {
       await transport.unary(method, cancel.signal, timeouts.unaryMs, headers, message);
       return { outcome: "allowed", detail: "OK" };
     }
+    if (!isStreaming(method)) throw new Error(`unknown method kind ${method.methodKind}`);
     const res = await transport.stream(
       method,
       cancel.signal,

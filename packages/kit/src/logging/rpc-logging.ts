@@ -17,13 +17,32 @@ export function sanitizeError(
   requestId: string,
 ): { client: ConnectError; logged: unknown } {
   if (err instanceof ConnectError && err.code !== Code.Internal) {
-    return { client: err, logged: err };
+    return { client: withoutTransportHeaders(err), logged: err };
   }
   if (err instanceof ConnectError && /^internal error( \(request id .*\))?$/.test(err.rawMessage)) {
     // Already sanitized (for example by internalError); log what it wraps.
     return { client: err, logged: err.cause ?? err };
   }
   return { client: internalError(err, requestId), logged: err };
+}
+
+/** Response headers of another call that must never be copied into this call's response. */
+const transportHeaders = /^(content-|transfer-encoding$|connection$|grpc-|connect-|te$|trailer$)/i;
+
+/**
+ * Drops transport headers from an error's metadata. An error re-thrown from a client call (for
+ * example a store call's NotFound) carries that call's response headers; sent as ours they
+ * would corrupt the response (a content-length breaks gRPC streams).
+ */
+function withoutTransportHeaders(err: ConnectError): ConnectError {
+  const names = [...err.metadata.keys()].filter((k) => transportHeaders.test(k));
+  if (names.length === 0) return err;
+  const metadata = new Headers(err.metadata);
+  for (const n of names) metadata.delete(n);
+  const copy = new ConnectError(err.rawMessage, err.code, metadata, undefined, err.cause ?? err);
+  // Keep the details exactly as they were (already-encoded details stay encoded).
+  copy.details.push(...err.details);
+  return copy;
 }
 
 /**
