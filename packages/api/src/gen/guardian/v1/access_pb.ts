@@ -108,7 +108,8 @@ export enum Permission {
   /**
    * Viewer of the project: read configs, schemas, revisions and role bindings, validate
    * documents and watch. Granted by project roles viewer, editor and admin, by global roles
-   * viewer, editor and admin, and by API keys of the project (any scope).
+   * viewer, editor and admin, and by API keys of the project (any scope) on RPCs that set
+   * allow_api_key.
    *
    * @generated from enum value: PERMISSION_PROJECT_READ = 2;
    */
