@@ -20,7 +20,7 @@ import { embeddedRateLimitSettings, embeddedSettings, limitSettings } from "../s
  * a local data directory (migrated at start) and a bootstrap admin on first start.
  */
 export async function runDev(): Promise<void> {
-  const settings = exitOnConfigError(() =>
+  const read = exitOnConfigError(() =>
     readConfig(process.env, {
       ...embeddedSettings,
       ...limitSettings,
@@ -28,6 +28,11 @@ export async function runDev(): Promise<void> {
       ...embeddedRateLimitSettings,
     }),
   );
+  // The built-in issuer names this server; default it to where embedded mode listens.
+  const settings =
+    !process.env["GUARDIAN_ISSUER_URL"] && read.port !== 0
+      ? { ...read, issuerUrl: `http://${read.host}:${read.port}` }
+      : read;
   const logger = processLogger(settings, "guardian");
   const dataDir = resolve(settings.dataDir);
   const pg = await startEmbeddedPostgres({ dataDir: join(dataDir, "pgdata") });
