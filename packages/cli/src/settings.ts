@@ -43,10 +43,16 @@ export const limitSettings = {
 /** In-process rate limits of embedded mode (production uses the rate limit service behind Envoy). */
 export const embeddedRateLimitSettings = {
   rateLimitsFile: str("GUARDIAN_RATELIMIT_CONFIG", {
-    default: fileURLToPath(new URL("../../../deploy/ratelimit/limits.yaml", import.meta.url)),
-    description: "YAML file of rate limit descriptors (user, api_key, remote_address)",
+    optional: true,
+    description:
+      "YAML file of rate limit descriptors (user, api_key, remote_address); unset: the bundled deploy/ratelimit/limits.yaml",
   }),
 } as const;
+
+/** The rate limits embedded mode applies when GUARDIAN_RATELIMIT_CONFIG is unset. */
+export const bundledRateLimitsFile = fileURLToPath(
+  new URL("../../../deploy/ratelimit/limits.yaml", import.meta.url),
+);
 
 /** Where services find the store service when it runs in another process. */
 export const remoteStoreSettings = {

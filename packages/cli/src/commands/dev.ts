@@ -13,7 +13,12 @@ import {
 import { createSqlEngine } from "@guardian/store-service";
 import { processLogger, runServer } from "../host/run-server.js";
 import { hostServices, serviceNames } from "../host/services.js";
-import { embeddedRateLimitSettings, embeddedSettings, limitSettings } from "../settings.js";
+import {
+  bundledRateLimitsFile,
+  embeddedRateLimitSettings,
+  embeddedSettings,
+  limitSettings,
+} from "../settings.js";
 
 /**
  * Runs Guardian in embedded mode: every service in one process on one port, with PGlite in
@@ -60,7 +65,7 @@ export async function runDev(): Promise<void> {
     onError: (err) => logger.warn({ err }, "cluster lease sweep failed"),
   });
   const rateLimiter = createRateLimiter({
-    limits: await loadLimits(settings.rateLimitsFile),
+    limits: await loadLimits(settings.rateLimitsFile ?? bundledRateLimitsFile),
     backend: createMemoryBackend(),
   });
   const lifetime = new AbortController();
