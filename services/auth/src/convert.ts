@@ -97,6 +97,7 @@ const results: Record<string, AuditResult> = {
   ok: AuditResult.OK,
   denied: AuditResult.DENIED,
   failed: AuditResult.FAILED,
+  pending: AuditResult.PENDING,
 };
 
 /** Converts a principal kind as stored to its enum value. */

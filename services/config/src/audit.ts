@@ -1,4 +1,4 @@
-import type { ConnectError, HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { auditContext, auditOutcome, recordAudit } from "@guardian/authz";
 import { loggerKey } from "@guardian/kit";
 import type pg from "pg";
@@ -20,30 +20,64 @@ export function isMutation(method: string): boolean {
 }
 
 /**
- * Writes the audit event of a mutation once its outcome is known: the actor, the procedure,
- * the target (`projects/<p>` or `projects/<p>/configs/<key>`), the request id and either the
- * resulting revision or version, or the error code. Config writes happen in the store, so
- * the event cannot share their transaction; a failure to record it is logged and does not
- * undo (or hide) the write, which the store itself records with author and request id.
+ * Records the audit event of a mutation BEFORE it runs, as 'pending', and returns its id. A
+ * mutation whose audit record cannot be written does not happen: this throws Unavailable and
+ * the caller must not run the mutation.
  */
-export async function auditMutation(
+export async function beginAudit(
   pool: pg.Pool,
   ctx: HandlerContext,
   req: { project?: string; key?: string },
-  outcome: { response: unknown } | { error: ConnectError },
-): Promise<void> {
+): Promise<string> {
   const project = req.project ?? "";
   const target = req.key ? `projects/${project}/configs/${req.key}` : `projects/${project}`;
-  const event = { ...auditContext(ctx), project, target };
   try {
-    if ("error" in outcome) {
-      await recordAudit(pool, { ...event, ...auditOutcome(outcome.error) });
-    } else {
-      await recordAudit(pool, { ...event, result: "ok", detail: detailOf(outcome.response) });
-    }
+    return await recordAudit(pool, { ...auditContext(ctx), project, target, result: "pending" });
   } catch (err) {
-    ctx.values.get(loggerKey).warn({ err, target }, "writing an audit event failed");
+    throw new ConnectError(
+      "the audit log cannot be written, so nothing was changed; retry later",
+      Code.Unavailable,
+      undefined,
+      undefined,
+      err,
+    );
   }
+}
+
+/**
+ * Settles a pending audit event with the mutation's outcome: the resulting revision or
+ * version, or the error code. If this fails the event stays 'pending' (outcome unconfirmed)
+ * and the failure is logged; the mutation itself already happened and is not undone.
+ */
+export async function settleAudit(
+  pool: pg.Pool,
+  ctx: HandlerContext,
+  id: string,
+  outcome: { response: unknown } | { error: ConnectError },
+): Promise<void> {
+  const settled =
+    "error" in outcome
+      ? { ...auditOutcome(outcome.error), detail: {} }
+      : { result: "ok", errorCode: "", detail: detailOf(outcome.response) };
+  try {
+    await settleAuditRow(pool, id, settled);
+  } catch (err) {
+    ctx.values.get(loggerKey).warn({ err, auditId: id }, "settling an audit event failed");
+  }
+}
+
+/** Sets the result of one audit event. */
+async function settleAuditRow(
+  db: pg.Pool,
+  id: string,
+  s: { result: string; errorCode: string; detail: Record<string, unknown> },
+): Promise<void> {
+  await db.query("UPDATE audit_log SET result = $2, error_code = $3, detail = $4 WHERE id = $1", [
+    id,
+    s.result,
+    s.errorCode,
+    JSON.stringify(s.detail),
+  ]);
 }
 
 /** The facts of a response worth keeping: the revision a config write made, a project version. */

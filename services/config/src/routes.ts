@@ -2,7 +2,7 @@ import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/con
 import { ConfigService } from "@guardian/api";
 import { requestIdKey } from "@guardian/kit";
 import type pg from "pg";
-import { auditMutation, isMutation } from "./audit.js";
+import { beginAudit, isMutation, settleAudit } from "./audit.js";
 import { createConfigReadHandlers } from "./config-reads.js";
 import { createConfigWriteHandlers } from "./config-writes.js";
 import type { ConfigDeps } from "./deps.js";
@@ -53,15 +53,17 @@ function wrap(impl: Impl, pool: pg.Pool): Impl {
             }
           }
         : async (req: Scoped, ctx: HandlerContext) => {
+            // Audit first: a mutation whose audit record cannot be written does not happen.
+            const auditId = isMutation(name) ? await beginAudit(pool, ctx, req) : undefined;
             let response: unknown;
             try {
               response = await fn(req, ctx);
             } catch (err) {
               const error = fail(err, req, ctx);
-              if (isMutation(name)) await auditMutation(pool, ctx, req, { error });
+              if (auditId) await settleAudit(pool, ctx, auditId, { error });
               throw error;
             }
-            if (isMutation(name)) await auditMutation(pool, ctx, req, { response });
+            if (auditId) await settleAudit(pool, ctx, auditId, { response });
             return response;
           };
   }

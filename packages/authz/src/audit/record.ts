@@ -5,7 +5,7 @@ import { codeName, principalOf, requestIdKey, type Principal } from "@guardian/k
 import type pg from "pg";
 
 /** The outcome of an audited action, as stored (see guardian.auth.v1.AuditResult). */
-export type AuditResultName = "ok" | "denied" | "failed";
+export type AuditResultName = "ok" | "denied" | "failed" | "pending";
 
 /** The kind of the actor, as stored; empty for unauthenticated callers. */
 export type AuditActorKind = Exclude<Principal["kind"], "anonymous"> | "";

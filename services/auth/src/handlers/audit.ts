@@ -23,6 +23,7 @@ const resultNames: Partial<Record<AuditResult, string>> = {
   [AuditResult.OK]: "ok",
   [AuditResult.DENIED]: "denied",
   [AuditResult.FAILED]: "failed",
+  [AuditResult.PENDING]: "pending",
 };
 
 function pattern(text: string): { text?: string; prefix: boolean } {
