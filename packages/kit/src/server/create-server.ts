@@ -112,7 +112,7 @@ export function createServer(opts: ServerOptions): Server {
       const id = requestIdOf(req) ?? resolveRequestId(undefined);
       return createContextValues()
         .set(requestIdKey, id)
-        .set(remoteAddressKey, req.socket.remoteAddress ?? "")
+        .set(remoteAddressKey, peerOf(req))
         .set(loggerKey, logger.child({ reqId: id }));
     },
     connect: true,
@@ -130,12 +130,24 @@ export function createServer(opts: ServerOptions): Server {
     }
   };
 
+  const peers = new WeakMap<http2.Http2Session, net.Socket>();
+  let handingOver: net.Socket | undefined;
+  const peerOf = (req: NodeRequest): string => {
+    const session = "stream" in req ? req.stream.session : undefined;
+    return (session && peers.get(session)?.remoteAddress) ?? req.socket.remoteAddress ?? "";
+  };
+
   const http1Server = http.createServer(onRequest);
   // An http.Server tracks connections (request timeouts, closeIdleConnections) only after
   // "listening"; this one never listens itself, so start the tracking explicitly.
   http1Server.emit("listening");
   const http2Server = http2.createServer({}, onRequest);
-  http2Server.on("session", (session) => connections.trackSession(session));
+  http2Server.on("session", (session) => {
+    connections.trackSession(session);
+    // The session's own socket wraps our replaying stream and knows no peer: remember the
+    // real one ("session" fires synchronously inside emit("connection")).
+    if (handingOver) peers.set(session, handingOver);
+  });
 
   const netServer = net.createServer((socket) => {
     // Resets and broken pipes are routine; without a listener they would crash the process.
@@ -148,7 +160,12 @@ export function createServer(opts: ServerOptions): Server {
         }
         connections.markHandedOver(socket);
         if (sniffed.protocol === "h2") {
-          http2Server.emit("connection", replaySocket(socket, sniffed.head));
+          handingOver = socket;
+          try {
+            http2Server.emit("connection", replaySocket(socket, sniffed.head));
+          } finally {
+            handingOver = undefined;
+          }
         } else {
           handOverHttp1(socket, sniffed.head, (s) => http1Server.emit("connection", s));
         }
