@@ -1,4 +1,4 @@
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { Config, ConfigService } from "@guardian/api";
 import { decodePageToken, encodePageToken, pageSize } from "@guardian/kit";
 import { authorizeProject } from "./authorize.js";
@@ -12,7 +12,6 @@ import {
 } from "./deps.js";
 import { configNotFound } from "./error-map.js";
 import { requireProject } from "./projects.js";
-import { archivedConfigAt } from "./revisions.js";
 
 type ReadHandlers = Pick<ServiceImpl<typeof ConfigService>, "getConfig" | "listConfigs">;
 
@@ -27,23 +26,11 @@ export function createConfigReadHandlers(deps: ConfigDeps): ReadHandlers {
       authorizeProject(ctx, req.project, req.key);
       await requireProject(pool, req.project);
       const { project, key } = req;
-      let res;
-      try {
-        res = await store.get(
-          { project, key, revision: req.revision, minRevision: req.minRevision },
-          { signal: ctx.signal },
-        );
-      } catch (err) {
-        // A past revision the store has compacted away is served from the archive.
-        if (!(req.revision > 0n && err instanceof ConnectError && err.code === Code.OutOfRange)) {
-          throw err;
-        }
-        const info = await store.getCompactionInfo({}, { signal: ctx.signal });
-        if (req.revision > info.currentRevision) throw err;
-        const kv = await archivedConfigAt(deps, project, key, req.revision);
-        if (!kv) throw err;
-        return { config: kvToConfig(kv), revision: req.revision };
-      }
+      // Past revisions the store no longer retains come from its archive, inside the store.
+      const res = await store.get(
+        { project, key, revision: req.revision, minRevision: req.minRevision },
+        { signal: ctx.signal },
+      );
       if (!res.kv) throw configNotFound(project, key, req.revision || undefined);
       return { config: kvToConfig(res.kv), revision: res.revision };
     },

@@ -3,7 +3,6 @@ import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { ConfigService, StoredRevision } from "@guardian/api";
 import { decodePageToken, encodePageToken, pageSize } from "@guardian/kit";
-import { selectArchivedHistory } from "./archive-queries.js";
 import { authorizeProject } from "./authorize.js";
 import {
   checkDiffRevisionsRequest,
@@ -22,15 +21,14 @@ type HistoryHandlers = Pick<
   "listRevisions" | "getRevision" | "diffRevisions"
 >;
 
-/** Creates the history handlers: revisions from the store, then from the PostgreSQL archive. */
+/** Creates the history handlers over the store (which merges its archive). */
 export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
   const { store, pool } = deps;
 
   /** The newest revision record of a config (a deletion included). */
   async function latest(ctx: HandlerContext, project: string, key: string) {
     const res = await store.listKeyRevisions({ project, key, pageSize: 1 }, { signal: ctx.signal });
-    const rec =
-      res.records[0] ?? (await selectArchivedHistory(pool, project, key, undefined, 1))[0];
+    const rec = res.records[0];
     if (!rec) throw configNotFound(project, key);
     return rec;
   }
@@ -45,29 +43,13 @@ export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
       const size = pageSize(req.pageSize);
       const { pageToken: _token, ...fields } = req;
       const pos = decodePageToken(req.pageToken, fields);
-      const out: StoredRevision[] = [];
-      let next: Record<string, string> | undefined;
-      // The store holds the newest revisions of a config; older ones are only in the archive.
-      if (pos?.["p"] !== "a") {
-        const res = await store.listKeyRevisions(
-          { project: req.project, key: req.key, pageSize: size, pageToken: pos?.["s"] ?? "" },
-          { signal: ctx.signal },
-        );
-        out.push(...res.records);
-        const last = out[out.length - 1];
-        if (res.nextPageToken !== "" && last) {
-          next = { p: "s", s: res.nextPageToken, b: last.revision.toString() };
-        }
-      }
-      if (!next) {
-        const oldest = out[out.length - 1]?.revision;
-        const below = oldest ?? (pos?.["b"] ? BigInt(pos["b"]) : undefined);
-        const want = size - out.length;
-        const older = await selectArchivedHistory(pool, req.project, req.key, below, want + 1);
-        out.push(...older.slice(0, want));
-        const last = out[out.length - 1];
-        if (older.length > want && last) next = { p: "a", b: last.revision.toString() };
-      }
+      // The store merges its retained revisions with the PostgreSQL archive, newest first.
+      const res = await store.listKeyRevisions(
+        { project: req.project, key: req.key, pageSize: size, pageToken: pos?.["s"] ?? "" },
+        { signal: ctx.signal },
+      );
+      const out = res.records;
+      const next = res.nextPageToken !== "" ? { s: res.nextPageToken } : undefined;
       if (out.length === 0 && !pos) throw configNotFound(req.project, req.key);
       return {
         revisions: out.map((r) => recordToRevision(r, req.includeContent)),
