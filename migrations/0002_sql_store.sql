@@ -54,7 +54,7 @@ CREATE TABLE store_log (
 );
 CREATE INDEX store_log_config ON store_log (project, key, revision DESC);
 
--- Idempotency records: the first result of a write, by project and client-chosen key.
+-- Idempotency records: the first result of a write, by config and client-chosen key.
 CREATE TABLE store_idempotency (
   project text NOT NULL,
   idempotency_key text NOT NULL,
@@ -62,6 +62,6 @@ CREATE TABLE store_idempotency (
   revision bigint NOT NULL,
   config_key text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (project, idempotency_key)
+  PRIMARY KEY (project, config_key, idempotency_key)
 );
 CREATE INDEX store_idempotency_age ON store_idempotency (created_at);

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { HandlerContext, Client } from "@connectrpc/connect";
 import { ChangeType, WriteOp, type StoreService, type WriteResponse } from "@guardian/api";
 import { invalidArgument, principalOf, requestIdKey } from "@guardian/kit";
@@ -28,16 +27,6 @@ export interface ConfigWrite {
 }
 
 /**
- * The idempotency key handed to the store: the client's key scoped to the config, so that the
- * same client key on two configs of a project names two different writes.
- */
-export function storeIdempotencyKey(key: string, clientKey: string): string {
-  if (clientKey === "") return "";
-  const digest = createHash("sha256").update(`${key}\n${clientKey}`).digest("base64url");
-  return `cfg-${digest}`;
-}
-
-/**
  * Runs one config write through the store with the caller's identity, request id, message,
  * schema binding, labels and change type. An idempotent replay is checked against the fields
  * the request decides: the store compares only the value and the expected version.
@@ -56,7 +45,8 @@ export async function writeConfig(
       op: w.op === "delete" ? WriteOp.DELETE : WriteOp.PUT,
       value: w.value,
       expectedVersion: w.expectedVersion,
-      idempotencyKey: storeIdempotencyKey(w.key, w.idempotencyKey),
+      // The store scopes idempotency keys to the config (project + key).
+      idempotencyKey: w.idempotencyKey,
       meta: {
         author: principalOf(ctx).name,
         message: w.message,

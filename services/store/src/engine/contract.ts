@@ -189,6 +189,16 @@ export function defineStoreContract(name: string, open: OpenEngine): void {
       expect(listed.kvs.map((kv) => kv.version)).toEqual([w.revision]);
     });
 
+    it("scopes an idempotency key to one config", async () => {
+      const engine = await openEngine();
+      const p = project();
+      const a = await engine.write(put(p, "a", 1, { idempotencyKey: "same" }));
+      const b = await engine.write(put(p, "b", 2, { idempotencyKey: "same" }));
+      expect(b.idempotentReplay).toBe(false);
+      expect(b.revision).toBeGreaterThan(a.revision);
+      expect(read((await engine.get(p, "b")).kv!.value)).toBe(2);
+    });
+
     it("deletes a config, keeps its history, and reports deleting a missing one", async () => {
       const engine = await openEngine();
       const p = project();

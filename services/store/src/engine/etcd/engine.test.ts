@@ -48,7 +48,7 @@ describe("etcd engine storage", () => {
     // The record of a write sits in the slot named after the key's previous revision.
     const record = await engine.client.kv.range({ key: ks.record("raw", "k", first.revision) });
     expect(BigInt(record.kvs[0]!.mod_revision)).toBe(second.revision);
-    const idem = await engine.client.kv.range({ key: ks.idempotency("raw", "raw-1") });
+    const idem = await engine.client.kv.range({ key: ks.idempotency("raw", "k", "raw-1") });
     expect(BigInt(idem.kvs[0]!.mod_revision)).toBe(second.revision);
     const lease = await engine.client.leaseClient.leaseTimeToLive({ ID: idem.kvs[0]!.lease });
     expect(Number(lease.TTL)).toBeGreaterThanOrEqual(24 * 60 * 60);

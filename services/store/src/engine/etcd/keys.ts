@@ -9,7 +9,8 @@
  *   record's own revision is its mod_revision. Slots grow with revisions, so a key's records
  *   sort in revision order. '@' never occurs in config keys, so `<key>@` never matches the
  *   records of a longer key.
- * - `<ns>idem/<project>/<idempotency-key>`: the idempotency record of a write, on a lease.
+ * - `<ns>idem/<project>/<key>@<idempotency-key>`: the idempotency record of a write to one
+ *   config, on a lease ('@' never occurs in config keys, so the split is unambiguous).
  * - `<ns>meta/compact` (compact revision and retention horizon), `<ns>meta/archived`
  *   (archiver progress).
  * - `<ns>election/`: the archiver's leader election.
@@ -24,7 +25,7 @@ export interface Keyspace {
   recordsOf(project: string, key: string): Buffer;
   /** The records of every project, of a project, or of the keys under a prefix in it. */
   recordPrefix(project?: string, keyPrefix?: string): Buffer;
-  idempotency(project: string, idempotencyKey: string): Buffer;
+  idempotency(project: string, key: string, idempotencyKey: string): Buffer;
   readonly metaPrefix: Buffer;
   readonly compactKey: Buffer;
   readonly archivedKey: Buffer;
@@ -50,7 +51,8 @@ export function createKeyspace(ns: string): Keyspace {
     recordsOf: (project, key) => b(`${recRoot}${project}/${key}@`),
     recordPrefix: (project, keyPrefix = "") =>
       b(project === undefined ? recRoot : `${recRoot}${project}/${keyPrefix}`),
-    idempotency: (project, idempotencyKey) => b(`${ns}idem/${project}/${idempotencyKey}`),
+    idempotency: (project, key, idempotencyKey) =>
+      b(`${ns}idem/${project}/${key}@${idempotencyKey}`),
     metaPrefix: b(`${ns}meta/`),
     compactKey: b(`${ns}meta/compact`),
     archivedKey: b(`${ns}meta/archived`),

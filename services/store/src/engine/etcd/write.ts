@@ -61,7 +61,7 @@ export function createWriter(
         limit: 1,
       }),
       ...(input.idempotencyKey
-        ? [rangeOp({ key: ks.idempotency(input.project, input.idempotencyKey) })]
+        ? [rangeOp({ key: ks.idempotency(input.project, input.key, input.idempotencyKey) })]
         : []),
     ];
   }
@@ -160,7 +160,7 @@ export function createWriter(
         absent(recordKey),
       ];
       if (input.idempotencyKey) {
-        const idemKey = ks.idempotency(input.project, input.idempotencyKey);
+        const idemKey = ks.idempotency(input.project, input.key, input.idempotencyKey);
         const rec: IdempotencyRecord = { hash, key: input.key };
         success.push(putOp(idemKey, Buffer.from(JSON.stringify(rec)), lease));
         compare.push(absent(idemKey));

@@ -65,7 +65,7 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
     const result = await withTransaction(pool, async (db) => {
       const state = await q.lockState(db);
       if (input.idempotencyKey) {
-        const seen = await q.findIdempotency(db, input.project, input.idempotencyKey);
+        const seen = await q.findIdempotency(db, input.project, input.key, input.idempotencyKey);
         if (seen) {
           if (seen.requestHash !== requestHash) {
             throw new StoreError(

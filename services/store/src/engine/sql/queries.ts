@@ -30,12 +30,13 @@ export async function setRevision(db: Queryable, revision: bigint): Promise<void
 export async function findIdempotency(
   db: Queryable,
   project: string,
+  configKey: string,
   idempotencyKey: string,
 ): Promise<{ requestHash: string; revision: bigint; configKey: string } | undefined> {
   const r = await db.query<{ request_hash: string; revision: string; config_key: string }>(
     `SELECT request_hash, revision, config_key FROM store_idempotency
-      WHERE project = $1 AND idempotency_key = $2`,
-    [project, idempotencyKey],
+      WHERE project = $1 AND config_key = $2 AND idempotency_key = $3`,
+    [project, configKey, idempotencyKey],
   );
   const row = r.rows[0];
   return (
