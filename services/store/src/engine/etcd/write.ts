@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { SortOrder, SortTarget, type Etcd3, type IRequestOp, type IResponseOp } from "etcd3";
 import { StoreError } from "../errors.js";
+import { changeKindOf, hashWriteRequest } from "../write-rules.js";
 import type { RevisionRecord, WriteInput, WriteResult } from "../types.js";
 import { absent, call, deleteOp, isLeaseNotFound, modIs, putOp, rangeOp } from "./client.js";
 import { decodeWrite, encodeWrite, type StoredWrite } from "./envelope.js";
@@ -101,7 +102,7 @@ export function createWriter(
   return async function write(input) {
     const value =
       input.op === "put" ? Buffer.from(input.value ?? new Uint8Array()) : Buffer.alloc(0);
-    const hash = hashRequest(input, value);
+    const hash = hashWriteRequest(input, value);
     const txn = randomUUID();
     const valueKey = ks.kv(input.project, input.key);
     let state = parseState(
@@ -193,25 +194,4 @@ export function createWriter(
       `config "${input.key}" changed on every one of ${maxAttempts} attempts; try again`,
     );
   };
-}
-
-function changeKindOf(input: WriteInput, exists: boolean) {
-  if (input.meta.changeKind === "rollback") return "rollback" as const;
-  if (input.op === "delete") return "delete" as const;
-  return exists ? ("update" as const) : ("create" as const);
-}
-
-/** Hashes what makes two writes "the same request" for idempotency. */
-function hashRequest(input: WriteInput, value: Uint8Array): string {
-  return createHash("sha256")
-    .update(
-      JSON.stringify([
-        input.key,
-        input.op,
-        input.expectedVersion?.toString() ?? null,
-        input.meta.changeKind,
-      ]),
-    )
-    .update(value)
-    .digest("hex");
 }

@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import type pg from "pg";
 import { withTransaction, type Queryable } from "@guardian/db";
 import { StoreError } from "../errors.js";
 import { inScope } from "../scope.js";
+import { changeKindOf, hashWriteRequest } from "../write-rules.js";
 import type { KeyValue, StoreEngine, WriteInput, WriteResult } from "../types.js";
 import { watchFrom } from "../watch.js";
 import { startSqlFeed, notifyChannel } from "./feed.js";
@@ -61,7 +61,7 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
 
   async function write(input: WriteInput): Promise<WriteResult> {
     const value = input.op === "put" ? (input.value ?? new Uint8Array()) : new Uint8Array();
-    const requestHash = hashRequest(input, value);
+    const requestHash = hashWriteRequest(input, value);
     const result = await withTransaction(pool, async (db) => {
       const state = await q.lockState(db);
       if (input.idempotencyKey) {
@@ -94,14 +94,7 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
       }
       const revision = state.revision + 1n;
       const now = new Date();
-      const changeKind =
-        input.meta.changeKind === "rollback"
-          ? "rollback"
-          : input.op === "delete"
-            ? "delete"
-            : current
-              ? "update"
-              : "create";
+      const changeKind = changeKindOf(input, current !== undefined);
       const row: LogRow = {
         revision: revision.toString(),
         project: input.project,
@@ -284,18 +277,4 @@ async function withCreators(db: Queryable, rows: LogRow[]): Promise<KeyValue[]> 
   );
   const byRevision = new Map(created.map((c) => [c.revision, toRecord(c)]));
   return rows.map((r) => recordToKeyValue(toRecord(r), byRevision.get(r.create_revision)));
-}
-
-function hashRequest(input: WriteInput, value: Uint8Array): string {
-  return createHash("sha256")
-    .update(
-      JSON.stringify([
-        input.key,
-        input.op,
-        input.expectedVersion?.toString() ?? null,
-        input.meta.changeKind,
-      ]),
-    )
-    .update(value)
-    .digest("hex");
 }
