@@ -1,6 +1,9 @@
 import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import type pg from "pg";
+import { migrate } from "./migrate.js";
+import { createPool } from "./pool.js";
 
 /** A running embedded PostgreSQL (PGlite) reachable by the `pg` driver. */
 export interface EmbeddedPostgres {
@@ -35,4 +38,43 @@ export async function startEmbeddedPostgres(opts: {
       await db.close();
     },
   };
+}
+
+/** An embedded database ready for use: migrated, with its single-connection pool. */
+export interface EmbeddedDatabase {
+  pool: pg.Pool;
+  /** Migrations this open applied (empty when the data directory was up to date). */
+  applied: string[];
+  /** Ends the pool and stops PGlite. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens embedded mode's database: starts PGlite on `dataDir`, creates the one-connection pool
+ * it needs, and applies pending migrations on that connection.
+ */
+export async function openEmbeddedDatabase(opts: {
+  dataDir: string;
+  onError?: (err: Error) => void;
+  log?: (msg: string) => void;
+}): Promise<EmbeddedDatabase> {
+  const pg = await startEmbeddedPostgres({ dataDir: opts.dataDir });
+  // PGlite has one backend: every query shares one connection.
+  const pool = createPool({ url: pg.url, max: 1, onError: opts.onError });
+  const close = async () => {
+    await pool.end();
+    await pg.stop();
+  };
+  try {
+    const client = await pool.connect();
+    try {
+      const { applied } = await migrate({ client, log: opts.log });
+      return { pool, applied, close };
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }

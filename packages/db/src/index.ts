@@ -8,4 +8,9 @@
 export { createPool, type PoolOptions, type Queryable } from "./pool.js";
 export { withTransaction, type IsolationLevel } from "./transaction.js";
 export { migrate, migrationsDir, type MigrateOptions, type MigrateResult } from "./migrate.js";
-export { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded.js";
+export {
+  openEmbeddedDatabase,
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+  type EmbeddedPostgres,
+} from "./embedded.js";

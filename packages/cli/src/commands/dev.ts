@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import { createAuthSystem, ensureBootstrapAdmin } from "@guardian/auth-service";
 import { authSettings } from "@guardian/authz";
 import { createSqlClusterBackend } from "@guardian/cluster-service";
-import { createPool, migrate, startEmbeddedPostgres } from "@guardian/db";
+import { openEmbeddedDatabase } from "@guardian/db";
 import { exitOnConfigError, readConfig, remoteAddressKey } from "@guardian/kit";
 import {
   createMemoryBackend,
@@ -40,20 +40,13 @@ export async function runDev(): Promise<void> {
       : read;
   const logger = processLogger(settings, "guardian");
   const dataDir = resolve(settings.dataDir);
-  const pg = await startEmbeddedPostgres({ dataDir: join(dataDir, "pgdata") });
-  // PGlite has one backend: every query shares one connection.
-  const pool = createPool({
-    url: pg.url,
-    max: 1,
+  const db = await openEmbeddedDatabase({
+    dataDir: join(dataDir, "pgdata"),
     onError: (err) => logger.warn({ err }, "database connection lost"),
+    log: (msg) => logger.debug(msg),
   });
-  const client = await pool.connect();
-  try {
-    const { applied } = await migrate({ client, log: (msg) => logger.debug(msg) });
-    if (applied.length > 0) logger.debug({ applied }, "migrations applied");
-  } finally {
-    client.release();
-  }
+  if (db.applied.length > 0) logger.debug({ applied: db.applied }, "migrations applied");
+  const { pool } = db;
   const admin = await ensureBootstrapAdmin(pool);
   const engine = await createSqlEngine({
     pool,
@@ -84,8 +77,7 @@ export async function runDev(): Promise<void> {
     await cluster.close();
     await auth.close();
     await engine.close();
-    await pool.end();
-    await pg.stop();
+    await db.close();
   };
   const address = await runServer({
     settings,

@@ -4,9 +4,8 @@ import { join } from "node:path";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { CampaignLostReason, ClusterService, Engine } from "@guardian/api";
 import { createStreamShutdownInterceptor } from "@guardian/kit";
-import { createPool, migrate, startEmbeddedPostgres, type EmbeddedPostgres } from "@guardian/db";
+import { openEmbeddedDatabase, type EmbeddedDatabase } from "@guardian/db";
 import { useTestDatabase } from "@guardian/testkit";
-import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClusterAuditEvent } from "../../audit.js";
 import { createClusterRoutes } from "../../routes.js";
@@ -22,30 +21,21 @@ defineClusterContract("sql on PostgreSQL", async () =>
   createSqlClusterBackend({ pool: db.pool(), ...fast }),
 );
 
-let embedded: EmbeddedPostgres | undefined;
-let embeddedPool: pg.Pool | undefined;
+let embedded: EmbeddedDatabase | undefined;
 const dataDir = join(tmpdir(), `guardian-cluster-pglite-${process.pid}-${Date.now()}`);
 
 beforeAll(async () => {
-  embedded = await startEmbeddedPostgres({ dataDir });
-  embeddedPool = createPool({ url: embedded.url, max: 1 });
-  const client = await embeddedPool.connect();
-  try {
-    await migrate({ client });
-  } finally {
-    client.release();
-  }
+  embedded = await openEmbeddedDatabase({ dataDir });
 }, 60_000);
 
 afterAll(async () => {
-  await embeddedPool?.end();
-  await embedded?.stop();
+  await embedded?.close();
   await rm(dataDir, { recursive: true, force: true });
 });
 
 // One shared connection, as in embedded mode: nothing may hold it while waiting.
 defineClusterContract("sql on PGlite (embedded)", async () =>
-  createSqlClusterBackend({ pool: embeddedPool!, ...fast }),
+  createSqlClusterBackend({ pool: embedded!.pool, ...fast }),
 );
 
 describe("sql cluster membership", () => {
