@@ -80,6 +80,7 @@ export function createAuthz(opts: AuthzOptions): Authz {
   const verifier = createTokenVerifier({
     issuers,
     clockToleranceSec: Math.ceil(settings.clockToleranceMs / 1000),
+    maxLifetimeSec: Math.floor(settings.maxTokenLifetimeMs / 1000),
   });
   const accounts = createAccounts(pool, { ttlMs: settings.authzCacheTtlMs });
   const roleMapping = roleMappingOf(settings);

@@ -60,7 +60,13 @@ export const authSettings = {
   clockToleranceMs: duration("GUARDIAN_CLOCK_TOLERANCE", {
     default: "30s",
     max: 300_000,
-    description: "Clock skew accepted when checking token exp and nbf",
+    description: "Clock skew accepted when checking token exp, nbf and iat",
+  }),
+  maxTokenLifetimeMs: duration("GUARDIAN_MAX_TOKEN_LIFETIME", {
+    default: "24h",
+    min: 60_000,
+    description:
+      "Longest access token lifetime (exp - iat) accepted from any issuer; a token with a later exp, or without iat, is refused",
   }),
   authzCacheTtlMs: duration("GUARDIAN_AUTHZ_CACHE_TTL", {
     default: "5s",

@@ -55,6 +55,11 @@ const sessionRetentionMs = 30 * 86_400_000;
  */
 export async function createAuthSystem(opts: AuthSystemOptions): Promise<AuthSystem> {
   const { pool, settings, logger } = opts;
+  if (settings.accessTokenTtlMs > settings.maxTokenLifetimeMs) {
+    throw new Error(
+      "GUARDIAN_ACCESS_TOKEN_TTL must not exceed GUARDIAN_MAX_TOKEN_LIFETIME: the built-in issuer's own tokens would be refused",
+    );
+  }
   const authz = createAuthz({
     pool,
     settings,
