@@ -57,6 +57,18 @@ export const authSettings = {
     default: "15m",
     description: "The window of GUARDIAN_LOGIN_MAX_FAILURES",
   }),
+  authFailureLimit: int("GUARDIAN_AUTH_FAILURE_LIMIT", {
+    default: 60,
+    min: 1,
+    description:
+      "Failed authentications (missing, malformed or rejected credentials, wrong passwords) per client address within GUARDIAN_AUTH_FAILURE_WINDOW; beyond it every call from the address gets resource_exhausted until the window passes",
+  }),
+  authFailureWindowMs: duration("GUARDIAN_AUTH_FAILURE_WINDOW", {
+    default: "1m",
+    min: 1_000,
+    description:
+      "The window of GUARDIAN_AUTH_FAILURE_LIMIT; repeated failures of one kind (address, actor, RPC, reason) within it share one audit row with a count",
+  }),
   clockToleranceMs: duration("GUARDIAN_CLOCK_TOLERANCE", {
     default: "30s",
     max: 300_000,

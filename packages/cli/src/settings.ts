@@ -22,6 +22,13 @@ export const processSettings = {
     default: 4 * 1024 * 1024,
     description: "Largest request message accepted; larger ones get resource_exhausted",
   }),
+  trustedProxyHops: int("GUARDIAN_TRUSTED_PROXY_HOPS", {
+    default: 0,
+    min: 0,
+    max: 10,
+    description:
+      "Proxies in front of Guardian whose x-forwarded-for entries are trusted (like Envoy's xff_num_trusted_hops): the client address is the entry the outermost one appended; 0 uses the peer address and ignores the header",
+  }),
   shutdownTimeoutMs: duration("GUARDIAN_SHUTDOWN_TIMEOUT", {
     default: "15s",
     description: "How long a graceful shutdown waits for calls and streams before cutting them",

@@ -59,6 +59,8 @@ export { codeName, toConnectError } from "./rpc/observe-call.js";
 export { createStreamShutdownInterceptor } from "./rpc/stream-shutdown.js";
 
 export { createServer } from "./server/create-server.js";
+export type { Admission, AdmitCall } from "./server/admission.js";
+export { clientAddress } from "./server/client-address.js";
 export type { Server, ServerAddress, ServerOptions } from "./server/create-server.js";
 export type { NodeRequest, NodeResponse } from "./server/node-http.js";
 export type { HttpRoute } from "./server/plain-routes.js";

@@ -5,19 +5,16 @@ import {
   invalidArgument,
   isPgConnectionLoss,
   principalKey,
+  remoteAddressKey,
   requestIdKey,
   type Logger,
   type Principal,
 } from "@guardian/kit";
 import type { Accounts, ResolveOptions } from "../accounts/accounts.js";
-import {
-  actorOf,
-  auditOutcome,
-  procedureOf,
-  recordAudit,
-  remoteAddressOf,
-} from "../audit/record.js";
+import type { FailureAudit } from "../audit/failure-audit.js";
+import { actorOf, auditOutcome, procedureOf, recordAudit } from "../audit/record.js";
 import { authenticateApiKey } from "../credentials/api-key-auth.js";
+import { credentialsOf, missingCredentials } from "../credentials/credential-headers.js";
 import { mapRoles, type RoleMapping } from "../roles.js";
 import type { TokenVerifier } from "../token/verifier.js";
 import { decide, type CallTarget } from "./decide.js";
@@ -35,32 +32,14 @@ export interface AuthInterceptorDeps {
   roleMapping: RoleMapping;
   /** Where API keys are looked up and denials are audited. */
   db: Queryable;
+  /** Aggregates the audit of rejected credentials (one row per kind and window). */
+  failureAudit?: FailureAudit;
   /** Receives failures that the caller does not see (audit writes, last-used updates). */
   logger?: Pick<Logger, "warn">;
 }
 
 /** Services that need no credentials although they declare no access option. */
 const publicServices = new Set(["grpc.health.v1.Health"]);
-
-function unauthenticated(message: string): ConnectError {
-  return new ConnectError(message, Code.Unauthenticated);
-}
-
-/** Reads the credentials of a call: a bearer token or an API key, never both. */
-function credentialsOf(
-  header: Headers,
-): { kind: "token"; token: string } | { kind: "api_key"; secret: string } | undefined {
-  const authorization = header.get("authorization");
-  const apiKey = header.get("x-api-key");
-  if (authorization !== null && apiKey !== null) {
-    throw unauthenticated("send either an Authorization header or x-api-key, not both");
-  }
-  if (apiKey !== null) return { kind: "api_key", secret: apiKey.trim() };
-  if (authorization === null) return undefined;
-  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
-  if (!match) throw unauthenticated("unsupported Authorization header; send Bearer <token>");
-  return { kind: "token", token: match[1]! };
-}
 
 /**
  * Creates the RBAC interceptor every Guardian service runs. For each call it:
@@ -82,9 +61,7 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
     resolve: ResolveOptions = {},
   ): Promise<{ principal: Principal; disabled: boolean }> => {
     const credentials = credentialsOf(header);
-    if (!credentials) {
-      throw unauthenticated("missing credentials: send Authorization: Bearer <token> or x-api-key");
-    }
+    if (!credentials) throw missingCredentials();
     if (credentials.kind === "api_key") {
       const principal = await authenticateApiKey(deps.db, credentials.secret, (err) =>
         deps.logger?.warn({ err }, "updating API key last use failed"),
@@ -132,17 +109,22 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
     project: string | undefined,
     err: ConnectError,
   ): Promise<void> => {
+    const event = {
+      ...actorOf(principal ?? { kind: "anonymous", id: "", name: "" }),
+      action: procedureOf(req.method),
+      target: project ? `projects/${project}` : "",
+      ...(project ? { project } : {}),
+      requestId: req.contextValues.get(requestIdKey),
+      remoteAddress: req.contextValues.get(remoteAddressKey),
+      ...auditOutcome(err),
+      detail: { reason: err.rawMessage },
+    };
+    // Rejected credentials come in floods; their audit is one row per kind and window.
+    if (err.code === Code.Unauthenticated && deps.failureAudit) {
+      return deps.failureAudit.record(event);
+    }
     try {
-      await recordAudit(deps.db, {
-        ...actorOf(principal ?? { kind: "anonymous", id: "", name: "" }),
-        action: procedureOf(req.method),
-        target: project ? `projects/${project}` : "",
-        ...(project ? { project } : {}),
-        requestId: req.contextValues.get(requestIdKey),
-        remoteAddress: remoteAddressOf(req.header),
-        ...auditOutcome(err),
-        detail: { reason: err.rawMessage },
-      });
+      await recordAudit(deps.db, event);
     } catch (auditErr) {
       deps.logger?.warn({ err: auditErr }, "writing an audit event for a denied call failed");
     }

@@ -52,6 +52,7 @@ export async function startEchoServer(pool: pg.Pool, settings: AuthSettings): Pr
     health: createHealth(),
     metrics: createMetrics({ defaultMetrics: false }),
     interceptors: [authz.interceptor],
+    admit: authz.admit,
     routes(router) {
       router.service(ConfigService, {
         getConfig: (_req, ctx) => (echo(ctx), {}),

@@ -83,6 +83,7 @@ export async function runDev(): Promise<void> {
     settings,
     logger,
     services: hosted.services,
+    admit: auth.admit,
     interceptors: [
       auth.interceptor,
       createRateLimitInterceptor({

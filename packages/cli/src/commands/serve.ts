@@ -82,6 +82,7 @@ export async function runServe(args: string[]): Promise<void> {
     logger,
     services: services.services,
     interceptors: [auth.interceptor],
+    admit: auth.admit,
     httpRoutes: services.httpRoutes,
     readiness: {
       database: async () => {

@@ -1,4 +1,5 @@
 import {
+  type Admission,
   createHealth,
   createLogger,
   createMetrics,
@@ -20,11 +21,14 @@ export interface RunServerOptions {
     port: number;
     maxRequestBytes: number;
     shutdownTimeoutMs: number;
+    trustedProxyHops: number;
   };
   logger: Logger;
   services: HostedService[];
   /** Interceptors after the platform's own (authentication, rate limits). */
   interceptors?: Interceptor[];
+  /** The header-only check run before a call's body is read (authentication's). */
+  admit?: Admission;
   /** Extra plain HTTP GET endpoints (well-known issuer documents). */
   httpRoutes?: Record<string, HttpRoute>;
   readiness?: Record<string, () => Promise<void>>;
@@ -49,6 +53,8 @@ export async function runServer(opts: RunServerOptions): Promise<ServerAddress> 
     port: opts.settings.port,
     maxRequestBytes: opts.settings.maxRequestBytes,
     shutdownTimeoutMs: opts.settings.shutdownTimeoutMs,
+    trustedProxyHops: opts.settings.trustedProxyHops,
+    ...(opts.admit ? { admit: opts.admit } : {}),
     logger: opts.logger,
     health,
     metrics,

@@ -3,6 +3,7 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
+import type { DescMethod } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { NodeRequest, NodeResponse } from "./node-http.js";
@@ -13,7 +14,10 @@ import type { Logger } from "../logging/logger.js";
 import { createLoggingInterceptor } from "../logging/rpc-logging.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createStreamShutdownInterceptor } from "../rpc/stream-shutdown.js";
+import type { Admission } from "./admission.js";
+import { clientAddress } from "./client-address.js";
 import { createConnectionTracker } from "./connections.js";
+import { writeEarlyError } from "./early-error.js";
 import { createPlainRoutes } from "./plain-routes.js";
 import type { HttpRoute } from "./plain-routes.js";
 import { assignRequestId, requestIdOf, resolveRequestId } from "./request-id.js";
@@ -39,6 +43,16 @@ export interface ServerOptions {
   interceptors?: Interceptor[];
   /** Extra plain HTTP GET endpoints by exact path, for example `/.well-known/jwks.json`. */
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
+  /**
+   * Decides from the headers alone, before the body is read, whether an RPC is served
+   * (authentication uses it to turn away calls that cannot authenticate).
+   */
+  admit?: Admission;
+  /**
+   * Proxies in front of this server whose `x-forwarded-for` entries are trusted (Envoy's
+   * `xff_num_trusted_hops`). 0, the default, uses the peer address and ignores the header.
+   */
+  trustedProxyHops?: number;
   /** How long close() waits for calls to finish before cutting connections. Default 10 s. */
   shutdownTimeoutMs?: number;
   /** How long a new connection may stay silent before it is dropped. Default 30 s. */
@@ -89,12 +103,14 @@ export function createServer(opts: ServerOptions): Server {
   const connections = createConnectionTracker();
   let address: ServerAddress | undefined;
   let closing: Promise<void> | undefined;
+  const methods = new Map<string, DescMethod>();
 
   const rpcHandler = connectNodeAdapter({
     routes(router) {
       health.routes(router);
       opts.routes(router);
       for (const handler of router.handlers) {
+        methods.set(handler.requestPath, handler.method);
         if (health.check(handler.service.typeName) === undefined) {
           health.setStatus(handler.service.typeName, ServingStatus.SERVING);
         }
@@ -112,7 +128,7 @@ export function createServer(opts: ServerOptions): Server {
       const id = requestIdOf(req) ?? resolveRequestId(undefined);
       return createContextValues()
         .set(requestIdKey, id)
-        .set(remoteAddressKey, peerOf(req))
+        .set(remoteAddressKey, addressOf(req))
         .set(loggerKey, logger.child({ reqId: id }));
     },
     connect: true,
@@ -125,9 +141,28 @@ export function createServer(opts: ServerOptions): Server {
     assignRequestId(req, res);
     connections.trackRequest(req, res);
     const path = (req.url ?? "").split("?", 1)[0] ?? "";
-    if (!plainRoutes(req, res, path)) {
-      rpcHandler(req, res);
+    if (plainRoutes(req, res, path)) return;
+    const method = opts.admit ? methods.get(path) : undefined;
+    const refused = method && opts.admit?.(admitCall(req, method));
+    if (refused) {
+      writeEarlyError(req, res, refused);
+      return;
     }
+    rpcHandler(req, res);
+  };
+
+  const admitCall = (req: NodeRequest, method: DescMethod) => {
+    const header = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (name.startsWith(":") || value === undefined) continue;
+      for (const v of Array.isArray(value) ? value : [value]) header.append(name, v);
+    }
+    return {
+      method,
+      header,
+      remoteAddress: addressOf(req),
+      requestId: requestIdOf(req) ?? "",
+    };
   };
 
   const peers = new WeakMap<http2.Http2Session, net.Socket>();
@@ -136,6 +171,8 @@ export function createServer(opts: ServerOptions): Server {
     const session = "stream" in req ? req.stream.session : undefined;
     return (session && peers.get(session)?.remoteAddress) ?? req.socket.remoteAddress ?? "";
   };
+  const addressOf = (req: NodeRequest): string =>
+    clientAddress(peerOf(req), req.headers["x-forwarded-for"], opts.trustedProxyHops ?? 0);
 
   const http1Server = http.createServer(onRequest);
   // An http.Server tracks connections (request timeouts, closeIdleConnections) only after
