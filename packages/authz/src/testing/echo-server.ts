@@ -45,7 +45,11 @@ export interface EchoServer {
  * few) of every permission, each handled by a stub that reports the principal it saw. It
  * tests the interceptor alone; the real services have their own tests.
  */
-export async function startEchoServer(pool: pg.Pool, settings: AuthSettings): Promise<EchoServer> {
+export async function startEchoServer(
+  pool: pg.Pool,
+  settings: AuthSettings,
+  opts: { trustedProxyHops?: number } = {},
+): Promise<EchoServer> {
   const authz = createAuthz({ pool, settings });
   const server = createServer({
     logger: createLogger({ level: "silent" }),
@@ -53,6 +57,7 @@ export async function startEchoServer(pool: pg.Pool, settings: AuthSettings): Pr
     metrics: createMetrics({ defaultMetrics: false }),
     interceptors: [authz.interceptor],
     admit: authz.admit,
+    trustedProxyHops: opts.trustedProxyHops ?? 0,
     routes(router) {
       router.service(ConfigService, {
         getConfig: (_req, ctx) => (echo(ctx), {}),
