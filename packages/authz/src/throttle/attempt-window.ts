@@ -18,8 +18,9 @@ export interface AttemptsUsed {
 
 /**
  * Counts attempts per key in a sliding window, in memory and bounded: each key keeps at most
- * `max` timestamps and at most `maxKeys` keys are kept (the least recently counted key is
- * evicted first, so a flood of new keys never clears the keys that are locked now).
+ * `max` timestamps and at most `maxKeys` keys are kept. The least recently used key is evicted
+ * first, one at a time: a flood of new keys never clears every key at once, and a locked key
+ * that is still being tried stays.
  */
 export interface AttemptWindow {
   /**
@@ -68,8 +69,10 @@ export function createAttemptWindow(opts: AttemptWindowOptions): AttemptWindow {
       const at = now();
       const recentTimes = recent(key, at);
       const full = used(recentTimes, at);
+      // A refused attempt still counts as use: a key under attack stays the newest, so a
+      // flood of other keys evicts idle ones first.
+      store(key, full ? recentTimes : [...recentTimes, at]);
       if (full) return full;
-      store(key, [...recentTimes, at]);
       return undefined;
     },
     exhausted(key) {
