@@ -142,6 +142,12 @@ describe("Login lockout", () => {
     // Every checked guess answers Unauthenticated; refused ones never reach the hash.
     expect(codes.filter((c) => c === Code.Unauthenticated)).toHaveLength(3);
     expect(codes.filter((c) => c === Code.ResourceExhausted)).toHaveLength(27);
+    // The checked guesses are audited as one row with a count, not one row each.
+    await h.system.authz.failureAudit.flush();
+    const rows = await db
+      .pool()
+      .query(`SELECT detail FROM audit_log WHERE target = 'users/race-user' AND result = 'denied'`);
+    expect(rows.rows).toEqual([{ detail: expect.objectContaining({ count: 3 }) }]);
     expect(await codeOf(h.client.login({ username: "race-user", password }))).toBe(
       Code.ResourceExhausted,
     );
