@@ -1,5 +1,5 @@
 import type { Fanout } from "./fanout.js";
-import type { RevisionRecord, WatchItem, WatchScope } from "./types.js";
+import type { RevisionRecord, WatchItem, WatchScope, WatchStart } from "./types.js";
 
 /** What {@link watchFrom} needs from an engine besides its fan-out. */
 export interface WatchSource {
@@ -11,14 +11,15 @@ export interface WatchSource {
 }
 
 /**
- * Streams changes after `start` from an engine: first the retained backlog, then live events
- * from the fan-out, with no gap and no duplicate between the two. Yields `compacted` and
- * ends when `start` is no longer retained. Yields `progress` after `progressIntervalMs` idle.
+ * Streams changes after `start` (exclusive; `"now"`: the fan-out's current revision) from an
+ * engine: first the retained backlog, then live events from the fan-out, with no gap and no
+ * duplicate between the two. Yields `compacted` and ends when `start` is no longer retained.
+ * Yields `progress` after `progressIntervalMs` idle.
  */
 export async function* watchFrom(
   src: WatchSource,
   scope: WatchScope,
-  start: bigint,
+  start: WatchStart,
   signal: AbortSignal,
   progressIntervalMs = 5_000,
 ): AsyncGenerator<WatchItem> {
@@ -26,7 +27,7 @@ export async function* watchFrom(
   const sub = src.fanout.subscribe(scope);
   try {
     const upTo = src.fanout.revision;
-    const from = start === 0n ? upTo : start;
+    const from = start === "now" ? upTo : start;
     const compact = await src.compactRevision();
     if (from < compact) {
       yield { kind: "compacted", compactRevision: compact, currentRevision: upTo };
