@@ -63,6 +63,8 @@ export interface WriteInput {
   value?: Uint8Array;
   /** Absent: unconditional. 0n: the key must not exist. N: the key's version must be N. */
   expectedVersion?: bigint;
+  /** The key must exist when the write commits (checked in the write's transaction). */
+  mustExist?: boolean;
   idempotencyKey?: string;
   meta: Omit<RevisionMeta, "time">;
 }

@@ -89,7 +89,7 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
           { currentVersion },
         );
       }
-      if (input.op === "delete" && !current) {
+      if ((input.op === "delete" || input.mustExist) && !current) {
         throw new StoreError("not_found", `config "${input.key}" does not exist`);
       }
       const revision = state.revision + 1n;
