@@ -42,6 +42,8 @@ export {
   remoteAddressOf,
   withAudit,
 } from "./audit/record.js";
+export { beginAudit, settleAudit, settleAuditEvent } from "./audit/pending.js";
+export type { AuditSettlement, AuditTarget } from "./audit/pending.js";
 export type {
   AuditActorKind,
   AuditDraft,

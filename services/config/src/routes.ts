@@ -10,6 +10,7 @@ import { toConfigError, type ErrorScope } from "./error-map.js";
 import { createHistoryHandlers } from "./history.js";
 import { createProjectHandlers } from "./projects.js";
 import { createReadConfigHandler } from "./read-config.js";
+import { guardStoreClient, isOutcomeUnknown } from "./store-client.js";
 import { createWatchHandler } from "./watch.js";
 
 type Impl = ServiceImpl<typeof ConfigService>;
@@ -60,7 +61,11 @@ function wrap(impl: Impl, pool: pg.Pool): Impl {
               response = await fn(req, ctx);
             } catch (err) {
               const error = fail(err, req, ctx);
-              if (auditId) await settleAudit(pool, ctx, auditId, { error });
+              // A write whose outcome is unknown stays 'pending': the audit sweep decides it
+              // from the store later, instead of recording a failure that may have committed.
+              if (auditId && !isOutcomeUnknown(error)) {
+                await settleAudit(pool, ctx, auditId, { error });
+              }
               throw error;
             }
             if (auditId) await settleAudit(pool, ctx, auditId, { response });
@@ -75,7 +80,9 @@ function wrap(impl: Impl, pool: pg.Pool): Impl {
  * PostgreSQL or store call → map the result; every failure is mapped in one place and every
  * mutation is audited.
  */
-export function createConfigService(deps: ConfigDeps): Impl {
+export function createConfigService(raw: ConfigDeps): Impl {
+  // Store failures are classified once: a broken connection is Unavailable, never a conflict.
+  const deps = { ...raw, store: guardStoreClient(raw.store) };
   return wrap(
     {
       ...createProjectHandlers(deps),
