@@ -20,6 +20,7 @@ import {
   checkUpdateSchemaRequest,
   checkValidateDocumentRequest,
 } from "./check.js";
+import { auditSchemaMutations } from "./audit.js";
 import { compileCandidate } from "./compile.js";
 import {
   assertSchemaUnused,
@@ -270,9 +271,9 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
   };
 }
 
-/** Registers `guardian.schema.v1.SchemaService` on a router. */
+/** Registers `guardian.schema.v1.SchemaService` on a router; every mutation is audited. */
 export function createSchemaRoutes(deps: SchemaRoutesDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(SchemaService, createSchemaService(deps));
+    router.service(SchemaService, auditSchemaMutations(createSchemaService(deps), deps.pool));
   };
 }
