@@ -1,6 +1,6 @@
 import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { ConfigService } from "@guardian/api";
-import { requestIdKey } from "@guardian/kit";
+import { ConfigService, StoreService } from "@guardian/api";
+import { guardServiceClient, isOutcomeUnknown, requestIdKey } from "@guardian/kit";
 import type pg from "pg";
 import { beginAudit, isMutation, settleAudit } from "./audit.js";
 import { createConfigReadHandlers } from "./config-reads.js";
@@ -10,7 +10,6 @@ import { toConfigError, type ErrorScope } from "./error-map.js";
 import { createHistoryHandlers } from "./history.js";
 import { createProjectHandlers } from "./projects.js";
 import { createReadConfigHandler } from "./read-config.js";
-import { guardStoreClient, isOutcomeUnknown } from "./store-client.js";
 import { createWatchHandler } from "./watch.js";
 
 type Impl = ServiceImpl<typeof ConfigService>;
@@ -82,7 +81,7 @@ function wrap(impl: Impl, pool: pg.Pool): Impl {
  */
 export function createConfigService(raw: ConfigDeps): Impl {
   // Store failures are classified once: a broken connection is Unavailable, never a conflict.
-  const deps = { ...raw, store: guardStoreClient(raw.store) };
+  const deps = { ...raw, store: guardServiceClient(StoreService, raw.store, ["write"]) };
   return wrap(
     {
       ...createProjectHandlers(deps),

@@ -2,7 +2,7 @@ import { create, type DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { StoreService, VersionConflictSchema } from "@guardian/api";
 import { describe, expect, it } from "vitest";
-import { isOutcomeUnknown, storeCallError } from "./store-client.js";
+import { isOutcomeUnknown, serviceCallError } from "./service-client.js";
 
 const write: DescMethod = StoreService.method.write;
 const get: DescMethod = StoreService.method.get;
@@ -13,11 +13,11 @@ const conflict = {
 };
 
 function classify(err: unknown, method = write, signal?: AbortSignal): ConnectError {
-  return storeCallError(err, method, signal) as ConnectError;
+  return serviceCallError(err, method, { signal, writes: new Set(["write"]) }) as ConnectError;
 }
 
-describe("classifying failed store calls", () => {
-  it("passes on the store's own answers, a version conflict included", () => {
+describe("classifying failed service-to-service calls", () => {
+  it("passes on the other service's own answers, a version conflict included", () => {
     const notFound = new ConnectError("no", Code.NotFound, answered);
     expect(classify(notFound)).toBe(notFound);
     const grpcConflict = new ConnectError("v", Code.Aborted, { "grpc-status": "10" }, [conflict]);
@@ -45,7 +45,7 @@ describe("classifying failed store calls", () => {
     }
   });
 
-  it("says nothing was changed when the store refused the connection, and retry for reads", () => {
+  it("says nothing was changed when the connection was refused, and retry for reads", () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
     const err = classify(new ConnectError("x", Code.Unavailable, undefined, undefined, refused));
     expect(err.rawMessage).toContain("nothing was changed");
