@@ -1157,8 +1157,9 @@ export const StoreService: GenService<{
    * Write puts or deletes one key atomically, with its revision record and idempotency
    * record. Errors: Aborted with guardian.v1.VersionConflict when expected_version does not
    * match (current_version 0 when the key does not exist); NotFound when deleting a key that
-   * does not exist, or when must_exist is set and the key does not exist; InvalidArgument when an idempotency_key is reused with a different
-   * request, or when meta.change_type contradicts op; ResourceExhausted with
+   * does not exist, or when must_exist is set and the key does not exist; InvalidArgument
+   * with guardian.v1.BadRequest (field idempotency_key) when an idempotency_key is reused
+   * with a different request, or when meta.change_type contradicts op; ResourceExhausted with
    * guardian.v1.LimitExceeded ("store_value_bytes") when the value is too large for one
    * transaction.
    *
