@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { createClient, createRouterTransport, type Client } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createRouterTransport,
+  type Client,
+} from "@connectrpc/connect";
 import { StoreEventType, StoreService } from "@guardian/api";
 import { describe, expect, it } from "vitest";
 import { inScope } from "./engine/scope.js";
@@ -28,6 +34,15 @@ function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+async function rejection(p: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await p;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("expected the watch to fail");
 }
 
 /** What one WatchKeys stream delivered before its first progress (or its compacted message). */
@@ -155,6 +170,11 @@ export function defineWatchStartProperty(name: string, open: () => Promise<Store
         await checkEveryStart();
         // From current + 1, the next write is the first event.
         const current = await engine.currentRevision();
+        // A start revision no write has reached yet is refused, never silently skipped to.
+        const ahead = await rejection(
+          observe(store, { project: projects[0] }, current + 1_000_000n),
+        );
+        expect(ahead.code).toBe(Code.OutOfRange);
         const ac = new AbortController();
         const stream = store
           .watchKeys({ project: projects[0], startRevision: current + 1n }, { signal: ac.signal })

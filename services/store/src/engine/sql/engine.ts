@@ -223,6 +223,7 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
         {
           fanout: feed.fanout,
           compactRevision: async () => (await q.readState(pool)).compact,
+          committedRevision: async () => (await q.readState(pool)).revision,
           async *backlog(s, after, upTo) {
             let from = after;
             for (;;) {

@@ -1225,7 +1225,8 @@ export const StoreService: GenService<{
    * watches again from the snapshot's revision + 1. Errors that end the stream:
    * ResourceExhausted with guardian.v1.LimitExceeded ("watch_buffer_events") when the caller
    * reads too slowly (a slow consumer never stalls others), Unavailable when the instance
-   * drains or loses the engine. The caller re-opens from its last revision + 1.
+   * drains or loses the engine, OutOfRange when start_revision is beyond the newest committed
+   * revision + 1. The caller re-opens from its last revision + 1.
    *
    * @generated from rpc guardian.store.v1.StoreService.WatchKeys
    */
