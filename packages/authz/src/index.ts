@@ -43,6 +43,8 @@ export {
 } from "./audit/record.js";
 export { createFailureAudit } from "./audit/failure-audit.js";
 export type { FailureAudit, FailureAuditOptions } from "./audit/failure-audit.js";
+export { beginAudit, settleAudit, settleAuditEvent } from "./audit/pending.js";
+export type { AuditSettlement, AuditTarget } from "./audit/pending.js";
 export type {
   AuditActorKind,
   AuditDraft,

@@ -3,6 +3,7 @@ import { authSettings } from "@guardian/authz";
 import { ratelimitSettings } from "@guardian/ratelimit-service";
 import { storeEngineSettings } from "@guardian/store-service";
 import {
+  auditSettings,
   databaseSettings,
   embeddedOnlySettings,
   embeddedRateLimitSettings,
@@ -17,6 +18,7 @@ export const configSpecs: Record<string, ConfigSpec> = {
   embedded: embeddedOnlySettings,
   database: databaseSettings,
   limits: limitSettings,
+  audit: auditSettings,
   remoteStore: remoteStoreSettings,
   storeEngine: storeEngineSettings,
   auth: authSettings,

@@ -47,6 +47,20 @@ export const limitSettings = {
   }),
 } as const;
 
+/** The audit sweep, in every process that hosts the config service. */
+export const auditSettings = {
+  auditSweepIntervalMs: duration("GUARDIAN_AUDIT_SWEEP_INTERVAL", {
+    default: "1m",
+    description:
+      "How often audit events left pending (a mutation whose outcome was never confirmed) are looked for and settled",
+  }),
+  auditPendingTimeoutMs: duration("GUARDIAN_AUDIT_PENDING_TIMEOUT", {
+    default: "5m",
+    description:
+      "How long an audit event may stay pending before the sweep decides it; keep it above the longest mutation call",
+  }),
+} as const;
+
 /** In-process rate limits of embedded mode (production uses the rate limit service behind Envoy). */
 export const embeddedRateLimitSettings = {
   rateLimitsFile: str("GUARDIAN_RATELIMIT_CONFIG", {

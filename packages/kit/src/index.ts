@@ -72,6 +72,7 @@ export {
 } from "./server/request-id.js";
 
 export { decodePageToken, encodePageToken, pageSize } from "./rpc/page-token.js";
+export { guardServiceClient, isOutcomeUnknown, serviceCallError } from "./rpc/service-client.js";
 export { anonymousPrincipal, principalKey, principalOf } from "./rpc/principal.js";
 export type {
   ApiKeyScopeName,

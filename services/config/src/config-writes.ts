@@ -89,6 +89,8 @@ export function createConfigWriteHandlers(deps: ConfigDeps): WriteHandlers {
             op: "put",
             value: doc.bytes,
             expectedVersion: merge ? current.version : req.expectedVersion,
+            // An update never recreates a config deleted since it was read.
+            mustExist: true,
             idempotencyKey: req.idempotencyKey,
             message: req.message,
             binding: { ...binding, validatedSchemaVersion: validated },

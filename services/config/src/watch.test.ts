@@ -80,6 +80,27 @@ const changeAt = (revision: bigint | undefined) => (m: WatchResponse) =>
   m.kind.case === "change" && m.kind.value.revision === revision;
 
 describe("watch", () => {
+  // First in this file: the store is new, so revision 1 is still retained.
+  it("replays every change from start_revision 1, not only those from now", async () => {
+    const p = await project();
+    const c = await h.config.createConfig({
+      project: p,
+      key: "k",
+      content: json(1),
+      schema: "any",
+    });
+    const u = await h.config.updateConfig({ project: p, key: "k", content: json(2) });
+    expect((await h.store.getCompactionInfo({})).compactRevision).toBe(0n);
+    for (const startRevision of [1n, c.revision, u.revision]) {
+      const w = watch({ project: p, startRevision, target: { case: "key", value: "k" } });
+      const got = await w.until((m) => m.kind.case === "bookmark");
+      const want = [c.revision, u.revision].filter((r) => r >= startRevision);
+      expect(changes(got).map((e) => e.revision)).toEqual(want);
+      expect(got[got.length - 1]?.kind.value).toMatchObject({ revision: u.revision });
+      w.close();
+    }
+  });
+
   it("starts from now with a bookmark, then streams create, update and delete in order", async () => {
     const p = await project();
     const w = watch({ project: p, target: { case: "prefix", value: "web/" } });

@@ -1,8 +1,9 @@
 import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { SchemaService } from "@guardian/api";
+import { SchemaService, StoreService } from "@guardian/api";
 import {
   decodePageToken,
   encodePageToken,
+  guardServiceClient,
   pageSize,
   principalOf,
   requestIdKey,
@@ -20,6 +21,7 @@ import {
   checkUpdateSchemaRequest,
   checkValidateDocumentRequest,
 } from "./check.js";
+import { auditSchemaMutations } from "./audit.js";
 import { compileCandidate } from "./compile.js";
 import {
   assertSchemaUnused,
@@ -61,7 +63,9 @@ export interface SchemaRoutesDeps {
  * interceptor) → database and store calls → map the result.
  */
 export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof SchemaService> {
-  const { pool, store, registry } = deps;
+  const { pool, registry } = deps;
+  // A broken connection to the store is Unavailable, never mistaken for a conflict.
+  const store = guardServiceClient(StoreService, deps.store, ["write"]);
   const maxSchemaBytes = deps.maxSchemaBytes ?? 256 * 1024;
   const maxDocumentBytes = deps.maxDocumentBytes ?? 1024 * 1024;
 
@@ -270,9 +274,9 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
   };
 }
 
-/** Registers `guardian.schema.v1.SchemaService` on a router. */
+/** Registers `guardian.schema.v1.SchemaService` on a router; every mutation is audited. */
 export function createSchemaRoutes(deps: SchemaRoutesDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(SchemaService, createSchemaService(deps));
+    router.service(SchemaService, auditSchemaMutations(createSchemaService(deps), deps.pool));
   };
 }

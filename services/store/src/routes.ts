@@ -179,8 +179,9 @@ async function* watchKeys(
   req: WatchKeysRequest,
   ctx: HandlerContext,
 ): AsyncGenerator<MessageInitShape<typeof WatchKeysResponseSchema>> {
-  // The API's start revision is inclusive (like etcd); the engine's is exclusive.
-  const after = req.startRevision > 0n ? req.startRevision - 1n : 0n;
+  // The API's start revision is inclusive (like etcd) with 0 meaning "from now"; the engine
+  // starts after a revision, so 1 becomes "after 0" (everything), never "from now".
+  const after = req.startRevision > 0n ? req.startRevision - 1n : "now";
   const progressMs = durationMs(req.progressInterval) ?? 30_000;
   try {
     for await (const item of engine.watch(

@@ -14,6 +14,7 @@ import { createSqlEngine } from "@guardian/store-service";
 import { processLogger, runServer } from "../host/run-server.js";
 import { hostServices, serviceNames } from "../host/services.js";
 import {
+  auditSettings,
   bundledRateLimitsFile,
   embeddedRateLimitSettings,
   embeddedSettings,
@@ -29,6 +30,7 @@ export async function runDev(): Promise<void> {
     readConfig(process.env, {
       ...embeddedSettings,
       ...limitSettings,
+      ...auditSettings,
       ...authSettings,
       ...embeddedRateLimitSettings,
     }),
@@ -70,6 +72,10 @@ export async function runDev(): Promise<void> {
     cluster,
     maxConfigBytes: settings.maxConfigBytes,
     maxSchemaBytes: settings.maxSchemaBytes,
+    auditSweep: {
+      intervalMs: settings.auditSweepIntervalMs,
+      pendingTimeoutMs: settings.auditPendingTimeoutMs,
+    },
     signal: lifetime.signal,
   });
   const stopAll = async () => {

@@ -15,6 +15,7 @@ import { processLogger, runServer } from "../host/run-server.js";
 import { createServiceTokenInterceptor, ensureServiceAccount } from "../host/service-token.js";
 import { hostServices, isServiceName, serviceNames, type ServiceName } from "../host/services.js";
 import {
+  auditSettings,
   databaseSettings,
   limitSettings,
   processSettings,
@@ -39,6 +40,7 @@ export async function runServe(args: string[]): Promise<void> {
       ...processSettings,
       ...databaseSettings,
       ...limitSettings,
+      ...auditSettings,
       ...remoteStoreSettings,
       ...authSettings,
       ...storeEngineSettings,
@@ -75,6 +77,10 @@ export async function runServe(args: string[]): Promise<void> {
     cluster,
     maxConfigBytes: settings.maxConfigBytes,
     maxSchemaBytes: settings.maxSchemaBytes,
+    auditSweep: {
+      intervalMs: settings.auditSweepIntervalMs,
+      pendingTimeoutMs: settings.auditPendingTimeoutMs,
+    },
     signal: lifetime.signal,
   });
   const address = await runServer({

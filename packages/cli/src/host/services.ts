@@ -12,7 +12,7 @@ import type { AuthSystem } from "@guardian/auth-service";
 import { recordAudit, type AuditActorKind } from "@guardian/authz";
 import { createClusterRoutes } from "@guardian/cluster-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
-import { createConfigRoutes, createReadCache } from "@guardian/config-service";
+import { createConfigRoutes, createReadCache, startAuditSweep } from "@guardian/config-service";
 import type { HttpRoute, Logger } from "@guardian/kit";
 import { createSchemaRegistry, createSchemaRoutes } from "@guardian/schema-service";
 import { createStoreRoutes, type StoreEngine } from "@guardian/store-service";
@@ -46,6 +46,8 @@ export interface ServiceDeps {
   cluster?: ClusterBackend;
   maxConfigBytes: number;
   maxSchemaBytes: number;
+  /** The audit sweep of pending events, run where the config service is hosted. */
+  auditSweep: { intervalMs: number; pendingTimeoutMs: number };
   /** Aborted at shutdown: ends background watches. */
   signal: AbortSignal;
 }
@@ -92,6 +94,14 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           signal: deps.signal,
           maxConfigBytes: deps.maxConfigBytes,
           onError: (err: unknown) => deps.logger.warn({ err }, "read cache watch failed"),
+        });
+        // Settles audit events that a crash (or a lost store) left pending, from the store.
+        startAuditSweep({
+          pool: deps.pool,
+          store: storeClient(),
+          ...deps.auditSweep,
+          signal: deps.signal,
+          onError: (err: unknown) => deps.logger.warn({ err }, "audit sweep failed"),
         });
         return {
           name,

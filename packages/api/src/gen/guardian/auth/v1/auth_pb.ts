@@ -2268,8 +2268,10 @@ export enum AuditResult {
   FAILED = 3,
 
   /**
-   * Recorded before a mutation outside PostgreSQL (a config write) ran; its outcome was never
-   * confirmed. A mutation whose audit record cannot be written does not run.
+   * Recorded before a config, project or schema mutation ran; its outcome is not confirmed
+   * yet (or the call lost the store mid-write). A mutation whose audit record cannot be
+   * written does not run. The audit sweep settles events pending for too long: config
+   * writes from the store by request id, other mutations as FAILED with error code "unknown".
    *
    * @generated from enum value: AUDIT_RESULT_PENDING = 4;
    */

@@ -1806,9 +1806,12 @@ export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
  * guaranteed to see the write (read-your-writes).
  *
  * Optimistic concurrency: `expected_version` is optional on every config mutation.
- * Absent: the write is unconditional. 0: the config must not exist. N > 0: the config's
- * current version must be N. A mismatch fails with Aborted and a guardian.v1.VersionConflict
- * detail carrying the current version (0 when the config does not exist).
+ * Absent: the write is unconditional, except that UpdateConfig and DeleteConfig still
+ * require the config to exist when the write commits (NotFound otherwise; an update never
+ * recreates a config deleted concurrently). 0: the config must not exist. N > 0: the
+ * config's current version must be N. A mismatch fails with Aborted and a
+ * guardian.v1.VersionConflict detail carrying the current version (0 when the config does not
+ * exist). Aborted always means such a version conflict.
  *
  * Idempotency: every config mutation accepts an `idempotency_key` (optional, at most 128
  * printable ASCII characters). The key is scoped to the config (project + key) and kept for
@@ -1839,7 +1842,10 @@ export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
  * Errors common to every RPC: Unauthenticated, PermissionDenied, InvalidArgument with
  * guardian.v1.BadRequest (malformed input), NotFound for an unknown project,
  * ResourceExhausted with guardian.v1.LimitExceeded (rate limit, request size), Unavailable
- * (the store or the database cannot be reached). Every mutation is written to the audit log.
+ * (the store or the database cannot be reached; when the connection to the store broke
+ * during a write, the message says that the write's outcome is unknown: read the config, or
+ * retry with the same idempotency_key). A Watch whose store stream breaks ends with
+ * Unavailable. Every mutation is written to the audit log.
  *
  * @generated from service guardian.config.v1.ConfigService
  */
