@@ -23,7 +23,7 @@ export function createConfigReadHandlers(deps: ConfigDeps): ReadHandlers {
   return {
     async getConfig(req, ctx) {
       checkGetConfigRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(pool, req.project);
       const { project, key } = req;
       // Past revisions the store no longer retains come from its archive, inside the store.
@@ -37,7 +37,7 @@ export function createConfigReadHandlers(deps: ConfigDeps): ReadHandlers {
 
     async listConfigs(req, ctx) {
       checkListConfigsRequest(req);
-      authorizeProject(ctx, req.project, req.prefix);
+      authorizeProject(ctx, req.project, { prefix: req.prefix });
       await requireProject(pool, req.project);
       const size = pageSize(req.pageSize);
       const { pageToken: _token, ...fields } = req;

@@ -38,7 +38,7 @@ export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
   return {
     async listRevisions(req, ctx) {
       checkListRevisionsRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(pool, req.project);
       const size = pageSize(req.pageSize);
       const { pageToken: _token, ...fields } = req;
@@ -59,7 +59,7 @@ export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
 
     async getRevision(req, ctx) {
       checkGetRevisionRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(pool, req.project);
       const rec = await findRevision(deps, ctx, req.project, req.key, req.revision);
       return { revision: recordToRevision(rec, true) };
@@ -67,7 +67,7 @@ export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
 
     async diffRevisions(req, ctx) {
       checkDiffRevisionsRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(pool, req.project);
       const { project, key } = req;
       const to =
