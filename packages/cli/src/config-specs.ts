@@ -7,6 +7,7 @@ import {
   embeddedOnlySettings,
   embeddedRateLimitSettings,
   limitSettings,
+  pageTokenSettings,
   processSettings,
   remoteStoreSettings,
 } from "./settings.js";
@@ -18,6 +19,7 @@ export const configSpecs: Record<string, ConfigSpec> = {
   database: databaseSettings,
   limits: limitSettings,
   remoteStore: remoteStoreSettings,
+  pageTokens: pageTokenSettings,
   storeEngine: storeEngineSettings,
   auth: authSettings,
   embeddedRateLimits: embeddedRateLimitSettings,

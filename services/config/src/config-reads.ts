@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Config, ConfigService } from "@guardian/api";
-import { decodePageToken, encodePageToken, pageSize } from "@guardian/kit";
+import { definePaging, pageSize } from "@guardian/kit";
 import { authorizeProject } from "./authorize.js";
 import { checkGetConfigRequest, checkListConfigsRequest } from "./check.js";
 import { kvToConfig } from "./convert.js";
@@ -12,6 +12,9 @@ import {
 } from "./deps.js";
 import { configNotFound } from "./error-map.js";
 import { requireProject } from "./projects.js";
+
+// A ListConfigs page continues at the store's own (signed) page token `s`.
+const paging = definePaging({ s: "text" });
 
 type ReadHandlers = Pick<ServiceImpl<typeof ConfigService>, "getConfig" | "listConfigs">;
 
@@ -40,8 +43,7 @@ export function createConfigReadHandlers(deps: ConfigDeps): ReadHandlers {
       authorizeProject(ctx, req.project, { prefix: req.prefix });
       await requireProject(pool, req.project);
       const size = pageSize(req.pageSize);
-      const { pageToken: _token, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = paging.read(ctx, req);
       // With content, ask for few configs at a time so a page stays under the size budget.
       const chunk = req.includeContent ? contentPageLimit(maxBytes, size) : size;
       const base = {
@@ -54,7 +56,7 @@ export function createConfigReadHandlers(deps: ConfigDeps): ReadHandlers {
         keysOnly: !req.includeContent,
       };
       const configs: Config[] = [];
-      let token = page?.["s"] ?? "";
+      let token = page?.s ?? "";
       let revision = 0n;
       let bytes = 0;
       do {
@@ -69,7 +71,7 @@ export function createConfigReadHandlers(deps: ConfigDeps): ReadHandlers {
       return {
         configs,
         revision,
-        nextPageToken: token === "" ? "" : encodePageToken({ s: token }, fields),
+        nextPageToken: paging.next(ctx, req, token === "" ? undefined : { s: token }),
       };
     },
   };

@@ -17,6 +17,7 @@ import { hostServices, isServiceName, serviceNames, type ServiceName } from "../
 import {
   databaseSettings,
   limitSettings,
+  pageTokenSettings,
   processSettings,
   remoteStoreSettings,
 } from "../settings.js";
@@ -40,6 +41,7 @@ export async function runServe(args: string[]): Promise<void> {
       ...databaseSettings,
       ...limitSettings,
       ...remoteStoreSettings,
+      ...pageTokenSettings,
       ...authSettings,
       ...storeEngineSettings,
     }),

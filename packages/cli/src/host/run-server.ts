@@ -2,6 +2,7 @@ import {
   createHealth,
   createLogger,
   createMetrics,
+  createPageTokenSigner,
   createServer,
   onShutdown,
   type HttpRoute,
@@ -20,6 +21,8 @@ export interface RunServerOptions {
     port: number;
     maxRequestBytes: number;
     shutdownTimeoutMs: number;
+    /** Signs page tokens; shared by every process of a deployment. */
+    pageTokenSecret: string;
   };
   logger: Logger;
   services: HostedService[];
@@ -54,6 +57,7 @@ export async function runServer(opts: RunServerOptions): Promise<ServerAddress> 
     metrics,
     interceptors: opts.interceptors ?? [],
     httpRoutes: opts.httpRoutes ?? {},
+    pageTokenSigner: createPageTokenSigner(opts.settings.pageTokenSecret),
   });
   const address = await server.listen();
   for (const s of opts.services) health.setStatus(s.typeName, ServingStatus.SERVING);

@@ -12,6 +12,7 @@ import { loggerKey, remoteAddressKey, requestIdKey } from "../logging/logger.js"
 import type { Logger } from "../logging/logger.js";
 import { createLoggingInterceptor } from "../logging/rpc-logging.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { pageTokenSignerKey, type PageTokenSigner } from "../rpc/page-signer.js";
 import { createStreamShutdownInterceptor } from "../rpc/stream-shutdown.js";
 import { createConnectionTracker } from "./connections.js";
 import { createPlainRoutes } from "./plain-routes.js";
@@ -43,6 +44,11 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   /** How long a new connection may stay silent before it is dropped. Default 30 s. */
   firstByteTimeoutMs?: number;
+  /**
+   * Signs the page tokens handlers hand out; every process of a deployment must share its
+   * secret. Default: a secret made at random for this process.
+   */
+  pageTokenSigner?: PageTokenSigner;
 }
 
 /** The bound address of a listening server. */
@@ -110,7 +116,9 @@ export function createServer(opts: ServerOptions): Server {
     ],
     contextValues(req) {
       const id = requestIdOf(req) ?? resolveRequestId(undefined);
-      return createContextValues()
+      const values = createContextValues();
+      if (opts.pageTokenSigner) values.set(pageTokenSignerKey, opts.pageTokenSigner);
+      return values
         .set(requestIdKey, id)
         .set(remoteAddressKey, peerOf(req))
         .set(loggerKey, logger.child({ reqId: id }));
