@@ -86,6 +86,7 @@ export type {
   PositionSpec,
 } from "./rpc/paging.js";
 export { textProblem } from "./rpc/text.js";
+export { createTextCheckInterceptor, findTextProblems } from "./rpc/text-check.js";
 export { anonymousPrincipal, principalKey, principalOf } from "./rpc/principal.js";
 export type {
   ApiKeyScopeName,

@@ -14,6 +14,7 @@ import { createLoggingInterceptor } from "../logging/rpc-logging.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { pageTokenSignerKey, type PageTokenSigner } from "../rpc/page-signer.js";
 import { createStreamShutdownInterceptor } from "../rpc/stream-shutdown.js";
+import { createTextCheckInterceptor } from "../rpc/text-check.js";
 import { createConnectionTracker } from "./connections.js";
 import { createPlainRoutes } from "./plain-routes.js";
 import type { HttpRoute } from "./plain-routes.js";
@@ -36,7 +37,10 @@ export interface ServerOptions {
   health: Health;
   /** Metrics registry served at `/metrics`; its interceptor runs first. */
   metrics: Metrics;
-  /** Extra interceptors, run after metrics, logging and shutdown handling (auth goes here). */
+  /**
+   * Extra interceptors, run after metrics, logging, shutdown handling and the check that
+   * refuses strings PostgreSQL cannot store (auth goes here).
+   */
   interceptors?: Interceptor[];
   /** Extra plain HTTP GET endpoints by exact path, for example `/.well-known/jwks.json`. */
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
@@ -112,6 +116,9 @@ export function createServer(opts: ServerOptions): Server {
       metrics.interceptor,
       createLoggingInterceptor(),
       createStreamShutdownInterceptor(shutdown.signal),
+      // Before authentication: a request PostgreSQL could not store writes nothing, not even
+      // the audit event of a denial.
+      createTextCheckInterceptor(),
       ...(opts.interceptors ?? []),
     ],
     contextValues(req) {
