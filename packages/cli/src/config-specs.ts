@@ -8,6 +8,7 @@ import {
   embeddedOnlySettings,
   embeddedRateLimitSettings,
   limitSettings,
+  pageTokenSettings,
   processSettings,
   remoteStoreSettings,
 } from "./settings.js";
@@ -20,6 +21,7 @@ export const configSpecs: Record<string, ConfigSpec> = {
   limits: limitSettings,
   audit: auditSettings,
   remoteStore: remoteStoreSettings,
+  pageTokens: pageTokenSettings,
   storeEngine: storeEngineSettings,
   auth: authSettings,
   embeddedRateLimits: embeddedRateLimitSettings,

@@ -85,6 +85,16 @@ export const remoteStoreSettings = {
   }),
 } as const;
 
+/** The secret production processes sign page tokens with. */
+export const pageTokenSettings = {
+  pageTokenSecret: str("GUARDIAN_PAGE_TOKEN_SECRET", {
+    secret: true,
+    minLength: 32,
+    description:
+      "Signs the page tokens every list RPC hands out (HMAC-SHA256); at least 32 characters, the same in every process of a deployment",
+  }),
+} as const;
+
 /** Settings only embedded mode (`guardian dev`) reads, or reads with other defaults. */
 export const embeddedOnlySettings = {
   logFormat: oneOf("GUARDIAN_LOG_FORMAT", ["json", "pretty"], {
@@ -93,7 +103,15 @@ export const embeddedOnlySettings = {
   }),
   dataDir: str("GUARDIAN_DATA_DIR", {
     default: ".guardian",
-    description: "Where embedded mode keeps its database (created when missing)",
+    description:
+      "Where embedded mode keeps its database and local secrets (created when missing; owner-only: directories 0700, files 0600, repaired at start)",
+  }),
+  pageTokenSecret: str("GUARDIAN_PAGE_TOKEN_SECRET", {
+    optional: true,
+    secret: true,
+    minLength: 32,
+    description:
+      "Signs page tokens; unset: a secret generated once and kept in the data directory (page-token.secret, 0600)",
   }),
 } as const;
 

@@ -34,7 +34,12 @@ describe("production mode: the store process dies while calls are in flight", ()
   const { adminUrl } = inject("postgres");
   const name = randomDatabaseName();
   const url = databaseUrl(adminUrl, name);
-  const env = { DATABASE_URL: url, GUARDIAN_LOG_LEVEL: "info", GUARDIAN_STORE_ENGINE: "sql" };
+  const env = {
+    DATABASE_URL: url,
+    GUARDIAN_LOG_LEVEL: "info",
+    GUARDIAN_STORE_ENGINE: "sql",
+    GUARDIAN_PAGE_TOKEN_SECRET: "page token secret shared by both processes",
+  };
   const running: Running[] = [];
   let db: pg.Client;
 

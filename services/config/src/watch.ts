@@ -54,7 +54,11 @@ export function createWatchHandler(
     async *watch(req: WatchRequest, ctx) {
       checkWatchRequest(req);
       const t = req.target;
-      authorizeProject(ctx, req.project, t.value ?? "");
+      authorizeProject(
+        ctx,
+        req.project,
+        t.case === "key" ? { key: t.value } : { prefix: t.value ?? "" },
+      );
       await requireProject(deps.pool, req.project);
       const scope = {
         project: req.project,

@@ -1,8 +1,7 @@
 import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { SchemaService, StoreService } from "@guardian/api";
 import {
-  decodePageToken,
-  encodePageToken,
+  definePaging,
   guardServiceClient,
   pageSize,
   principalOf,
@@ -42,6 +41,10 @@ import * as q from "./queries.js";
 import { appendVersion, createSchemaWithVersion, loadLatest } from "./writes.js";
 import type { SchemaRegistry } from "./registry-types.js";
 import { validationFailure } from "./violations.js";
+
+// Schema pages continue after name `a`; version pages below version `b`.
+const namePaging = definePaging({ a: "text" });
+const versionPaging = definePaging({ b: "int" });
 
 /** Dependencies of the schema service routes. */
 export interface SchemaRoutesDeps {
@@ -174,8 +177,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
     async listSchemas(req, ctx) {
       checkListSchemasRequest(req);
       const limit = pageSize(req.pageSize);
-      const { pageToken: _token, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = namePaging.read(ctx, req);
       return guarded(ctx, req, async () => {
         const rows = await q.listSchemas(pool, req.project, page?.a ?? "", limit + 1);
         if (rows.length === 0 && !(await q.projectExists(pool, req.project))) {
@@ -185,8 +187,11 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
         const last = shown[shown.length - 1];
         return {
           schemas: shown.map(schemaToProto),
-          nextPageToken:
-            rows.length > limit && last ? encodePageToken({ a: last.name }, fields) : "",
+          nextPageToken: namePaging.next(
+            ctx,
+            req,
+            rows.length > limit && last ? { a: last.name } : undefined,
+          ),
         };
       });
     },
@@ -194,13 +199,12 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
     async listSchemaVersions(req, ctx) {
       checkListSchemaVersionsRequest(req);
       const limit = pageSize(req.pageSize);
-      const { pageToken: _token, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = versionPaging.read(ctx, req);
       return guarded(ctx, req, async () => {
         const rows = await q.listVersions(pool, {
           project: req.project,
           name: req.name,
-          before: Number(page?.b ?? 0),
+          before: Number(page?.b ?? 0n),
           limit: limit + 1,
           withContent: req.includeContent,
         });
@@ -211,8 +215,11 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
         const last = shown[shown.length - 1];
         return {
           schemaVersions: shown.map(versionToProto),
-          nextPageToken:
-            rows.length > limit && last ? encodePageToken({ b: String(last.version) }, fields) : "",
+          nextPageToken: versionPaging.next(
+            ctx,
+            req,
+            rows.length > limit && last ? { b: BigInt(last.version) } : undefined,
+          ),
         };
       });
     },

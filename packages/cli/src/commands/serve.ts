@@ -18,6 +18,7 @@ import {
   auditSettings,
   databaseSettings,
   limitSettings,
+  pageTokenSettings,
   processSettings,
   remoteStoreSettings,
 } from "../settings.js";
@@ -42,6 +43,7 @@ export async function runServe(args: string[]): Promise<void> {
       ...limitSettings,
       ...auditSettings,
       ...remoteStoreSettings,
+      ...pageTokenSettings,
       ...authSettings,
       ...storeEngineSettings,
     }),

@@ -3,6 +3,7 @@ import {
   createHealth,
   createLogger,
   createMetrics,
+  createPageTokenSigner,
   createServer,
   onShutdown,
   type HttpRoute,
@@ -22,6 +23,8 @@ export interface RunServerOptions {
     maxRequestBytes: number;
     shutdownTimeoutMs: number;
     trustedProxyHops: number;
+    /** Signs page tokens; shared by every process of a deployment. */
+    pageTokenSecret: string;
   };
   logger: Logger;
   services: HostedService[];
@@ -60,6 +63,7 @@ export async function runServer(opts: RunServerOptions): Promise<ServerAddress> 
     metrics,
     interceptors: opts.interceptors ?? [],
     httpRoutes: opts.httpRoutes ?? {},
+    pageTokenSigner: createPageTokenSigner(opts.settings.pageTokenSecret),
   });
   const address = await server.listen();
   for (const s of opts.services) health.setStatus(s.typeName, ServingStatus.SERVING);

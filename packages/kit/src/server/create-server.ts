@@ -13,9 +13,11 @@ import { loggerKey, remoteAddressKey, requestIdKey } from "../logging/logger.js"
 import type { Logger } from "../logging/logger.js";
 import { createLoggingInterceptor } from "../logging/rpc-logging.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { pageTokenSignerKey, type PageTokenSigner } from "../rpc/page-signer.js";
 import { createStreamShutdownInterceptor } from "../rpc/stream-shutdown.js";
 import type { Admission } from "./admission.js";
 import { clientAddress } from "./client-address.js";
+import { createTextCheckInterceptor } from "../rpc/text-check.js";
 import { createConnectionTracker } from "./connections.js";
 import { writeEarlyError } from "./early-error.js";
 import { createPlainRoutes } from "./plain-routes.js";
@@ -39,7 +41,10 @@ export interface ServerOptions {
   health: Health;
   /** Metrics registry served at `/metrics`; its interceptor runs first. */
   metrics: Metrics;
-  /** Extra interceptors, run after metrics, logging and shutdown handling (auth goes here). */
+  /**
+   * Extra interceptors, run after metrics, logging, shutdown handling and the check that
+   * refuses strings PostgreSQL cannot store (auth goes here).
+   */
   interceptors?: Interceptor[];
   /** Extra plain HTTP GET endpoints by exact path, for example `/.well-known/jwks.json`. */
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
@@ -57,6 +62,11 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   /** How long a new connection may stay silent before it is dropped. Default 30 s. */
   firstByteTimeoutMs?: number;
+  /**
+   * Signs the page tokens handlers hand out; every process of a deployment must share its
+   * secret. Default: a secret made at random for this process.
+   */
+  pageTokenSigner?: PageTokenSigner;
 }
 
 /** The bound address of a listening server. */
@@ -122,11 +132,16 @@ export function createServer(opts: ServerOptions): Server {
       metrics.interceptor,
       createLoggingInterceptor(),
       createStreamShutdownInterceptor(shutdown.signal),
+      // Before authentication: a request PostgreSQL could not store writes nothing, not even
+      // the audit event of a denial.
+      createTextCheckInterceptor(),
       ...(opts.interceptors ?? []),
     ],
     contextValues(req) {
       const id = requestIdOf(req) ?? resolveRequestId(undefined);
-      return createContextValues()
+      const values = createContextValues();
+      if (opts.pageTokenSigner) values.set(pageTokenSignerKey, opts.pageTokenSigner);
+      return values
         .set(requestIdKey, id)
         .set(remoteAddressKey, addressOf(req))
         .set(loggerKey, logger.child({ reqId: id }));

@@ -1826,14 +1826,16 @@ export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
  * - key: 1-256 characters; segments of A-Z, a-z, 0-9, '.', '_' and '-' separated by '/';
  *   no leading or trailing '/', no empty, "." or ".." segments. Example: "eu/checkout/limits".
  * - prefix: a plain string prefix of keys (not segment-aware: "eu/c" matches "eu/checkout").
+ *   An API key restricted to key_prefix "eu" may only use prefixes starting with "eu/".
  * - labels: at most 64 pairs; keys 1-63 characters of a-z, 0-9, '.', '_', '-', '/';
  *   values at most 63 characters.
  * - page_size: the maximum number of items to return; 0 means 100, values above 1000 are
  *   treated as 1000, negative values fail with InvalidArgument. A page may hold fewer items
  *   than page_size even when more exist (responses are kept under a size budget); only an
  *   empty next_page_token marks the end.
- * - page_token: the opaque next_page_token of the previous page; it must be sent with the
- *   same other request fields, or the call fails with InvalidArgument.
+ * - page_token: the opaque, signed next_page_token of the previous page; it must be sent
+ *   with the same other request fields. A token that was altered, not issued by this
+ *   deployment or sent with other fields fails with InvalidArgument naming page_token.
  * - min_revision: 0 means no requirement. Otherwise the read reflects at least this
  *   revision: a lagging instance waits for it (bounded by the request deadline) and fails
  *   with Unavailable if it does not catch up; a revision the store has not reached yet

@@ -906,8 +906,9 @@ export const DialectSchema: GenEnum<Dialect> = /*@__PURE__*/
  * - page_size: the maximum number of items to return; 0 means 100, values above 1000 are
  *   treated as 1000, negative values fail with InvalidArgument. A page may hold fewer items
  *   than page_size even when more exist; only an empty next_page_token marks the end.
- * - page_token: the opaque next_page_token of the previous page; it must be sent with the
- *   same other request fields, or the call fails with InvalidArgument.
+ * - page_token: the opaque, signed next_page_token of the previous page; it must be sent
+ *   with the same other request fields. A token that was altered, not issued by this
+ *   deployment or sent with other fields fails with InvalidArgument naming page_token.
  *
  * Errors common to every RPC: Unauthenticated, PermissionDenied, InvalidArgument with
  * guardian.v1.BadRequest (malformed input), NotFound for an unknown project, schema or
