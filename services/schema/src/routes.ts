@@ -20,12 +20,12 @@ import {
   checkUpdateSchemaRequest,
   checkValidateDocumentRequest,
 } from "./check.js";
-import { compileCandidate } from "./compile.js";
 import {
   assertSchemaUnused,
   breakingConfigsError,
   findBreakingConfigs,
   type StoreClient,
+  type ValidateTexts,
 } from "./configs.js";
 import { documentOf, jsonEqual, schemaToProto, versionToProto } from "./convert.js";
 import { dialectToProto } from "./dialect.js";
@@ -40,6 +40,7 @@ import * as q from "./queries.js";
 import { appendVersion, createSchemaWithVersion, loadLatest } from "./writes.js";
 import type { SchemaRegistry } from "./registry-types.js";
 import { validationFailure } from "./violations.js";
+import type { CheckedCandidate, SchemaWorkers } from "./workers.js";
 
 /** Dependencies of the schema service routes. */
 export interface SchemaRoutesDeps {
@@ -49,6 +50,8 @@ export interface SchemaRoutesDeps {
   store: StoreClient;
   /** The registry the config service validates with; told when a schema changes. */
   registry: SchemaRegistry;
+  /** The worker threads that check candidate schemas and validate configs against them. */
+  workers: SchemaWorkers;
   /** The largest schema document, in bytes of JSON. Default 256 KiB. */
   maxSchemaBytes?: number;
   /** The largest document ValidateDocument accepts (the config size limit). Default 1 MiB. */
@@ -61,14 +64,18 @@ export interface SchemaRoutesDeps {
  * interceptor) → database and store calls → map the result.
  */
 export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof SchemaService> {
-  const { pool, store, registry } = deps;
+  const { pool, store, registry, workers } = deps;
   const maxSchemaBytes = deps.maxSchemaBytes ?? 256 * 1024;
   const maxDocumentBytes = deps.maxDocumentBytes ?? 1024 * 1024;
 
-  const candidate = (content: Record<string, unknown>) => {
+  const candidate = (content: Record<string, unknown>, ctx: HandlerContext) => {
     checkSize(content, maxSchemaBytes, "schema_size_bytes", "content");
-    return compileCandidate(content);
+    return workers.compile(content, ctx.signal);
   };
+  const against =
+    (checked: CheckedCandidate, ctx: HandlerContext): ValidateTexts =>
+    (documents) =>
+      workers.validate(checked.source, documents, ctx.signal);
 
   async function guarded<T>(
     ctx: HandlerContext,
@@ -85,7 +92,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
   return {
     async createSchema(req, ctx) {
       const content = checkCreateSchemaRequest(req);
-      const compiled = candidate(content);
+      const compiled = await candidate(content, ctx);
       return guarded(ctx, req, async () => {
         const created = await createSchemaWithVersion(pool, {
           ...req,
@@ -104,7 +111,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
 
     async addSchemaVersion(req, ctx) {
       const content = checkAddSchemaVersionRequest(req);
-      const compiled = candidate(content);
+      const compiled = await candidate(content, ctx);
       const { project, name } = req;
       return guarded(ctx, req, async () => {
         const base = await loadLatest(pool, project, name);
@@ -120,7 +127,13 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
             created: false,
           };
         }
-        const report = await findBreakingConfigs(store, project, name, compiled, ctx.signal);
+        const report = await findBreakingConfigs(
+          store,
+          project,
+          name,
+          against(compiled, ctx),
+          ctx.signal,
+        );
         if (report.breakingCount > 0n && !req.force) {
           throw breakingConfigsError(report, `schema "${name}" v${baseVersion + 1}`);
         }
@@ -234,7 +247,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
       checkSize(document, maxDocumentBytes, "config_size_bytes", "document");
       return guarded(ctx, req, async () => {
         const schema = await registry.resolve(req.project, req.name, req.version);
-        const violations = schema.validate(document);
+        const violations = await schema.validate(document, ctx.signal);
         return {
           valid: violations.length === 0,
           ...validationFailure(violations),
@@ -245,7 +258,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
 
     async dryRunSchemaVersion(req, ctx) {
       const content = checkDryRunSchemaVersionRequest(req);
-      const compiled = candidate(content);
+      const compiled = await candidate(content, ctx);
       return guarded(ctx, req, async () => {
         const { schema, latest } = await loadLatest(pool, req.project, req.name);
         const unchanged = jsonEqual(content, latest.content);
@@ -253,7 +266,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
           store,
           req.project,
           req.name,
-          compiled,
+          against(compiled, ctx),
           ctx.signal,
         );
         return {

@@ -70,10 +70,13 @@ export async function runDev(): Promise<void> {
     cluster,
     maxConfigBytes: settings.maxConfigBytes,
     maxSchemaBytes: settings.maxSchemaBytes,
+    schemaThreads: settings.schemaThreads,
+    schemaDeadlineMs: settings.schemaDeadlineMs,
     signal: lifetime.signal,
   });
   const stopAll = async () => {
     lifetime.abort();
+    await hosted.close();
     await cluster.close();
     await auth.close();
     await engine.close();

@@ -75,6 +75,8 @@ export async function runServe(args: string[]): Promise<void> {
     cluster,
     maxConfigBytes: settings.maxConfigBytes,
     maxSchemaBytes: settings.maxSchemaBytes,
+    schemaThreads: settings.schemaThreads,
+    schemaDeadlineMs: settings.schemaDeadlineMs,
     signal: lifetime.signal,
   });
   const address = await runServer({
@@ -93,6 +95,7 @@ export async function runServe(args: string[]): Promise<void> {
         name: "stop background work and close the database",
         run: async () => {
           lifetime.abort();
+          await services.close();
           await cluster?.close();
           await auth.close();
           await archiver?.stop();

@@ -14,7 +14,11 @@ import { createClusterRoutes } from "@guardian/cluster-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
 import { createConfigRoutes, createReadCache } from "@guardian/config-service";
 import type { HttpRoute, Logger } from "@guardian/kit";
-import { createSchemaRegistry, createSchemaRoutes } from "@guardian/schema-service";
+import {
+  createSchemaRegistry,
+  createSchemaRoutes,
+  createSchemaWorkers,
+} from "@guardian/schema-service";
 import { createStoreRoutes, type StoreEngine } from "@guardian/store-service";
 import type pg from "pg";
 
@@ -46,6 +50,10 @@ export interface ServiceDeps {
   cluster?: ClusterBackend;
   maxConfigBytes: number;
   maxSchemaBytes: number;
+  /** Worker threads that compile schemas and validate documents. */
+  schemaThreads: number;
+  /** Longest one schema compile or validation may take, in milliseconds. */
+  schemaDeadlineMs: number;
   /** Aborted at shutdown: ends background watches. */
   signal: AbortSignal;
 }
@@ -54,6 +62,8 @@ export interface ServiceDeps {
 export interface HostedServices {
   services: HostedService[];
   httpRoutes: Record<string, HttpRoute>;
+  /** Stops what the services run beside the server (the schema worker threads). */
+  close(): Promise<void>;
 }
 
 /**
@@ -81,7 +91,12 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
     }
     return store;
   };
-  const registry = createSchemaRegistry(deps.pool);
+  // Threads start on first use, so processes that never validate start none.
+  const workers = createSchemaWorkers({
+    threads: deps.schemaThreads,
+    deadlineMs: deps.schemaDeadlineMs,
+  });
+  const registry = createSchemaRegistry(deps.pool, { workers });
   const services = names.map((name): HostedService => {
     switch (name) {
       case "auth":
@@ -113,6 +128,7 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
             pool: deps.pool,
             store: storeClient(),
             registry,
+            workers,
             maxSchemaBytes: deps.maxSchemaBytes,
             maxDocumentBytes: deps.maxConfigBytes,
           }),
@@ -139,7 +155,11 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
         };
     }
   });
-  return { services, httpRoutes: names.includes("auth") ? deps.auth.httpRoutes : {} };
+  return {
+    services,
+    httpRoutes: names.includes("auth") ? deps.auth.httpRoutes : {},
+    close: () => workers.close(),
+  };
 }
 
 /** Reports whether a word names a service. */

@@ -1,0 +1,141 @@
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ValidationFailureSchema } from "@guardian/api";
+import { Piscina } from "piscina";
+import type { DialectName } from "./dialect.js";
+import type { SchemaViolation } from "./registry-types.js";
+import type {
+  CompileReply,
+  SchemaSource,
+  ValidateReply,
+  WorkerError,
+  WorkerRequest,
+} from "./worker-tasks.js";
+
+/** Options for {@link createSchemaWorkers}. */
+export interface SchemaWorkersOptions {
+  /** Worker threads. Default 2. */
+  threads?: number;
+  /** How long one compile or validate call may take, waiting included. Default 5 s. */
+  deadlineMs?: number;
+  /** Calls that may wait for a free thread; more get ResourceExhausted. Default 256. */
+  maxQueue?: number;
+}
+
+/** A candidate schema document that passed every check, ready to validate with. */
+export interface CheckedCandidate {
+  dialect: DialectName;
+  source: SchemaSource;
+}
+
+/**
+ * Compiles and validates JSON Schemas on worker threads, so that no schema or document,
+ * however costly, holds the event loop. Every call has a deadline; a call that overruns it
+ * fails with DeadlineExceeded and its thread is terminated and replaced.
+ */
+export interface SchemaWorkers {
+  /**
+   * Checks a candidate schema document completely and compiles it. Throws InvalidArgument
+   * with guardian.v1.ValidationFailure when it is not acceptable.
+   */
+  compile(content: Record<string, unknown>, signal?: AbortSignal): Promise<CheckedCandidate>;
+  /** Validates JSON documents (as text); returns the violations of each, in order. */
+  validate(
+    schema: SchemaSource,
+    documents: string[],
+    signal?: AbortSignal,
+  ): Promise<SchemaViolation[][]>;
+  /** Stops the threads; calls still running fail with Unavailable. */
+  close(): Promise<void>;
+}
+
+/**
+ * The worker's entry and the Node options it needs. From TypeScript sources (tsx, vitest)
+ * the thread loads the `.ts` entry through tsx, which the thread does not inherit; compiled
+ * JavaScript needs nothing.
+ */
+function workerEntry(): { filename: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const filename = new URL(fromSource ? "./worker-entry.ts" : "./worker-entry.js", import.meta.url)
+    .href;
+  if (!fromSource) return { filename, execArgv: [] };
+  const tsx = createRequire(import.meta.url).resolve("tsx");
+  return { filename, execArgv: ["--import", new URL(`file://${tsx}`).href] };
+}
+
+function fromWorker(error: WorkerError): ConnectError {
+  const details = error.failure ? [{ desc: ValidationFailureSchema, value: error.failure }] : [];
+  return new ConnectError(error.message, error.code, undefined, details);
+}
+
+/** Creates the worker pool; threads start on first use. */
+export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWorkers {
+  const threads = opts.threads ?? 2;
+  const deadlineMs = opts.deadlineMs ?? 5_000;
+  let pool: Piscina | undefined;
+  let closed = false;
+
+  const started = (): Piscina => {
+    if (closed) throw new ConnectError("schema workers are shut down", Code.Unavailable);
+    pool ??= new Piscina({
+      ...workerEntry(),
+      name: "runTask",
+      minThreads: 0,
+      maxThreads: threads,
+      // Keep idle threads (and the validators they compiled) for a while.
+      idleTimeout: 60_000,
+      maxQueue: opts.maxQueue ?? 256,
+    });
+    return pool;
+  };
+
+  async function run<T>(req: WorkerRequest, signal: AbortSignal | undefined): Promise<T> {
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const both = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    try {
+      return (await started().run(req, { signal: both })) as T;
+    } catch (err) {
+      if (deadline.aborted) {
+        throw new ConnectError(
+          `schema ${req.kind} took longer than the limit of ${deadlineMs} ms ` +
+            "(GUARDIAN_SCHEMA_DEADLINE); simplify the schema or the document",
+          Code.DeadlineExceeded,
+        );
+      }
+      if (signal?.aborted) throw new ConnectError("the call was canceled", Code.Canceled);
+      if (err instanceof ConnectError) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      if (/queue is at limit/i.test(message)) {
+        throw new ConnectError(
+          "too many schema validations are waiting; retry later",
+          Code.ResourceExhausted,
+        );
+      }
+      if (closed) throw new ConnectError("schema workers are shut down", Code.Unavailable);
+      throw new ConnectError("internal error", Code.Internal, undefined, undefined, err);
+    }
+  }
+
+  return {
+    async compile(content, signal) {
+      const text = JSON.stringify(content);
+      const key = `candidate:${createHash("sha256").update(text).digest("base64url")}`;
+      const reply = await run<CompileReply>(
+        { kind: "compile", schema: { key, content: text } },
+        signal,
+      );
+      if (!reply.ok) throw fromWorker(reply.error);
+      return { dialect: reply.dialect, source: { key, content: text, dialect: reply.dialect } };
+    },
+    async validate(schema, documents, signal) {
+      const reply = await run<ValidateReply>({ kind: "validate", schema, documents }, signal);
+      if (!reply.ok) throw fromWorker(reply.error);
+      return reply.results;
+    },
+    async close() {
+      closed = true;
+      await pool?.destroy();
+    },
+  };
+}
