@@ -18,7 +18,8 @@ function compile(pattern: string): RE2JS {
 export const re2RegExp: RegExpEngine = Object.assign(
   (pattern: string) => {
     const re = compile(pattern);
-    return { test: (s: string) => re.test(s) };
+    // ajv shares compiled regexes by their string form, so it must name the pattern.
+    return { test: (s: string) => re.test(s), toString: () => `re2:${JSON.stringify(pattern)}` };
   },
   { code: "re2js" },
 );
