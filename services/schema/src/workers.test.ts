@@ -104,6 +104,26 @@ describe("the workers' deadline", () => {
     await workers.close();
   });
 
+  it("refuses calls beyond the queue with ResourceExhausted, and cancelled calls with Canceled", async () => {
+    const workers = createSchemaWorkers({ threads: 1, maxQueue: 1 });
+    const source = { key: "k", dialect: "draft-2020-12" as const, content: '{"type":"string"}' };
+    // One thread and one queue slot: of ten calls made at once, most find no room.
+    const settled = await Promise.allSettled(
+      Array.from({ length: 10 }, () => workers.validate(source, ['"x"'])),
+    );
+    const refused = settled.flatMap((r) =>
+      r.status === "rejected" ? [ConnectError.from(r.reason)] : [],
+    );
+    expect(refused.map((e) => e.code)).toContain(Code.ResourceExhausted);
+    expect(refused.find((e) => e.code === Code.ResourceExhausted)?.rawMessage).toBe(
+      "too many schema checks are waiting for a worker thread; retry later",
+    );
+    expect(settled.some((r) => r.status === "fulfilled")).toBe(true);
+    const err = await failure(workers.validate(source, ['"x"'], AbortSignal.abort()));
+    expect(err.code).toBe(Code.Canceled);
+    await workers.close();
+  });
+
   it("answers Unavailable once closed", async () => {
     const closing = createSchemaWorkers({ threads: 1 });
     await closing.close();

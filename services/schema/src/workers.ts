@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema } from "@guardian/api";
+import { internalError } from "@guardian/kit";
 import { Piscina } from "piscina";
 import type { DialectName } from "./dialect.js";
 import type { SchemaViolation } from "./registry-types.js";
@@ -40,7 +41,10 @@ export interface SchemaWorkers {
    * with guardian.v1.ValidationFailure when it is not acceptable.
    */
   compile(content: Record<string, unknown>, signal?: AbortSignal): Promise<CheckedCandidate>;
-  /** Validates JSON documents (as text); returns the violations of each, in order. */
+  /**
+   * Validates JSON documents (as text); returns the violations of each, in order. A call
+   * whose `signal` is already aborted fails with Canceled before it is queued.
+   */
   validate(
     schema: SchemaSource,
     documents: string[],
@@ -73,6 +77,9 @@ function fromWorker(error: WorkerError): ConnectError {
 export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWorkers {
   const threads = opts.threads ?? 2;
   const deadlineMs = opts.deadlineMs ?? 5_000;
+  // Piscina does not bound the queue of tasks that carry an abort signal, so this does.
+  const maxInFlight = threads + (opts.maxQueue ?? 256);
+  let inFlight = 0;
   let pool: Piscina | undefined;
   let closed = false;
 
@@ -85,16 +92,24 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
       maxThreads: threads,
       // Keep idle threads (and the validators they compiled) for a while.
       idleTimeout: 60_000,
-      maxQueue: opts.maxQueue ?? 256,
     });
     return pool;
   };
 
   async function run<T>(req: WorkerRequest, signal: AbortSignal | undefined): Promise<T> {
+    if (signal?.aborted) throw new ConnectError("the call was canceled", Code.Canceled);
+    // Only the deadline stops a running task: stopping one terminates its thread, and a
+    // caller must not be able to make the pool restart threads by cancelling cheap calls.
+    if (inFlight >= maxInFlight) {
+      throw new ConnectError(
+        "too many schema checks are waiting for a worker thread; retry later",
+        Code.ResourceExhausted,
+      );
+    }
     const deadline = AbortSignal.timeout(deadlineMs);
-    const both = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    inFlight++;
     try {
-      return (await started().run(req, { signal: both })) as T;
+      return (await started().run(req, { signal: deadline })) as T;
     } catch (err) {
       if (deadline.aborted) {
         throw new ConnectError(
@@ -103,17 +118,11 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
           Code.DeadlineExceeded,
         );
       }
-      if (signal?.aborted) throw new ConnectError("the call was canceled", Code.Canceled);
       if (err instanceof ConnectError) throw err;
-      const message = err instanceof Error ? err.message : String(err);
-      if (/queue is at limit/i.test(message)) {
-        throw new ConnectError(
-          "too many schema validations are waiting; retry later",
-          Code.ResourceExhausted,
-        );
-      }
       if (closed) throw new ConnectError("schema workers are shut down", Code.Unavailable);
-      throw new ConnectError("internal error", Code.Internal, undefined, undefined, err);
+      throw internalError(err);
+    } finally {
+      inFlight--;
     }
   }
 
