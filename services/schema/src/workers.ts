@@ -92,6 +92,8 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
       maxThreads: threads,
       // Keep idle threads (and the validators they compiled) for a while.
       idleTimeout: 60_000,
+      // A thread that runs out of its own heap is terminated instead of the whole process.
+      resourceLimits: { maxOldGenerationSizeMb: 512 },
     });
     return pool;
   };
@@ -119,6 +121,12 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
         );
       }
       if (err instanceof ConnectError) throw err;
+      if ((err as { code?: unknown }).code === "ERR_WORKER_OUT_OF_MEMORY") {
+        throw new ConnectError(
+          "schema check ran out of memory; simplify the schema or the document",
+          Code.ResourceExhausted,
+        );
+      }
       if (closed) throw new ConnectError("schema workers are shut down", Code.Unavailable);
       throw internalError(err);
     } finally {
