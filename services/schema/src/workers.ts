@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema } from "@guardian/api";
 import { internalError } from "@guardian/kit";
@@ -55,17 +56,29 @@ export interface SchemaWorkers {
 }
 
 /**
- * The worker's entry and the Node options it needs. From TypeScript sources (tsx, vitest)
- * the thread loads the `.ts` entry through tsx, which the thread does not inherit; compiled
- * JavaScript needs nothing.
+ * Where tsx's loader is: the one this process was started with (`tsx main.ts`, `guardian`,
+ * the container image's global tsx), else the workspace's own (vitest, which transforms
+ * files itself and starts no loader).
+ */
+function tsxLoader(): string {
+  const args = process.execArgv;
+  for (const [i, arg] of args.entries()) {
+    const value = arg === "--import" ? args[i + 1] : /^--import=(.*)$/.exec(arg)?.[1];
+    if (value !== undefined && /(^|[/\\])tsx([/\\]|$)/.test(value)) return value;
+  }
+  return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+}
+
+/**
+ * The worker's entry and the Node options it needs. From TypeScript sources the thread
+ * loads the `.ts` entry through tsx, whose loader a worker thread does not get on its own;
+ * compiled JavaScript needs nothing.
  */
 function workerEntry(): { filename: string; execArgv: string[] } {
   const fromSource = import.meta.url.endsWith(".ts");
-  const filename = new URL(fromSource ? "./worker-entry.ts" : "./worker-entry.js", import.meta.url)
-    .href;
-  if (!fromSource) return { filename, execArgv: [] };
-  const tsx = createRequire(import.meta.url).resolve("tsx");
-  return { filename, execArgv: ["--import", new URL(`file://${tsx}`).href] };
+  const entry = fromSource ? "./worker-entry.ts" : "./worker-entry.js";
+  const filename = new URL(entry, import.meta.url).href;
+  return { filename, execArgv: fromSource ? ["--import", tsxLoader()] : [] };
 }
 
 function fromWorker(error: WorkerError): ConnectError {
