@@ -243,3 +243,33 @@ describe("the registry", () => {
     expect(await (await h.registry().resolve(project, "app", 1)).validate(1)).toEqual([]);
   });
 });
+
+describe("costly candidates", () => {
+  const catastrophic = {
+    type: "object",
+    properties: { name: { type: "string", pattern: "^(a+)+$" } },
+  };
+
+  it("check stored configs against a catastrophic pattern in linear time", async () => {
+    const project = await h.newProject();
+    await h.schemas().createSchema({ project, name: "app", content: v1 });
+    await h.putConfig(project, "evil", { name: `${"a".repeat(30)}b` }, { schema: "app" });
+    await h.putConfig(project, "fine", { name: "aaaa" }, { schema: "app" });
+    const res = await h
+      .schemas()
+      .dryRunSchemaVersion({ project, name: "app", content: catastrophic });
+    expect(res).toMatchObject({ checkedCount: 2n, breakingCount: 1n });
+    expect(res.wouldBreak.map((c) => [c.key, c.violations.map((v) => v.pointer)])).toEqual([
+      ["evil", ["/name"]],
+    ]);
+  });
+
+  it("refuse a pattern RE2 cannot express before anything is checked or written", async () => {
+    const { project } = await seeded();
+    const content = { ...v1, properties: { name: { type: "string", pattern: "^(a)\\1$" } } };
+    const err = await rejectionOf(h.schemas().addSchemaVersion({ project, name: "app", content }));
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.rawMessage).toContain("/properties/name/pattern: pattern");
+    expect(await latestVersion(project)).toBe(1);
+  });
+});
