@@ -10,7 +10,7 @@ import type { SchemaWorkers } from "./workers.js";
 export interface SchemaRegistryOptions {
   /** The worker threads that compile and validate; they cache compiled validators. */
   workers: SchemaWorkers;
-  /** How many compiled schema versions to keep; the least recently used go first. */
+  /** How many schema versions to keep resolved; the least recently used go first. */
   maxEntries?: number;
 }
 
