@@ -69,6 +69,20 @@ describe("schema workers", () => {
     expect(err.code).toBe(Code.FailedPrecondition);
     expect(err.rawMessage).toMatch(/^the schema version cannot be compiled any more: /);
   });
+
+  it("answer InvalidArgument for a document nested too deeply to validate", async () => {
+    const deep = `[${"[".repeat(200_000)}${"]".repeat(200_000)}, 1]`;
+    const source = {
+      key: "deep",
+      dialect: "draft-2020-12" as const,
+      content: '{"uniqueItems":true}',
+    };
+    const err = await failure(workers.validate(source, [deep]));
+    expect([err.code, err.rawMessage]).toEqual([
+      Code.InvalidArgument,
+      "too deeply nested to validate",
+    ]);
+  });
 });
 
 describe("the workers' deadline", () => {
