@@ -45,6 +45,20 @@ export const limitSettings = {
     default: 256 * 1024,
     description: "Largest JSON Schema document accepted",
   }),
+  schemaThreads: int("GUARDIAN_SCHEMA_THREADS", {
+    default: 2,
+    min: 1,
+    max: 64,
+    description:
+      "Worker threads that compile JSON Schemas and validate documents, off the event loop",
+  }),
+  schemaDeadlineMs: duration("GUARDIAN_SCHEMA_DEADLINE", {
+    default: "5s",
+    min: 10,
+    max: 10 * 60_000,
+    description:
+      "Longest one schema compile or validation may take (waiting included); longer ones are stopped and get deadline_exceeded",
+  }),
 } as const;
 
 /** The audit sweep, in every process that hosts the config service. */

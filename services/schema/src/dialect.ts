@@ -2,7 +2,9 @@ import { Ajv, type Options } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { Dialect } from "@guardian/api";
+import { re2RegExp } from "./regexp.js";
 import type { SchemaViolation } from "./registry-types.js";
+import { uniqueItemsKeyword } from "./unique-items.js";
 
 /** The JSON Schema drafts Guardian accepts, as stored in `schema_versions.dialect`. */
 export type DialectName = "draft-07" | "draft-2020-12";
@@ -44,6 +46,8 @@ const options: Options = {
   validateFormats: true,
   // Never register a schema's `$id` on the instance: two projects may use the same `$id`.
   addUsedSchema: false,
+  // Linear-time regexes: a caller's `pattern` must not be able to hold a thread.
+  code: { regExp: re2RegExp },
 };
 
 /** Converts a stored dialect name to the API enum. */
@@ -83,6 +87,8 @@ export function createAjv(dialect: DialectName, checkMeta = true): AnyAjv {
   // ajv resolves `$anchor` but does not declare it as a keyword, so strict mode would refuse
   // it (ajv-validator/ajv#1854).
   if (dialect === "draft-2020-12") ajv.addKeyword("$anchor");
+  ajv.removeKeyword("uniqueItems");
+  ajv.addKeyword(uniqueItemsKeyword);
   return ajv;
 }
 

@@ -21,12 +21,12 @@ import {
   checkValidateDocumentRequest,
 } from "./check.js";
 import { auditSchemaMutations } from "./audit.js";
-import { compileCandidate } from "./compile.js";
 import {
   assertSchemaUnused,
   breakingConfigsError,
   findBreakingConfigs,
   type StoreClient,
+  type ValidateTexts,
 } from "./configs.js";
 import { documentOf, jsonEqual, schemaToProto, versionToProto } from "./convert.js";
 import { dialectToProto } from "./dialect.js";
@@ -41,6 +41,7 @@ import * as q from "./queries.js";
 import { appendVersion, createSchemaWithVersion, loadLatest } from "./writes.js";
 import type { SchemaRegistry } from "./registry-types.js";
 import { validationFailure } from "./violations.js";
+import type { CheckedCandidate, SchemaWorkers } from "./workers.js";
 
 // Schema pages continue after name `a`; version pages below version `b`.
 const namePaging = definePaging({ a: "text" });
@@ -54,6 +55,8 @@ export interface SchemaRoutesDeps {
   store: StoreClient;
   /** The registry the config service validates with; told when a schema changes. */
   registry: SchemaRegistry;
+  /** The worker threads that check candidate schemas and validate configs against them. */
+  workers: SchemaWorkers;
   /** The largest schema document, in bytes of JSON. Default 256 KiB. */
   maxSchemaBytes?: number;
   /** The largest document ValidateDocument accepts (the config size limit). Default 1 MiB. */
@@ -66,16 +69,20 @@ export interface SchemaRoutesDeps {
  * interceptor) → database and store calls → map the result.
  */
 export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof SchemaService> {
-  const { pool, registry } = deps;
+  const { pool, registry, workers } = deps;
   // A broken connection to the store is Unavailable, never mistaken for a conflict.
   const store = guardServiceClient(StoreService, deps.store, ["write"]);
   const maxSchemaBytes = deps.maxSchemaBytes ?? 256 * 1024;
   const maxDocumentBytes = deps.maxDocumentBytes ?? 1024 * 1024;
 
-  const candidate = (content: Record<string, unknown>) => {
+  const candidate = (content: Record<string, unknown>, ctx: HandlerContext) => {
     checkSize(content, maxSchemaBytes, "schema_size_bytes", "content");
-    return compileCandidate(content);
+    return workers.compile(content, ctx.signal);
   };
+  const against =
+    (checked: CheckedCandidate, ctx: HandlerContext): ValidateTexts =>
+    (documents) =>
+      workers.validate(checked.source, documents, ctx.signal);
 
   async function guarded<T>(
     ctx: HandlerContext,
@@ -92,7 +99,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
   return {
     async createSchema(req, ctx) {
       const content = checkCreateSchemaRequest(req);
-      const compiled = candidate(content);
+      const compiled = await candidate(content, ctx);
       return guarded(ctx, req, async () => {
         const created = await createSchemaWithVersion(pool, {
           ...req,
@@ -111,7 +118,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
 
     async addSchemaVersion(req, ctx) {
       const content = checkAddSchemaVersionRequest(req);
-      const compiled = candidate(content);
+      const compiled = await candidate(content, ctx);
       const { project, name } = req;
       return guarded(ctx, req, async () => {
         const base = await loadLatest(pool, project, name);
@@ -127,7 +134,13 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
             created: false,
           };
         }
-        const report = await findBreakingConfigs(store, project, name, compiled, ctx.signal);
+        const report = await findBreakingConfigs(
+          store,
+          project,
+          name,
+          against(compiled, ctx),
+          ctx.signal,
+        );
         if (report.breakingCount > 0n && !req.force) {
           throw breakingConfigsError(report, `schema "${name}" v${baseVersion + 1}`);
         }
@@ -245,7 +258,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
       checkSize(document, maxDocumentBytes, "config_size_bytes", "document");
       return guarded(ctx, req, async () => {
         const schema = await registry.resolve(req.project, req.name, req.version);
-        const violations = schema.validate(document);
+        const violations = await schema.validate(document, ctx.signal);
         return {
           valid: violations.length === 0,
           ...validationFailure(violations),
@@ -256,7 +269,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
 
     async dryRunSchemaVersion(req, ctx) {
       const content = checkDryRunSchemaVersionRequest(req);
-      const compiled = candidate(content);
+      const compiled = await candidate(content, ctx);
       return guarded(ctx, req, async () => {
         const { schema, latest } = await loadLatest(pool, req.project, req.name);
         const unchanged = jsonEqual(content, latest.content);
@@ -264,7 +277,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
           store,
           req.project,
           req.name,
-          compiled,
+          against(compiled, ctx),
           ctx.signal,
         );
         return {

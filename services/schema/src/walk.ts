@@ -1,4 +1,5 @@
 import type { AnyAjv } from "./dialect.js";
+import { patternProblem } from "./regexp.js";
 import type { SchemaViolation } from "./registry-types.js";
 import { escapePointerToken } from "./violations.js";
 
@@ -49,8 +50,8 @@ export interface SchemaInspection {
 /**
  * Walks every subschema of a schema document (and only subschemas: the values of `const`,
  * `enum`, `default` or `examples` are data) and reports, with pointers, what strict mode
- * would refuse without saying where: unknown keywords and formats, and references that are
- * not local ("#...").
+ * would refuse without saying where: unknown keywords and formats, references that are
+ * not local ("#..."), and patterns that RE2 cannot match (backreferences, lookaround).
  */
 export function inspectSchema(content: unknown, ajv: AnyAjv): SchemaInspection {
   const found: SchemaInspection = { violations: [], refs: [] };
@@ -78,6 +79,16 @@ export function inspectSchema(content: unknown, ajv: AnyAjv): SchemaInspection {
       }
       if (keyword === "format" && typeof value === "string" && !ajv.formats[value]) {
         report(at, "format", `unknown format "${value}"`);
+      }
+      if (keyword === "pattern" && typeof value === "string") {
+        const problem = patternProblem(value);
+        if (problem) report(at, keyword, problem);
+      }
+      if (keyword === "patternProperties" && typeof value === "object" && value !== null) {
+        for (const name of Object.keys(value)) {
+          const problem = patternProblem(name);
+          if (problem) report(`${at}/${escapePointerToken(name)}`, keyword, problem);
+        }
       }
       if (arrayKeywords.has(keyword) && Array.isArray(value)) {
         value.forEach((sub, i) => visit(sub, `${at}/${i}`));

@@ -89,10 +89,13 @@ export async function runDev(): Promise<void> {
       intervalMs: settings.auditSweepIntervalMs,
       pendingTimeoutMs: settings.auditPendingTimeoutMs,
     },
+    schemaThreads: settings.schemaThreads,
+    schemaDeadlineMs: settings.schemaDeadlineMs,
     signal: lifetime.signal,
   });
   const stopAll = async () => {
     lifetime.abort();
+    await hosted.close();
     await cluster.close();
     await auth.close();
     await engine.close();

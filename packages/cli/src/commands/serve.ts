@@ -83,6 +83,8 @@ export async function runServe(args: string[]): Promise<void> {
       intervalMs: settings.auditSweepIntervalMs,
       pendingTimeoutMs: settings.auditPendingTimeoutMs,
     },
+    schemaThreads: settings.schemaThreads,
+    schemaDeadlineMs: settings.schemaDeadlineMs,
     signal: lifetime.signal,
   });
   const address = await runServer({
@@ -102,6 +104,7 @@ export async function runServe(args: string[]): Promise<void> {
         name: "stop background work and close the database",
         run: async () => {
           lifetime.abort();
+          await services.close();
           await cluster?.close();
           await auth.close();
           await archiver?.stop();
