@@ -20,8 +20,10 @@ import {
 import { authenticateApiKey } from "../credentials/api-key-auth.js";
 import { mapRoles, type RoleMapping } from "../roles.js";
 import type { TokenVerifier } from "../token/verifier.js";
+import type { AccessEpoch } from "./access-epoch.js";
 import { decide, type CallTarget } from "./decide.js";
 import { peekRequest, readStringField } from "./request-fields.js";
+import { guardStream } from "./stream-guard.js";
 
 type AnyRequest = Parameters<Parameters<Interceptor>[0]>[0];
 
@@ -37,6 +39,8 @@ export interface AuthInterceptorDeps {
   db: Queryable;
   /** Receives failures that the caller does not see (audit writes, last-used updates). */
   logger?: Pick<Logger, "warn">;
+  /** The access epoch that keeps open streams authorized (see {@link guardStream}). */
+  epoch: AccessEpoch;
 }
 
 /** Services that need no credentials although they declare no access option. */
@@ -73,7 +77,8 @@ function credentialsOf(
  *    (`key_fields`) from the request;
  * 4. decides from global roles, the caller's project role binding or the API key's scope,
  *    project and key prefix (PermissionDenied otherwise);
- * 5. sets `principalKey` for the handler.
+ * 5. sets `principalKey` for the handler;
+ * 6. keeps streaming responses authorized while they are open ({@link guardStream}).
  * Denials and rejected credentials are written to the audit log.
  */
 export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
@@ -163,13 +168,14 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
     // Facts for the audit event of a denial, filled in as they become known.
     const seen: { principal?: Principal; project?: string } = {};
     let principal: Principal;
+    let target: CallTarget;
     try {
       const authenticated = await authenticate(req.header);
       principal = seen.principal = authenticated.principal;
       if (authenticated.disabled) throw new ConnectError("user is disabled", Code.PermissionDenied);
       const peeked = needsMessage(access) ? await peekRequest(req) : { first: undefined, req };
       req = peeked.req;
-      const target = readTarget(access, req, peeked.first);
+      target = readTarget(access, req, peeked.first);
       seen.project = target.project;
       let decision = decide(access, principal, target, rpc);
       if (!decision.allowed && principal.kind !== "api_key") {
@@ -198,7 +204,24 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
       throw err;
     }
     req.contextValues.set(principalKey, principal);
-    return next(req);
+    const res = await next(req);
+    if (!res.stream) return res;
+    const header = req.header;
+    const recheck = async () => {
+      const again = await authenticate(header, { fresh: true });
+      if (again.disabled) throw new ConnectError("user is disabled", Code.PermissionDenied);
+      const decision = decide(access, again.principal, target, rpc);
+      if (!decision.allowed) throw new ConnectError(decision.message, Code.PermissionDenied);
+      return again.principal.expiresAt;
+    };
+    const expiresAt = principal.expiresAt;
+    return {
+      ...res,
+      message: guardStream(res.message, deps.epoch, {
+        recheck,
+        ...(expiresAt ? { expiresAt } : {}),
+      }),
+    };
   };
 }
 
