@@ -24,7 +24,7 @@ export interface AccessEpoch {
 export interface AccessEpochOptions {
   /** How often the epoch is polled while listeners are subscribed. */
   pollMs: number;
-  /** Receives failed polls (a later poll retries). */
+  /** Receives the first of a run of failed polls (later polls retry). */
   onError?: (err: unknown) => void;
 }
 
@@ -79,11 +79,16 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
     return queued;
   };
 
+  // Only the first of a run of failed polls is reported, not one every interval.
+  let failing = false;
   const poll = () => {
     timer = setTimeout(() => {
       read().then(
-        () => {},
-        (err: unknown) => opts.onError?.(err),
+        () => (failing = false),
+        (err: unknown) => {
+          if (!failing) opts.onError?.(err);
+          failing = true;
+        },
       );
       if (listeners.size > 0) poll();
       else timer = undefined;
