@@ -23,7 +23,7 @@ import type { TokenVerifier } from "../token/verifier.js";
 import type { AccessEpoch } from "./access-epoch.js";
 import { decide, type CallTarget } from "./decide.js";
 import { peekRequest, readStringField } from "./request-fields.js";
-import { guardStream } from "./stream-guard.js";
+import { createOpenStreams } from "./open-streams.js";
 
 type AnyRequest = Parameters<Parameters<Interceptor>[0]>[0];
 
@@ -39,7 +39,7 @@ export interface AuthInterceptorDeps {
   db: Queryable;
   /** Receives failures that the caller does not see (audit writes, last-used updates). */
   logger?: Pick<Logger, "warn">;
-  /** The access epoch that keeps open streams authorized (see {@link guardStream}). */
+  /** The access epoch that keeps open streams authorized (see {@link createOpenStreams}). */
   epoch: AccessEpoch;
 }
 
@@ -78,7 +78,7 @@ function credentialsOf(
  * 4. decides from global roles, the caller's project role binding or the API key's scope,
  *    project and key prefix (PermissionDenied otherwise);
  * 5. sets `principalKey` for the handler;
- * 6. keeps streaming responses authorized while they are open ({@link guardStream}).
+ * 6. keeps streaming responses authorized while they are open ({@link createOpenStreams}).
  * Denials and rejected credentials are written to the audit log.
  */
 export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
@@ -130,6 +130,11 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
     };
     return { principal, disabled: account.disabled };
   };
+
+  const streams = createOpenStreams({
+    epoch: deps.epoch,
+    authenticateFresh: (header) => authenticate(header, { fresh: true }),
+  });
 
   const audit = async (
     req: AnyRequest,
@@ -205,23 +210,9 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
     }
     req.contextValues.set(principalKey, principal);
     const res = await next(req);
-    if (!res.stream) return res;
-    const header = req.header;
-    const recheck = async () => {
-      const again = await authenticate(header, { fresh: true });
-      if (again.disabled) throw new ConnectError("user is disabled", Code.PermissionDenied);
-      const decision = decide(access, again.principal, target, rpc);
-      if (!decision.allowed) throw new ConnectError(decision.message, Code.PermissionDenied);
-      return again.principal.expiresAt;
-    };
-    const expiresAt = principal.expiresAt;
-    return {
-      ...res,
-      message: guardStream(res.message, deps.epoch, {
-        recheck,
-        ...(expiresAt ? { expiresAt } : {}),
-      }),
-    };
+    return res.stream
+      ? streams.guard(res, { header: req.header, access, target, rpc, principal })
+      : res;
   };
 }
 

@@ -6,9 +6,10 @@ export interface StreamAccess {
   /**
    * Authenticates and authorizes the call again from the database (no cache); throws the
    * ConnectError (Unauthenticated or PermissionDenied) that ends the stream when access is
-   * gone. Resolves with the credentials' current expiry, if they have one.
+   * gone. Resolves with the credentials' current expiry, if they have one. `epoch` is the
+   * access epoch read before the re-check started.
    */
-  recheck(): Promise<Date | undefined>;
+  recheck(epoch: bigint): Promise<Date | undefined>;
   /** When the call's credentials expire (token `exp`, API key expiry), if they do. */
   expiresAt?: Date;
 }
@@ -83,7 +84,7 @@ export function guardStream<T>(
   const verify = (at: bigint): Promise<void> => {
     if (verified !== undefined && at <= verified) return Promise.resolve();
     if (checking && checking.epoch >= at) return checking.done;
-    const done = access.recheck().then(
+    const done = access.recheck(at).then(
       (expiry) => {
         if (verified === undefined || at > verified) verified = at;
         expiresAt = expiry;
