@@ -197,4 +197,36 @@ describe("open streams lose access with their credentials", () => {
       observing.close();
     }
   });
+
+  it("confirms access from the database as a quiet stream opens, not from the cache", async () => {
+    const user = await keycloakViewer(f);
+    // Another open stream keeps the process polling the access epoch.
+    const key = await insertKey(f);
+    const other = watch(key.headers);
+    await within(other.opened, 5_000);
+    // Cache the account with its binding, then remove the binding behind the cache's back,
+    // and give the poll time to see that change before the quiet stream opens.
+    f.server.authz.accounts.invalidate();
+    await f.auth.whoAmI({}, user);
+    await q(
+      `DELETE FROM role_bindings WHERE (issuer, subject) IN
+         (SELECT issuer, subject FROM users WHERE username = $1)`,
+      [user.username],
+    );
+    await new Promise((r) => setTimeout(r, 600));
+    const openedAt = Date.now();
+    const quiet = follow(
+      (signal) => f.config.watch({ project: "payments", startRevision: 1n }, { ...user, signal }),
+      () => -1,
+    );
+    try {
+      const end = await within(quiet.ended, 5_000);
+      expect(end.code, end.message).toBe(Code.PermissionDenied);
+      expect(end.at - openedAt).toBeLessThan(boundMs);
+      expect(quiet.got).toEqual([]);
+    } finally {
+      quiet.close();
+      other.close();
+    }
+  });
 });

@@ -43,8 +43,9 @@ function asConnectError(err: unknown): ConnectError {
  * the message was produced; when that epoch is newer than the one the stream was last
  * authorized at, the caller is re-authorized from the database before the message leaves.
  * A revocation commits (with its epoch bump) before any event committed after it can be
- * produced, so no such event is ever delivered. Between messages, the shared poll of the
- * epoch re-authorizes idle streams, and a timer ends the stream when its credentials expire.
+ * produced, so no such event is ever delivered. The stream is also re-authorized from the
+ * database as soon as it opens; between messages, the shared poll of the epoch re-authorizes
+ * idle streams, and a timer ends the stream when its credentials expire.
  */
 export function guardStream<T>(
   source: AsyncIterable<T>,
@@ -77,8 +78,7 @@ export function guardStream<T>(
     timer.unref();
   };
 
-  // The epoch the caller was last authorized at; the open-time check may have used cached
-  // accounts, so the first message always re-authorizes.
+  // The epoch the caller was last authorized at; unset until the first re-authorization.
   let verified: bigint | undefined;
   let checking: { epoch: bigint; done: Promise<void> } | undefined;
   const verify = (at: bigint): Promise<void> => {
@@ -118,6 +118,9 @@ export function guardStream<T>(
         verify(at).catch(() => {});
       });
       arm();
+      // The check at open may have used cached accounts: confirm it from the database now,
+      // not only at the first message (which may be a long way off on a quiet stream).
+      admit().catch((err: unknown) => end(asConnectError(err)));
       try {
         for (;;) {
           const r = await Promise.race([it.next(), lost]);

@@ -18,8 +18,8 @@ export interface StreamServer {
 /**
  * Starts kit's server on port 0 with the RBAC interceptor in front of stand-ins for every
  * server-streaming RPC a user can open (config Watch, cluster Observe, WatchInstances and
- * Campaign). Each stream sends 0 when it opens, then whatever the test pushes; it ends only
- * when the call does. It tests what the interceptor does to open streams, alone.
+ * Campaign). Each stream sends 0 when it opens (except a Watch from start revision 1, which
+ * stays quiet), then whatever the test pushes; it ends only when the call does. It tests what the interceptor does to open streams, alone.
  */
 export async function startStreamServer(
   pool: pg.Pool,
@@ -28,8 +28,8 @@ export async function startStreamServer(
   const authz = createAuthz({ pool, settings });
   const followers = new Set<(n: number) => void>();
 
-  async function* follow(signal: AbortSignal): AsyncGenerator<number> {
-    const queue: number[] = [0];
+  async function* follow(signal: AbortSignal, quiet = false): AsyncGenerator<number> {
+    const queue: number[] = quiet ? [] : [0];
     let wake = () => {};
     const listener = (n: number) => {
       queue.push(n);
@@ -58,8 +58,8 @@ export async function startStreamServer(
     interceptors: [authz.interceptor],
     routes(router) {
       router.service(ConfigService, {
-        async *watch(_req, ctx) {
-          for await (const n of follow(ctx.signal)) {
+        async *watch(req, ctx) {
+          for await (const n of follow(ctx.signal, req.startRevision === 1n)) {
             yield { kind: { case: "bookmark", value: { revision: BigInt(n) } } };
           }
         },
