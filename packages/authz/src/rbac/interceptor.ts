@@ -211,7 +211,14 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
     req.contextValues.set(principalKey, principal);
     const res = await next(req);
     return res.stream
-      ? streams.guard(res, { header: req.header, access, target, rpc, principal })
+      ? streams.guard(res, {
+          header: req.header,
+          access,
+          target,
+          rpc,
+          principal,
+          audit: (err) => audit(req, principal, target.project, err),
+        })
       : res;
   };
 }

@@ -27,6 +27,8 @@ export interface StreamCall {
   target: CallTarget;
   rpc: string;
   principal: Principal;
+  /** Records a denial in the audit log, as for a call refused when it opens. */
+  audit(err: ConnectError): Promise<void>;
 }
 
 /** Keeps the streaming responses of authorized calls authorized; see {@link guardStream}. */
@@ -62,6 +64,7 @@ export function createOpenStreams(deps: OpenStreamsDeps): OpenStreams {
         message: guardStream(res.message, deps.epoch, {
           recheck,
           ...(expiresAt ? { expiresAt } : {}),
+          onDenied: (err) => void call.audit(err),
         }),
       };
     },

@@ -229,4 +229,35 @@ describe("open streams lose access with their credentials", () => {
       other.close();
     }
   });
+
+  it("writes the end of a stream that lost access to the audit log", async () => {
+    const key = await insertKey(f);
+    const w = watch(key.headers);
+    try {
+      await within(w.opened, 5_000);
+      await q(`UPDATE api_keys SET revoked_at = now() WHERE lookup = $1`, [key.id]);
+      expect((await within(w.ended, 5_000)).code).toBe(Code.Unauthenticated);
+    } finally {
+      w.close();
+    }
+    const audited = async () => {
+      for (;;) {
+        const res = await q(
+          `SELECT action, result, error_code, detail->>'reason' AS reason FROM audit_log
+            WHERE actor = $1 AND target = 'projects/payments'`,
+          [`apikey:${key.id}`],
+        );
+        if (res.rows.length > 0) return res.rows;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    expect(await within(audited(), 5_000)).toEqual([
+      {
+        action: "guardian.config.v1.ConfigService/Watch",
+        result: "denied",
+        error_code: "unauthenticated",
+        reason: "API key has been revoked",
+      },
+    ]);
+  });
 });

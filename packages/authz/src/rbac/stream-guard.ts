@@ -12,6 +12,8 @@ export interface StreamAccess {
   recheck(epoch: bigint): Promise<Date | undefined>;
   /** When the call's credentials expire (token `exp`, API key expiry), if they do. */
   expiresAt?: Date;
+  /** Told once when a re-check takes access away (not on expiry or a database failure). */
+  onDenied?(err: ConnectError): void;
 }
 
 /** The longest delay setTimeout accepts. */
@@ -92,6 +94,8 @@ export function guardStream<T>(
       },
       (err: unknown) => {
         const e = asConnectError(err);
+        const denied = e.code === Code.PermissionDenied || e.code === Code.Unauthenticated;
+        if (denied && !lostErr && !closed) access.onDenied?.(e);
         end(e);
         throw e;
       },
