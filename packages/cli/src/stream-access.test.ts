@@ -175,4 +175,46 @@ describe("embedded mode: open streams end when access is taken away", () => {
       observing.close();
     }
   });
+
+  it("ends the Campaign of a user whose global role is taken away, and withdraws it", async () => {
+    await auth.createUser(
+      {
+        username: "campaigner",
+        password: "campaign-password-1",
+        globalRoles: [GlobalRole.EDITOR],
+      },
+      asAdmin,
+    );
+    const campaigner = await login("campaigner", "campaign-password-1");
+    const election = "streams/leader";
+    const c = follow(
+      (signal) => cluster.campaign({ election, value: "me" }, { ...campaigner, signal }),
+      (m) => (m.event.case === "elected" ? 1 : 0),
+    );
+    try {
+      await within(c.delivered(1), 10_000);
+      expect((await cluster.getLeader({ election }, asAdmin)).leader?.value).toBe("me");
+      const revokedAt = Date.now();
+      await auth.updateUser(
+        {
+          username: "campaigner",
+          globalRoles: [GlobalRole.VIEWER],
+          updateMask: { paths: ["global_roles"] },
+        },
+        asAdmin,
+      );
+      const end = await within(c.ended, 10_000);
+      expect(end.code, end.message).toBe(Code.PermissionDenied);
+      expect(end.at - revokedAt).toBeLessThan(boundMs);
+      // The candidacy is withdrawn as on cancel: the election has no leader.
+      const leaderless = async () => {
+        while ((await cluster.getLeader({ election }, asAdmin)).leader) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await within(leaderless(), 10_000);
+    } finally {
+      c.close();
+    }
+  });
 });
