@@ -5,6 +5,7 @@ import { createAccounts, type Accounts } from "./accounts/accounts.js";
 import { createFailureAudit, type FailureAudit } from "./audit/failure-audit.js";
 import { createAuthFailures, type AuthFailures } from "./rbac/auth-failures.js";
 import { createCredentialGate } from "./rbac/credential-gate.js";
+import { createAccessEpoch } from "./rbac/access-epoch.js";
 import { createAuthInterceptor } from "./rbac/interceptor.js";
 import { roleMappingOf, type RoleMapping } from "./roles.js";
 import type { AuthSettings } from "./settings.js";
@@ -50,6 +51,14 @@ export interface Authz {
   /** The trusted issuers, built-in first. */
   issuers: readonly TrustedIssuer[];
 }
+
+/**
+ * How often a process with open streams polls the access epoch. Each poll is one small
+ * query per process, however many streams are open; 250 ms leaves room within the 1 s in
+ * which an idle stream must end after its access is revoked, in both modes, without
+ * depending on LISTEN/NOTIFY (which PGlite does not deliver across connections).
+ */
+const streamRecheckPollMs = 250;
 
 /** Returns Keycloak's JWKS URL: KEYCLOAK_JWKS_URL, or the realm's standard certs endpoint. */
 export function keycloakJwksUrl(settings: AuthSettings): string | undefined {
@@ -112,6 +121,10 @@ export function createAuthz(opts: AuthzOptions): Authz {
     db: pool,
     failureAudit,
     ...(opts.logger ? { logger: opts.logger } : {}),
+    epoch: createAccessEpoch(pool, {
+      pollMs: streamRecheckPollMs,
+      onError: (err) => opts.logger?.warn({ err }, "reading the access epoch failed"),
+    }),
   });
   const interceptor: Interceptor = (next) => failures.interceptor(rbac(next));
   const admit = createCredentialGate({ failures, audit: failureAudit });

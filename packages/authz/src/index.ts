@@ -124,5 +124,7 @@ export type {
   TrustedIssuer,
 } from "./token/verifier.js";
 
+export { follow, within } from "./testing/follow-stream.js";
+export type { Followed } from "./testing/follow-stream.js";
 export { startTestIssuer, testAuthSettings } from "./testing/test-issuer.js";
 export type { MintOptions, TestIssuer } from "./testing/test-issuer.js";

@@ -1,7 +1,14 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createRouterTransport,
+  type Interceptor,
+} from "@connectrpc/connect";
 import {
   ChangeType,
+  StoreService,
   LimitExceededSchema,
   type WatchRequestSchema,
   type WatchResponse,
@@ -18,6 +25,7 @@ import {
   startHarness,
   type Harness,
 } from "./testing.js";
+import { createStoreRoutes } from "@guardian/store-service";
 
 const db = useTestDatabase({ poolSize: 10 });
 let h: Harness;
@@ -258,5 +266,60 @@ describe("watch", () => {
     } finally {
       await small.close();
     }
+  });
+
+  describe("when a remote store ends its stream on expired service credentials", () => {
+    /** A store client whose WatchKeys streams fail with Unauthenticated after `after` messages. */
+    const expiringStore = (after: number, times: number) => {
+      let left = times;
+      const expire: Interceptor = (next) => async (req) => {
+        const res = await next(req);
+        if (!res.stream || left <= 0) return res;
+        left--;
+        const source = res.message;
+        async function* cut() {
+          let sent = 0;
+          for await (const m of source) {
+            if (sent++ === after) break;
+            yield m;
+          }
+          throw new ConnectError("the access token has expired", Code.Unauthenticated);
+        }
+        return { ...res, message: cut() };
+      };
+      const routes = createStoreRoutes({ engine: h.engine });
+      return createClient(
+        StoreService,
+        createRouterTransport(routes, { router: { interceptors: [expire] } }),
+      );
+    };
+
+    it("follows on from where the stream stopped and misses nothing", async () => {
+      const p = await project();
+      const harness = { ...h, config: h.configWith({ store: expiringStore(1, 1) }) };
+      const w = watch({ project: p }, harness);
+      expect((await w.next()).kind.case).toBe("bookmark");
+      const a = await h.config.createConfig({
+        project: p,
+        key: "a",
+        content: json(1),
+        schema: "any",
+      });
+      const b = await h.config.createConfig({
+        project: p,
+        key: "b",
+        content: json(2),
+        schema: "any",
+      });
+      const got = changes(await w.until(changeAt(b.revision)));
+      expect(got.map((c) => c.revision)).toEqual([a.revision, b.revision]);
+    });
+
+    it("passes Unauthenticated on when a fresh stream fails at once too", async () => {
+      const p = await project();
+      const harness = { ...h, config: h.configWith({ store: expiringStore(0, 2) }) };
+      const err = await failure(watch({ project: p }, harness).next());
+      expect(err.code).toBe(Code.Unauthenticated);
+    });
   });
 });

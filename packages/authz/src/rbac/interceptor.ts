@@ -17,8 +17,10 @@ import { authenticateApiKey } from "../credentials/api-key-auth.js";
 import { credentialsOf, missingCredentials } from "../credentials/credential-headers.js";
 import { mapRoles, type RoleMapping } from "../roles.js";
 import type { TokenVerifier } from "../token/verifier.js";
+import type { AccessEpoch } from "./access-epoch.js";
 import { decide, type CallTarget } from "./decide.js";
 import { peekRequest, readStringField } from "./request-fields.js";
+import { createOpenStreams } from "./open-streams.js";
 
 type AnyRequest = Parameters<Parameters<Interceptor>[0]>[0];
 
@@ -36,6 +38,8 @@ export interface AuthInterceptorDeps {
   failureAudit?: FailureAudit;
   /** Receives failures that the caller does not see (audit writes, last-used updates). */
   logger?: Pick<Logger, "warn">;
+  /** The access epoch that keeps open streams authorized (see {@link createOpenStreams}). */
+  epoch: AccessEpoch;
 }
 
 /** Services that need no credentials although they declare no access option. */
@@ -52,7 +56,8 @@ const publicServices = new Set(["grpc.health.v1.Health"]);
  *    (`key_fields`) from the request;
  * 4. decides from global roles, the caller's project role binding or the API key's scope,
  *    project and key prefix (PermissionDenied otherwise);
- * 5. sets `principalKey` for the handler.
+ * 5. sets `principalKey` for the handler;
+ * 6. keeps streaming responses authorized while they are open ({@link createOpenStreams}).
  * Denials and rejected credentials are written to the audit log.
  */
 export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
@@ -103,6 +108,11 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
     return { principal, disabled: account.disabled };
   };
 
+  const streams = createOpenStreams({
+    epoch: deps.epoch,
+    authenticateFresh: (header) => authenticate(header, { fresh: true }),
+  });
+
   const audit = async (
     req: AnyRequest,
     principal: Principal | undefined,
@@ -145,13 +155,14 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
     // Facts for the audit event of a denial, filled in as they become known.
     const seen: { principal?: Principal; project?: string } = {};
     let principal: Principal;
+    let target: CallTarget;
     try {
       const authenticated = await authenticate(req.header);
       principal = seen.principal = authenticated.principal;
       if (authenticated.disabled) throw new ConnectError("user is disabled", Code.PermissionDenied);
       const peeked = needsMessage(access) ? await peekRequest(req) : { first: undefined, req };
       req = peeked.req;
-      const target = readTarget(access, req, peeked.first);
+      target = readTarget(access, req, peeked.first);
       seen.project = target.project;
       let decision = decide(access, principal, target, rpc);
       if (!decision.allowed && principal.kind !== "api_key") {
@@ -180,7 +191,17 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
       throw err;
     }
     req.contextValues.set(principalKey, principal);
-    return next(req);
+    const res = await next(req);
+    return res.stream
+      ? streams.guard(res, {
+          header: req.header,
+          access,
+          target,
+          rpc,
+          principal,
+          audit: (err) => audit(req, principal, target.project, err),
+        })
+      : res;
   };
 }
 

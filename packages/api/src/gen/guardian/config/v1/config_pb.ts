@@ -2043,15 +2043,19 @@ export const ConfigService: GenService<{
    * Watch streams changes to one config, a key prefix or a whole project, pushed as soon as
    * they commit. See WatchRequest and WatchResponse for the sequence of messages.
    *
-   * The credentials are checked when the stream opens; the stream outlives the access
-   * token. The server may end the stream with Unauthenticated (for example when the token
-   * has expired and the stream is old); the client then re-opens it with fresh credentials
-   * from its last revision. Errors while opening: NotFound, InvalidArgument,
-   * PermissionDenied, OutOfRange (see WatchRequest.start_revision).
+   * The credentials are checked when the stream opens and for as long as it is open: the
+   * server ends the stream with Unauthenticated when they expire (the access token's exp,
+   * the API key's expiry), and with Unauthenticated or PermissionDenied within 1 second of
+   * access being taken away (API key revoked, role binding removed, user disabled). No
+   * change committed after such a revocation is delivered. After an expiry the client
+   * re-opens the stream with fresh credentials from its last revision.
+   * Errors while opening: NotFound, InvalidArgument, PermissionDenied, OutOfRange (see
+   * WatchRequest.start_revision).
    * Errors that end an open stream: ResourceExhausted with guardian.v1.LimitExceeded
    * ("watch_buffer_events") when the client reads too slowly; Unavailable when the server
-   * drains or loses the store; Unauthenticated as above. After any of them the client
-   * re-opens the stream from its last revision and misses nothing.
+   * drains or loses the store; Unauthenticated and PermissionDenied as above. After
+   * ResourceExhausted, Unavailable or an expiry the client re-opens the stream from its last
+   * revision and misses nothing.
    *
    * @generated from rpc guardian.config.v1.ConfigService.Watch
    */
