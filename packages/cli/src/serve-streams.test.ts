@@ -70,6 +70,7 @@ beforeAll(async () => {
     GUARDIAN_LOG_LEVEL: "info",
     GUARDIAN_STORE_ENGINE: "etcd",
     ETCD_ENDPOINTS: inject("etcd").endpoints.join(","),
+    GUARDIAN_PAGE_TOKEN_SECRET: "page token secret shared by both processes",
   };
   writer = await startGuardian(["serve", "store", "auth", "config", "schema", "cluster"], env);
   holder = await startGuardian(["serve", "auth", "config", "cluster"], {
