@@ -29,10 +29,13 @@ export function createSchemaRegistry(
 
   async function load(project: string, name: string, version: number): Promise<ResolvedSchema> {
     const row = await selectVersion(pool, project, name, version);
-    if (!row?.content) throw versionNotFound(project, name, version);
+    // `false` is a schema document too: only a missing row or content means no version.
+    if (!row || row.content === null) throw versionNotFound(project, name, version);
     let compiled: CompiledSchema;
     try {
-      compiled = compileStored(row.content, row.dialect as DialectName);
+      compiled = compileStored(row.content, row.dialect as DialectName, {
+        formats: row.format_mode,
+      });
     } catch (err) {
       throw internalError(err);
     }

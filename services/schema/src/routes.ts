@@ -9,6 +9,7 @@ import {
 } from "@guardian/kit";
 import type pg from "pg";
 import {
+  type CandidateInput,
   checkAddSchemaVersionRequest,
   checkCreateSchemaRequest,
   checkDeleteSchemaRequest,
@@ -37,6 +38,7 @@ import {
   versionNotFound,
 } from "./errors.js";
 import * as q from "./queries.js";
+import type { VersionRow } from "./queries.js";
 import { appendVersion, createSchemaWithVersion, loadLatest } from "./writes.js";
 import type { SchemaRegistry } from "./registry-types.js";
 import { validationFailure } from "./violations.js";
@@ -65,9 +67,9 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
   const maxSchemaBytes = deps.maxSchemaBytes ?? 256 * 1024;
   const maxDocumentBytes = deps.maxDocumentBytes ?? 1024 * 1024;
 
-  const candidate = (content: Record<string, unknown>) => {
+  const candidate = ({ content, formatMode }: CandidateInput) => {
     checkSize(content, maxSchemaBytes, "schema_size_bytes", "content");
-    return compileCandidate(content);
+    return compileCandidate(content, { formats: formatMode });
   };
 
   async function guarded<T>(
@@ -84,12 +86,12 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
 
   return {
     async createSchema(req, ctx) {
-      const content = checkCreateSchemaRequest(req);
-      const compiled = candidate(content);
+      const input = checkCreateSchemaRequest(req);
+      const compiled = candidate(input);
       return guarded(ctx, req, async () => {
         const created = await createSchemaWithVersion(pool, {
           ...req,
-          content,
+          ...input,
           dialect: compiled.dialect,
           createdBy: principalOf(ctx).name,
         });
@@ -98,13 +100,14 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
         return {
           schema: schemaToProto(created.schema),
           schemaVersion: versionToProto(created.version),
+          warnings: compiled.warnings,
         };
       });
     },
 
     async addSchemaVersion(req, ctx) {
-      const content = checkAddSchemaVersionRequest(req);
-      const compiled = candidate(content);
+      const input = checkAddSchemaVersionRequest(req);
+      const compiled = candidate(input);
       const { project, name } = req;
       return guarded(ctx, req, async () => {
         const base = await loadLatest(pool, project, name);
@@ -113,11 +116,12 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
         if (expected !== baseVersion) {
           throw latestVersionConflict(project, name, expected, baseVersion);
         }
-        if (jsonEqual(content, base.latest.content)) {
+        if (sameVersion(input, base.latest)) {
           return {
             schema: schemaToProto(base.schema),
             schemaVersion: versionToProto(base.latest),
             created: false,
+            warnings: compiled.warnings,
           };
         }
         const report = await findBreakingConfigs(store, project, name, compiled, ctx.signal);
@@ -126,7 +130,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
         }
         const written = await appendVersion(pool, {
           ...req,
-          content,
+          ...input,
           dialect: compiled.dialect,
           createdBy: principalOf(ctx).name,
           base: baseVersion,
@@ -142,6 +146,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
           revision: report.revision,
           breaking: report.breaking,
           breakingCount: report.breakingCount,
+          warnings: compiled.warnings,
         };
       });
     },
@@ -244,11 +249,11 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
     },
 
     async dryRunSchemaVersion(req, ctx) {
-      const content = checkDryRunSchemaVersionRequest(req);
-      const compiled = candidate(content);
+      const input = checkDryRunSchemaVersionRequest(req);
+      const compiled = candidate(input);
       return guarded(ctx, req, async () => {
         const { schema, latest } = await loadLatest(pool, req.project, req.name);
-        const unchanged = jsonEqual(content, latest.content);
+        const unchanged = sameVersion(input, latest);
         const report = await findBreakingConfigs(
           store,
           req.project,
@@ -264,10 +269,16 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
           dialect: dialectToProto(compiled.dialect),
           nextVersion: unchanged ? schema.latest_version : schema.latest_version + 1,
           unchanged,
+          warnings: compiled.warnings,
         };
       });
     },
   };
+}
+
+/** Tells whether a candidate equals a stored version: the same JSON and format mode. */
+function sameVersion(input: CandidateInput, stored: VersionRow): boolean {
+  return input.formatMode === stored.format_mode && jsonEqual(input.content, stored.content);
 }
 
 /** Registers `guardian.schema.v1.SchemaService` on a router. */
