@@ -1,0 +1,157 @@
+import type { ConformanceCase } from "./case.js";
+
+const tree = {
+  $id: "https://example.com/tree",
+  $dynamicAnchor: "node",
+  type: "object",
+  properties: {
+    data: true,
+    children: { type: "array", items: { $dynamicRef: "#node" } },
+  },
+};
+
+/** Draft 2020-12 cases of references, identifiers, anchors and dynamic references. */
+export const refs2020: ConformanceCase[] = [
+  {
+    description: "recursive reference to the root",
+    schema: { properties: { foo: { $ref: "#" } }, additionalProperties: false },
+    tests: [
+      [{ foo: { foo: {} } }, true],
+      [{ foo: { bar: 1 } }, false],
+    ],
+  },
+  {
+    description: "reference to $defs by pointer, with escaped tokens",
+    schema: {
+      $defs: { "a/b": { type: "integer" }, "c~d": { type: "string" }, "e%f": { type: "null" } },
+      properties: {
+        x: { $ref: "#/$defs/a~1b" },
+        y: { $ref: "#/$defs/c~0d" },
+        z: { $ref: "#/$defs/e%25f" },
+      },
+    },
+    tests: [
+      [{ x: 1, y: "s", z: null }, true],
+      [{ x: "s" }, false],
+      [{ y: 1 }, false],
+      [{ z: 1 }, false],
+    ],
+  },
+  {
+    description: "siblings of $ref apply in 2020-12",
+    schema: { $defs: { n: { type: "integer" } }, $ref: "#/$defs/n", maximum: 3 },
+    tests: [
+      [2, true],
+      [5, false],
+    ],
+  },
+  {
+    description: "relative $id inside the document",
+    schema: { $ref: "item.json", $defs: { item: { $id: "item.json", type: "string" } } },
+    tests: [
+      ["a", true],
+      [1, false],
+    ],
+  },
+  {
+    description: "absolute $id inside the document",
+    schema: {
+      $id: "https://example.com/root.json",
+      properties: { a: { $ref: "https://example.com/other.json" } },
+      $defs: { other: { $id: "other.json", type: "integer" } },
+    },
+    tests: [
+      [{ a: 1 }, true],
+      [{ a: "x" }, false],
+    ],
+  },
+  {
+    description: "URN $id with a pointer fragment",
+    schema: {
+      $id: "urn:uuid:deadbeef-1234-0000-0000-4321feebdaed",
+      properties: { a: { $ref: "urn:uuid:deadbeef-1234-0000-0000-4321feebdaed#/$defs/s" } },
+      $defs: { s: { type: "string" } },
+    },
+    tests: [
+      [{ a: "x" }, true],
+      [{ a: 1 }, false],
+    ],
+  },
+  {
+    description: "$ref relative to a nested $id resolves against it",
+    schema: {
+      $id: "https://example.com/a/root.json",
+      $defs: {
+        inner: {
+          $id: "https://example.com/b/inner.json",
+          $defs: { n: { $id: "num.json", type: "number" } },
+          properties: { v: { $ref: "num.json" } },
+        },
+      },
+      $ref: "https://example.com/b/inner.json",
+    },
+    tests: [
+      [{ v: 1 }, true],
+      [{ v: "x" }, false],
+    ],
+  },
+  {
+    description: "$anchor",
+    schema: { $ref: "#s", $defs: { s: { $anchor: "s", type: "string" } } },
+    tests: [
+      ["a", true],
+      [1, false],
+    ],
+  },
+  {
+    description: "reference to a boolean subschema",
+    schema: { $ref: "#/$defs/no", $defs: { no: false } },
+    tests: [[1, false]],
+  },
+  {
+    description: "$dynamicRef without a dynamic scope acts as $ref",
+    schema: {
+      $dynamicAnchor: "self",
+      type: "object",
+      properties: { next: { $dynamicRef: "#self" } },
+    },
+    tests: [
+      [{ next: { next: {} } }, true],
+      [{ next: 1 }, false],
+    ],
+  },
+  {
+    description: "$dynamicRef extends a recursive schema from the outermost resource",
+    schema: {
+      $id: "https://example.com/strict-tree",
+      $dynamicAnchor: "node",
+      $ref: "tree",
+      unevaluatedProperties: false,
+      $defs: { tree },
+    },
+    tests: [
+      [{ children: [{ data: 1 }] }, true],
+      [{ children: [{ daat: 1 }] }, false, "a misspelled property deep in the tree"],
+    ],
+  },
+  {
+    description: "$dynamicRef resolves to a $dynamicAnchor below a resource root",
+    schema: {
+      $id: "https://example.com/root",
+      $ref: "list",
+      $defs: {
+        foo: { $dynamicAnchor: "items", type: "string" },
+        list: {
+          $id: "list",
+          type: "array",
+          items: { $dynamicRef: "#items" },
+          $defs: { items: { $dynamicAnchor: "items" } },
+        },
+      },
+    },
+    tests: [
+      [["a"], true],
+      [[1], false],
+    ],
+  },
+];
