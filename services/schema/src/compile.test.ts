@@ -136,6 +136,76 @@ describe("compileCandidate", () => {
   });
 });
 
+describe("schemas Guardian cannot evaluate", () => {
+  const dynamicLoop = {
+    $id: "https://example.com/base",
+    $ref: "first#/$defs/s",
+    $defs: {
+      first: { $id: "first", $defs: { s: { $ref: "second#/$defs/s" } } },
+      second: {
+        $id: "second",
+        $defs: { s: { $dynamicRef: "#len" }, len: { $dynamicAnchor: "len", maxLength: 2 } },
+      },
+    },
+  };
+
+  it("refuses references that only lead to each other", () => {
+    const { violations } = refusal({
+      $defs: { a: { $ref: "#/$defs/b" }, b: { $ref: "#/$defs/a" } },
+      $ref: "#/$defs/a",
+    });
+    expect(violations).toEqual([
+      expect.objectContaining({
+        keyword: "$ref",
+        message: expect.stringContaining("recurse without end") as string,
+      }),
+    ]);
+  });
+
+  it("refuses a schema whose validator recurses without end, before anything depends on it", () => {
+    const { violations } = refusal(dynamicLoop);
+    expect(violations[0]?.message).toContain("recurse without end");
+  });
+
+  it("never lets such a stored schema pass a document, and never throws", () => {
+    const stored = compileStored(dynamicLoop, "draft-2020-12");
+    expect(stored.validate({ a: 1 })).toEqual([
+      expect.objectContaining({ pointer: "", keyword: "schema" }),
+    ]);
+  });
+});
+
+describe("warnings", () => {
+  it("name draft-07 keywords ignored beside $ref and keywords without their sibling", () => {
+    const compiled = compileCandidate({
+      $schema: "http://json-schema.org/draft-07/schema#",
+      definitions: { n: { type: "integer" } },
+      properties: { a: { $ref: "#/definitions/n", maximum: 3 } },
+      items: { type: "string" },
+      additionalItems: false,
+      else: true,
+    });
+    expect(compiled.warnings.map((w) => [w.pointer, w.keyword])).toEqual([
+      ["/properties/a/maximum", "maximum"],
+      ["/additionalItems", "additionalItems"],
+      ["/else", "else"],
+    ]);
+  });
+
+  it("name the constructs validated with a known limitation", () => {
+    const compiled = compileCandidate({
+      $dynamicAnchor: "node",
+      properties: { next: { $dynamicRef: "#node" } },
+      contains: { type: "string" },
+      unevaluatedItems: false,
+    });
+    expect(compiled.warnings.map((w) => [w.pointer, w.keyword])).toEqual([
+      ["/properties/next/$dynamicRef", "$dynamicRef"],
+      ["/unevaluatedItems", "unevaluatedItems"],
+    ]);
+  });
+});
+
 describe("validate", () => {
   const compiled = compileCandidate(app);
 

@@ -34,7 +34,18 @@ export interface CompileOptions {
 
 function build(content: unknown, dialect: DialectName, formats: FormatMode): ValidateFunction {
   const ajv = createAjv(dialect, false, { formats });
-  return ajv.compile(forAjv(content, dialect) as object | boolean);
+  const isKeyword = (keyword: string) => Boolean(ajv.RULES.keywords[keyword]);
+  return ajv.compile(forAjv(content, dialect, isKeyword) as object | boolean);
+}
+
+function unevaluable(err: unknown): SchemaViolation {
+  const why = err instanceof RangeError ? "its references recurse without end" : "it failed";
+  return {
+    pointer: "",
+    keyword: "schema",
+    schemaPointer: "",
+    message: `cannot be evaluated against this schema: ${why}`,
+  };
 }
 
 function wrap(
@@ -48,7 +59,14 @@ function wrap(
     formats,
     warnings,
     validate(document) {
-      return fn(document) ? [] : violationsFromAjv(fn.errors, document);
+      let valid: boolean;
+      try {
+        valid = fn(document) as boolean;
+      } catch (err) {
+        // A schema whose references recurse without end for this document: never a pass.
+        return [unevaluable(err)];
+      }
+      return valid ? [] : violationsFromAjv(fn.errors, document);
     },
   };
 }
@@ -88,6 +106,14 @@ function compileViolation(err: unknown, refs: FoundRef[]): SchemaViolation {
       keyword: "$ref",
       schemaPointer: "",
       message: `cannot resolve reference "${at?.ref ?? missingRef}"${outside}`,
+    };
+  }
+  if (err instanceof RangeError) {
+    return {
+      pointer: "",
+      keyword: "$ref",
+      schemaPointer: "",
+      message: "references recurse without end: no schema is ever reached through them",
     };
   }
   return { pointer: "", keyword: "compile", schemaPointer: "", message };
@@ -131,17 +157,19 @@ export function compileCandidate(content: unknown, opts: CompileOptions = {}): C
     throw invalidSchemaError(violationsFromAjv(meta.errors, content), dialect);
   }
   const { warnings, refs } = inspectSchema(content, dialect, meta, formats);
+  let fn: ValidateFunction;
   try {
-    return wrap(
-      dialect,
-      formats,
-      build(content, dialect, formats),
-      inDocumentOrder(warnings, content),
-    );
+    fn = build(content, dialect, formats);
+    // A validator whose references recurse without end fails on every value of some type;
+    // one value of each type finds it before any config depends on the schema.
+    for (const probe of probes) fn(probe);
   } catch (err) {
     throw invalidSchemaError([compileViolation(err, refs)], dialect);
   }
+  return wrap(dialect, formats, fn, inDocumentOrder(warnings, content));
 }
+
+const probes: unknown[] = [null, true, 0, "", [], {}];
 
 /**
  * Compiles a stored schema version, which was fully checked when it was added. A fresh ajv

@@ -2,7 +2,7 @@ import { Ajv, type Options } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { Dialect } from "@guardian/api";
-import { ifKeyword } from "./if-keyword.js";
+import { ifKeyword, unevaluatedItemsKeyword } from "./keywords.js";
 import { idnFormats, type FormatMode } from "./formats.js";
 import type { SchemaViolation } from "./registry-types.js";
 
@@ -98,6 +98,8 @@ export function createAjv(
     ajv.addKeyword("$anchor");
     ajv.removeKeyword("if");
     ajv.addKeyword({ ...ifKeyword, before: "then" });
+    ajv.removeKeyword("unevaluatedItems");
+    ajv.addKeyword(unevaluatedItemsKeyword);
   }
   return ajv;
 }

@@ -23,6 +23,16 @@ export interface SchemaInspection {
   refs: FoundRef[];
 }
 
+/** Where Guardian's validation is known to differ from JSON Schema (see docs/schemas.md). */
+const limitations = {
+  contains:
+    'with "contains" in this schema, every item counts as evaluated once "contains" applies ' +
+    "(a known limitation: items it did not match are not checked here)",
+  dynamicRef:
+    '"$dynamicRef" finds a "$dynamicAnchor" only at the root of a schema resource in the ' +
+    "dynamic scope (a known limitation)",
+};
+
 /** Pairs of a keyword and the sibling it needs to have any effect. */
 const needs: [keyword: string, sibling: string][] = [
   ["then", "if"],
@@ -48,8 +58,15 @@ export function inspectSchema(
     found.warnings.push({ pointer, keyword, message, schemaPointer: "" });
   };
 
+  const unevaluatedItems: string[] = [];
+  let contains = false;
   walkSchema(content, dialect, ({ node, pointer }) => {
     const has = (k: string) => Object.hasOwn(node, k);
+    if (has("unevaluatedItems")) unevaluatedItems.push(`${pointer}/unevaluatedItems`);
+    contains ||= has("contains");
+    if (typeof node["$dynamicRef"] === "string") {
+      warn(`${pointer}/$dynamicRef`, "$dynamicRef", limitations.dynamicRef);
+    }
     for (const [keyword, value] of Object.entries(node)) {
       const at = `${pointer}/${escapePointerToken(keyword)}`;
       if (ignoredBesideRef(node, keyword, dialect)) {
@@ -82,5 +99,9 @@ export function inspectSchema(
       warn(`${pointer}/enum`, "enum", "an empty enum matches no value");
     }
   });
+  // ajv records evaluated items as a count from the start, not as the items `contains` matched.
+  if (contains && dialect === "draft-2020-12") {
+    for (const at of unevaluatedItems) warn(at, "unevaluatedItems", limitations.contains);
+  }
   return found;
 }

@@ -12,6 +12,20 @@ function addAllOf(node: Record<string, unknown>, schema: unknown): void {
   node["allOf"] = [...(allOf as unknown[]), schema];
 }
 
+const identifiers = ["$id", "$anchor", "$dynamicAnchor"];
+
+/** Removes identifier keywords from every object in a JSON value (a copy, never the original). */
+function stripIdentifiers(value: unknown): void {
+  if (typeof value !== "object" || value === null) return;
+  if (Array.isArray(value)) {
+    value.forEach(stripIdentifiers);
+    return;
+  }
+  const object = value as Record<string, unknown>;
+  for (const key of identifiers) delete object[key];
+  Object.values(object).forEach(stripIdentifiers);
+}
+
 /**
  * Rewrites one schema object where ajv would read it differently from JSON Schema. Every
  * rewrite refers back to the original subschema by pointer, so pointers, `$id`s and anchors
@@ -21,13 +35,28 @@ function rewrite(
   node: Record<string, unknown>,
   inResource: string,
   dialect: DialectName,
-  own: (map: unknown) => boolean,
+  isKeyword: (keyword: string) => boolean,
 ): void {
+  const own = (map: unknown) =>
+    typeof map === "object" && map !== null && Object.hasOwn(map, "__proto__");
   // draft-07: every keyword beside `$ref` is ignored (`definitions` stays for pointers into it).
   for (const keyword of Object.keys(node)) {
     if (ignoredBesideRef(node, keyword, dialect) && keyword !== "$id") delete node[keyword];
   }
   if (dialect === "draft-07" && typeof node["$ref"] === "string") delete node["$id"];
+  // ajv resolves a `$ref` beside an `$id` against the outer base URI (and may recurse without
+  // end); inside `allOf` it resolves against the `$id`, and `allOf` applies in place alike.
+  if (dialect === "draft-2020-12" && typeof node["$id"] === "string") {
+    for (const keyword of ["$ref", "$dynamicRef"]) {
+      if (typeof node[keyword] !== "string") continue;
+      addAllOf(node, { [keyword]: node[keyword] });
+      delete node[keyword];
+    }
+  }
+  // Identifiers inside unknown keywords are data, not schema resources: ajv would register them.
+  for (const [keyword, value] of Object.entries(node)) {
+    if (!isKeyword(keyword)) stripIdentifiers(value);
+  }
   // ajv refuses an empty enum; JSON Schema reads it as "no value matches".
   if (Array.isArray(node["enum"]) && node["enum"].length === 0) {
     delete node["enum"];
@@ -55,11 +84,15 @@ function rewrite(
  * Returns the copy of a valid schema document that ajv compiles so that it validates as
  * JSON Schema says; the document as written is what Guardian stores and returns.
  */
-export function forAjv(content: unknown, dialect: DialectName): unknown {
+export function forAjv(
+  content: unknown,
+  dialect: DialectName,
+  isKeyword: (keyword: string) => boolean,
+): unknown {
   if (typeof content !== "object" || content === null) return content;
   const copy = structuredClone(content);
-  const own = (map: unknown) =>
-    typeof map === "object" && map !== null && Object.hasOwn(map, "__proto__");
-  walkSchema(copy, dialect, ({ node, inResource }) => rewrite(node, inResource, dialect, own));
+  walkSchema(copy, dialect, ({ node, inResource }) =>
+    rewrite(node, inResource, dialect, isKeyword),
+  );
   return copy;
 }

@@ -96,6 +96,69 @@ export const refs2020: ConformanceCase[] = [
     ],
   },
   {
+    description: "$ref beside $id resolves against that $id",
+    schema: {
+      $id: "https://example.com/outer.json",
+      properties: {
+        foo: {
+          $id: "inner.json",
+          $defs: { s: { properties: { bar: { type: "string" } } } },
+          $ref: "#/$defs/s",
+        },
+      },
+      $ref: "inner.json",
+    },
+    tests: [
+      [{ foo: { bar: "a" }, bar: "a" }, true],
+      [{ foo: { bar: 1 }, bar: "a" }, false],
+      [{ foo: { bar: "a" }, bar: 1 }, false],
+    ],
+  },
+  {
+    description: "URN $id beside a pointer $ref",
+    schema: {
+      $ref: "urn:uuid:deadbeef-4321-0000-0000-1234feebdaed",
+      $defs: {
+        foo: {
+          $id: "urn:uuid:deadbeef-4321-0000-0000-1234feebdaed",
+          $defs: { bar: { type: "string" } },
+          $ref: "#/$defs/bar",
+        },
+      },
+    },
+    tests: [
+      ["a", true],
+      [1, false],
+    ],
+  },
+  {
+    description: "$id inside an unknown keyword is data",
+    schema: {
+      $defs: {
+        inUnknown: { not: { someList: [{ $id: "https://example.com/x.json", type: "null" }] } },
+        real: { $id: "https://example.com/x.json", type: "string" },
+      },
+      $ref: "https://example.com/x.json",
+    },
+    tests: [
+      ["a", true],
+      [null, false],
+    ],
+  },
+  {
+    description: "$ref into an unknown keyword",
+    schema: {
+      properties: {
+        foo: { myKeyword: { type: "integer" } },
+        bar: { $ref: "#/properties/foo/myKeyword" },
+      },
+    },
+    tests: [
+      [{ foo: "x", bar: 1 }, true],
+      [{ bar: "x" }, false],
+    ],
+  },
+  {
     description: "$anchor",
     schema: { $ref: "#s", $defs: { s: { $anchor: "s", type: "string" } } },
     tests: [

@@ -115,6 +115,23 @@ export const unevaluated2020: ConformanceCase[] = [
     ],
   },
   {
+    description: "unevaluatedItems ignores items evaluated only by a failed anyOf branch",
+    schema: { unevaluatedItems: { type: "boolean" }, anyOf: [{ items: { type: "string" } }, true] },
+    tests: [
+      [[true, false], true],
+      [["yes", "no"], true],
+      [["yes", false], false],
+    ],
+  },
+  {
+    description: "unevaluatedItems with if alone",
+    schema: { if: { prefixItems: [{ const: "a" }] }, unevaluatedItems: false },
+    tests: [
+      [["a"], true],
+      [["b"], false],
+    ],
+  },
+  {
     description: "unevaluatedItems with contains",
     schema: { contains: { type: "string" }, unevaluatedItems: false },
     tests: [

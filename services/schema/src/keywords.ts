@@ -1,4 +1,4 @@
-import { _, str, type CodeKeywordDefinition, type KeywordCxt, type Name } from "ajv";
+import { _, Name, str, type CodeKeywordDefinition, type KeywordCxt } from "ajv";
 
 const isAbsent = (schema: unknown): boolean =>
   schema === undefined ||
@@ -51,5 +51,46 @@ export const ifKeyword: CodeKeywordDefinition = {
       gen.if(_`!${ifValid}`, clause("else"));
     }
     cxt.pass(valid, () => cxt.error(true));
+  },
+};
+
+/**
+ * The draft 2020-12 `unevaluatedItems` applicator, replacing ajv's, which compares the count
+ * of evaluated items with the array length even when an applicator evaluated every item
+ * (`true`) or, in a failed branch, none (`undefined`), and so checks the wrong items.
+ */
+export const unevaluatedItemsKeyword: CodeKeywordDefinition = {
+  keyword: "unevaluatedItems",
+  type: "array",
+  schemaType: ["boolean", "object"],
+  error: {
+    message: ({ params }) => str`must NOT have more than ${params["len"] as Name} items`,
+    params: ({ params }) => _`{limit: ${params["len"] as Name}}`,
+  },
+  code(cxt: KeywordCxt) {
+    const { gen, schema, data, it } = cxt;
+    const items = it.items ?? 0;
+    if (items === true) return;
+    const len = gen.const("len", _`${data}.length`);
+    // The index of the first item no applicator evaluated.
+    const from =
+      items instanceof Name
+        ? gen.const("from", _`${items} === true ? ${len} : (${items} || 0)`)
+        : items;
+    if (schema === false) {
+      cxt.setParams({ len: from });
+      cxt.fail(_`${len} > ${from}`);
+    } else if (!isAbsent(schema)) {
+      const valid = gen.var("valid", _`${len} <= ${from}`);
+      gen.if(_`!${valid}`, () => {
+        gen.forRange("i", from, len, (i) => {
+          // dataPropType 0 is ajv's Type.Num: the item's pointer token is its index.
+          cxt.subschema({ keyword: "unevaluatedItems", dataProp: i, dataPropType: 0 }, valid);
+          if (!it.allErrors) gen.if(_`!${valid}`, () => gen.break());
+        });
+      });
+      cxt.ok(valid);
+    }
+    it.items = true;
   },
 };
