@@ -167,6 +167,17 @@ describe("schemas Guardian cannot evaluate", () => {
     expect(violations[0]?.message).toContain("recurse without end");
   });
 
+  it("refuses a $dynamicRef to another resource's anchor, pointing at it", () => {
+    const { violations } = refusal({
+      $id: "https://example.com/root",
+      $defs: { list: { $id: "list", $dynamicAnchor: "items" } },
+      items: { $dynamicRef: "list#items" },
+    });
+    expect(violations).toEqual([
+      expect.objectContaining({ pointer: "/items/$dynamicRef", keyword: "$dynamicRef" }),
+    ]);
+  });
+
   it("never lets such a stored schema pass a document, and never throws", () => {
     const stored = compileStored(dynamicLoop, "draft-2020-12");
     expect(stored.validate({ a: 1 })).toEqual([

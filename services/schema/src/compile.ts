@@ -108,6 +108,15 @@ function compileViolation(err: unknown, refs: FoundRef[]): SchemaViolation {
       message: `cannot resolve reference "${at?.ref ?? missingRef}"${outside}`,
     };
   }
+  const dynamic = refs.find((r) => r.pointer.endsWith("/$dynamicRef") && !r.ref.startsWith("#"));
+  if (message.includes("$dynamicRef") && dynamic) {
+    return {
+      pointer: dynamic.pointer,
+      keyword: "$dynamicRef",
+      schemaPointer: "",
+      message: `"$dynamicRef" must be a fragment such as "#name", got "${dynamic.ref}" (a known limitation)`,
+    };
+  }
   if (err instanceof RangeError) {
     return {
       pointer: "",
