@@ -117,6 +117,16 @@ function compileViolation(err: unknown, refs: FoundRef[]): SchemaViolation {
       message: `"$dynamicRef" must be a fragment such as "#name", got "${dynamic.ref}" (a known limitation)`,
     };
   }
+  const dynamicRef = refs.find((r) => r.pointer.endsWith("/$dynamicRef"));
+  if (err instanceof RangeError && dynamicRef) {
+    return {
+      pointer: dynamicRef.pointer,
+      keyword: "$dynamicRef",
+      schemaPointer: "",
+      message:
+        'evaluating the "$dynamicRef"s of this schema recurses without end (a known limitation)',
+    };
+  }
   if (err instanceof RangeError) {
     return {
       pointer: "",
