@@ -1,20 +1,15 @@
-import { domainToASCII } from "node:url";
 import { fullFormats } from "ajv-formats/dist/formats.js";
 import type { Format } from "ajv";
+import { check } from "./format-check.js";
+import { email, idnEmail } from "./emails.js";
+import { hostname, idnHostname } from "./hostnames.js";
+import { dateTime, duration, time } from "./times.js";
 
 /** Whether `format` is checked (the default) or only carried as an annotation. */
 export type FormatMode = "assert" | "annotate";
 
 /** The format modes as stored in `schema_versions.format_mode`. */
 export const formatModes: readonly FormatMode[] = ["assert", "annotate"];
-
-function check(format: Format | undefined, value: string): boolean {
-  if (format === undefined || format === true) return true;
-  if (typeof format === "string") return new RegExp(format, "u").test(value);
-  if (format instanceof RegExp) return format.test(value);
-  if (typeof format === "function") return format(value) as boolean;
-  return check(format.validate as Format, value);
-}
 
 // With the "u" flag, a surrogate only matches when it is not part of a pair.
 const loneSurrogate = /[\ud800-\udfff]/u;
@@ -25,33 +20,13 @@ function iriToUri(value: string): string | undefined {
   return value.replace(/[^\x00-\x7f]/gu, (ch) => encodeURIComponent(ch));
 }
 
-/**
- * An internationalized host name: every label converts to an A-label (UTS #46, non-transitional)
- * and the result is a valid host name. A label that is already an A-label must decode.
- */
-function idnHostname(value: string): boolean {
-  if (value === "" || value.length > 253 || /[\s%/@:]/u.test(value)) return false;
-  const labels = value.split(/[.\u3002\uff0e\uff61]/u);
-  if (labels.some((l) => l === "" || l.startsWith("-") || l.endsWith("-"))) return false;
-  // Hyphens in the third and fourth place are reserved for A-labels ("xn--").
-  if (labels.some((l) => l.slice(2, 4) === "--" && !/^xn--/iu.test(l))) return false;
-  const ascii = domainToASCII(value);
-  return ascii !== "" && check(fullFormats.hostname, ascii);
-}
-
-/** An internationalized e-mail address (RFC 6531): a UTF-8 local part and an IDN domain. */
-function idnEmail(value: string): boolean {
-  const at = value.lastIndexOf("@");
-  if (at <= 0 || loneSurrogate.test(value)) return false;
-  // Non-ASCII characters are allowed anywhere in the local part's atoms.
-  const local = value.slice(0, at).replace(/[^\x00-\x7f]/gu, "a");
-  const domain = value.slice(at + 1);
-  return check(fullFormats.email, `${local}@example.com`) && idnHostname(domain);
-}
+const uuid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/u;
 
 /**
- * The formats Guardian adds to ajv-formats' full set: `iri`, `iri-reference`, `idn-hostname`
- * and `idn-email`, which JSON Schema defines and ajv-formats leaves out.
+ * The formats Guardian adds to ajv-formats' full set or defines more strictly than it:
+ * `iri`, `iri-reference`, `idn-hostname` and `idn-email`, which ajv-formats leaves out, and
+ * `hostname` (A-labels are checked), `email` (quoted local parts, address literals),
+ * `date-time` and `time` (leap seconds, offsets), `duration` (RFC 3339's grammar) and `uuid`.
  */
 export const idnFormats: Record<string, Format> = {
   iri: (value: string) => {
@@ -62,6 +37,12 @@ export const idnFormats: Record<string, Format> = {
     const uri = iriToUri(value);
     return uri !== undefined && check(fullFormats["uri-reference"], uri);
   },
+  hostname,
   "idn-hostname": idnHostname,
+  email,
   "idn-email": idnEmail,
+  "date-time": dateTime,
+  time,
+  duration,
+  uuid,
 };
