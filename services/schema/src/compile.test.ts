@@ -213,12 +213,14 @@ describe("warnings", () => {
     const compiled = compileCandidate({
       $dynamicAnchor: "node",
       properties: { next: { $dynamicRef: "#node" } },
-      contains: { type: "string" },
+      allOf: [{ contains: { type: "string" } }],
+      anyOf: [{ contains: { type: "integer" } }],
       unevaluatedItems: false,
     });
+    // The contains under allOf is counted exactly; the one under anyOf is not.
     expect(compiled.warnings.map((w) => [w.pointer, w.keyword])).toEqual([
       ["/properties/next/$dynamicRef", "$dynamicRef"],
-      ["/unevaluatedItems", "unevaluatedItems"],
+      ["/anyOf/0/contains", "contains"],
     ]);
   });
 });

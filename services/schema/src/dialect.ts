@@ -2,7 +2,7 @@ import { Ajv, type Options } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { Dialect } from "@guardian/api";
-import { ifKeyword, unevaluatedItemsKeyword } from "./keywords.js";
+import { containsKeyword, ifKeyword, unevaluatedItemsKeyword } from "./keywords.js";
 import { idnFormats, type FormatMode } from "./formats.js";
 import type { SchemaViolation } from "./registry-types.js";
 
@@ -100,6 +100,8 @@ export function createAjv(
     ajv.addKeyword({ ...ifKeyword, before: "then" });
     ajv.removeKeyword("unevaluatedItems");
     ajv.addKeyword(unevaluatedItemsKeyword);
+    ajv.removeKeyword("contains");
+    ajv.addKeyword(containsKeyword);
   }
   return ajv;
 }

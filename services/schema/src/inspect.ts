@@ -2,7 +2,7 @@ import type { AnyAjv, DialectName } from "./dialect.js";
 import type { FormatMode } from "./formats.js";
 import type { SchemaViolation } from "./registry-types.js";
 import { escapePointerToken } from "./violations.js";
-import { ignoredBesideRef, walkSchema } from "./walk.js";
+import { containsInPlace, ignoredBesideRef, walkSchema } from "./walk.js";
 
 const refKeywords = new Set(["$ref", "$dynamicRef", "$recursiveRef"]);
 
@@ -26,8 +26,8 @@ export interface SchemaInspection {
 /** Where Guardian's validation is known to differ from JSON Schema (see docs/schemas.md). */
 const limitations = {
   contains:
-    'with "contains" in this schema, every item counts as evaluated once "contains" applies ' +
-    "(a known limitation: items it did not match are not checked here)",
+    'when this "contains" applies, an "unevaluatedItems" that is not beside it (or above it ' +
+    'through "allOf") counts every item as evaluated (a known limitation)',
   dynamicRef:
     '"$dynamicRef" finds a "$dynamicAnchor" only at the root of a schema resource in the ' +
     "dynamic scope (a known limitation)",
@@ -58,12 +58,16 @@ export function inspectSchema(
     found.warnings.push({ pointer, keyword, message, schemaPointer: "" });
   };
 
-  const unevaluatedItems: string[] = [];
-  let contains = false;
+  let unevaluatedItems = false;
+  const contains: string[] = [];
+  const counted = new Set<string>();
   walkSchema(content, dialect, ({ node, pointer }) => {
     const has = (k: string) => Object.hasOwn(node, k);
-    if (has("unevaluatedItems")) unevaluatedItems.push(`${pointer}/unevaluatedItems`);
-    contains ||= has("contains");
+    if (has("contains")) contains.push(`${pointer}/contains`);
+    if (has("unevaluatedItems")) {
+      unevaluatedItems = true;
+      for (const found of containsInPlace(node, pointer)) counted.add(found.pointer);
+    }
     if (typeof node["$dynamicRef"] === "string") {
       warn(`${pointer}/$dynamicRef`, "$dynamicRef", limitations.dynamicRef);
     }
@@ -99,9 +103,12 @@ export function inspectSchema(
       warn(`${pointer}/enum`, "enum", "an empty enum matches no value");
     }
   });
-  // ajv records evaluated items as a count from the start, not as the items `contains` matched.
-  if (contains && dialect === "draft-2020-12") {
-    for (const at of unevaluatedItems) warn(at, "unevaluatedItems", limitations.contains);
+  // ajv records evaluated items as a count from the start, not as the items `contains` matched;
+  // Guardian counts them only for a `contains` in place beside the `unevaluatedItems`.
+  if (unevaluatedItems && dialect === "draft-2020-12") {
+    for (const at of contains.filter((c) => !counted.has(c))) {
+      warn(at, "contains", limitations.contains);
+    }
   }
   return found;
 }

@@ -1,5 +1,6 @@
 import type { DialectName } from "./dialect.js";
-import { ignoredBesideRef, walkSchema } from "./walk.js";
+import { containsCounted, evaluatedByContains } from "./keywords.js";
+import { containsInPlace, ignoredBesideRef, walkSchema } from "./walk.js";
 
 /** The JSON pointer as a URI fragment, as ajv resolves it against the current base URI. */
 function fragmentOf(pointer: string): string {
@@ -52,6 +53,13 @@ function rewrite(
       addAllOf(node, { [keyword]: node[keyword] });
       delete node[keyword];
     }
+  }
+  if (dialect === "draft-2020-12" && node["unevaluatedItems"] !== undefined) {
+    const matchers = containsInPlace(node, inResource).map((found) => {
+      found.node[containsCounted] = true;
+      return { $ref: fragmentOf(found.pointer) };
+    });
+    if (matchers.length > 0) node[evaluatedByContains] = { anyOf: matchers };
   }
   // Identifiers inside unknown keywords are data, not schema resources: ajv would register them.
   for (const [keyword, value] of Object.entries(node)) {

@@ -132,6 +132,31 @@ export const unevaluated2020: ConformanceCase[] = [
     ],
   },
   {
+    description: "unevaluatedItems with contains through allOf and with minContains 0",
+    schema: {
+      allOf: [{ contains: { type: "string" }, minContains: 0 }, { contains: { const: 1 } }],
+      unevaluatedItems: false,
+    },
+    tests: [
+      [["a", 1], true],
+      [[1, 1], true],
+      [[1, true], false],
+    ],
+  },
+  {
+    description: "unevaluatedItems with contains inside if",
+    schema: {
+      if: { contains: { const: "a" } },
+      then: { if: { contains: { const: "b" } } },
+      unevaluatedItems: false,
+    },
+    tests: [
+      [["a", "b"], true],
+      [["b"], false],
+      [["a", "c"], false, "c is matched by nothing"],
+    ],
+  },
+  {
     description: "unevaluatedItems with contains",
     schema: { contains: { type: "string" }, unevaluatedItems: false },
     tests: [
