@@ -137,11 +137,15 @@ describe("compileCandidate", () => {
 });
 
 describe("schemas Guardian cannot evaluate", () => {
+  // Two resources declare "len" and the root does not, so ajv resolves the $dynamicRef.
   const dynamicLoop = {
     $id: "https://example.com/base",
     $ref: "first#/$defs/s",
     $defs: {
-      first: { $id: "first", $defs: { s: { $ref: "second#/$defs/s" } } },
+      first: {
+        $id: "first",
+        $defs: { s: { $ref: "second#/$defs/s" }, len: { $dynamicAnchor: "len", maxLength: 1 } },
+      },
       second: {
         $id: "second",
         $defs: { s: { $dynamicRef: "#len" }, len: { $dynamicAnchor: "len", maxLength: 2 } },
@@ -173,14 +177,16 @@ describe("schemas Guardian cannot evaluate", () => {
     ]);
   });
 
-  it("refuses a $dynamicRef to another resource's anchor, pointing at it", () => {
+  it("refuses a $dynamicRef to another resource's anchor left to ajv, pointing at it", () => {
     const { violations } = refusal({
-      $id: "https://example.com/root",
-      $defs: { list: { $id: "list", $dynamicAnchor: "items" } },
-      items: { $dynamicRef: "list#items" },
+      $defs: {
+        a: { $id: "https://example.com/a", $dynamicAnchor: "node" },
+        b: { $id: "https://example.com/b", $dynamicAnchor: "node" },
+      },
+      properties: { next: { $dynamicRef: "https://example.com/a#node" } },
     });
     expect(violations).toEqual([
-      expect.objectContaining({ pointer: "/items/$dynamicRef", keyword: "$dynamicRef" }),
+      expect.objectContaining({ pointer: "/properties/next/$dynamicRef", keyword: "$dynamicRef" }),
     ]);
   });
 
@@ -211,15 +217,21 @@ describe("warnings", () => {
 
   it("name the constructs validated with a known limitation", () => {
     const compiled = compileCandidate({
-      $dynamicAnchor: "node",
-      properties: { next: { $dynamicRef: "#node" } },
+      $defs: {
+        a: {
+          $id: "https://example.com/a",
+          $dynamicAnchor: "node",
+          properties: { next: { $dynamicRef: "#node" } },
+        },
+        b: { $id: "https://example.com/b", $dynamicAnchor: "node" },
+      },
       allOf: [{ contains: { type: "string" } }],
       anyOf: [{ contains: { type: "integer" } }],
       unevaluatedItems: false,
     });
     // The contains under allOf is counted exactly; the one under anyOf is not.
     expect(compiled.warnings.map((w) => [w.pointer, w.keyword])).toEqual([
-      ["/properties/next/$dynamicRef", "$dynamicRef"],
+      ["/$defs/a/properties/next/$dynamicRef", "$dynamicRef"],
       ["/anyOf/0/contains", "contains"],
     ]);
   });

@@ -4,7 +4,7 @@ import type { ValidateFunction } from "ajv";
 import { createAjv, detectDialect, dialectTitles, metaAjv, type DialectName } from "./dialect.js";
 import type { FormatMode } from "./formats.js";
 import { inspectSchema, type FoundRef } from "./inspect.js";
-import { forAjv } from "./normalize.js";
+import { dynamicRefsLeft, forAjv } from "./normalize.js";
 import type { SchemaViolation } from "./registry-types.js";
 import {
   inDocumentOrder,
@@ -32,10 +32,11 @@ export interface CompileOptions {
   formats?: FormatMode;
 }
 
-function build(content: unknown, dialect: DialectName, formats: FormatMode): ValidateFunction {
+function build(content: unknown, dialect: DialectName, formats: FormatMode) {
   const ajv = createAjv(dialect, false, { formats });
   const isKeyword = (keyword: string) => Boolean(ajv.RULES.keywords[keyword]);
-  return ajv.compile(forAjv(content, dialect, isKeyword) as object | boolean);
+  const prepared = forAjv(content, dialect, isKeyword);
+  return { fn: ajv.compile(prepared as object | boolean), prepared };
 }
 
 function unevaluable(err: unknown): SchemaViolation {
@@ -178,7 +179,9 @@ export function compileCandidate(content: unknown, opts: CompileOptions = {}): C
   const { warnings, refs } = inspectSchema(content, dialect, meta, formats);
   let fn: ValidateFunction;
   try {
-    fn = build(content, dialect, formats);
+    const built = build(content, dialect, formats);
+    fn = built.fn;
+    if (dialect === "draft-2020-12") warnings.push(...dynamicRefsLeft(built.prepared));
     // A validator whose references recurse without end fails on every value of some type;
     // one value of each type finds it before any config depends on the schema.
     for (const probe of probes) fn(probe);
@@ -201,5 +204,5 @@ export function compileStored(
   opts: CompileOptions = {},
 ): CompiledSchema {
   const formats = opts.formats ?? "assert";
-  return wrap(dialect, formats, build(content, dialect, formats));
+  return wrap(dialect, formats, build(content, dialect, formats).fn);
 }

@@ -23,10 +23,11 @@ const knownExceptions: Record<string, string> = {
   // a `contains` reached any other way still marks every item as evaluated.
   "draft 2020-12 / unevaluatedItems with contains inside if / c is matched by nothing":
     "a contains under if counts every item as evaluated",
-  // ajv looks for `$dynamicAnchor` only at the root of each schema resource in the dynamic
-  // scope, not in its subschemas.
-  "draft 2020-12 / $dynamicRef resolves to a $dynamicAnchor below a resource root / #0":
-    "ajv finds $dynamicAnchor only at resource roots",
+  // Guardian resolves a `$dynamicRef` ahead of time when the root resource, or only one
+  // resource, declares its anchor; otherwise ajv decides, and ajv finds a `$dynamicAnchor` only
+  // where evaluation met it, not by the dynamic scope.
+  "draft 2020-12 / $dynamicRef chosen by the path taken, several resources declaring the anchor / a number in the list of strings":
+    "ajv resolves $dynamicRef by the anchors it evaluated",
 };
 
 interface Outcome {

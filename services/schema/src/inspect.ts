@@ -28,9 +28,6 @@ const limitations = {
   contains:
     'when this "contains" applies, an "unevaluatedItems" that is not beside it (or above it ' +
     'through "allOf") counts every item as evaluated (a known limitation)',
-  dynamicRef:
-    '"$dynamicRef" finds a "$dynamicAnchor" only at the root of a schema resource in the ' +
-    "dynamic scope (a known limitation)",
 };
 
 /** Pairs of a keyword and the sibling it needs to have any effect. */
@@ -67,9 +64,6 @@ export function inspectSchema(
     if (has("unevaluatedItems")) {
       unevaluatedItems = true;
       for (const found of containsInPlace(node, pointer)) counted.add(found.pointer);
-    }
-    if (typeof node["$dynamicRef"] === "string") {
-      warn(`${pointer}/$dynamicRef`, "$dynamicRef", limitations.dynamicRef);
     }
     for (const [keyword, value] of Object.entries(node)) {
       const at = `${pointer}/${escapePointerToken(keyword)}`;

@@ -1,4 +1,6 @@
 import type { DialectName } from "./dialect.js";
+import type { SchemaViolation } from "./registry-types.js";
+import { resolveDynamicRefs } from "./dynamic-refs.js";
 import { containsCounted, evaluatedByContains } from "./keywords.js";
 import { containsInPlace, ignoredBesideRef, walkSchema } from "./walk.js";
 
@@ -98,9 +100,30 @@ export function forAjv(
   isKeyword: (keyword: string) => boolean,
 ): unknown {
   if (typeof content !== "object" || content === null) return content;
-  const copy = structuredClone(content);
+  const copy = structuredClone(content) as Record<string, unknown>;
+  if (dialect === "draft-2020-12") resolveDynamicRefs(copy);
   walkSchema(copy, dialect, ({ node, inResource }) =>
     rewrite(node, inResource, dialect, isKeyword),
   );
   return copy;
+}
+
+/**
+ * Points at the `$dynamicRef`s of a prepared document that could not be resolved ahead of
+ * time and are left to ajv, which finds a `$dynamicAnchor` only where it was evaluated.
+ */
+export function dynamicRefsLeft(prepared: unknown): SchemaViolation[] {
+  const left: SchemaViolation[] = [];
+  walkSchema(prepared, "draft-2020-12", ({ node, pointer }) => {
+    if (typeof node["$dynamicRef"] !== "string") return;
+    left.push({
+      pointer: `${pointer}/$dynamicRef`,
+      keyword: "$dynamicRef",
+      schemaPointer: "",
+      message:
+        'more than one schema resource declares this "$dynamicAnchor", and which one applies ' +
+        "is decided with a known limitation",
+    });
+  });
+  return left;
 }

@@ -198,6 +198,82 @@ export const refs2020: ConformanceCase[] = [
     ],
   },
   {
+    description: "$dynamicRef to a $dynamicAnchor in the same resource acts as $ref",
+    schema: {
+      $id: "https://example.com/same",
+      type: "array",
+      items: { $dynamicRef: "#items" },
+      $defs: { foo: { $dynamicAnchor: "items", type: "string" } },
+    },
+    tests: [
+      [["a", "b"], true],
+      [["a", 1], false],
+    ],
+  },
+  {
+    description: "$dynamicRef to a plain $anchor acts as $ref",
+    schema: {
+      type: "array",
+      items: { $dynamicRef: "#items" },
+      $defs: { foo: { $anchor: "items", type: "string" } },
+    },
+    tests: [
+      [["a"], true],
+      [[1], false],
+    ],
+  },
+  {
+    description: "$dynamicRef to another resource's dynamic anchor, the root declaring it too",
+    schema: {
+      $id: "https://example.com/root",
+      $dynamicAnchor: "meta",
+      properties: { foo: { const: "pass" } },
+      $ref: "extended",
+      $defs: {
+        extended: {
+          $id: "extended",
+          $dynamicAnchor: "meta",
+          properties: { bar: { $ref: "bar" } },
+        },
+        bar: { $id: "bar", properties: { baz: { $dynamicRef: "extended#meta" } } },
+      },
+    },
+    tests: [
+      [{ foo: "pass", bar: { baz: { foo: "pass" } } }, true],
+      [{ foo: "pass", bar: { baz: { foo: "fail" } } }, false],
+    ],
+  },
+  {
+    description: "$dynamicRef chosen by the path taken, several resources declaring the anchor",
+    schema: {
+      $id: "https://example.com/lists",
+      if: { required: ["numbers"] },
+      then: { $ref: "numbers" },
+      else: { $ref: "strings" },
+      $defs: {
+        generic: {
+          $id: "generic",
+          items: { $dynamicRef: "#item" },
+          $defs: { any: { $dynamicAnchor: "item" } },
+        },
+        numbers: {
+          $id: "numbers",
+          $defs: { item: { $dynamicAnchor: "item", type: "number" } },
+          $ref: "generic",
+        },
+        strings: {
+          $id: "strings",
+          $defs: { item: { $dynamicAnchor: "item", type: "string" } },
+          $ref: "generic",
+        },
+      },
+    },
+    tests: [
+      [["a"], true],
+      [[1], false, "a number in the list of strings"],
+    ],
+  },
+  {
     description: "$dynamicRef resolves to a $dynamicAnchor below a resource root",
     schema: {
       $id: "https://example.com/root",
