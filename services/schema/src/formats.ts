@@ -1,9 +1,8 @@
-import { fullFormats } from "ajv-formats/dist/formats.js";
 import type { Format } from "ajv";
-import { check } from "./format-check.js";
 import { email, idnEmail } from "./emails.js";
 import { hostname, idnHostname } from "./hostnames.js";
 import { dateTime, duration, time } from "./times.js";
+import { uri, uriReference, uriTemplate } from "./uris.js";
 
 /** Whether `format` is checked (the default) or only carried as an annotation. */
 export type FormatMode = "assert" | "annotate";
@@ -25,17 +24,30 @@ const uuid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 /**
  * The formats Guardian adds to ajv-formats' full set or defines more strictly than it:
  * `iri`, `iri-reference`, `idn-hostname` and `idn-email`, which ajv-formats leaves out, and
- * `hostname` (A-labels are checked), `email` (quoted local parts, address literals),
+ * `uri`, `uri-reference` (RFC 3986), `uri-template` (RFC 6570), `hostname` (A-labels are
+ * checked), `email` (quoted local parts, address literals),
  * `date-time` and `time` (leap seconds, offsets), `duration` (RFC 3339's grammar) and `uuid`.
  */
 export const idnFormats: Record<string, Format> = {
+  uri,
+  "uri-reference": uriReference,
+  "uri-template": uriTemplate,
+  // ECMA-262 with the "u" flag, as patterns are compiled: no identity escapes such as "\\a".
+  regex: (value: string) => {
+    try {
+      new RegExp(value, "u");
+      return true;
+    } catch {
+      return false;
+    }
+  },
   iri: (value: string) => {
-    const uri = iriToUri(value);
-    return uri !== undefined && check(fullFormats.uri, uri);
+    const converted = iriToUri(value);
+    return converted !== undefined && uri(converted);
   },
   "iri-reference": (value: string) => {
-    const uri = iriToUri(value);
-    return uri !== undefined && check(fullFormats["uri-reference"], uri);
+    const converted = iriToUri(value);
+    return converted !== undefined && uriReference(converted);
   },
   hostname,
   "idn-hostname": idnHostname,

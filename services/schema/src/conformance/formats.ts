@@ -108,12 +108,29 @@ export const formatCases: ConformanceCase[] = [
     ],
   },
   {
-    description: "uri and uri-reference",
-    schema: { properties: { a: { format: "uri" }, r: { format: "uri-reference" } } },
+    description: "uri, uri-reference and uri-template",
+    schema: {
+      properties: {
+        a: { format: "uri" },
+        r: { format: "uri-reference" },
+        t: { format: "uri-template" },
+      },
+    },
     tests: [
-      [{ a: "http://example.com/x?y#z", r: "../x" }, true],
-      [{ a: "//example.com" }, false],
+      [{ a: "http://example.com/x?y#z", r: "../x", t: "http://example.com/{id}{?q*}" }, true],
+      [{ a: "urn:isbn:0451450523", r: "//example.com/a" }, true],
+      [{ a: "//example.com" }, false, "no scheme"],
+      [{ a: "http://example.com:port/" }, false, "a port that is not a number"],
+      [{ a: "http://[::ffff:192.0.2.01]/" }, false, "a leading zero in an embedded IPv4"],
+      [{ a: "http://example.com/a[b]" }, false, "square brackets in a path"],
+      [{ a: "http://a@b@example.com/" }, false, "two @ in the authority"],
+      [{ r: "a:b/c" }, true, "a scheme"],
+      [{ r: "./a:b" }, true],
       [{ r: "\\\\WINDOWS" }, false],
+      [{ r: 'a"b' }, false, "a double quote"],
+      [{ t: "{a.b}" }, true, "a dotted variable"],
+      [{ t: "{a" }, false, "an unclosed expression"],
+      [{ t: "a\u007fb" }, false, "DEL in a literal"],
     ],
   },
   {
@@ -165,6 +182,7 @@ export const formatCases: ConformanceCase[] = [
       [{ ptr: "/a~1b", re: "^a+$" }, true],
       [{ ptr: "a" }, false],
       [{ re: "^(abc]" }, false],
+      [{ re: "\\a" }, false, "an identity escape, not ECMA-262 with the u flag"],
     ],
   },
   {
