@@ -89,5 +89,7 @@ export function resolveDynamicRefs(doc: Record<string, unknown>): void {
       node["$ref"] = ref;
     }
   }
-  if (needsRootId && typeof doc["$id"] !== "string") doc["$id"] = syntheticBase;
+  // A root without an absolute `$id` gets the base the targets were computed against; every
+  // relative `$id` and `$ref` of the document resolves against it as before.
+  if (needsRootId) doc["$id"] = rootBase;
 }

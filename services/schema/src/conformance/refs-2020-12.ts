@@ -293,4 +293,23 @@ export const refs2020: ConformanceCase[] = [
       [[1], false],
     ],
   },
+  {
+    description: "$dynamicRef to the root's anchor from a resource, the root without $id",
+    schema: {
+      $ref: "list",
+      $defs: {
+        foo: { $dynamicAnchor: "items", type: "string" },
+        list: {
+          $id: "list",
+          type: "array",
+          items: { $dynamicRef: "#items" },
+          $defs: { items: { $dynamicAnchor: "items" } },
+        },
+      },
+    },
+    tests: [
+      [["a"], true],
+      [[1], false],
+    ],
+  },
 ];
