@@ -203,6 +203,15 @@ describe("docker-compose.yml", () => {
     expect(auth["GUARDIAN_ISSUER_URL"]).toBe(`http://localhost:${composeProfile.publicPort}`);
   });
 
+  it("trusts x-forwarded-for exactly one hop deep on services behind Envoy, and nowhere else", async () => {
+    const routed = await envoyEndpoints(composeProfile.output);
+    for (const [name, s] of Object.entries(services)) {
+      if (!guardianImage.test(s["image"]) || name === "migrate") continue;
+      const hops = envOf(s)["GUARDIAN_TRUSTED_PROXY_HOPS"] ?? "0";
+      expect(hops, name).toBe(routed.has(name) ? "1" : "0");
+    }
+  });
+
   it("gives the rate limit service a limits file for Envoy's domain and descriptors", async () => {
     const limits = parseLimits(await readRepoFile("deploy/ratelimit/limits.yaml"));
     expect(limits.domain).toBe(rateLimitDomain);

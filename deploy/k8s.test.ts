@@ -171,6 +171,18 @@ describe("deploy/k8s", () => {
     }
   });
 
+  it("trusts x-forwarded-for exactly one hop deep on services behind Envoy, and nowhere else", async () => {
+    const routed = await envoyEndpoints(k8sProfile.output);
+    for (const m of ofKind("Deployment")) {
+      for (const c of containersOf(m)) {
+        if (!String(c["image"]).startsWith("guardian/guardian:")) continue;
+        const env = (c["env"] as Manifest[]) ?? [];
+        const hops = env.find((e) => e["name"] === "GUARDIAN_TRUSTED_PROXY_HOPS")?.["value"];
+        expect(hops ?? "0", m["metadata"].name).toBe(routed.has(appOf(m)) ? "1" : "0");
+      }
+    }
+  });
+
   it("exposes each service on the port Envoy's clusters use", async () => {
     const endpoints = await envoyEndpoints(k8sProfile.output);
     for (const name of ["auth", "config", "schema", "cluster", "ratelimit"]) {

@@ -69,4 +69,6 @@ export {
   checkLabels,
   checkProjectName,
   checkSchemaName,
+  keyInScope,
+  prefixInScope,
 } from "./names.js";

@@ -5,6 +5,8 @@ import {
   checkLabels,
   checkProjectName,
   checkSchemaName,
+  keyInScope,
+  prefixInScope,
 } from "./names.js";
 
 describe("name grammar", () => {
@@ -32,5 +34,20 @@ describe("name grammar", () => {
     expect(checkLabels({ Env: "prod" })).toMatch(/label key "Env"/);
     expect(checkIdempotencyKey("op-1")).toBeUndefined();
     expect(checkIdempotencyKey("has space")).toMatch(/printable/);
+  });
+
+  it("scopes API-key prefixes per segment, for keys and for listing prefixes", () => {
+    for (const scope of ["eu", "eu/"]) {
+      expect(keyInScope(scope, "eu")).toBe(true);
+      expect(keyInScope(scope, "eu/a/b")).toBe(true);
+      expect(keyInScope(scope, "eu2/secret")).toBe(false);
+      expect(keyInScope(scope, "e")).toBe(false);
+      expect(prefixInScope(scope, "eu/")).toBe(true);
+      expect(prefixInScope(scope, "eu/chec")).toBe(true);
+      expect(prefixInScope(scope, "eu")).toBe(false);
+      expect(prefixInScope(scope, "")).toBe(false);
+    }
+    expect(keyInScope("", "anything")).toBe(true);
+    expect(prefixInScope("", "")).toBe(true);
   });
 });

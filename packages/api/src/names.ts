@@ -31,6 +31,28 @@ export function checkConfigKey(key: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether a config key lies inside an API key's key prefix, segment by segment: "eu" (or
+ * "eu/") covers "eu" and "eu/…" but never "eu2" or "eu2/…". An empty prefix covers every
+ * key. This is the one rule every check of an API key's key prefix uses.
+ */
+export function keyInScope(scope: string, key: string): boolean {
+  if (scope === "") return true;
+  const base = scope.endsWith("/") ? scope.slice(0, -1) : scope;
+  return key === base || key.startsWith(base + "/");
+}
+
+/**
+ * Whether every key a plain string prefix (ListConfigs, Watch) can match lies inside an API
+ * key's key prefix: "eu/" and "eu/checkout" are inside "eu"; "eu" itself is not, because it
+ * also matches "eu2". An empty scope covers every prefix.
+ */
+export function prefixInScope(scope: string, prefix: string): boolean {
+  if (scope === "") return true;
+  const base = scope.endsWith("/") ? scope.slice(0, -1) : scope;
+  return prefix.startsWith(base + "/");
+}
+
 /** Checks a key prefix: empty, or at most 256 characters of the key alphabet and '/'. */
 export function checkKeyPrefix(prefix: string): string | undefined {
   if (prefix.length > 256) return `must be at most 256 characters, got ${prefix.length}`;

@@ -1,7 +1,11 @@
 import type { Interceptor } from "@connectrpc/connect";
-import type { Logger } from "@guardian/kit";
+import type { Admission, Logger } from "@guardian/kit";
 import type pg from "pg";
 import { createAccounts, type Accounts } from "./accounts/accounts.js";
+import { createFailureAudit, type FailureAudit } from "./audit/failure-audit.js";
+import { createAuthFailures, type AuthFailures } from "./rbac/auth-failures.js";
+import { createCredentialGate } from "./rbac/credential-gate.js";
+import { createAccessEpoch } from "./rbac/access-epoch.js";
 import { createAuthInterceptor } from "./rbac/interceptor.js";
 import { roleMappingOf, type RoleMapping } from "./roles.js";
 import type { AuthSettings } from "./settings.js";
@@ -25,8 +29,17 @@ export interface AuthzOptions {
 
 /** The verification and authorization side of Guardian's auth, shared by every service. */
 export interface Authz {
-  /** The RBAC interceptor; pass it to kit's createServer `interceptors`. */
+  /**
+   * The RBAC interceptor behind the per-address limit on failed authentication; pass it to
+   * kit's createServer `interceptors`.
+   */
   interceptor: Interceptor;
+  /** The header-only credential check; pass it to kit's createServer `admit`. */
+  admit: Admission;
+  /** The per-address limit on failed authentication. */
+  failures: AuthFailures;
+  /** The aggregated audit of failed authentication; close it at shutdown. */
+  failureAudit: FailureAudit;
   /** Verifies access tokens of the built-in issuer and Keycloak. */
   verifier: TokenVerifier;
   /** Users and role bindings as the interceptor sees them; invalidate after changes. */
@@ -38,6 +51,14 @@ export interface Authz {
   /** The trusted issuers, built-in first. */
   issuers: readonly TrustedIssuer[];
 }
+
+/**
+ * How often a process with open streams polls the access epoch. Each poll is one small
+ * query per process, however many streams are open; 250 ms leaves room within the 1 s in
+ * which an idle stream must end after its access is revoked, in both modes, without
+ * depending on LISTEN/NOTIFY (which PGlite does not deliver across connections).
+ */
+const streamRecheckPollMs = 250;
 
 /** Returns Keycloak's JWKS URL: KEYCLOAK_JWKS_URL, or the realm's standard certs endpoint. */
 export function keycloakJwksUrl(settings: AuthSettings): string | undefined {
@@ -80,15 +101,42 @@ export function createAuthz(opts: AuthzOptions): Authz {
   const verifier = createTokenVerifier({
     issuers,
     clockToleranceSec: Math.ceil(settings.clockToleranceMs / 1000),
+    maxLifetimeSec: Math.floor(settings.maxTokenLifetimeMs / 1000),
   });
   const accounts = createAccounts(pool, { ttlMs: settings.authzCacheTtlMs });
   const roleMapping = roleMappingOf(settings);
-  const interceptor = createAuthInterceptor({
+  const failureAudit = createFailureAudit({
+    db: pool,
+    windowMs: settings.authFailureWindowMs,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+  const failures = createAuthFailures({
+    max: settings.authFailureLimit,
+    windowMs: settings.authFailureWindowMs,
+  });
+  const rbac = createAuthInterceptor({
     verifier,
     accounts,
     roleMapping,
     db: pool,
+    failureAudit,
     ...(opts.logger ? { logger: opts.logger } : {}),
+    epoch: createAccessEpoch(pool, {
+      pollMs: streamRecheckPollMs,
+      onError: (err) => opts.logger?.warn({ err }, "reading the access epoch failed"),
+    }),
   });
-  return { interceptor, verifier, accounts, builtInKeys, roleMapping, issuers };
+  const interceptor: Interceptor = (next) => failures.interceptor(rbac(next));
+  const admit = createCredentialGate({ failures, audit: failureAudit });
+  return {
+    interceptor,
+    admit,
+    failures,
+    failureAudit,
+    verifier,
+    accounts,
+    builtInKeys,
+    roleMapping,
+    issuers,
+  };
 }

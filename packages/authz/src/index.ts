@@ -39,9 +39,12 @@ export {
   auditOutcome,
   procedureOf,
   recordAudit,
-  remoteAddressOf,
   withAudit,
 } from "./audit/record.js";
+export { createFailureAudit } from "./audit/failure-audit.js";
+export type { FailureAudit, FailureAuditOptions } from "./audit/failure-audit.js";
+export { beginAudit, settleAudit, settleAuditEvent } from "./audit/pending.js";
+export type { AuditSettlement, AuditTarget } from "./audit/pending.js";
 export type {
   AuditActorKind,
   AuditDraft,
@@ -59,8 +62,25 @@ export {
   parseApiKeySecret,
 } from "./credentials/api-key-secret.js";
 
+export { createAttemptWindow } from "./throttle/attempt-window.js";
+export type {
+  AttemptsUsed,
+  AttemptWindow,
+  AttemptWindowOptions,
+} from "./throttle/attempt-window.js";
+
 export { decide } from "./rbac/decide.js";
 export type { CallTarget, Decision } from "./rbac/decide.js";
+export { createAuthFailures } from "./rbac/auth-failures.js";
+export type { AuthFailures, AuthFailuresOptions } from "./rbac/auth-failures.js";
+export { createCredentialGate } from "./rbac/credential-gate.js";
+export type { CredentialGateDeps } from "./rbac/credential-gate.js";
+export {
+  credentialsOf,
+  malformedCredentials,
+  missingCredentials,
+} from "./credentials/credential-headers.js";
+export type { CallCredentials } from "./credentials/credential-headers.js";
 export { createAuthInterceptor } from "./rbac/interceptor.js";
 export type { AuthInterceptorDeps } from "./rbac/interceptor.js";
 export { peekRequest, readStringField } from "./rbac/request-fields.js";
@@ -68,6 +88,7 @@ export { peekRequest, readStringField } from "./rbac/request-fields.js";
 export {
   apiKeyScopeFromProto,
   apiKeyScopeToProto,
+  canonicalUsername,
   checkUsername,
   globalRoleFromProto,
   globalRoleNames,
@@ -103,5 +124,7 @@ export type {
   TrustedIssuer,
 } from "./token/verifier.js";
 
+export { follow, within } from "./testing/follow-stream.js";
+export type { Followed } from "./testing/follow-stream.js";
 export { startTestIssuer, testAuthSettings } from "./testing/test-issuer.js";
 export type { MintOptions, TestIssuer } from "./testing/test-issuer.js";

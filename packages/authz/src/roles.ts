@@ -122,3 +122,15 @@ export function checkUsername(username: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Returns the canonical form of a username typed at sign-in: ASCII letters folded to lower
+ * case and nothing else changed, or undefined when the result is no valid username (so no
+ * account can have it). Stored usernames are already canonical, so exact comparison with
+ * this form is the only matching rule: no locale-dependent case folding (PostgreSQL's
+ * `lower()`, JavaScript's `toLowerCase()`) ever decides which account a name reaches.
+ */
+export function canonicalUsername(typed: string): string | undefined {
+  const folded = typed.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+  return usernameRe.test(folded) ? folded : undefined;
+}

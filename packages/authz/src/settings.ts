@@ -36,7 +36,7 @@ export const authSettings = {
     optional: true,
     secret: true,
     description:
-      "Encrypts the built-in issuer's private keys in PostgreSQL (AES-256-GCM, key derived from this secret). Set it in production",
+      "Encrypts the built-in issuer's private keys in PostgreSQL (AES-256-GCM, key derived from this secret); keys stored in plain JSON are encrypted at start. Set it in production; unset in embedded mode: a secret generated once and kept in the data directory (signing-key.secret, 0600)",
   }),
   localLogin: bool("GUARDIAN_LOCAL_LOGIN", {
     default: true,
@@ -57,10 +57,28 @@ export const authSettings = {
     default: "15m",
     description: "The window of GUARDIAN_LOGIN_MAX_FAILURES",
   }),
+  authFailureLimit: int("GUARDIAN_AUTH_FAILURE_LIMIT", {
+    default: 60,
+    min: 1,
+    description:
+      "Failed authentications (missing, malformed or rejected credentials, wrong passwords) per client address within GUARDIAN_AUTH_FAILURE_WINDOW; beyond it every call from the address gets resource_exhausted until the window passes",
+  }),
+  authFailureWindowMs: duration("GUARDIAN_AUTH_FAILURE_WINDOW", {
+    default: "1m",
+    min: 1_000,
+    description:
+      "The window of GUARDIAN_AUTH_FAILURE_LIMIT; repeated failures of one kind (address, actor, RPC, reason) within it share one audit row with a count",
+  }),
   clockToleranceMs: duration("GUARDIAN_CLOCK_TOLERANCE", {
     default: "30s",
     max: 300_000,
-    description: "Clock skew accepted when checking token exp and nbf",
+    description: "Clock skew accepted when checking token exp, nbf and iat",
+  }),
+  maxTokenLifetimeMs: duration("GUARDIAN_MAX_TOKEN_LIFETIME", {
+    default: "24h",
+    min: 60_000,
+    description:
+      "Longest access token lifetime (exp - iat) accepted from any issuer; a token with a later exp, or without iat, is refused",
   }),
   authzCacheTtlMs: duration("GUARDIAN_AUTHZ_CACHE_TTL", {
     default: "5s",

@@ -8,6 +8,7 @@ const groupTitles: Record<string, string> = {
   database: "PostgreSQL (`guardian serve`, `guardian migrate`)",
   limits: "Config and schema limits",
   remoteStore: "Reaching the store service (`guardian serve`)",
+  pageTokens: "Page tokens (`guardian serve`)",
   storeEngine: "Store engine (`guardian serve store`)",
   auth: "Authentication and authorization",
   embeddedRateLimits: "Rate limits in embedded mode",

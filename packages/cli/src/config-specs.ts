@@ -3,10 +3,12 @@ import { authSettings } from "@guardian/authz";
 import { ratelimitSettings } from "@guardian/ratelimit-service";
 import { storeEngineSettings } from "@guardian/store-service";
 import {
+  auditSettings,
   databaseSettings,
   embeddedOnlySettings,
   embeddedRateLimitSettings,
   limitSettings,
+  pageTokenSettings,
   processSettings,
   remoteStoreSettings,
 } from "./settings.js";
@@ -17,7 +19,9 @@ export const configSpecs: Record<string, ConfigSpec> = {
   embedded: embeddedOnlySettings,
   database: databaseSettings,
   limits: limitSettings,
+  audit: auditSettings,
   remoteStore: remoteStoreSettings,
+  pageTokens: pageTokenSettings,
   storeEngine: storeEngineSettings,
   auth: authSettings,
   embeddedRateLimits: embeddedRateLimitSettings,

@@ -37,6 +37,7 @@ describe("production mode: guardian migrate and guardian serve on PostgreSQL and
     DATABASE_URL: url,
     GUARDIAN_LOG_LEVEL: "info",
     GUARDIAN_STORE_ENGINE: "etcd",
+    GUARDIAN_PAGE_TOKEN_SECRET: "page token secret shared by both processes",
     ETCD_ENDPOINTS: inject("etcd").endpoints.join(","),
   });
   let store: Running | undefined;
@@ -59,6 +60,15 @@ describe("production mode: guardian migrate and guardian serve on PostgreSQL and
     const r = guardian(["serve", "config"], { DATABASE_URL: "" });
     expect(r.code).toBe(2);
     expect(r.out).toContain("DATABASE_URL");
+  });
+
+  it("refuses to start without a page token secret of 32 characters, naming the variable", () => {
+    for (const secret of ["", "too short"]) {
+      const r = guardian(["serve", "config"], { ...env(), GUARDIAN_PAGE_TOKEN_SECRET: secret });
+      expect(r.code).toBe(2);
+      expect(r.out).toContain("GUARDIAN_PAGE_TOKEN_SECRET");
+      expect(r.out).not.toContain("too short");
+    }
   });
 
   it("migrates an empty database once, then finds nothing to do", () => {
@@ -138,6 +148,18 @@ describe("production mode: guardian migrate and guardian serve on PostgreSQL and
     );
     expect(toJson(ValueSchema, read.config!.content!)).toEqual({ beta: true });
     expect(read.revision).toBeGreaterThanOrEqual(updated.revision);
+
+    // Pages cross the process boundary: the API process wraps the store process's token.
+    await config.createConfig(
+      { project, key: "eu/more", schema: "flags", content: fromJson(ValueSchema, {}) },
+      { headers },
+    );
+    const page1 = await config.listConfigs({ project, pageSize: 1 }, { headers });
+    const page2 = await config.listConfigs(
+      { project, pageSize: 1, pageToken: page1.nextPageToken },
+      { headers },
+    );
+    expect([...page1.configs, ...page2.configs].map((c) => c.key)).toEqual(["eu/flags", "eu/more"]);
 
     const members = await createClient(ClusterService, transport).listMembers({}, { headers });
     expect(members.members).toHaveLength(3);

@@ -22,6 +22,13 @@ export const processSettings = {
     default: 4 * 1024 * 1024,
     description: "Largest request message accepted; larger ones get resource_exhausted",
   }),
+  trustedProxyHops: int("GUARDIAN_TRUSTED_PROXY_HOPS", {
+    default: 0,
+    min: 0,
+    max: 10,
+    description:
+      "Proxies in front of Guardian whose x-forwarded-for entries are trusted (like Envoy's xff_num_trusted_hops): the client address is the entry the outermost one appended; 0 uses the peer address and ignores the header",
+  }),
   shutdownTimeoutMs: duration("GUARDIAN_SHUTDOWN_TIMEOUT", {
     default: "15s",
     description: "How long a graceful shutdown waits for calls and streams before cutting them",
@@ -37,6 +44,34 @@ export const limitSettings = {
   maxSchemaBytes: bytes("GUARDIAN_MAX_SCHEMA_BYTES", {
     default: 256 * 1024,
     description: "Largest JSON Schema document accepted",
+  }),
+  schemaThreads: int("GUARDIAN_SCHEMA_THREADS", {
+    default: 2,
+    min: 1,
+    max: 64,
+    description:
+      "Worker threads that compile JSON Schemas and validate documents, off the event loop",
+  }),
+  schemaDeadlineMs: duration("GUARDIAN_SCHEMA_DEADLINE", {
+    default: "5s",
+    min: 10,
+    max: 10 * 60_000,
+    description:
+      "Longest one schema compile or validation may take (waiting included); longer ones are stopped and get deadline_exceeded",
+  }),
+} as const;
+
+/** The audit sweep, in every process that hosts the config service. */
+export const auditSettings = {
+  auditSweepIntervalMs: duration("GUARDIAN_AUDIT_SWEEP_INTERVAL", {
+    default: "1m",
+    description:
+      "How often audit events left pending (a mutation whose outcome was never confirmed) are looked for and settled",
+  }),
+  auditPendingTimeoutMs: duration("GUARDIAN_AUDIT_PENDING_TIMEOUT", {
+    default: "5m",
+    description:
+      "How long an audit event may stay pending before the sweep decides it; keep it above the longest mutation call",
   }),
 } as const;
 
@@ -64,6 +99,16 @@ export const remoteStoreSettings = {
   }),
 } as const;
 
+/** The secret production processes sign page tokens with. */
+export const pageTokenSettings = {
+  pageTokenSecret: str("GUARDIAN_PAGE_TOKEN_SECRET", {
+    secret: true,
+    minLength: 32,
+    description:
+      "Signs the page tokens every list RPC hands out (HMAC-SHA256); at least 32 characters, the same in every process of a deployment",
+  }),
+} as const;
+
 /** Settings only embedded mode (`guardian dev`) reads, or reads with other defaults. */
 export const embeddedOnlySettings = {
   logFormat: oneOf("GUARDIAN_LOG_FORMAT", ["json", "pretty"], {
@@ -72,7 +117,15 @@ export const embeddedOnlySettings = {
   }),
   dataDir: str("GUARDIAN_DATA_DIR", {
     default: ".guardian",
-    description: "Where embedded mode keeps its database (created when missing)",
+    description:
+      "Where embedded mode keeps its database and local secrets (created when missing; owner-only: directories 0700, files 0600, repaired at start)",
+  }),
+  pageTokenSecret: str("GUARDIAN_PAGE_TOKEN_SECRET", {
+    optional: true,
+    secret: true,
+    minLength: 32,
+    description:
+      "Signs page tokens; unset: a secret generated once and kept in the data directory (page-token.secret, 0600)",
   }),
 } as const;
 

@@ -59,6 +59,8 @@ export { codeName, toConnectError } from "./rpc/observe-call.js";
 export { createStreamShutdownInterceptor } from "./rpc/stream-shutdown.js";
 
 export { createServer } from "./server/create-server.js";
+export type { Admission, AdmitCall } from "./server/admission.js";
+export { clientAddress } from "./server/client-address.js";
 export type { Server, ServerAddress, ServerOptions } from "./server/create-server.js";
 export type { NodeRequest, NodeResponse } from "./server/node-http.js";
 export type { HttpRoute } from "./server/plain-routes.js";
@@ -69,7 +71,25 @@ export {
   resolveRequestId,
 } from "./server/request-id.js";
 
-export { decodePageToken, encodePageToken, pageSize } from "./rpc/page-token.js";
+export { guardServiceClient, isOutcomeUnknown, serviceCallError } from "./rpc/service-client.js";
+export {
+  createPageTokenSigner,
+  minPageTokenSecretBytes,
+  pageTokenSignerKey,
+  pageTokenSignerOf,
+} from "./rpc/page-signer.js";
+export type { PageTokenSigner } from "./rpc/page-signer.js";
+export { definePaging, pageSize } from "./rpc/paging.js";
+export type {
+  PagedRequest,
+  Paging,
+  PagingContext,
+  Position,
+  PositionFieldKind,
+  PositionSpec,
+} from "./rpc/paging.js";
+export { textProblem } from "./rpc/text.js";
+export { createTextCheckInterceptor, findTextProblems } from "./rpc/text-check.js";
 export { anonymousPrincipal, principalKey, principalOf } from "./rpc/principal.js";
 export type {
   ApiKeyScopeName,

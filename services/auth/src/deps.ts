@@ -8,11 +8,14 @@ import type { LoginThrottle } from "./login-throttle.js";
 export interface AuthServiceDeps {
   pool: pg.Pool;
   settings: AuthSettings;
-  /** The verification side: its account cache is invalidated after user and role changes. */
-  authz: Pick<Authz, "accounts">;
+  /**
+   * The verification side: its account cache is invalidated after user and role changes,
+   * and wrong passwords are audited through its aggregated failure audit.
+   */
+  authz: Pick<Authz, "accounts" | "failureAudit">;
   /** The built-in issuer's signer. */
   issuer: TokenIssuer;
-  /** Failed-login counting for Login. */
+  /** Password guess counting for Login and ChangePassword. */
   throttle: LoginThrottle;
   logger?: Pick<Logger, "warn">;
 }

@@ -5,7 +5,7 @@ import {
   type Authz,
   type RemoteKeysOptions,
 } from "@guardian/authz";
-import type { HttpRoute, Logger } from "@guardian/kit";
+import type { Admission, HttpRoute, Logger } from "@guardian/kit";
 import type pg from "pg";
 import { createTokenIssuer, signerReloadMs, type TokenIssuer } from "./issuer/token-issuer.js";
 import { pruneSigningKeys } from "./issuer/signing-keys.js";
@@ -31,6 +31,8 @@ export interface AuthSystemOptions {
 export interface AuthSystem {
   /** The RBAC interceptor for createServer's `interceptors`. */
   interceptor: Interceptor;
+  /** The header-only credential check for createServer's `admit`. */
+  admit: Admission;
   /** Registers AuthService (only in processes that host the auth service). */
   authRoutes: (router: ConnectRouter) => void;
   /** `/.well-known/jwks.json` and `/.well-known/openid-configuration` for `httpRoutes`. */
@@ -39,7 +41,7 @@ export interface AuthSystem {
   authz: Authz;
   /** The built-in issuer (signing, rotation). */
   issuer: TokenIssuer;
-  /** Stops the maintenance timer. Does not end the pool. */
+  /** Stops the maintenance timer and writes pending audit counts. Does not end the pool. */
   close(): Promise<void>;
 }
 
@@ -55,6 +57,11 @@ const sessionRetentionMs = 30 * 86_400_000;
  */
 export async function createAuthSystem(opts: AuthSystemOptions): Promise<AuthSystem> {
   const { pool, settings, logger } = opts;
+  if (settings.accessTokenTtlMs > settings.maxTokenLifetimeMs) {
+    throw new Error(
+      "GUARDIAN_ACCESS_TOKEN_TTL must not exceed GUARDIAN_MAX_TOKEN_LIFETIME: the built-in issuer's own tokens would be refused",
+    );
+  }
   const authz = createAuthz({
     pool,
     settings,
@@ -99,12 +106,14 @@ export async function createAuthSystem(opts: AuthSystemOptions): Promise<AuthSys
   });
   return {
     interceptor: authz.interceptor,
+    admit: authz.admit,
     authRoutes,
     httpRoutes: wellKnownRoutes(pool, settings),
     authz,
     issuer,
     async close() {
       clearInterval(timer);
+      await authz.failureAudit.close();
     },
   };
 }

@@ -1,13 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { ClusterService } from "@guardian/api";
-import {
-  decodePageToken,
-  encodePageToken,
-  pageSize,
-  principalOf,
-  requestIdKey,
-} from "@guardian/kit";
+import { definePaging, pageSize, principalOf, requestIdKey } from "@guardian/kit";
 import { createAuditedRunner, type ClusterAuditSink } from "./audit.js";
 import type { ClusterBackend } from "./backend/types.js";
 import {
@@ -33,6 +27,9 @@ import {
 } from "./convert.js";
 import { toClusterConnectError } from "./error-map.js";
 import { createStreamHandlers } from "./streams.js";
+
+// ListServices pages continue after service name `a`.
+const paging = definePaging({ a: "text" });
 
 /** Dependencies of the cluster service routes. */
 export interface ClusterRoutesDeps {
@@ -223,14 +220,13 @@ export function createClusterService(deps: ClusterRoutesDeps): ServiceImpl<typeo
 
     async listServices(req, ctx) {
       const limit = pageSize(req.pageSize);
-      const { pageToken: _token, pageSize: _size, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = paging.read(ctx, req);
       try {
         const res = await backend.listServices(page?.a ?? "", limit);
         const last = res.services[res.services.length - 1];
         return {
           services: res.services,
-          nextPageToken: res.more && last ? encodePageToken({ a: last.name }, fields) : "",
+          nextPageToken: paging.next(ctx, req, res.more && last ? { a: last.name } : undefined),
         };
       } catch (err) {
         throw fail(err, ctx);

@@ -1,15 +1,20 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { keyInScope, prefixInScope } from "@guardian/api";
 import { principalOf } from "@guardian/kit";
+
+/** What a call addresses inside its project: one config key, or a plain key prefix. */
+export type KeyTarget = { key: string } | { prefix: string };
 
 /**
  * Refuses a call that names a project other than the one the calling API key belongs to,
- * or (with `key`) a config outside the key's prefix. Users and services pass: their roles
- * are checked by the RBAC interceptor.
+ * or (with `target`) a config or prefix outside the key's key prefix, segment by segment
+ * (`keyInScope`, `prefixInScope`: "eu" covers "eu" and "eu/…", never "eu2"). Users and
+ * services pass: their roles are checked by the RBAC interceptor.
  */
 export function authorizeProject(
   ctx: Pick<HandlerContext, "values">,
   project: string,
-  key?: string,
+  target?: KeyTarget,
 ): void {
   const principal = principalOf(ctx);
   if (principal.kind !== "api_key") return;
@@ -19,10 +24,31 @@ export function authorizeProject(
       Code.PermissionDenied,
     );
   }
-  const prefix = principal.apiKey?.keyPrefix ?? "";
-  if (key !== undefined && !key.startsWith(prefix)) {
+  const scope = principal.apiKey?.keyPrefix ?? "";
+  if (target === undefined || scope === "") return;
+  if ("key" in target ? !keyInScope(scope, target.key) : !prefixInScope(scope, target.prefix)) {
+    const field = "key" in target ? "key" : "prefix";
     throw new ConnectError(
-      `this API key may only address configs whose key starts with "${prefix}"`,
+      `${field}: this API key may only address configs under "${scope}"` +
+        ("key" in target ? "" : ` (a prefix inside it starts with "${scope.replace(/\/$/, "")}/")`),
+      Code.PermissionDenied,
+    );
+  }
+}
+
+/**
+ * Refuses a write by an API key that would change more than content: API keys never
+ * rebind a config to a schema or change its labels. `fields` are the update mask's paths.
+ */
+export function authorizeContentOnly(
+  ctx: Pick<HandlerContext, "values">,
+  fields: ReadonlySet<string>,
+): void {
+  if (principalOf(ctx).kind !== "api_key") return;
+  const other = [...fields].filter((f) => f !== "content").sort();
+  if (other.length > 0) {
+    throw new ConnectError(
+      `${other.join(", ")}: API keys may change config content only`,
       Code.PermissionDenied,
     );
   }

@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Config, ConfigService } from "@guardian/api";
-import { decodePageToken, encodePageToken, pageSize } from "@guardian/kit";
+import { definePaging, pageSize } from "@guardian/kit";
 import { authorizeProject } from "./authorize.js";
 import { checkGetConfigRequest, checkListConfigsRequest } from "./check.js";
 import { kvToConfig } from "./convert.js";
@@ -13,6 +13,9 @@ import {
 import { configNotFound } from "./error-map.js";
 import { requireProject } from "./projects.js";
 
+// A ListConfigs page continues at the store's own (signed) page token `s`.
+const paging = definePaging({ s: "text" });
+
 type ReadHandlers = Pick<ServiceImpl<typeof ConfigService>, "getConfig" | "listConfigs">;
 
 /** Creates the GetConfig and ListConfigs handlers, which read through the store. */
@@ -23,7 +26,7 @@ export function createConfigReadHandlers(deps: ConfigDeps): ReadHandlers {
   return {
     async getConfig(req, ctx) {
       checkGetConfigRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(pool, req.project);
       const { project, key } = req;
       // Past revisions the store no longer retains come from its archive, inside the store.
@@ -37,11 +40,10 @@ export function createConfigReadHandlers(deps: ConfigDeps): ReadHandlers {
 
     async listConfigs(req, ctx) {
       checkListConfigsRequest(req);
-      authorizeProject(ctx, req.project, req.prefix);
+      authorizeProject(ctx, req.project, { prefix: req.prefix });
       await requireProject(pool, req.project);
       const size = pageSize(req.pageSize);
-      const { pageToken: _token, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = paging.read(ctx, req);
       // With content, ask for few configs at a time so a page stays under the size budget.
       const chunk = req.includeContent ? contentPageLimit(maxBytes, size) : size;
       const base = {
@@ -54,7 +56,7 @@ export function createConfigReadHandlers(deps: ConfigDeps): ReadHandlers {
         keysOnly: !req.includeContent,
       };
       const configs: Config[] = [];
-      let token = page?.["s"] ?? "";
+      let token = page?.s ?? "";
       let revision = 0n;
       let bytes = 0;
       do {
@@ -69,7 +71,7 @@ export function createConfigReadHandlers(deps: ConfigDeps): ReadHandlers {
       return {
         configs,
         revision,
-        nextPageToken: token === "" ? "" : encodePageToken({ s: token }, fields),
+        nextPageToken: paging.next(ctx, req, token === "" ? undefined : { s: token }),
       };
     },
   };

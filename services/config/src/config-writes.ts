@@ -1,6 +1,6 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { ConfigService } from "@guardian/api";
-import { authorizeProject } from "./authorize.js";
+import { authorizeContentOnly, authorizeProject } from "./authorize.js";
 import {
   checkCreateConfigRequest,
   checkDeleteConfigRequest,
@@ -34,7 +34,7 @@ export function createConfigWriteHandlers(deps: ConfigDeps): WriteHandlers {
   return {
     async createConfig(req, ctx) {
       checkCreateConfigRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(pool, req.project);
       const doc = encodeContent(req.content!, maxBytes);
       const binding = {
@@ -60,7 +60,8 @@ export function createConfigWriteHandlers(deps: ConfigDeps): WriteHandlers {
 
     async updateConfig(req, ctx) {
       const mask = checkUpdateConfigRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
+      authorizeContentOnly(ctx, mask);
       await requireProject(pool, req.project);
       // A write derived from the current content is made conditional on it, so that an
       // unconditional labels or schema change never undoes a concurrent content change.
@@ -89,6 +90,8 @@ export function createConfigWriteHandlers(deps: ConfigDeps): WriteHandlers {
             op: "put",
             value: doc.bytes,
             expectedVersion: merge ? current.version : req.expectedVersion,
+            // An update never recreates a config deleted since it was read.
+            mustExist: true,
             idempotencyKey: req.idempotencyKey,
             message: req.message,
             binding: { ...binding, validatedSchemaVersion: validated },
@@ -108,7 +111,7 @@ export function createConfigWriteHandlers(deps: ConfigDeps): WriteHandlers {
 
     async deleteConfig(req, ctx) {
       checkDeleteConfigRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(pool, req.project);
       const res = await writeConfig(store, ctx, {
         project: req.project,
@@ -124,7 +127,7 @@ export function createConfigWriteHandlers(deps: ConfigDeps): WriteHandlers {
 
     async rollbackConfig(req, ctx) {
       checkRollbackConfigRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(pool, req.project);
       const target = await findRevision(deps, ctx, req.project, req.key, req.toRevision);
       if (target.deleted || !target.meta) {

@@ -45,7 +45,7 @@ export async function validateDocument(
   json: unknown,
 ): Promise<number> {
   const resolved = await schemas.resolve(binding.project, binding.schema, binding.schemaVersion);
-  const violations = resolved.validate(json);
+  const violations = await resolved.validate(json);
   if (violations.length > 0) {
     throw validationFailedError(violations, `schema "${resolved.name}" v${resolved.version}`);
   }

@@ -1,6 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { LimitExceededSchema, ResourceInUseSchema, VersionConflictSchema } from "@guardian/api";
+import {
+  BadRequestSchema,
+  LimitExceededSchema,
+  ResourceInUseSchema,
+  VersionConflictSchema,
+} from "@guardian/api";
 import {
   createErrorMapper,
   internalError,
@@ -42,11 +47,7 @@ export function toConfigError(err: unknown, scope: ErrorScope = {}, requestId = 
         err,
       );
     }
-    if (
-      err.code === Code.InvalidArgument &&
-      scope.idempotencyKey &&
-      /idempotency/i.test(err.rawMessage)
-    ) {
+    if (err.code === Code.InvalidArgument && scope.idempotencyKey && namesIdempotencyKey(err)) {
       const e = invalidArgument([
         {
           field: "idempotency_key",
@@ -80,6 +81,13 @@ export function toConfigError(err: unknown, scope: ErrorScope = {}, requestId = 
     );
   }
   return mapOther(err, requestId);
+}
+
+/** Tells whether an InvalidArgument names the idempotency_key field in its BadRequest detail. */
+function namesIdempotencyKey(err: ConnectError): boolean {
+  return err
+    .findDetails(BadRequestSchema)
+    .some((d) => d.fieldViolations.some((v) => v.field === "idempotency_key"));
 }
 
 /** NotFound for a project that does not exist. */

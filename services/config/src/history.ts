@@ -2,7 +2,7 @@ import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { ConfigService, StoredRevision } from "@guardian/api";
-import { decodePageToken, encodePageToken, pageSize } from "@guardian/kit";
+import { definePaging, pageSize } from "@guardian/kit";
 import { authorizeProject } from "./authorize.js";
 import {
   checkDiffRevisionsRequest,
@@ -15,6 +15,9 @@ import { configNotFound } from "./error-map.js";
 import { diffJson } from "./json-patch.js";
 import { requireProject } from "./projects.js";
 import { findRevision } from "./revisions.js";
+
+// A ListRevisions page continues at the store's own (signed) page token `s`.
+const paging = definePaging({ s: "text" });
 
 type HistoryHandlers = Pick<
   ServiceImpl<typeof ConfigService>,
@@ -38,28 +41,30 @@ export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
   return {
     async listRevisions(req, ctx) {
       checkListRevisionsRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(pool, req.project);
       const size = pageSize(req.pageSize);
-      const { pageToken: _token, ...fields } = req;
-      const pos = decodePageToken(req.pageToken, fields);
+      const pos = paging.read(ctx, req);
       // The store merges its retained revisions with the PostgreSQL archive, newest first.
       const res = await store.listKeyRevisions(
-        { project: req.project, key: req.key, pageSize: size, pageToken: pos?.["s"] ?? "" },
+        { project: req.project, key: req.key, pageSize: size, pageToken: pos?.s ?? "" },
         { signal: ctx.signal },
       );
       const out = res.records;
-      const next = res.nextPageToken !== "" ? { s: res.nextPageToken } : undefined;
       if (out.length === 0 && !pos) throw configNotFound(req.project, req.key);
       return {
         revisions: out.map((r) => recordToRevision(r, req.includeContent)),
-        nextPageToken: next ? encodePageToken(next, fields) : "",
+        nextPageToken: paging.next(
+          ctx,
+          req,
+          res.nextPageToken === "" ? undefined : { s: res.nextPageToken },
+        ),
       };
     },
 
     async getRevision(req, ctx) {
       checkGetRevisionRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(pool, req.project);
       const rec = await findRevision(deps, ctx, req.project, req.key, req.revision);
       return { revision: recordToRevision(rec, true) };
@@ -67,7 +72,7 @@ export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
 
     async diffRevisions(req, ctx) {
       checkDiffRevisionsRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(pool, req.project);
       const { project, key } = req;
       const to =

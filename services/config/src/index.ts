@@ -9,6 +9,12 @@
  * - resync: a watch message saying the start revision is compacted; a snapshot follows.
  */
 export { createConfigRoutes, createConfigService } from "./routes.js";
+export {
+  startAuditSweep,
+  sweepPendingAudit,
+  type AuditSweepOptions,
+  type AuditSweepResult,
+} from "./audit-sweep.js";
 export { defaultMaxConfigBytes, type ConfigDeps } from "./deps.js";
 export {
   createReadCache,

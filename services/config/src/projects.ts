@@ -3,7 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ConfigService, ProjectSchema } from "@guardian/api";
 import { withTransaction, type Queryable } from "@guardian/db";
-import { decodePageToken, encodePageToken, pageSize, principalOf } from "@guardian/kit";
+import { definePaging, pageSize, principalOf } from "@guardian/kit";
 import { authorizeProject, readableProjects } from "./authorize.js";
 import {
   checkCreateProjectRequest,
@@ -22,6 +22,8 @@ type ProjectHandlers = Pick<
   "createProject" | "getProject" | "listProjects" | "updateProject" | "deleteProject"
 >;
 
+// ListProjects pages continue after project name `a`.
+const namePaging = definePaging({ a: "text" });
 /** Converts a projects row to a Project message. */
 export function projectOf(row: q.ProjectRow): MessageInitShape<typeof ProjectSchema> {
   return {
@@ -87,10 +89,9 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
     async listProjects(req, ctx) {
       checkListProjectsRequest(req);
       const limit = pageSize(req.pageSize);
-      const { pageToken: _token, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = namePaging.read(ctx, req);
       const rows = await q.selectProjects(pool, {
-        after: page?.["a"] ?? "",
+        after: page?.a ?? "",
         limit: limit + 1,
         labels: req.labelSelector,
         only: readableProjects(ctx),
@@ -99,7 +100,11 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
       const last = projects[projects.length - 1];
       return {
         projects: projects.map(projectOf),
-        nextPageToken: rows.length > limit && last ? encodePageToken({ a: last.name }, fields) : "",
+        nextPageToken: namePaging.next(
+          ctx,
+          req,
+          rows.length > limit && last ? { a: last.name } : undefined,
+        ),
       };
     },
 

@@ -100,6 +100,9 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
   async function follow() {
     let from = 0n;
     let backoffMs = 100;
+    // Whether the last stream ended on expired service credentials with nothing delivered
+    // since the one before it did (then the failure is not an expiry).
+    let renewed = false;
     while (!signal.aborted) {
       try {
         const stream = store.watchKeys({ project: "", startRevision: from }, { signal });
@@ -127,10 +130,17 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
             from = 0n;
           }
           backoffMs = 100;
+          renewed = false;
         }
         if (!compacted && !signal.aborted) throw new Error("the store ended the watch");
       } catch (err) {
         if (signal.aborted) return;
+        // A remote store ends its streams when this process's service token expires; the
+        // next call carries a fresh one.
+        if (!renewed && err instanceof ConnectError && err.code === Code.Unauthenticated) {
+          renewed = true;
+          continue;
+        }
         opts.onError?.(err);
         await new Promise((r) => setTimeout(r, backoffMs).unref());
         backoffMs = Math.min(backoffMs * 2, 5_000);

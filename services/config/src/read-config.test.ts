@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, type Client } from "@connectrpc/connect";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { WatchKeysResponseSchema, type StoreService } from "@guardian/api";
 import type { Principal } from "@guardian/kit";
 import { useTestDatabase } from "@guardian/testkit";
@@ -134,13 +134,18 @@ describe("ReadConfig", () => {
 describe("read cache", () => {
   /** A store client whose watch streams are counted, and can be told to lose events. */
   function instrumentedStore() {
-    const state = { watches: 0, compactNext: false };
+    const state = { watches: 0, compactNext: false, expireNext: false };
     const store: Client<typeof StoreService> = {
       ...h.store,
       watchKeys(req, opts) {
         state.watches++;
         return (async function* () {
           for await (const m of h.store.watchKeys(req, opts)) {
+            if (state.expireNext && m.kind.case === "events") {
+              // A remote store ends the stream when the service token expires.
+              state.expireNext = false;
+              throw new ConnectError("the access token has expired", Code.Unauthenticated);
+            }
             if (state.compactNext && m.kind.case === "events") {
               // The events are lost, as after a compaction; the stream says so and ends.
               state.compactNext = false;
@@ -210,5 +215,27 @@ describe("read cache", () => {
     expect(plain(after.config?.content)).toBe("new");
     expect(after.revision).toBeGreaterThanOrEqual(u.revision);
     expect(state.watches).toBe(2);
+  });
+
+  it("re-opens its watch quietly when the store ends it on expired service credentials", async () => {
+    const { store, state } = instrumentedStore();
+    const ac = new AbortController();
+    stops.push(ac);
+    const errors: unknown[] = [];
+    const cache = createReadCache({ store, signal: ac.signal, onError: (e) => errors.push(e) });
+    const p = await project();
+    const w = await h.config.createConfig({
+      project: p,
+      key: "k",
+      content: json(1),
+      schema: "any",
+    });
+    await cache.read(p, "k", { minRevision: w.revision });
+    state.expireNext = true;
+    const u = await h.config.updateConfig({ project: p, key: "k", content: json(2) });
+    const after = await cache.read(p, "k", { minRevision: u.revision });
+    expect(plain(after.config?.content)).toBe(2);
+    expect(state.watches).toBe(2);
+    expect(errors).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ export function createReadConfigHandler(
   return {
     async readConfig(req, ctx) {
       checkReadConfigRequest(req);
-      authorizeProject(ctx, req.project, req.key);
+      authorizeProject(ctx, req.project, { key: req.key });
       let found: { version: bigint; content: Value } | undefined;
       let revision: bigint;
       if (readCache) {

@@ -1,6 +1,6 @@
 import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { ConfigService } from "@guardian/api";
-import { requestIdKey } from "@guardian/kit";
+import { ConfigService, StoreService } from "@guardian/api";
+import { guardServiceClient, isOutcomeUnknown, requestIdKey } from "@guardian/kit";
 import type pg from "pg";
 import { beginAudit, isMutation, settleAudit } from "./audit.js";
 import { createConfigReadHandlers } from "./config-reads.js";
@@ -60,7 +60,11 @@ function wrap(impl: Impl, pool: pg.Pool): Impl {
               response = await fn(req, ctx);
             } catch (err) {
               const error = fail(err, req, ctx);
-              if (auditId) await settleAudit(pool, ctx, auditId, { error });
+              // A write whose outcome is unknown stays 'pending': the audit sweep decides it
+              // from the store later, instead of recording a failure that may have committed.
+              if (auditId && !isOutcomeUnknown(error)) {
+                await settleAudit(pool, ctx, auditId, { error });
+              }
               throw error;
             }
             if (auditId) await settleAudit(pool, ctx, auditId, { response });
@@ -75,7 +79,9 @@ function wrap(impl: Impl, pool: pg.Pool): Impl {
  * PostgreSQL or store call → map the result; every failure is mapped in one place and every
  * mutation is audited.
  */
-export function createConfigService(deps: ConfigDeps): Impl {
+export function createConfigService(raw: ConfigDeps): Impl {
+  // Store failures are classified once: a broken connection is Unavailable, never a conflict.
+  const deps = { ...raw, store: guardServiceClient(StoreService, raw.store, ["write"]) };
   return wrap(
     {
       ...createProjectHandlers(deps),

@@ -11,6 +11,8 @@ export interface ConfigWrite {
   value?: Uint8Array;
   /** The client's expected_version, passed on unchanged. */
   expectedVersion?: bigint;
+  /** The write presumes the config exists: the store refuses it (NotFound) if it does not. */
+  mustExist?: boolean;
   /** The client's idempotency key ("" for none). */
   idempotencyKey: string;
   message: string;
@@ -45,6 +47,7 @@ export async function writeConfig(
       op: w.op === "delete" ? WriteOp.DELETE : WriteOp.PUT,
       value: w.value,
       expectedVersion: w.expectedVersion,
+      mustExist: w.mustExist ?? false,
       // The store scopes idempotency keys to the config (project + key).
       idempotencyKey: w.idempotencyKey,
       meta: {

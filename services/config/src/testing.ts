@@ -10,7 +10,7 @@ import {
 } from "@connectrpc/connect";
 import { ConfigService, StoreService } from "@guardian/api";
 import { principalKey, type Principal } from "@guardian/kit";
-import { createSchemaRegistry } from "@guardian/schema-service";
+import { createSchemaRegistry, createSchemaWorkers } from "@guardian/schema-service";
 import { createSqlEngine, createStoreRoutes, type StoreEngine } from "@guardian/store-service";
 import type { TestDatabase } from "@guardian/testkit";
 import type pg from "pg";
@@ -52,11 +52,12 @@ export async function startHarness(
   });
   const store = createClient(StoreService, createRouterTransport(createStoreRoutes({ engine })));
   const ac = new AbortController();
+  const workers = createSchemaWorkers({ threads: 1 });
   const readCache = createReadCache({ store, signal: ac.signal, minRevisionTimeoutMs: 2_000 });
   const deps: ConfigDeps = {
     pool,
     store,
-    schemas: createSchemaRegistry(pool),
+    schemas: createSchemaRegistry(pool, { workers }),
     readCache,
     maxConfigBytes: opts.maxConfigBytes,
   };
@@ -76,6 +77,7 @@ export async function startHarness(
     configWith,
     async close() {
       ac.abort();
+      await workers.close();
       await engine.close();
     },
   };

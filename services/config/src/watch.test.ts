@@ -1,7 +1,14 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createRouterTransport,
+  type Interceptor,
+} from "@connectrpc/connect";
 import {
   ChangeType,
+  StoreService,
   LimitExceededSchema,
   type WatchRequestSchema,
   type WatchResponse,
@@ -18,6 +25,7 @@ import {
   startHarness,
   type Harness,
 } from "./testing.js";
+import { createStoreRoutes } from "@guardian/store-service";
 
 const db = useTestDatabase({ poolSize: 10 });
 let h: Harness;
@@ -80,6 +88,27 @@ const changeAt = (revision: bigint | undefined) => (m: WatchResponse) =>
   m.kind.case === "change" && m.kind.value.revision === revision;
 
 describe("watch", () => {
+  // First in this file: the store is new, so revision 1 is still retained.
+  it("replays every change from start_revision 1, not only those from now", async () => {
+    const p = await project();
+    const c = await h.config.createConfig({
+      project: p,
+      key: "k",
+      content: json(1),
+      schema: "any",
+    });
+    const u = await h.config.updateConfig({ project: p, key: "k", content: json(2) });
+    expect((await h.store.getCompactionInfo({})).compactRevision).toBe(0n);
+    for (const startRevision of [1n, c.revision, u.revision]) {
+      const w = watch({ project: p, startRevision, target: { case: "key", value: "k" } });
+      const got = await w.until((m) => m.kind.case === "bookmark");
+      const want = [c.revision, u.revision].filter((r) => r >= startRevision);
+      expect(changes(got).map((e) => e.revision)).toEqual(want);
+      expect(got[got.length - 1]?.kind.value).toMatchObject({ revision: u.revision });
+      w.close();
+    }
+  });
+
   it("starts from now with a bookmark, then streams create, update and delete in order", async () => {
     const p = await project();
     const w = watch({ project: p, target: { case: "prefix", value: "web/" } });
@@ -237,5 +266,60 @@ describe("watch", () => {
     } finally {
       await small.close();
     }
+  });
+
+  describe("when a remote store ends its stream on expired service credentials", () => {
+    /** A store client whose WatchKeys streams fail with Unauthenticated after `after` messages. */
+    const expiringStore = (after: number, times: number) => {
+      let left = times;
+      const expire: Interceptor = (next) => async (req) => {
+        const res = await next(req);
+        if (!res.stream || left <= 0) return res;
+        left--;
+        const source = res.message;
+        async function* cut() {
+          let sent = 0;
+          for await (const m of source) {
+            if (sent++ === after) break;
+            yield m;
+          }
+          throw new ConnectError("the access token has expired", Code.Unauthenticated);
+        }
+        return { ...res, message: cut() };
+      };
+      const routes = createStoreRoutes({ engine: h.engine });
+      return createClient(
+        StoreService,
+        createRouterTransport(routes, { router: { interceptors: [expire] } }),
+      );
+    };
+
+    it("follows on from where the stream stopped and misses nothing", async () => {
+      const p = await project();
+      const harness = { ...h, config: h.configWith({ store: expiringStore(1, 1) }) };
+      const w = watch({ project: p }, harness);
+      expect((await w.next()).kind.case).toBe("bookmark");
+      const a = await h.config.createConfig({
+        project: p,
+        key: "a",
+        content: json(1),
+        schema: "any",
+      });
+      const b = await h.config.createConfig({
+        project: p,
+        key: "b",
+        content: json(2),
+        schema: "any",
+      });
+      const got = changes(await w.until(changeAt(b.revision)));
+      expect(got.map((c) => c.revision)).toEqual([a.revision, b.revision]);
+    });
+
+    it("passes Unauthenticated on when a fresh stream fails at once too", async () => {
+      const p = await project();
+      const harness = { ...h, config: h.configWith({ store: expiringStore(0, 2) }) };
+      const err = await failure(watch({ project: p }, harness).next());
+      expect(err.code).toBe(Code.Unauthenticated);
+    });
   });
 });

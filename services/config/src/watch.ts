@@ -54,7 +54,11 @@ export function createWatchHandler(
     async *watch(req: WatchRequest, ctx) {
       checkWatchRequest(req);
       const t = req.target;
-      authorizeProject(ctx, req.project, t.value ?? "");
+      authorizeProject(
+        ctx,
+        req.project,
+        t.case === "key" ? { key: t.value } : { prefix: t.value ?? "" },
+      );
       await requireProject(deps.pool, req.project);
       const scope = {
         project: req.project,
@@ -75,25 +79,37 @@ export function createWatchHandler(
       // The next revision to deliver; 0 means "from now".
       let next = req.startRevision;
       if (req.sendInitialSnapshot) next = (yield* snapshot(scope, ctx)) + 1n;
+      // Whether the last store stream ended on expired service credentials with nothing
+      // delivered since the one before it did (then the failure is not an expiry).
+      let renewed = false;
       while (!ctx.signal.aborted) {
         let compactRevision: bigint | undefined;
         const stream = store.watchKeys(
           { ...scope, startRevision: next, prevKv: req.includePrevious, progressInterval },
           { signal: ctx.signal },
         );
-        for await (const res of stream) {
-          const k = res.kind;
-          if (k.case === "events") {
-            for (const ev of k.value.events) {
-              yield { kind: { case: "change", value: eventToChange(ev, req.includePrevious) } };
+        try {
+          for await (const res of stream) {
+            renewed = false;
+            const k = res.kind;
+            if (k.case === "events") {
+              for (const ev of k.value.events) {
+                yield { kind: { case: "change", value: eventToChange(ev, req.includePrevious) } };
+              }
+              next = k.value.revision + 1n;
+            } else if (k.case === "progress") {
+              yield { kind: { case: "bookmark", value: { revision: k.value.revision } } };
+              next = k.value.revision + 1n;
+            } else if (k.case === "compacted") {
+              compactRevision = k.value.compactRevision;
             }
-            next = k.value.revision + 1n;
-          } else if (k.case === "progress") {
-            yield { kind: { case: "bookmark", value: { revision: k.value.revision } } };
-            next = k.value.revision + 1n;
-          } else if (k.case === "compacted") {
-            compactRevision = k.value.compactRevision;
           }
+        } catch (err) {
+          // A remote store ends its streams when this process's service token expires; the
+          // next call carries a fresh one, so the watch follows on from where it stopped.
+          if (ctx.signal.aborted || renewed || !isExpiry(err)) throw err;
+          renewed = true;
+          continue;
         }
         if (compactRevision === undefined) {
           if (ctx.signal.aborted) return;
@@ -104,4 +120,8 @@ export function createWatchHandler(
       }
     },
   };
+}
+
+function isExpiry(err: unknown): boolean {
+  return err instanceof ConnectError && err.code === Code.Unauthenticated;
 }

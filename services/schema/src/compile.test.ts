@@ -190,11 +190,9 @@ describe("schemas Guardian cannot evaluate", () => {
     ]);
   });
 
-  it("never lets such a stored schema pass a document, and never throws", () => {
+  it("never lets such a stored schema pass a document", () => {
     const stored = compileStored(dynamicLoop, "draft-2020-12");
-    expect(stored.validate({ a: 1 })).toEqual([
-      expect.objectContaining({ pointer: "", keyword: "schema" }),
-    ]);
+    expect(() => stored.validate({ a: 1 })).toThrow(RangeError);
   });
 });
 

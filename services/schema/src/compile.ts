@@ -39,16 +39,6 @@ function build(content: unknown, dialect: DialectName, formats: FormatMode) {
   return { fn: ajv.compile(prepared as object | boolean), prepared };
 }
 
-function unevaluable(err: unknown): SchemaViolation {
-  const why = err instanceof RangeError ? "its references recurse without end" : "it failed";
-  return {
-    pointer: "",
-    keyword: "schema",
-    schemaPointer: "",
-    message: `cannot be evaluated against this schema: ${why}`,
-  };
-}
-
 function wrap(
   dialect: DialectName,
   formats: FormatMode,
@@ -60,14 +50,9 @@ function wrap(
     formats,
     warnings,
     validate(document) {
-      let valid: boolean;
-      try {
-        valid = fn(document) as boolean;
-      } catch (err) {
-        // A schema whose references recurse without end for this document: never a pass.
-        return [unevaluable(err)];
-      }
-      return valid ? [] : violationsFromAjv(fn.errors, document);
+      // A RangeError (a document nested too deeply, or dynamic references that recurse for
+      // it) propagates: the workers answer it with InvalidArgument, never with a pass.
+      return fn(document) ? [] : violationsFromAjv(fn.errors, document);
     },
   };
 }
@@ -176,7 +161,10 @@ export function compileCandidate(content: unknown, opts: CompileOptions = {}): C
   if (!meta.validateSchema(content)) {
     throw invalidSchemaError(violationsFromAjv(meta.errors, content), dialect);
   }
-  const { warnings, refs } = inspectSchema(content, dialect, meta, formats);
+  const { violations, warnings, refs } = inspectSchema(content, dialect, meta, formats);
+  if (violations.length > 0) {
+    throw invalidSchemaError(inDocumentOrder(violations, content), dialect);
+  }
   let fn: ValidateFunction;
   try {
     const built = build(content, dialect, formats);

@@ -7,7 +7,6 @@ import {
   type RangeResponse,
   type StoreService,
 } from "@guardian/api";
-import type { CompiledSchema } from "./compile.js";
 import { fromStoreError } from "./error-map.js";
 import type { SchemaViolation } from "./registry-types.js";
 import { summarizeViolations, validationFailure } from "./violations.js";
@@ -58,12 +57,32 @@ async function* boundConfigs(
   } while (pageToken !== "");
 }
 
-function parse(value: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(value));
-  } catch {
-    return undefined;
+/** Validates JSON documents (as text); returns the violations of each, in order. */
+export type ValidateTexts = (documents: string[]) => Promise<SchemaViolation[][]>;
+
+/** Most configs, and most bytes of them, validated in one call to the workers. */
+const batchConfigs = 100;
+const batchBytes = 1024 * 1024;
+
+/** Splits a page of configs into batches, so that each call to the workers stays small. */
+function batches(kvs: readonly KeyValue[]): KeyValue[][] {
+  const out: KeyValue[][] = [];
+  let batch: KeyValue[] = [];
+  let bytes = 0;
+  for (const kv of kvs) {
+    if (
+      batch.length > 0 &&
+      (batch.length >= batchConfigs || bytes + kv.value.length > batchBytes)
+    ) {
+      out.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(kv);
+    bytes += kv.value.length;
   }
+  if (batch.length > 0) out.push(batch);
+  return out;
 }
 
 /**
@@ -74,7 +93,7 @@ export async function findBreakingConfigs(
   store: StoreClient,
   project: string,
   schema: string,
-  candidate: CompiledSchema,
+  validate: ValidateTexts,
   signal: AbortSignal,
 ): Promise<BreakingReport> {
   const report: BreakingReport = {
@@ -83,20 +102,19 @@ export async function findBreakingConfigs(
     checkedCount: 0n,
     revision: 0n,
   };
+  const decoder = new TextDecoder();
   for await (const page of boundConfigs(store, project, schema, false, signal)) {
     report.revision = page.revision;
-    for (const kv of page.kvs) check(kv);
+    const following = page.kvs.filter((kv) => (kv.meta?.schemaVersion ?? 0) === 0);
+    for (const batch of batches(following)) {
+      const results = await validate(batch.map((kv) => decoder.decode(kv.value)));
+      batch.forEach((kv, i) => record(kv, results[i] ?? []));
+    }
   }
   return report;
 
-  function check(kv: KeyValue): void {
-    if ((kv.meta?.schemaVersion ?? 0) !== 0) return;
+  function record(kv: KeyValue, violations: SchemaViolation[]): void {
     report.checkedCount++;
-    const document = parse(kv.value);
-    const violations =
-      document === undefined
-        ? [{ pointer: "", message: "stored value is not JSON", keyword: "", schemaPointer: "" }]
-        : candidate.validate(document);
     if (violations.length === 0) return;
     report.breakingCount++;
     if (report.breaking.length < maxConfigs) {

@@ -4,7 +4,9 @@ import addFormats from "ajv-formats";
 import { Dialect } from "@guardian/api";
 import { containsKeyword, ifKeyword, unevaluatedItemsKeyword } from "./keywords.js";
 import { idnFormats, type FormatMode } from "./formats.js";
+import { re2RegExp } from "./regexp.js";
 import type { SchemaViolation } from "./registry-types.js";
+import { uniqueItemsKeyword } from "./unique-items.js";
 
 /** The JSON Schema drafts Guardian accepts, as stored in `schema_versions.dialect`. */
 export type DialectName = "draft-07" | "draft-2020-12";
@@ -42,6 +44,8 @@ const options: Options = {
   logger: false,
   ownProperties: true,
   validateFormats: true,
+  // Linear-time regexes: a caller's `pattern` must not be able to hold a thread.
+  code: { regExp: re2RegExp },
 };
 
 /** Converts a stored dialect name to the API enum. */
@@ -103,6 +107,8 @@ export function createAjv(
     ajv.removeKeyword("contains");
     ajv.addKeyword(containsKeyword);
   }
+  ajv.removeKeyword("uniqueItems");
+  ajv.addKeyword(uniqueItemsKeyword);
   return ajv;
 }
 

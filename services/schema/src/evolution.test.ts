@@ -196,12 +196,17 @@ describe("the registry", () => {
     const { project } = await seeded();
     const before = await h.registry().resolve(project, "app", 0);
     expect(before.version).toBe(1);
-    expect(before.validate({ port: 9000 })).toEqual([]);
+    expect(await before.validate({ port: 9000 })).toEqual([]);
     await h.schemas().addSchemaVersion({ project, name: "app", content: v2, force: true });
     const after = await h.registry().resolve(project, "app", 0);
     expect(after.version).toBe(2);
-    expect(after.validate({ port: 9000 }).map((v) => v.pointer)).toEqual(["/name", "/port"]);
-    expect((await h.registry().resolve(project, "app", 1)).validate({ port: 9000 })).toEqual([]);
+    expect((await after.validate({ port: 9000 })).map((v) => v.pointer)).toEqual([
+      "/name",
+      "/port",
+    ]);
+    expect(await (await h.registry().resolve(project, "app", 1)).validate({ port: 9000 })).toEqual(
+      [],
+    );
   });
 
   it("throws NotFound naming the schema or the version", async () => {
@@ -221,7 +226,7 @@ describe("the registry", () => {
   it("never serves a deleted schema's validators for a re-created one of the same name", async () => {
     const project = await h.newProject();
     await h.schemas().createSchema({ project, name: "app", content: { type: "string" } });
-    expect((await h.registry().resolve(project, "app", 1)).validate(1)).toHaveLength(1);
+    expect(await (await h.registry().resolve(project, "app", 1)).validate(1)).toHaveLength(1);
     // Delete behind the service's back, as another process would, so nothing is invalidated.
     await h.pool().query("DELETE FROM schemas WHERE project = $1", [project]);
     await h
@@ -235,6 +240,36 @@ describe("the registry", () => {
        VALUES ($1, 'app', 1, '{"type": "integer"}', 'draft-2020-12', 't')`,
       [project],
     );
-    expect((await h.registry().resolve(project, "app", 1)).validate(1)).toEqual([]);
+    expect(await (await h.registry().resolve(project, "app", 1)).validate(1)).toEqual([]);
+  });
+});
+
+describe("costly candidates", () => {
+  const catastrophic = {
+    type: "object",
+    properties: { name: { type: "string", pattern: "^(a+)+$" } },
+  };
+
+  it("check stored configs against a catastrophic pattern in linear time", async () => {
+    const project = await h.newProject();
+    await h.schemas().createSchema({ project, name: "app", content: v1 });
+    await h.putConfig(project, "evil", { name: `${"a".repeat(30)}b` }, { schema: "app" });
+    await h.putConfig(project, "fine", { name: "aaaa" }, { schema: "app" });
+    const res = await h
+      .schemas()
+      .dryRunSchemaVersion({ project, name: "app", content: catastrophic });
+    expect(res).toMatchObject({ checkedCount: 2n, breakingCount: 1n });
+    expect(res.wouldBreak.map((c) => [c.key, c.violations.map((v) => v.pointer)])).toEqual([
+      ["evil", ["/name"]],
+    ]);
+  });
+
+  it("refuse a pattern RE2 cannot express before anything is checked or written", async () => {
+    const { project } = await seeded();
+    const content = { ...v1, properties: { name: { type: "string", pattern: "^(a)\\1$" } } };
+    const err = await rejectionOf(h.schemas().addSchemaVersion({ project, name: "app", content }));
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.rawMessage).toContain("/properties/name/pattern: pattern");
+    expect(await latestVersion(project)).toBe(1);
   });
 });

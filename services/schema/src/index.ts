@@ -12,8 +12,17 @@
  * - dialect: the JSON Schema draft of a document, from `$schema` (draft 2020-12 or draft-07).
  * - violation: one way a document fails its schema, located by JSON pointers into the
  *   document and into the schema.
+ * - schema workers: the worker threads that compile schemas and validate documents, each
+ *   call under a deadline, so that no schema or document holds the event loop.
  */
 export { createSchemaRoutes, createSchemaService, type SchemaRoutesDeps } from "./routes.js";
 export { createSchemaRegistry, type SchemaRegistryOptions } from "./registry.js";
+export {
+  createSchemaWorkers,
+  type CheckedCandidate,
+  type SchemaWorkers,
+  type SchemaWorkersOptions,
+} from "./workers.js";
+export type { SchemaSource } from "./worker-tasks.js";
 export { validationFailedError } from "./violations.js";
 export type { ResolvedSchema, SchemaRegistry, SchemaViolation } from "./registry-types.js";

@@ -1,5 +1,6 @@
 import type { AnyAjv, DialectName } from "./dialect.js";
 import type { FormatMode } from "./formats.js";
+import { patternProblem } from "./regexp.js";
 import type { SchemaViolation } from "./registry-types.js";
 import { escapePointerToken } from "./violations.js";
 import { containsInPlace, ignoredBesideRef, walkSchema } from "./walk.js";
@@ -15,6 +16,8 @@ export interface FoundRef {
 
 /** What {@link inspectSchema} found. */
 export interface SchemaInspection {
+  /** What refuses the schema: patterns that RE2 cannot match. */
+  violations: SchemaViolation[];
   /**
    * Lint-style findings about a valid schema: unknown keywords and formats, keywords that
    * have no effect where they are. They never refuse the schema.
@@ -42,7 +45,8 @@ const needs: [keyword: string, sibling: string][] = [
  * Walks every subschema of a valid schema document and reports, with pointers, what a
  * schema author most likely did not mean (what ajv's strict mode refuses): unknown keywords
  * and formats, keywords without the sibling they need, draft-07 keywords ignored beside
- * `$ref`, an empty `enum`. It also lists the references, to explain unresolvable ones.
+ * `$ref`, an empty `enum`. It also lists the references, to explain unresolvable ones, and
+ * refuses patterns that RE2 cannot match (backreferences, lookaround).
  */
 export function inspectSchema(
   content: unknown,
@@ -50,7 +54,10 @@ export function inspectSchema(
   ajv: AnyAjv,
   formats: FormatMode = "assert",
 ): SchemaInspection {
-  const found: SchemaInspection = { warnings: [], refs: [] };
+  const found: SchemaInspection = { violations: [], warnings: [], refs: [] };
+  const refuse = (pointer: string, keyword: string, problem: string | undefined): void => {
+    if (problem) found.violations.push({ pointer, keyword, message: problem, schemaPointer: "" });
+  };
   const warn = (pointer: string, keyword: string, message: string): void => {
     found.warnings.push({ pointer, keyword, message, schemaPointer: "" });
   };
@@ -75,6 +82,14 @@ export function inspectSchema(
         found.refs.push({ pointer: at, ref: value });
       } else if (keyword === "format" && typeof value === "string" && !ajv.formats[value]) {
         if (formats === "assert") warn(at, keyword, `unknown format "${value}" is not checked`);
+      }
+      if (keyword === "pattern" && typeof value === "string") {
+        refuse(at, keyword, patternProblem(value));
+      }
+      if (keyword === "patternProperties" && typeof value === "object" && value !== null) {
+        for (const name of Object.keys(value)) {
+          refuse(`${at}/${escapePointerToken(name)}`, keyword, patternProblem(name));
+        }
       }
     }
     for (const [keyword, sibling] of needs) {

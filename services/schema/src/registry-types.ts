@@ -20,8 +20,11 @@ export interface ResolvedSchema {
   name: string;
   /** The concrete version (never 0). */
   version: number;
-  /** Validates a JSON value; an empty list means valid. */
-  validate(document: unknown): SchemaViolation[];
+  /**
+   * Validates a JSON value on a worker thread; an empty list means valid. Fails with
+   * DeadlineExceeded when validation takes longer than the workers' deadline.
+   */
+  validate(document: unknown, signal?: AbortSignal): Promise<SchemaViolation[]>;
 }
 
 /** Looks up and compiles schema versions, caching compiled validators. */

@@ -1,45 +1,51 @@
-import { internalError } from "@guardian/kit";
 import type pg from "pg";
-import { compileStored, type CompiledSchema } from "./compile.js";
 import type { DialectName } from "./dialect.js";
 import { toSchemaConnectError } from "./error-map.js";
 import { schemaNotFound, versionNotFound } from "./errors.js";
 import { selectTarget, selectVersion } from "./queries.js";
 import type { ResolvedSchema, SchemaRegistry } from "./registry-types.js";
+import type { SchemaWorkers } from "./workers.js";
 
 /** Options for {@link createSchemaRegistry}. */
 export interface SchemaRegistryOptions {
-  /** How many compiled schema versions to keep; the least recently used go first. */
+  /** The worker threads that compile and validate; they cache compiled validators. */
+  workers: SchemaWorkers;
+  /** How many schema versions to keep resolved; the least recently used go first. */
   maxEntries?: number;
 }
 
 /**
  * Creates the schema registry over the schema tables. Every resolve reads which concrete
  * version is meant (one primary-key lookup), so a version added or a schema deleted by any
- * process is seen at once; only compiled validators, which never change for a version, are
- * cached.
+ * process is seen at once; only version contents, which never change, are cached here, and
+ * the workers cache what they compiled from them under the same concrete version.
  */
-export function createSchemaRegistry(
-  pool: pg.Pool,
-  opts: SchemaRegistryOptions = {},
-): SchemaRegistry {
+export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions): SchemaRegistry {
+  const { workers } = opts;
   const maxEntries = opts.maxEntries ?? 256;
   const cache = new Map<string, Promise<ResolvedSchema>>();
   const prefixOf = (project: string, name: string) => `${project}\u0000${name}\u0000`;
 
-  async function load(project: string, name: string, version: number): Promise<ResolvedSchema> {
+  async function load(key: string, project: string, name: string, version: number) {
     const row = await selectVersion(pool, project, name, version);
     // `false` is a schema document too: only a missing row or content means no version.
     if (!row || row.content === null) throw versionNotFound(project, name, version);
-    let compiled: CompiledSchema;
-    try {
-      compiled = compileStored(row.content, row.dialect as DialectName, {
-        formats: row.format_mode,
-      });
-    } catch (err) {
-      throw internalError(err);
-    }
-    return { project, name, version, validate: compiled.validate };
+    const source = {
+      key,
+      content: JSON.stringify(row.content),
+      dialect: row.dialect as DialectName,
+      formats: row.format_mode,
+    };
+    const resolved: ResolvedSchema = {
+      project,
+      name,
+      version,
+      async validate(document, signal) {
+        const [violations] = await workers.validate(source, [JSON.stringify(document)], signal);
+        return violations ?? [];
+      },
+    };
+    return resolved;
   }
 
   async function resolve(project: string, name: string, version: number) {
@@ -53,7 +59,7 @@ export function createSchemaRegistry(
       if (entry) {
         cache.delete(key);
       } else {
-        entry = load(project, name, target.version);
+        entry = load(key, project, name, target.version);
         const loading = entry;
         loading.catch(() => {
           if (cache.get(key) === loading) cache.delete(key);

@@ -1,8 +1,8 @@
 import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { SchemaService } from "@guardian/api";
+import { SchemaService, StoreService } from "@guardian/api";
 import {
-  decodePageToken,
-  encodePageToken,
+  definePaging,
+  guardServiceClient,
   pageSize,
   principalOf,
   requestIdKey,
@@ -21,12 +21,13 @@ import {
   checkUpdateSchemaRequest,
   checkValidateDocumentRequest,
 } from "./check.js";
-import { compileCandidate } from "./compile.js";
+import { auditSchemaMutations } from "./audit.js";
 import {
   assertSchemaUnused,
   breakingConfigsError,
   findBreakingConfigs,
   type StoreClient,
+  type ValidateTexts,
 } from "./configs.js";
 import { documentOf, jsonEqual, schemaToProto, versionToProto } from "./convert.js";
 import { dialectToProto } from "./dialect.js";
@@ -42,6 +43,11 @@ import type { VersionRow } from "./queries.js";
 import { appendVersion, createSchemaWithVersion, loadLatest } from "./writes.js";
 import type { SchemaRegistry } from "./registry-types.js";
 import { validationFailure } from "./violations.js";
+import type { CheckedCandidate, SchemaWorkers } from "./workers.js";
+
+// Schema pages continue after name `a`; version pages below version `b`.
+const namePaging = definePaging({ a: "text" });
+const versionPaging = definePaging({ b: "int" });
 
 /** Dependencies of the schema service routes. */
 export interface SchemaRoutesDeps {
@@ -51,6 +57,8 @@ export interface SchemaRoutesDeps {
   store: StoreClient;
   /** The registry the config service validates with; told when a schema changes. */
   registry: SchemaRegistry;
+  /** The worker threads that check candidate schemas and validate configs against them. */
+  workers: SchemaWorkers;
   /** The largest schema document, in bytes of JSON. Default 256 KiB. */
   maxSchemaBytes?: number;
   /** The largest document ValidateDocument accepts (the config size limit). Default 1 MiB. */
@@ -63,14 +71,20 @@ export interface SchemaRoutesDeps {
  * interceptor) → database and store calls → map the result.
  */
 export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof SchemaService> {
-  const { pool, store, registry } = deps;
+  const { pool, registry, workers } = deps;
+  // A broken connection to the store is Unavailable, never mistaken for a conflict.
+  const store = guardServiceClient(StoreService, deps.store, ["write"]);
   const maxSchemaBytes = deps.maxSchemaBytes ?? 256 * 1024;
   const maxDocumentBytes = deps.maxDocumentBytes ?? 1024 * 1024;
 
-  const candidate = ({ content, formatMode }: CandidateInput) => {
+  const candidate = ({ content, formatMode }: CandidateInput, ctx: HandlerContext) => {
     checkSize(content, maxSchemaBytes, "schema_size_bytes", "content");
-    return compileCandidate(content, { formats: formatMode });
+    return workers.compile(content, ctx.signal, formatMode);
   };
+  const against =
+    (checked: CheckedCandidate, ctx: HandlerContext): ValidateTexts =>
+    (documents) =>
+      workers.validate(checked.source, documents, ctx.signal);
 
   async function guarded<T>(
     ctx: HandlerContext,
@@ -87,7 +101,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
   return {
     async createSchema(req, ctx) {
       const input = checkCreateSchemaRequest(req);
-      const compiled = candidate(input);
+      const compiled = await candidate(input, ctx);
       return guarded(ctx, req, async () => {
         const created = await createSchemaWithVersion(pool, {
           ...req,
@@ -107,7 +121,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
 
     async addSchemaVersion(req, ctx) {
       const input = checkAddSchemaVersionRequest(req);
-      const compiled = candidate(input);
+      const compiled = await candidate(input, ctx);
       const { project, name } = req;
       return guarded(ctx, req, async () => {
         const base = await loadLatest(pool, project, name);
@@ -124,7 +138,13 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
             warnings: compiled.warnings,
           };
         }
-        const report = await findBreakingConfigs(store, project, name, compiled, ctx.signal);
+        const report = await findBreakingConfigs(
+          store,
+          project,
+          name,
+          against(compiled, ctx),
+          ctx.signal,
+        );
         if (report.breakingCount > 0n && !req.force) {
           throw breakingConfigsError(report, `schema "${name}" v${baseVersion + 1}`);
         }
@@ -175,8 +195,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
     async listSchemas(req, ctx) {
       checkListSchemasRequest(req);
       const limit = pageSize(req.pageSize);
-      const { pageToken: _token, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = namePaging.read(ctx, req);
       return guarded(ctx, req, async () => {
         const rows = await q.listSchemas(pool, req.project, page?.a ?? "", limit + 1);
         if (rows.length === 0 && !(await q.projectExists(pool, req.project))) {
@@ -186,8 +205,11 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
         const last = shown[shown.length - 1];
         return {
           schemas: shown.map(schemaToProto),
-          nextPageToken:
-            rows.length > limit && last ? encodePageToken({ a: last.name }, fields) : "",
+          nextPageToken: namePaging.next(
+            ctx,
+            req,
+            rows.length > limit && last ? { a: last.name } : undefined,
+          ),
         };
       });
     },
@@ -195,13 +217,12 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
     async listSchemaVersions(req, ctx) {
       checkListSchemaVersionsRequest(req);
       const limit = pageSize(req.pageSize);
-      const { pageToken: _token, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = versionPaging.read(ctx, req);
       return guarded(ctx, req, async () => {
         const rows = await q.listVersions(pool, {
           project: req.project,
           name: req.name,
-          before: Number(page?.b ?? 0),
+          before: Number(page?.b ?? 0n),
           limit: limit + 1,
           withContent: req.includeContent,
         });
@@ -212,8 +233,11 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
         const last = shown[shown.length - 1];
         return {
           schemaVersions: shown.map(versionToProto),
-          nextPageToken:
-            rows.length > limit && last ? encodePageToken({ b: String(last.version) }, fields) : "",
+          nextPageToken: versionPaging.next(
+            ctx,
+            req,
+            rows.length > limit && last ? { b: BigInt(last.version) } : undefined,
+          ),
         };
       });
     },
@@ -239,7 +263,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
       checkSize(document, maxDocumentBytes, "config_size_bytes", "document");
       return guarded(ctx, req, async () => {
         const schema = await registry.resolve(req.project, req.name, req.version);
-        const violations = schema.validate(document);
+        const violations = await schema.validate(document, ctx.signal);
         return {
           valid: violations.length === 0,
           ...validationFailure(violations),
@@ -250,7 +274,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
 
     async dryRunSchemaVersion(req, ctx) {
       const input = checkDryRunSchemaVersionRequest(req);
-      const compiled = candidate(input);
+      const compiled = await candidate(input, ctx);
       return guarded(ctx, req, async () => {
         const { schema, latest } = await loadLatest(pool, req.project, req.name);
         const unchanged = sameVersion(input, latest);
@@ -258,7 +282,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
           store,
           req.project,
           req.name,
-          compiled,
+          against(compiled, ctx),
           ctx.signal,
         );
         return {
@@ -281,9 +305,9 @@ function sameVersion(input: CandidateInput, stored: VersionRow): boolean {
   return input.formatMode === stored.format_mode && jsonEqual(input.content, stored.content);
 }
 
-/** Registers `guardian.schema.v1.SchemaService` on a router. */
+/** Registers `guardian.schema.v1.SchemaService` on a router; every mutation is audited. */
 export function createSchemaRoutes(deps: SchemaRoutesDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(SchemaService, createSchemaService(deps));
+    router.service(SchemaService, auditSchemaMutations(createSchemaService(deps), deps.pool));
   };
 }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll } from "vitest";
 import { createSchemaRegistry } from "./registry.js";
 import type { SchemaRegistry } from "./registry-types.js";
 import { createSchemaRoutes } from "./routes.js";
+import { createSchemaWorkers, type SchemaWorkers, type SchemaWorkersOptions } from "./workers.js";
 
 /** What a schema service test works with. */
 export interface SchemaHarness {
@@ -34,12 +35,15 @@ export interface SchemaHarness {
  * Sets up, for one test file, a cloned database, a real SQL store engine behind the store
  * service routes, and the schema service over both, all through in-memory transports.
  */
-export function useSchemaHarness(opts: { maxSchemaBytes?: number } = {}): SchemaHarness {
+export function useSchemaHarness(
+  opts: { maxSchemaBytes?: number; workers?: SchemaWorkersOptions } = {},
+): SchemaHarness {
   const db = useTestDatabase();
   let engine: StoreEngine | undefined;
   let store: Client<typeof StoreService> | undefined;
   let schemas: Client<typeof SchemaService> | undefined;
   let registry: SchemaRegistry | undefined;
+  let workers: SchemaWorkers | undefined;
   let projects = 0;
 
   beforeAll(async () => {
@@ -48,7 +52,8 @@ export function useSchemaHarness(opts: { maxSchemaBytes?: number } = {}): Schema
       StoreService,
       createRouterTransport(createStoreRoutes({ engine: engine })),
     );
-    registry = createSchemaRegistry(db.pool());
+    workers = createSchemaWorkers({ threads: 1, ...opts.workers });
+    registry = createSchemaRegistry(db.pool(), { workers });
     schemas = createClient(
       SchemaService,
       createRouterTransport(
@@ -56,6 +61,7 @@ export function useSchemaHarness(opts: { maxSchemaBytes?: number } = {}): Schema
           pool: db.pool(),
           store,
           registry,
+          workers,
           maxSchemaBytes: opts.maxSchemaBytes,
         }),
       ),
@@ -64,6 +70,7 @@ export function useSchemaHarness(opts: { maxSchemaBytes?: number } = {}): Schema
 
   // Registered after useTestDatabase's hook, so it runs first: the engine closes before the pool.
   afterAll(async () => {
+    await workers?.close();
     await engine?.close();
   });
 

@@ -26,9 +26,12 @@ function pointerOf(e: ErrorObject): string {
   const params = e.params as Record<string, unknown>;
   const property =
     params["missingProperty"] ?? params["additionalProperty"] ?? params["unevaluatedProperty"];
-  return typeof property === "string"
-    ? `${e.instancePath}/${escapePointerToken(property)}`
-    : e.instancePath;
+  if (typeof property === "string") return `${e.instancePath}/${escapePointerToken(property)}`;
+  // A duplicate is reported on the later of the two equal items.
+  if (e.keyword === "uniqueItems" && typeof params["i"] === "number") {
+    return `${e.instancePath}/${params["i"]}`;
+  }
+  return e.instancePath;
 }
 
 /**

@@ -23,6 +23,7 @@ export function checkWriteRequest(req: WriteRequest): {
   project: string;
   key: string;
   expectedVersion?: bigint;
+  mustExist: boolean;
   idempotencyKey?: string;
 } {
   const v = collect([
@@ -46,6 +47,7 @@ export function checkWriteRequest(req: WriteRequest): {
     project: req.project,
     key: req.key,
     expectedVersion: req.expectedVersion,
+    mustExist: req.mustExist,
     idempotencyKey: req.idempotencyKey || undefined,
   };
 }

@@ -1,7 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { VersionConflictSchema } from "@guardian/api";
-import { createErrorMapper, isPgConnectionLoss, type ErrorMapper } from "@guardian/kit";
+import {
+  createErrorMapper,
+  invalidArgument,
+  isPgConnectionLoss,
+  type ErrorMapper,
+} from "@guardian/kit";
 import { StoreError, type StoreErrorKind } from "./engine/errors.js";
 
 const codes: Record<StoreErrorKind, Code> = {
@@ -24,14 +29,21 @@ const mapOther: ErrorMapper = createErrorMapper([
 ]);
 
 /**
- * Maps store failures to Connect errors, in one place. A version conflict carries a
- * guardian.v1.VersionConflict detail with the current version.
+ * Maps store failures to Connect errors, in one place. A version conflict (the only Aborted
+ * the store sends) carries a guardian.v1.VersionConflict detail with the current version; a
+ * reused idempotency key is InvalidArgument with a guardian.v1.BadRequest naming the field.
  */
 export function toStoreConnectError(
   err: unknown,
   ctx: { project?: string; key?: string; expected?: bigint } = {},
 ): ConnectError {
   if (err instanceof StoreError) {
+    if (err.kind === "idempotency_mismatch") {
+      // Typed, so that callers never have to parse the message to know which field is wrong.
+      const e = invalidArgument([{ field: "idempotency_key", description: err.message }]);
+      e.cause = err;
+      return e;
+    }
     const details =
       err.kind === "version_conflict"
         ? [

@@ -7,7 +7,7 @@ import {
   type WatchKeysRequest,
   type WatchKeysResponseSchema,
 } from "@guardian/api";
-import { decodePageToken, encodePageToken, pageSize } from "@guardian/kit";
+import { definePaging, pageSize } from "@guardian/kit";
 import {
   checkGetRequest,
   checkRangeRequest,
@@ -19,6 +19,10 @@ import { StoreError } from "./engine/errors.js";
 import { recordToKeyValue } from "./engine/records.js";
 import type { StoreEngine } from "./engine/types.js";
 import { toStoreConnectError } from "./error-map.js";
+
+// Range pages continue after key `a` at revision `r`; revision pages continue below `b`.
+const rangePaging = definePaging({ a: "text", r: "int" });
+const revisionPaging = definePaging({ b: "int" });
 
 /** Dependencies of the store service routes. */
 export interface StoreRoutesDeps {
@@ -72,12 +76,11 @@ export function createStoreService(deps: StoreRoutesDeps): ServiceImpl<typeof St
     async range(req, ctx) {
       checkRangeRequest(req);
       const limit = pageSize(req.limit, "limit");
-      const { pageToken: _token, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = rangePaging.read(ctx, req);
       try {
         const res = await engine.range(req.project, req.prefix, {
           // Later pages read at the first page's revision, so pages never mix states.
-          revision: page ? BigInt(page.r!) : req.revision || undefined,
+          revision: page ? page.r : req.revision || undefined,
           minRevision: req.minRevision || undefined,
           limit,
           after: page?.a,
@@ -91,31 +94,34 @@ export function createStoreService(deps: StoreRoutesDeps): ServiceImpl<typeof St
           kvs: res.kvs.map(kvToProto),
           revision: res.revision,
           count: res.count,
-          nextPageToken:
-            res.more && last
-              ? encodePageToken({ a: last.key, r: res.revision.toString() }, fields)
-              : "",
+          nextPageToken: rangePaging.next(
+            ctx,
+            req,
+            res.more && last ? { a: last.key, r: res.revision } : undefined,
+          ),
         };
       } catch (err) {
         throw toStoreConnectError(err);
       }
     },
 
-    async listKeyRevisions(req) {
+    async listKeyRevisions(req, ctx) {
       checkGetRequest(req);
-      const { pageToken: _token, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = revisionPaging.read(ctx, req);
       try {
         const res = await engine.listRevisions(req.project, req.key, {
           limit: pageSize(req.pageSize),
-          before: page ? BigInt(page.b!) : undefined,
+          before: page?.b,
         });
         const last = res.records[res.records.length - 1];
         return {
           records: res.records.map(recordToProto),
           revision: await engine.currentRevision(),
-          nextPageToken:
-            res.more && last ? encodePageToken({ b: last.revision.toString() }, fields) : "",
+          nextPageToken: revisionPaging.next(
+            ctx,
+            req,
+            res.more && last ? { b: last.revision } : undefined,
+          ),
         };
       } catch (err) {
         throw toStoreConnectError(err);
@@ -179,8 +185,9 @@ async function* watchKeys(
   req: WatchKeysRequest,
   ctx: HandlerContext,
 ): AsyncGenerator<MessageInitShape<typeof WatchKeysResponseSchema>> {
-  // The API's start revision is inclusive (like etcd); the engine's is exclusive.
-  const after = req.startRevision > 0n ? req.startRevision - 1n : 0n;
+  // The API's start revision is inclusive (like etcd) with 0 meaning "from now"; the engine
+  // starts after a revision, so 1 becomes "after 0" (everything), never "from now".
+  const after = req.startRevision > 0n ? req.startRevision - 1n : "now";
   const progressMs = durationMs(req.progressInterval) ?? 30_000;
   try {
     for await (const item of engine.watch(

@@ -1,7 +1,13 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { withTransaction, type Queryable } from "@guardian/db";
-import { codeName, principalOf, requestIdKey, type Principal } from "@guardian/kit";
+import {
+  codeName,
+  principalOf,
+  remoteAddressKey,
+  requestIdKey,
+  type Principal,
+} from "@guardian/kit";
 import type pg from "pg";
 
 /** The outcome of an audited action, as stored (see guardian.auth.v1.AuditResult). */
@@ -27,7 +33,10 @@ export interface AuditEventInit {
   errorCode?: string;
   /** Action-specific facts, for example `{ role: "ROLE_EDITOR" }`. */
   detail?: Record<string, unknown>;
-  /** The client's address (from x-forwarded-for when the call came through Envoy). */
+  /**
+   * The client's address as the server resolved it (`remoteAddressKey`): the peer, or the
+   * x-forwarded-for entry of the outermost trusted proxy (GUARDIAN_TRUSTED_PROXY_HOPS).
+   */
   remoteAddress?: string;
 }
 
@@ -62,12 +71,6 @@ export function procedureOf(method: DescMethod): string {
   return `${method.parent.typeName}/${method.name}`;
 }
 
-/** Returns the client address of a call from `x-forwarded-for` (its first entry), or "". */
-export function remoteAddressOf(header: Headers): string {
-  const forwarded = header.get("x-forwarded-for");
-  return forwarded?.split(",")[0]?.trim().slice(0, 100) ?? "";
-}
-
 /** Returns the actor fields of an audit event for a principal. */
 export function actorOf(principal: Principal): Pick<AuditEventInit, "actor" | "actorKind"> {
   return principal.kind === "anonymous"
@@ -80,13 +83,13 @@ export function actorOf(principal: Principal): Pick<AuditEventInit, "actor" | "a
  * procedure as action, the request id and the client address.
  */
 export function auditContext(
-  ctx: Pick<HandlerContext, "values" | "method" | "requestHeader">,
+  ctx: Pick<HandlerContext, "values" | "method">,
 ): Omit<AuditEventInit, "result"> {
   return {
     ...actorOf(principalOf(ctx)),
     action: procedureOf(ctx.method),
     requestId: ctx.values.get(requestIdKey),
-    remoteAddress: remoteAddressOf(ctx.requestHeader),
+    remoteAddress: ctx.values.get(remoteAddressKey),
   };
 }
 

@@ -11,6 +11,7 @@ interface ApiKeyAuthRow {
   secret_hash: string;
   previous_secret_hash: string | null;
   previous_live: boolean;
+  previous_secret_expires_at: Date | null;
   expires_at: Date | null;
   expired: boolean;
   revoked: boolean;
@@ -40,7 +41,7 @@ export async function authenticateApiKey(
   const res = await db.query<ApiKeyAuthRow>(
     `SELECT lookup, project, scope, key_prefix, secret_hash, previous_secret_hash,
             coalesce(previous_secret_expires_at > now(), false) AS previous_live,
-            expires_at,
+            previous_secret_expires_at, expires_at,
             coalesce(expires_at <= now(), false) AS expired,
             revoked_at IS NOT NULL AS revoked,
             coalesce(last_used_at < now() - interval '1 minute', true) AS last_used_stale
@@ -48,13 +49,14 @@ export async function authenticateApiKey(
     [parsed.id],
   );
   const row = res.rows[0];
-  const matches =
+  const current = row !== undefined && apiKeySecretMatches(secret, row.secret_hash);
+  const previous =
     row !== undefined &&
-    (apiKeySecretMatches(secret, row.secret_hash) ||
-      (row.previous_live &&
-        row.previous_secret_hash !== null &&
-        apiKeySecretMatches(secret, row.previous_secret_hash)));
-  if (!row || !matches) throw rejected("invalid API key");
+    !current &&
+    row.previous_live &&
+    row.previous_secret_hash !== null &&
+    apiKeySecretMatches(secret, row.previous_secret_hash);
+  if (!row || !(current || previous)) throw rejected("invalid API key");
   if (row.revoked) throw rejected("API key has been revoked");
   if (row.expired) throw rejected("API key has expired");
   if (row.last_used_stale) {
@@ -62,6 +64,8 @@ export async function authenticateApiKey(
       onBackgroundError,
     );
   }
+  // A previous secret stops working at the end of its grace period, or with the key.
+  const expiresAt = earliest(row.expires_at, previous ? row.previous_secret_expires_at : null);
   return {
     kind: "api_key",
     id: row.lookup,
@@ -74,6 +78,12 @@ export async function authenticateApiKey(
       keyPrefix: row.key_prefix,
     },
     globalRoles: [],
-    ...(row.expires_at ? { expiresAt: row.expires_at } : {}),
+    ...(expiresAt ? { expiresAt } : {}),
   };
+}
+
+function earliest(a: Date | null, b: Date | null): Date | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a.getTime() <= b.getTime() ? a : b;
 }

@@ -114,6 +114,16 @@ describe("decide", () => {
     expect(allowed(read, apiKey("read"), { project: "payments", keys: [] })).toBe(true);
   });
 
+  it("applies a key prefix segment by segment: eu covers eu and eu/..., never eu2", () => {
+    const key = apiKey("read", "eu");
+    const on = (k: string) => allowed(read, key, { project: "payments", keys: [k] });
+    expect(on("eu")).toBe(true);
+    expect(on("eu/limits")).toBe(true);
+    expect(on("eu2/secret")).toBe(false);
+    expect(on("eu2")).toBe(false);
+    expect(on("e")).toBe(false);
+  });
+
   it("lets API keys call WhoAmI-like RPCs but never internal ones", () => {
     const whoAmI = access({ permission: Permission.AUTHENTICATED, allowApiKey: true });
     expect(allowed(whoAmI, apiKey("read", "eu/"), { keys: [] })).toBe(true);

@@ -1,4 +1,4 @@
-import { Permission, type Access } from "@guardian/api";
+import { keyInScope, Permission, type Access } from "@guardian/api";
 import type { GlobalRoleName, Principal, ProjectRoleName } from "@guardian/kit";
 
 /** What a call addresses, read from its request by the access option's field names. */
@@ -85,11 +85,13 @@ function decideApiKey(
   if (key.keyPrefix !== "") {
     if (target.keys.length === 0) {
       return deny(
-        `this API key is restricted to keys starting with "${key.keyPrefix}"; name a key or prefix inside it`,
+        `this API key is restricted to keys under "${key.keyPrefix}"; name a key or prefix inside it`,
       );
     }
-    if (!target.keys.every((k) => k.startsWith(key.keyPrefix))) {
-      return deny(`this API key is restricted to keys starting with "${key.keyPrefix}"`);
+    // Segment-wise (`keyInScope`): "eu" covers "eu" and "eu/…", never "eu2". The config
+    // service applies the stricter prefix form of the rule to `prefix` fields.
+    if (!target.keys.every((k) => keyInScope(key.keyPrefix, k))) {
+      return deny(`this API key is restricted to keys under "${key.keyPrefix}"`);
     }
   }
   return allow;

@@ -133,4 +133,29 @@ describe("auth interceptor: users", () => {
     const admin = await outcome((o) => f.auth.listUsers({}, o), bearer(t).headers);
     expect(admin.code).toBe(Code.PermissionDenied);
   });
+
+  it("refuses built-in tokens issued in the future or living longer than the cap, as Keycloak's", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (iat: number, exp: number) =>
+      new SignJWT({ typ: "Bearer", preferred_username: "olga" })
+        .setProtectedHeader({ alg: "ES256", kid: f.builtInKey.kid, typ: "JWT" })
+        .setIssuer(echoIssuerUrl)
+        .setSubject("sub-olga")
+        .setAudience("guardian")
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(f.builtInKey.privateKey);
+    const cases: [string, string][] = [
+      [await sign(now + 3600, now + 7200), "access token is issued in the future (iat)"],
+      [
+        await sign(now, now + 30 * 86_400),
+        "access token lifetime (exp - iat) exceeds the 86400 s allowed",
+      ],
+    ];
+    for (const [t, message] of cases) {
+      const res = await outcome((o) => f.auth.whoAmI({}, o), bearer(t).headers);
+      expect(res.code).toBe(Code.Unauthenticated);
+      expect(res.message).toBe(message);
+    }
+  });
 });

@@ -5,23 +5,22 @@ import {
   invalidArgument,
   isPgConnectionLoss,
   principalKey,
+  remoteAddressKey,
   requestIdKey,
   type Logger,
   type Principal,
 } from "@guardian/kit";
 import type { Accounts, ResolveOptions } from "../accounts/accounts.js";
-import {
-  actorOf,
-  auditOutcome,
-  procedureOf,
-  recordAudit,
-  remoteAddressOf,
-} from "../audit/record.js";
+import type { FailureAudit } from "../audit/failure-audit.js";
+import { actorOf, auditOutcome, procedureOf, recordAudit } from "../audit/record.js";
 import { authenticateApiKey } from "../credentials/api-key-auth.js";
+import { credentialsOf, missingCredentials } from "../credentials/credential-headers.js";
 import { mapRoles, type RoleMapping } from "../roles.js";
 import type { TokenVerifier } from "../token/verifier.js";
+import type { AccessEpoch } from "./access-epoch.js";
 import { decide, type CallTarget } from "./decide.js";
 import { peekRequest, readStringField } from "./request-fields.js";
+import { createOpenStreams } from "./open-streams.js";
 
 type AnyRequest = Parameters<Parameters<Interceptor>[0]>[0];
 
@@ -35,32 +34,16 @@ export interface AuthInterceptorDeps {
   roleMapping: RoleMapping;
   /** Where API keys are looked up and denials are audited. */
   db: Queryable;
+  /** Aggregates the audit of rejected credentials (one row per kind and window). */
+  failureAudit?: FailureAudit;
   /** Receives failures that the caller does not see (audit writes, last-used updates). */
   logger?: Pick<Logger, "warn">;
+  /** The access epoch that keeps open streams authorized (see {@link createOpenStreams}). */
+  epoch: AccessEpoch;
 }
 
 /** Services that need no credentials although they declare no access option. */
 const publicServices = new Set(["grpc.health.v1.Health"]);
-
-function unauthenticated(message: string): ConnectError {
-  return new ConnectError(message, Code.Unauthenticated);
-}
-
-/** Reads the credentials of a call: a bearer token or an API key, never both. */
-function credentialsOf(
-  header: Headers,
-): { kind: "token"; token: string } | { kind: "api_key"; secret: string } | undefined {
-  const authorization = header.get("authorization");
-  const apiKey = header.get("x-api-key");
-  if (authorization !== null && apiKey !== null) {
-    throw unauthenticated("send either an Authorization header or x-api-key, not both");
-  }
-  if (apiKey !== null) return { kind: "api_key", secret: apiKey.trim() };
-  if (authorization === null) return undefined;
-  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
-  if (!match) throw unauthenticated("unsupported Authorization header; send Bearer <token>");
-  return { kind: "token", token: match[1]! };
-}
 
 /**
  * Creates the RBAC interceptor every Guardian service runs. For each call it:
@@ -73,7 +56,8 @@ function credentialsOf(
  *    (`key_fields`) from the request;
  * 4. decides from global roles, the caller's project role binding or the API key's scope,
  *    project and key prefix (PermissionDenied otherwise);
- * 5. sets `principalKey` for the handler.
+ * 5. sets `principalKey` for the handler;
+ * 6. keeps streaming responses authorized while they are open ({@link createOpenStreams}).
  * Denials and rejected credentials are written to the audit log.
  */
 export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
@@ -82,9 +66,7 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
     resolve: ResolveOptions = {},
   ): Promise<{ principal: Principal; disabled: boolean }> => {
     const credentials = credentialsOf(header);
-    if (!credentials) {
-      throw unauthenticated("missing credentials: send Authorization: Bearer <token> or x-api-key");
-    }
+    if (!credentials) throw missingCredentials();
     if (credentials.kind === "api_key") {
       const principal = await authenticateApiKey(deps.db, credentials.secret, (err) =>
         deps.logger?.warn({ err }, "updating API key last use failed"),
@@ -126,23 +108,33 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
     return { principal, disabled: account.disabled };
   };
 
+  const streams = createOpenStreams({
+    epoch: deps.epoch,
+    authenticateFresh: (header) => authenticate(header, { fresh: true }),
+  });
+
   const audit = async (
     req: AnyRequest,
     principal: Principal | undefined,
     project: string | undefined,
     err: ConnectError,
   ): Promise<void> => {
+    const event = {
+      ...actorOf(principal ?? { kind: "anonymous", id: "", name: "" }),
+      action: procedureOf(req.method),
+      target: project ? `projects/${project}` : "",
+      ...(project ? { project } : {}),
+      requestId: req.contextValues.get(requestIdKey),
+      remoteAddress: req.contextValues.get(remoteAddressKey),
+      ...auditOutcome(err),
+      detail: { reason: err.rawMessage },
+    };
+    // Rejected credentials come in floods; their audit is one row per kind and window.
+    if (err.code === Code.Unauthenticated && deps.failureAudit) {
+      return deps.failureAudit.record(event);
+    }
     try {
-      await recordAudit(deps.db, {
-        ...actorOf(principal ?? { kind: "anonymous", id: "", name: "" }),
-        action: procedureOf(req.method),
-        target: project ? `projects/${project}` : "",
-        ...(project ? { project } : {}),
-        requestId: req.contextValues.get(requestIdKey),
-        remoteAddress: remoteAddressOf(req.header),
-        ...auditOutcome(err),
-        detail: { reason: err.rawMessage },
-      });
+      await recordAudit(deps.db, event);
     } catch (auditErr) {
       deps.logger?.warn({ err: auditErr }, "writing an audit event for a denied call failed");
     }
@@ -163,13 +155,14 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
     // Facts for the audit event of a denial, filled in as they become known.
     const seen: { principal?: Principal; project?: string } = {};
     let principal: Principal;
+    let target: CallTarget;
     try {
       const authenticated = await authenticate(req.header);
       principal = seen.principal = authenticated.principal;
       if (authenticated.disabled) throw new ConnectError("user is disabled", Code.PermissionDenied);
       const peeked = needsMessage(access) ? await peekRequest(req) : { first: undefined, req };
       req = peeked.req;
-      const target = readTarget(access, req, peeked.first);
+      target = readTarget(access, req, peeked.first);
       seen.project = target.project;
       let decision = decide(access, principal, target, rpc);
       if (!decision.allowed && principal.kind !== "api_key") {
@@ -198,7 +191,17 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
       throw err;
     }
     req.contextValues.set(principalKey, principal);
-    return next(req);
+    const res = await next(req);
+    return res.stream
+      ? streams.guard(res, {
+          header: req.header,
+          access,
+          target,
+          rpc,
+          principal,
+          audit: (err) => audit(req, principal, target.project, err),
+        })
+      : res;
   };
 }
 

@@ -45,13 +45,19 @@ export interface EchoServer {
  * few) of every permission, each handled by a stub that reports the principal it saw. It
  * tests the interceptor alone; the real services have their own tests.
  */
-export async function startEchoServer(pool: pg.Pool, settings: AuthSettings): Promise<EchoServer> {
+export async function startEchoServer(
+  pool: pg.Pool,
+  settings: AuthSettings,
+  opts: { trustedProxyHops?: number } = {},
+): Promise<EchoServer> {
   const authz = createAuthz({ pool, settings });
   const server = createServer({
     logger: createLogger({ level: "silent" }),
     health: createHealth(),
     metrics: createMetrics({ defaultMetrics: false }),
     interceptors: [authz.interceptor],
+    admit: authz.admit,
+    trustedProxyHops: opts.trustedProxyHops ?? 0,
     routes(router) {
       router.service(ConfigService, {
         getConfig: (_req, ctx) => (echo(ctx), {}),

@@ -25,6 +25,7 @@ beforeAll(async () => {
       },
     ],
     clockToleranceSec: 30,
+    maxLifetimeSec: 86_400,
   });
 });
 
@@ -98,6 +99,39 @@ describe("token verifier attack suite", () => {
     const err = await rejection(await keycloak.mint({ username: "ada", notBeforeSec: 600 }));
     expect(err.code).toBe(Code.Unauthenticated);
     expect(err.rawMessage).toBe("access token is not yet valid");
+  });
+
+  it("rejects iat in the future beyond the clock tolerance, and a token without iat", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expect(
+      verifier.verify(await keycloak.mint({ username: "ada", claims: { iat: now + 10 } })),
+    ).resolves.toBeDefined();
+    const future = await rejection(
+      await keycloak.mint({ username: "ada", claims: { iat: now + 600, nbf: undefined } }),
+    );
+    expect(future.code).toBe(Code.Unauthenticated);
+    expect(future.rawMessage).toBe("access token is issued in the future (iat)");
+    const missing = await rejection(
+      await keycloak.mint({ username: "ada", claims: { iat: undefined } }),
+    );
+    expect(missing.rawMessage).toBe("access token has no issue time (iat)");
+  });
+
+  it("caps the token lifetime exp - iat, whatever exp the issuer chose", async () => {
+    await expect(
+      verifier.verify(await keycloak.mint({ username: "ada", expiresInSec: 86_400 })),
+    ).resolves.toBeDefined();
+    const long = await rejection(
+      await keycloak.mint({ username: "ada", expiresInSec: 86_400 + 60 }),
+    );
+    expect(long.code).toBe(Code.Unauthenticated);
+    expect(long.rawMessage).toBe("access token lifetime (exp - iat) exceeds the 86400 s allowed");
+    // A token backdated to look young is no way around it.
+    const now = Math.floor(Date.now() / 1000);
+    const backdated = await rejection(
+      await keycloak.mint({ username: "ada", claims: { iat: now - 60, exp: now + 365 * 86_400 } }),
+    );
+    expect(backdated.rawMessage).toContain("lifetime");
   });
 
   it("rejects a wrong iss that only resembles the trusted one", async () => {
@@ -232,6 +266,7 @@ describe("JWKS rotation", () => {
         },
       ],
       clockToleranceSec: 30,
+      maxLifetimeSec: 86_400,
     });
     const token = await offline.mint({ username: "ada" });
     await offline.close();

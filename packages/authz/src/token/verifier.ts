@@ -38,8 +38,10 @@ export interface TokenVerifier {
 /** Options for {@link createTokenVerifier}. */
 export interface TokenVerifierOptions {
   issuers: readonly TrustedIssuer[];
-  /** Clock skew tolerated for exp and nbf, in seconds. */
+  /** Clock skew tolerated for exp, nbf and iat, in seconds. */
   clockToleranceSec: number;
+  /** Longest lifetime (exp − iat) accepted, in seconds. */
+  maxLifetimeSec: number;
 }
 
 function unauthenticated(message: string, cause?: unknown): ConnectError {
@@ -101,6 +103,28 @@ export function verificationError(err: unknown): ConnectError {
   return unauthenticated("malformed access token", err);
 }
 
+/**
+ * Checks what jose leaves open: `iat` must be present and not in the future beyond the
+ * tolerance, and the lifetime `exp − iat` must not exceed the cap, so that a token minted
+ * with a far-away expiry (or a clock set ahead) is refused.
+ */
+function checkLifetime(
+  payload: { iat?: number; exp?: number },
+  opts: Pick<TokenVerifierOptions, "clockToleranceSec" | "maxLifetimeSec">,
+): void {
+  const { iat, exp } = payload;
+  if (typeof iat !== "number") throw unauthenticated("access token has no issue time (iat)");
+  const now = Math.floor(Date.now() / 1000);
+  if (iat > now + opts.clockToleranceSec) {
+    throw unauthenticated("access token is issued in the future (iat)");
+  }
+  if (typeof exp === "number" && exp - iat > opts.maxLifetimeSec) {
+    throw unauthenticated(
+      `access token lifetime (exp - iat) exceeds the ${opts.maxLifetimeSec} s allowed`,
+    );
+  }
+}
+
 const headerTypes = new Set(["jwt", "at+jwt", "application/at+jwt"]);
 
 /**
@@ -119,7 +143,8 @@ function checkType(header: { typ?: unknown }, payloadTyp: unknown): void {
 /**
  * Creates the one verification path for every trusted issuer (Keycloak and built-in): pick
  * the issuer by the token's exact `iss`, then verify signature (RS256/ES256 only), `iss`,
- * `aud`, `exp` and `nbf` with a small clock tolerance, and the token type.
+ * `aud`, `exp`, `nbf` and `iat` (never in the future) with a small clock tolerance, the
+ * lifetime `exp − iat` against the cap, and the token type.
  */
 export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   const byIssuer = new Map(
@@ -145,6 +170,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
           requiredClaims: ["exp", "sub"],
         });
         checkType(protectedHeader, payload["typ"]);
+        checkLifetime(payload, opts);
         return { ...identityFromClaims(payload, trusted.clientId), builtIn: trusted.builtIn };
       } catch (err) {
         throw verificationError(err);

@@ -11,9 +11,11 @@ import {
   loadLimits,
 } from "@guardian/ratelimit-service";
 import { createSqlEngine } from "@guardian/store-service";
+import { localSecret, repairModes, secureDataDir } from "../host/data-dir.js";
 import { processLogger, runServer } from "../host/run-server.js";
 import { hostServices, serviceNames } from "../host/services.js";
 import {
+  auditSettings,
   bundledRateLimitsFile,
   embeddedRateLimitSettings,
   embeddedSettings,
@@ -22,30 +24,43 @@ import {
 
 /**
  * Runs Guardian in embedded mode: every service in one process on one port, with PGlite in
- * a local data directory (migrated at start) and a bootstrap admin on first start.
+ * a local data directory (migrated at start) and a bootstrap admin on first start. The data
+ * directory is private to its owner (0700, files 0600); secrets not configured (page tokens,
+ * signing key encryption) are generated once and kept in it.
  */
 export async function runDev(): Promise<void> {
   const read = exitOnConfigError(() =>
     readConfig(process.env, {
       ...embeddedSettings,
       ...limitSettings,
+      ...auditSettings,
       ...authSettings,
       ...embeddedRateLimitSettings,
     }),
   );
   // The built-in issuer names this server; default it to where embedded mode listens.
-  const settings =
+  const issuerUrl =
     !process.env["GUARDIAN_ISSUER_URL"] && read.port !== 0
-      ? { ...read, issuerUrl: `http://${read.host}:${read.port}` }
-      : read;
+      ? `http://${read.host}:${read.port}`
+      : read.issuerUrl;
+  const dataDir = resolve(read.dataDir);
+  await secureDataDir(dataDir);
+  const settings = {
+    ...read,
+    issuerUrl,
+    pageTokenSecret: read.pageTokenSecret ?? (await localSecret(dataDir, "page-token.secret")),
+    signingKeySecret: read.signingKeySecret ?? (await localSecret(dataDir, "signing-key.secret")),
+  };
   const logger = processLogger(settings, "guardian");
-  const dataDir = resolve(settings.dataDir);
   const db = await openEmbeddedDatabase({
     dataDir: join(dataDir, "pgdata"),
     onError: (err) => logger.warn({ err }, "database connection lost"),
     log: (msg) => logger.debug(msg),
   });
   if (db.applied.length > 0) logger.debug({ applied: db.applied }, "migrations applied");
+  // Files the database wrote while opening were created under the 077 umask; repair once
+  // more in case it set modes of its own.
+  await repairModes(dataDir);
   const { pool } = db;
   const admin = await ensureBootstrapAdmin(pool);
   const engine = await createSqlEngine({
@@ -70,10 +85,17 @@ export async function runDev(): Promise<void> {
     cluster,
     maxConfigBytes: settings.maxConfigBytes,
     maxSchemaBytes: settings.maxSchemaBytes,
+    auditSweep: {
+      intervalMs: settings.auditSweepIntervalMs,
+      pendingTimeoutMs: settings.auditPendingTimeoutMs,
+    },
+    schemaThreads: settings.schemaThreads,
+    schemaDeadlineMs: settings.schemaDeadlineMs,
     signal: lifetime.signal,
   });
   const stopAll = async () => {
     lifetime.abort();
+    await hosted.close();
     await cluster.close();
     await auth.close();
     await engine.close();
@@ -83,6 +105,7 @@ export async function runDev(): Promise<void> {
     settings,
     logger,
     services: hosted.services,
+    admit: auth.admit,
     interceptors: [
       auth.interceptor,
       createRateLimitInterceptor({

@@ -15,8 +15,10 @@ import { processLogger, runServer } from "../host/run-server.js";
 import { createServiceTokenInterceptor, ensureServiceAccount } from "../host/service-token.js";
 import { hostServices, isServiceName, serviceNames, type ServiceName } from "../host/services.js";
 import {
+  auditSettings,
   databaseSettings,
   limitSettings,
+  pageTokenSettings,
   processSettings,
   remoteStoreSettings,
 } from "../settings.js";
@@ -39,7 +41,9 @@ export async function runServe(args: string[]): Promise<void> {
       ...processSettings,
       ...databaseSettings,
       ...limitSettings,
+      ...auditSettings,
       ...remoteStoreSettings,
+      ...pageTokenSettings,
       ...authSettings,
       ...storeEngineSettings,
     }),
@@ -75,6 +79,12 @@ export async function runServe(args: string[]): Promise<void> {
     cluster,
     maxConfigBytes: settings.maxConfigBytes,
     maxSchemaBytes: settings.maxSchemaBytes,
+    auditSweep: {
+      intervalMs: settings.auditSweepIntervalMs,
+      pendingTimeoutMs: settings.auditPendingTimeoutMs,
+    },
+    schemaThreads: settings.schemaThreads,
+    schemaDeadlineMs: settings.schemaDeadlineMs,
     signal: lifetime.signal,
   });
   const address = await runServer({
@@ -82,6 +92,7 @@ export async function runServe(args: string[]): Promise<void> {
     logger,
     services: services.services,
     interceptors: [auth.interceptor],
+    admit: auth.admit,
     httpRoutes: services.httpRoutes,
     readiness: {
       database: async () => {
@@ -93,6 +104,7 @@ export async function runServe(args: string[]): Promise<void> {
         name: "stop background work and close the database",
         run: async () => {
           lifetime.abort();
+          await services.close();
           await cluster?.close();
           await auth.close();
           await archiver?.stop();

@@ -1,7 +1,9 @@
 import {
+  type Admission,
   createHealth,
   createLogger,
   createMetrics,
+  createPageTokenSigner,
   createServer,
   onShutdown,
   type HttpRoute,
@@ -20,11 +22,16 @@ export interface RunServerOptions {
     port: number;
     maxRequestBytes: number;
     shutdownTimeoutMs: number;
+    trustedProxyHops: number;
+    /** Signs page tokens; shared by every process of a deployment. */
+    pageTokenSecret: string;
   };
   logger: Logger;
   services: HostedService[];
   /** Interceptors after the platform's own (authentication, rate limits). */
   interceptors?: Interceptor[];
+  /** The header-only check run before a call's body is read (authentication's). */
+  admit?: Admission;
   /** Extra plain HTTP GET endpoints (well-known issuer documents). */
   httpRoutes?: Record<string, HttpRoute>;
   readiness?: Record<string, () => Promise<void>>;
@@ -49,11 +56,14 @@ export async function runServer(opts: RunServerOptions): Promise<ServerAddress> 
     port: opts.settings.port,
     maxRequestBytes: opts.settings.maxRequestBytes,
     shutdownTimeoutMs: opts.settings.shutdownTimeoutMs,
+    trustedProxyHops: opts.settings.trustedProxyHops,
+    ...(opts.admit ? { admit: opts.admit } : {}),
     logger: opts.logger,
     health,
     metrics,
     interceptors: opts.interceptors ?? [],
     httpRoutes: opts.httpRoutes ?? {},
+    pageTokenSigner: createPageTokenSigner(opts.settings.pageTokenSecret),
   });
   const address = await server.listen();
   for (const s of opts.services) health.setStatus(s.typeName, ServingStatus.SERVING);

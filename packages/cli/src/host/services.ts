@@ -12,9 +12,13 @@ import type { AuthSystem } from "@guardian/auth-service";
 import { recordAudit, type AuditActorKind } from "@guardian/authz";
 import { createClusterRoutes } from "@guardian/cluster-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
-import { createConfigRoutes, createReadCache } from "@guardian/config-service";
+import { createConfigRoutes, createReadCache, startAuditSweep } from "@guardian/config-service";
 import type { HttpRoute, Logger } from "@guardian/kit";
-import { createSchemaRegistry, createSchemaRoutes } from "@guardian/schema-service";
+import {
+  createSchemaRegistry,
+  createSchemaRoutes,
+  createSchemaWorkers,
+} from "@guardian/schema-service";
 import { createStoreRoutes, type StoreEngine } from "@guardian/store-service";
 import type pg from "pg";
 
@@ -46,6 +50,12 @@ export interface ServiceDeps {
   cluster?: ClusterBackend;
   maxConfigBytes: number;
   maxSchemaBytes: number;
+  /** The audit sweep of pending events, run where the config service is hosted. */
+  auditSweep: { intervalMs: number; pendingTimeoutMs: number };
+  /** Worker threads that compile schemas and validate documents. */
+  schemaThreads: number;
+  /** Longest one schema compile or validation may take, in milliseconds. */
+  schemaDeadlineMs: number;
   /** Aborted at shutdown: ends background watches. */
   signal: AbortSignal;
 }
@@ -54,6 +64,8 @@ export interface ServiceDeps {
 export interface HostedServices {
   services: HostedService[];
   httpRoutes: Record<string, HttpRoute>;
+  /** Stops what the services run beside the server (the schema worker threads). */
+  close(): Promise<void>;
 }
 
 /**
@@ -81,7 +93,12 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
     }
     return store;
   };
-  const registry = createSchemaRegistry(deps.pool);
+  // Threads start on first use, so processes that never validate start none.
+  const workers = createSchemaWorkers({
+    threads: deps.schemaThreads,
+    deadlineMs: deps.schemaDeadlineMs,
+  });
+  const registry = createSchemaRegistry(deps.pool, { workers });
   const services = names.map((name): HostedService => {
     switch (name) {
       case "auth":
@@ -92,6 +109,14 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           signal: deps.signal,
           maxConfigBytes: deps.maxConfigBytes,
           onError: (err: unknown) => deps.logger.warn({ err }, "read cache watch failed"),
+        });
+        // Settles audit events that a crash (or a lost store) left pending, from the store.
+        startAuditSweep({
+          pool: deps.pool,
+          store: storeClient(),
+          ...deps.auditSweep,
+          signal: deps.signal,
+          onError: (err: unknown) => deps.logger.warn({ err }, "audit sweep failed"),
         });
         return {
           name,
@@ -113,6 +138,7 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
             pool: deps.pool,
             store: storeClient(),
             registry,
+            workers,
             maxSchemaBytes: deps.maxSchemaBytes,
             maxDocumentBytes: deps.maxConfigBytes,
           }),
@@ -139,7 +165,11 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
         };
     }
   });
-  return { services, httpRoutes: names.includes("auth") ? deps.auth.httpRoutes : {} };
+  return {
+    services,
+    httpRoutes: names.includes("auth") ? deps.auth.httpRoutes : {},
+    close: () => workers.close(),
+  };
 }
 
 /** Reports whether a word names a service. */

@@ -101,13 +101,21 @@ export function inRange(value: number, min: number | undefined, max: number | un
 }
 
 /** Options for {@link str}. */
-export type StrOptions = CommonOptions<string>;
+export interface StrOptions extends CommonOptions<string> {
+  /** Fewest characters accepted (secrets). */
+  minLength?: number;
+}
 
 /** Declares a string variable; any non-blank value is accepted as is (trimmed). */
 export function str(variable: string, opts: StrOptions & OptionalMarker): Field<string | undefined>;
 export function str(variable: string, opts?: StrOptions): Field<string>;
 export function str(variable: string, opts?: StrOptions): Field<string | undefined> {
-  return makeField(variable, opts, { expected: "a string", parse: (t) => t, format: (v) => v });
+  const min = opts?.minLength ?? 0;
+  return makeField(variable, opts, {
+    expected: min > 0 ? `a string of at least ${min} characters` : "a string",
+    parse: (t) => (t.length >= min ? t : undefined),
+    format: (v) => v,
+  });
 }
 
 /** Options for {@link int}. */

@@ -3,6 +3,7 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
+import type { DescMethod } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { NodeRequest, NodeResponse } from "./node-http.js";
@@ -12,8 +13,13 @@ import { loggerKey, remoteAddressKey, requestIdKey } from "../logging/logger.js"
 import type { Logger } from "../logging/logger.js";
 import { createLoggingInterceptor } from "../logging/rpc-logging.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { pageTokenSignerKey, type PageTokenSigner } from "../rpc/page-signer.js";
 import { createStreamShutdownInterceptor } from "../rpc/stream-shutdown.js";
+import type { Admission } from "./admission.js";
+import { clientAddress } from "./client-address.js";
+import { createTextCheckInterceptor } from "../rpc/text-check.js";
 import { createConnectionTracker } from "./connections.js";
+import { writeEarlyError } from "./early-error.js";
 import { createPlainRoutes } from "./plain-routes.js";
 import type { HttpRoute } from "./plain-routes.js";
 import { assignRequestId, requestIdOf, resolveRequestId } from "./request-id.js";
@@ -35,14 +41,32 @@ export interface ServerOptions {
   health: Health;
   /** Metrics registry served at `/metrics`; its interceptor runs first. */
   metrics: Metrics;
-  /** Extra interceptors, run after metrics, logging and shutdown handling (auth goes here). */
+  /**
+   * Extra interceptors, run after metrics, logging, shutdown handling and the check that
+   * refuses strings PostgreSQL cannot store (auth goes here).
+   */
   interceptors?: Interceptor[];
   /** Extra plain HTTP GET endpoints by exact path, for example `/.well-known/jwks.json`. */
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
+  /**
+   * Decides from the headers alone, before the body is read, whether an RPC is served
+   * (authentication uses it to turn away calls that cannot authenticate).
+   */
+  admit?: Admission;
+  /**
+   * Proxies in front of this server whose `x-forwarded-for` entries are trusted (Envoy's
+   * `xff_num_trusted_hops`). 0, the default, uses the peer address and ignores the header.
+   */
+  trustedProxyHops?: number;
   /** How long close() waits for calls to finish before cutting connections. Default 10 s. */
   shutdownTimeoutMs?: number;
   /** How long a new connection may stay silent before it is dropped. Default 30 s. */
   firstByteTimeoutMs?: number;
+  /**
+   * Signs the page tokens handlers hand out; every process of a deployment must share its
+   * secret. Default: a secret made at random for this process.
+   */
+  pageTokenSigner?: PageTokenSigner;
 }
 
 /** The bound address of a listening server. */
@@ -89,12 +113,14 @@ export function createServer(opts: ServerOptions): Server {
   const connections = createConnectionTracker();
   let address: ServerAddress | undefined;
   let closing: Promise<void> | undefined;
+  const methods = new Map<string, DescMethod>();
 
   const rpcHandler = connectNodeAdapter({
     routes(router) {
       health.routes(router);
       opts.routes(router);
       for (const handler of router.handlers) {
+        methods.set(handler.requestPath, handler.method);
         if (health.check(handler.service.typeName) === undefined) {
           health.setStatus(handler.service.typeName, ServingStatus.SERVING);
         }
@@ -106,13 +132,18 @@ export function createServer(opts: ServerOptions): Server {
       metrics.interceptor,
       createLoggingInterceptor(),
       createStreamShutdownInterceptor(shutdown.signal),
+      // Before authentication: a request PostgreSQL could not store writes nothing, not even
+      // the audit event of a denial.
+      createTextCheckInterceptor(),
       ...(opts.interceptors ?? []),
     ],
     contextValues(req) {
       const id = requestIdOf(req) ?? resolveRequestId(undefined);
-      return createContextValues()
+      const values = createContextValues();
+      if (opts.pageTokenSigner) values.set(pageTokenSignerKey, opts.pageTokenSigner);
+      return values
         .set(requestIdKey, id)
-        .set(remoteAddressKey, peerOf(req))
+        .set(remoteAddressKey, addressOf(req))
         .set(loggerKey, logger.child({ reqId: id }));
     },
     connect: true,
@@ -125,9 +156,28 @@ export function createServer(opts: ServerOptions): Server {
     assignRequestId(req, res);
     connections.trackRequest(req, res);
     const path = (req.url ?? "").split("?", 1)[0] ?? "";
-    if (!plainRoutes(req, res, path)) {
-      rpcHandler(req, res);
+    if (plainRoutes(req, res, path)) return;
+    const method = opts.admit ? methods.get(path) : undefined;
+    const refused = method && opts.admit?.(admitCall(req, method));
+    if (refused) {
+      writeEarlyError(req, res, refused);
+      return;
     }
+    rpcHandler(req, res);
+  };
+
+  const admitCall = (req: NodeRequest, method: DescMethod) => {
+    const header = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (name.startsWith(":") || value === undefined) continue;
+      for (const v of Array.isArray(value) ? value : [value]) header.append(name, v);
+    }
+    return {
+      method,
+      header,
+      remoteAddress: addressOf(req),
+      requestId: requestIdOf(req) ?? "",
+    };
   };
 
   const peers = new WeakMap<http2.Http2Session, net.Socket>();
@@ -136,6 +186,8 @@ export function createServer(opts: ServerOptions): Server {
     const session = "stream" in req ? req.stream.session : undefined;
     return (session && peers.get(session)?.remoteAddress) ?? req.socket.remoteAddress ?? "";
   };
+  const addressOf = (req: NodeRequest): string =>
+    clientAddress(peerOf(req), req.headers["x-forwarded-for"], opts.trustedProxyHops ?? 0);
 
   const http1Server = http.createServer(onRequest);
   // An http.Server tracks connections (request timeouts, closeIdleConnections) only after

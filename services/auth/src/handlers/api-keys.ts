@@ -9,7 +9,7 @@ import {
   hashApiKeySecret,
   withAudit,
 } from "@guardian/authz";
-import { decodePageToken, encodePageToken, pageSize, principalOf } from "@guardian/kit";
+import { definePaging, pageSize, principalOf } from "@guardian/kit";
 import {
   check,
   checkApiKeyId,
@@ -29,6 +29,9 @@ import {
   selectApiKey,
 } from "../sql/api-keys.js";
 import { projectExists } from "../sql/role-bindings.js";
+
+// ListApiKeys pages continue after key lookup id `a`.
+const paging = definePaging({ a: "text" });
 
 type ApiKeyHandlers = Pick<
   ServiceImpl<typeof AuthService>,
@@ -92,11 +95,10 @@ export function createApiKeyHandlers(deps: AuthServiceDeps): ApiKeyHandlers {
       return { apiKey: apiKeyToProto(row) };
     },
 
-    async listApiKeys(req) {
+    async listApiKeys(req, ctx) {
       check(["project", checkProjectName(req.project)]);
       const limit = pageSize(req.pageSize);
-      const { pageToken: _token, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = paging.read(ctx, req);
       if (!(await projectExists(pool, req.project))) throw projectNotFound(req.project);
       const rows = await listApiKeys(pool, req.project, {
         ...(page?.a === undefined ? {} : { after: page.a }),
@@ -107,8 +109,11 @@ export function createApiKeyHandlers(deps: AuthServiceDeps): ApiKeyHandlers {
       const last = keys[keys.length - 1];
       return {
         apiKeys: keys.map(apiKeyToProto),
-        nextPageToken:
-          rows.length > limit && last ? encodePageToken({ a: last.lookup }, fields) : "",
+        nextPageToken: paging.next(
+          ctx,
+          req,
+          rows.length > limit && last ? { a: last.lookup } : undefined,
+        ),
       };
     },
 

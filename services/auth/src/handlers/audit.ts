@@ -6,13 +6,16 @@ import {
   type AuditEventFilter,
   type AuthService,
 } from "@guardian/api";
-import { decodePageToken, encodePageToken, pageSize } from "@guardian/kit";
+import { definePaging, pageSize, type PagingContext } from "@guardian/kit";
 import { check, checkAuditFilter } from "../check.js";
 import { auditToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { projectNotFound } from "../error-map.js";
 import { listAuditEvents, type AuditQuery } from "../sql/audit.js";
 import { projectExists } from "../sql/role-bindings.js";
+
+// Audit pages continue below event id `b`.
+const paging = definePaging({ b: "int" });
 
 type AuditHandlers = Pick<
   ServiceImpl<typeof AuthService>,
@@ -55,31 +58,34 @@ export function createAuditHandlers(deps: AuthServiceDeps): AuditHandlers {
   const page = async (
     query: Omit<AuditQuery, "limit" | "beforeId">,
     req: { pageSize: number; pageToken: string },
-    fields: unknown,
+    ctx: PagingContext,
   ) => {
     const limit = pageSize(req.pageSize);
-    const position = decodePageToken(req.pageToken, fields);
+    const position = paging.read(ctx, req);
     const rows = await listAuditEvents(pool, {
       ...query,
-      ...(position?.b === undefined ? {} : { beforeId: position.b }),
+      ...(position === undefined ? {} : { beforeId: position.b.toString() }),
       limit: limit + 1,
     });
     const events = rows.slice(0, limit);
     const last = events[events.length - 1];
     return {
       events: events.map(auditToProto),
-      nextPageToken: rows.length > limit && last ? encodePageToken({ b: last.id }, fields) : "",
+      nextPageToken: paging.next(
+        ctx,
+        req,
+        rows.length > limit && last ? { b: BigInt(last.id) } : undefined,
+      ),
     };
   };
 
   return {
-    async listAuditEvents(req) {
+    async listAuditEvents(req, ctx) {
       checkAuditFilter(req.filter);
-      const { pageToken: _token, ...fields } = req;
-      return page(queryOf(req.filter), req, fields);
+      return page(queryOf(req.filter), req, ctx);
     },
 
-    async listProjectAuditEvents(req) {
+    async listProjectAuditEvents(req, ctx) {
       check(
         ["project", checkProjectName(req.project)],
         [
@@ -90,9 +96,8 @@ export function createAuditHandlers(deps: AuthServiceDeps): AuditHandlers {
         ],
       );
       checkAuditFilter(req.filter);
-      const { pageToken: _token, ...fields } = req;
       if (!(await projectExists(pool, req.project))) throw projectNotFound(req.project);
-      return page({ ...queryOf(req.filter), project: req.project }, req, fields);
+      return page({ ...queryOf(req.filter), project: req.project }, req, ctx);
     },
   };
 }

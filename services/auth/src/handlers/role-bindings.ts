@@ -1,7 +1,7 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { checkProjectName, type AuthService } from "@guardian/api";
 import { auditContext, checkUsername, projectRoleFromProto, withAudit } from "@guardian/authz";
-import { decodePageToken, encodePageToken, pageSize, principalOf } from "@guardian/kit";
+import { definePaging, pageSize, principalOf } from "@guardian/kit";
 import { check, checkRole } from "../check.js";
 import { bindingToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
@@ -15,6 +15,9 @@ import {
   upsertBinding,
 } from "../sql/role-bindings.js";
 import { selectUserByUsername } from "../sql/users.js";
+
+// ListRoleBindings pages continue after username `a`.
+const paging = definePaging({ a: "text" });
 
 type RoleBindingHandlers = Pick<
   ServiceImpl<typeof AuthService>,
@@ -119,11 +122,10 @@ export function createRoleBindingHandlers(deps: AuthServiceDeps): RoleBindingHan
       return {};
     },
 
-    async listRoleBindings(req) {
+    async listRoleBindings(req, ctx) {
       check(["project", checkProjectName(req.project)]);
       const limit = pageSize(req.pageSize);
-      const { pageToken: _token, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = paging.read(ctx, req);
       if (!(await projectExists(pool, req.project))) throw projectNotFound(req.project);
       const rows = await listProjectBindings(pool, req.project, {
         ...(page?.a === undefined ? {} : { after: page.a }),
@@ -133,8 +135,11 @@ export function createRoleBindingHandlers(deps: AuthServiceDeps): RoleBindingHan
       const last = bindings[bindings.length - 1];
       return {
         bindings: bindings.map(bindingToProto),
-        nextPageToken:
-          rows.length > limit && last ? encodePageToken({ a: last.username }, fields) : "",
+        nextPageToken: paging.next(
+          ctx,
+          req,
+          rows.length > limit && last ? { a: last.username } : undefined,
+        ),
       };
     },
   };

@@ -17,6 +17,9 @@ beforeAll(async () => {
     ["bob", []],
     ["carl", []],
     ["dina", []],
+    ["race-user", []],
+    ["fold-i-user", []],
+    ["kelvin", []],
   ] as const) {
     await h.client.createUser(
       {
@@ -126,6 +129,54 @@ describe("Login", () => {
     const [limit] = err.findDetails(LimitExceededSchema);
     expect(limit).toMatchObject({ limit: "rate:login", max: 3n });
     expect(Number(limit!.retryAfter!.seconds)).toBeGreaterThan(0);
+  });
+});
+
+describe("Login lockout", () => {
+  it("checks at most the limit of concurrent guesses: the rest are refused unchecked", async () => {
+    const codes = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        codeOf(h.client.login({ username: "race-user", password: "wrong password!!" })),
+      ),
+    );
+    // Every checked guess answers Unauthenticated; refused ones never reach the hash.
+    expect(codes.filter((c) => c === Code.Unauthenticated)).toHaveLength(3);
+    expect(codes.filter((c) => c === Code.ResourceExhausted)).toHaveLength(27);
+    // The checked guesses are audited as one row with a count, not one row each.
+    await h.system.authz.failureAudit.flush();
+    const rows = await db
+      .pool()
+      .query(`SELECT detail FROM audit_log WHERE target = 'users/race-user' AND result = 'denied'`);
+    expect(rows.rows).toEqual([{ detail: expect.objectContaining({ count: 3 }) }]);
+    expect(await codeOf(h.client.login({ username: "race-user", password }))).toBe(
+      Code.ResourceExhausted,
+    );
+  });
+
+  it("shares one lockout between every spelling of an account", async () => {
+    for (let i = 0; i < 3; i++) {
+      await codeOf(h.client.login({ username: "fold-i-user", password: "wrong password!!" }));
+    }
+    // The right password under other spellings: refused, never a way around the lockout.
+    expect(await codeOf(h.client.login({ username: "FOLD-I-USER", password }))).toBe(
+      Code.ResourceExhausted,
+    );
+    expect(await codeOf(h.client.login({ username: "Fold-I-User", password }))).toBe(
+      Code.ResourceExhausted,
+    );
+    for (const spelling of ["fold-\u0130-user", "fold-\u0131-user", "fold-i\u0307-user"]) {
+      expect(await codeOf(h.client.login({ username: spelling, password }))).not.toBeUndefined();
+    }
+  });
+
+  it("resolves names by one canonical form: ASCII case folds, no other character does", async () => {
+    expect((await h.client.login({ username: "KELVIN", password })).user?.username).toBe("kelvin");
+    // U+212A KELVIN SIGN lower-cases to "k" in JavaScript and in some database locales.
+    const err = ConnectError.from(
+      await h.client.login({ username: "\u212Aelvin", password }).catch((e: unknown) => e),
+    );
+    expect(err.code).toBe(Code.Unauthenticated);
+    expect(err.rawMessage).toBe("invalid username or password");
   });
 });
 

@@ -2,6 +2,7 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@conn
 import type { AuthService } from "@guardian/api";
 import {
   auditContext,
+  canonicalUsername,
   localIssuer,
   recordAudit,
   withAudit,
@@ -13,6 +14,7 @@ import { check, checkPassword, required } from "../check.js";
 import { userToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import type { IssuedToken } from "../issuer/token-issuer.js";
+import { loginKeyOf } from "../login-throttle.js";
 import { hashPassword, verifyPassword } from "../password.js";
 import {
   hashRefreshToken,
@@ -74,6 +76,10 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
     }
   };
 
+  /** Audits a wrong password: repeated ones share one row per window, with a count. */
+  const auditFailure = (event: Omit<AuditEventInit, "result">): Promise<void> =>
+    deps.authz.failureAudit.record(event);
+
   const localUserOf = async (ctx: HandlerContext): Promise<UserRow> => {
     const account = principalOf(ctx).account;
     const user = account && (await selectUserByAccount(pool, account.issuer, account.subject));
@@ -95,16 +101,23 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
           Code.FailedPrecondition,
         );
       }
-      throttle.check(req.username);
-      const base = { ...auditContext(ctx), target: `users/${req.username.slice(0, 128)}` };
-      const user = await selectUserByUsername(pool, req.username);
+      const name = canonicalUsername(req.username);
+      const base = {
+        ...auditContext(ctx),
+        target: `users/${(name ?? req.username).slice(0, 128)}`,
+      };
+      // A name that is no valid username reaches no account; it is still counted and
+      // checked against the dummy hash, so that its answer and timing give nothing away.
+      const user = name === undefined ? undefined : await selectUserByUsername(pool, name);
+      const key = loginKeyOf(user, name ?? req.username.slice(0, 256));
+      // The guess is counted before its password is checked.
+      throttle.attempt(key);
       const valid =
         user?.issuer === localIssuer && user.password_hash !== null
           ? await verifyPassword(req.password, user.password_hash)
           : await verifyDummy(req.password).then(() => false);
       if (!user || !valid) {
-        throttle.fail(req.username);
-        await auditDenied({ ...base, errorCode: "unauthenticated", detail: { reason: badLogin } });
+        await auditFailure({ ...base, errorCode: "unauthenticated", detail: { reason: badLogin } });
         throw new ConnectError(badLogin, Code.Unauthenticated);
       }
       if (user.disabled) {
@@ -116,7 +129,7 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
         });
         throw new ConnectError("user is disabled", Code.PermissionDenied);
       }
-      throttle.succeed(req.username);
+      throttle.succeed(key);
       const signer = await issuer.signer();
       const { access, grant } = await withAudit(
         pool,
@@ -240,16 +253,17 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
       );
       const user = await localUserOf(ctx);
       const base = { ...auditContext(ctx), target: `users/${user.username}` };
-      throttle.check(user.username);
+      const key = loginKeyOf(user, user.username);
+      throttle.attempt(key);
       if (!(await verifyPassword(req.currentPassword, user.password_hash!))) {
-        throttle.fail(user.username);
-        await auditDenied({
+        await auditFailure({
           ...base,
           errorCode: "unauthenticated",
           detail: { reason: "current password is wrong" },
         });
         throw new ConnectError("current password is wrong", Code.Unauthenticated);
       }
+      throttle.succeed(key);
       const hash = await hashPassword(req.newPassword);
       const signer = await issuer.signer();
       const { access, grant } = await withAudit(pool, base, async (client, draft) => {

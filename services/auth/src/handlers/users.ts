@@ -7,14 +7,7 @@ import {
   localIssuer,
   withAudit,
 } from "@guardian/authz";
-import {
-  decodePageToken,
-  encodePageToken,
-  isPgError,
-  pageSize,
-  pgCodes,
-  principalOf,
-} from "@guardian/kit";
+import { definePaging, isPgError, pageSize, pgCodes, principalOf } from "@guardian/kit";
 import type pg from "pg";
 import { check, checkCreateUserRequest, checkPassword, checkUpdateUserRequest } from "../check.js";
 import { userToProto } from "../convert.js";
@@ -34,6 +27,9 @@ import {
   updateUser,
   type UserRow,
 } from "../sql/users.js";
+
+// ListUsers pages continue after username `a`.
+const paging = definePaging({ a: "text" });
 
 type UserHandlers = Pick<
   ServiceImpl<typeof AuthService>,
@@ -122,11 +118,10 @@ export function createUserHandlers(deps: AuthServiceDeps): UserHandlers {
       return { user: userToProto(user, issuerUrl, bindings) };
     },
 
-    async listUsers(req) {
+    async listUsers(req, ctx) {
       check(["query", req.query.length > 128 ? "must be at most 128 characters" : undefined]);
       const limit = pageSize(req.pageSize);
-      const { pageToken: _token, ...fields } = req;
-      const page = decodePageToken(req.pageToken, fields);
+      const page = paging.read(ctx, req);
       const rows = await listUsers(pool, {
         ...(page?.a === undefined ? {} : { after: page.a }),
         limit: limit + 1,
@@ -137,8 +132,11 @@ export function createUserHandlers(deps: AuthServiceDeps): UserHandlers {
       const last = users[users.length - 1];
       return {
         users: users.map((u) => userToProto(u, issuerUrl)),
-        nextPageToken:
-          rows.length > limit && last ? encodePageToken({ a: last.username }, fields) : "",
+        nextPageToken: paging.next(
+          ctx,
+          req,
+          rows.length > limit && last ? { a: last.username } : undefined,
+        ),
       };
     },
 

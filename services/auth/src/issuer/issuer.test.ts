@@ -136,6 +136,23 @@ describe("signing keys at rest", () => {
     ).rejects.toThrow("wrong GUARDIAN_SIGNING_KEY_SECRET");
   });
 
+  it("encrypts private keys stored in plain JSON once a secret is configured", async () => {
+    const jwk = { kty: "EC", crv: "P-256", x: "px", y: "py", d: "plain-d", kid: "plain-kid" };
+    await db.pool().query(
+      `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, retired_at, publish_until)
+       VALUES ('plain-kid', 'ES256', '{}', $1, now(), now() + interval '1 hour')`,
+      [sealPrivateJwk(jwk, undefined)],
+    );
+    const secret = "test secret of enough length";
+    await ensureSigningKey(db.pool(), { secret, publishGraceMs: 60_000, rotationMs: 86_400_000 });
+    const rows = await db
+      .pool()
+      .query<{ kid: string; private_jwk: string }>(`SELECT kid, private_jwk FROM signing_keys`);
+    for (const row of rows.rows) expect(row.private_jwk).toMatch(/^aes-256-gcm:/);
+    const sealed = rows.rows.find((r) => r.kid === "plain-kid")!.private_jwk;
+    expect(openPrivateJwk(sealed, secret)).toEqual(jwk);
+  });
+
   it("round-trips sealed and plain keys", () => {
     const jwk = { kty: "EC", crv: "P-256", x: "x", y: "y", d: "secret-d" };
     expect(openPrivateJwk(sealPrivateJwk(jwk, "s3cret"), "s3cret")).toEqual(jwk);

@@ -84,8 +84,24 @@ export async function rotateSigningKey(pool: pg.Pool, opts: SigningKeyOptions): 
 }
 
 /**
+ * Encrypts every private key still stored as plain JSON (written while no secret was
+ * configured) with `secret`. Returns how many keys it sealed.
+ */
+async function sealPlainSigningKeys(db: Queryable, secret: string): Promise<number> {
+  const res = await db.query<{ kid: string; private_jwk: string }>(
+    `SELECT kid, private_jwk FROM signing_keys WHERE private_jwk LIKE 'plain:%' FOR UPDATE`,
+  );
+  for (const row of res.rows) {
+    const sealed = sealPrivateJwk(openPrivateJwk(row.private_jwk, undefined), secret);
+    await db.query(`UPDATE signing_keys SET private_jwk = $2 WHERE kid = $1`, [row.kid, sealed]);
+  }
+  return res.rows.length;
+}
+
+/**
  * Makes sure a current signing key exists and is younger than `rotationMs`, rotating when
- * not. Safe to call from several processes at once. Returns the kid created, if any.
+ * not. With a secret, first encrypts any private key still stored in plain JSON. Safe to
+ * call from several processes at once. Returns the kid created, if any.
  */
 export async function ensureSigningKey(
   pool: pg.Pool,
@@ -94,6 +110,7 @@ export async function ensureSigningKey(
   const key = await newSigningKey(opts.secret);
   return withTransaction(pool, async (client) => {
     await client.query(rotationLock);
+    if (opts.secret !== undefined) await sealPlainSigningKeys(client, opts.secret);
     const current = await selectCurrentSigningKey(client);
     if (current) {
       // Fail here, at startup, rather than on the first Login.

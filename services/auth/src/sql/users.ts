@@ -21,14 +21,18 @@ export interface UserRow {
 const columns = `id, issuer, subject, username, email, display_name, password_hash, global_roles,
   service_account, disabled, created_at, updated_at, last_seen_at`;
 
-/** Reads a user by username (any issuer), optionally locking the row. */
+/**
+ * Reads a user by username (any issuer), optionally locking the row. Pass a canonical
+ * username (validated, or from `canonicalUsername`): stored names are canonical, and only
+ * they are folded here, so no locale rule can map another spelling onto an account.
+ */
 export async function selectUserByUsername(
   db: Queryable,
   username: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<UserRow | undefined> {
   const res = await db.query<UserRow>(
-    `SELECT ${columns} FROM users WHERE lower(username) = lower($1)${opts.forUpdate ? " FOR UPDATE" : ""}`,
+    `SELECT ${columns} FROM users WHERE lower(username) = $1${opts.forUpdate ? " FOR UPDATE" : ""}`,
     [username],
   );
   return res.rows[0];

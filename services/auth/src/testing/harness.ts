@@ -49,6 +49,7 @@ export async function startAuthHarness(
     health: createHealth(),
     metrics: createMetrics({ defaultMetrics: false }),
     interceptors: [system.interceptor],
+    admit: system.admit,
     httpRoutes: system.httpRoutes,
     routes: system.authRoutes,
   });

@@ -330,6 +330,30 @@ export function defineStoreContract(name: string, open: OpenEngine): void {
       expect(page2.more).toBe(false);
     });
 
+    it("refuses a write that must find its key when the key is missing or deleted, writing nothing", async () => {
+      const engine = await openEngine();
+      const p = project();
+      const missing = await storeError(engine.write(put(p, "gone", 1, { mustExist: true })));
+      expect(missing.kind).toBe("not_found");
+      const created = await engine.write(put(p, "gone", 1));
+      const updated = await engine.write(put(p, "gone", 2, { mustExist: true }));
+      expect(updated.record.meta.changeKind).toBe("update");
+      await engine.write({
+        project: p,
+        key: "gone",
+        op: "delete",
+        meta: { ...meta, changeKind: "delete" },
+      });
+      const before = await engine.currentRevision();
+      const recreated = await storeError(engine.write(put(p, "gone", 3, { mustExist: true })));
+      expect(recreated.kind).toBe("not_found");
+      expect((await engine.get(p, "gone")).kv).toBeUndefined();
+      expect(await engine.currentRevision()).toBe(before);
+      const history = await engine.listRevisions(p, "gone");
+      expect(history.records.map((r) => r.meta.changeKind)).toEqual(["delete", "update", "create"]);
+      expect(history.records[2]?.revision).toBe(created.revision);
+    });
+
     it("serves a read at least at revision R, and refuses a revision not yet written", async () => {
       const engine = await openEngine();
       const p = project();

@@ -63,6 +63,8 @@ export interface WriteInput {
   value?: Uint8Array;
   /** Absent: unconditional. 0n: the key must not exist. N: the key's version must be N. */
   expectedVersion?: bigint;
+  /** The key must exist when the write commits (checked in the write's transaction). */
+  mustExist?: boolean;
   idempotencyKey?: string;
   meta: Omit<RevisionMeta, "time">;
 }
@@ -112,6 +114,12 @@ export interface WatchScope {
   prefix?: string;
 }
 
+/**
+ * Where a watch starts: after a revision (exclusive; 0n means from revision 1), or `"now"`.
+ * "From now" is its own value so that it can never be confused with "after revision 0".
+ */
+export type WatchStart = bigint | "now";
+
 /** What a watch stream yields. */
 export type WatchItem =
   | { kind: "events"; revision: bigint; events: RevisionRecord[] }
@@ -143,12 +151,14 @@ export interface StoreEngine {
   ): Promise<{ records: RevisionRecord[]; more: boolean }>;
   getRevision(project: string, key: string, revision: bigint): Promise<RevisionRecord | undefined>;
   /**
-   * Streams changes after `startRevision` (exclusive) in revision order, or a `compacted`
-   * item first when that revision is no longer retained. Ends when `signal` aborts.
+   * Streams changes after `after` (exclusive) in revision order, or a `compacted` item first
+   * when that revision is no longer retained. `"now"` starts at the current revision: only
+   * later changes. `0n` replays every retained change from revision 1. Ends when `signal`
+   * aborts.
    */
   watch(
     scope: WatchScope,
-    startRevision: bigint,
+    after: WatchStart,
     signal: AbortSignal,
     progressIntervalMs?: number,
   ): AsyncIterable<WatchItem>;

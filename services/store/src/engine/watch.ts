@@ -1,24 +1,29 @@
+import { StoreError } from "./errors.js";
 import type { Fanout } from "./fanout.js";
-import type { RevisionRecord, WatchItem, WatchScope } from "./types.js";
+import type { RevisionRecord, WatchItem, WatchScope, WatchStart } from "./types.js";
 
 /** What {@link watchFrom} needs from an engine besides its fan-out. */
 export interface WatchSource {
   fanout: Fanout;
   /** The compact revision: every change at or below it may no longer be retained. */
   compactRevision(): Promise<bigint>;
+  /** The newest revision committed anywhere (not only what the fan-out has delivered). */
+  committedRevision(): Promise<bigint>;
   /** Reads retained records in `scope` with after < revision <= upTo, in revision order. */
   backlog(scope: WatchScope, after: bigint, upTo: bigint): AsyncIterable<RevisionRecord[]>;
 }
 
 /**
- * Streams changes after `start` from an engine: first the retained backlog, then live events
- * from the fan-out, with no gap and no duplicate between the two. Yields `compacted` and
- * ends when `start` is no longer retained. Yields `progress` after `progressIntervalMs` idle.
+ * Streams changes after `start` (exclusive; `"now"`: the fan-out's current revision) from an
+ * engine: first the retained backlog, then live events from the fan-out, with no gap and no
+ * duplicate between the two. Yields `compacted` and ends when `start` is no longer retained;
+ * fails with `future_revision` when `start` is ahead of the newest committed revision. Yields
+ * `progress` after `progressIntervalMs` idle.
  */
 export async function* watchFrom(
   src: WatchSource,
   scope: WatchScope,
-  start: bigint,
+  start: WatchStart,
   signal: AbortSignal,
   progressIntervalMs = 5_000,
 ): AsyncGenerator<WatchItem> {
@@ -26,7 +31,17 @@ export async function* watchFrom(
   const sub = src.fanout.subscribe(scope);
   try {
     const upTo = src.fanout.revision;
-    const from = start === 0n ? upTo : start;
+    const from = start === "now" ? upTo : start;
+    // A start beyond the next revision would silently skip the changes before it.
+    if (from > upTo) {
+      const committed = await src.committedRevision();
+      if (from > committed) {
+        throw new StoreError(
+          "future_revision",
+          `start revision ${from + 1n} is ahead of the store's next revision ${committed + 1n}`,
+        );
+      }
+    }
     const compact = await src.compactRevision();
     if (from < compact) {
       yield { kind: "compacted", compactRevision: compact, currentRevision: upTo };

@@ -1,12 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { contractEngineOptions, defineStoreContract } from "../contract.js";
+import { defineWatchStartProperty } from "../../watch-start-contract.js";
 import { createEtcdEngine, type EtcdStoreEngine } from "./engine.js";
 
 const namespace = `/guardian-test/${randomUUID()}/`;
 
 defineStoreContract("etcd", () =>
   createEtcdEngine({ endpoints: inject("etcd").endpoints, namespace, ...contractEngineOptions }),
+);
+
+defineWatchStartProperty("etcd", () =>
+  createEtcdEngine({
+    endpoints: inject("etcd").endpoints,
+    namespace: `/guardian-test/${randomUUID()}/`,
+    ...contractEngineOptions,
+  }),
 );
 
 describe("etcd engine storage", () => {

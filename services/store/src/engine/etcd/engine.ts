@@ -114,7 +114,13 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
 
       watch(scope, startRevision, signal, progressIntervalMs) {
         return watchFrom(
-          { fanout: feed.fanout, compactRevision, backlog: history.backlog },
+          {
+            fanout: feed.fanout,
+            compactRevision,
+            // etcd's own revision: every later write in this namespace gets a higher one.
+            committedRevision: async () => (await readNamespaceMeta()).revision,
+            backlog: history.backlog,
+          },
           scope,
           startRevision,
           signal,

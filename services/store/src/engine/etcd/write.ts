@@ -130,7 +130,8 @@ export function createWriter(
           { currentVersion },
         );
       }
-      if (input.op === "delete" && !current) {
+      // The compare below (value key absent, or at this version) makes this hold at commit.
+      if ((input.op === "delete" || input.mustExist) && !current) {
         throw new StoreError("not_found", `config "${input.key}" does not exist`);
       }
       const now = new Date();

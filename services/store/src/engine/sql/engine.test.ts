@@ -5,11 +5,16 @@ import { afterAll, beforeAll } from "vitest";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@guardian/db";
 import { useTestDatabase } from "@guardian/testkit";
 import { contractEngineOptions, defineStoreContract } from "../contract.js";
+import { defineWatchStartProperty } from "../../watch-start-contract.js";
 import { createSqlEngine } from "./engine.js";
 
 const db = useTestDatabase({ poolSize: 20 });
 
 defineStoreContract("sql on PostgreSQL", async () =>
+  createSqlEngine({ pool: db.pool(), listenUrl: db.url(), ...contractEngineOptions }),
+);
+
+defineWatchStartProperty("sql on PostgreSQL", async () =>
   createSqlEngine({ pool: db.pool(), listenUrl: db.url(), ...contractEngineOptions }),
 );
 
@@ -24,6 +29,11 @@ afterAll(async () => {
   await embedded?.close();
   await rm(dataDir, { recursive: true, force: true });
 });
+
+// First on PGlite: its store is new, so revision 1 is this property's own first write.
+defineWatchStartProperty("sql on PGlite (embedded)", async () =>
+  createSqlEngine({ pool: embedded!.pool, ...contractEngineOptions }),
+);
 
 defineStoreContract("sql on PGlite (embedded)", async () =>
   createSqlEngine({ pool: embedded!.pool, ...contractEngineOptions }),

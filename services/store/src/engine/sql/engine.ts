@@ -89,7 +89,7 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
           { currentVersion },
         );
       }
-      if (input.op === "delete" && !current) {
+      if ((input.op === "delete" || input.mustExist) && !current) {
         throw new StoreError("not_found", `config "${input.key}" does not exist`);
       }
       const revision = state.revision + 1n;
@@ -223,6 +223,7 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
         {
           fanout: feed.fanout,
           compactRevision: async () => (await q.readState(pool)).compact,
+          committedRevision: async () => (await q.readState(pool)).revision,
           async *backlog(s, after, upTo) {
             let from = after;
             for (;;) {

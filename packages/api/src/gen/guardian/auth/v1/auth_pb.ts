@@ -301,8 +301,9 @@ export type ApiKey = Message<"guardian.auth.v1.ApiKey"> & {
   scope: ApiKeyScope;
 
   /**
-   * When non-empty, the key may only address configs whose key starts with this prefix
-   * (see guardian.v1.Access.key_fields). Empty means every config of the project.
+   * When non-empty, the key may only address configs under this prefix, segment by
+   * segment: "eu" (or "eu/") covers "eu" and "eu/...", never "eu2" (see
+   * guardian.v1.Access.key_fields). Empty means every config of the project.
    *
    * @generated from field: string key_prefix = 5;
    */
@@ -1639,8 +1640,8 @@ export type CreateApiKeyRequest = Message<"guardian.auth.v1.CreateApiKeyRequest"
   scope: ApiKeyScope;
 
   /**
-   * Optional restriction to configs whose key starts with this prefix. Empty: the whole
-   * project.
+   * Optional restriction to configs under this prefix, segment by segment: "eu" covers "eu"
+   * and "eu/...", never "eu2". Empty: the whole project.
    *
    * @generated from field: string key_prefix = 4;
    */
@@ -2268,8 +2269,10 @@ export enum AuditResult {
   FAILED = 3,
 
   /**
-   * Recorded before a mutation outside PostgreSQL (a config write) ran; its outcome was never
-   * confirmed. A mutation whose audit record cannot be written does not run.
+   * Recorded before a config, project or schema mutation ran; its outcome is not confirmed
+   * yet (or the call lost the store mid-write). A mutation whose audit record cannot be
+   * written does not run. The audit sweep settles events pending for too long: config
+   * writes from the store by request id, other mutations as FAILED with error code "unknown".
    *
    * @generated from enum value: AUDIT_RESULT_PENDING = 4;
    */
@@ -2299,8 +2302,9 @@ export const AuditResultSchema: GenEnum<AuditResult> = /*@__PURE__*/
  * - page_size: the maximum number of items to return; 0 means 100, values above 1000 are
  *   treated as 1000, negative values fail with InvalidArgument. A page may hold fewer items
  *   than page_size even when more exist; only an empty next_page_token marks the end.
- * - page_token: the opaque next_page_token of the previous page; it must be sent with the
- *   same other request fields, or the call fails with InvalidArgument.
+ * - page_token: the opaque, signed next_page_token of the previous page; it must be sent
+ *   with the same other request fields. A token that was altered, not issued by this
+ *   deployment or sent with other fields fails with InvalidArgument naming page_token.
  *
  * Every RPC may fail with Unauthenticated (missing, expired or invalid credentials, unless
  * public), PermissionDenied (the caller lacks the permission in its access option),

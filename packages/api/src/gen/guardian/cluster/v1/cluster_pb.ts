@@ -1844,6 +1844,11 @@ export const InstanceEventTypeSchema: GenEnum<InstanceEventType> = /*@__PURE__*/
  * (rate limit), Unavailable (the cluster has no quorum or cannot be reached). Membership
  * changes are written to the audit log.
  *
+ * Streams (Campaign, Observe, WatchInstances) keep checking the caller's credentials while
+ * they are open: they end with Unauthenticated when the credentials expire, and with
+ * Unauthenticated or PermissionDenied within 1 second of access being taken away (user
+ * disabled or deleted, global role removed); nothing that happens after is delivered.
+ *
  * @generated from service guardian.cluster.v1.ClusterService
  */
 export const ClusterService: GenService<{

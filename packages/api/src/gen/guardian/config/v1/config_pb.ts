@@ -1806,9 +1806,12 @@ export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
  * guaranteed to see the write (read-your-writes).
  *
  * Optimistic concurrency: `expected_version` is optional on every config mutation.
- * Absent: the write is unconditional. 0: the config must not exist. N > 0: the config's
- * current version must be N. A mismatch fails with Aborted and a guardian.v1.VersionConflict
- * detail carrying the current version (0 when the config does not exist).
+ * Absent: the write is unconditional, except that UpdateConfig and DeleteConfig still
+ * require the config to exist when the write commits (NotFound otherwise; an update never
+ * recreates a config deleted concurrently). 0: the config must not exist. N > 0: the
+ * config's current version must be N. A mismatch fails with Aborted and a
+ * guardian.v1.VersionConflict detail carrying the current version (0 when the config does not
+ * exist). Aborted always means such a version conflict.
  *
  * Idempotency: every config mutation accepts an `idempotency_key` (optional, at most 128
  * printable ASCII characters). The key is scoped to the config (project + key) and kept for
@@ -1823,14 +1826,16 @@ export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
  * - key: 1-256 characters; segments of A-Z, a-z, 0-9, '.', '_' and '-' separated by '/';
  *   no leading or trailing '/', no empty, "." or ".." segments. Example: "eu/checkout/limits".
  * - prefix: a plain string prefix of keys (not segment-aware: "eu/c" matches "eu/checkout").
+ *   An API key restricted to key_prefix "eu" may only use prefixes starting with "eu/".
  * - labels: at most 64 pairs; keys 1-63 characters of a-z, 0-9, '.', '_', '-', '/';
  *   values at most 63 characters.
  * - page_size: the maximum number of items to return; 0 means 100, values above 1000 are
  *   treated as 1000, negative values fail with InvalidArgument. A page may hold fewer items
  *   than page_size even when more exist (responses are kept under a size budget); only an
  *   empty next_page_token marks the end.
- * - page_token: the opaque next_page_token of the previous page; it must be sent with the
- *   same other request fields, or the call fails with InvalidArgument.
+ * - page_token: the opaque, signed next_page_token of the previous page; it must be sent
+ *   with the same other request fields. A token that was altered, not issued by this
+ *   deployment or sent with other fields fails with InvalidArgument naming page_token.
  * - min_revision: 0 means no requirement. Otherwise the read reflects at least this
  *   revision: a lagging instance waits for it (bounded by the request deadline) and fails
  *   with Unavailable if it does not catch up; a revision the store has not reached yet
@@ -1839,7 +1844,10 @@ export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
  * Errors common to every RPC: Unauthenticated, PermissionDenied, InvalidArgument with
  * guardian.v1.BadRequest (malformed input), NotFound for an unknown project,
  * ResourceExhausted with guardian.v1.LimitExceeded (rate limit, request size), Unavailable
- * (the store or the database cannot be reached). Every mutation is written to the audit log.
+ * (the store or the database cannot be reached; when the connection to the store broke
+ * during a write, the message says that the write's outcome is unknown: read the config, or
+ * retry with the same idempotency_key). A Watch whose store stream breaks ends with
+ * Unavailable. Every mutation is written to the audit log.
  *
  * @generated from service guardian.config.v1.ConfigService
  */
@@ -2035,15 +2043,19 @@ export const ConfigService: GenService<{
    * Watch streams changes to one config, a key prefix or a whole project, pushed as soon as
    * they commit. See WatchRequest and WatchResponse for the sequence of messages.
    *
-   * The credentials are checked when the stream opens; the stream outlives the access
-   * token. The server may end the stream with Unauthenticated (for example when the token
-   * has expired and the stream is old); the client then re-opens it with fresh credentials
-   * from its last revision. Errors while opening: NotFound, InvalidArgument,
-   * PermissionDenied, OutOfRange (see WatchRequest.start_revision).
+   * The credentials are checked when the stream opens and for as long as it is open: the
+   * server ends the stream with Unauthenticated when they expire (the access token's exp,
+   * the API key's expiry), and with Unauthenticated or PermissionDenied within 1 second of
+   * access being taken away (API key revoked, role binding removed, user disabled). No
+   * change committed after such a revocation is delivered. After an expiry the client
+   * re-opens the stream with fresh credentials from its last revision.
+   * Errors while opening: NotFound, InvalidArgument, PermissionDenied, OutOfRange (see
+   * WatchRequest.start_revision).
    * Errors that end an open stream: ResourceExhausted with guardian.v1.LimitExceeded
    * ("watch_buffer_events") when the client reads too slowly; Unavailable when the server
-   * drains or loses the store; Unauthenticated as above. After any of them the client
-   * re-opens the stream from its last revision and misses nothing.
+   * drains or loses the store; Unauthenticated and PermissionDenied as above. After
+   * ResourceExhausted, Unavailable or an expiry the client re-opens the stream from its last
+   * revision and misses nothing.
    *
    * @generated from rpc guardian.config.v1.ConfigService.Watch
    */

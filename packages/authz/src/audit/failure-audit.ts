@@ -1,0 +1,116 @@
+import type { Queryable } from "@guardian/db";
+import type { Logger } from "@guardian/kit";
+import { recordAudit, type AuditEventInit } from "./record.js";
+
+/** Options for {@link createFailureAudit}. */
+export interface FailureAuditOptions {
+  /** Where the audit rows go. */
+  db: Queryable;
+  /** Failures of one kind within this window share one row. */
+  windowMs: number;
+  /** Kinds remembered at most; the oldest is written out and forgotten first. */
+  maxKeys?: number;
+  /** Receives failed audit writes (the refused call is refused regardless). */
+  logger?: Pick<Logger, "warn">;
+  /** The clock; tests pass their own. */
+  now?: () => number;
+}
+
+/**
+ * The audit of failed authentication, aggregated: one row per client address, actor, action,
+ * target and reason within a window, whose `detail.count` says how often it happened.
+ */
+export interface FailureAudit {
+  /**
+   * Records one failure. The first of its kind in a window inserts a row (count 1); the
+   * following ones are only counted in memory until the next flush. Never throws.
+   */
+  record(event: Omit<AuditEventInit, "result">): Promise<void>;
+  /** Writes the counts gathered since the rows were written and forgets finished windows. */
+  flush(): Promise<void>;
+  /** Stops the periodic flush and writes what is pending. */
+  close(): Promise<void>;
+}
+
+interface Aggregate {
+  started: number;
+  count: number;
+  written: number;
+  id: Promise<string | undefined>;
+}
+
+/** Creates a {@link FailureAudit} that flushes its counts once per window. */
+export function createFailureAudit(opts: FailureAuditOptions): FailureAudit {
+  const now = opts.now ?? Date.now;
+  const maxKeys = opts.maxKeys ?? 10_000;
+  const open = new Map<string, Aggregate>();
+  const warn = (err: unknown) => opts.logger?.warn({ err }, "writing an audit event failed");
+
+  const writeCount = async (agg: Aggregate): Promise<void> => {
+    const count = agg.count;
+    if (count <= agg.written) return;
+    const id = await agg.id;
+    if (id === undefined) return;
+    try {
+      await opts.db.query(
+        `UPDATE audit_log SET detail = jsonb_set(detail, '{count}', to_jsonb($2::int)) WHERE id = $1`,
+        [id, count],
+      );
+      agg.written = Math.max(agg.written, count);
+    } catch (err) {
+      warn(err);
+    }
+  };
+
+  const flush = async (): Promise<void> => {
+    const at = now();
+    for (const [key, agg] of [...open]) {
+      await writeCount(agg);
+      if (at - agg.started >= opts.windowMs && open.get(key) === agg) open.delete(key);
+    }
+  };
+
+  const timer = setInterval(() => void flush(), opts.windowMs);
+  timer.unref();
+
+  return {
+    async record(event) {
+      const at = now();
+      const key = JSON.stringify([
+        event.remoteAddress ?? "",
+        event.actor,
+        event.action,
+        event.target ?? "",
+        event.errorCode ?? "",
+        event.detail?.["reason"] ?? "",
+      ]);
+      const current = open.get(key);
+      if (current && at - current.started < opts.windowMs) {
+        current.count++;
+        return;
+      }
+      if (current) void writeCount(current);
+      const id = recordAudit(opts.db, {
+        ...event,
+        result: "denied",
+        detail: { ...event.detail, count: 1, window_seconds: Math.round(opts.windowMs / 1000) },
+      }).catch((err: unknown) => {
+        warn(err);
+        return undefined;
+      });
+      open.delete(key);
+      open.set(key, { started: at, count: 1, written: 1, id });
+      while (open.size > maxKeys) {
+        const [oldestKey, oldest] = open.entries().next().value!;
+        open.delete(oldestKey);
+        void writeCount(oldest);
+      }
+      await id;
+    },
+    flush,
+    async close() {
+      clearInterval(timer);
+      await flush();
+    },
+  };
+}

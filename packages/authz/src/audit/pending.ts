@@ -1,0 +1,76 @@
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { Queryable } from "@guardian/db";
+import { loggerKey } from "@guardian/kit";
+import { auditContext, auditOutcome, recordAudit } from "./record.js";
+
+/** The resource a mutation acts on, as its audit event names it. */
+export interface AuditTarget {
+  /** The project of the target; empty for global resources. */
+  project: string;
+  /** For example `projects/payments/configs/eu/limits` or `projects/payments/schemas/limits`. */
+  target: string;
+}
+
+/**
+ * Records the audit event of a mutation BEFORE it runs, as 'pending', and returns its id. A
+ * mutation whose audit record cannot be written does not happen: this throws Unavailable and
+ * the caller must not run the mutation. The action is the procedure name, as for every RPC.
+ */
+export async function beginAudit(
+  db: Queryable,
+  ctx: HandlerContext,
+  about: AuditTarget,
+): Promise<string> {
+  try {
+    return await recordAudit(db, { ...auditContext(ctx), ...about, result: "pending" });
+  } catch (err) {
+    throw new ConnectError(
+      "the audit log cannot be written, so nothing was changed; retry later",
+      Code.Unavailable,
+      undefined,
+      undefined,
+      err,
+    );
+  }
+}
+
+/** What a mutation ended with: its response (and the facts worth keeping), or its error. */
+export type AuditSettlement =
+  { detail: Record<string, unknown> } | { error: ConnectError; detail?: Record<string, unknown> };
+
+/**
+ * Settles a pending audit event with the mutation's outcome: 'ok' with the facts of the
+ * response, or 'failed'/'denied' with the error code. Only a pending event is changed, so a
+ * sweep that got there first is never overwritten. If this fails the event stays 'pending'
+ * and the failure is logged; the mutation itself already happened and is not undone.
+ */
+export async function settleAudit(
+  db: Queryable,
+  ctx: Pick<HandlerContext, "values">,
+  id: string,
+  outcome: AuditSettlement,
+): Promise<void> {
+  const settled =
+    "error" in outcome
+      ? { ...auditOutcome(outcome.error), detail: outcome.detail ?? {} }
+      : { result: "ok", errorCode: "", detail: outcome.detail };
+  try {
+    await settleAuditEvent(db, id, settled);
+  } catch (err) {
+    ctx.values.get(loggerKey).warn({ err, auditId: id }, "settling an audit event failed");
+  }
+}
+
+/** Sets the result of one audit event that is still pending; false when it was not pending. */
+export async function settleAuditEvent(
+  db: Queryable,
+  id: string,
+  s: { result: string; errorCode: string; detail: Record<string, unknown> },
+): Promise<boolean> {
+  const res = await db.query(
+    `UPDATE audit_log SET result = $2, error_code = $3, detail = detail || $4::jsonb
+      WHERE id = $1 AND result = 'pending'`,
+    [id, s.result, s.errorCode, JSON.stringify(s.detail)],
+  );
+  return (res.rowCount ?? 0) > 0;
+}

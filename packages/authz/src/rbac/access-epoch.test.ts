@@ -1,0 +1,104 @@
+import type { Queryable } from "@guardian/db";
+import { useTestDatabase } from "@guardian/testkit";
+import { describe, expect, it } from "vitest";
+import { createAccessEpoch } from "./access-epoch.js";
+
+const db = useTestDatabase();
+
+/**
+ * The test database, counting queries. While `hold` is set, a query that starts then has its
+ * result held back until `hold` resolves; `ran` resolves once it has run.
+ */
+function instrumented() {
+  const state = {
+    queries: 0,
+    hold: undefined as Promise<void> | undefined,
+    ran: () => {},
+  };
+  const q: Queryable = {
+    query: (async (text: string, params?: unknown[]) => {
+      state.queries++;
+      const hold = state.hold;
+      const ran = state.ran;
+      const res = await db.pool().query(text, params);
+      ran();
+      if (hold) await hold;
+      return res;
+    }) as Queryable["query"],
+  };
+  return { q, state };
+}
+
+async function disableSomeone(): Promise<void> {
+  const subject = `u${Math.random().toString(16).slice(2, 10)}`;
+  await db
+    .pool()
+    .query(`INSERT INTO users (issuer, subject, username) VALUES ('t', $1, $1)`, [subject]);
+  await db.pool().query(`UPDATE users SET disabled = true WHERE subject = $1`, [subject]);
+}
+
+describe("access epoch", () => {
+  it("moves on changes that take access away, not on grants or bookkeeping", async () => {
+    const epoch = createAccessEpoch(db.pool(), { pollMs: 250 });
+    const start = await epoch.read();
+    const subject = "epoch-user";
+    await db
+      .pool()
+      .query(`INSERT INTO users (issuer, subject, username) VALUES ('t', $1, $1)`, [subject]);
+    await db.pool().query(`UPDATE users SET last_seen_at = now() WHERE subject = $1`, [subject]);
+    await db.pool().query(`INSERT INTO projects (name, created_by) VALUES ('epoch', 't')`);
+    await db.pool().query(
+      `INSERT INTO role_bindings (project, issuer, subject, role, created_by)
+       VALUES ('epoch', 't', $1, 'viewer', 't')`,
+      [subject],
+    );
+    expect(await epoch.read()).toBe(start);
+    await db.pool().query(`DELETE FROM role_bindings WHERE subject = $1`, [subject]);
+    expect(await epoch.read()).toBe(start + 1n);
+    await db.pool().query(`UPDATE users SET disabled = true WHERE subject = $1`, [subject]);
+    expect(await epoch.read()).toBe(start + 2n);
+    await db.pool().query(`DELETE FROM users WHERE subject = $1`, [subject]);
+    expect(await epoch.read()).toBe(start + 3n);
+  });
+
+  it("answers a read with a query that started after it, sharing queries between readers", async () => {
+    const { q, state } = instrumented();
+    const epoch = createAccessEpoch(q, { pollMs: 250 });
+    const start = await epoch.read();
+    let release = () => {};
+    state.hold = new Promise<void>((r) => (release = r));
+    const ran = new Promise<void>((r) => (state.ran = r));
+    const early = epoch.read();
+    state.hold = undefined;
+    state.ran = () => {};
+    await ran;
+    // Committed while the early read is in flight: later reads must see it.
+    await disableSomeone();
+    const late = Array.from({ length: 10 }, () => epoch.read());
+    release();
+    expect(await early).toBe(start);
+    expect(await Promise.all(late)).toEqual(Array.from({ length: 10 }, () => start + 1n));
+    // The initial read, the early one, and one shared by the ten late readers.
+    expect(state.queries).toBe(3);
+  });
+
+  it("polls while someone listens and tells listeners of each new epoch", async () => {
+    const { q, state } = instrumented();
+    const epoch = createAccessEpoch(q, { pollMs: 50 });
+    const start = await epoch.read();
+    const seen: bigint[] = [];
+    let heard = () => {};
+    const heardNew = new Promise<void>((r) => (heard = r));
+    const unsubscribe = epoch.subscribe((e) => {
+      seen.push(e);
+      if (e > start) heard();
+    });
+    await disableSomeone();
+    await heardNew;
+    unsubscribe();
+    expect(seen).toContain(start + 1n);
+    const after = state.queries;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(state.queries).toBe(after);
+  });
+});

@@ -1,0 +1,263 @@
+import { Code } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import {
+  follow,
+  insertKey,
+  keycloakViewer,
+  localUser,
+  useStreamFixture,
+  within,
+  type Followed,
+} from "../testing/stream-fixture.js";
+
+const f = useStreamFixture();
+const q = (sql: string, params: unknown[] = []) => f.db.pool().query(sql, params);
+
+// The guarantee under test: an open stream ends within 1 s of losing access. The bound is
+// the product's promise; the gate ends a busy stream in one query, and an idle one waits for
+// the next poll (250 ms), so the margin is wide.
+const boundMs = 1_000;
+
+const watch = (headers: Record<string, string>) =>
+  follow(
+    (signal) => f.config.watch({ project: "payments" }, { headers, signal }),
+    (m) => (m.kind.case === "bookmark" ? Number(m.kind.value.revision) : -1),
+  );
+const observe = (headers: Record<string, string>) =>
+  follow(
+    (signal) => f.cluster.observe({}, { headers, signal }),
+    (m) => Number(m.revision),
+  );
+const watchInstances = (headers: Record<string, string>) =>
+  follow(
+    (signal) => f.cluster.watchInstances({}, { headers, signal }),
+    (m) => (m.kind.case === "snapshot" ? Number(m.kind.value.revision) : -1),
+  );
+const campaign = (headers: Record<string, string>) =>
+  follow(
+    (signal) => f.cluster.campaign({ election: "e", value: "c" }, { headers, signal }),
+    (m) => (m.event.case === "renewed" ? Number(m.event.value.expireTime?.seconds ?? -1) : -1),
+  );
+
+let pushed = 0;
+/** Pushes a new number to every open stream and returns it. */
+const push = () => {
+  f.server.push(++pushed);
+  return pushed;
+};
+
+interface Revocation {
+  name: string;
+  code: Code;
+  setup(): Promise<{ stream: Followed; revoke(): Promise<unknown> }>;
+}
+
+const revocations: Revocation[] = [
+  {
+    name: "its API key is revoked (Watch)",
+    code: Code.Unauthenticated,
+    async setup() {
+      const key = await insertKey(f);
+      return {
+        stream: watch(key.headers),
+        revoke: () => q(`UPDATE api_keys SET revoked_at = now() WHERE lookup = $1`, [key.id]),
+      };
+    },
+  },
+  {
+    name: "its API key's expiry is moved to now (Watch)",
+    code: Code.Unauthenticated,
+    async setup() {
+      const key = await insertKey(f);
+      return {
+        stream: watch(key.headers),
+        revoke: () => q(`UPDATE api_keys SET expires_at = now() WHERE lookup = $1`, [key.id]),
+      };
+    },
+  },
+  {
+    name: "its API key is deleted (Watch)",
+    code: Code.Unauthenticated,
+    async setup() {
+      const key = await insertKey(f);
+      return {
+        stream: watch(key.headers),
+        revoke: () => q(`DELETE FROM api_keys WHERE lookup = $1`, [key.id]),
+      };
+    },
+  },
+  {
+    name: "the Keycloak user's role binding is removed (Watch)",
+    code: Code.PermissionDenied,
+    async setup() {
+      const user = await keycloakViewer(f);
+      return {
+        stream: watch(user.headers),
+        revoke: () =>
+          q(
+            `DELETE FROM role_bindings WHERE (issuer, subject) IN
+               (SELECT issuer, subject FROM users WHERE username = $1)`,
+            [user.username],
+          ),
+      };
+    },
+  },
+  {
+    name: "the Keycloak user is disabled (Watch)",
+    code: Code.PermissionDenied,
+    async setup() {
+      const user = await keycloakViewer(f);
+      return {
+        stream: watch(user.headers),
+        revoke: () => q(`UPDATE users SET disabled = true WHERE username = $1`, [user.username]),
+      };
+    },
+  },
+  {
+    name: "the local user is disabled (Observe)",
+    code: Code.PermissionDenied,
+    async setup() {
+      const user = await localUser(f, ["viewer"]);
+      return {
+        stream: observe(user.headers),
+        revoke: () => q(`UPDATE users SET disabled = true WHERE subject = $1`, [user.subject]),
+      };
+    },
+  },
+  {
+    name: "the local user is deleted (WatchInstances)",
+    code: Code.Unauthenticated,
+    async setup() {
+      const user = await localUser(f, ["viewer"]);
+      return {
+        stream: watchInstances(user.headers),
+        revoke: () => q(`DELETE FROM users WHERE subject = $1`, [user.subject]),
+      };
+    },
+  },
+  {
+    name: "the local user's global role drops below what Campaign needs",
+    code: Code.PermissionDenied,
+    async setup() {
+      const user = await localUser(f, ["editor"]);
+      return {
+        stream: campaign(user.headers),
+        revoke: () =>
+          q(`UPDATE users SET global_roles = ARRAY['viewer'] WHERE subject = $1`, [user.subject]),
+      };
+    },
+  },
+];
+
+describe("open streams lose access with their credentials", () => {
+  describe.each([
+    ["while events flow", true],
+    ["while idle", false],
+  ])("%s", (_mode, busy) => {
+    it.each(revocations)(
+      "ends the stream when $name, delivering nothing committed after",
+      async (c) => {
+        const { stream, revoke } = await c.setup();
+        try {
+          await within(stream.opened, 5_000);
+          const live = push();
+          await within(stream.delivered(live), 5_000);
+          const revokedAt = Date.now();
+          await revoke();
+          // Produced after the revocation committed: must never reach the client.
+          if (busy) push();
+          const end = await within(stream.ended, 5_000);
+          expect(end.code, end.message).toBe(c.code);
+          expect(end.at - revokedAt).toBeLessThan(boundMs);
+          expect(stream.got).toEqual([0, live]);
+        } finally {
+          stream.close();
+        }
+      },
+    );
+  });
+
+  it("keeps streams open through access changes that do not concern them", async () => {
+    const key = await insertKey(f);
+    const user = await localUser(f, ["editor"]);
+    const keyStream = watch(key.headers);
+    const observing = observe(user.headers);
+    try {
+      await within(Promise.all([keyStream.opened, observing.opened]), 5_000);
+      const other = await insertKey(f);
+      await q(`UPDATE api_keys SET revoked_at = now() WHERE lookup = $1`, [other.id]);
+      // Observe needs any global role: a downgrade from editor to viewer keeps it.
+      await q(`UPDATE users SET global_roles = ARRAY['viewer'] WHERE subject = $1`, [user.subject]);
+      const n = push();
+      await within(Promise.all([keyStream.delivered(n), observing.delivered(n)]), 5_000);
+      expect(keyStream.got).toEqual([0, n]);
+      expect(observing.got).toEqual([0, n]);
+    } finally {
+      keyStream.close();
+      observing.close();
+    }
+  });
+
+  it("confirms access from the database as a quiet stream opens, not from the cache", async () => {
+    const user = await keycloakViewer(f);
+    // Another open stream keeps the process polling the access epoch.
+    const key = await insertKey(f);
+    const other = watch(key.headers);
+    await within(other.opened, 5_000);
+    // Cache the account with its binding, then remove the binding behind the cache's back,
+    // and give the poll time to see that change before the quiet stream opens.
+    f.server.authz.accounts.invalidate();
+    await f.auth.whoAmI({}, user);
+    await q(
+      `DELETE FROM role_bindings WHERE (issuer, subject) IN
+         (SELECT issuer, subject FROM users WHERE username = $1)`,
+      [user.username],
+    );
+    await new Promise((r) => setTimeout(r, 600));
+    const openedAt = Date.now();
+    const quiet = follow(
+      (signal) => f.config.watch({ project: "payments", startRevision: 1n }, { ...user, signal }),
+      () => -1,
+    );
+    try {
+      const end = await within(quiet.ended, 5_000);
+      expect(end.code, end.message).toBe(Code.PermissionDenied);
+      expect(end.at - openedAt).toBeLessThan(boundMs);
+      expect(quiet.got).toEqual([]);
+    } finally {
+      quiet.close();
+      other.close();
+    }
+  });
+
+  it("writes the end of a stream that lost access to the audit log", async () => {
+    const key = await insertKey(f);
+    const w = watch(key.headers);
+    try {
+      await within(w.opened, 5_000);
+      await q(`UPDATE api_keys SET revoked_at = now() WHERE lookup = $1`, [key.id]);
+      expect((await within(w.ended, 5_000)).code).toBe(Code.Unauthenticated);
+    } finally {
+      w.close();
+    }
+    const audited = async () => {
+      for (;;) {
+        const res = await q(
+          `SELECT action, result, error_code, detail->>'reason' AS reason FROM audit_log
+            WHERE actor = $1 AND target = 'projects/payments'`,
+          [`apikey:${key.id}`],
+        );
+        if (res.rows.length > 0) return res.rows;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    expect(await within(audited(), 5_000)).toEqual([
+      {
+        action: "guardian.config.v1.ConfigService/Watch",
+        result: "denied",
+        error_code: "unauthenticated",
+        reason: "API key has been revoked",
+      },
+    ]);
+  });
+});

@@ -1,0 +1,145 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { AccessEpoch } from "./access-epoch.js";
+
+/** What {@link guardStream} needs to know about one open stream. */
+export interface StreamAccess {
+  /**
+   * Authenticates and authorizes the call again from the database (no cache); throws the
+   * ConnectError (Unauthenticated or PermissionDenied) that ends the stream when access is
+   * gone. Resolves with the credentials' current expiry, if they have one. `epoch` is the
+   * access epoch read before the re-check started.
+   */
+  recheck(epoch: bigint): Promise<Date | undefined>;
+  /** When the call's credentials expire (token `exp`, API key expiry), if they do. */
+  expiresAt?: Date;
+  /** Told once when a re-check takes access away (not on expiry or a database failure). */
+  onDenied?(err: ConnectError): void;
+}
+
+/** The longest delay setTimeout accepts. */
+const maxTimerMs = 2 ** 31 - 1;
+
+function expired(): ConnectError {
+  return new ConnectError(
+    "the credentials of this stream have expired; re-open it from its last revision with fresh credentials",
+    Code.Unauthenticated,
+  );
+}
+
+function asConnectError(err: unknown): ConnectError {
+  if (err instanceof ConnectError) return err;
+  return new ConnectError(
+    "cannot re-check the credentials of this stream now; re-open it from its last revision",
+    Code.Unavailable,
+    undefined,
+    undefined,
+    err,
+  );
+}
+
+/**
+ * Passes a server stream's messages on while its caller keeps access, and ends it with
+ * Unauthenticated or PermissionDenied once access is gone.
+ *
+ * Every message is held until the access epoch has been read by a query that started after
+ * the message was produced; when that epoch is newer than the one the stream was last
+ * authorized at, the caller is re-authorized from the database before the message leaves.
+ * A revocation commits (with its epoch bump) before any event committed after it can be
+ * produced, so no such event is ever delivered. The stream is also re-authorized from the
+ * database as soon as it opens; between messages, the shared poll of the epoch re-authorizes
+ * idle streams, and a timer ends the stream when its credentials expire.
+ */
+export function guardStream<T>(
+  source: AsyncIterable<T>,
+  epoch: AccessEpoch,
+  access: StreamAccess,
+): AsyncIterable<T> {
+  let lose: (err: ConnectError) => void = () => {};
+  const lost = new Promise<never>((_, reject) => (lose = reject));
+  lost.catch(() => {});
+  let lostErr: ConnectError | undefined;
+  const end = (err: ConnectError) => {
+    lostErr ??= err;
+    lose(lostErr);
+  };
+
+  // The credentials' expiry may move (an API key's new expiry or rotation grace period), so
+  // every re-authorization re-arms the timer.
+  let expiresAt = access.expiresAt;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!expiresAt || closed) return;
+    const left = expiresAt.getTime() - Date.now();
+    timer = setTimeout(
+      () => (left > maxTimerMs ? arm() : end(expired())),
+      Math.min(Math.max(left, 0), maxTimerMs),
+    );
+    timer.unref();
+  };
+
+  // The epoch the caller was last authorized at; unset until the first re-authorization.
+  let verified: bigint | undefined;
+  let checking: { epoch: bigint; done: Promise<void> } | undefined;
+  const verify = (at: bigint): Promise<void> => {
+    if (verified !== undefined && at <= verified) return Promise.resolve();
+    if (checking && checking.epoch >= at) return checking.done;
+    const done = access.recheck(at).then(
+      (expiry) => {
+        if (verified === undefined || at > verified) verified = at;
+        expiresAt = expiry;
+        arm();
+      },
+      (err: unknown) => {
+        const e = asConnectError(err);
+        const denied = e.code === Code.PermissionDenied || e.code === Code.Unauthenticated;
+        if (denied && !lostErr && !closed) access.onDenied?.(e);
+        end(e);
+        throw e;
+      },
+    );
+    checking = { epoch: at, done };
+    return done;
+  };
+
+  const admit = async (): Promise<void> => {
+    let at: bigint;
+    try {
+      at = await epoch.read();
+    } catch (err) {
+      throw asConnectError(err);
+    }
+    await verify(at);
+    if (expiresAt && Date.now() >= expiresAt.getTime()) throw expired();
+  };
+
+  return {
+    async *[Symbol.asyncIterator]() {
+      const it = source[Symbol.asyncIterator]();
+      const unsubscribe = epoch.subscribe((at) => {
+        verify(at).catch(() => {});
+      });
+      arm();
+      // The check at open may have used cached accounts: confirm it from the database now,
+      // not only at the first message (which may be a long way off on a quiet stream).
+      admit().catch((err: unknown) => end(asConnectError(err)));
+      try {
+        for (;;) {
+          const r = await Promise.race([it.next(), lost]);
+          if (r.done) return;
+          await Promise.race([admit(), lost]);
+          if (lostErr) throw lostErr;
+          yield r.value;
+        }
+      } finally {
+        closed = true;
+        unsubscribe();
+        clearTimeout(timer);
+        // The handler is told through its aborted context; its generator may still be busy.
+        it.return?.().catch(() => {});
+      }
+    },
+  };
+}

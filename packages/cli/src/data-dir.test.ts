@@ -1,0 +1,141 @@
+import { chmod, lstat, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureSigningKey } from "@guardian/auth-service";
+import { openEmbeddedDatabase } from "@guardian/db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDev, stop, type Running } from "./testing/dev-process.js";
+
+/** Every path below `dir` (itself included) that is not owner-only, with its mode in octal. */
+async function exposed(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (path: string) => {
+    const st = await lstat(path);
+    if (st.isSymbolicLink()) return;
+    const mode = st.mode & 0o777;
+    const want = st.isDirectory() ? 0o700 : 0o600;
+    if (mode !== want) out.push(`${path} ${mode.toString(8)}`);
+    if (st.isDirectory()) for (const e of await readdir(path)) await walk(join(path, e));
+  };
+  await walk(dir);
+  return out;
+}
+
+/** Makes everything below `dir` world-readable and world-writable, as older versions left it. */
+async function openUp(dir: string): Promise<number> {
+  let files = 0;
+  const walk = async (path: string) => {
+    const st = await lstat(path);
+    if (st.isSymbolicLink()) return;
+    await chmod(path, st.isDirectory() ? 0o777 : 0o666);
+    if (!st.isDirectory()) files += 1;
+    else for (const e of await readdir(path)) await walk(join(path, e));
+  };
+  await walk(dir);
+  return files;
+}
+
+async function signingKeys(dataDir: string): Promise<string[]> {
+  const db = await openEmbeddedDatabase({ dataDir: join(dataDir, "pgdata") });
+  try {
+    const res = await db.pool.query<{ private_jwk: string }>(
+      `SELECT private_jwk FROM signing_keys`,
+    );
+    return res.rows.map((r) => r.private_jwk);
+  } finally {
+    await db.close();
+  }
+}
+
+async function post(dev: Running, path: string, body: unknown, token = "") {
+  const res = await fetch(`${dev.url}/${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+describe("embedded mode's data directory at rest", () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "guardian-data-dir-"));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("creates a new data directory owner-only, secrets included, and keeps it so after writes", async () => {
+    const dataDir = join(root, "fresh", ".guardian");
+    const dev = await startDev(dataDir);
+    try {
+      const password = /password "([^"]+)"/.exec(dev.output())![1]!;
+      const login = await post(dev, "guardian.auth.v1.AuthService/Login", {
+        username: "admin",
+        password,
+      });
+      expect(login.status).toBe(200);
+      const token = (login.json["tokens"] as { accessToken: string }).accessToken;
+      const created = await post(
+        dev,
+        "guardian.config.v1.ConfigService/CreateProject",
+        { project: "modes" },
+        token,
+      );
+      expect(created.status).toBe(200);
+      expect(await exposed(dataDir)).toEqual([]);
+      const names = await readdir(dataDir);
+      expect(names).toEqual(expect.arrayContaining(["page-token.secret", "signing-key.secret"]));
+    } finally {
+      expect(await stop(dev)).toBe(0);
+    }
+    expect(await exposed(dataDir)).toEqual([]);
+    const keys = await signingKeys(dataDir);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) expect(k).toMatch(/^aes-256-gcm:/);
+  }, 120_000);
+
+  it("repairs an existing data directory: modes become owner-only, a plaintext signing key is encrypted", async () => {
+    const dataDir = join(root, "old");
+    // A data directory as an older version wrote it: a private key in plain JSON, mode 0666.
+    const db = await openEmbeddedDatabase({ dataDir: join(dataDir, "pgdata") });
+    try {
+      await ensureSigningKey(db.pool, {
+        secret: undefined,
+        publishGraceMs: 60_000,
+        rotationMs: 86_400_000,
+      });
+    } finally {
+      await db.close();
+    }
+    expect((await signingKeys(dataDir))[0]).toMatch(/^plain:/);
+    expect(await openUp(dataDir)).toBeGreaterThan(100);
+    expect((await exposed(dataDir)).length).toBeGreaterThan(100);
+
+    const dev = await startDev(dataDir);
+    try {
+      expect(await exposed(dataDir)).toEqual([]);
+      // The re-sealed key still signs: a login works and its token is accepted.
+      const password = /password "([^"]+)"/.exec(dev.output())![1]!;
+      const login = await post(dev, "guardian.auth.v1.AuthService/Login", {
+        username: "admin",
+        password,
+      });
+      expect(login.status).toBe(200);
+      const token = (login.json["tokens"] as { accessToken: string }).accessToken;
+      const me = await post(dev, "guardian.auth.v1.AuthService/WhoAmI", {}, token);
+      expect(me.status).toBe(200);
+    } finally {
+      expect(await stop(dev)).toBe(0);
+    }
+    // Before the test opens the database itself (under its own umask).
+    expect(await exposed(dataDir)).toEqual([]);
+    const keys = await signingKeys(dataDir);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) expect(k).toMatch(/^aes-256-gcm:/);
+  }, 120_000);
+});

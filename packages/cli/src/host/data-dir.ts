@@ -1,0 +1,54 @@
+import { randomBytes } from "node:crypto";
+import { chmod, lstat, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** The modes of everything in embedded mode's data directory: owner-only. */
+export const dataDirModes = { directory: 0o700, file: 0o600 } as const;
+
+/**
+ * Makes embedded mode's data directory private to its owner: the process umask becomes 077
+ * so that every file created later (PGlite's included) is 0600 and every directory 0700,
+ * the directory is created 0700 when missing, and the modes of an existing directory and
+ * everything in it are repaired. Symbolic links are left alone, never followed.
+ */
+export async function secureDataDir(dir: string): Promise<void> {
+  process.umask(0o077);
+  await mkdir(dir, { recursive: true, mode: dataDirModes.directory });
+  await repairModes(dir);
+}
+
+/** Sets owner-only modes on `path` and, for a directory, on everything below it. */
+export async function repairModes(path: string): Promise<void> {
+  const stat = await lstat(path);
+  if (stat.isSymbolicLink()) return;
+  if (stat.isDirectory()) {
+    if ((stat.mode & 0o7777) !== dataDirModes.directory) await chmod(path, dataDirModes.directory);
+    for (const entry of await readdir(path)) await repairModes(join(path, entry));
+  } else if (stat.isFile() && (stat.mode & 0o7777) !== dataDirModes.file) {
+    await chmod(path, dataDirModes.file);
+  }
+}
+
+const minSecretLength = 32;
+
+/**
+ * Returns the secret kept in `dir/name`, generating it (256 random bits, base64url, mode
+ * 0600) on first use. Two processes starting at once read the same secret: the file is
+ * created exclusively. A file holding fewer than 32 characters stops the start.
+ */
+export async function localSecret(dir: string, name: string): Promise<string> {
+  const path = join(dir, name);
+  try {
+    await writeFile(path, randomBytes(32).toString("base64url") + "\n", {
+      flag: "wx",
+      mode: dataDirModes.file,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+  const secret = (await readFile(path, "utf8")).trim();
+  if (secret.length < minSecretLength) {
+    throw new Error(`${path} must hold a secret of at least ${minSecretLength} characters`);
+  }
+  return secret;
+}

@@ -1,0 +1,162 @@
+import { fromJson } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { AuthService, ConfigService, SchemaService } from "@guardian/api";
+import { hashPassword } from "@guardian/auth-service";
+import { migrate } from "@guardian/db";
+import { databaseUrl, dropDatabase, randomDatabaseName } from "@guardian/testkit";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startGuardian, stop, type Running } from "./testing/dev-process.js";
+
+async function failure(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("expected the call to fail");
+}
+
+/** Polls `check` every 100 ms until it returns a value, for at most `ms`. */
+async function eventually<T>(check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("production mode: the store process dies while calls are in flight", () => {
+  const { adminUrl } = inject("postgres");
+  const name = randomDatabaseName();
+  const url = databaseUrl(adminUrl, name);
+  const env = {
+    DATABASE_URL: url,
+    GUARDIAN_LOG_LEVEL: "info",
+    GUARDIAN_STORE_ENGINE: "sql",
+    GUARDIAN_PAGE_TOKEN_SECRET: "page token secret shared by both processes",
+  };
+  const running: Running[] = [];
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    await migrate({ databaseUrl: url });
+    db = new pg.Client({ connectionString: url });
+    await db.connect();
+    await db.query(
+      `INSERT INTO users (issuer, subject, username, password_hash, global_roles)
+       VALUES ('guardian', 'ops', 'ops', $1, ARRAY['admin'])`,
+      [await hashPassword("correct horse battery")],
+    );
+  });
+
+  afterAll(async () => {
+    for (const r of running) {
+      if (r.child.exitCode === null && r.child.signalCode === null) await stop(r);
+    }
+    await db?.end();
+    await dropDatabase(adminUrl, name);
+  });
+
+  it("answers Unavailable (never Aborted or Canceled), says a write's outcome is unknown, and the sweep settles its audit event", async () => {
+    const store = await startGuardian(["serve", "store"], env);
+    running.push(store);
+    const api = await startGuardian(["serve", "auth", "config", "schema"], {
+      ...env,
+      GUARDIAN_STORE_URL: store.url,
+      GUARDIAN_AUDIT_SWEEP_INTERVAL: "200ms",
+      GUARDIAN_AUDIT_PENDING_TIMEOUT: "2s",
+    });
+    running.push(api);
+    const transport = createGrpcTransport({ baseUrl: api.url });
+    const login = await createClient(AuthService, transport).login({
+      username: "ops",
+      password: "correct horse battery",
+    });
+    const headers = { authorization: `Bearer ${login.tokens!.accessToken}` };
+    const config = createClient(ConfigService, transport);
+    const project = `death-${randomDatabaseName().slice(2, 10)}`;
+    await config.createProject({ project }, { headers });
+    await createClient(SchemaService, transport).createSchema(
+      { project, name: "any", content: {} },
+      { headers },
+    );
+    const content = fromJson(ValueSchema, { a: 1 });
+    const first = await config.createConfig(
+      { project, key: "k", schema: "any", content },
+      { headers },
+    );
+
+    // A watch that is open when the store goes away.
+    const watch = config.watch({ project }, { headers })[Symbol.asyncIterator]();
+    expect((await watch.next()).value?.kind.case).toBe("bookmark");
+    const watchEnd = (async () => {
+      for (;;) if ((await watch.next()).done) throw new Error("the watch ended without an error");
+    })();
+    watchEnd.catch(() => {}); // awaited below, once the store is gone
+
+    // Freeze the store so the calls below stay in flight, then kill it under them.
+    process.kill(store.child.pid!, "SIGSTOP");
+    const create = failure(
+      config.createConfig(
+        { project, key: "new", schema: "any", content },
+        { headers: { ...headers, "x-request-id": "death-create" } },
+      ),
+    );
+    const update = failure(
+      config.updateConfig(
+        { project, key: "k", content, expectedVersion: first.config!.version },
+        { headers: { ...headers, "x-request-id": "death-update" } },
+      ),
+    );
+    // Both audit events are written just before each call reaches the store.
+    await eventually(async () => {
+      const res = await db.query(
+        "SELECT 1 FROM audit_log WHERE request_id IN ('death-create', 'death-update') AND result = 'pending'",
+      );
+      return res.rowCount === 2 ? true : undefined;
+    });
+    // Margin for the remaining database reads of the handlers before their store call.
+    await new Promise((r) => setTimeout(r, 1_000));
+    process.kill(store.child.pid!, "SIGKILL");
+
+    const created = await create;
+    expect(created.code, created.message).toBe(Code.Unavailable);
+    expect(created.rawMessage).toContain("outcome is unknown");
+    const updated = await update;
+    expect(updated.code, updated.message).toBe(Code.Unavailable);
+    const ended = await failure(watchEnd);
+    expect(ended.code, ended.message).toBe(Code.Unavailable);
+
+    // A store comes back; the sweep finds that the cut-off create never committed.
+    const again = await startGuardian(["serve", "store"], {
+      ...env,
+      GUARDIAN_PORT: new URL(store.url).port,
+    });
+    running.push(again);
+    const settled = await eventually(async () => {
+      const res = await db.query<{ result: string; error_code: string; detail: object }>(
+        "SELECT result, error_code, detail FROM audit_log WHERE request_id = 'death-create'",
+      );
+      const row = res.rows[0];
+      return row && row.result !== "pending" ? row : undefined;
+    });
+    expect(settled).toMatchObject({
+      result: "failed",
+      error_code: "unavailable",
+      detail: { outcome: "not_written", settled_by: "audit_sweep" },
+    });
+    const read = await failure(config.getConfig({ project, key: "new" }, { headers }));
+    expect(read.code).toBe(Code.NotFound);
+    expect(await stop(api)).toBe(0);
+    expect(await stop(again)).toBe(0);
+  }, 120_000);
+});

@@ -1,0 +1,120 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDev, stop, type Running } from "./testing/dev-process.js";
+
+/**
+ * Strings PostgreSQL text and jsonb cannot hold, sent to a real `guardian dev` process over
+ * Connect JSON: each is refused as invalid_argument naming the field, and nothing is written.
+ */
+describe("requests holding NUL characters or lone surrogates", () => {
+  let dataDir: string;
+  let dev: Running;
+  let token = "";
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "guardian-text-"));
+    dev = await startDev(dataDir);
+    const password = /password "([^"]+)"/.exec(dev.output())![1]!;
+    const login = await call("guardian.auth.v1.AuthService/Login", { username: "admin", password });
+    token = login.json.tokens.accessToken;
+    expect(
+      (await call("guardian.config.v1.ConfigService/CreateProject", { project: "text" })).status,
+    ).toBe(200);
+    const schema = { project: "text", name: "any", content: {} };
+    expect((await call("guardian.schema.v1.SchemaService/CreateSchema", schema)).status).toBe(200);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (dev) await stop(dev);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON is checked field by field
+  async function call(path: string, body: unknown): Promise<{ status: number; json: any }> {
+    const res = await fetch(`${dev.url}/${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, json: await res.json() };
+  }
+
+  async function auditCount(): Promise<number> {
+    const res = await call("guardian.auth.v1.AuthService/ListAuditEvents", { pageSize: 1000 });
+    expect(res.status).toBe(200);
+    return (res.json.events ?? []).length;
+  }
+
+  async function configCount(): Promise<number> {
+    const res = await call("guardian.config.v1.ConfigService/ListConfigs", { project: "text" });
+    expect(res.status).toBe(200);
+    return (res.json.configs ?? []).length;
+  }
+
+  const create = (fields: Record<string, unknown>) =>
+    call("guardian.config.v1.ConfigService/CreateConfig", {
+      project: "text",
+      key: "app",
+      schema: "any",
+      content: { on: true },
+      ...fields,
+    });
+
+  it("refuses them in config keys, messages, labels and content, writing nothing", async () => {
+    const audits = await auditCount();
+    // Lone surrogates in string fields already fail JSON decoding (naming the field); those
+    // in JSON content and every NUL are refused by the text check.
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ key: "eu\u0000app" }, /^invalid key: must not contain the NUL/],
+      [{ message: "deploy\u0000" }, /^invalid message: must not contain the NUL/],
+      [{ labels: { "team\u0000": "x" } }, /^invalid labels: keys must not contain the NUL/],
+      [{ labels: { team: "x\ud800" } }, /labels.*invalid UTF8/],
+      [{ content: { a: ["ok", "b\u0000"] } }, /^invalid content\["a"\]\[1\]: must not contain/],
+      [{ content: { a: "\udc00" } }, /^invalid content\["a"\]: must not contain a lone/],
+    ];
+    for (const [fields, message] of cases) {
+      const res = await create(fields);
+      expect(res.status, JSON.stringify(res.json)).toBe(400);
+      expect(res.json.code).toBe("invalid_argument");
+      expect(res.json.message).toMatch(message);
+    }
+    expect(await configCount()).toBe(0);
+    expect(await auditCount()).toBe(audits);
+    const ok = await create({ content: { emoji: "\ud83d\ude00" } });
+    expect(ok.status).toBe(200);
+    expect(ok.json.config.content).toEqual({ emoji: "\ud83d\ude00" });
+  });
+
+  it("refuses them in every service's requests, before authentication writes anything", async () => {
+    const audits = await auditCount();
+    const saved = token;
+    token = "";
+    const login = await call("guardian.auth.v1.AuthService/Login", {
+      username: "ad\u0000min",
+      password: "whatever-password",
+    });
+    token = saved;
+    expect(login.status).toBe(400);
+    expect(login.json.message).toContain("invalid username");
+    const schema = await call("guardian.schema.v1.SchemaService/CreateSchema", {
+      project: "text",
+      name: "s2",
+      content: { description: "x\u0000" },
+    });
+    expect(schema.status).toBe(400);
+    expect(schema.json.message).toContain('invalid content["description"]');
+    const user = await call("guardian.auth.v1.AuthService/CreateUser", {
+      username: "bob",
+      displayName: "Bob\u0000",
+      password: "a-long-enough-password",
+    });
+    expect(user.status).toBe(400);
+    expect(user.json.message).toContain("invalid display_name");
+    expect(await auditCount()).toBe(audits);
+  });
+});

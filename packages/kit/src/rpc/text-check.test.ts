@@ -1,0 +1,83 @@
+import { create, fromJson } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import {
+  AddSchemaVersionRequestSchema,
+  CreateConfigRequestSchema,
+  WatchRequestSchema,
+} from "@guardian/api";
+import { describe, expect, it } from "vitest";
+import { findTextProblems } from "./text-check.js";
+import { textProblem } from "./text.js";
+
+const nul = "\u0000";
+
+describe("strings PostgreSQL cannot store", () => {
+  it("are NUL and lone surrogates; paired surrogates and other control characters are fine", () => {
+    expect(textProblem(`a${nul}b`)).toContain("U+0000");
+    expect(textProblem("a\ud800")).toContain("surrogate");
+    expect(textProblem("\udc00a")).toContain("surrogate");
+    expect(textProblem("emoji \ud83d\ude00 tab\t")).toBeUndefined();
+  });
+
+  it("are found in every field, map key and value, and inside JSON content, by field path", () => {
+    const req = create(CreateConfigRequestSchema, {
+      project: "payments",
+      key: `eu${nul}`,
+      message: `why${nul}`,
+      labels: { [`team${nul}`]: "ok", env: `prod\ud800` },
+      content: fromJson(ValueSchema, {
+        fine: "x",
+        list: ["ok", `bad${nul}`],
+        [`k${nul}`]: 1,
+        deep: { deeper: "\udfff" },
+      }),
+    });
+    const found = findTextProblems(CreateConfigRequestSchema, req);
+    expect(found.map((v) => v.field).sort()).toEqual(
+      [
+        "key",
+        "message",
+        "labels",
+        'labels["env"]',
+        'content["list"][1]',
+        "content",
+        'content["deep"]["deeper"]',
+      ].sort(),
+    );
+    expect(found.find((v) => v.field === "labels")?.description).toMatch(/^keys must not/);
+  });
+
+  it("are found in oneof members and google.protobuf.Struct fields", () => {
+    const watch = create(WatchRequestSchema, {
+      project: "p",
+      target: { case: "prefix", value: `eu/${nul}` },
+    });
+    expect(findTextProblems(WatchRequestSchema, watch).map((v) => v.field)).toEqual(["prefix"]);
+    const schema = create(AddSchemaVersionRequestSchema, {
+      project: "p",
+      name: "s",
+      content: { properties: { a: { description: `x${nul}` } } },
+    });
+    expect(findTextProblems(AddSchemaVersionRequestSchema, schema).map((v) => v.field)).toEqual([
+      'content["properties"]["a"]["description"]',
+    ]);
+  });
+
+  it("leave a clean request alone, and survive deeply nested content", () => {
+    const clean = create(CreateConfigRequestSchema, {
+      project: "p",
+      key: "eu/a",
+      content: fromJson(ValueSchema, { a: ["b", { c: "d" }] }),
+      labels: { env: "prod" },
+    });
+    expect(findTextProblems(CreateConfigRequestSchema, clean)).toEqual([]);
+    let deep = create(ValueSchema, { kind: { case: "stringValue", value: nul } });
+    for (let i = 0; i < 20_000; i++) {
+      deep = create(ValueSchema, {
+        kind: { case: "listValue", value: { values: [deep] } },
+      });
+    }
+    const req = create(CreateConfigRequestSchema, { project: "p", key: "k", content: deep });
+    expect(findTextProblems(CreateConfigRequestSchema, req)).toHaveLength(1);
+  });
+});

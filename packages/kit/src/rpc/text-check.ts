@@ -1,0 +1,160 @@
+import { ScalarType, type DescMessage, type Message } from "@bufbuild/protobuf";
+import type { ListValue, Struct, Value } from "@bufbuild/protobuf/wkt";
+import { isReflectMessage, reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
+import type { Interceptor } from "@connectrpc/connect";
+import { invalidArgument, type FieldViolationInit } from "../errors/bad-request.js";
+import { textProblem } from "./text.js";
+
+/** The most violations one error lists; the walk stops there. */
+const maxViolations = 10;
+
+/**
+ * Where a value sits in the request, built into a field path only when a violation is found:
+ * a request holding a large JSON document is walked without making a string per member.
+ */
+interface PathNode {
+  up: PathNode | undefined;
+  /** A proto field name, a list index, or a map key / JSON member name. */
+  seg: string | number;
+  /** Map keys and JSON members render as `["key"]`, list items as `[i]`, fields as `.name`. */
+  kind: "field" | "index" | "key";
+}
+
+function render(node: PathNode | undefined): string {
+  const parts: string[] = [];
+  for (let n = node; n; n = n.up) {
+    if (n.kind === "index") parts.push(`[${n.seg}]`);
+    else if (n.kind === "key") parts.push(`[${JSON.stringify(n.seg)}]`);
+    else parts.push(n.up ? `.${n.seg}` : String(n.seg));
+  }
+  return parts.reverse().join("");
+}
+
+type Work =
+  | { kind: "message"; msg: ReflectMessage; at: PathNode | undefined }
+  | { kind: "value"; value: Value; at: PathNode | undefined }
+  | { kind: "struct"; struct: Struct; at: PathNode | undefined };
+
+/**
+ * Finds every string in a message that PostgreSQL text or jsonb cannot store faithfully
+ * (U+0000, lone surrogates): fields, repeated fields, map keys and values, nested messages
+ * and the JSON held in google.protobuf.Value, Struct and ListValue. Each violation names the
+ * field path: proto field names joined by ".", `[i]` for list items and `["key"]` for map
+ * entries and JSON object members (`content["a"][0]`). Bytes fields are not text and are
+ * skipped. JSON content is walked as plain data, without reflection, since it can be large.
+ */
+export function findTextProblems(schema: DescMessage, message: Message): FieldViolationInit[] {
+  const out: FieldViolationInit[] = [];
+  const check = (value: string, at: PathNode | undefined, what = "") => {
+    const problem = textProblem(value);
+    if (problem && out.length < maxViolations) {
+      out.push({ field: render(at), description: what + problem });
+    }
+  };
+  // An explicit stack: deeply nested JSON content must not exhaust the call stack.
+  const stack: Work[] = [{ kind: "message", msg: reflect(schema, message), at: undefined }];
+  const pushMessage = (value: unknown, at: PathNode) => {
+    if (!isReflectMessage(value)) return;
+    switch (value.desc.typeName) {
+      case "google.protobuf.Value":
+        stack.push({ kind: "value", value: value.message as Value, at });
+        break;
+      case "google.protobuf.Struct":
+        stack.push({ kind: "struct", struct: value.message as Struct, at });
+        break;
+      case "google.protobuf.ListValue":
+        pushList(value.message as ListValue, at);
+        break;
+      default:
+        stack.push({ kind: "message", msg: value, at });
+    }
+  };
+  const pushList = (list: ListValue, at: PathNode | undefined) => {
+    list.values.forEach((value, i) =>
+      stack.push({ kind: "value", value, at: { up: at, seg: i, kind: "index" } }),
+    );
+  };
+  while (stack.length > 0 && out.length < maxViolations) {
+    const work = stack.pop()!;
+    if (work.kind === "value") {
+      const { kind } = work.value;
+      if (kind.case === "stringValue") check(kind.value, work.at);
+      else if (kind.case === "structValue")
+        stack.push({ kind: "struct", struct: kind.value, at: work.at });
+      else if (kind.case === "listValue") pushList(kind.value, work.at);
+      continue;
+    }
+    if (work.kind === "struct") {
+      for (const [key, value] of Object.entries(work.struct.fields)) {
+        check(key, work.at, "keys ");
+        stack.push({ kind: "value", value, at: { up: work.at, seg: key, kind: "key" } });
+      }
+      continue;
+    }
+    const { msg, at } = work;
+    for (const field of msg.fields) {
+      if (!msg.isSet(field)) continue;
+      const here: PathNode = { up: at, seg: field.name, kind: "field" };
+      switch (field.fieldKind) {
+        case "scalar":
+          if (field.scalar === ScalarType.STRING) check(msg.get(field) as string, here);
+          break;
+        case "message":
+          pushMessage(msg.get(field), here);
+          break;
+        case "list": {
+          let i = 0;
+          for (const item of msg.get(field)) {
+            const entry: PathNode = { up: here, seg: i, kind: "index" };
+            if (typeof item === "string") check(item, entry);
+            else pushMessage(item, entry);
+            i += 1;
+          }
+          break;
+        }
+        case "map":
+          for (const [key, value] of msg.get(field)) {
+            const entry: PathNode = { up: here, seg: String(key), kind: "key" };
+            if (typeof key === "string") check(key, here, "keys ");
+            if (typeof value === "string") check(value, entry);
+            else pushMessage(value, entry);
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return out;
+}
+
+function refuseBadText(schema: DescMessage, message: Message): void {
+  const violations = findTextProblems(schema, message);
+  if (violations.length > 0) throw invalidArgument(violations);
+}
+
+/**
+ * Creates the interceptor that refuses, with InvalidArgument naming each field path, any
+ * request message holding a string PostgreSQL cannot store (see {@link findTextProblems}).
+ * It runs before authentication and every handler, so nothing — not even an audit event —
+ * is written for such a request. Streamed requests are checked message by message.
+ */
+export function createTextCheckInterceptor(): Interceptor {
+  return (next) => async (req) => {
+    const schema = req.method.input;
+    if (!req.stream) {
+      refuseBadText(schema, req.message);
+      return next(req);
+    }
+    const messages = req.message;
+    return next({
+      ...req,
+      message: (async function* () {
+        for await (const m of messages) {
+          refuseBadText(schema, m);
+          yield m;
+        }
+      })(),
+    });
+  };
+}

@@ -1,0 +1,42 @@
+import type { ConnectError } from "@connectrpc/connect";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
+import {
+  codeToHttpStatus,
+  endStreamFlag,
+  errorToJson,
+  contentTypeStreamRegExp,
+} from "@connectrpc/connect/protocol-connect";
+import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import type { NodeRequest, NodeResponse } from "./node-http.js";
+
+/**
+ * Answers a call with an error in the call's own protocol (gRPC, gRPC-Web, Connect unary or
+ * streaming) without reading its body. HTTP/1.1 connections are closed after the answer,
+ * so an unread body is never parsed as the next request.
+ */
+export function writeEarlyError(req: NodeRequest, res: NodeResponse, err: ConnectError): void {
+  const contentType = String(req.headers["content-type"] ?? "");
+  const headers = new Headers(err.metadata);
+  headers.delete("content-length");
+  if (req.httpVersionMajor === 1) headers.set("connection", "close");
+  let status = 200;
+  let body: Uint8Array | undefined;
+  if (/^application\/grpc(-web)?([+;]|$)/i.test(contentType)) {
+    // Trailers-only: the status travels in the headers, as both gRPC and gRPC-Web allow.
+    headers.set("content-type", contentType);
+    setTrailerStatus(headers, err);
+  } else if (contentTypeStreamRegExp.test(contentType)) {
+    headers.set("content-type", contentType);
+    const json = JSON.stringify({ error: errorToJson(err, undefined) });
+    body = encodeEnvelope(endStreamFlag, new TextEncoder().encode(json));
+  } else {
+    status = codeToHttpStatus(err.code);
+    headers.set("content-type", "application/json");
+    body = new TextEncoder().encode(JSON.stringify(errorToJson(err, undefined)));
+  }
+  if (body) headers.set("content-length", String(body.byteLength));
+  res.statusCode = status;
+  headers.forEach((value, name) => res.setHeader(name, value));
+  if (body) res.end(body);
+  else res.end();
+}

@@ -1,0 +1,138 @@
+import { Code } from "@connectrpc/connect";
+import type { ApiKeyScopeName, Principal } from "@guardian/kit";
+import { useTestDatabase } from "@guardian/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  anySchema,
+  as,
+  failure,
+  json,
+  plain,
+  projectName,
+  seedSchema,
+  startHarness,
+  type Harness,
+} from "./testing.js";
+
+const db = useTestDatabase();
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness(db);
+});
+afterAll(async () => {
+  await h.close();
+});
+
+async function project(): Promise<string> {
+  const name = projectName();
+  await h.config.createProject({ project: name });
+  await seedSchema(h.pool, name, "any", anySchema);
+  await seedSchema(h.pool, name, "other", anySchema);
+  for (const key of ["eu", "eu/limits", "eu2/secret"]) {
+    await h.config.createConfig({ project: name, key, content: json(key), schema: "any" });
+  }
+  return name;
+}
+
+const apiKey = (
+  project: string,
+  keyPrefix: string,
+  scope: ApiKeyScopeName = "read",
+): Principal => ({
+  kind: "api_key",
+  id: "ak_scope",
+  name: "apikey:ak_scope",
+  project,
+  apiKey: { id: "ak_scope", project, scope, keyPrefix },
+});
+
+describe("an API key's key prefix", () => {
+  it("covers the prefix's own key and the keys under it, never a longer sibling", async () => {
+    const p = await project();
+    const eu = as(apiKey(p, "eu"));
+    expect(plain((await h.config.readConfig({ project: p, key: "eu" }, eu)).content)).toBe("eu");
+    const limits = await h.config.getConfig({ project: p, key: "eu/limits" }, eu);
+    expect(plain(limits.config?.content)).toBe("eu/limits");
+    for (const call of [
+      h.config.readConfig({ project: p, key: "eu2/secret" }, eu),
+      h.config.getConfig({ project: p, key: "eu2/secret" }, eu),
+      h.config.listRevisions({ project: p, key: "eu2/secret" }, eu),
+      h.config.getRevision({ project: p, key: "eu2/secret", revision: 1n }, eu),
+      h.config.diffRevisions({ project: p, key: "eu2/secret" }, eu),
+    ]) {
+      const err = await failure(call);
+      expect(err.code).toBe(Code.PermissionDenied);
+      expect(err.rawMessage).toContain('under "eu"');
+    }
+  });
+
+  it("lists and watches only by a prefix that cannot reach outside it", async () => {
+    const p = await project();
+    const eu = as(apiKey(p, "eu"));
+    const wide = await failure(h.config.listConfigs({ project: p, prefix: "eu" }, eu));
+    expect(wide.code).toBe(Code.PermissionDenied);
+    expect(wide.rawMessage).toContain("prefix");
+    const inside = await h.config.listConfigs({ project: p, prefix: "eu/" }, eu);
+    expect(inside.configs.map((c) => c.key)).toEqual(["eu/limits"]);
+    const watch = async (target: { case: "prefix" | "key"; value: string }) => {
+      const ac = new AbortController();
+      try {
+        for await (const m of h.config.watch(
+          { project: p, target, sendInitialSnapshot: true },
+          { ...eu, signal: ac.signal },
+        )) {
+          return m;
+        }
+      } finally {
+        ac.abort();
+      }
+      return undefined;
+    };
+    const watched = await failure(watch({ case: "prefix", value: "eu" }));
+    expect(watched.code).toBe(Code.PermissionDenied);
+    const sibling = await failure(watch({ case: "key", value: "eu2/secret" }));
+    expect(sibling.code).toBe(Code.PermissionDenied);
+    const first = await watch({ case: "prefix", value: "eu/" });
+    expect(first?.kind.case).toBe("snapshot");
+    if (first?.kind.case === "snapshot") {
+      expect(first.kind.value.configs.map((c) => c.key)).toEqual(["eu/limits"]);
+    }
+  });
+});
+
+describe("a read_write API key", () => {
+  it("changes content only: a schema, schema_version or labels change is refused and writes nothing", async () => {
+    const p = await project();
+    const rw = as(apiKey(p, "", "read_write"));
+    const before = (await h.config.getConfig({ project: p, key: "eu" })).config;
+    for (const [paths, field] of [
+      [["schema"], "schema"],
+      [["content", "schema_version"], "schema_version"],
+      [["labels"], "labels"],
+    ] as const) {
+      const err = await failure(
+        h.config.updateConfig(
+          {
+            project: p,
+            key: "eu",
+            content: json("changed"),
+            schema: "other",
+            schemaVersion: 1,
+            labels: { team: "x" },
+            updateMask: { paths: [...paths] },
+          },
+          rw,
+        ),
+      );
+      expect(err.code).toBe(Code.PermissionDenied);
+      expect(err.rawMessage).toContain(field);
+    }
+    const after = (await h.config.getConfig({ project: p, key: "eu" })).config;
+    expect(after?.version).toBe(before?.version);
+    expect(after?.schema).toBe("any");
+    const ok = await h.config.updateConfig({ project: p, key: "eu", content: json("new") }, rw);
+    expect(plain(ok.config?.content)).toBe("new");
+    expect(ok.config?.schema).toBe("any");
+  });
+});

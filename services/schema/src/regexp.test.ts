@@ -1,0 +1,88 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ValidationFailureSchema } from "@guardian/api";
+import { describe, expect, it } from "vitest";
+import { compileCandidate, compileStored } from "./compile.js";
+
+/** Backtracking engines take seconds to minutes to fail this input against `^(a+)+$`. */
+const evil = `${"a".repeat(30)}b`;
+
+function refusal(content: Record<string, unknown>) {
+  try {
+    compileCandidate(content);
+  } catch (err) {
+    const e = ConnectError.from(err);
+    const [failure] = e.findDetails(ValidationFailureSchema);
+    return { code: e.code, message: e.rawMessage, violations: failure?.violations ?? [] };
+  }
+  throw new Error("expected the schema to be refused");
+}
+
+describe("pattern and patternProperties", () => {
+  it("match catastrophic patterns in linear time (RE2), with the usual violation", () => {
+    const c = compileCandidate({
+      type: "object",
+      properties: { s: { type: "string", pattern: "^(a+)+$" } },
+      patternProperties: { "^(x+x+)+y$": { type: "integer" } },
+    });
+    expect(c.validate({ s: evil })).toEqual([
+      {
+        pointer: "/s",
+        keyword: "pattern",
+        message: 'must match pattern "^(a+)+$"',
+        schemaPointer: "/properties/s/pattern",
+      },
+    ]);
+    expect(c.validate({ s: "aaaa", [`${"x".repeat(40)}y`]: "no" })).toMatchObject([
+      { pointer: `/${"x".repeat(40)}y`, keyword: "type" },
+    ]);
+    expect(c.validate({ s: "aaaa", [`${"x".repeat(40)}`]: "ignored" })).toEqual([]);
+  });
+
+  it("search the whole string unless anchored, and understand ECMAScript spellings", () => {
+    const c = compileCandidate({
+      type: "array",
+      prefixItems: [
+        { pattern: "b" },
+        { pattern: "^\\u00e9t\\u00e9$" },
+        { pattern: "^(?<word>\\p{L}+)-\\d+$" },
+        { pattern: "^a/b$" },
+      ],
+    });
+    expect(c.validate(["abc", "été", "héllo-42", "a/b"])).toEqual([]);
+    expect(c.validate(["ac", "ete", "hello-x", "a/c"]).map((v) => v.pointer)).toEqual([
+      "/0",
+      "/1",
+      "/2",
+      "/3",
+    ]);
+  });
+
+  it("refuse backreferences and lookaround with InvalidArgument naming the pattern's pointer", () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ properties: { s: { pattern: "^(a)\\1$" } } }, "/properties/s/pattern"],
+      [{ items: { pattern: "a(?=b)" } }, "/items/pattern"],
+      [{ $defs: { x: { pattern: "(?<!a)b" } } }, "/$defs/x/pattern"],
+      [{ patternProperties: { "^(a)\\1/x$": {} } }, "/patternProperties/^(a)\\1~1x$"],
+      [{ propertyNames: { pattern: "(?!x)" } }, "/propertyNames/pattern"],
+    ];
+    for (const [schema, pointer] of cases) {
+      const { code, message, violations } = refusal(schema);
+      expect(code).toBe(Code.InvalidArgument);
+      expect(violations.map((v) => v.pointer)).toEqual([pointer]);
+      expect(message).toContain(`${pointer}: pattern `);
+      expect(message).toContain("RE2 syntax");
+    }
+  });
+
+  it("leave `const`, `enum` and `default` values alone: they are data, not patterns", () => {
+    expect(() =>
+      compileCandidate({ properties: { pattern: { const: "(a)\\1" }, x: { default: "(?=x)" } } }),
+    ).not.toThrow();
+  });
+
+  it("apply to stored schemas too", () => {
+    const c = compileStored({ type: "string", pattern: "^(a|aa)+$" }, "draft-07");
+    expect(c.validate(evil)).toHaveLength(1);
+    expect(c.validate("aaaa")).toEqual([]);
+  });
+});

@@ -1,0 +1,184 @@
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ValidationFailureSchema } from "@guardian/api";
+import { internalError } from "@guardian/kit";
+import { Piscina } from "piscina";
+import type { DialectName } from "./dialect.js";
+import type { FormatMode } from "./formats.js";
+import type { SchemaViolation } from "./registry-types.js";
+import type {
+  CompileReply,
+  SchemaSource,
+  ValidateReply,
+  WorkerError,
+  WorkerRequest,
+} from "./worker-tasks.js";
+
+/** Options for {@link createSchemaWorkers}. */
+export interface SchemaWorkersOptions {
+  /** Worker threads. Default 2. */
+  threads?: number;
+  /** How long one compile or validate call may take, waiting included. Default 5 s. */
+  deadlineMs?: number;
+  /** Calls that may wait for a free thread; more get ResourceExhausted. Default 256. */
+  maxQueue?: number;
+}
+
+/** A candidate schema document that passed every check, ready to validate with. */
+export interface CheckedCandidate {
+  dialect: DialectName;
+  source: SchemaSource;
+  /** Lint-style findings about the document (see inspectSchema). */
+  warnings: SchemaViolation[];
+}
+
+/**
+ * Compiles and validates JSON Schemas on worker threads, so that no schema or document,
+ * however costly, holds the event loop. Every call has a deadline; a call that overruns it
+ * fails with DeadlineExceeded and its thread is terminated and replaced.
+ */
+export interface SchemaWorkers {
+  /**
+   * Checks a candidate schema document completely and compiles it. Throws InvalidArgument
+   * with guardian.v1.ValidationFailure when it is not acceptable.
+   */
+  compile(
+    content: Record<string, unknown> | boolean,
+    signal?: AbortSignal,
+    formats?: FormatMode,
+  ): Promise<CheckedCandidate>;
+  /**
+   * Validates JSON documents (as text); returns the violations of each, in order. A call
+   * whose `signal` is already aborted fails with Canceled before it is queued.
+   */
+  validate(
+    schema: SchemaSource,
+    documents: string[],
+    signal?: AbortSignal,
+  ): Promise<SchemaViolation[][]>;
+  /** Stops the threads; calls still running fail with Unavailable. */
+  close(): Promise<void>;
+}
+
+/**
+ * Where tsx's loader is: the one this process was started with (`tsx main.ts`, `guardian`,
+ * the container image's global tsx), else the workspace's own (vitest, which transforms
+ * files itself and starts no loader).
+ */
+function tsxLoader(): string {
+  const args = process.execArgv;
+  for (const [i, arg] of args.entries()) {
+    const value = arg === "--import" ? args[i + 1] : /^--import=(.*)$/.exec(arg)?.[1];
+    if (value !== undefined && /(^|[/\\])tsx([/\\]|$)/.test(value)) return value;
+  }
+  return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+}
+
+/**
+ * The worker's entry and the Node options it needs. From TypeScript sources the thread
+ * loads the `.ts` entry through tsx, whose loader a worker thread does not get on its own;
+ * compiled JavaScript needs nothing.
+ */
+function workerEntry(): { filename: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const entry = fromSource ? "./worker-entry.ts" : "./worker-entry.js";
+  const filename = new URL(entry, import.meta.url).href;
+  return { filename, execArgv: fromSource ? ["--import", tsxLoader()] : [] };
+}
+
+function fromWorker(error: WorkerError): ConnectError {
+  const details = error.failure ? [{ desc: ValidationFailureSchema, value: error.failure }] : [];
+  return new ConnectError(error.message, error.code, undefined, details);
+}
+
+/** Creates the worker pool; threads start on first use. */
+export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWorkers {
+  const threads = opts.threads ?? 2;
+  const deadlineMs = opts.deadlineMs ?? 5_000;
+  // Piscina does not bound the queue of tasks that carry an abort signal, so this does.
+  const maxInFlight = threads + (opts.maxQueue ?? 256);
+  let inFlight = 0;
+  let pool: Piscina | undefined;
+  let closed = false;
+
+  const started = (): Piscina => {
+    if (closed) throw new ConnectError("schema workers are shut down", Code.Unavailable);
+    pool ??= new Piscina({
+      ...workerEntry(),
+      name: "runTask",
+      minThreads: 0,
+      maxThreads: threads,
+      // Keep idle threads (and the validators they compiled) for a while.
+      idleTimeout: 60_000,
+      // A thread that runs out of its own heap is terminated instead of the whole process.
+      resourceLimits: { maxOldGenerationSizeMb: 512 },
+    });
+    return pool;
+  };
+
+  async function run<T>(req: WorkerRequest, signal: AbortSignal | undefined): Promise<T> {
+    if (signal?.aborted) throw new ConnectError("the call was canceled", Code.Canceled);
+    // Only the deadline stops a running task: stopping one terminates its thread, and a
+    // caller must not be able to make the pool restart threads by cancelling cheap calls.
+    if (inFlight >= maxInFlight) {
+      throw new ConnectError(
+        "too many schema checks are waiting for a worker thread; retry later",
+        Code.ResourceExhausted,
+      );
+    }
+    const deadline = AbortSignal.timeout(deadlineMs);
+    inFlight++;
+    try {
+      return (await started().run(req, { signal: deadline })) as T;
+    } catch (err) {
+      if (deadline.aborted) {
+        throw new ConnectError(
+          `schema ${req.kind} took longer than the limit of ${deadlineMs} ms ` +
+            "(GUARDIAN_SCHEMA_DEADLINE); simplify the schema or the document",
+          Code.DeadlineExceeded,
+        );
+      }
+      if (err instanceof ConnectError) throw err;
+      if ((err as { code?: unknown }).code === "ERR_WORKER_OUT_OF_MEMORY") {
+        throw new ConnectError(
+          "schema check ran out of memory; simplify the schema or the document",
+          Code.ResourceExhausted,
+        );
+      }
+      if (closed) throw new ConnectError("schema workers are shut down", Code.Unavailable);
+      throw internalError(err);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  return {
+    async compile(content, signal, formats = "assert") {
+      const text = JSON.stringify(content);
+      const hash = createHash("sha256").update(text).digest("base64url");
+      // A validator depends on the format mode too.
+      const key = `candidate:${formats}:${hash}`;
+      const reply = await run<CompileReply>(
+        { kind: "compile", schema: { key, content: text, formats } },
+        signal,
+      );
+      if (!reply.ok) throw fromWorker(reply.error);
+      return {
+        dialect: reply.dialect,
+        source: { key, content: text, dialect: reply.dialect, formats },
+        warnings: reply.warnings,
+      };
+    },
+    async validate(schema, documents, signal) {
+      const reply = await run<ValidateReply>({ kind: "validate", schema, documents }, signal);
+      if (!reply.ok) throw fromWorker(reply.error);
+      return reply.results;
+    },
+    async close() {
+      closed = true;
+      await pool?.destroy();
+    },
+  };
+}
