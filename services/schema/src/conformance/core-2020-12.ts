@@ -89,6 +89,27 @@ export const core2020: ConformanceCase[] = [
     ],
   },
   {
+    description: "patterns use ECMAScript's Unicode semantics",
+    schema: {
+      properties: {
+        letters: { pattern: "^\\p{Letter}+$" },
+        greek: { pattern: "^\\p{Script=Greek}+$" },
+        spaced: { pattern: "^a\\sb$" },
+        solid: { pattern: "^\\S+$" },
+      },
+      patternProperties: { "^\\p{Lu}": { type: "integer" } },
+    },
+    tests: [
+      [{ letters: "élan", greek: "αβγ", spaced: "a\u00a0b", solid: "x" }, true],
+      [{ letters: "a1" }, false],
+      [{ greek: "abc" }, false],
+      [{ spaced: "a\u2003b" }, true, "EM SPACE is white space"],
+      [{ solid: "a\u3000b" }, false, "IDEOGRAPHIC SPACE is white space"],
+      [{ Émile: 1 }, true],
+      [{ Émile: "x" }, false],
+    ],
+  },
+  {
     description: "required counts only own properties",
     schema: { required: ["toString", "constructor", "__proto__"] },
     tests: [
