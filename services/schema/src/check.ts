@@ -1,4 +1,5 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type JsonObject } from "@bufbuild/protobuf";
+import type { Value } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   checkProjectName,
@@ -8,6 +9,7 @@ import {
   type CreateSchemaRequest,
   type DeleteSchemaRequest,
   type DryRunSchemaVersionRequest,
+  type FormatMode,
   type GetSchemaRequest,
   type ListSchemasRequest,
   type ListSchemaVersionsRequest,
@@ -15,6 +17,8 @@ import {
   type ValidateDocumentRequest,
 } from "@guardian/api";
 import { invalidArgument, type FieldViolationInit } from "@guardian/kit";
+import { documentOf, formatModeOf } from "./convert.js";
+import type { FormatMode as FormatModeName } from "./formats.js";
 
 type Check = [field: string, problem: string | undefined];
 
@@ -37,32 +41,75 @@ function names(req: { project: string; name: string }): Check[] {
   ];
 }
 
-function isSet(value: unknown): string | undefined {
-  return value === undefined ? "must be set" : undefined;
-}
-
 function versionNumber(version: number): string | undefined {
   return version < 0 ? "must not be negative (0 means the latest)" : undefined;
 }
 
-/** Validates a CreateSchema request; returns its content. */
-export function checkCreateSchemaRequest(req: CreateSchemaRequest): Record<string, unknown> {
+/** A schema document to check and its format mode, as a write or dry run request gives them. */
+export interface CandidateInput {
+  /** The schema document: an object or a boolean. */
+  content: Record<string, unknown> | boolean;
+  formatMode: FormatModeName;
+}
+
+interface CandidateFields {
+  content?: JsonObject;
+  contentValue?: Value;
+  formatMode: FormatMode;
+}
+
+/** Checks the content fields: exactly one of `content` and `content_value`, a schema shape. */
+function contentProblem(req: CandidateFields): Check {
+  if (req.content !== undefined && req.contentValue !== undefined) {
+    return ["content_value", "must not be set together with content"];
+  }
+  if (req.contentValue !== undefined) {
+    const kind = req.contentValue.kind.case;
+    return [
+      "content_value",
+      kind === "structValue" || kind === "boolValue"
+        ? undefined
+        : "must be a JSON object or a boolean (a JSON Schema document)",
+    ];
+  }
+  return ["content", req.content === undefined ? "must be set (or content_value)" : undefined];
+}
+
+function formatProblem(req: CandidateFields): Check {
+  return [
+    "format_mode",
+    formatModeOf(req.formatMode) === undefined
+      ? `unknown format mode ${req.formatMode}; use FORMAT_MODE_ASSERT or FORMAT_MODE_ANNOTATE`
+      : undefined,
+  ];
+}
+
+function candidateOf(req: CandidateFields): CandidateInput {
+  const content =
+    req.contentValue !== undefined
+      ? (documentOf(req.contentValue, "content_value") as Record<string, unknown> | boolean)
+      : req.content!;
+  return { content, formatMode: formatModeOf(req.formatMode)! };
+}
+
+/** Validates a CreateSchema request; returns its schema document and format mode. */
+export function checkCreateSchemaRequest(req: CreateSchemaRequest): CandidateInput {
   fail([
     ...names(req),
     ["description", atMost(req.description, 2000)],
-    ["content", isSet(req.content)],
+    contentProblem(req),
+    formatProblem(req),
     ["message", atMost(req.message, 1000)],
   ]);
-  return req.content!;
+  return candidateOf(req);
 }
 
-/** Validates an AddSchemaVersion request; returns its content. */
-export function checkAddSchemaVersionRequest(
-  req: AddSchemaVersionRequest,
-): Record<string, unknown> {
+/** Validates an AddSchemaVersion request; returns its schema document and format mode. */
+export function checkAddSchemaVersionRequest(req: AddSchemaVersionRequest): CandidateInput {
   fail([
     ...names(req),
-    ["content", isSet(req.content)],
+    contentProblem(req),
+    formatProblem(req),
     ["message", atMost(req.message, 1000)],
     [
       "expected_latest_version",
@@ -71,15 +118,13 @@ export function checkAddSchemaVersionRequest(
         : undefined,
     ],
   ]);
-  return req.content!;
+  return candidateOf(req);
 }
 
-/** Validates a DryRunSchemaVersion request; returns its content. */
-export function checkDryRunSchemaVersionRequest(
-  req: DryRunSchemaVersionRequest,
-): Record<string, unknown> {
-  fail([...names(req), ["content", isSet(req.content)]]);
-  return req.content!;
+/** Validates a DryRunSchemaVersion request; returns its schema document and format mode. */
+export function checkDryRunSchemaVersionRequest(req: DryRunSchemaVersionRequest): CandidateInput {
+  fail([...names(req), contentProblem(req), formatProblem(req)]);
+  return candidateOf(req);
 }
 
 /** Validates an UpdateSchema request: the mask must name "description" and nothing else. */

@@ -1,7 +1,14 @@
-import { toJson, type JsonObject, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  fromJson,
+  toJson,
+  type JsonObject,
+  type JsonValue,
+  type MessageInitShape,
+} from "@bufbuild/protobuf";
 import { timestampFromDate, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { badRequest } from "@guardian/kit";
-import type { SchemaSchema, SchemaVersionSchema } from "@guardian/api";
+import { FormatMode, type SchemaSchema, type SchemaVersionSchema } from "@guardian/api";
+import type { FormatMode as FormatModeName } from "./formats.js";
 import { dialectToProto } from "./dialect.js";
 import type { SchemaRow, VersionRow } from "./queries.js";
 
@@ -24,13 +31,35 @@ export function versionToProto(row: VersionRow): MessageInitShape<typeof SchemaV
     project: row.project,
     name: row.name,
     version: row.version,
-    content: (row.content as JsonObject | null) ?? undefined,
+    content:
+      typeof row.content === "object" && row.content !== null
+        ? (row.content as JsonObject)
+        : undefined,
+    contentValue:
+      row.content === null ? undefined : fromJson(ValueSchema, row.content as JsonValue),
     dialect: dialectToProto(row.dialect),
+    formatMode: formatModeToProto(row.format_mode),
     message: row.message,
     createTime: timestampFromDate(row.created_at),
     createdBy: row.created_by,
     forced: row.forced,
   };
+}
+
+const formatModes: Record<FormatModeName, FormatMode> = {
+  assert: FormatMode.ASSERT,
+  annotate: FormatMode.ANNOTATE,
+};
+
+/** Converts a stored format mode to the API enum. */
+export function formatModeToProto(mode: FormatModeName): FormatMode {
+  return formatModes[mode];
+}
+
+/** Converts a requested format mode (UNSPECIFIED: assert); undefined for unknown numbers. */
+export function formatModeOf(mode: FormatMode): FormatModeName | undefined {
+  if (mode === FormatMode.UNSPECIFIED || mode === FormatMode.ASSERT) return "assert";
+  return mode === FormatMode.ANNOTATE ? "annotate" : undefined;
 }
 
 /** Converts a google.protobuf.Value to plain JSON; a value without a kind is InvalidArgument. */

@@ -2,6 +2,8 @@ import { Ajv, type Options } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { Dialect } from "@guardian/api";
+import { containsKeyword, ifKeyword, unevaluatedItemsKeyword } from "./keywords.js";
+import { idnFormats, type FormatMode } from "./formats.js";
 import { re2RegExp } from "./regexp.js";
 import type { SchemaViolation } from "./registry-types.js";
 import { uniqueItemsKeyword } from "./unique-items.js";
@@ -29,23 +31,19 @@ export const dialectTitles: Record<DialectName, string> = {
 };
 
 /**
- * Strict where a mistake is certain (unknown keywords and formats, keywords that are
- * ignored, non-finite numbers), lenient where valid JSON Schema would otherwise be refused
- * (missing `type` next to `properties`, `required` names declared elsewhere, overlapping
- * `properties` and `patternProperties`).
+ * Every valid schema compiles: ajv's strict mode is off (what it would refuse is reported as
+ * warnings by inspectSchema instead), property names inherited from Object.prototype
+ * ("toString", "constructor") never count as present, and one ajv instance is made per
+ * compiled document, so the document's own `$id`s and its root are registered on it and
+ * in-document references (`"#"`, `"item.json"`, URNs) resolve.
  */
 const options: Options = {
   allErrors: true,
-  strictSchema: true,
+  strict: false,
   strictNumbers: true,
-  strictTypes: false,
-  strictTuples: false,
-  strictRequired: false,
-  allowMatchingProperties: true,
-  allowUnionTypes: true,
+  logger: false,
+  ownProperties: true,
   validateFormats: true,
-  // Never register a schema's `$id` on the instance: two projects may use the same `$id`.
-  addUsedSchema: false,
   // Linear-time regexes: a caller's `pattern` must not be able to hold a thread.
   code: { regExp: re2RegExp },
 };
@@ -75,18 +73,40 @@ export function detectDialect(content: Record<string, unknown>): DialectName | S
   };
 }
 
+/** Options of {@link createAjv} beyond the dialect. */
+export interface AjvChoices {
+  /** "assert" (the default) checks `format`; "annotate" ignores it when validating. */
+  formats?: FormatMode;
+}
+
 /**
  * Creates an ajv instance of a dialect with Guardian's options and the standard formats.
  * `checkMeta: false` skips validating schemas against the meta-schema when compiling, for
- * documents that were checked when they were stored.
+ * documents that were checked before.
  */
-export function createAjv(dialect: DialectName, checkMeta = true): AnyAjv {
-  const opts = { ...options, validateSchema: checkMeta };
+export function createAjv(
+  dialect: DialectName,
+  checkMeta = true,
+  choices: AjvChoices = {},
+): AnyAjv {
+  const opts = {
+    ...options,
+    validateSchema: checkMeta,
+    validateFormats: (choices.formats ?? "assert") === "assert",
+  };
   const ajv = dialect === "draft-07" ? new Ajv(opts) : new Ajv2020(opts);
   addFormats.default(ajv);
-  // ajv resolves `$anchor` but does not declare it as a keyword, so strict mode would refuse
-  // it (ajv-validator/ajv#1854).
-  if (dialect === "draft-2020-12") ajv.addKeyword("$anchor");
+  for (const [name, format] of Object.entries(idnFormats)) ajv.addFormat(name, format);
+  // ajv resolves `$anchor` but does not declare it as a keyword (ajv-validator/ajv#1854).
+  if (dialect === "draft-2020-12") {
+    ajv.addKeyword("$anchor");
+    ajv.removeKeyword("if");
+    ajv.addKeyword({ ...ifKeyword, before: "then" });
+    ajv.removeKeyword("unevaluatedItems");
+    ajv.addKeyword(unevaluatedItemsKeyword);
+    ajv.removeKeyword("contains");
+    ajv.addKeyword(containsKeyword);
+  }
   ajv.removeKeyword("uniqueItems");
   ajv.addKeyword(uniqueItemsKeyword);
   return ajv;

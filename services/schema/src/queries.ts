@@ -1,3 +1,4 @@
+import type { FormatMode } from "./formats.js";
 import type { Queryable } from "@guardian/db";
 
 /** A row of `schemas`. */
@@ -11,13 +12,17 @@ export interface SchemaRow {
   updated_at: Date;
 }
 
-/** A row of `schema_versions`; `content` is null when a listing leaves it out. */
+/**
+ * A row of `schema_versions`; `content` (an object or a boolean) is null when a listing
+ * leaves it out.
+ */
 export interface VersionRow {
   project: string;
   name: string;
   version: number;
-  content: Record<string, unknown> | null;
+  content: Record<string, unknown> | boolean | null;
   dialect: string;
+  format_mode: FormatMode;
   message: string;
   forced: boolean;
   created_by: string;
@@ -26,7 +31,8 @@ export interface VersionRow {
 
 const schemaColumns =
   "project, name, description, latest_version, created_by, created_at, updated_at";
-const versionColumns = "project, name, version, dialect, message, forced, created_by, created_at";
+const versionColumns =
+  "project, name, version, dialect, format_mode, message, forced, created_by, created_at";
 
 /** Tells whether a project exists. */
 export async function projectExists(db: Queryable, project: string): Promise<boolean> {
@@ -105,16 +111,18 @@ export async function insertVersion(
     project: string;
     name: string;
     version: number;
-    content: Record<string, unknown>;
+    content: Record<string, unknown> | boolean;
     dialect: string;
+    formatMode: FormatMode;
     message: string;
     forced: boolean;
     createdBy: string;
   },
 ): Promise<VersionRow> {
   const res = await db.query<VersionRow>(
-    `INSERT INTO schema_versions (project, name, version, content, dialect, message, forced, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${versionColumns}, content`,
+    `INSERT INTO schema_versions
+       (project, name, version, content, dialect, message, forced, created_by, format_mode)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${versionColumns}, content`,
     [
       v.project,
       v.name,
@@ -124,6 +132,7 @@ export async function insertVersion(
       v.message,
       v.forced,
       v.createdBy,
+      v.formatMode,
     ],
   );
   return res.rows[0]!;

@@ -1,12 +1,14 @@
 import { RE2JS } from "re2js";
 import type { CodeOptions } from "ajv";
+import { toRe2Syntax } from "./ecma-pattern.js";
 
 /** ajv's hook for building the regexes of `pattern` and `patternProperties`. */
 type RegExpEngine = NonNullable<CodeOptions["regExp"]>;
 
 function compile(pattern: string): RE2JS {
-  // Translates ECMAScript-only spellings (`\u00e9`, `(?<name>`, `/`) to RE2 syntax.
-  return RE2JS.compile(RE2JS.translateRegExp(pattern));
+  // Translates ECMAScript-only spellings (`\u00e9`, `(?<name>`, `/`, `\p{Letter}`, `\s`) to
+  // RE2 syntax of the same meaning.
+  return RE2JS.compile(RE2JS.translateRegExp(toRe2Syntax(pattern)));
 }
 
 /**

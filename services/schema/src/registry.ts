@@ -28,11 +28,13 @@ export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions)
 
   async function load(key: string, project: string, name: string, version: number) {
     const row = await selectVersion(pool, project, name, version);
-    if (!row?.content) throw versionNotFound(project, name, version);
+    // `false` is a schema document too: only a missing row or content means no version.
+    if (!row || row.content === null) throw versionNotFound(project, name, version);
     const source = {
       key,
       content: JSON.stringify(row.content),
       dialect: row.dialect as DialectName,
+      formats: row.format_mode,
     };
     const resolved: ResolvedSchema = {
       project,

@@ -82,13 +82,17 @@ describe("CreateSchema and GetSchema", () => {
     expect(missing.code).toBe(Code.NotFound);
   });
 
-  it("refuses unknown keywords and remote references with InvalidArgument", async () => {
+  it("accepts unknown keywords with warnings, and refuses remote references naming the $ref", async () => {
     const project = await h.newProject();
-    const unknown = await rejectionOf(
-      h.schemas().createSchema({ project, name: "a", content: { type: "object", requird: ["x"] } }),
-    );
-    expect(unknown.code).toBe(Code.InvalidArgument);
-    expect(unknown.rawMessage).toContain('unknown keyword "requird"');
+    const created = await h
+      .schemas()
+      .createSchema({ project, name: "a", content: { type: "object", requird: ["x"] } });
+    expect(created.warnings).toEqual([
+      expect.objectContaining({
+        pointer: "/requird",
+        message: 'unknown keyword "requird" is ignored',
+      }),
+    ]);
     const remote = await rejectionOf(
       h
         .schemas()
@@ -96,6 +100,9 @@ describe("CreateSchema and GetSchema", () => {
     );
     expect(remote.code).toBe(Code.InvalidArgument);
     expect(remote.findDetails(ValidationFailureSchema)[0]?.violations[0]?.pointer).toBe("/$ref");
+    expect(remote.rawMessage).toContain("schemas are never fetched");
+    const listed = await h.schemas().listSchemas({ project });
+    expect(listed.schemas.map((x) => x.name)).toEqual(["a"]);
   });
 
   it("refuses a schema above the size limit with ResourceExhausted and LimitExceeded", async () => {

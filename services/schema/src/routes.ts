@@ -9,6 +9,7 @@ import {
 } from "@guardian/kit";
 import type pg from "pg";
 import {
+  type CandidateInput,
   checkAddSchemaVersionRequest,
   checkCreateSchemaRequest,
   checkDeleteSchemaRequest,
@@ -38,6 +39,7 @@ import {
   versionNotFound,
 } from "./errors.js";
 import * as q from "./queries.js";
+import type { VersionRow } from "./queries.js";
 import { appendVersion, createSchemaWithVersion, loadLatest } from "./writes.js";
 import type { SchemaRegistry } from "./registry-types.js";
 import { validationFailure } from "./violations.js";
@@ -75,9 +77,9 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
   const maxSchemaBytes = deps.maxSchemaBytes ?? 256 * 1024;
   const maxDocumentBytes = deps.maxDocumentBytes ?? 1024 * 1024;
 
-  const candidate = (content: Record<string, unknown>, ctx: HandlerContext) => {
+  const candidate = ({ content, formatMode }: CandidateInput, ctx: HandlerContext) => {
     checkSize(content, maxSchemaBytes, "schema_size_bytes", "content");
-    return workers.compile(content, ctx.signal);
+    return workers.compile(content, ctx.signal, formatMode);
   };
   const against =
     (checked: CheckedCandidate, ctx: HandlerContext): ValidateTexts =>
@@ -98,12 +100,12 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
 
   return {
     async createSchema(req, ctx) {
-      const content = checkCreateSchemaRequest(req);
-      const compiled = await candidate(content, ctx);
+      const input = checkCreateSchemaRequest(req);
+      const compiled = await candidate(input, ctx);
       return guarded(ctx, req, async () => {
         const created = await createSchemaWithVersion(pool, {
           ...req,
-          content,
+          ...input,
           dialect: compiled.dialect,
           createdBy: principalOf(ctx).name,
         });
@@ -112,13 +114,14 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
         return {
           schema: schemaToProto(created.schema),
           schemaVersion: versionToProto(created.version),
+          warnings: compiled.warnings,
         };
       });
     },
 
     async addSchemaVersion(req, ctx) {
-      const content = checkAddSchemaVersionRequest(req);
-      const compiled = await candidate(content, ctx);
+      const input = checkAddSchemaVersionRequest(req);
+      const compiled = await candidate(input, ctx);
       const { project, name } = req;
       return guarded(ctx, req, async () => {
         const base = await loadLatest(pool, project, name);
@@ -127,11 +130,12 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
         if (expected !== baseVersion) {
           throw latestVersionConflict(project, name, expected, baseVersion);
         }
-        if (jsonEqual(content, base.latest.content)) {
+        if (sameVersion(input, base.latest)) {
           return {
             schema: schemaToProto(base.schema),
             schemaVersion: versionToProto(base.latest),
             created: false,
+            warnings: compiled.warnings,
           };
         }
         const report = await findBreakingConfigs(
@@ -146,7 +150,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
         }
         const written = await appendVersion(pool, {
           ...req,
-          content,
+          ...input,
           dialect: compiled.dialect,
           createdBy: principalOf(ctx).name,
           base: baseVersion,
@@ -162,6 +166,7 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
           revision: report.revision,
           breaking: report.breaking,
           breakingCount: report.breakingCount,
+          warnings: compiled.warnings,
         };
       });
     },
@@ -268,11 +273,11 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
     },
 
     async dryRunSchemaVersion(req, ctx) {
-      const content = checkDryRunSchemaVersionRequest(req);
-      const compiled = await candidate(content, ctx);
+      const input = checkDryRunSchemaVersionRequest(req);
+      const compiled = await candidate(input, ctx);
       return guarded(ctx, req, async () => {
         const { schema, latest } = await loadLatest(pool, req.project, req.name);
-        const unchanged = jsonEqual(content, latest.content);
+        const unchanged = sameVersion(input, latest);
         const report = await findBreakingConfigs(
           store,
           req.project,
@@ -288,10 +293,16 @@ export function createSchemaService(deps: SchemaRoutesDeps): ServiceImpl<typeof 
           dialect: dialectToProto(compiled.dialect),
           nextVersion: unchanged ? schema.latest_version : schema.latest_version + 1,
           unchanged,
+          warnings: compiled.warnings,
         };
       });
     },
   };
+}
+
+/** Tells whether a candidate equals a stored version: the same JSON and format mode. */
+function sameVersion(input: CandidateInput, stored: VersionRow): boolean {
+  return input.formatMode === stored.format_mode && jsonEqual(input.content, stored.content);
 }
 
 /** Registers `guardian.schema.v1.SchemaService` on a router; every mutation is audited. */

@@ -1,6 +1,4 @@
-import type { AnyAjv } from "./dialect.js";
-import { patternProblem } from "./regexp.js";
-import type { SchemaViolation } from "./registry-types.js";
+import type { DialectName } from "./dialect.js";
 import { escapePointerToken } from "./violations.js";
 
 /** Keywords whose value is one subschema. */
@@ -32,76 +30,92 @@ const mapKeywords = new Set([
   "properties",
 ]);
 
-const refKeywords = new Set(["$ref", "$dynamicRef", "$recursiveRef"]);
-
-/** A `$ref` (or dynamic reference) found in a schema document. */
-export interface FoundRef {
-  /** JSON pointer to the reference keyword. */
+/** A schema object met by {@link walkSchema}. */
+export interface SchemaNode {
+  node: Record<string, unknown>;
+  /** JSON pointer to the node from the document root. */
   pointer: string;
-  ref: string;
+  /** JSON pointer to the node from the root of its schema resource (the nearest `$id`). */
+  inResource: string;
 }
 
-/** What {@link inspectSchema} found. */
-export interface SchemaInspection {
-  violations: SchemaViolation[];
-  refs: FoundRef[];
+/** Tells whether a schema object starts a schema resource of its own (an `$id` with a URI). */
+export function startsResource(node: Record<string, unknown>, dialect: DialectName): boolean {
+  const id = node["$id"];
+  if (typeof id !== "string") return false;
+  // draft-07 `$ref` makes every sibling, `$id` included, ignored; "#name" is an anchor there.
+  if (dialect === "draft-07") return !id.startsWith("#") && typeof node["$ref"] !== "string";
+  return true;
+}
+
+/** Tells whether a draft-07 keyword is ignored because it sits beside `$ref`. */
+export function ignoredBesideRef(
+  node: Record<string, unknown>,
+  keyword: string,
+  dialect: DialectName,
+): boolean {
+  return (
+    dialect === "draft-07" &&
+    typeof node["$ref"] === "string" &&
+    keyword !== "$ref" &&
+    keyword !== "definitions" &&
+    keyword !== "$comment"
+  );
 }
 
 /**
- * Walks every subschema of a schema document (and only subschemas: the values of `const`,
- * `enum`, `default` or `examples` are data) and reports, with pointers, what strict mode
- * would refuse without saying where: unknown keywords and formats, references that are
- * not local ("#..."), and patterns that RE2 cannot match (backreferences, lookaround).
+ * Calls `visit` for every schema object of a document, parents before children, and only for
+ * subschemas: the values of `const`, `enum`, `default` or `examples` are data, and so is
+ * anything under an unknown keyword or a draft-07 keyword ignored beside `$ref`. `visit` may
+ * change the node it is given; the walk reads the node's keywords after the call.
  */
-export function inspectSchema(content: unknown, ajv: AnyAjv): SchemaInspection {
-  const found: SchemaInspection = { violations: [], refs: [] };
-  const report = (pointer: string, keyword: string, message: string): void => {
-    found.violations.push({ pointer, keyword, message, schemaPointer: "" });
-  };
-
-  const visit = (node: unknown, pointer: string): void => {
+export function walkSchema(
+  content: unknown,
+  dialect: DialectName,
+  visit: (at: SchemaNode) => void,
+): void {
+  const step = (node: unknown, pointer: string, inResource: string): void => {
     if (typeof node !== "object" || node === null || Array.isArray(node)) return;
-    for (const [keyword, value] of Object.entries(node)) {
-      const at = `${pointer}/${escapePointerToken(keyword)}`;
-      if (!ajv.RULES.keywords[keyword]) {
-        report(at, "strict", `unknown keyword "${keyword}" (strict mode)`);
-        continue;
-      }
-      if (refKeywords.has(keyword) && typeof value === "string") {
-        found.refs.push({ pointer: at, ref: value });
-        if (!value.startsWith("#")) {
-          report(
-            at,
-            keyword,
-            `must be a local reference starting with "#", got "${value}" (schemas are never fetched)`,
-          );
-        }
-      }
-      if (keyword === "format" && typeof value === "string" && !ajv.formats[value]) {
-        report(at, "format", `unknown format "${value}"`);
-      }
-      if (keyword === "pattern" && typeof value === "string") {
-        const problem = patternProblem(value);
-        if (problem) report(at, keyword, problem);
-      }
-      if (keyword === "patternProperties" && typeof value === "object" && value !== null) {
-        for (const name of Object.keys(value)) {
-          const problem = patternProblem(name);
-          if (problem) report(`${at}/${escapePointerToken(name)}`, keyword, problem);
-        }
-      }
+    const schema = node as Record<string, unknown>;
+    const base = startsResource(schema, dialect) ? "" : inResource;
+    visit({ node: schema, pointer, inResource: base });
+    for (const [keyword, value] of Object.entries(schema)) {
+      if (ignoredBesideRef(schema, keyword, dialect)) continue;
+      const token = `/${escapePointerToken(keyword)}`;
+      const [at, inRes] = [pointer + token, base + token];
       if (arrayKeywords.has(keyword) && Array.isArray(value)) {
-        value.forEach((sub, i) => visit(sub, `${at}/${i}`));
+        value.forEach((sub, i) => step(sub, `${at}/${i}`, `${inRes}/${i}`));
       } else if (schemaKeywords.has(keyword)) {
-        visit(value, at);
+        step(value, at, inRes);
       } else if (mapKeywords.has(keyword) && typeof value === "object" && value !== null) {
         for (const [name, sub] of Object.entries(value)) {
-          visit(sub, `${at}/${escapePointerToken(name)}`);
+          const t = `/${escapePointerToken(name)}`;
+          step(sub, at + t, inRes + t);
         }
       }
     }
   };
+  step(content, "", "");
+}
 
-  visit(content, "");
+/**
+ * Finds the `contains` keywords that apply to a schema object's instance whenever the object
+ * does: beside it, or through `allOf` within the same schema resource. Their matches are
+ * what an `unevaluatedItems` of the object can count as evaluated. `at` is the object's
+ * pointer; the pointers returned are to the `contains` keywords.
+ */
+export function containsInPlace(
+  node: Record<string, unknown>,
+  at: string,
+): { node: Record<string, unknown>; pointer: string }[] {
+  const found: { node: Record<string, unknown>; pointer: string }[] = [];
+  if (node["contains"] !== undefined) found.push({ node, pointer: `${at}/contains` });
+  const allOf = node["allOf"];
+  if (!Array.isArray(allOf)) return found;
+  allOf.forEach((sub: unknown, i) => {
+    if (typeof sub !== "object" || sub === null || Array.isArray(sub)) return;
+    const child = sub as Record<string, unknown>;
+    if (typeof child["$id"] !== "string") found.push(...containsInPlace(child, `${at}/allOf/${i}`));
+  });
   return found;
 }

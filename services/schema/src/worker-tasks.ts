@@ -3,6 +3,7 @@ import { Code as Codes, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema, type ValidationFailure } from "@guardian/api";
 import { compileCandidate, compileStored, type CompiledSchema } from "./compile.js";
 import type { DialectName } from "./dialect.js";
+import type { FormatMode } from "./formats.js";
 import type { SchemaViolation } from "./registry-types.js";
 
 /**
@@ -13,9 +14,11 @@ import type { SchemaViolation } from "./registry-types.js";
  */
 export interface SchemaSource {
   key: string;
-  /** The schema document as JSON text. */
+  /** The schema document (an object or a boolean) as JSON text. */
   content: string;
   dialect: DialectName;
+  /** What `format` does; absent: "assert". */
+  formats?: FormatMode;
 }
 
 /** Checks a candidate schema document completely and compiles it (see compileCandidate). */
@@ -42,7 +45,9 @@ export interface WorkerError {
 }
 
 /** The answer to a {@link CompileRequest}. */
-export type CompileReply = { ok: true; dialect: DialectName } | { ok: false; error: WorkerError };
+export type CompileReply =
+  | { ok: true; dialect: DialectName; warnings: SchemaViolation[] }
+  | { ok: false; error: WorkerError };
 
 /** The answer to a {@link ValidateRequest}: violations per document, in order. */
 export type ValidateReply =
@@ -97,7 +102,9 @@ function storedSchema(schema: SchemaSource): CompiledSchema {
   if (known) return remember(schema.key, known);
   let compiled: CompiledSchema;
   try {
-    compiled = compileStored(JSON.parse(schema.content), schema.dialect);
+    compiled = compileStored(JSON.parse(schema.content), schema.dialect, {
+      formats: schema.formats,
+    });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     // Stored before a rule that refuses it (such as RE2 patterns): only a new version helps.
@@ -112,9 +119,12 @@ function storedSchema(schema: SchemaSource): CompiledSchema {
 /** Runs a compile request (in a worker thread). */
 export function runCompile(req: CompileRequest): CompileReply {
   try {
-    const content = JSON.parse(req.schema.content) as Record<string, unknown>;
-    const compiled = remember(req.schema.key, compileCandidate(content));
-    return { ok: true, dialect: compiled.dialect };
+    const content = JSON.parse(req.schema.content) as unknown;
+    const compiled = remember(
+      req.schema.key,
+      compileCandidate(content, { formats: req.schema.formats }),
+    );
+    return { ok: true, dialect: compiled.dialect, warnings: compiled.warnings };
   } catch (err) {
     return { ok: false, error: refusal(err) };
   }

@@ -6,6 +6,7 @@ import { ValidationFailureSchema } from "@guardian/api";
 import { internalError } from "@guardian/kit";
 import { Piscina } from "piscina";
 import type { DialectName } from "./dialect.js";
+import type { FormatMode } from "./formats.js";
 import type { SchemaViolation } from "./registry-types.js";
 import type {
   CompileReply,
@@ -29,6 +30,8 @@ export interface SchemaWorkersOptions {
 export interface CheckedCandidate {
   dialect: DialectName;
   source: SchemaSource;
+  /** Lint-style findings about the document (see inspectSchema). */
+  warnings: SchemaViolation[];
 }
 
 /**
@@ -41,7 +44,11 @@ export interface SchemaWorkers {
    * Checks a candidate schema document completely and compiles it. Throws InvalidArgument
    * with guardian.v1.ValidationFailure when it is not acceptable.
    */
-  compile(content: Record<string, unknown>, signal?: AbortSignal): Promise<CheckedCandidate>;
+  compile(
+    content: Record<string, unknown> | boolean,
+    signal?: AbortSignal,
+    formats?: FormatMode,
+  ): Promise<CheckedCandidate>;
   /**
    * Validates JSON documents (as text); returns the violations of each, in order. A call
    * whose `signal` is already aborted fails with Canceled before it is queued.
@@ -148,15 +155,21 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
   }
 
   return {
-    async compile(content, signal) {
+    async compile(content, signal, formats = "assert") {
       const text = JSON.stringify(content);
-      const key = `candidate:${createHash("sha256").update(text).digest("base64url")}`;
+      const hash = createHash("sha256").update(text).digest("base64url");
+      // A validator depends on the format mode too.
+      const key = `candidate:${formats}:${hash}`;
       const reply = await run<CompileReply>(
-        { kind: "compile", schema: { key, content: text } },
+        { kind: "compile", schema: { key, content: text, formats } },
         signal,
       );
       if (!reply.ok) throw fromWorker(reply.error);
-      return { dialect: reply.dialect, source: { key, content: text, dialect: reply.dialect } };
+      return {
+        dialect: reply.dialect,
+        source: { key, content: text, dialect: reply.dialect, formats },
+        warnings: reply.warnings,
+      };
     },
     async validate(schema, documents, signal) {
       const reply = await run<ValidateReply>({ kind: "validate", schema, documents }, signal);

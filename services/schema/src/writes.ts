@@ -1,6 +1,7 @@
 import { withTransaction } from "@guardian/db";
 import type pg from "pg";
 import type { DialectName } from "./dialect.js";
+import type { FormatMode } from "./formats.js";
 import { latestVersionConflict, schemaNotFound, versionNotFound } from "./errors.js";
 import * as q from "./queries.js";
 
@@ -8,8 +9,10 @@ import * as q from "./queries.js";
 export interface NewVersion {
   project: string;
   name: string;
-  content: Record<string, unknown>;
+  /** The schema document: an object or a boolean. */
+  content: Record<string, unknown> | boolean;
   dialect: DialectName;
+  formatMode: FormatMode;
   message: string;
   createdBy: string;
 }

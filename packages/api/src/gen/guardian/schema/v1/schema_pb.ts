@@ -15,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file guardian/schema/v1/schema.proto.
  */
 export const file_guardian_schema_v1_schema: GenFile = /*@__PURE__*/
-  fileDesc("Ch9ndWFyZGlhbi9zY2hlbWEvdjEvc2NoZW1hLnByb3RvEhJndWFyZGlhbi5zY2hlbWEudjEiygEKBlNjaGVtYRIPCgdwcm9qZWN0GAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSFgoObGF0ZXN0X3ZlcnNpb24YBCABKAUSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjcmVhdGVkX2J5GAcgASgJIv0BCg1TY2hlbWFWZXJzaW9uEg8KB3Byb2plY3QYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgFEigKB2NvbnRlbnQYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiwKB2RpYWxlY3QYBSABKA4yGy5ndWFyZGlhbi5zY2hlbWEudjEuRGlhbGVjdBIPCgdtZXNzYWdlGAYgASgJEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjcmVhdGVkX2J5GAggASgJEg4KBmZvcmNlZBgJIAEoCCKEAQoTQ3JlYXRlU2NoZW1hUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSKAoHY29udGVudBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDwoHbWVzc2FnZRgFIAEoCSJ9ChRDcmVhdGVTY2hlbWFSZXNwb25zZRIqCgZzY2hlbWEYASABKAsyGi5ndWFyZGlhbi5zY2hlbWEudjEuU2NoZW1hEjkKDnNjaGVtYV92ZXJzaW9uGAIgASgLMiEuZ3VhcmRpYW4uc2NoZW1hLnYxLlNjaGVtYVZlcnNpb24ixAEKF0FkZFNjaGVtYVZlcnNpb25SZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSDAoEbmFtZRgCIAEoCRIoCgdjb250ZW50GAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVmb3JjZRgEIAEoCBIPCgdtZXNzYWdlGAUgASgJEiQKF2V4cGVjdGVkX2xhdGVzdF92ZXJzaW9uGAYgASgFSACIAQFCGgoYX2V4cGVjdGVkX2xhdGVzdF92ZXJzaW9uIoQCChhBZGRTY2hlbWFWZXJzaW9uUmVzcG9uc2USKgoGc2NoZW1hGAEgASgLMhouZ3VhcmRpYW4uc2NoZW1hLnYxLlNjaGVtYRI5Cg5zY2hlbWFfdmVyc2lvbhgCIAEoCzIhLmd1YXJkaWFuLnNjaGVtYS52MS5TY2hlbWFWZXJzaW9uEg8KB2NyZWF0ZWQYAyABKAgSFQoNY2hlY2tlZF9jb3VudBgEIAEoAxIQCghyZXZpc2lvbhgFIAEoAxIvCghicmVha2luZxgGIAMoCzIdLmd1YXJkaWFuLnYxLkNvbmZpZ1Zpb2xhdGlvbnMSFgoOYnJlYWtpbmdfY291bnQYByABKAMiegoTVXBkYXRlU2NoZW1hUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSLwoLdXBkYXRlX21hc2sYBCABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIkIKFFVwZGF0ZVNjaGVtYVJlc3BvbnNlEioKBnNjaGVtYRgBIAEoCzIaLmd1YXJkaWFuLnNjaGVtYS52MS5TY2hlbWEiQgoQR2V0U2NoZW1hUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgwKBG5hbWUYAiABKAkSDwoHdmVyc2lvbhgDIAEoBSJ6ChFHZXRTY2hlbWFSZXNwb25zZRIqCgZzY2hlbWEYASABKAsyGi5ndWFyZGlhbi5zY2hlbWEudjEuU2NoZW1hEjkKDnNjaGVtYV92ZXJzaW9uGAIgASgLMiEuZ3VhcmRpYW4uc2NoZW1hLnYxLlNjaGVtYVZlcnNpb24iTAoSTGlzdFNjaGVtYXNSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiWwoTTGlzdFNjaGVtYXNSZXNwb25zZRIrCgdzY2hlbWFzGAEgAygLMhouZ3VhcmRpYW4uc2NoZW1hLnYxLlNjaGVtYRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiegoZTGlzdFNjaGVtYVZlcnNpb25zUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgwKBG5hbWUYAiABKAkSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkSFwoPaW5jbHVkZV9jb250ZW50GAUgASgIInEKGkxpc3RTY2hlbWFWZXJzaW9uc1Jlc3BvbnNlEjoKD3NjaGVtYV92ZXJzaW9ucxgBIAMoCzIhLmd1YXJkaWFuLnNjaGVtYS52MS5TY2hlbWFWZXJzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI0ChNEZWxldGVTY2hlbWFSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSDAoEbmFtZRgCIAEoCSIWChREZWxldGVTY2hlbWFSZXNwb25zZSJzChdWYWxpZGF0ZURvY3VtZW50UmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgwKBG5hbWUYAiABKAkSDwoHdmVyc2lvbhgDIAEoBRIoCghkb2N1bWVudBgEIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSJ5ChhWYWxpZGF0ZURvY3VtZW50UmVzcG9uc2USDQoFdmFsaWQYASABKAgSKgoKdmlvbGF0aW9ucxgCIAMoCzIWLmd1YXJkaWFuLnYxLlZpb2xhdGlvbhIRCgl0cnVuY2F0ZWQYAyABKAgSDwoHdmVyc2lvbhgEIAEoBSJlChpEcnlSdW5TY2hlbWFWZXJzaW9uUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgwKBG5hbWUYAiABKAkSKAoHY29udGVudBgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3Qi6QEKG0RyeVJ1blNjaGVtYVZlcnNpb25SZXNwb25zZRIyCgt3b3VsZF9icmVhaxgBIAMoCzIdLmd1YXJkaWFuLnYxLkNvbmZpZ1Zpb2xhdGlvbnMSFgoOYnJlYWtpbmdfY291bnQYAiABKAMSFQoNY2hlY2tlZF9jb3VudBgDIAEoAxIQCghyZXZpc2lvbhgEIAEoAxIsCgdkaWFsZWN0GAUgASgOMhsuZ3VhcmRpYW4uc2NoZW1hLnYxLkRpYWxlY3QSFAoMbmV4dF92ZXJzaW9uGAYgASgFEhEKCXVuY2hhbmdlZBgHIAEoCCpTCgdEaWFsZWN0EhcKE0RJQUxFQ1RfVU5TUEVDSUZJRUQQABIUChBESUFMRUNUX0RSQUZUXzA3EAESGQoVRElBTEVDVF9EUkFGVF8yMDIwXzEyEAIy6AgKDVNjaGVtYVNlcnZpY2UScgoMQ3JlYXRlU2NoZW1hEicuZ3VhcmRpYW4uc2NoZW1hLnYxLkNyZWF0ZVNjaGVtYVJlcXVlc3QaKC5ndWFyZGlhbi5zY2hlbWEudjEuQ3JlYXRlU2NoZW1hUmVzcG9uc2UiD6q7GAsIBCIHcHJvamVjdBJ+ChBBZGRTY2hlbWFWZXJzaW9uEisuZ3VhcmRpYW4uc2NoZW1hLnYxLkFkZFNjaGVtYVZlcnNpb25SZXF1ZXN0GiwuZ3VhcmRpYW4uc2NoZW1hLnYxLkFkZFNjaGVtYVZlcnNpb25SZXNwb25zZSIPqrsYCwgEIgdwcm9qZWN0EnIKDFVwZGF0ZVNjaGVtYRInLmd1YXJkaWFuLnNjaGVtYS52MS5VcGRhdGVTY2hlbWFSZXF1ZXN0GiguZ3VhcmRpYW4uc2NoZW1hLnYxLlVwZGF0ZVNjaGVtYVJlc3BvbnNlIg+quxgLCAQiB3Byb2plY3QSbAoJR2V0U2NoZW1hEiQuZ3VhcmRpYW4uc2NoZW1hLnYxLkdldFNjaGVtYVJlcXVlc3QaJS5ndWFyZGlhbi5zY2hlbWEudjEuR2V0U2NoZW1hUmVzcG9uc2UiEpACAaq7GAsIAiIHcHJvamVjdBJyCgtMaXN0U2NoZW1hcxImLmd1YXJkaWFuLnNjaGVtYS52MS5MaXN0U2NoZW1hc1JlcXVlc3QaJy5ndWFyZGlhbi5zY2hlbWEudjEuTGlzdFNjaGVtYXNSZXNwb25zZSISkAIBqrsYCwgCIgdwcm9qZWN0EocBChJMaXN0U2NoZW1hVmVyc2lvbnMSLS5ndWFyZGlhbi5zY2hlbWEudjEuTGlzdFNjaGVtYVZlcnNpb25zUmVxdWVzdBouLmd1YXJkaWFuLnNjaGVtYS52MS5MaXN0U2NoZW1hVmVyc2lvbnNSZXNwb25zZSISkAIBqrsYCwgCIgdwcm9qZWN0EnIKDERlbGV0ZVNjaGVtYRInLmd1YXJkaWFuLnNjaGVtYS52MS5EZWxldGVTY2hlbWFSZXF1ZXN0GiguZ3VhcmRpYW4uc2NoZW1hLnYxLkRlbGV0ZVNjaGVtYVJlc3BvbnNlIg+quxgLCAQiB3Byb2plY3QSgQEKEFZhbGlkYXRlRG9jdW1lbnQSKy5ndWFyZGlhbi5zY2hlbWEudjEuVmFsaWRhdGVEb2N1bWVudFJlcXVlc3QaLC5ndWFyZGlhbi5zY2hlbWEudjEuVmFsaWRhdGVEb2N1bWVudFJlc3BvbnNlIhKQAgGquxgLCAIiB3Byb2plY3QSigEKE0RyeVJ1blNjaGVtYVZlcnNpb24SLi5ndWFyZGlhbi5zY2hlbWEudjEuRHJ5UnVuU2NoZW1hVmVyc2lvblJlcXVlc3QaLy5ndWFyZGlhbi5zY2hlbWEudjEuRHJ5UnVuU2NoZW1hVmVyc2lvblJlc3BvbnNlIhKQAgGquxgLCAQiB3Byb2plY3RiBnByb3RvMw", [file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp, file_guardian_v1_access, file_guardian_v1_errors]);
+  fileDesc("Ch9ndWFyZGlhbi9zY2hlbWEvdjEvc2NoZW1hLnByb3RvEhJndWFyZGlhbi5zY2hlbWEudjEiygEKBlNjaGVtYRIPCgdwcm9qZWN0GAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSFgoObGF0ZXN0X3ZlcnNpb24YBCABKAUSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjcmVhdGVkX2J5GAcgASgJIuECCg1TY2hlbWFWZXJzaW9uEg8KB3Byb2plY3QYASABKAkSDAoEbmFtZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgFEigKB2NvbnRlbnQYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiwKB2RpYWxlY3QYBSABKA4yGy5ndWFyZGlhbi5zY2hlbWEudjEuRGlhbGVjdBIPCgdtZXNzYWdlGAYgASgJEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjcmVhdGVkX2J5GAggASgJEg4KBmZvcmNlZBgJIAEoCBItCg1jb250ZW50X3ZhbHVlGAogASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEjMKC2Zvcm1hdF9tb2RlGAsgASgOMh4uZ3VhcmRpYW4uc2NoZW1hLnYxLkZvcm1hdE1vZGUi6AEKE0NyZWF0ZVNjaGVtYVJlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEigKB2NvbnRlbnQYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg8KB21lc3NhZ2UYBSABKAkSLQoNY29udGVudF92YWx1ZRgGIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIzCgtmb3JtYXRfbW9kZRgHIAEoDjIeLmd1YXJkaWFuLnNjaGVtYS52MS5Gb3JtYXRNb2RlIqcBChRDcmVhdGVTY2hlbWFSZXNwb25zZRIqCgZzY2hlbWEYASABKAsyGi5ndWFyZGlhbi5zY2hlbWEudjEuU2NoZW1hEjkKDnNjaGVtYV92ZXJzaW9uGAIgASgLMiEuZ3VhcmRpYW4uc2NoZW1hLnYxLlNjaGVtYVZlcnNpb24SKAoId2FybmluZ3MYAyADKAsyFi5ndWFyZGlhbi52MS5WaW9sYXRpb24iqAIKF0FkZFNjaGVtYVZlcnNpb25SZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSDAoEbmFtZRgCIAEoCRIoCgdjb250ZW50GAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVmb3JjZRgEIAEoCBIPCgdtZXNzYWdlGAUgASgJEiQKF2V4cGVjdGVkX2xhdGVzdF92ZXJzaW9uGAYgASgFSACIAQESLQoNY29udGVudF92YWx1ZRgHIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIzCgtmb3JtYXRfbW9kZRgIIAEoDjIeLmd1YXJkaWFuLnNjaGVtYS52MS5Gb3JtYXRNb2RlQhoKGF9leHBlY3RlZF9sYXRlc3RfdmVyc2lvbiKuAgoYQWRkU2NoZW1hVmVyc2lvblJlc3BvbnNlEioKBnNjaGVtYRgBIAEoCzIaLmd1YXJkaWFuLnNjaGVtYS52MS5TY2hlbWESOQoOc2NoZW1hX3ZlcnNpb24YAiABKAsyIS5ndWFyZGlhbi5zY2hlbWEudjEuU2NoZW1hVmVyc2lvbhIPCgdjcmVhdGVkGAMgASgIEhUKDWNoZWNrZWRfY291bnQYBCABKAMSEAoIcmV2aXNpb24YBSABKAMSLwoIYnJlYWtpbmcYBiADKAsyHS5ndWFyZGlhbi52MS5Db25maWdWaW9sYXRpb25zEhYKDmJyZWFraW5nX2NvdW50GAcgASgDEigKCHdhcm5pbmdzGAggAygLMhYuZ3VhcmRpYW4udjEuVmlvbGF0aW9uInoKE1VwZGF0ZVNjaGVtYVJlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEi8KC3VwZGF0ZV9tYXNrGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayJCChRVcGRhdGVTY2hlbWFSZXNwb25zZRIqCgZzY2hlbWEYASABKAsyGi5ndWFyZGlhbi5zY2hlbWEudjEuU2NoZW1hIkIKEEdldFNjaGVtYVJlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRIMCgRuYW1lGAIgASgJEg8KB3ZlcnNpb24YAyABKAUiegoRR2V0U2NoZW1hUmVzcG9uc2USKgoGc2NoZW1hGAEgASgLMhouZ3VhcmRpYW4uc2NoZW1hLnYxLlNjaGVtYRI5Cg5zY2hlbWFfdmVyc2lvbhgCIAEoCzIhLmd1YXJkaWFuLnNjaGVtYS52MS5TY2hlbWFWZXJzaW9uIkwKEkxpc3RTY2hlbWFzUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlsKE0xpc3RTY2hlbWFzUmVzcG9uc2USKwoHc2NoZW1hcxgBIAMoCzIaLmd1YXJkaWFuLnNjaGVtYS52MS5TY2hlbWESFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInoKGUxpc3RTY2hlbWFWZXJzaW9uc1JlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJEhcKD2luY2x1ZGVfY29udGVudBgFIAEoCCJxChpMaXN0U2NoZW1hVmVyc2lvbnNSZXNwb25zZRI6Cg9zY2hlbWFfdmVyc2lvbnMYASADKAsyIS5ndWFyZGlhbi5zY2hlbWEudjEuU2NoZW1hVmVyc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiNAoTRGVsZXRlU2NoZW1hUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgwKBG5hbWUYAiABKAkiFgoURGVsZXRlU2NoZW1hUmVzcG9uc2UicwoXVmFsaWRhdGVEb2N1bWVudFJlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRIMCgRuYW1lGAIgASgJEg8KB3ZlcnNpb24YAyABKAUSKAoIZG9jdW1lbnQYBCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUieQoYVmFsaWRhdGVEb2N1bWVudFJlc3BvbnNlEg0KBXZhbGlkGAEgASgIEioKCnZpb2xhdGlvbnMYAiADKAsyFi5ndWFyZGlhbi52MS5WaW9sYXRpb24SEQoJdHJ1bmNhdGVkGAMgASgIEg8KB3ZlcnNpb24YBCABKAUiyQEKGkRyeVJ1blNjaGVtYVZlcnNpb25SZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSDAoEbmFtZRgCIAEoCRIoCgdjb250ZW50GAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBItCg1jb250ZW50X3ZhbHVlGAQgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEjMKC2Zvcm1hdF9tb2RlGAUgASgOMh4uZ3VhcmRpYW4uc2NoZW1hLnYxLkZvcm1hdE1vZGUikwIKG0RyeVJ1blNjaGVtYVZlcnNpb25SZXNwb25zZRIyCgt3b3VsZF9icmVhaxgBIAMoCzIdLmd1YXJkaWFuLnYxLkNvbmZpZ1Zpb2xhdGlvbnMSFgoOYnJlYWtpbmdfY291bnQYAiABKAMSFQoNY2hlY2tlZF9jb3VudBgDIAEoAxIQCghyZXZpc2lvbhgEIAEoAxIsCgdkaWFsZWN0GAUgASgOMhsuZ3VhcmRpYW4uc2NoZW1hLnYxLkRpYWxlY3QSFAoMbmV4dF92ZXJzaW9uGAYgASgFEhEKCXVuY2hhbmdlZBgHIAEoCBIoCgh3YXJuaW5ncxgIIAMoCzIWLmd1YXJkaWFuLnYxLlZpb2xhdGlvbipTCgdEaWFsZWN0EhcKE0RJQUxFQ1RfVU5TUEVDSUZJRUQQABIUChBESUFMRUNUX0RSQUZUXzA3EAESGQoVRElBTEVDVF9EUkFGVF8yMDIwXzEyEAIqWwoKRm9ybWF0TW9kZRIbChdGT1JNQVRfTU9ERV9VTlNQRUNJRklFRBAAEhYKEkZPUk1BVF9NT0RFX0FTU0VSVBABEhgKFEZPUk1BVF9NT0RFX0FOTk9UQVRFEAIy6AgKDVNjaGVtYVNlcnZpY2UScgoMQ3JlYXRlU2NoZW1hEicuZ3VhcmRpYW4uc2NoZW1hLnYxLkNyZWF0ZVNjaGVtYVJlcXVlc3QaKC5ndWFyZGlhbi5zY2hlbWEudjEuQ3JlYXRlU2NoZW1hUmVzcG9uc2UiD6q7GAsIBCIHcHJvamVjdBJ+ChBBZGRTY2hlbWFWZXJzaW9uEisuZ3VhcmRpYW4uc2NoZW1hLnYxLkFkZFNjaGVtYVZlcnNpb25SZXF1ZXN0GiwuZ3VhcmRpYW4uc2NoZW1hLnYxLkFkZFNjaGVtYVZlcnNpb25SZXNwb25zZSIPqrsYCwgEIgdwcm9qZWN0EnIKDFVwZGF0ZVNjaGVtYRInLmd1YXJkaWFuLnNjaGVtYS52MS5VcGRhdGVTY2hlbWFSZXF1ZXN0GiguZ3VhcmRpYW4uc2NoZW1hLnYxLlVwZGF0ZVNjaGVtYVJlc3BvbnNlIg+quxgLCAQiB3Byb2plY3QSbAoJR2V0U2NoZW1hEiQuZ3VhcmRpYW4uc2NoZW1hLnYxLkdldFNjaGVtYVJlcXVlc3QaJS5ndWFyZGlhbi5zY2hlbWEudjEuR2V0U2NoZW1hUmVzcG9uc2UiEpACAaq7GAsIAiIHcHJvamVjdBJyCgtMaXN0U2NoZW1hcxImLmd1YXJkaWFuLnNjaGVtYS52MS5MaXN0U2NoZW1hc1JlcXVlc3QaJy5ndWFyZGlhbi5zY2hlbWEudjEuTGlzdFNjaGVtYXNSZXNwb25zZSISkAIBqrsYCwgCIgdwcm9qZWN0EocBChJMaXN0U2NoZW1hVmVyc2lvbnMSLS5ndWFyZGlhbi5zY2hlbWEudjEuTGlzdFNjaGVtYVZlcnNpb25zUmVxdWVzdBouLmd1YXJkaWFuLnNjaGVtYS52MS5MaXN0U2NoZW1hVmVyc2lvbnNSZXNwb25zZSISkAIBqrsYCwgCIgdwcm9qZWN0EnIKDERlbGV0ZVNjaGVtYRInLmd1YXJkaWFuLnNjaGVtYS52MS5EZWxldGVTY2hlbWFSZXF1ZXN0GiguZ3VhcmRpYW4uc2NoZW1hLnYxLkRlbGV0ZVNjaGVtYVJlc3BvbnNlIg+quxgLCAQiB3Byb2plY3QSgQEKEFZhbGlkYXRlRG9jdW1lbnQSKy5ndWFyZGlhbi5zY2hlbWEudjEuVmFsaWRhdGVEb2N1bWVudFJlcXVlc3QaLC5ndWFyZGlhbi5zY2hlbWEudjEuVmFsaWRhdGVEb2N1bWVudFJlc3BvbnNlIhKQAgGquxgLCAIiB3Byb2plY3QSigEKE0RyeVJ1blNjaGVtYVZlcnNpb24SLi5ndWFyZGlhbi5zY2hlbWEudjEuRHJ5UnVuU2NoZW1hVmVyc2lvblJlcXVlc3QaLy5ndWFyZGlhbi5zY2hlbWEudjEuRHJ5UnVuU2NoZW1hVmVyc2lvblJlc3BvbnNlIhKQAgGquxgLCAQiB3Byb2plY3RiBnByb3RvMw", [file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp, file_guardian_v1_access, file_guardian_v1_errors]);
 
 /**
  * Schema is a named, versioned JSON Schema of a project.
@@ -108,7 +108,8 @@ export type SchemaVersion = Message<"guardian.schema.v1.SchemaVersion"> & {
   version: number;
 
   /**
-   * The JSON Schema document. Unset in listings without include_content.
+   * The JSON Schema document when it is an object. Unset in listings without
+   * include_content, and for boolean schemas (see content_value).
    *
    * @generated from field: google.protobuf.Struct content = 4;
    */
@@ -148,6 +149,21 @@ export type SchemaVersion = Message<"guardian.schema.v1.SchemaVersion"> & {
    * @generated from field: bool forced = 9;
    */
   forced: boolean;
+
+  /**
+   * The JSON Schema document as any JSON value: set whenever content is included, and the
+   * only place a boolean schema (`true` or `false`) appears; `content` is set for objects.
+   *
+   * @generated from field: google.protobuf.Value content_value = 10;
+   */
+  contentValue?: Value | undefined;
+
+  /**
+   * What `format` does when validating against this version (never UNSPECIFIED).
+   *
+   * @generated from field: guardian.schema.v1.FormatMode format_mode = 11;
+   */
+  formatMode: FormatMode;
 };
 
 /**
@@ -197,6 +213,21 @@ export type CreateSchemaRequest = Message<"guardian.schema.v1.CreateSchemaReques
    * @generated from field: string message = 5;
    */
   message: string;
+
+  /**
+   * The JSON Schema document of version 1 as any JSON value (an object or a boolean), in
+   * place of `content`; exactly one of the two must be set.
+   *
+   * @generated from field: google.protobuf.Value content_value = 6;
+   */
+  contentValue?: Value | undefined;
+
+  /**
+   * What `format` does for version 1. Unspecified: FORMAT_MODE_ASSERT.
+   *
+   * @generated from field: guardian.schema.v1.FormatMode format_mode = 7;
+   */
+  formatMode: FormatMode;
 };
 
 /**
@@ -225,6 +256,13 @@ export type CreateSchemaResponse = Message<"guardian.schema.v1.CreateSchemaRespo
    * @generated from field: guardian.schema.v1.SchemaVersion schema_version = 2;
    */
   schemaVersion?: SchemaVersion | undefined;
+
+  /**
+   * Lint-style findings about the document, with pointers into it (see SchemaService).
+   *
+   * @generated from field: repeated guardian.v1.Violation warnings = 3;
+   */
+  warnings: Violation[];
 };
 
 /**
@@ -282,6 +320,22 @@ export type AddSchemaVersionRequest = Message<"guardian.schema.v1.AddSchemaVersi
    * @generated from field: optional int32 expected_latest_version = 6;
    */
   expectedLatestVersion?: number | undefined;
+
+  /**
+   * The JSON Schema document as any JSON value (an object or a boolean), in place of
+   * `content`; exactly one of the two must be set.
+   *
+   * @generated from field: google.protobuf.Value content_value = 7;
+   */
+  contentValue?: Value | undefined;
+
+  /**
+   * What `format` does for the new version. Unspecified: FORMAT_MODE_ASSERT. A version equal
+   * to the latest in content and format mode adds nothing.
+   *
+   * @generated from field: guardian.schema.v1.FormatMode format_mode = 8;
+   */
+  formatMode: FormatMode;
 };
 
 /**
@@ -345,6 +399,13 @@ export type AddSchemaVersionResponse = Message<"guardian.schema.v1.AddSchemaVers
    * @generated from field: int64 breaking_count = 7;
    */
   breakingCount: bigint;
+
+  /**
+   * Lint-style findings about the document, with pointers into it (see SchemaService).
+   *
+   * @generated from field: repeated guardian.v1.Violation warnings = 8;
+   */
+  warnings: Violation[];
 };
 
 /**
@@ -773,6 +834,21 @@ export type DryRunSchemaVersionRequest = Message<"guardian.schema.v1.DryRunSchem
    * @generated from field: google.protobuf.Struct content = 3;
    */
   content?: JsonObject | undefined;
+
+  /**
+   * The candidate document as any JSON value (an object or a boolean), in place of
+   * `content`; exactly one of the two must be set.
+   *
+   * @generated from field: google.protobuf.Value content_value = 4;
+   */
+  contentValue?: Value | undefined;
+
+  /**
+   * What `format` would do for the candidate. Unspecified: FORMAT_MODE_ASSERT.
+   *
+   * @generated from field: guardian.schema.v1.FormatMode format_mode = 5;
+   */
+  formatMode: FormatMode;
 };
 
 /**
@@ -836,6 +912,13 @@ export type DryRunSchemaVersionResponse = Message<"guardian.schema.v1.DryRunSche
    * @generated from field: bool unchanged = 7;
    */
   unchanged: boolean;
+
+  /**
+   * Lint-style findings about the candidate, with pointers into it (see SchemaService).
+   *
+   * @generated from field: repeated guardian.v1.Violation warnings = 8;
+   */
+  warnings: Violation[];
 };
 
 /**
@@ -881,6 +964,40 @@ export const DialectSchema: GenEnum<Dialect> = /*@__PURE__*/
   enumDesc(file_guardian_schema_v1_schema, 0);
 
 /**
+ * FormatMode says what the `format` keyword does when validating against a schema version.
+ *
+ * @generated from enum guardian.schema.v1.FormatMode
+ */
+export enum FormatMode {
+  /**
+   * Not set: FORMAT_MODE_ASSERT.
+   *
+   * @generated from enum value: FORMAT_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A value that does not match a known format is a violation (the default).
+   *
+   * @generated from enum value: FORMAT_MODE_ASSERT = 1;
+   */
+  ASSERT = 1,
+
+  /**
+   * `format` is only an annotation and never fails validation.
+   *
+   * @generated from enum value: FORMAT_MODE_ANNOTATE = 2;
+   */
+  ANNOTATE = 2,
+}
+
+/**
+ * Describes the enum guardian.schema.v1.FormatMode.
+ */
+export const FormatModeSchema: GenEnum<FormatMode> = /*@__PURE__*/
+  enumDesc(file_guardian_schema_v1_schema, 1);
+
+/**
  * SchemaService manages the JSON Schemas that configs are validated against.
  *
  * Schemas belong to a project and are identified by name. A schema has immutable, numbered
@@ -890,12 +1007,18 @@ export const DialectSchema: GenEnum<Dialect> = /*@__PURE__*/
  * change can never silently invalidate stored configs.
  *
  * Schema documents are JSON Schema, draft 2020-12 or draft-07, detected from `$schema`
- * (absent: draft 2020-12; any other value fails with InvalidArgument). Only local
- * references ("#...") are allowed in `$ref`; the server never fetches anything. A schema
- * document is at most 256 KiB of JSON unless configured otherwise (ResourceExhausted with
- * guardian.v1.LimitExceeded "schema_size_bytes"). A document that is not a valid schema of
- * its dialect fails with InvalidArgument and guardian.v1.ValidationFailure (violations
- * against the meta-schema).
+ * (absent: draft 2020-12; any other value fails with InvalidArgument). A schema document is
+ * an object or a boolean (`true`, `false`; send those in `content_value`). Every valid
+ * schema of either dialect is accepted. References resolve inside the document only (JSON
+ * pointers, anchors, and `$id`s declared in the document); the server never fetches
+ * anything, and a reference to anything else fails with InvalidArgument naming the pointer
+ * of the `$ref`. A schema document is at most 256 KiB of JSON unless configured otherwise
+ * (ResourceExhausted with guardian.v1.LimitExceeded "schema_size_bytes"). A document that
+ * is not a valid schema of its dialect fails with InvalidArgument and
+ * guardian.v1.ValidationFailure (violations against the meta-schema). What a strict linter
+ * would flag in a valid schema (unknown keywords or formats, keywords without effect where
+ * they are) is returned as `warnings` by CreateSchema, AddSchemaVersion and
+ * DryRunSchemaVersion, and never refuses it.
  *
  * Names used by many RPCs:
  * - project: 3-63 characters of a-z, 0-9 and '-', starting with a letter and not ending

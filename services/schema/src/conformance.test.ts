@@ -1,0 +1,142 @@
+import { ConnectError } from "@connectrpc/connect";
+import { ValidationFailureSchema } from "@guardian/api";
+import { describe, expect, it } from "vitest";
+import { compileCandidate, compileStored } from "./compile.js";
+import type { ConformanceCase } from "./conformance/case.js";
+import { core2020 } from "./conformance/core-2020-12.js";
+import { draft07 } from "./conformance/draft-07.js";
+import { formatCases } from "./conformance/formats.js";
+import { refs2020 } from "./conformance/refs-2020-12.js";
+import { unevaluated2020 } from "./conformance/unevaluated-2020-12.js";
+import type { FormatMode } from "./formats.js";
+
+const draft07Id = "http://json-schema.org/draft-07/schema#";
+
+/**
+ * Cases Guardian accepts but validates differently from JSON Schema, each with why. A test
+ * fails when a case outside this list mismatches, and when a listed case starts to pass
+ * (then it leaves the list).
+ */
+const knownExceptions: Record<string, string> = {
+  // ajv records evaluated items as a count from the start of the array. Guardian checks the
+  // items a `contains` beside `unevaluatedItems` (or under it through `allOf`) matched itself;
+  // a `contains` reached any other way still marks every item as evaluated.
+  "draft 2020-12 / unevaluatedItems with contains inside if / c is matched by nothing":
+    "a contains under if counts every item as evaluated",
+  // Guardian resolves a `$dynamicRef` ahead of time when the root resource, or only one
+  // resource, declares its anchor; otherwise ajv decides, and ajv finds a `$dynamicAnchor` only
+  // where evaluation met it, not by the dynamic scope.
+  "draft 2020-12 / $dynamicRef chosen by the path taken, several resources declaring the anchor / a number in the list of strings":
+    "ajv resolves $dynamicRef by the anchors it evaluated",
+};
+
+interface Outcome {
+  name: string;
+  expected: boolean;
+  actual: boolean | string;
+}
+
+function run(dialect: string, cases: ConformanceCase[], formats: FormatMode = "assert") {
+  const outcomes: Outcome[] = [];
+  for (const c of cases) {
+    const declared = dialect === "draft-07" && typeof c.schema === "object";
+    const schema = declared ? { $schema: draft07Id, ...(c.schema as object) } : c.schema;
+    let validate: ((data: unknown) => boolean) | string;
+    try {
+      const compiled = compileCandidate(schema, { formats });
+      validate = (data) => compiled.validate(data).length === 0;
+    } catch (err) {
+      validate = `refused: ${err instanceof ConnectError ? err.rawMessage : String(err)}`;
+    }
+    c.tests.forEach(([data, expected, what], i) => {
+      const name = `${dialect === "draft-07" ? "draft-07" : "draft 2020-12"} / ${c.description} / ${what ?? `#${i}`}`;
+      const actual = typeof validate === "string" ? validate : validate(data);
+      outcomes.push({ name, expected: formats === "assert" ? expected : true, actual });
+    });
+  }
+  return outcomes;
+}
+
+function expectConformance(outcomes: Outcome[]) {
+  const mismatches = outcomes.filter((o) => o.actual !== o.expected).map((o) => o.name);
+  const unexpected = mismatches.filter((name) => !(name in knownExceptions));
+  expect(unexpected, "mismatches outside the known exceptions").toEqual([]);
+  const names = new Set(outcomes.map((o) => o.name));
+  const fixed = Object.keys(knownExceptions).filter(
+    (name) => names.has(name) && !mismatches.includes(name),
+  );
+  expect(fixed, "known exceptions that now pass").toEqual([]);
+  expect(outcomes.filter((o) => typeof o.actual === "string")).toEqual([]);
+}
+
+describe("JSON Schema conformance", () => {
+  it("accepts and validates the draft 2020-12 keyword corpus", () => {
+    expectConformance(run("draft-2020-12", core2020));
+  });
+
+  it("accepts and validates draft 2020-12 references, anchors and dynamic references", () => {
+    expectConformance(run("draft-2020-12", refs2020));
+  });
+
+  it("accepts and validates unevaluatedProperties and unevaluatedItems", () => {
+    expectConformance(run("draft-2020-12", unevaluated2020));
+  });
+
+  it("accepts and validates the draft-07 corpus", () => {
+    expectConformance(run("draft-07", draft07));
+  });
+
+  it("asserts formats in both dialects by default", () => {
+    expectConformance([...run("draft-2020-12", formatCases), ...run("draft-07", formatCases)]);
+  });
+
+  it("never fails a document on format when the format mode is annotate", () => {
+    expectConformance(run("draft-2020-12", formatCases, "annotate"));
+  });
+
+  it("validates stored schemas exactly as when they were added", () => {
+    const schema = unevaluated2020[3]!.schema;
+    const stored = compileStored(schema, "draft-2020-12");
+    const candidate = compileCandidate(schema);
+    for (const [data] of unevaluated2020[3]!.tests) {
+      expect(stored.validate(data)).toEqual(candidate.validate(data));
+    }
+  });
+});
+
+describe("invalid schemas", () => {
+  it("refuses an empty enum in draft-07, whose meta-schema requires an item", () => {
+    expect(() => compileCandidate({ $schema: draft07Id, enum: [] })).toThrow(/fewer than 1 items/);
+  });
+});
+
+describe("references outside the document", () => {
+  const cases: [schema: Record<string, unknown>, pointer: string][] = [
+    [{ $ref: "https://example.com/remote.json" }, "/$ref"],
+    [
+      { properties: { a: { $ref: "http://localhost:1234/integer.json#/x" } } },
+      "/properties/a/$ref",
+    ],
+    [{ $id: "https://example.com/root.json", items: { $ref: "other.json" } }, "/items/$ref"],
+    [{ anyOf: [{ $ref: "urn:example:missing" }] }, "/anyOf/0/$ref"],
+    [{ $schema: draft07Id, items: [{ $ref: "folder/x.json" }] }, "/items/0/$ref"],
+  ];
+
+  it.each(cases)("refuses %j, naming the reference", (schema, pointer) => {
+    let thrown: unknown;
+    try {
+      compileCandidate(schema);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ConnectError);
+    const [failure] = (thrown as ConnectError).findDetails(ValidationFailureSchema);
+    expect(failure?.violations).toEqual([
+      expect.objectContaining({
+        pointer,
+        keyword: "$ref",
+        message: expect.stringContaining("schemas are never fetched") as string,
+      }),
+    ]);
+  });
+});

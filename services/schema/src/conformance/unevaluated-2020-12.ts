@@ -1,0 +1,175 @@
+import type { ConformanceCase } from "./case.js";
+
+/** Draft 2020-12 cases of `unevaluatedProperties` and `unevaluatedItems`. */
+export const unevaluated2020: ConformanceCase[] = [
+  {
+    description: "unevaluatedProperties sees properties of allOf and $ref",
+    schema: {
+      $defs: { b: { properties: { b: true } } },
+      allOf: [{ properties: { a: true } }],
+      $ref: "#/$defs/b",
+      unevaluatedProperties: false,
+    },
+    tests: [
+      [{ a: 1, b: 1 }, true],
+      [{ a: 1, c: 1 }, false],
+    ],
+  },
+  {
+    description: "unevaluatedProperties ignores failed anyOf branches",
+    schema: {
+      anyOf: [
+        { properties: { a: { const: 1 } }, required: ["a"] },
+        { properties: { b: { const: 1 } }, required: ["b"] },
+      ],
+      unevaluatedProperties: false,
+    },
+    tests: [
+      [{ a: 1 }, true],
+      [{ a: 1, b: 1 }, true],
+      [{ a: 1, b: 2 }, false, "b is evaluated only by a failed branch"],
+    ],
+  },
+  {
+    description: "unevaluatedProperties with if and then",
+    schema: {
+      if: { properties: { foo: { const: "then" } }, required: ["foo"] },
+      then: { properties: { bar: { type: "string" } }, required: ["bar"] },
+      unevaluatedProperties: false,
+    },
+    tests: [
+      [{ foo: "then", bar: "x" }, true],
+      [{ foo: "then", bar: "x", baz: 1 }, false],
+      [{ baz: 1 }, false],
+    ],
+  },
+  {
+    description: "unevaluatedProperties with if and else: a failed if evaluates nothing",
+    schema: {
+      if: { properties: { foo: { const: "then" } }, required: ["foo"] },
+      else: { properties: { baz: { type: "string" } } },
+      unevaluatedProperties: false,
+    },
+    tests: [
+      [{ foo: "then" }, true, "a successful if evaluates foo"],
+      [{ baz: "x" }, true],
+      [{ foo: "else", baz: "x" }, false, "foo was only seen by the failed if"],
+    ],
+  },
+  {
+    description: "unevaluatedProperties with if alone",
+    schema: {
+      if: { properties: { foo: { const: "a" } }, required: ["foo"] },
+      unevaluatedProperties: false,
+    },
+    tests: [
+      [{ foo: "a" }, true],
+      [{ foo: "b" }, false],
+    ],
+  },
+  {
+    description: "unevaluatedProperties with dependentSchemas",
+    schema: {
+      properties: { a: true },
+      dependentSchemas: { a: { properties: { b: true } } },
+      unevaluatedProperties: false,
+    },
+    tests: [
+      [{ a: 1, b: 1 }, true],
+      [{ b: 1 }, false],
+    ],
+  },
+  {
+    description: "nested unevaluatedProperties sees outer properties only from inside",
+    schema: {
+      properties: { a: true },
+      allOf: [{ unevaluatedProperties: false }],
+    },
+    tests: [
+      [{}, true],
+      [{ a: 1 }, false, "the inner schema did not evaluate a"],
+    ],
+  },
+  {
+    description: "unevaluatedItems after prefixItems",
+    schema: { prefixItems: [{ type: "string" }], unevaluatedItems: false },
+    tests: [
+      [["a"], true],
+      [["a", 1], false],
+    ],
+  },
+  {
+    description: "unevaluatedItems with if, then and else",
+    schema: {
+      prefixItems: [{ const: "foo" }],
+      if: { prefixItems: [true, { const: "bar" }] },
+      then: { prefixItems: [true, true, { const: "then" }] },
+      else: { prefixItems: [true, true, true, { const: "else" }] },
+      unevaluatedItems: false,
+    },
+    tests: [
+      [["foo", "bar", "then"], true],
+      [["foo", "bar", "then", "x"], false],
+      [["foo", "x", "y", "else"], true],
+      [["foo", "x", "y", "else", "z"], false],
+    ],
+  },
+  {
+    description: "unevaluatedItems ignores items evaluated only by a failed anyOf branch",
+    schema: { unevaluatedItems: { type: "boolean" }, anyOf: [{ items: { type: "string" } }, true] },
+    tests: [
+      [[true, false], true],
+      [["yes", "no"], true],
+      [["yes", false], false],
+    ],
+  },
+  {
+    description: "unevaluatedItems with if alone",
+    schema: { if: { prefixItems: [{ const: "a" }] }, unevaluatedItems: false },
+    tests: [
+      [["a"], true],
+      [["b"], false],
+    ],
+  },
+  {
+    description: "unevaluatedItems with contains through allOf and with minContains 0",
+    schema: {
+      allOf: [{ contains: { type: "string" }, minContains: 0 }, { contains: { const: 1 } }],
+      unevaluatedItems: false,
+    },
+    tests: [
+      [["a", 1], true],
+      [[1, 1], true],
+      [[1, true], false],
+    ],
+  },
+  {
+    description: "unevaluatedItems with contains inside if",
+    schema: {
+      if: { contains: { const: "a" } },
+      then: { if: { contains: { const: "b" } } },
+      unevaluatedItems: false,
+    },
+    tests: [
+      [["a", "b"], true],
+      [["b"], false],
+      [["a", "c"], false, "c is matched by nothing"],
+    ],
+  },
+  {
+    description: "unevaluatedItems with contains",
+    schema: { contains: { type: "string" }, unevaluatedItems: false },
+    tests: [
+      [["a", "b"], true],
+      [["a", 1], false, "1 is matched by nothing"],
+    ],
+  },
+  {
+    description: "unevaluatedItems with items",
+    schema: { items: { type: "integer" }, unevaluatedItems: false },
+    tests: [
+      [[1, 2], true],
+      [["a"], false],
+    ],
+  },
+];

@@ -1,0 +1,187 @@
+import { _, Name, str, type CodeGen, type CodeKeywordDefinition, type KeywordCxt } from "ajv";
+
+const isAbsent = (schema: unknown): boolean =>
+  schema === undefined ||
+  schema === true ||
+  (typeof schema === "object" && schema !== null && Object.keys(schema).length === 0);
+
+/**
+ * The draft 2020-12 `if`/`then`/`else` applicator, replacing ajv's, whose annotations follow
+ * the specification: what `if` evaluated counts (for `unevaluatedProperties` and
+ * `unevaluatedItems`) only when `if` succeeded, and `if` without `then` or `else` still
+ * contributes them.
+ */
+export const ifKeyword: CodeKeywordDefinition = {
+  keyword: "if",
+  schemaType: ["object", "boolean"],
+  trackErrors: true,
+  error: {
+    message: ({ params }) => str`must match "${params["ifClause"] as Name}" schema`,
+    params: ({ params }) => _`{failingKeyword: ${params["ifClause"] as Name}}`,
+  },
+  code(cxt: KeywordCxt) {
+    const { gen, parentSchema } = cxt;
+    const hasThen = !isAbsent(parentSchema.then);
+    const hasElse = !isAbsent(parentSchema.else);
+    const valid = gen.let("valid", true);
+    const ifValid = gen.name("_valid");
+    const ifCxt = cxt.subschema(
+      { keyword: "if", compositeRule: true, createErrors: false, allErrors: false },
+      ifValid,
+    );
+    cxt.mergeValidEvaluated(ifCxt, ifValid);
+    cxt.reset();
+    if (!hasThen && !hasElse) return;
+
+    const clause = (keyword: "then" | "else", ifClause?: Name) => () => {
+      const clauseValid = gen.name("_valid");
+      const clauseCxt = cxt.subschema({ keyword }, clauseValid);
+      gen.assign(valid, clauseValid);
+      cxt.mergeValidEvaluated(clauseCxt, valid);
+      if (ifClause) gen.assign(ifClause, _`${keyword}`);
+      else cxt.setParams({ ifClause: keyword });
+    };
+    if (hasThen && hasElse) {
+      const ifClause = gen.let("ifClause");
+      cxt.setParams({ ifClause });
+      gen.if(ifValid, clause("then", ifClause), clause("else", ifClause));
+    } else if (hasThen) {
+      gen.if(ifValid, clause("then"));
+    } else {
+      gen.if(_`!${ifValid}`, clause("else"));
+    }
+    cxt.pass(valid, () => cxt.error(true));
+  },
+};
+
+/**
+ * Set by forAjv beside an `unevaluatedItems`: a schema matching the items that the `contains`
+ * keywords applying in place (beside it, or through `allOf`) evaluate.
+ */
+export const evaluatedByContains = "$guardian:evaluatedByContains";
+
+/** Set by forAjv beside a `contains` whose matches an `unevaluatedItems` checks itself. */
+export const containsCounted = "$guardian:containsCounted";
+
+// The names ajv's generated validators keep their error count and error list in.
+const errorCount = new Name("errors");
+const errorList = new Name("vErrors");
+
+function dropErrorsAfter(gen: CodeGen, count: Name): void {
+  gen.assign(errorCount, count);
+  gen.if(_`${errorList} !== null`, () =>
+    gen.if(
+      count,
+      () => gen.assign(_`${errorList}.length`, count),
+      () => gen.assign(errorList, _`null`),
+    ),
+  );
+}
+
+const itemOf = (i: Name) => ({ dataProp: i, dataPropType: 0 as const });
+
+/**
+ * The draft 2020-12 `unevaluatedItems` applicator, replacing ajv's. ajv counts evaluated items
+ * from the start of the array, so it cannot hold the items `contains` matched, and it
+ * compares that count with the length even when an applicator evaluated every item
+ * (`true`) or, in a failed branch, none (`undefined`). This one skips the items before the
+ * first unevaluated one and, of the rest, those that a `contains` in place matches.
+ */
+export const unevaluatedItemsKeyword: CodeKeywordDefinition = {
+  keyword: "unevaluatedItems",
+  type: "array",
+  schemaType: ["boolean", "object"],
+  error: {
+    message: ({ params }) => str`must NOT have more than ${params["len"] as Name} items`,
+    params: ({ params }) => _`{limit: ${params["len"] as Name}}`,
+  },
+  code(cxt: KeywordCxt) {
+    const { gen, schema, data, it, parentSchema } = cxt;
+    const items = it.items ?? 0;
+    if (items === true) return;
+    const len = gen.const("len", _`${data}.length`);
+    // The index of the first item no applicator evaluated.
+    const from =
+      items instanceof Name
+        ? gen.const("from", _`${items} === true ? ${len} : (${items} || 0)`)
+        : items;
+    const byContains = parentSchema[evaluatedByContains] !== undefined;
+    if (schema === false && !byContains) {
+      cxt.setParams({ len: from });
+      cxt.fail(_`${len} > ${from}`);
+    } else if (!isAbsent(schema)) {
+      const valid = gen.var("valid", true);
+      gen.forRange("i", from, len, (i) => {
+        const check = () => {
+          // dataPropType 0 is ajv's Type.Num: the item's pointer token is its index.
+          cxt.subschema({ keyword: "unevaluatedItems", ...itemOf(i) }, valid);
+          if (!it.allErrors) gen.if(_`!${valid}`, () => gen.break());
+        };
+        if (!byContains) return check();
+        const matched = gen.name("matched");
+        const errs = gen.const("_errs", errorCount);
+        cxt.subschema(
+          {
+            keyword: evaluatedByContains,
+            ...itemOf(i),
+            compositeRule: true,
+            createErrors: false,
+            allErrors: false,
+          },
+          matched,
+        );
+        // The matching attempt records placeholder errors; drop them.
+        dropErrorsAfter(gen, errs);
+        gen.if(_`!${matched}`, check);
+      });
+      cxt.ok(valid);
+    }
+    it.items = true;
+  },
+};
+
+/**
+ * The `contains` assertion with `minContains` and `maxContains`, replacing ajv's so that a
+ * `contains` whose matches an `unevaluatedItems` checks itself does not mark every item as
+ * evaluated; any other still does, as in ajv (see docs/schemas.md).
+ */
+export const containsKeyword: CodeKeywordDefinition = {
+  keyword: "contains",
+  type: "array",
+  schemaType: ["object", "boolean"],
+  before: "uniqueItems",
+  trackErrors: true,
+  error: {
+    message: ({ params: { min, max } }) =>
+      max === undefined
+        ? str`must contain at least ${min as number} valid item(s)`
+        : str`must contain at least ${min as number} and no more than ${max as number} valid item(s)`,
+    params: ({ params: { min, max } }) =>
+      max === undefined
+        ? _`{minContains: ${min as number}}`
+        : _`{minContains: ${min as number}, maxContains: ${max as number}}`,
+  },
+  code(cxt: KeywordCxt) {
+    const { gen, parentSchema, data, it } = cxt;
+    const min = (parentSchema.minContains as number | undefined) ?? 1;
+    const max = parentSchema.maxContains as number | undefined;
+    cxt.setParams({ min, max });
+    if (parentSchema[containsCounted] !== true) it.items = true;
+    if (max !== undefined && min > max) return cxt.fail();
+    if (min === 0 && max === undefined) return;
+    const len = gen.const("len", _`${data}.length`);
+    const count = gen.let("count", 0);
+    const matched = gen.name("_valid");
+    gen.forRange("i", 0, len, (i) => {
+      cxt.subschema({ keyword: "contains", ...itemOf(i), compositeRule: true }, matched);
+      gen.if(matched, () => {
+        gen.code(_`${count}++`);
+        // Past the minimum and with no maximum, the answer cannot change.
+        if (max === undefined) gen.if(_`${count} >= ${min}`, () => gen.break());
+      });
+    });
+    const valid =
+      max === undefined ? _`${count} >= ${min}` : _`${count} >= ${min} && ${count} <= ${max}`;
+    cxt.result(valid, () => cxt.reset());
+  },
+};
