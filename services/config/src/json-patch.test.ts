@@ -44,6 +44,20 @@ describe("diffJson", () => {
     expect(diffJson(null, { a: 1 })).toEqual([{ op: "replace", path: "", value: { a: 1 } }]);
   });
 
+  it("diffs documents with hundreds of thousands of changes at any depth", () => {
+    // Configs go up to 1 MiB: an array of 300,000 small numbers fits, and so does one nested.
+    const n = 300_000;
+    const from = { a: { b: Array<number>(n).fill(0) }, c: [Array<number>(n).fill(0)] };
+    const to = { a: { b: Array<number>(n).fill(1) }, c: [Array<number>(n).fill(1)] };
+    const ops = diffJson(from, to);
+    expect(ops).toHaveLength(2 * n);
+    expect(ops[0]).toEqual({ op: "replace", path: "/a/b/0", value: 1 });
+    expect(ops[2 * n - 1]).toEqual({ op: "replace", path: `/c/0/${n - 1}`, value: 1 });
+    const wide = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    expect(diffJson({ x: {} }, { x: wide })).toHaveLength(n);
+    expect(diffJson({ x: wide }, { x: wide })).toEqual([]);
+  });
+
   it("does not change its inputs", () => {
     const from = { a: [1, { b: 2 }] };
     const to = { a: [1, { b: 3 }, 4] };

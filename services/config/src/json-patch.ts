@@ -38,33 +38,43 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** Returns the JSON Patch that turns `from` into `to` (empty when they are equal). */
+/**
+ * Returns the JSON Patch that turns `from` into `to` (empty when they are equal). It visits
+ * each value once and appends to one list, so its cost grows with the documents' size, and
+ * no list of operations is ever spread into a call's arguments (which overflows past about
+ * 100,000 items).
+ */
 export function diffJson(from: unknown, to: unknown, path = ""): PatchOperation[] {
-  if (jsonEqual(from, to)) return [];
+  const ops: PatchOperation[] = [];
+  diffInto(ops, from, to, path);
+  return ops;
+}
+
+function diffInto(ops: PatchOperation[], from: unknown, to: unknown, path: string): void {
+  if (from === to) return;
   if (isObject(from) && isObject(to)) {
-    const ops: PatchOperation[] = [];
     for (const k of Object.keys(from)) {
       if (!Object.hasOwn(to, k)) ops.push({ op: "remove", path: `${path}/${escapeToken(k)}` });
     }
     for (const [k, v] of Object.entries(to)) {
       const p = `${path}/${escapeToken(k)}`;
-      if (Object.hasOwn(from, k)) ops.push(...diffJson(from[k], v, p));
+      if (Object.hasOwn(from, k)) diffInto(ops, from[k], v, p);
       else ops.push({ op: "add", path: p, value: v });
     }
-    return ops;
+    return;
   }
   if (Array.isArray(from) && Array.isArray(to)) {
-    const ops: PatchOperation[] = [];
     const common = Math.min(from.length, to.length);
-    for (let i = 0; i < common; i++) ops.push(...diffJson(from[i], to[i], `${path}/${i}`));
+    for (let i = 0; i < common; i++) diffInto(ops, from[i], to[i], `${path}/${i}`);
     for (let i = common; i < to.length; i++)
       ops.push({ op: "add", path: `${path}/${i}`, value: to[i] });
     // Remove from the end, so every index still points at the element meant.
     for (let i = from.length - 1; i >= common; i--)
       ops.push({ op: "remove", path: `${path}/${i}` });
-    return ops;
+    return;
   }
-  return [{ op: "replace", path, value: to }];
+  // Different kinds of value, or two different scalars.
+  ops.push({ op: "replace", path, value: to });
 }
 
 /**
