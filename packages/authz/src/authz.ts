@@ -4,6 +4,7 @@ import type pg from "pg";
 import { createAccounts, type Accounts } from "./accounts/accounts.js";
 import { createFailureAudit, type FailureAudit } from "./audit/failure-audit.js";
 import { createAuthFailures, type AuthFailures } from "./rbac/auth-failures.js";
+import { createAuthenticator } from "./credentials/authenticate.js";
 import { createCredentialGate } from "./rbac/credential-gate.js";
 import { createAccessEpoch } from "./rbac/access-epoch.js";
 import { createAuthInterceptor } from "./rbac/interceptor.js";
@@ -114,6 +115,13 @@ export function createAuthz(opts: AuthzOptions): Authz {
     max: settings.authFailureLimit,
     windowMs: settings.authFailureWindowMs,
   });
+  const authenticate = createAuthenticator({
+    verifier,
+    accounts,
+    roleMapping,
+    db: pool,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
   const rbac = createAuthInterceptor({
     verifier,
     accounts,
@@ -127,7 +135,7 @@ export function createAuthz(opts: AuthzOptions): Authz {
     }),
   });
   const interceptor: Interceptor = (next) => failures.interceptor(rbac(next));
-  const admit = createCredentialGate({ failures, audit: failureAudit });
+  const admit = createCredentialGate({ failures, audit: failureAudit, authenticate });
   return {
     interceptor,
     admit,

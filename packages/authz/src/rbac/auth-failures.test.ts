@@ -255,6 +255,45 @@ describe("credentials checked before the body is read", () => {
     }
   });
 
+  it("answers credentials that do not authenticate before the body arrives, and audits them", async () => {
+    const expired = await keycloak.mint({ username: "late", expiresInSec: -600 });
+    const foreign = await keycloak.mint({ username: "elsewhere", audience: "another-service" });
+    const forged = `${expired.split(".").slice(0, 2).join(".")}.${"A".repeat(86)}`;
+    const cases: [Record<string, string>, RegExp][] = [
+      [badKey(), /API key/],
+      [{ authorization: `Bearer ${expired}` }, /exp/],
+      [{ authorization: `Bearer ${foreign}` }, /aud/],
+      [{ authorization: `Bearer ${forged}` }, /signature|token/],
+    ];
+    for (const [i, [credentials, reason]] of cases.entries()) {
+      const address = `198.51.100.${30 + i}`;
+      const res = await partialPost(
+        proxied.url,
+        "/guardian.config.v1.ConfigService/GetConfig",
+        from(address, { "content-type": "application/json", ...credentials }),
+        4 * 1024 * 1024,
+      );
+      expect(res.status).toBe(401);
+      const body = JSON.parse(res.body) as { code: string; message: string };
+      expect(body.code).toBe("unauthenticated");
+      expect(body.message).toMatch(reason);
+      // The failure counts against the address like any other.
+      for (let n = 1; n < limit; n++) {
+        const again = await errorOf(
+          config(proxied).getConfig(
+            { project: "payments", key: "k" },
+            { headers: from(address, credentials) },
+          ),
+        );
+        expect(again?.code).toBe(Code.Unauthenticated);
+      }
+      const over = await errorOf(
+        config(proxied).getConfig({ project: "payments", key: "k" }, { headers: from(address) }),
+      );
+      expect(over?.code).toBe(Code.ResourceExhausted);
+    }
+  });
+
   it("leaves public RPCs open without credentials", async () => {
     const auth = createClient(AuthService, createGrpcTransport({ baseUrl: proxied.url }));
     expect(await errorOf(auth.login({}, { headers: from("198.51.100.20") }))).toBeUndefined();

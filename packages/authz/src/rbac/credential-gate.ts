@@ -1,7 +1,9 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import { getAccess } from "@guardian/api";
-import type { Admission } from "@guardian/kit";
+import { isPgConnectionLoss, type AdmitCall, type Admission } from "@guardian/kit";
 import type { FailureAudit } from "../audit/failure-audit.js";
 import { procedureOf } from "../audit/record.js";
+import { authenticatedKey, type Authenticate } from "../credentials/authenticate.js";
 import { malformedCredentials } from "../credentials/credential-headers.js";
 import type { AuthFailures } from "./auth-failures.js";
 
@@ -11,6 +13,8 @@ export interface CredentialGateDeps {
   failures: AuthFailures;
   /** Where rejected credentials are audited, aggregated. */
   audit: FailureAudit;
+  /** Authenticates a call from its headers (the same function the RBAC interceptor uses). */
+  authenticate: Authenticate;
 }
 
 /**
@@ -19,20 +23,16 @@ export interface CredentialGateDeps {
  * - an address over its limit of failed authentication gets ResourceExhausted (every RPC
  *   but the gRPC health service);
  * - an RPC whose access option requires credentials gets Unauthenticated when they are
- *   missing, of both kinds, or malformed (not `Bearer <JWS>`, not `gdn_<id>_<secret>`);
- *   this counts as a failed authentication of the address, and malformed credentials are
- *   audited like every rejected credential.
- * Public RPCs and methods without an access option are left to the RBAC interceptor.
+ *   missing, of both kinds, malformed (not `Bearer <JWS>`, not `gdn_<id>_<secret>`), or do
+ *   not authenticate (a token that fails verification, an unknown, revoked or expired API
+ *   key); each counts as a failed authentication of the address and is audited like every
+ *   rejected credential. So a request body is never read for a caller who is nobody.
+ * A successful authentication is handed to the RBAC interceptor (`authenticatedKey`), which
+ * then decides with the request's fields. Public RPCs and methods without an access option
+ * are left to the interceptor.
  */
 export function createCredentialGate(deps: CredentialGateDeps): Admission {
-  return (call) => {
-    if (call.method.parent.typeName === "grpc.health.v1.Health") return undefined;
-    const refused = deps.failures.refusal(call.remoteAddress);
-    if (refused) return refused;
-    const access = getAccess(call.method);
-    if (!access || access.public) return undefined;
-    const err = malformedCredentials(call.header);
-    if (!err) return undefined;
+  const reject = (call: AdmitCall, err: ConnectError): ConnectError => {
     deps.failures.fail(call.remoteAddress);
     if (call.header.has("authorization") || call.header.has("x-api-key")) {
       void deps.audit.record({
@@ -47,5 +47,38 @@ export function createCredentialGate(deps: CredentialGateDeps): Admission {
       });
     }
     return err;
+  };
+
+  const authenticate = async (call: AdmitCall): Promise<ConnectError | undefined> => {
+    try {
+      call.values.set(authenticatedKey, await deps.authenticate(call.header));
+      return undefined;
+    } catch (err) {
+      if (err instanceof ConnectError && err.code === Code.Unauthenticated) {
+        return reject(call, err);
+      }
+      if (isPgConnectionLoss(err)) {
+        return new ConnectError(
+          "cannot check credentials now: the database is unavailable",
+          Code.Unavailable,
+          undefined,
+          undefined,
+          err,
+        );
+      }
+      // Anything else is left to the interceptor, which authenticates again and answers.
+      return undefined;
+    }
+  };
+
+  return (call) => {
+    if (call.method.parent.typeName === "grpc.health.v1.Health") return undefined;
+    const refused = deps.failures.refusal(call.remoteAddress);
+    if (refused) return refused;
+    const access = getAccess(call.method);
+    if (!access || access.public) return undefined;
+    const err = malformedCredentials(call.header);
+    if (err) return reject(call, err);
+    return authenticate(call);
   };
 }

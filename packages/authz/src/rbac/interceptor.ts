@@ -7,16 +7,15 @@ import {
   principalKey,
   remoteAddressKey,
   requestIdKey,
-  type Logger,
   type Principal,
 } from "@guardian/kit";
-import type { Accounts, ResolveOptions } from "../accounts/accounts.js";
 import type { FailureAudit } from "../audit/failure-audit.js";
 import { actorOf, auditOutcome, procedureOf, recordAudit } from "../audit/record.js";
-import { authenticateApiKey } from "../credentials/api-key-auth.js";
-import { credentialsOf, missingCredentials } from "../credentials/credential-headers.js";
-import { mapRoles, type RoleMapping } from "../roles.js";
-import type { TokenVerifier } from "../token/verifier.js";
+import {
+  authenticatedKey,
+  createAuthenticator,
+  type AuthenticatorDeps,
+} from "../credentials/authenticate.js";
 import type { AccessEpoch } from "./access-epoch.js";
 import { decide, type CallTarget } from "./decide.js";
 import { peekRequest, readStringField } from "./request-fields.js";
@@ -25,19 +24,11 @@ import { createOpenStreams } from "./open-streams.js";
 type AnyRequest = Parameters<Parameters<Interceptor>[0]>[0];
 
 /** Dependencies of {@link createAuthInterceptor}. */
-export interface AuthInterceptorDeps {
-  /** Verifies bearer tokens of every trusted issuer. */
-  verifier: TokenVerifier;
-  /** Resolves users (recording Keycloak users on first sight) and their role bindings. */
-  accounts: Accounts;
-  /** Maps identity-provider role names to global roles. */
-  roleMapping: RoleMapping;
-  /** Where API keys are looked up and denials are audited. */
+export interface AuthInterceptorDeps extends AuthenticatorDeps {
+  /** Where denials are audited. */
   db: Queryable;
   /** Aggregates the audit of rejected credentials (one row per kind and window). */
   failureAudit?: FailureAudit;
-  /** Receives failures that the caller does not see (audit writes, last-used updates). */
-  logger?: Pick<Logger, "warn">;
   /** The access epoch that keeps open streams authorized (see {@link createOpenStreams}). */
   epoch: AccessEpoch;
 }
@@ -61,52 +52,7 @@ const publicServices = new Set(["grpc.health.v1.Health"]);
  * Denials and rejected credentials are written to the audit log.
  */
 export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
-  const authenticate = async (
-    header: Headers,
-    resolve: ResolveOptions = {},
-  ): Promise<{ principal: Principal; disabled: boolean }> => {
-    const credentials = credentialsOf(header);
-    if (!credentials) throw missingCredentials();
-    if (credentials.kind === "api_key") {
-      const principal = await authenticateApiKey(deps.db, credentials.secret, (err) =>
-        deps.logger?.warn({ err }, "updating API key last use failed"),
-      );
-      return { principal, disabled: false };
-    }
-    const identity = await deps.verifier.verify(credentials.token);
-    const account = identity.builtIn
-      ? await deps.accounts.local(identity.subject, resolve)
-      : await deps.accounts.external(
-          {
-            issuer: identity.issuer,
-            subject: identity.subject,
-            username: identity.username,
-            ...(identity.email ? { email: identity.email } : {}),
-            ...(identity.displayName ? { displayName: identity.displayName } : {}),
-            globalRoles: mapRoles(deps.roleMapping, identity.roleNames),
-            service: identity.service,
-          },
-          resolve,
-        );
-    const principal: Principal = {
-      kind: account.serviceAccount ? "service" : "user",
-      id: account.username,
-      name: account.username,
-      issuer: identity.issuer,
-      subject: identity.subject,
-      account: { issuer: account.issuer, subject: account.subject },
-      ...(account.email ? { email: account.email } : {}),
-      ...(account.displayName ? { displayName: account.displayName } : {}),
-      // Local users' roles are read from the database, so a change applies before their
-      // tokens expire; Keycloak users' roles come from the token they present.
-      globalRoles: identity.builtIn
-        ? account.globalRoles
-        : mapRoles(deps.roleMapping, identity.roleNames),
-      projectRoles: account.projectRoles,
-      expiresAt: identity.expiresAt,
-    };
-    return { principal, disabled: account.disabled };
-  };
+  const authenticate = createAuthenticator(deps);
 
   const streams = createOpenStreams({
     epoch: deps.epoch,
@@ -157,7 +103,9 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
     let principal: Principal;
     let target: CallTarget;
     try {
-      const authenticated = await authenticate(req.header);
+      // The server's admission check may have authenticated the call before reading its body.
+      const authenticated =
+        req.contextValues.get(authenticatedKey) ?? (await authenticate(req.header));
       principal = seen.principal = authenticated.principal;
       if (authenticated.disabled) throw new ConnectError("user is disabled", Code.PermissionDenied);
       const peeked = needsMessage(access) ? await peekRequest(req) : { first: undefined, req };

@@ -2,12 +2,13 @@ import { setMaxListeners } from "node:events";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues, type ContextValues } from "@connectrpc/connect";
 import type { DescMethod } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { NodeRequest, NodeResponse } from "./node-http.js";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "@guardian/api";
+import { internalError } from "../errors/internal.js";
 import type { Health } from "../health/health.js";
 import { loggerKey, remoteAddressKey, requestIdKey } from "../logging/logger.js";
 import type { Logger } from "../logging/logger.js";
@@ -15,7 +16,7 @@ import { createLoggingInterceptor } from "../logging/rpc-logging.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { pageTokenSignerKey, type PageTokenSigner } from "../rpc/page-signer.js";
 import { createStreamShutdownInterceptor } from "../rpc/stream-shutdown.js";
-import type { Admission } from "./admission.js";
+import type { AdmitCall, Admission } from "./admission.js";
 import { clientAddress } from "./client-address.js";
 import { createTextCheckInterceptor } from "../rpc/text-check.js";
 import { createConnectionTracker } from "./connections.js";
@@ -139,7 +140,7 @@ export function createServer(opts: ServerOptions): Server {
     ],
     contextValues(req) {
       const id = requestIdOf(req) ?? resolveRequestId(undefined);
-      const values = createContextValues();
+      const values = admittedValues.get(req) ?? createContextValues();
       if (opts.pageTokenSigner) values.set(pageTokenSignerKey, opts.pageTokenSigner);
       return values
         .set(requestIdKey, id)
@@ -158,15 +159,30 @@ export function createServer(opts: ServerOptions): Server {
     const path = (req.url ?? "").split("?", 1)[0] ?? "";
     if (plainRoutes(req, res, path)) return;
     const method = opts.admit ? methods.get(path) : undefined;
-    const refused = method && opts.admit?.(admitCall(req, method));
-    if (refused) {
-      writeEarlyError(req, res, refused);
+    const verdict = method && opts.admit?.(admitCall(req, method));
+    if (verdict instanceof Promise) {
+      // The body stays unread (no one consumes the stream) until the check settles.
+      verdict.then(
+        (refused) => (refused ? writeEarlyError(req, res, refused) : rpcHandler(req, res)),
+        (err: unknown) => {
+          logger.error({ err, reqId: requestIdOf(req) }, "admission check failed");
+          writeEarlyError(req, res, internalError(err, requestIdOf(req)));
+        },
+      );
+      return;
+    }
+    if (verdict) {
+      writeEarlyError(req, res, verdict);
       return;
     }
     rpcHandler(req, res);
   };
 
-  const admitCall = (req: NodeRequest, method: DescMethod) => {
+  // Context values an admission check filled in, for the call's handler and interceptors.
+  const admittedValues = new WeakMap<NodeRequest, ContextValues>();
+  const admitCall = (req: NodeRequest, method: DescMethod): AdmitCall => {
+    const values = createContextValues();
+    admittedValues.set(req, values);
     const header = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (name.startsWith(":") || value === undefined) continue;
@@ -177,6 +193,7 @@ export function createServer(opts: ServerOptions): Server {
       header,
       remoteAddress: addressOf(req),
       requestId: requestIdOf(req) ?? "",
+      values,
     };
   };
 
