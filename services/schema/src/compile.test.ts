@@ -221,17 +221,32 @@ describe("warnings", () => {
           $dynamicAnchor: "node",
           properties: { next: { $dynamicRef: "#node" } },
         },
-        b: { $id: "https://example.com/b", $dynamicAnchor: "node" },
+        b: { $id: "https://example.com/b", $dynamicAnchor: "node", contains: { const: 1 } },
       },
       allOf: [{ contains: { type: "string" } }],
       anyOf: [{ contains: { type: "integer" } }],
       unevaluatedItems: false,
     });
-    // The contains under allOf is counted exactly; the one under anyOf is not.
+    // Every contains reached in place is counted exactly; one that a $dynamicRef left to ajv
+    // may reach is not.
     expect(compiled.warnings.map((w) => [w.pointer, w.keyword])).toEqual([
       ["/$defs/a/properties/next/$dynamicRef", "$dynamicRef"],
-      ["/anyOf/0/contains", "contains"],
+      ["/$defs/b/contains", "contains"],
     ]);
+  });
+
+  it("refuse a schema with too many ways from an unevaluatedItems to a contains", () => {
+    // Each level doubles the routes: 2^11 ways, each with its own conditions, reach the leaf.
+    const $defs: Record<string, unknown> = { l11: { contains: { const: 1 } } };
+    for (let i = 0; i < 11; i++) {
+      $defs[`l${i}`] = { anyOf: [{ $ref: `#/$defs/l${i + 1}` }, { $ref: `#/$defs/l${i + 1}` }] };
+    }
+    expect(() => compileCandidate({ $defs, $ref: "#/$defs/l0", unevaluatedItems: false })).toThrow(
+      /more than 1000 ways/,
+    );
+    const shallow = compileCandidate({ $defs, $ref: "#/$defs/l5", unevaluatedItems: false });
+    expect(shallow.validate([1, 1])).toEqual([]);
+    expect(shallow.validate([1, 2])).toHaveLength(1);
   });
 });
 

@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema } from "@guardian/api";
 import type { ValidateFunction } from "ajv";
+import { containsLeft } from "./contains-routes.js";
 import { createAjv, detectDialect, dialectTitles, metaAjv, type DialectName } from "./dialect.js";
 import type { FormatMode } from "./formats.js";
 import { inspectSchema, type FoundRef } from "./inspect.js";
@@ -169,7 +170,9 @@ export function compileCandidate(content: unknown, opts: CompileOptions = {}): C
   try {
     const built = build(content, dialect, formats);
     fn = built.fn;
-    if (dialect === "draft-2020-12") warnings.push(...dynamicRefsLeft(built.prepared));
+    if (dialect === "draft-2020-12") {
+      warnings.push(...dynamicRefsLeft(built.prepared), ...containsLeft(built.prepared));
+    }
     // A validator whose references recurse without end fails on every value of some type;
     // one value of each type finds it before any config depends on the schema.
     for (const probe of probes) fn(probe);

@@ -18,11 +18,6 @@ const draft07Id = "http://json-schema.org/draft-07/schema#";
  * (then it leaves the list).
  */
 const knownExceptions: Record<string, string> = {
-  // ajv records evaluated items as a count from the start of the array. Guardian checks the
-  // items a `contains` beside `unevaluatedItems` (or under it through `allOf`) matched itself;
-  // a `contains` reached any other way still marks every item as evaluated.
-  "draft 2020-12 / unevaluatedItems with contains inside if / c is matched by nothing":
-    "a contains under if counts every item as evaluated",
   // Guardian resolves a `$dynamicRef` ahead of time when the root resource, or only one
   // resource, declares its anchor; otherwise ajv decides, and ajv finds a `$dynamicAnchor` only
   // where evaluation met it, not by the dynamic scope.

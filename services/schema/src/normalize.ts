@@ -1,8 +1,8 @@
 import type { DialectName } from "./dialect.js";
 import type { SchemaViolation } from "./registry-types.js";
+import { annotateContains } from "./contains-routes.js";
 import { resolveDynamicRefs } from "./dynamic-refs.js";
-import { containsCounted, evaluatedByContains } from "./keywords.js";
-import { containsInPlace, ignoredBesideRef, walkSchema } from "./walk.js";
+import { ignoredBesideRef, walkSchema } from "./walk.js";
 
 /** The JSON pointer as a URI fragment, as ajv resolves it against the current base URI. */
 function fragmentOf(pointer: string): string {
@@ -56,13 +56,6 @@ function rewrite(
       delete node[keyword];
     }
   }
-  if (dialect === "draft-2020-12" && node["unevaluatedItems"] !== undefined) {
-    const matchers = containsInPlace(node, inResource).map((found) => {
-      found.node[containsCounted] = true;
-      return { $ref: fragmentOf(found.pointer) };
-    });
-    if (matchers.length > 0) node[evaluatedByContains] = { anyOf: matchers };
-  }
   // Identifiers inside unknown keywords are data, not schema resources: ajv would register them.
   for (const [keyword, value] of Object.entries(node)) {
     if (!isKeyword(keyword)) stripIdentifiers(value);
@@ -101,7 +94,10 @@ export function forAjv(
 ): unknown {
   if (typeof content !== "object" || content === null) return content;
   const copy = structuredClone(content) as Record<string, unknown>;
-  if (dialect === "draft-2020-12") resolveDynamicRefs(copy);
+  if (dialect === "draft-2020-12") {
+    resolveDynamicRefs(copy);
+    annotateContains(copy);
+  }
   walkSchema(copy, dialect, ({ node, inResource }) =>
     rewrite(node, inResource, dialect, isKeyword),
   );
