@@ -64,9 +64,6 @@ export const containsWhen = "$guardian:containsWhen";
 /** Set beside {@link containsWhen}: for each route, the `contains` subschema an item matches. */
 export const containsMatch = "$guardian:containsMatch";
 
-/** Set by forAjv beside a `contains` whose matches the `unevaluatedItems` keywords count. */
-export const containsCounted = "$guardian:containsCounted";
-
 // The names ajv's generated validators keep their error count and error list in.
 const errorCount = new Name("errors");
 const errorList = new Name("vErrors");
@@ -155,10 +152,9 @@ export const unevaluatedItemsKeyword: CodeKeywordDefinition = {
 };
 
 /**
- * The `contains` assertion with `minContains` and `maxContains`, replacing ajv's so that a
- * `contains` whose matches the `unevaluatedItems` keywords check themselves does not mark
- * every item as evaluated; one a `$dynamicRef` left to ajv may reach still does, as in ajv
- * (see docs/schemas.md).
+ * The `contains` assertion with `minContains` and `maxContains`, replacing ajv's, which marks
+ * every item as evaluated: the `unevaluatedItems` keywords count the items it matched
+ * themselves (see {@link containsWhen}).
  */
 export const containsKeyword: CodeKeywordDefinition = {
   keyword: "contains",
@@ -177,11 +173,10 @@ export const containsKeyword: CodeKeywordDefinition = {
         : _`{minContains: ${min as number}, maxContains: ${max as number}}`,
   },
   code(cxt: KeywordCxt) {
-    const { gen, parentSchema, data, it } = cxt;
+    const { gen, parentSchema, data } = cxt;
     const min = (parentSchema.minContains as number | undefined) ?? 1;
     const max = parentSchema.maxContains as number | undefined;
     cxt.setParams({ min, max });
-    if (parentSchema[containsCounted] !== true) it.items = true;
     if (max !== undefined && min > max) return cxt.fail();
     if (min === 0 && max === undefined) return;
     const len = gen.const("len", _`${data}.length`);

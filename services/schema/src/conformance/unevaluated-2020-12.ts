@@ -261,6 +261,44 @@ export const unevaluated2020: ConformanceCase[] = [
     ],
   },
   {
+    description: "unevaluatedItems with contains reached through $dynamicRef, chosen by the path",
+    schema: {
+      $id: "https://example.com/tuples",
+      if: { minItems: 3 },
+      then: { $ref: "withA" },
+      else: { $ref: "withB" },
+      unevaluatedItems: false,
+      $defs: {
+        generic: {
+          $id: "generic",
+          $dynamicRef: "#extra",
+          $defs: { extra: { $dynamicAnchor: "extra" } },
+        },
+        withA: {
+          $id: "withA",
+          $ref: "generic",
+          $defs: { extra: { $dynamicAnchor: "extra", contains: { const: "a" }, minContains: 0 } },
+        },
+        withB: {
+          $id: "withB",
+          $ref: "generic",
+          $defs: {
+            extra: {
+              $dynamicAnchor: "extra",
+              anyOf: [{ contains: { const: "b" }, minContains: 0 }],
+            },
+          },
+        },
+      },
+    },
+    tests: [
+      [["a", "a", "a"], true],
+      [["a", "a", "b"], false, "the contains of withB is not in the dynamic scope"],
+      [["b", "b"], true],
+      [["a", "b"], false, "the contains of withA is not in the dynamic scope"],
+    ],
+  },
+  {
     description: "unevaluatedItems with contains under dependentSchemas, which an array ignores",
     schema: {
       dependentSchemas: { "0": { contains: true } },
