@@ -104,6 +104,36 @@ export const unevaluated2020: ConformanceCase[] = [
     ],
   },
   {
+    description: "unevaluatedProperties sees properties of the $dynamicRef target the scope chose",
+    schema: {
+      properties: { x: { $ref: "withA" }, y: { $ref: "withB" } },
+      $defs: {
+        generic: {
+          $id: "generic",
+          $dynamicRef: "#extra",
+          unevaluatedProperties: false,
+          $defs: { extra: { $dynamicAnchor: "extra" } },
+        },
+        withA: {
+          $id: "withA",
+          $ref: "generic",
+          $defs: { extra: { $dynamicAnchor: "extra", properties: { a: true } } },
+        },
+        withB: {
+          $id: "withB",
+          $ref: "generic",
+          $defs: { extra: { $dynamicAnchor: "extra", properties: { b: true } } },
+        },
+      },
+    },
+    tests: [
+      [{ x: { a: 1 } }, true],
+      [{ x: { b: 1 } }, false, "b is evaluated only by the anchor of withB, not in scope"],
+      [{ y: { b: 1 } }, true],
+      [{ y: { a: 1 } }, false, "a is evaluated only by the anchor of withA, not in scope"],
+    ],
+  },
+  {
     description: "nested unevaluatedProperties sees outer properties only from inside",
     schema: {
       properties: { a: true },
