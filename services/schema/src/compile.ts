@@ -4,7 +4,7 @@ import type { ValidateFunction } from "ajv";
 import { createAjv, detectDialect, dialectTitles, metaAjv, type DialectName } from "./dialect.js";
 import type { FormatMode } from "./formats.js";
 import { inspectSchema, type FoundRef } from "./inspect.js";
-import { dynamicRefsLeft, forAjv } from "./normalize.js";
+import { forAjv } from "./normalize.js";
 import type { SchemaViolation } from "./registry-types.js";
 import {
   inDocumentOrder,
@@ -33,7 +33,7 @@ export interface CompileOptions {
 }
 
 function build(content: unknown, dialect: DialectName, formats: FormatMode) {
-  const ajv = createAjv(dialect, false, { formats });
+  const ajv = createAjv(dialect, false, { formats, dynamicScope: true });
   const isKeyword = (keyword: string) => Boolean(ajv.RULES.keywords[keyword]);
   const prepared = forAjv(content, dialect, isKeyword);
   return { fn: ajv.compile(prepared as object | boolean), prepared };
@@ -94,15 +94,6 @@ function compileViolation(err: unknown, refs: FoundRef[]): SchemaViolation {
       message: `cannot resolve reference "${at?.ref ?? missingRef}"${outside}`,
     };
   }
-  const dynamic = refs.find((r) => r.pointer.endsWith("/$dynamicRef") && !r.ref.startsWith("#"));
-  if (message.includes("$dynamicRef") && dynamic) {
-    return {
-      pointer: dynamic.pointer,
-      keyword: "$dynamicRef",
-      schemaPointer: "",
-      message: `"$dynamicRef" must be a fragment such as "#name", got "${dynamic.ref}" (a known limitation)`,
-    };
-  }
   const dynamicRef = refs.find((r) => r.pointer.endsWith("/$dynamicRef"));
   if (err instanceof RangeError && dynamicRef) {
     return {
@@ -110,7 +101,7 @@ function compileViolation(err: unknown, refs: FoundRef[]): SchemaViolation {
       keyword: "$dynamicRef",
       schemaPointer: "",
       message:
-        'evaluating the "$dynamicRef"s of this schema recurses without end (a known limitation)',
+        'evaluating the "$dynamicRef"s of this schema recurses without end: no schema is ever reached through them',
     };
   }
   if (err instanceof RangeError) {
@@ -169,7 +160,6 @@ export function compileCandidate(content: unknown, opts: CompileOptions = {}): C
   try {
     const built = build(content, dialect, formats);
     fn = built.fn;
-    if (dialect === "draft-2020-12") warnings.push(...dynamicRefsLeft(built.prepared));
     // A validator whose references recurse without end fails on every value of some type;
     // one value of each type finds it before any config depends on the schema.
     for (const probe of probes) fn(probe);

@@ -12,24 +12,6 @@ import type { FormatMode } from "./formats.js";
 
 const draft07Id = "http://json-schema.org/draft-07/schema#";
 
-/**
- * Cases Guardian accepts but validates differently from JSON Schema, each with why. A test
- * fails when a case outside this list mismatches, and when a listed case starts to pass
- * (then it leaves the list).
- */
-const knownExceptions: Record<string, string> = {
-  // ajv records evaluated items as a count from the start of the array. Guardian checks the
-  // items a `contains` beside `unevaluatedItems` (or under it through `allOf`) matched itself;
-  // a `contains` reached any other way still marks every item as evaluated.
-  "draft 2020-12 / unevaluatedItems with contains inside if / c is matched by nothing":
-    "a contains under if counts every item as evaluated",
-  // Guardian resolves a `$dynamicRef` ahead of time when the root resource, or only one
-  // resource, declares its anchor; otherwise ajv decides, and ajv finds a `$dynamicAnchor` only
-  // where evaluation met it, not by the dynamic scope.
-  "draft 2020-12 / $dynamicRef chosen by the path taken, several resources declaring the anchor / a number in the list of strings":
-    "ajv resolves $dynamicRef by the anchors it evaluated",
-};
-
 interface Outcome {
   name: string;
   expected: boolean;
@@ -57,15 +39,10 @@ function run(dialect: string, cases: ConformanceCase[], formats: FormatMode = "a
   return outcomes;
 }
 
+/** Every case validates as JSON Schema says, and no valid schema is refused. */
 function expectConformance(outcomes: Outcome[]) {
   const mismatches = outcomes.filter((o) => o.actual !== o.expected).map((o) => o.name);
-  const unexpected = mismatches.filter((name) => !(name in knownExceptions));
-  expect(unexpected, "mismatches outside the known exceptions").toEqual([]);
-  const names = new Set(outcomes.map((o) => o.name));
-  const fixed = Object.keys(knownExceptions).filter(
-    (name) => names.has(name) && !mismatches.includes(name),
-  );
-  expect(fixed, "known exceptions that now pass").toEqual([]);
+  expect(mismatches, "cases validated differently from JSON Schema").toEqual([]);
   expect(outcomes.filter((o) => typeof o.actual === "string")).toEqual([]);
 }
 

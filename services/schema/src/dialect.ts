@@ -2,6 +2,7 @@ import { Ajv, type Options } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { Dialect } from "@guardian/api";
+import { dynamicBoundKeyword, dynamicRefKeyword, scopeBindsKeyword } from "./dynamic-keywords.js";
 import { containsKeyword, ifKeyword, unevaluatedItemsKeyword } from "./keywords.js";
 import { idnFormats, type FormatMode } from "./formats.js";
 import { re2RegExp } from "./regexp.js";
@@ -77,6 +78,11 @@ export function detectDialect(content: Record<string, unknown>): DialectName | S
 export interface AjvChoices {
   /** "assert" (the default) checks `format`; "annotate" ignores it when validating. */
   formats?: FormatMode;
+  /**
+   * Whether `$dynamicRef` follows the dynamic scope as forAjv prepares it (draft 2020-12
+   * documents compiled for validation); otherwise ajv's own, which the meta-schemas use.
+   */
+  dynamicScope?: boolean;
 }
 
 /**
@@ -106,6 +112,12 @@ export function createAjv(
     ajv.addKeyword(unevaluatedItemsKeyword);
     ajv.removeKeyword("contains");
     ajv.addKeyword(containsKeyword);
+  }
+  if (dialect === "draft-2020-12" && choices.dynamicScope === true) {
+    // ajv's `$dynamicAnchor` stays for the meta-schemas a document may reference.
+    ajv.addKeyword(scopeBindsKeyword);
+    ajv.addKeyword(dynamicRefKeyword);
+    ajv.addKeyword(dynamicBoundKeyword);
   }
   ajv.removeKeyword("uniqueItems");
   ajv.addKeyword(uniqueItemsKeyword);

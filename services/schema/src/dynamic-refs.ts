@@ -4,7 +4,7 @@ import { walkSchema } from "./walk.js";
 // resource, so the dynamic scope of every `$dynamicRef` starts there: when the root resource
 // declares the `$dynamicAnchor`, it always wins; when only one resource declares it, that one
 // does. Either way the `$dynamicRef` is a plain `$ref` to a known target, which ajv resolves
-// correctly. Other cases are left to ajv (see docs/schemas.md).
+// correctly. The others follow the dynamic scope at run time (see dynamic-scope.ts).
 
 /** The base URI of a document without a root `$id`, used only when a rewrite needs it. */
 export const syntheticBase = "https://schema.guardian.invalid/root.json";

@@ -3,7 +3,7 @@ import type { FormatMode } from "./formats.js";
 import { patternProblem } from "./regexp.js";
 import type { SchemaViolation } from "./registry-types.js";
 import { escapePointerToken } from "./violations.js";
-import { containsInPlace, ignoredBesideRef, walkSchema } from "./walk.js";
+import { ignoredBesideRef, walkSchema } from "./walk.js";
 
 const refKeywords = new Set(["$ref", "$dynamicRef", "$recursiveRef"]);
 
@@ -25,13 +25,6 @@ export interface SchemaInspection {
   warnings: SchemaViolation[];
   refs: FoundRef[];
 }
-
-/** Where Guardian's validation is known to differ from JSON Schema (see docs/schemas.md). */
-const limitations = {
-  contains:
-    'when this "contains" applies, an "unevaluatedItems" that is not beside it (or above it ' +
-    'through "allOf") counts every item as evaluated (a known limitation)',
-};
 
 /** Pairs of a keyword and the sibling it needs to have any effect. */
 const needs: [keyword: string, sibling: string][] = [
@@ -62,16 +55,8 @@ export function inspectSchema(
     found.warnings.push({ pointer, keyword, message, schemaPointer: "" });
   };
 
-  let unevaluatedItems = false;
-  const contains: string[] = [];
-  const counted = new Set<string>();
   walkSchema(content, dialect, ({ node, pointer }) => {
     const has = (k: string) => Object.hasOwn(node, k);
-    if (has("contains")) contains.push(`${pointer}/contains`);
-    if (has("unevaluatedItems")) {
-      unevaluatedItems = true;
-      for (const found of containsInPlace(node, pointer)) counted.add(found.pointer);
-    }
     for (const [keyword, value] of Object.entries(node)) {
       const at = `${pointer}/${escapePointerToken(keyword)}`;
       if (ignoredBesideRef(node, keyword, dialect)) {
@@ -112,12 +97,5 @@ export function inspectSchema(
       warn(`${pointer}/enum`, "enum", "an empty enum matches no value");
     }
   });
-  // ajv records evaluated items as a count from the start, not as the items `contains` matched;
-  // Guardian counts them only for a `contains` in place beside the `unevaluatedItems`.
-  if (unevaluatedItems && dialect === "draft-2020-12") {
-    for (const at of contains.filter((c) => !counted.has(c))) {
-      warn(at, "contains", limitations.contains);
-    }
-  }
   return found;
 }

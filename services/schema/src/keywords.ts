@@ -55,13 +55,14 @@ export const ifKeyword: CodeKeywordDefinition = {
 };
 
 /**
- * Set by forAjv beside an `unevaluatedItems`: a schema matching the items that the `contains`
- * keywords applying in place (beside it, or through `allOf`) evaluate.
+ * Set by forAjv beside an `unevaluatedItems`, one entry per route to a `contains` applying in
+ * place: a schema the array must match for the route to count (the subschemas on the way that
+ * must pass or fail).
  */
-export const evaluatedByContains = "$guardian:evaluatedByContains";
+export const containsWhen = "$guardian:containsWhen";
 
-/** Set by forAjv beside a `contains` whose matches an `unevaluatedItems` checks itself. */
-export const containsCounted = "$guardian:containsCounted";
+/** Set beside {@link containsWhen}: for each route, the `contains` subschema an item matches. */
+export const containsMatch = "$guardian:containsMatch";
 
 // The names ajv's generated validators keep their error count and error list in.
 const errorCount = new Name("errors");
@@ -85,7 +86,8 @@ const itemOf = (i: Name) => ({ dataProp: i, dataPropType: 0 as const });
  * from the start of the array, so it cannot hold the items `contains` matched, and it
  * compares that count with the length even when an applicator evaluated every item
  * (`true`) or, in a failed branch, none (`undefined`). This one skips the items before the
- * first unevaluated one and, of the rest, those that a `contains` in place matches.
+ * first unevaluated one and, of the rest, those that a `contains` matched whose route (see
+ * {@link containsWhen}) the array satisfies.
  */
 export const unevaluatedItemsKeyword: CodeKeywordDefinition = {
   keyword: "unevaluatedItems",
@@ -105,12 +107,25 @@ export const unevaluatedItemsKeyword: CodeKeywordDefinition = {
       items instanceof Name
         ? gen.const("from", _`${items} === true ? ${len} : (${items} || 0)`)
         : items;
-    const byContains = parentSchema[evaluatedByContains] !== undefined;
+    const routes = (parentSchema[containsWhen] as unknown[] | undefined)?.length ?? 0;
+    const byContains = routes > 0;
     if (schema === false && !byContains) {
       cxt.setParams({ len: from });
       cxt.fail(_`${len} > ${from}`);
     } else if (!isAbsent(schema)) {
       const valid = gen.var("valid", true);
+      const quiet = { compositeRule: true, createErrors: false, allErrors: false } as const;
+      // Which routes apply to this array; the attempts record placeholder errors: drop them.
+      const applies: Name[] = [];
+      if (byContains) {
+        const errs = gen.const("_errs", errorCount);
+        for (let k = 0; k < routes; k++) {
+          const applied = gen.name("applies");
+          cxt.subschema({ keyword: containsWhen, schemaProp: k, ...quiet }, applied);
+          applies.push(applied);
+        }
+        dropErrorsAfter(gen, errs);
+      }
       gen.forRange("i", from, len, (i) => {
         const check = () => {
           // dataPropType 0 is ajv's Type.Num: the item's pointer token is its index.
@@ -118,19 +133,15 @@ export const unevaluatedItemsKeyword: CodeKeywordDefinition = {
           if (!it.allErrors) gen.if(_`!${valid}`, () => gen.break());
         };
         if (!byContains) return check();
-        const matched = gen.name("matched");
+        const matched = gen.let("matched", false);
         const errs = gen.const("_errs", errorCount);
-        cxt.subschema(
-          {
-            keyword: evaluatedByContains,
-            ...itemOf(i),
-            compositeRule: true,
-            createErrors: false,
-            allErrors: false,
-          },
-          matched,
-        );
-        // The matching attempt records placeholder errors; drop them.
+        applies.forEach((applied, k) => {
+          gen.if(_`!${matched} && ${applied}`, () => {
+            const match = gen.name("match");
+            cxt.subschema({ keyword: containsMatch, schemaProp: k, ...itemOf(i), ...quiet }, match);
+            gen.assign(matched, match);
+          });
+        });
         dropErrorsAfter(gen, errs);
         gen.if(_`!${matched}`, check);
       });
@@ -141,9 +152,9 @@ export const unevaluatedItemsKeyword: CodeKeywordDefinition = {
 };
 
 /**
- * The `contains` assertion with `minContains` and `maxContains`, replacing ajv's so that a
- * `contains` whose matches an `unevaluatedItems` checks itself does not mark every item as
- * evaluated; any other still does, as in ajv (see docs/schemas.md).
+ * The `contains` assertion with `minContains` and `maxContains`, replacing ajv's, which marks
+ * every item as evaluated: the `unevaluatedItems` keywords count the items it matched
+ * themselves (see {@link containsWhen}).
  */
 export const containsKeyword: CodeKeywordDefinition = {
   keyword: "contains",
@@ -162,11 +173,10 @@ export const containsKeyword: CodeKeywordDefinition = {
         : _`{minContains: ${min as number}, maxContains: ${max as number}}`,
   },
   code(cxt: KeywordCxt) {
-    const { gen, parentSchema, data, it } = cxt;
+    const { gen, parentSchema, data } = cxt;
     const min = (parentSchema.minContains as number | undefined) ?? 1;
     const max = parentSchema.maxContains as number | undefined;
     cxt.setParams({ min, max });
-    if (parentSchema[containsCounted] !== true) it.items = true;
     if (max !== undefined && min > max) return cxt.fail();
     if (min === 0 && max === undefined) return;
     const len = gen.const("len", _`${data}.length`);

@@ -1,8 +1,8 @@
 import type { DialectName } from "./dialect.js";
-import type { SchemaViolation } from "./registry-types.js";
+import { annotateContains } from "./contains-routes.js";
 import { resolveDynamicRefs } from "./dynamic-refs.js";
-import { containsCounted, evaluatedByContains } from "./keywords.js";
-import { containsInPlace, ignoredBesideRef, walkSchema } from "./walk.js";
+import { scopeDynamicRefs } from "./dynamic-scope.js";
+import { ignoredBesideRef, walkSchema } from "./walk.js";
 
 /** The JSON pointer as a URI fragment, as ajv resolves it against the current base URI. */
 function fragmentOf(pointer: string): string {
@@ -50,18 +50,10 @@ function rewrite(
   // ajv resolves a `$ref` beside an `$id` against the outer base URI (and may recurse without
   // end); inside `allOf` it resolves against the `$id`, and `allOf` applies in place alike.
   if (dialect === "draft-2020-12" && typeof node["$id"] === "string") {
-    for (const keyword of ["$ref", "$dynamicRef"]) {
-      if (typeof node[keyword] !== "string") continue;
-      addAllOf(node, { [keyword]: node[keyword] });
-      delete node[keyword];
+    if (typeof node["$ref"] === "string") {
+      addAllOf(node, { $ref: node["$ref"] });
+      delete node["$ref"];
     }
-  }
-  if (dialect === "draft-2020-12" && node["unevaluatedItems"] !== undefined) {
-    const matchers = containsInPlace(node, inResource).map((found) => {
-      found.node[containsCounted] = true;
-      return { $ref: fragmentOf(found.pointer) };
-    });
-    if (matchers.length > 0) node[evaluatedByContains] = { anyOf: matchers };
   }
   // Identifiers inside unknown keywords are data, not schema resources: ajv would register them.
   for (const [keyword, value] of Object.entries(node)) {
@@ -101,29 +93,13 @@ export function forAjv(
 ): unknown {
   if (typeof content !== "object" || content === null) return content;
   const copy = structuredClone(content) as Record<string, unknown>;
-  if (dialect === "draft-2020-12") resolveDynamicRefs(copy);
+  if (dialect === "draft-2020-12") {
+    resolveDynamicRefs(copy);
+    scopeDynamicRefs(copy);
+    annotateContains(copy);
+  }
   walkSchema(copy, dialect, ({ node, inResource }) =>
     rewrite(node, inResource, dialect, isKeyword),
   );
   return copy;
-}
-
-/**
- * Points at the `$dynamicRef`s of a prepared document that could not be resolved ahead of
- * time and are left to ajv, which finds a `$dynamicAnchor` only where it was evaluated.
- */
-export function dynamicRefsLeft(prepared: unknown): SchemaViolation[] {
-  const left: SchemaViolation[] = [];
-  walkSchema(prepared, "draft-2020-12", ({ node, pointer }) => {
-    if (typeof node["$dynamicRef"] !== "string") return;
-    left.push({
-      pointer: `${pointer}/$dynamicRef`,
-      keyword: "$dynamicRef",
-      schemaPointer: "",
-      message:
-        'more than one schema resource declares this "$dynamicAnchor", and which one applies ' +
-        "is decided with a known limitation",
-    });
-  });
-  return left;
 }

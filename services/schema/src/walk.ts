@@ -97,25 +97,3 @@ export function walkSchema(
   };
   step(content, "", "");
 }
-
-/**
- * Finds the `contains` keywords that apply to a schema object's instance whenever the object
- * does: beside it, or through `allOf` within the same schema resource. Their matches are
- * what an `unevaluatedItems` of the object can count as evaluated. `at` is the object's
- * pointer; the pointers returned are to the `contains` keywords.
- */
-export function containsInPlace(
-  node: Record<string, unknown>,
-  at: string,
-): { node: Record<string, unknown>; pointer: string }[] {
-  const found: { node: Record<string, unknown>; pointer: string }[] = [];
-  if (node["contains"] !== undefined) found.push({ node, pointer: `${at}/contains` });
-  const allOf = node["allOf"];
-  if (!Array.isArray(allOf)) return found;
-  allOf.forEach((sub: unknown, i) => {
-    if (typeof sub !== "object" || sub === null || Array.isArray(sub)) return;
-    const child = sub as Record<string, unknown>;
-    if (typeof child["$id"] !== "string") found.push(...containsInPlace(child, `${at}/allOf/${i}`));
-  });
-  return found;
-}

@@ -247,7 +247,7 @@ export const refs2020: ConformanceCase[] = [
     description: "$dynamicRef chosen by the path taken, several resources declaring the anchor",
     schema: {
       $id: "https://example.com/lists",
-      if: { required: ["numbers"] },
+      if: { minItems: 2 },
       then: { $ref: "numbers" },
       else: { $ref: "strings" },
       $defs: {
@@ -271,6 +271,107 @@ export const refs2020: ConformanceCase[] = [
     tests: [
       [["a"], true],
       [[1], false, "a number in the list of strings"],
+      [[1, 2], true],
+      [["a", "b"], false, "strings in the list of numbers"],
+    ],
+  },
+  {
+    description: "$dynamicRef chosen by the path taken, per property, the root without $id",
+    schema: {
+      properties: { numbers: { $ref: "numbers" }, strings: { $ref: "strings" } },
+      $defs: {
+        generic: {
+          $id: "generic",
+          properties: { also: { $ref: "strings" } },
+          items: { $dynamicRef: "#item" },
+          $defs: { any: { $dynamicAnchor: "item" } },
+        },
+        numbers: {
+          $id: "numbers",
+          $defs: { item: { $dynamicAnchor: "item", type: "number" } },
+          $ref: "generic",
+        },
+        strings: {
+          $id: "strings",
+          $defs: { item: { $dynamicAnchor: "item", type: "string" } },
+          $ref: "generic",
+        },
+      },
+    },
+    tests: [
+      [{ numbers: [1, 2], strings: ["a"] }, true],
+      [{ numbers: ["a"] }, false],
+      [{ strings: [1] }, false],
+      [
+        { numbers: { also: ["a"] } },
+        false,
+        "numbers entered first: its anchor applies under strings",
+      ],
+      [{ numbers: { also: [1] } }, true],
+      [{ strings: { also: ["a"] } }, true],
+    ],
+  },
+  {
+    description: "$dynamicRef: a resource evaluation left is no longer in the dynamic scope",
+    schema: {
+      $id: "https://example.com/left",
+      properties: {
+        a: {
+          $id: "inline",
+          $defs: { item: { $dynamicAnchor: "item", type: "boolean" } },
+          $ref: "generic",
+        },
+        b: { $ref: "generic" },
+        c: { $ref: "numbers" },
+      },
+      $defs: {
+        generic: {
+          $id: "generic",
+          items: { $dynamicRef: "#item" },
+          $defs: { any: { $dynamicAnchor: "item" } },
+        },
+        numbers: {
+          $id: "numbers",
+          $defs: { item: { $dynamicAnchor: "item", type: "number" } },
+          $ref: "generic",
+        },
+        strings: {
+          $id: "strings",
+          $defs: { item: { $dynamicAnchor: "item", type: "string" } },
+          $ref: "generic",
+        },
+      },
+    },
+    tests: [
+      [{ a: [true], b: [1, "x"], c: [1] }, true, "b is outside the scope of a's resource"],
+      [{ a: [1] }, false],
+      [{ c: ["x"], b: ["x"] }, false],
+      [{ c: [1], b: ["x"] }, true, "b is outside the scope of numbers"],
+    ],
+  },
+  {
+    description:
+      "$dynamicRef naming another resource by URI, several resources declaring the anchor",
+    schema: {
+      $defs: {
+        a: { $id: "https://example.com/a", $dynamicAnchor: "node", type: "string" },
+        b: {
+          $id: "https://example.com/b",
+          $dynamicAnchor: "node",
+          type: ["number", "object"],
+          properties: { inner: { $dynamicRef: "https://example.com/a#node" } },
+        },
+      },
+      properties: {
+        next: { $dynamicRef: "https://example.com/a#node" },
+        viaB: { $ref: "https://example.com/b" },
+      },
+    },
+    tests: [
+      [{ next: "x" }, true, "no resource in scope declares it: the initial target applies"],
+      [{ next: 1 }, false],
+      [{ viaB: { inner: 1 } }, true, "b is in the dynamic scope"],
+      [{ viaB: { inner: "x" } }, false],
     ],
   },
   {
