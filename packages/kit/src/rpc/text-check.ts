@@ -44,7 +44,16 @@ type Work =
  * skipped. JSON content is walked as plain data, without reflection, since it can be large.
  */
 export function findTextProblems(schema: DescMessage, message: Message): FieldViolationInit[] {
+  return walkText(schema, message).problems;
+}
+
+/** {@link findTextProblems}, also saying how many values the walk visited. */
+function walkText(
+  schema: DescMessage,
+  message: Message,
+): { problems: FieldViolationInit[]; visited: number } {
   const out: FieldViolationInit[] = [];
+  let visited = 0;
   const check = (value: string, at: PathNode | undefined, what = "") => {
     const problem = textProblem(value);
     if (problem && out.length < maxViolations) {
@@ -76,6 +85,7 @@ export function findTextProblems(schema: DescMessage, message: Message): FieldVi
   };
   while (stack.length > 0 && out.length < maxViolations) {
     const work = stack.pop()!;
+    visited += 1;
     if (work.kind === "value") {
       const { kind } = work.value;
       if (kind.case === "stringValue") check(kind.value, work.at);
@@ -85,9 +95,14 @@ export function findTextProblems(schema: DescMessage, message: Message): FieldVi
       continue;
     }
     if (work.kind === "struct") {
-      for (const [key, value] of Object.entries(work.struct.fields)) {
+      const fields = work.struct.fields;
+      for (const key in fields) {
         check(key, work.at, "keys ");
-        stack.push({ kind: "value", value, at: { up: work.at, seg: key, kind: "key" } });
+        stack.push({
+          kind: "value",
+          value: fields[key]!,
+          at: { up: work.at, seg: key, kind: "key" },
+        });
       }
       continue;
     }
@@ -125,12 +140,18 @@ export function findTextProblems(schema: DescMessage, message: Message): FieldVi
       }
     }
   }
-  return out;
+  return { problems: out, visited };
 }
 
-function refuseBadText(schema: DescMessage, message: Message): void {
-  const violations = findTextProblems(schema, message);
-  if (violations.length > 0) throw invalidArgument(violations);
+/** Past this many values, a request is large enough that its decoding held the event loop. */
+const largeMessage = 10_000;
+
+async function refuseBadText(schema: DescMessage, message: Message): Promise<void> {
+  const { problems, visited } = walkText(schema, message);
+  if (problems.length > 0) throw invalidArgument(problems);
+  // Decoding a large message and walking it ran in one stretch; let calls waiting for the
+  // event loop (health checks, small reads) go before the handler's own stretch of work.
+  if (visited > largeMessage) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -143,7 +164,7 @@ export function createTextCheckInterceptor(): Interceptor {
   return (next) => async (req) => {
     const schema = req.method.input;
     if (!req.stream) {
-      refuseBadText(schema, req.message);
+      await refuseBadText(schema, req.message);
       return next(req);
     }
     const messages = req.message;
@@ -151,7 +172,7 @@ export function createTextCheckInterceptor(): Interceptor {
       ...req,
       message: (async function* () {
         for await (const m of messages) {
-          refuseBadText(schema, m);
+          await refuseBadText(schema, m);
           yield m;
         }
       })(),
