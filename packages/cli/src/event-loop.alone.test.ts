@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDev, stop, type Running } from "./testing/dev-process.js";
+import { bootstrapPassword, createJsonCaller } from "./testing/json-caller.js";
 
 /** Backtracking engines take 10 s to minutes to fail this against `^(a+)+$`. */
 const evil = `${"a".repeat(30)}b`;
@@ -26,7 +27,8 @@ function branching(depth: number): Record<string, unknown> {
 describe("the event loop under costly schema work", () => {
   let dataDir: string;
   let dev: Running;
-  let token = "";
+  const api = createJsonCaller(() => dev.url);
+  const call = api.call;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "guardian-event-loop-"));
@@ -43,23 +45,11 @@ describe("the event loop under costly schema work", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON is checked field by field below
-  async function call(method: string, body: unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(`${dev.url}/${method}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, json: await res.json() };
-  }
-
   it("answers /healthz within 100 ms while the worst schemas and documents are being checked", async () => {
-    const password = /password "([^"]+)"/.exec(dev.output())![1]!;
-    token = (await call("guardian.auth.v1.AuthService/Login", { username: "admin", password })).json
-      .tokens.accessToken;
+    const password = bootstrapPassword(dev.output());
+    api.token = (
+      await call("guardian.auth.v1.AuthService/Login", { username: "admin", password })
+    ).json.tokens.accessToken;
     const project = "stall";
     await call("guardian.config.v1.ConfigService/CreateProject", { project });
     const schema = (name: string, content: unknown) =>

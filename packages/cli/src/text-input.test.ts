@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDev, stop, type Running } from "./testing/dev-process.js";
+import { bootstrapPassword, createJsonCaller } from "./testing/json-caller.js";
 
 /**
  * Strings PostgreSQL text and jsonb cannot hold, sent to a real `guardian dev` process over
@@ -11,14 +12,15 @@ import { startDev, stop, type Running } from "./testing/dev-process.js";
 describe("requests holding NUL characters or lone surrogates", () => {
   let dataDir: string;
   let dev: Running;
-  let token = "";
+  const api = createJsonCaller(() => dev.url);
+  const call = api.call;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "guardian-text-"));
     dev = await startDev(dataDir);
-    const password = /password "([^"]+)"/.exec(dev.output())![1]!;
+    const password = bootstrapPassword(dev.output());
     const login = await call("guardian.auth.v1.AuthService/Login", { username: "admin", password });
-    token = login.json.tokens.accessToken;
+    api.token = login.json.tokens.accessToken;
     expect(
       (await call("guardian.config.v1.ConfigService/CreateProject", { project: "text" })).status,
     ).toBe(200);
@@ -30,19 +32,6 @@ describe("requests holding NUL characters or lone surrogates", () => {
     if (dev) await stop(dev);
     await rm(dataDir, { recursive: true, force: true });
   });
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON is checked field by field
-  async function call(path: string, body: unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(`${dev.url}/${path}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, json: await res.json() };
-  }
 
   async function auditCount(): Promise<number> {
     const res = await call("guardian.auth.v1.AuthService/ListAuditEvents", { pageSize: 1000 });
@@ -92,13 +81,13 @@ describe("requests holding NUL characters or lone surrogates", () => {
 
   it("refuses them in every service's requests, before authentication writes anything", async () => {
     const audits = await auditCount();
-    const saved = token;
-    token = "";
+    const saved = api.token;
+    api.token = "";
     const login = await call("guardian.auth.v1.AuthService/Login", {
       username: "ad\u0000min",
       password: "whatever-password",
     });
-    token = saved;
+    api.token = saved;
     expect(login.status).toBe(400);
     expect(login.json.message).toContain("invalid username");
     const schema = await call("guardian.schema.v1.SchemaService/CreateSchema", {

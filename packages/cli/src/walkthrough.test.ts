@@ -6,6 +6,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { ConfigService } from "@guardian/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDev, stop, type Running } from "./testing/dev-process.js";
+import { bootstrapPassword, createJsonCaller } from "./testing/json-caller.js";
 
 /**
  * The README's first-steps guide, step by step, against a real `guardian dev` process. The
@@ -15,7 +16,8 @@ import { startDev, stop, type Running } from "./testing/dev-process.js";
 describe("first steps (README walkthrough)", () => {
   let dataDir: string;
   let dev: Running;
-  let token = "";
+  const api = createJsonCaller(() => dev.url);
+  const call = api.call;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "guardian-walkthrough-"));
@@ -27,27 +29,13 @@ describe("first steps (README walkthrough)", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  /** POSTs Connect JSON like `curl -H 'content-type: application/json' -d ...`. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON is checked field by field below
-  async function call(path: string, body: unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(`${dev.url}/${path}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, json: await res.json() };
-  }
-
   it("walks from login to rollback, and the watch sees every change", async () => {
-    const password = /password "([^"]+)"/.exec(dev.output())![1]!;
+    const password = bootstrapPassword(dev.output());
 
     // 1. Log in as the bootstrap admin.
     const login = await call("guardian.auth.v1.AuthService/Login", { username: "admin", password });
     expect(login.status).toBe(200);
-    token = login.json.tokens.accessToken;
+    api.token = login.json.tokens.accessToken;
 
     // 2. Create a project and a schema.
     const project = await call("guardian.config.v1.ConfigService/CreateProject", {
@@ -87,7 +75,7 @@ describe("first steps (README walkthrough)", () => {
     const watching = (async () => {
       for await (const msg of client.watch(
         { project: "payments", startRevision: v1 + 1n },
-        { headers: { authorization: `Bearer ${token}` }, signal: ac.signal },
+        { headers: { authorization: `Bearer ${api.token}` }, signal: ac.signal },
       )) {
         if (msg.kind.case !== "change") continue;
         seen.push({ revision: msg.kind.value.revision, content: msg.kind.value.config?.content });
