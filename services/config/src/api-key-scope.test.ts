@@ -1,7 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import type { ApiKeyScopeName, Principal } from "@guardian/kit";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   anySchema,
   as,
@@ -10,19 +10,11 @@ import {
   plain,
   projectName,
   seedSchema,
-  startHarness,
-  type Harness,
+  useHarness,
 } from "./testing.js";
 
 const db = useTestDatabase();
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness(db);
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness(db);
 
 async function project(): Promise<string> {
   const name = projectName();

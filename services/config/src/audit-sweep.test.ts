@@ -1,18 +1,11 @@
 import { ChangeType, WriteOp } from "@guardian/api";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sweepPendingAudit } from "./audit-sweep.js";
-import { projectName, startHarness, type Harness } from "./testing.js";
+import { projectName, useHarness } from "./testing.js";
 
 const db = useTestDatabase();
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness(db);
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness(db);
 
 /** Inserts the pending event a process leaves when it dies between a mutation and its outcome. */
 async function pending(e: {

@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   anySchema,
   as,
@@ -8,21 +8,12 @@ import {
   json,
   projectName,
   seedSchema,
-  startHarness,
+  useHarness,
   user,
-  type Harness,
 } from "./testing.js";
 
 const db = useTestDatabase();
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness(db);
-});
-
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness(db);
 
 describe("auditing config mutations", () => {
   it("records each mutation with its actor, target, outcome and revision", async () => {

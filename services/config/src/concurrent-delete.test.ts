@@ -2,26 +2,11 @@ import { Code, createClient, createRouterTransport, type Interceptor } from "@co
 import { StoreService } from "@guardian/api";
 import { createStoreRoutes } from "@guardian/store-service";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  anySchema,
-  failure,
-  json,
-  projectName,
-  seedSchema,
-  startHarness,
-  type Harness,
-} from "./testing.js";
+import { describe, expect, it } from "vitest";
+import { anySchema, failure, json, projectName, seedSchema, useHarness } from "./testing.js";
 
 const db = useTestDatabase();
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness(db);
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness(db);
 
 /**
  * A config service whose next store Write runs right after `before` (a concurrent client's

@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   anySchema,
   as,
@@ -9,13 +9,12 @@ import {
   plain,
   projectName,
   seedSchema,
-  startHarness,
+  useHarness,
   user,
-  type Harness,
 } from "./testing.js";
 
 const db = useTestDatabase();
-let h: Harness;
+const h = useHarness(db);
 
 const limitsSchema = {
   type: "object",
@@ -26,13 +25,6 @@ const limitsSchema = {
   },
   required: ["maxConnections"],
 };
-
-beforeAll(async () => {
-  h = await startHarness(db);
-});
-afterAll(async () => {
-  await h.close();
-});
 
 /** Creates a project with the "limits" and "any" schemas. */
 async function project(): Promise<string> {

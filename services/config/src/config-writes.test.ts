@@ -7,7 +7,7 @@ import {
   VersionConflictSchema,
 } from "@guardian/api";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   anySchema,
   as,
@@ -16,13 +16,12 @@ import {
   plain,
   projectName,
   seedSchema,
-  startHarness,
+  useHarness,
   user,
-  type Harness,
 } from "./testing.js";
 
 const db = useTestDatabase();
-let h: Harness;
+const h = useHarness(db);
 
 const limitsSchema = {
   type: "object",
@@ -33,13 +32,6 @@ const limitsSchema = {
   },
   required: ["maxConnections"],
 };
-
-beforeAll(async () => {
-  h = await startHarness(db);
-});
-afterAll(async () => {
-  await h.close();
-});
 
 /** Creates a project with the "limits" and "any" schemas. */
 async function project(): Promise<string> {

@@ -1,27 +1,11 @@
 import { Code } from "@connectrpc/connect";
 import { pageTokenSignerKey, type Principal } from "@guardian/kit";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  anySchema,
-  as,
-  failure,
-  json,
-  projectName,
-  seedSchema,
-  startHarness,
-  type Harness,
-} from "./testing.js";
+import { describe, expect, it } from "vitest";
+import { anySchema, as, failure, json, projectName, seedSchema, useHarness } from "./testing.js";
 
 const db = useTestDatabase();
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness(db);
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness(db);
 
 // The in-memory services sign with this process's default signer.
 const signer = pageTokenSignerKey.defaultValue;

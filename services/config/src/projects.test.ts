@@ -2,7 +2,7 @@ import { Code } from "@connectrpc/connect";
 import { ChangeType, ResourceInUseSchema, VersionConflictSchema } from "@guardian/api";
 import type { Principal } from "@guardian/kit";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   anySchema,
   as,
@@ -10,20 +10,12 @@ import {
   json,
   projectName,
   seedSchema,
-  startHarness,
+  useHarness,
   user,
-  type Harness,
 } from "./testing.js";
 
 const db = useTestDatabase();
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness(db);
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness(db);
 
 describe("projects", () => {
   it("creates a project at version 1, reads it back and makes the creator its admin", async () => {

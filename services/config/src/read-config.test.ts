@@ -3,7 +3,7 @@ import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { WatchKeysResponseSchema, type StoreService } from "@guardian/api";
 import type { Principal } from "@guardian/kit";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createReadCache } from "./read-cache.js";
 import {
   anySchema,
@@ -13,20 +13,16 @@ import {
   plain,
   projectName,
   seedSchema,
-  startHarness,
-  type Harness,
+  useHarness,
 } from "./testing.js";
 
 const db = useTestDatabase();
-let h: Harness;
+const h = useHarness(db);
 const stops: AbortController[] = [];
 
-beforeAll(async () => {
-  h = await startHarness(db);
-});
-afterAll(async () => {
+// Runs before the harness closes (after-hooks run in reverse order of registration).
+afterAll(() => {
   for (const ac of stops) ac.abort();
-  await h.close();
 });
 
 async function project(): Promise<string> {

@@ -14,6 +14,7 @@ import { createSchemaRegistry, createSchemaWorkers } from "@guardian/schema-serv
 import { createSqlEngine, createStoreRoutes, type StoreEngine } from "@guardian/store-service";
 import type { TestDatabase } from "@guardian/testkit";
 import type pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 import { createReadCache, type ReadCache } from "./read-cache.js";
 import { createConfigRoutes } from "./routes.js";
 import type { ConfigDeps } from "./deps.js";
@@ -81,6 +82,24 @@ export async function startHarness(
       await engine.close();
     },
   };
+}
+
+/**
+ * Starts a {@link startHarness} harness before a test file's tests and closes it after them.
+ * The object returned is filled in when the harness has started, so tests use it directly.
+ */
+export function useHarness(
+  db: TestDatabase,
+  opts: Parameters<typeof startHarness>[1] = {},
+): Harness {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(h, await startHarness(db, opts));
+  });
+  afterAll(async () => {
+    await h.close?.();
+  });
+  return h;
 }
 
 /** Inserts version `version` of a JSON Schema (draft 2020-12) and makes it the latest. */

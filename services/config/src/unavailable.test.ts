@@ -2,7 +2,7 @@ import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { StoreService } from "@guardian/api";
 import { freePort, useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   anySchema,
   as,
@@ -10,21 +10,12 @@ import {
   json,
   projectName,
   seedSchema,
-  startHarness,
+  useHarness,
   user,
-  type Harness,
 } from "./testing.js";
 
 const db = useTestDatabase();
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness(db);
-});
-
-afterAll(async () => {
-  await h.close();
-});
+const h = useHarness(db);
 
 describe("an unreachable store", () => {
   it("answers Unavailable and writes nothing", async () => {

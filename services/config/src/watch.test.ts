@@ -14,7 +14,7 @@ import {
   type WatchResponse,
 } from "@guardian/api";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   anySchema,
   failure,
@@ -23,22 +23,16 @@ import {
   projectName,
   seedSchema,
   startHarness,
-  type Harness,
+  useHarness,
 } from "./testing.js";
 import { createStoreRoutes } from "@guardian/store-service";
 
 const db = useTestDatabase({ poolSize: 10 });
-let h: Harness;
+const h = useHarness(db);
 const open: Array<() => void> = [];
 
-beforeAll(async () => {
-  h = await startHarness(db);
-});
 afterEach(() => {
   for (const close of open.splice(0)) close();
-});
-afterAll(async () => {
-  await h.close();
 });
 
 async function project(): Promise<string> {
