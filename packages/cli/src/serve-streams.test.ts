@@ -1,5 +1,3 @@
-import { fromJson } from "@bufbuild/protobuf";
-import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
@@ -9,15 +7,18 @@ import {
   ConfigService,
   GlobalRole,
   Role,
-  SchemaService,
-  type WatchInstancesResponse,
-  type WatchResponse,
 } from "@guardian/api";
 import { hashPassword } from "@guardian/auth-service";
 import { follow, within } from "@guardian/authz";
 import { useTestDatabase } from "@guardian/testkit";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startGuardian, stop, type Running } from "./testing/dev-process.js";
+import {
+  changeRevision,
+  instanceNumber,
+  seedStreamScenario,
+  type StreamScenario,
+} from "./testing/stream-scenario.js";
 
 // The product promises that an open stream ends within 1 s of losing access, also when the
 // change is made through another process; a busy stream ends at its next message, an idle
@@ -30,32 +31,11 @@ let writer: Running | undefined;
 let holder: Running | undefined;
 // Clients of the process where access changes are made (and configs written) ...
 let auth: ReturnType<typeof createClient<typeof AuthService>>;
-let config: ReturnType<typeof createClient<typeof ConfigService>>;
 let cluster: ReturnType<typeof createClient<typeof ClusterService>>;
 // ... and of the process that holds the streams.
 let heldConfig: ReturnType<typeof createClient<typeof ConfigService>>;
 let heldCluster: ReturnType<typeof createClient<typeof ClusterService>>;
-let asAdmin: { headers: Record<string, string> };
-let version = 0n;
-
-const changeRevision = (m: WatchResponse) =>
-  m.kind.case === "change" ? Number(m.kind.value.revision) : -1;
-const instanceNumber = (m: WatchInstancesResponse) =>
-  m.kind.case === "event" ? Number(m.kind.value.instance?.instanceId.slice(2)) : -1;
-
-async function write(n: number): Promise<number> {
-  const res = await config.updateConfig(
-    { project, key: "flags", content: fromJson(ValueSchema, { n }), expectedVersion: version },
-    asAdmin,
-  );
-  version = res.config!.version;
-  return Number(res.revision);
-}
-
-async function login(username: string, password: string) {
-  const res = await auth.login({ username, password });
-  return { headers: { authorization: `Bearer ${res.tokens!.accessToken}` } };
-}
+let s: StreamScenario;
 
 beforeAll(async () => {
   const pool = db.pool();
@@ -80,21 +60,13 @@ beforeAll(async () => {
   const there = createGrpcTransport({ baseUrl: writer.url });
   const here = createGrpcTransport({ baseUrl: holder.url });
   auth = createClient(AuthService, there);
-  config = createClient(ConfigService, there);
   cluster = createClient(ClusterService, there);
   heldConfig = createClient(ConfigService, here);
   heldCluster = createClient(ClusterService, here);
-  asAdmin = await login("ops", "correct horse battery");
-  await config.createProject({ project }, asAdmin);
-  await createClient(SchemaService, there).createSchema(
-    { project, name: "any", content: {} },
-    asAdmin,
-  );
-  const created = await config.createConfig(
-    { project, key: "flags", schema: "any", content: fromJson(ValueSchema, { n: 0 }) },
-    asAdmin,
-  );
-  version = created.config!.version;
+  s = await seedStreamScenario(there, project, {
+    username: "ops",
+    password: "correct horse battery",
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -104,7 +76,10 @@ afterAll(async () => {
 
 describe("production mode: access taken away in one process ends streams held by another", () => {
   it("ends a Watch when its API key is revoked elsewhere, before any later change", async () => {
-    const key = await auth.createApiKey({ project, name: "xw", scope: ApiKeyScope.READ }, asAdmin);
+    const key = await auth.createApiKey(
+      { project, name: "xw", scope: ApiKeyScope.READ },
+      s.asAdmin,
+    );
     const headers = { "x-api-key": key.secret };
     const w = follow(
       (signal) => heldConfig.watch({ project }, { headers, signal }),
@@ -112,11 +87,11 @@ describe("production mode: access taken away in one process ends streams held by
     );
     try {
       await within(w.opened, 10_000);
-      const before = await write(1);
+      const before = await s.write(1);
       await within(w.delivered(before), 10_000);
       const revokedAt = Date.now();
-      await auth.revokeApiKey({ project, id: key.apiKey!.id }, asAdmin);
-      const after = await write(2);
+      await auth.revokeApiKey({ project, id: key.apiKey!.id }, s.asAdmin);
+      const after = await s.write(2);
       const end = await within(w.ended, 10_000);
       expect(end.code, end.message).toBe(Code.Unauthenticated);
       expect(end.at - revokedAt).toBeLessThan(boundMs);
@@ -127,9 +102,9 @@ describe("production mode: access taken away in one process ends streams held by
   });
 
   it("ends a viewer's idle Watch when the role binding is revoked elsewhere", async () => {
-    await auth.createUser({ username: "xviewer", password: "viewer-password-1" }, asAdmin);
-    await auth.grantRole({ project, username: "xviewer", role: Role.VIEWER }, asAdmin);
-    const viewer = await login("xviewer", "viewer-password-1");
+    await auth.createUser({ username: "xviewer", password: "viewer-password-1" }, s.asAdmin);
+    await auth.grantRole({ project, username: "xviewer", role: Role.VIEWER }, s.asAdmin);
+    const viewer = await s.login("xviewer", "viewer-password-1");
     const w = follow(
       (signal) => heldConfig.watch({ project }, { ...viewer, signal }),
       changeRevision,
@@ -137,7 +112,7 @@ describe("production mode: access taken away in one process ends streams held by
     try {
       await within(w.opened, 10_000);
       const revokedAt = Date.now();
-      await auth.revokeRole({ project, username: "xviewer" }, asAdmin);
+      await auth.revokeRole({ project, username: "xviewer" }, s.asAdmin);
       const end = await within(w.ended, 10_000);
       expect(end.code, end.message).toBe(Code.PermissionDenied);
       expect(end.at - revokedAt).toBeLessThan(boundMs);
@@ -149,9 +124,9 @@ describe("production mode: access taken away in one process ends streams held by
   it("ends a user's cluster streams when the user is disabled elsewhere", async () => {
     await auth.createUser(
       { username: "xcluster", password: "cluster-password-1", globalRoles: [GlobalRole.VIEWER] },
-      asAdmin,
+      s.asAdmin,
     );
-    const watcher = await login("xcluster", "cluster-password-1");
+    const watcher = await s.login("xcluster", "cluster-password-1");
     const instances = follow(
       (signal) => heldCluster.watchInstances({ service: "xapi" }, { ...watcher, signal }),
       instanceNumber,
@@ -163,14 +138,14 @@ describe("production mode: access taken away in one process ends streams held by
     const register = (n: number) =>
       cluster.registerInstance(
         { service: "xapi", instanceId: `i-${n}`, address: "127.0.0.1", port: 8080 },
-        asAdmin,
+        s.asAdmin,
       );
     try {
       await within(Promise.all([instances.opened, observing.opened]), 10_000);
       await register(1);
       await within(instances.delivered(1), 10_000);
       const revokedAt = Date.now();
-      await auth.disableUser({ username: "xcluster" }, asAdmin);
+      await auth.disableUser({ username: "xcluster" }, s.asAdmin);
       await register(2);
       const ends = await within(Promise.all([instances.ended, observing.ended]), 10_000);
       for (const end of ends) {

@@ -1,8 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fromJson } from "@bufbuild/protobuf";
-import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
@@ -12,13 +10,16 @@ import {
   ConfigService,
   GlobalRole,
   Role,
-  SchemaService,
-  type WatchInstancesResponse,
-  type WatchResponse,
 } from "@guardian/api";
 import { follow, within } from "@guardian/authz";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDev, stop, type Running } from "./testing/dev-process.js";
+import {
+  changeRevision,
+  instanceNumber,
+  seedStreamScenario,
+  type StreamScenario,
+} from "./testing/stream-scenario.js";
 
 // The product promises that an open stream ends within 1 s of losing access; a busy stream
 // ends at its next message, an idle one at the next poll (250 ms), so the margin is wide.
@@ -27,33 +28,10 @@ const boundMs = 1_000;
 const project = "streams";
 let dataDir: string;
 let dev: Running;
-let asAdmin: { headers: Record<string, string> };
+let s: StreamScenario;
 let auth: ReturnType<typeof createClient<typeof AuthService>>;
 let config: ReturnType<typeof createClient<typeof ConfigService>>;
 let cluster: ReturnType<typeof createClient<typeof ClusterService>>;
-let version = 0n;
-
-/** The revision of a config change (bookmarks count as -1). */
-const changeRevision = (m: WatchResponse) =>
-  m.kind.case === "change" ? Number(m.kind.value.revision) : -1;
-/** The number in the instance id `i-<n>` of an instance event (the snapshot counts as -1). */
-const instanceNumber = (m: WatchInstancesResponse) =>
-  m.kind.case === "event" ? Number(m.kind.value.instance?.instanceId.slice(2)) : -1;
-
-/** Writes the shared config as the admin and returns the revision. */
-async function write(n: number): Promise<number> {
-  const res = await config.updateConfig(
-    { project, key: "flags", content: fromJson(ValueSchema, { n }), expectedVersion: version },
-    asAdmin,
-  );
-  version = res.config!.version;
-  return Number(res.revision);
-}
-
-async function login(username: string, password: string) {
-  const res = await auth.login({ username, password });
-  return { headers: { authorization: `Bearer ${res.tokens!.accessToken}` } };
-}
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "guardian-streams-"));
@@ -64,17 +42,7 @@ beforeAll(async () => {
   auth = createClient(AuthService, transport);
   config = createClient(ConfigService, transport);
   cluster = createClient(ClusterService, transport);
-  asAdmin = await login("admin", password);
-  await config.createProject({ project }, asAdmin);
-  await createClient(SchemaService, transport).createSchema(
-    { project, name: "any", content: {} },
-    asAdmin,
-  );
-  const created = await config.createConfig(
-    { project, key: "flags", schema: "any", content: fromJson(ValueSchema, { n: 0 }) },
-    asAdmin,
-  );
-  version = created.config!.version;
+  s = await seedStreamScenario(transport, project, { username: "admin", password });
 }, 60_000);
 
 afterAll(async () => {
@@ -86,17 +54,17 @@ describe("embedded mode: open streams end when access is taken away", () => {
   it("ends a Watch opened with an API key when the key is revoked, before any later change", async () => {
     const key = await auth.createApiKey(
       { project, name: "watcher", scope: ApiKeyScope.READ },
-      asAdmin,
+      s.asAdmin,
     );
     const headers = { "x-api-key": key.secret };
     const w = follow((signal) => config.watch({ project }, { headers, signal }), changeRevision);
     try {
       await within(w.opened, 10_000);
-      const before = await write(1);
+      const before = await s.write(1);
       await within(w.delivered(before), 10_000);
       const revokedAt = Date.now();
-      await auth.revokeApiKey({ project, id: key.apiKey!.id }, asAdmin);
-      const after = await write(2);
+      await auth.revokeApiKey({ project, id: key.apiKey!.id }, s.asAdmin);
+      const after = await s.write(2);
       const end = await within(w.ended, 10_000);
       expect(end.code, end.message).toBe(Code.Unauthenticated);
       expect(end.at - revokedAt).toBeLessThan(boundMs);
@@ -108,17 +76,17 @@ describe("embedded mode: open streams end when access is taken away", () => {
   });
 
   it("ends a viewer's Watch when the role binding is revoked, before any later change", async () => {
-    await auth.createUser({ username: "watch-viewer", password: "viewer-password-1" }, asAdmin);
-    await auth.grantRole({ project, username: "watch-viewer", role: Role.VIEWER }, asAdmin);
-    const viewer = await login("watch-viewer", "viewer-password-1");
+    await auth.createUser({ username: "watch-viewer", password: "viewer-password-1" }, s.asAdmin);
+    await auth.grantRole({ project, username: "watch-viewer", role: Role.VIEWER }, s.asAdmin);
+    const viewer = await s.login("watch-viewer", "viewer-password-1");
     const w = follow((signal) => config.watch({ project }, { ...viewer, signal }), changeRevision);
     try {
       await within(w.opened, 10_000);
-      const before = await write(3);
+      const before = await s.write(3);
       await within(w.delivered(before), 10_000);
       const revokedAt = Date.now();
-      await auth.revokeRole({ project, username: "watch-viewer" }, asAdmin);
-      const after = await write(4);
+      await auth.revokeRole({ project, username: "watch-viewer" }, s.asAdmin);
+      const after = await s.write(4);
       const end = await within(w.ended, 10_000);
       expect(end.code, end.message).toBe(Code.PermissionDenied);
       expect(end.at - revokedAt).toBeLessThan(boundMs);
@@ -136,13 +104,13 @@ describe("embedded mode: open streams end when access is taken away", () => {
         password: "cluster-password-1",
         globalRoles: [GlobalRole.VIEWER],
       },
-      asAdmin,
+      s.asAdmin,
     );
-    const watcher = await login("cluster-watcher", "cluster-password-1");
+    const watcher = await s.login("cluster-watcher", "cluster-password-1");
     const register = async (n: number) => {
       await cluster.registerInstance(
         { service: "api", instanceId: `i-${n}`, address: "127.0.0.1", port: 8080 },
-        asAdmin,
+        s.asAdmin,
       );
       return n;
     };
@@ -159,7 +127,7 @@ describe("embedded mode: open streams end when access is taken away", () => {
       const before = await register(1);
       await within(instances.delivered(before), 10_000);
       const revokedAt = Date.now();
-      await auth.disableUser({ username: "cluster-watcher" }, asAdmin);
+      await auth.disableUser({ username: "cluster-watcher" }, s.asAdmin);
       const after = await register(2);
       const [end, observeEnd] = await within(
         Promise.all([instances.ended, observing.ended]),
@@ -183,9 +151,9 @@ describe("embedded mode: open streams end when access is taken away", () => {
         password: "campaign-password-1",
         globalRoles: [GlobalRole.EDITOR],
       },
-      asAdmin,
+      s.asAdmin,
     );
-    const campaigner = await login("campaigner", "campaign-password-1");
+    const campaigner = await s.login("campaigner", "campaign-password-1");
     const election = "streams/leader";
     const c = follow(
       (signal) => cluster.campaign({ election, value: "me" }, { ...campaigner, signal }),
@@ -193,7 +161,7 @@ describe("embedded mode: open streams end when access is taken away", () => {
     );
     try {
       await within(c.delivered(1), 10_000);
-      expect((await cluster.getLeader({ election }, asAdmin)).leader?.value).toBe("me");
+      expect((await cluster.getLeader({ election }, s.asAdmin)).leader?.value).toBe("me");
       const revokedAt = Date.now();
       await auth.updateUser(
         {
@@ -201,14 +169,14 @@ describe("embedded mode: open streams end when access is taken away", () => {
           globalRoles: [GlobalRole.VIEWER],
           updateMask: { paths: ["global_roles"] },
         },
-        asAdmin,
+        s.asAdmin,
       );
       const end = await within(c.ended, 10_000);
       expect(end.code, end.message).toBe(Code.PermissionDenied);
       expect(end.at - revokedAt).toBeLessThan(boundMs);
       // The candidacy is withdrawn as on cancel: the election has no leader.
       const leaderless = async () => {
-        while ((await cluster.getLeader({ election }, asAdmin)).leader) {
+        while ((await cluster.getLeader({ election }, s.asAdmin)).leader) {
           await new Promise((r) => setTimeout(r, 50));
         }
       };
