@@ -162,6 +162,7 @@ describe("failed authentication per client address", () => {
         },
       ),
     );
+    await proxied.authz.failureAudit.flush();
     const rows = await db.pool().query<{ remote_address: string }>(
       `SELECT remote_address FROM audit_log WHERE detail->>'reason' LIKE 'invalid API key%'
             AND remote_address IN ('203.0.113.66', '198.51.100.4', '198.51.100.5')`,
