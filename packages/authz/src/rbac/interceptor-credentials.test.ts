@@ -52,6 +52,7 @@ describe("auth interceptor: credentials", () => {
       );
       expect(res.code).toBe(Code.Unauthenticated);
     }
+    await f.server.authz.failureAudit.flush();
     const audited = await f.db.pool().query(
       `SELECT count(*)::int AS n FROM audit_log
         WHERE action = 'guardian.config.v1.ConfigService/GetConfig' AND result = 'denied'
