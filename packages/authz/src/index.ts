@@ -24,7 +24,7 @@ export type { Authz, AuthzOptions } from "./authz.js";
 export { authSettings } from "./settings.js";
 export type { AuthSettings } from "./settings.js";
 
-export { createAccounts, localIssuer } from "./accounts/accounts.js";
+export { createAccounts } from "./accounts/accounts.js";
 export type {
   Account,
   Accounts,
@@ -33,24 +33,12 @@ export type {
   SeenIdentity,
 } from "./accounts/accounts.js";
 
-export {
-  actorOf,
-  auditContext,
-  auditOutcome,
-  procedureOf,
-  recordAudit,
-  withAudit,
-} from "./audit/record.js";
+export { actorOf, auditContext, auditOutcome, procedureOf, withAudit } from "./audit/record.js";
 export { createFailureAudit } from "./audit/failure-audit.js";
 export type { FailureAudit, FailureAuditOptions } from "./audit/failure-audit.js";
-export { beginAudit, settleAudit, settleAuditEvent } from "./audit/pending.js";
+export { beginAudit, settleAudit } from "./audit/pending.js";
 export type { AuditSettlement, AuditTarget } from "./audit/pending.js";
-export type {
-  AuditActorKind,
-  AuditDraft,
-  AuditEventInit,
-  AuditResultName,
-} from "./audit/record.js";
+export type { AuditDraft } from "./audit/record.js";
 
 export { authenticateApiKey } from "./credentials/api-key-auth.js";
 export {
@@ -123,6 +111,55 @@ export type {
   TokenVerifierOptions,
   TrustedIssuer,
 } from "./token/verifier.js";
+
+// The SQL of the tables shared by the services: users, role bindings, API keys, audit log.
+export {
+  countOtherEnabledAdmins,
+  insertLocalUser,
+  listUsers,
+  localIssuer,
+  lockGlobalAdmins,
+  selectFirstLocalAdmin,
+  selectUserByAccount,
+  selectUserById,
+  selectUserByUsername,
+  setUserDisabled,
+  setUserPassword,
+  touchUserLogin,
+  updateUser,
+  upsertLocalAdmin,
+  upsertServiceAccount,
+} from "./sql/users.js";
+export type { UserRow } from "./sql/users.js";
+export {
+  countProjectAdmins,
+  deleteBinding,
+  insertAdminBinding,
+  listAccountBindings,
+  listProjectBindings,
+  selectBindingRole,
+  upsertBinding,
+} from "./sql/role-bindings.js";
+export type { BindingRow } from "./sql/role-bindings.js";
+export {
+  insertApiKey,
+  listApiKeys,
+  liveApiKeyNameTaken,
+  lockApiKeyName,
+  revokeApiKey,
+  rotateApiKeySecret,
+  selectApiKey,
+  selectApiKeyById,
+} from "./sql/api-keys.js";
+export type { ApiKeyRow } from "./sql/api-keys.js";
+export { listAuditEvents, recordAudit, settleAuditEvent } from "./sql/audit-log.js";
+export type {
+  AuditActorKind,
+  AuditEventInit,
+  AuditQuery,
+  AuditResultName,
+  AuditRow,
+} from "./sql/audit-log.js";
 
 export { follow, within } from "./testing/follow-stream.js";
 export type { Followed } from "./testing/follow-stream.js";

@@ -20,18 +20,18 @@ import {
   type User,
 } from "@guardian/api";
 import {
+  type ApiKeyRow,
   apiKeyScopeToProto,
+  type AuditRow,
+  type BindingRow,
   globalRoleToProto,
   isProjectRoleName,
   localIssuer,
   parseGlobalRoles,
   projectRoleToProto,
   type PublishedKey,
+  type UserRow,
 } from "@guardian/authz";
-import type { ApiKeyRow } from "./sql/api-keys.js";
-import type { AuditRow } from "./sql/audit.js";
-import type { BindingRow } from "./sql/role-bindings.js";
-import type { UserRow } from "./sql/users.js";
 
 /** Converts a role binding row to its message. */
 export function bindingToProto(row: BindingRow): RoleBinding {

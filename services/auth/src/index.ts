@@ -13,7 +13,7 @@ export { createAuthSystem } from "./system.js";
 export type { AuthSystem, AuthSystemOptions } from "./system.js";
 export { createAuthRoutes, createAuthService } from "./routes.js";
 export type { AuthServiceDeps } from "./deps.js";
-export { ensureBootstrapAdmin, localIssuer, type BootstrapResult } from "./bootstrap-admin.js";
+export { ensureBootstrapAdmin, type BootstrapResult } from "./bootstrap-admin.js";
 export { generatePassword, hashPassword, verifyPassword } from "./password.js";
 export { createTokenIssuer, builtInClientId } from "./issuer/token-issuer.js";
 export type { IssuedToken, Signer, TokenIssuer, TokenSubject } from "./issuer/token-issuer.js";

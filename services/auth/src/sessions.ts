@@ -2,11 +2,10 @@ import { createHash, randomBytes } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { TokenPairSchema } from "@guardian/api";
-import { parseGlobalRoles } from "@guardian/authz";
+import { parseGlobalRoles, type UserRow } from "@guardian/authz";
 import type { Queryable } from "@guardian/db";
 import type { IssuedToken, TokenSubject } from "./issuer/token-issuer.js";
 import { insertRefreshToken, insertSession } from "./sql/sessions.js";
-import type { UserRow } from "./sql/users.js";
 
 /** A new refresh token and the hash that is stored instead of it. */
 export function newRefreshToken(): { token: string; hash: string } {

@@ -37,16 +37,7 @@ export async function insertProject(
 }
 
 /** Grants a principal the admin role on a project (its creator). */
-export async function insertAdminBinding(
-  db: Queryable,
-  b: { project: string; issuer: string; subject: string; createdBy: string },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO role_bindings (project, issuer, subject, role, created_by)
-     VALUES ($1, $2, $3, 'admin', $4) ON CONFLICT (project, issuer, subject) DO NOTHING`,
-    [b.project, b.issuer, b.subject, b.createdBy],
-  );
-}
+export { insertAdminBinding } from "@guardian/authz";
 
 /** Reads one project. */
 export async function selectProject(db: Queryable, name: string): Promise<ProjectRow | undefined> {

@@ -2,9 +2,14 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Queryable } from "@guardian/db";
 import { isPgError, pgCodes, type GlobalRoleName, type ProjectRoleName } from "@guardian/kit";
 import { checkUsername, isProjectRoleName, parseGlobalRoles } from "../roles.js";
-
-/** The issuer under which local users of the built-in issuer are stored. */
-export const localIssuer = "guardian";
+import { selectAccountRoles } from "../sql/role-bindings.js";
+import {
+  localIssuer,
+  selectSeenUser,
+  touchUserLogin,
+  upsertSeenUser,
+  type SeenUserRow,
+} from "../sql/users.js";
 
 /** A user as the interceptor needs it: identity, state and role bindings. */
 export interface Account {
@@ -53,77 +58,19 @@ export interface ResolveOptions {
   fresh?: boolean;
 }
 
-interface UserRow {
-  id: string;
-  issuer: string;
-  subject: string;
-  username: string;
-  email: string | null;
-  display_name: string | null;
-  global_roles: string[];
-  service_account: boolean;
-  disabled: boolean;
-  seen_stale: boolean;
-}
-
-const userColumns = `id, issuer, subject, username, email, display_name, global_roles,
-  service_account, disabled,
-  coalesce(last_seen_at < now() - interval '1 minute', true) AS seen_stale`;
-
-async function selectUser(
-  db: Queryable,
-  issuer: string,
-  subject: string,
-): Promise<UserRow | undefined> {
-  const res = await db.query<UserRow>(
-    `SELECT ${userColumns} FROM users WHERE issuer = $1 AND subject = $2`,
-    [issuer, subject],
-  );
-  return res.rows[0];
-}
-
-async function touchUser(db: Queryable, id: string): Promise<void> {
-  await db.query(`UPDATE users SET last_seen_at = now() WHERE id = $1`, [id]);
-}
-
-async function upsertSeenUser(db: Queryable, seen: SeenIdentity): Promise<UserRow> {
-  const res = await db.query<UserRow>(
-    `INSERT INTO users (issuer, subject, username, email, display_name, global_roles,
-                        service_account, last_seen_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-     ON CONFLICT (issuer, subject) DO UPDATE
-       SET username = EXCLUDED.username, email = EXCLUDED.email,
-           display_name = EXCLUDED.display_name, global_roles = EXCLUDED.global_roles,
-           service_account = EXCLUDED.service_account, last_seen_at = now(), updated_at = now()
-     RETURNING ${userColumns}`,
-    [
-      seen.issuer,
-      seen.subject,
-      seen.username,
-      seen.email ?? null,
-      seen.displayName ?? null,
-      seen.globalRoles,
-      seen.service,
-    ],
-  );
-  return res.rows[0]!;
-}
-
-async function selectBindings(
+async function projectRolesOf(
   db: Queryable,
   issuer: string,
   subject: string,
 ): Promise<Record<string, ProjectRoleName>> {
-  const res = await db.query<{ project: string; role: string }>(
-    `SELECT project, role FROM role_bindings WHERE issuer = $1 AND subject = $2`,
-    [issuer, subject],
-  );
   const roles: Record<string, ProjectRoleName> = {};
-  for (const r of res.rows) if (isProjectRoleName(r.role)) roles[r.project] = r.role;
+  for (const r of await selectAccountRoles(db, { issuer, subject })) {
+    if (isProjectRoleName(r.role)) roles[r.project] = r.role;
+  }
   return roles;
 }
 
-function profileChanged(row: UserRow, seen: SeenIdentity): boolean {
+function profileChanged(row: SeenUserRow, seen: SeenIdentity): boolean {
   return (
     row.username !== seen.username ||
     (row.email ?? undefined) !== seen.email ||
@@ -133,7 +80,7 @@ function profileChanged(row: UserRow, seen: SeenIdentity): boolean {
   );
 }
 
-function toAccount(row: UserRow, projectRoles: Record<string, ProjectRoleName>): Account {
+function toAccount(row: SeenUserRow, projectRoles: Record<string, ProjectRoleName>): Account {
   return {
     userId: row.id,
     issuer: row.issuer,
@@ -179,10 +126,10 @@ export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
       const key = keyOf(localIssuer, subject);
       const hit = cached(key, resolve);
       if (hit) return hit;
-      const row = await selectUser(db, localIssuer, subject);
+      const row = await selectSeenUser(db, localIssuer, subject);
       if (!row) throw new ConnectError("user no longer exists", Code.Unauthenticated);
-      if (row.seen_stale) await touchUser(db, row.id);
-      return remember(key, toAccount(row, await selectBindings(db, localIssuer, subject)));
+      if (row.seen_stale) await touchUserLogin(db, row.id);
+      return remember(key, toAccount(row, await projectRolesOf(db, localIssuer, subject)));
     },
 
     async external(seen, resolve) {
@@ -195,7 +142,7 @@ export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
           Code.PermissionDenied,
         );
       }
-      let row = await selectUser(db, seen.issuer, seen.subject);
+      let row = await selectSeenUser(db, seen.issuer, seen.subject);
       if (!row || row.seen_stale || profileChanged(row, seen)) {
         try {
           row = await upsertSeenUser(db, seen);
@@ -209,7 +156,7 @@ export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
           throw err;
         }
       }
-      return remember(key, toAccount(row, await selectBindings(db, seen.issuer, seen.subject)));
+      return remember(key, toAccount(row, await projectRolesOf(db, seen.issuer, seen.subject)));
     },
 
     invalidate(account) {
@@ -219,7 +166,7 @@ export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
   };
 }
 
-function toRow(a: Account): Omit<UserRow, "seen_stale"> {
+function toRow(a: Account): Omit<SeenUserRow, "seen_stale"> {
   return {
     id: a.userId,
     issuer: a.issuer,

@@ -1,6 +1,6 @@
 import type { Queryable } from "@guardian/db";
 import type { Logger } from "@guardian/kit";
-import { recordAudit, type AuditEventInit } from "./record.js";
+import { recordAudit, setAuditCount, type AuditEventInit } from "../sql/audit-log.js";
 
 /** Options for {@link createFailureAudit}. */
 export interface FailureAuditOptions {
@@ -52,10 +52,7 @@ export function createFailureAudit(opts: FailureAuditOptions): FailureAudit {
     const id = await agg.id;
     if (id === undefined) return;
     try {
-      await opts.db.query(
-        `UPDATE audit_log SET detail = jsonb_set(detail, '{count}', to_jsonb($2::int)) WHERE id = $1`,
-        [id, count],
-      );
+      await setAuditCount(opts.db, id, count);
       agg.written = Math.max(agg.written, count);
     } catch (err) {
       warn(err);

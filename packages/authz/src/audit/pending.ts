@@ -1,7 +1,8 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Queryable } from "@guardian/db";
 import { loggerKey } from "@guardian/kit";
-import { auditContext, auditOutcome, recordAudit } from "./record.js";
+import { recordAudit, settleAuditEvent } from "../sql/audit-log.js";
+import { auditContext, auditOutcome } from "./record.js";
 
 /** The resource a mutation acts on, as its audit event names it. */
 export interface AuditTarget {
@@ -59,18 +60,4 @@ export async function settleAudit(
   } catch (err) {
     ctx.values.get(loggerKey).warn({ err, auditId: id }, "settling an audit event failed");
   }
-}
-
-/** Sets the result of one audit event that is still pending; false when it was not pending. */
-export async function settleAuditEvent(
-  db: Queryable,
-  id: string,
-  s: { result: string; errorCode: string; detail: Record<string, unknown> },
-): Promise<boolean> {
-  const res = await db.query(
-    `UPDATE audit_log SET result = $2, error_code = $3, detail = detail || $4::jsonb
-      WHERE id = $1 AND result = 'pending'`,
-    [id, s.result, s.errorCode, JSON.stringify(s.detail)],
-  );
-  return (res.rowCount ?? 0) > 0;
 }

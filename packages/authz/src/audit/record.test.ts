@@ -1,7 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { useTestDatabase } from "@guardian/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
-import { auditOutcome, recordAudit, withAudit } from "./record.js";
+import { recordAudit } from "../sql/audit-log.js";
+import { auditOutcome, withAudit } from "./record.js";
 
 const db = useTestDatabase();
 

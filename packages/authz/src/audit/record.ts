@@ -1,6 +1,6 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { DescMethod } from "@bufbuild/protobuf";
-import { withTransaction, type Queryable } from "@guardian/db";
+import { withTransaction } from "@guardian/db";
 import {
   codeName,
   principalOf,
@@ -9,62 +9,12 @@ import {
   type Principal,
 } from "@guardian/kit";
 import type pg from "pg";
-
-/** The outcome of an audited action, as stored (see guardian.auth.v1.AuditResult). */
-export type AuditResultName = "ok" | "denied" | "failed" | "pending";
-
-/** The kind of the actor, as stored; empty for unauthenticated callers. */
-export type AuditActorKind = Exclude<Principal["kind"], "anonymous"> | "";
-
-/** One audit event to write. Never put secrets, passwords, tokens or config content in it. */
-export interface AuditEventInit {
-  /** Who acted: a username, `apikey:<id>`, or empty for unauthenticated callers. */
-  actor: string;
-  actorKind: AuditActorKind;
-  /** The procedure without its leading slash, or `auth.<event>` for other events. */
-  action: string;
-  /** The resource acted on, for example `users/ada` or `projects/payments/apikeys/ak_1`. */
-  target?: string;
-  /** The project of the target; empty or unset for global resources. */
-  project?: string;
-  requestId?: string;
-  result: AuditResultName;
-  /** For failed or denied actions: the Connect code name, for example `permission_denied`. */
-  errorCode?: string;
-  /** Action-specific facts, for example `{ role: "ROLE_EDITOR" }`. */
-  detail?: Record<string, unknown>;
-  /**
-   * The client's address as the server resolved it (`remoteAddressKey`): the peer, or the
-   * x-forwarded-for entry of the outermost trusted proxy (GUARDIAN_TRUSTED_PROXY_HOPS).
-   */
-  remoteAddress?: string;
-}
-
-/**
- * Writes one audit event and returns its id. Pass the transaction's client to make the event
- * part of a mutation, so that either both are stored or neither is.
- */
-export async function recordAudit(db: Queryable, event: AuditEventInit): Promise<string> {
-  const res = await db.query<{ id: string }>(
-    `INSERT INTO audit_log
-       (actor, actor_kind, action, target, project, request_id, result, error_code, detail, remote_address)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     RETURNING id::text`,
-    [
-      event.actor,
-      event.actorKind,
-      event.action,
-      event.target ?? "",
-      event.project || null,
-      event.requestId ?? "",
-      event.result,
-      event.errorCode ?? "",
-      JSON.stringify(event.detail ?? {}),
-      event.remoteAddress ?? "",
-    ],
-  );
-  return res.rows[0]!.id;
-}
+import {
+  recordAudit,
+  updateAuditDraft,
+  type AuditEventInit,
+  type AuditResultName,
+} from "../sql/audit-log.js";
 
 /** Returns the procedure name of a method without the leading slash, the `action` of an RPC. */
 export function procedureOf(method: DescMethod): string {
@@ -138,10 +88,7 @@ export async function withAudit<T>(
     return await withTransaction(pool, async (client) => {
       const id = await recordAudit(client, { ...event, result: "ok" });
       const result = await fn(client, draft);
-      await client.query(
-        `UPDATE audit_log SET target = $2, project = $3, detail = $4 WHERE id = $1`,
-        [id, draft.target ?? "", draft.project || null, JSON.stringify(draft.detail)],
-      );
+      await updateAuditDraft(client, id, draft);
       return result;
     });
   } catch (err) {

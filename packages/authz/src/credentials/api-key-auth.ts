@@ -1,22 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Queryable } from "@guardian/db";
-import type { ApiKeyScopeName, Principal } from "@guardian/kit";
+import type { Principal } from "@guardian/kit";
+import { selectApiKeyCredential, touchApiKey } from "../sql/api-keys.js";
 import { apiKeySecretMatches, parseApiKeySecret } from "./api-key-secret.js";
-
-interface ApiKeyAuthRow {
-  lookup: string;
-  project: string;
-  scope: ApiKeyScopeName;
-  key_prefix: string;
-  secret_hash: string;
-  previous_secret_hash: string | null;
-  previous_live: boolean;
-  previous_secret_expires_at: Date | null;
-  expires_at: Date | null;
-  expired: boolean;
-  revoked: boolean;
-  last_used_stale: boolean;
-}
 
 /** Raised for every API key that does not authenticate; the message is safe for clients. */
 function rejected(message: string): ConnectError {
@@ -38,17 +24,7 @@ export async function authenticateApiKey(
 ): Promise<Principal> {
   const parsed = parseApiKeySecret(secret);
   if (!parsed) throw rejected("invalid API key: expected gdn_<id>_<secret> in x-api-key");
-  const res = await db.query<ApiKeyAuthRow>(
-    `SELECT lookup, project, scope, key_prefix, secret_hash, previous_secret_hash,
-            coalesce(previous_secret_expires_at > now(), false) AS previous_live,
-            previous_secret_expires_at, expires_at,
-            coalesce(expires_at <= now(), false) AS expired,
-            revoked_at IS NOT NULL AS revoked,
-            coalesce(last_used_at < now() - interval '1 minute', true) AS last_used_stale
-       FROM api_keys WHERE lookup = $1`,
-    [parsed.id],
-  );
-  const row = res.rows[0];
+  const row = await selectApiKeyCredential(db, parsed.id);
   const current = row !== undefined && apiKeySecretMatches(secret, row.secret_hash);
   const previous =
     row !== undefined &&
@@ -60,9 +36,7 @@ export async function authenticateApiKey(
   if (row.revoked) throw rejected("API key has been revoked");
   if (row.expired) throw rejected("API key has expired");
   if (row.last_used_stale) {
-    db.query(`UPDATE api_keys SET last_used_at = now() WHERE lookup = $1`, [row.lookup]).catch(
-      onBackgroundError,
-    );
+    touchApiKey(db, row.lookup).catch(onBackgroundError);
   }
   // A previous secret stops working at the end of its grace period, or with the key.
   const expiresAt = earliest(row.expires_at, previous ? row.previous_secret_expires_at : null);

@@ -1,7 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { localIssuer } from "../accounts/accounts.js";
+import { localIssuer } from "../sql/users.js";
 import { bearer, echoIssuerUrl, outcome, token, useEchoFixture } from "../testing/echo-fixture.js";
 
 const f = useEchoFixture();

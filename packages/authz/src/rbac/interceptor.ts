@@ -10,7 +10,8 @@ import {
   type Principal,
 } from "@guardian/kit";
 import type { FailureAudit } from "../audit/failure-audit.js";
-import { actorOf, auditOutcome, procedureOf, recordAudit } from "../audit/record.js";
+import { actorOf, auditOutcome, procedureOf } from "../audit/record.js";
+import { recordAudit } from "../sql/audit-log.js";
 import {
   authenticatedKey,
   createAuthenticator,

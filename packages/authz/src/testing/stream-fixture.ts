@@ -5,7 +5,7 @@ import { AuthService, ClusterService, ConfigService } from "@guardian/api";
 import { useTestDatabase, type TestDatabase } from "@guardian/testkit";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { afterAll, beforeAll } from "vitest";
-import { localIssuer } from "../accounts/accounts.js";
+import { localIssuer } from "../sql/users.js";
 import { generateApiKeySecret, hashApiKeySecret } from "../credentials/api-key-secret.js";
 import { startStreamServer, type StreamServer } from "./stream-server.js";
 export { follow, within, type Followed } from "./follow-stream.js";

@@ -1,5 +1,5 @@
 import { createAuthSystem } from "@guardian/auth-service";
-import { authSettings } from "@guardian/authz";
+import { authSettings, upsertServiceAccount } from "@guardian/authz";
 import { createEtcdClusterBackend, createSqlClusterBackend } from "@guardian/cluster-service";
 import { createPool } from "@guardian/db";
 import { exitOnConfigError, readConfig } from "@guardian/kit";
@@ -12,7 +12,7 @@ import {
 import type { ClusterBackend } from "@guardian/cluster-service";
 import { readFile } from "node:fs/promises";
 import { processLogger, runServer } from "../host/run-server.js";
-import { createServiceTokenInterceptor, ensureServiceAccount } from "../host/service-token.js";
+import { createServiceTokenInterceptor } from "../host/service-token.js";
 import { hostServices, isServiceName, serviceNames, type ServiceName } from "../host/services.js";
 import {
   auditSettings,
@@ -67,7 +67,7 @@ export async function runServe(args: string[]): Promise<void> {
   const auth = await createAuthSystem({ pool, settings, logger });
   const cluster = hosted.includes("cluster") ? await clusterBackend(settings, pool) : undefined;
   const serviceAccount = `svc-${hosted.join("-")}`;
-  if (needsStore && !hosted.includes("store")) await ensureServiceAccount(pool, serviceAccount);
+  if (needsStore && !hosted.includes("store")) await upsertServiceAccount(pool, serviceAccount);
   const lifetime = new AbortController();
   const services = hostServices(hosted, {
     pool,

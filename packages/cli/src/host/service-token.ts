@@ -1,20 +1,5 @@
 import type { Interceptor } from "@connectrpc/connect";
-import { localIssuer, type IssuedToken, type TokenIssuer } from "@guardian/auth-service";
-import type { Queryable } from "@guardian/db";
-
-/**
- * Makes sure the service account of this process exists: a local user without a password,
- * holding only the `internal` global role, so tokens minted for it resolve like any user's.
- */
-export async function ensureServiceAccount(db: Queryable, username: string): Promise<void> {
-  await db.query(
-    `INSERT INTO users (issuer, subject, username, display_name, service_account, global_roles)
-     VALUES ($1, $2, $2, 'Guardian service', true, ARRAY['internal'])
-     ON CONFLICT (issuer, subject) DO UPDATE
-       SET service_account = true, global_roles = ARRAY['internal'], disabled = false`,
-    [localIssuer, username],
-  );
-}
+import type { IssuedToken, TokenIssuer } from "@guardian/auth-service";
 
 /**
  * Creates an interceptor that authenticates this process to other Guardian services (the

@@ -7,6 +7,13 @@ import {
   generateApiKeyId,
   generateApiKeySecret,
   hashApiKeySecret,
+  insertApiKey,
+  listApiKeys,
+  liveApiKeyNameTaken,
+  lockApiKeyName,
+  revokeApiKey,
+  rotateApiKeySecret,
+  selectApiKey,
   withAudit,
 } from "@guardian/authz";
 import { definePaging, pageSize, principalOf } from "@guardian/kit";
@@ -19,16 +26,7 @@ import {
 import { apiKeyToProto, dateOf } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { apiKeyNotFound, projectNotFound } from "../error-map.js";
-import {
-  insertApiKey,
-  listApiKeys,
-  liveApiKeyNameTaken,
-  lockApiKeyName,
-  revokeApiKey,
-  rotateApiKeySecret,
-  selectApiKey,
-} from "../sql/api-keys.js";
-import { projectExists } from "../sql/role-bindings.js";
+import { projectExists } from "../sql/projects.js";
 
 // ListApiKeys pages continue after key lookup id `a`.
 const paging = definePaging({ a: "text" });

@@ -11,8 +11,8 @@ import { check, checkAuditFilter } from "../check.js";
 import { auditToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { projectNotFound } from "../error-map.js";
-import { listAuditEvents, type AuditQuery } from "../sql/audit.js";
-import { projectExists } from "../sql/role-bindings.js";
+import { listAuditEvents, type AuditQuery } from "@guardian/authz";
+import { projectExists } from "../sql/projects.js";
 
 // Audit pages continue below event id `b`.
 const paging = definePaging({ b: "int" });

@@ -2,13 +2,17 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AuthService, GetOidcConfigurationResponseSchema } from "@guardian/api";
-import { globalRoleToProto, listPublishedKeys, type AuthSettings } from "@guardian/authz";
+import {
+  type AuthSettings,
+  globalRoleToProto,
+  listAccountBindings,
+  listPublishedKeys,
+  selectApiKeyById,
+} from "@guardian/authz";
 import { principalOf } from "@guardian/kit";
 import { apiKeyToProto, bindingToProto, jwkToProto, principalKindToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { signingAlgorithm } from "../issuer/signing-keys.js";
-import { selectApiKeyById } from "../sql/api-keys.js";
-import { listAccountBindings } from "../sql/role-bindings.js";
 
 type IdentityHandlers = Pick<
   ServiceImpl<typeof AuthService>,

@@ -1,20 +1,23 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { checkProjectName, type AuthService } from "@guardian/api";
-import { auditContext, checkUsername, projectRoleFromProto, withAudit } from "@guardian/authz";
+import {
+  auditContext,
+  checkUsername,
+  countProjectAdmins,
+  deleteBinding,
+  listProjectBindings,
+  projectRoleFromProto,
+  selectBindingRole,
+  selectUserByUsername,
+  upsertBinding,
+  withAudit,
+} from "@guardian/authz";
 import { definePaging, pageSize, principalOf } from "@guardian/kit";
 import { check, checkRole } from "../check.js";
 import { bindingToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { projectNotFound, userNotFound } from "../error-map.js";
-import {
-  countProjectAdmins,
-  deleteBinding,
-  listProjectBindings,
-  projectExists,
-  selectBindingRole,
-  upsertBinding,
-} from "../sql/role-bindings.js";
-import { selectUserByUsername } from "../sql/users.js";
+import { projectExists } from "../sql/projects.js";
 
 // ListRoleBindings pages continue after username `a`.
 const paging = definePaging({ a: "text" });

@@ -2,11 +2,17 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@conn
 import type { AuthService } from "@guardian/api";
 import {
   auditContext,
+  type AuditEventInit,
   canonicalUsername,
   localIssuer,
   recordAudit,
+  selectUserByAccount,
+  selectUserById,
+  selectUserByUsername,
+  setUserPassword,
+  touchUserLogin,
+  type UserRow,
   withAudit,
-  type AuditEventInit,
 } from "@guardian/authz";
 import { withTransaction } from "@guardian/db";
 import { principalOf } from "@guardian/kit";
@@ -31,14 +37,6 @@ import {
   revokeUserSessions,
   selectRefreshToken,
 } from "../sql/sessions.js";
-import {
-  selectUserByAccount,
-  selectUserById,
-  selectUserByUsername,
-  setUserPassword,
-  touchUserLogin,
-  type UserRow,
-} from "../sql/users.js";
 
 type SessionHandlers = Pick<
   ServiceImpl<typeof AuthService>,

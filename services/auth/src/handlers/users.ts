@@ -3,8 +3,18 @@ import type { AuthService } from "@guardian/api";
 import {
   auditContext,
   checkUsername,
+  countOtherEnabledAdmins,
   globalRoleFromProto,
+  insertLocalUser,
+  listAccountBindings,
+  listUsers,
   localIssuer,
+  lockGlobalAdmins,
+  selectUserByUsername,
+  setUserDisabled,
+  setUserPassword,
+  updateUser,
+  type UserRow,
   withAudit,
 } from "@guardian/authz";
 import { definePaging, isPgError, pageSize, pgCodes, principalOf } from "@guardian/kit";
@@ -14,19 +24,7 @@ import { userToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { userNotFound } from "../error-map.js";
 import { hashPassword } from "../password.js";
-import { listAccountBindings } from "../sql/role-bindings.js";
 import { revokeUserSessions } from "../sql/sessions.js";
-import {
-  countOtherEnabledAdmins,
-  insertLocalUser,
-  listUsers,
-  lockGlobalAdmins,
-  selectUserByUsername,
-  setUserDisabled,
-  setUserPassword,
-  updateUser,
-  type UserRow,
-} from "../sql/users.js";
 
 // ListUsers pages continue after username `a`.
 const paging = definePaging({ a: "text" });

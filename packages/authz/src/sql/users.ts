@@ -1,5 +1,7 @@
-import { localIssuer } from "@guardian/authz";
 import type { Queryable } from "@guardian/db";
+
+/** The issuer under which local users of the built-in issuer are stored. */
+export const localIssuer = "guardian";
 
 /** A row of `users`. */
 export interface UserRow {
@@ -154,7 +156,7 @@ export async function setUserPassword(db: Queryable, id: string, hash: string): 
   ]);
 }
 
-/** Records a sign-in (shown as last_login_time). */
+/** Records a sign-in or a call (shown as last_login_time). */
 export async function touchUserLogin(db: Queryable, id: string): Promise<void> {
   await db.query(`UPDATE users SET last_seen_at = now() WHERE id = $1`, [id]);
 }
@@ -175,4 +177,114 @@ export async function countOtherEnabledAdmins(db: Queryable, exceptId: string): 
     [exceptId],
   );
   return res.rows[0]!.n;
+}
+
+/** A user as the account resolver reads it: whether `last_seen_at` is due for a refresh. */
+export interface SeenUserRow {
+  id: string;
+  issuer: string;
+  subject: string;
+  username: string;
+  email: string | null;
+  display_name: string | null;
+  global_roles: string[];
+  service_account: boolean;
+  disabled: boolean;
+  /** `last_seen_at` is unset or older than a minute. */
+  seen_stale: boolean;
+}
+
+const seenColumns = `id, issuer, subject, username, email, display_name, global_roles,
+  service_account, disabled,
+  coalesce(last_seen_at < now() - interval '1 minute', true) AS seen_stale`;
+
+/** Reads a user by its account key, with whether its `last_seen_at` is stale. */
+export async function selectSeenUser(
+  db: Queryable,
+  issuer: string,
+  subject: string,
+): Promise<SeenUserRow | undefined> {
+  const res = await db.query<SeenUserRow>(
+    `SELECT ${seenColumns} FROM users WHERE issuer = $1 AND subject = $2`,
+    [issuer, subject],
+  );
+  return res.rows[0];
+}
+
+/** Records a user of an external issuer, or refreshes its profile and roles, as seen now. */
+export async function upsertSeenUser(
+  db: Queryable,
+  seen: {
+    issuer: string;
+    subject: string;
+    username: string;
+    email?: string;
+    displayName?: string;
+    globalRoles: string[];
+    service: boolean;
+  },
+): Promise<SeenUserRow> {
+  const res = await db.query<SeenUserRow>(
+    `INSERT INTO users (issuer, subject, username, email, display_name, global_roles,
+                        service_account, last_seen_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+     ON CONFLICT (issuer, subject) DO UPDATE
+       SET username = EXCLUDED.username, email = EXCLUDED.email,
+           display_name = EXCLUDED.display_name, global_roles = EXCLUDED.global_roles,
+           service_account = EXCLUDED.service_account, last_seen_at = now(), updated_at = now()
+     RETURNING ${seenColumns}`,
+    [
+      seen.issuer,
+      seen.subject,
+      seen.username,
+      seen.email ?? null,
+      seen.displayName ?? null,
+      seen.globalRoles,
+      seen.service,
+    ],
+  );
+  return res.rows[0]!;
+}
+
+/** Returns the username of the oldest local global admin that has a password, if any. */
+export async function selectFirstLocalAdmin(db: Queryable): Promise<string | undefined> {
+  const res = await db.query<{ username: string }>(
+    `SELECT username FROM users
+      WHERE issuer = $1 AND password_hash IS NOT NULL AND 'admin' = ANY (global_roles)
+      ORDER BY created_at LIMIT 1`,
+    [localIssuer],
+  );
+  return res.rows[0]?.username;
+}
+
+/**
+ * Makes a local user (subject = username) a global admin with this password hash, creating it
+ * when missing.
+ */
+export async function upsertLocalAdmin(
+  db: Queryable,
+  username: string,
+  passwordHash: string,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO users (issuer, subject, username, display_name, password_hash, global_roles)
+     VALUES ($1, $2, $2, 'Administrator', $3, ARRAY['admin'])
+     ON CONFLICT (issuer, subject) DO UPDATE
+       SET password_hash = EXCLUDED.password_hash, global_roles = EXCLUDED.global_roles, updated_at = now()`,
+    [localIssuer, username, passwordHash],
+  );
+}
+
+/**
+ * Makes a local service account (subject = username) exist, enabled, without a password and
+ * holding only the `internal` global role.
+ */
+export async function upsertServiceAccount(db: Queryable, username: string): Promise<void> {
+  await db.query(
+    `INSERT INTO users (issuer, subject, username, display_name, service_account, global_roles)
+     VALUES ($1, $2, $2, 'Guardian service', true, ARRAY['internal'])
+     ON CONFLICT (issuer, subject) DO UPDATE
+       SET service_account = true, global_roles = ARRAY['internal'], disabled = false`,
+    [localIssuer, username],
+  );
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from "@guardian/db";
+import type { ApiKeyScopeName } from "@guardian/kit";
 
 /** A row of `api_keys` as the API shows it (never a secret or hash). */
 export interface ApiKeyRow {
@@ -153,4 +154,44 @@ export async function rotateApiKeySecret(
     [project, id, secret.hash, secret.hint, secret.graceMs],
   );
   return res.rows[0]!;
+}
+
+/** A key as authentication needs it: both secret hashes and whether each still applies. */
+export interface ApiKeyCredentialRow {
+  lookup: string;
+  project: string;
+  scope: ApiKeyScopeName;
+  key_prefix: string;
+  secret_hash: string;
+  previous_secret_hash: string | null;
+  previous_live: boolean;
+  previous_secret_expires_at: Date | null;
+  expires_at: Date | null;
+  expired: boolean;
+  revoked: boolean;
+  /** `last_used_at` is unset or older than a minute. */
+  last_used_stale: boolean;
+}
+
+/** Reads a key with its secret hashes, for authenticating a presented secret. */
+export async function selectApiKeyCredential(
+  db: Queryable,
+  id: string,
+): Promise<ApiKeyCredentialRow | undefined> {
+  const res = await db.query<ApiKeyCredentialRow>(
+    `SELECT lookup, project, scope, key_prefix, secret_hash, previous_secret_hash,
+            coalesce(previous_secret_expires_at > now(), false) AS previous_live,
+            previous_secret_expires_at, expires_at,
+            coalesce(expires_at <= now(), false) AS expired,
+            revoked_at IS NOT NULL AS revoked,
+            coalesce(last_used_at < now() - interval '1 minute', true) AS last_used_stale
+       FROM api_keys WHERE lookup = $1`,
+    [id],
+  );
+  return res.rows[0];
+}
+
+/** Records that a key was just used. */
+export async function touchApiKey(db: Queryable, id: string): Promise<void> {
+  await db.query(`UPDATE api_keys SET last_used_at = now() WHERE lookup = $1`, [id]);
 }

@@ -9,19 +9,6 @@ export interface BindingRow {
   created_by: string;
 }
 
-/** Tells whether a project exists; `lock` serialises binding changes of the project. */
-export async function projectExists(
-  db: Queryable,
-  project: string,
-  opts: { lock?: boolean } = {},
-): Promise<boolean> {
-  const res = await db.query(
-    `SELECT 1 FROM projects WHERE name = $1${opts.lock ? " FOR UPDATE" : ""}`,
-    [project],
-  );
-  return (res.rowCount ?? 0) > 0;
-}
-
 /** Reads the role a user's account holds on a project. */
 export async function selectBindingRole(
   db: Queryable,
@@ -58,6 +45,18 @@ export async function upsertBinding(
     [b.project, b.issuer, b.subject, b.role, b.createdBy],
   );
   return res.rows[0]!.created_at;
+}
+
+/** Grants a user the admin role on a project unless it holds a binding there already. */
+export async function insertAdminBinding(
+  db: Queryable,
+  b: { project: string; issuer: string; subject: string; createdBy: string },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO role_bindings (project, issuer, subject, role, created_by)
+     VALUES ($1, $2, $3, 'admin', $4) ON CONFLICT (project, issuer, subject) DO NOTHING`,
+    [b.project, b.issuer, b.subject, b.createdBy],
+  );
 }
 
 /** Deletes a binding; returns whether one existed. */
@@ -98,6 +97,18 @@ export async function listAccountBindings(
 ): Promise<BindingRow[]> {
   const res = await db.query<BindingRow>(
     `${bindingSelect} WHERE b.issuer = $1 AND b.subject = $2 ORDER BY b.project`,
+    [account.issuer, account.subject],
+  );
+  return res.rows;
+}
+
+/** Reads the project and role of every binding of one account. */
+export async function selectAccountRoles(
+  db: Queryable,
+  account: { issuer: string; subject: string },
+): Promise<{ project: string; role: string }[]> {
+  const res = await db.query<{ project: string; role: string }>(
+    `SELECT project, role FROM role_bindings WHERE issuer = $1 AND subject = $2`,
     [account.issuer, account.subject],
   );
   return res.rows;

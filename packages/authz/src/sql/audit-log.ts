@@ -1,0 +1,167 @@
+import type { Queryable } from "@guardian/db";
+import type { Principal } from "@guardian/kit";
+
+/** The outcome of an audited action, as stored (see guardian.auth.v1.AuditResult). */
+export type AuditResultName = "ok" | "denied" | "failed" | "pending";
+
+/** The kind of the actor, as stored; empty for unauthenticated callers. */
+export type AuditActorKind = Exclude<Principal["kind"], "anonymous"> | "";
+
+/** One audit event to write. Never put secrets, passwords, tokens or config content in it. */
+export interface AuditEventInit {
+  /** Who acted: a username, `apikey:<id>`, or empty for unauthenticated callers. */
+  actor: string;
+  actorKind: AuditActorKind;
+  /** The procedure without its leading slash, or `auth.<event>` for other events. */
+  action: string;
+  /** The resource acted on, for example `users/ada` or `projects/payments/apikeys/ak_1`. */
+  target?: string;
+  /** The project of the target; empty or unset for global resources. */
+  project?: string;
+  requestId?: string;
+  result: AuditResultName;
+  /** For failed or denied actions: the Connect code name, for example `permission_denied`. */
+  errorCode?: string;
+  /** Action-specific facts, for example `{ role: "ROLE_EDITOR" }`. */
+  detail?: Record<string, unknown>;
+  /**
+   * The client's address as the server resolved it (`remoteAddressKey`): the peer, or the
+   * x-forwarded-for entry of the outermost trusted proxy (GUARDIAN_TRUSTED_PROXY_HOPS).
+   */
+  remoteAddress?: string;
+}
+
+/**
+ * Writes one audit event and returns its id. Pass the transaction's client to make the event
+ * part of a mutation, so that either both are stored or neither is.
+ */
+export async function recordAudit(db: Queryable, event: AuditEventInit): Promise<string> {
+  const res = await db.query<{ id: string }>(
+    `INSERT INTO audit_log
+       (actor, actor_kind, action, target, project, request_id, result, error_code, detail, remote_address)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     RETURNING id::text`,
+    [
+      event.actor,
+      event.actorKind,
+      event.action,
+      event.target ?? "",
+      event.project || null,
+      event.requestId ?? "",
+      event.result,
+      event.errorCode ?? "",
+      JSON.stringify(event.detail ?? {}),
+      event.remoteAddress ?? "",
+    ],
+  );
+  return res.rows[0]!.id;
+}
+
+/** A row of `audit_log`. */
+export interface AuditRow {
+  id: string;
+  at: Date;
+  actor: string;
+  actor_kind: string;
+  action: string;
+  target: string;
+  project: string | null;
+  request_id: string;
+  result: string;
+  error_code: string;
+  detail: Record<string, unknown>;
+  remote_address: string;
+}
+
+/** Selects audit events; empty or unset fields match everything. */
+export interface AuditQuery {
+  actor?: string;
+  /** Exact action, or a prefix when `actionPrefix`. */
+  action?: string;
+  actionPrefix?: boolean;
+  target?: string;
+  targetPrefix?: boolean;
+  project?: string;
+  result?: string;
+  startTime?: Date;
+  endTime?: Date;
+  /** Only events with a smaller id (the previous page's last). */
+  beforeId?: string;
+  limit: number;
+}
+
+function likePrefix(text: string): string {
+  return `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Lists audit events newest first. */
+export async function listAuditEvents(db: Queryable, q: AuditQuery): Promise<AuditRow[]> {
+  const res = await db.query<AuditRow>(
+    `SELECT id::text, at, actor, actor_kind, action, target, project, request_id, result,
+            error_code, detail, remote_address
+       FROM audit_log
+      WHERE ($1::text IS NULL OR actor = $1)
+        AND ($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR action LIKE $3)
+        AND ($4::text IS NULL OR target = $4) AND ($5::text IS NULL OR target LIKE $5)
+        AND ($6::text IS NULL OR project = $6)
+        AND ($7::text IS NULL OR result = $7)
+        AND ($8::timestamptz IS NULL OR at >= $8)
+        AND ($9::timestamptz IS NULL OR at < $9)
+        AND ($10::bigint IS NULL OR id < $10)
+      ORDER BY audit_log.id DESC LIMIT $11`,
+    [
+      q.actor || null,
+      q.action && !q.actionPrefix ? q.action : null,
+      q.action && q.actionPrefix ? likePrefix(q.action) : null,
+      q.target && !q.targetPrefix ? q.target : null,
+      q.target && q.targetPrefix ? likePrefix(q.target) : null,
+      q.project || null,
+      q.result || null,
+      q.startTime ?? null,
+      q.endTime ?? null,
+      q.beforeId ?? null,
+      q.limit,
+    ],
+  );
+  return res.rows;
+}
+
+/** Sets the target, project and detail of an event once its action knows them. */
+export async function updateAuditDraft(
+  db: Queryable,
+  id: string,
+  draft: {
+    target?: string | undefined;
+    project?: string | undefined;
+    detail: Record<string, unknown>;
+  },
+): Promise<void> {
+  await db.query(`UPDATE audit_log SET target = $2, project = $3, detail = $4 WHERE id = $1`, [
+    id,
+    draft.target ?? "",
+    draft.project || null,
+    JSON.stringify(draft.detail),
+  ]);
+}
+
+/** Sets the result of one audit event that is still pending; false when it was not pending. */
+export async function settleAuditEvent(
+  db: Queryable,
+  id: string,
+  s: { result: string; errorCode: string; detail: Record<string, unknown> },
+): Promise<boolean> {
+  const res = await db.query(
+    `UPDATE audit_log SET result = $2, error_code = $3, detail = detail || $4::jsonb
+      WHERE id = $1 AND result = 'pending'`,
+    [id, s.result, s.errorCode, JSON.stringify(s.detail)],
+  );
+  return (res.rowCount ?? 0) > 0;
+}
+
+/** Sets the `count` in the detail of an aggregated event. */
+export async function setAuditCount(db: Queryable, id: string, count: number): Promise<void> {
+  await db.query(
+    `UPDATE audit_log SET detail = jsonb_set(detail, '{count}', to_jsonb($2::int)) WHERE id = $1`,
+    [id, count],
+  );
+}
