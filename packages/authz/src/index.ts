@@ -58,6 +58,12 @@ export type {
 } from "./throttle/attempt-window.js";
 
 export { decide } from "./rbac/decide.js";
+export {
+  apiKeyProjectProblem,
+  apiKeyTargetProblem,
+  apiKeyWholeProjectProblem,
+} from "./rbac/api-key-scope.js";
+export type { KeyTarget } from "./rbac/api-key-scope.js";
 export type { CallTarget, Decision } from "./rbac/decide.js";
 export { createAuthFailures } from "./rbac/auth-failures.js";
 export type { AuthFailures, AuthFailuresOptions } from "./rbac/auth-failures.js";

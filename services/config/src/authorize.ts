@@ -1,15 +1,11 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import { keyInScope, prefixInScope } from "@guardian/api";
+import { apiKeyProjectProblem, apiKeyTargetProblem, type KeyTarget } from "@guardian/authz";
 import { principalOf } from "@guardian/kit";
-
-/** What a call addresses inside its project: one config key, or a plain key prefix. */
-export type KeyTarget = { key: string } | { prefix: string };
 
 /**
  * Refuses a call that names a project other than the one the calling API key belongs to,
- * or (with `target`) a config or prefix outside the key's key prefix, segment by segment
- * (`keyInScope`, `prefixInScope`: "eu" covers "eu" and "eu/…", never "eu2"). Users and
- * services pass: their roles are checked by the RBAC interceptor.
+ * or (with `target`) a config or prefix outside the key's key prefix, by authz's API-key
+ * rules. Users and services pass: their roles are checked by the RBAC interceptor.
  */
 export function authorizeProject(
   ctx: Pick<HandlerContext, "values">,
@@ -18,22 +14,11 @@ export function authorizeProject(
 ): void {
   const principal = principalOf(ctx);
   if (principal.kind !== "api_key") return;
-  if (principal.project !== project) {
-    throw new ConnectError(
-      `this API key belongs to another project and cannot access project "${project}"`,
-      Code.PermissionDenied,
-    );
-  }
-  const scope = principal.apiKey?.keyPrefix ?? "";
-  if (target === undefined || scope === "") return;
-  if ("key" in target ? !keyInScope(scope, target.key) : !prefixInScope(scope, target.prefix)) {
-    const field = "key" in target ? "key" : "prefix";
-    throw new ConnectError(
-      `${field}: this API key may only address configs under "${scope}"` +
-        ("key" in target ? "" : ` (a prefix inside it starts with "${scope.replace(/\/$/, "")}/")`),
-      Code.PermissionDenied,
-    );
-  }
+  const key = { project: principal.project ?? "", keyPrefix: principal.apiKey?.keyPrefix ?? "" };
+  const problem =
+    apiKeyProjectProblem(key, project) ??
+    (target === undefined ? undefined : apiKeyTargetProblem(key, target));
+  if (problem !== undefined) throw new ConnectError(problem, Code.PermissionDenied);
 }
 
 /**

@@ -1,5 +1,10 @@
-import { keyInScope, Permission, type Access } from "@guardian/api";
+import { Permission, type Access } from "@guardian/api";
 import type { GlobalRoleName, Principal, ProjectRoleName } from "@guardian/kit";
+import {
+  apiKeyProjectProblem,
+  apiKeyTargetProblem,
+  apiKeyWholeProjectProblem,
+} from "./api-key-scope.js";
 
 /** What a call addresses, read from its request by the access option's field names. */
 export interface CallTarget {
@@ -76,24 +81,18 @@ function decideApiKey(
     default:
       return deny(`API keys may not call ${rpc}`);
   }
-  if (target.project !== key.project) {
-    return deny(`this API key belongs to project "${key.project}"`);
-  }
+  const wrongProject = apiKeyProjectProblem(key, target.project);
+  if (wrongProject !== undefined) return deny(wrongProject);
   if (access.permission === Permission.CONFIG_WRITE && key.scope !== "read_write") {
     return deny(`this API key is read-only; ${rpc} needs the read_write scope`);
   }
-  if (key.keyPrefix !== "") {
-    if (target.keys.length === 0) {
-      return deny(
-        `this API key is restricted to keys under "${key.keyPrefix}"; name a key or prefix inside it`,
-      );
-    }
-    // Segment-wise (`keyInScope`): "eu" covers "eu" and "eu/…", never "eu2". The config
-    // service applies the stricter prefix form of the rule to `prefix` fields.
-    if (!target.keys.every((k) => keyInScope(key.keyPrefix, k))) {
-      return deny(`this API key is restricted to keys under "${key.keyPrefix}"`);
-    }
-  }
+  // Named keys are checked in key form; the config service also holds `prefix` fields to
+  // the prefix form of the rule.
+  const outside =
+    target.keys.length === 0
+      ? apiKeyWholeProjectProblem(key)
+      : target.keys.map((k) => apiKeyTargetProblem(key, { key: k })).find((p) => p !== undefined);
+  if (outside !== undefined) return deny(outside);
   return allow;
 }
 
