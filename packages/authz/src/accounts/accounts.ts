@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Queryable } from "@guardian/db";
 import { isPgError, pgCodes, type GlobalRoleName, type ProjectRoleName } from "@guardian/kit";
+import { LRUCache } from "lru-cache";
 import { checkUsername, isProjectRoleName, parseGlobalRoles } from "../roles.js";
 import { selectAccountRoles } from "../sql/role-bindings.js";
 import {
@@ -108,16 +109,14 @@ export interface AccountsOptions {
  * `ttlMs`, so that other processes' changes converge within that time.
  */
 export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
-  const cache = new Map<string, { at: number; account: Account }>();
+  // At most 10,000 accounts; the least recently used is evicted first.
+  const cache = new LRUCache<string, Account>({ max: 10_000, ttl: opts.ttlMs });
   const keyOf = (issuer: string, subject: string) => `${issuer}\n${subject}`;
-  const cached = (key: string, resolve: ResolveOptions | undefined) => {
-    if (resolve?.fresh === true) return undefined;
-    const hit = cache.get(key);
-    return hit && Date.now() - hit.at < opts.ttlMs ? hit.account : undefined;
-  };
+  const cached = (key: string, resolve: ResolveOptions | undefined) =>
+    resolve?.fresh === true ? undefined : cache.get(key);
   const remember = (key: string, account: Account) => {
-    if (cache.size > 10_000) cache.clear();
-    cache.set(key, { at: Date.now(), account });
+    // A ttl of 0 means "do not reuse" here, while to lru-cache it means "keep forever".
+    if (opts.ttlMs > 0) cache.set(key, account);
     return account;
   };
 

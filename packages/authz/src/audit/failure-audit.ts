@@ -1,5 +1,6 @@
 import type { Queryable } from "@guardian/db";
 import type { Logger } from "@guardian/kit";
+import { LRUCache } from "lru-cache";
 import { recordAudit, setAuditCount, type AuditEventInit } from "../sql/audit-log.js";
 
 /** Options for {@link createFailureAudit}. */
@@ -26,7 +27,10 @@ export interface FailureAudit {
    * following ones are only counted in memory until the next flush. Never throws.
    */
   record(event: Omit<AuditEventInit, "result">): Promise<void>;
-  /** Writes the counts gathered since the rows were written and forgets finished windows. */
+  /**
+   * Waits for rows still being inserted, writes the counts gathered since the rows were
+   * written and forgets finished windows.
+   */
   flush(): Promise<void>;
   /** Stops the periodic flush and writes what is pending. */
   close(): Promise<void>;
@@ -42,8 +46,6 @@ interface Aggregate {
 /** Creates a {@link FailureAudit} that flushes its counts once per window. */
 export function createFailureAudit(opts: FailureAuditOptions): FailureAudit {
   const now = opts.now ?? Date.now;
-  const maxKeys = opts.maxKeys ?? 10_000;
-  const open = new Map<string, Aggregate>();
   const warn = (err: unknown) => opts.logger?.warn({ err }, "writing an audit event failed");
 
   const writeCount = async (agg: Aggregate): Promise<void> => {
@@ -59,11 +61,21 @@ export function createFailureAudit(opts: FailureAuditOptions): FailureAudit {
     }
   };
 
+  // The least recently started kinds are forgotten first, their counts written out.
+  const open = new LRUCache<string, Aggregate>({
+    max: opts.maxKeys ?? 10_000,
+    dispose: (agg, _key, reason) => {
+      if (reason === "evict") void writeCount(agg);
+    },
+  });
+
   const flush = async (): Promise<void> => {
     const at = now();
     for (const [key, agg] of [...open]) {
+      // A row still being inserted is waited for, so a flush leaves nothing in flight.
+      await agg.id;
       await writeCount(agg);
-      if (at - agg.started >= opts.windowMs && open.get(key) === agg) open.delete(key);
+      if (at - agg.started >= opts.windowMs && open.peek(key) === agg) open.delete(key);
     }
   };
 
@@ -81,7 +93,7 @@ export function createFailureAudit(opts: FailureAuditOptions): FailureAudit {
         event.errorCode ?? "",
         event.detail?.["reason"] ?? "",
       ]);
-      const current = open.get(key);
+      const current = open.peek(key);
       if (current && at - current.started < opts.windowMs) {
         current.count++;
         return;
@@ -95,13 +107,7 @@ export function createFailureAudit(opts: FailureAuditOptions): FailureAudit {
         warn(err);
         return undefined;
       });
-      open.delete(key);
       open.set(key, { started: at, count: 1, written: 1, id });
-      while (open.size > maxKeys) {
-        const [oldestKey, oldest] = open.entries().next().value!;
-        open.delete(oldestKey);
-        void writeCount(oldest);
-      }
       await id;
     },
     flush,

@@ -1,3 +1,5 @@
+import { LRUCache } from "lru-cache";
+
 /** Options for {@link createAttemptWindow}. */
 export interface AttemptWindowOptions {
   /** Attempts allowed per key within the window. */
@@ -40,12 +42,11 @@ export interface AttemptWindow {
 
 /** Creates an {@link AttemptWindow}. */
 export function createAttemptWindow(opts: AttemptWindowOptions): AttemptWindow {
-  const maxKeys = opts.maxKeys ?? 100_000;
   const now = opts.now ?? Date.now;
-  const times = new Map<string, number[]>();
+  const times = new LRUCache<string, number[]>({ max: opts.maxKeys ?? 100_000 });
 
   const recent = (key: string, at: number): number[] =>
-    (times.get(key) ?? []).filter((t) => at - t < opts.windowMs);
+    (times.peek(key) ?? []).filter((t) => at - t < opts.windowMs);
 
   const used = (recentTimes: number[], at: number): AttemptsUsed | undefined => {
     if (recentTimes.length < opts.max) return undefined;
@@ -54,14 +55,8 @@ export function createAttemptWindow(opts: AttemptWindowOptions): AttemptWindow {
   };
 
   const store = (key: string, recentTimes: number[]): void => {
-    // Re-inserting moves the key to the end of the Map's order: the order is recency.
-    times.delete(key);
+    // Storing makes the key the most recently used one; reading it does not.
     times.set(key, recentTimes.slice(-opts.max));
-    while (times.size > maxKeys) {
-      const oldest = times.keys().next().value;
-      if (oldest === undefined) break;
-      times.delete(oldest);
-    }
   };
 
   return {
