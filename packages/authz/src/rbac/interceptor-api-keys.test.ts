@@ -1,7 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { generateApiKeySecret } from "../credentials/api-key-secret.js";
-import { createKey, outcome, useEchoFixture } from "../testing/echo-fixture.js";
+import { createKey, outcome } from "../testing/harness.js";
+import { useEchoFixture } from "../testing/echo-fixture.js";
 
 const f = useEchoFixture();
 
@@ -81,7 +82,7 @@ describe("auth interceptor: API keys", () => {
   it("rejects an expired key and a malformed key with Unauthenticated", async () => {
     const expired = await createKey(f, {
       scope: "read",
-      expires: new Date(Date.now() - 1000).toISOString(),
+      expiresAt: new Date(Date.now() - 1000),
     });
     const res = await outcome((o) => f.auth.whoAmI({}, o), expired.headers);
     expect(res.code).toBe(Code.Unauthenticated);

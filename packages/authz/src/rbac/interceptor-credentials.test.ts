@@ -2,7 +2,8 @@ import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus as Serving } from "@guardian/api";
 import { describe, expect, it } from "vitest";
-import { bearer, createKey, outcome, token, useEchoFixture } from "../testing/echo-fixture.js";
+import { bearer, createKey, outcome } from "../testing/harness.js";
+import { token, useEchoFixture } from "../testing/echo-fixture.js";
 
 const f = useEchoFixture();
 

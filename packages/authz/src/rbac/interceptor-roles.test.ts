@@ -1,6 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { bearer, bind, outcome, token, useEchoFixture } from "../testing/echo-fixture.js";
+import { bearer, outcome } from "../testing/harness.js";
+import { bind, token, useEchoFixture } from "../testing/echo-fixture.js";
 
 const f = useEchoFixture();
 

@@ -1,8 +1,8 @@
 import { Code } from "@connectrpc/connect";
-import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { localIssuer } from "../sql/users.js";
-import { bearer, echoIssuerUrl, outcome, token, useEchoFixture } from "../testing/echo-fixture.js";
+import { token, useEchoFixture } from "../testing/echo-fixture.js";
+import { bearer, outcome, signBuiltIn } from "../testing/harness.js";
 
 const f = useEchoFixture();
 
@@ -106,19 +106,11 @@ describe("auth interceptor: users", () => {
        VALUES ($1, 'sub-olga', 'olga', 'x', ARRAY['editor'])`,
       [localIssuer],
     );
-    const now = Math.floor(Date.now() / 1000);
-    const t = await new SignJWT({
-      typ: "Bearer",
+    const t = await signBuiltIn(f, {
+      sub: "sub-olga",
       preferred_username: "olga",
       realm_access: { roles: ["guardian-admin"] },
-    })
-      .setProtectedHeader({ alg: "ES256", kid: f.builtInKey.kid, typ: "JWT" })
-      .setIssuer(echoIssuerUrl)
-      .setSubject("sub-olga")
-      .setAudience("guardian")
-      .setIssuedAt(now)
-      .setExpirationTime(now + 60)
-      .sign(f.builtInKey.privateKey);
+    });
     const res = await outcome(
       (o) => f.config.createProject({ project: "olgas" }, o),
       bearer(t).headers,
@@ -137,14 +129,7 @@ describe("auth interceptor: users", () => {
   it("refuses built-in tokens issued in the future or living longer than the cap, as Keycloak's", async () => {
     const now = Math.floor(Date.now() / 1000);
     const sign = (iat: number, exp: number) =>
-      new SignJWT({ typ: "Bearer", preferred_username: "olga" })
-        .setProtectedHeader({ alg: "ES256", kid: f.builtInKey.kid, typ: "JWT" })
-        .setIssuer(echoIssuerUrl)
-        .setSubject("sub-olga")
-        .setAudience("guardian")
-        .setIssuedAt(iat)
-        .setExpirationTime(exp)
-        .sign(f.builtInKey.privateKey);
+      signBuiltIn(f, { sub: "sub-olga", preferred_username: "olga", iat, exp });
     const cases: [string, string][] = [
       [await sign(now + 3600, now + 7200), "access token is issued in the future (iat)"],
       [

@@ -1,15 +1,9 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { generateApiKeySecret, hashApiKeySecret } from "../credentials/api-key-secret.js";
-import {
-  follow,
-  insertKey,
-  keycloakViewer,
-  localUser,
-  useStreamFixture,
-  within,
-  type Followed,
-} from "../testing/stream-fixture.js";
+import { follow, within, type Followed } from "../testing/follow-stream.js";
+import { createKey } from "../testing/harness.js";
+import { keycloakViewer, localUser, useStreamFixture } from "../testing/stream-fixture.js";
 
 const f = useStreamFixture();
 
@@ -69,12 +63,12 @@ describe("open streams end when their credentials expire", () => {
 
   it("ends a Watch with Unauthenticated when its API key expires", async () => {
     const expiresAt = new Date(Date.now() + 1_500);
-    const key = await insertKey(f, expiresAt);
+    const key = await createKey(f, { expiresAt });
     await expectEndsAtExpiry(watch(key.headers), expiresAt.getTime());
   });
 
   it("ends a Watch opened with a rotated-out secret when its grace period ends", async () => {
-    const key = await insertKey(f);
+    const key = await createKey(f);
     const stream = watch(key.headers);
     await within(stream.opened, 5_000);
     const graceEnds = new Date(Date.now() + 1_500);

@@ -1,14 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import {
-  follow,
-  insertKey,
-  keycloakViewer,
-  localUser,
-  useStreamFixture,
-  within,
-  type Followed,
-} from "../testing/stream-fixture.js";
+import { follow, within, type Followed } from "../testing/follow-stream.js";
+import { createKey } from "../testing/harness.js";
+import { keycloakViewer, localUser, useStreamFixture } from "../testing/stream-fixture.js";
 
 const f = useStreamFixture();
 const q = (sql: string, params: unknown[] = []) => f.db.pool().query(sql, params);
@@ -57,7 +51,7 @@ const revocations: Revocation[] = [
     name: "its API key is revoked (Watch)",
     code: Code.Unauthenticated,
     async setup() {
-      const key = await insertKey(f);
+      const key = await createKey(f);
       return {
         stream: watch(key.headers),
         revoke: () => q(`UPDATE api_keys SET revoked_at = now() WHERE lookup = $1`, [key.id]),
@@ -68,7 +62,7 @@ const revocations: Revocation[] = [
     name: "its API key's expiry is moved to now (Watch)",
     code: Code.Unauthenticated,
     async setup() {
-      const key = await insertKey(f);
+      const key = await createKey(f);
       return {
         stream: watch(key.headers),
         revoke: () => q(`UPDATE api_keys SET expires_at = now() WHERE lookup = $1`, [key.id]),
@@ -79,7 +73,7 @@ const revocations: Revocation[] = [
     name: "its API key is deleted (Watch)",
     code: Code.Unauthenticated,
     async setup() {
-      const key = await insertKey(f);
+      const key = await createKey(f);
       return {
         stream: watch(key.headers),
         revoke: () => q(`DELETE FROM api_keys WHERE lookup = $1`, [key.id]),
@@ -178,13 +172,13 @@ describe("open streams lose access with their credentials", () => {
   });
 
   it("keeps streams open through access changes that do not concern them", async () => {
-    const key = await insertKey(f);
+    const key = await createKey(f);
     const user = await localUser(f, ["editor"]);
     const keyStream = watch(key.headers);
     const observing = observe(user.headers);
     try {
       await within(Promise.all([keyStream.opened, observing.opened]), 5_000);
-      const other = await insertKey(f);
+      const other = await createKey(f);
       await q(`UPDATE api_keys SET revoked_at = now() WHERE lookup = $1`, [other.id]);
       // Observe needs any global role: a downgrade from editor to viewer keeps it.
       await q(`UPDATE users SET global_roles = ARRAY['viewer'] WHERE subject = $1`, [user.subject]);
@@ -201,7 +195,7 @@ describe("open streams lose access with their credentials", () => {
   it("confirms access from the database as a quiet stream opens, not from the cache", async () => {
     const user = await keycloakViewer(f);
     // Another open stream keeps the process polling the access epoch.
-    const key = await insertKey(f);
+    const key = await createKey(f);
     const other = watch(key.headers);
     await within(other.opened, 5_000);
     // Cache the account with its binding, then remove the binding behind the cache's back,
@@ -231,7 +225,7 @@ describe("open streams lose access with their credentials", () => {
   });
 
   it("writes the end of a stream that lost access to the audit log", async () => {
-    const key = await insertKey(f);
+    const key = await createKey(f);
     const w = watch(key.headers);
     try {
       await within(w.opened, 5_000);

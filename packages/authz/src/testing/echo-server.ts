@@ -32,6 +32,15 @@ export function principalFrom(header: Headers | undefined): Principal | undefine
   return text ? (JSON.parse(text) as Principal) : undefined;
 }
 
+/** The services the echo server stands in for, by the name of their test client. */
+export const echoServices = {
+  config: ConfigService,
+  schema: SchemaService,
+  auth: AuthService,
+  cluster: ClusterService,
+  store: StoreService,
+} as const;
+
 /** A server with the RBAC interceptor in front of handlers that only echo the principal. */
 export interface EchoServer {
   url: string;

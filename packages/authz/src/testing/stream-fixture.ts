@@ -1,81 +1,42 @@
-import { randomBytes } from "node:crypto";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AuthService, ClusterService, ConfigService } from "@guardian/api";
-import { useTestDatabase, type TestDatabase } from "@guardian/testkit";
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { afterAll, beforeAll } from "vitest";
+import { beforeAll } from "vitest";
 import { localIssuer } from "../sql/users.js";
-import { generateApiKeySecret, hashApiKeySecret } from "../credentials/api-key-secret.js";
+import { bindRole, signBuiltIn, useHarness, type Harness } from "./harness.js";
 import { startStreamServer, type StreamServer } from "./stream-server.js";
-export { follow, within, type Followed } from "./follow-stream.js";
-import { startTestIssuer, testAuthSettings, type TestIssuer } from "./test-issuer.js";
 
 /** The built-in issuer URL of the stream fixture. */
-export const streamIssuerUrl = "http://guardian.streams.test";
+const streamIssuerUrl = "http://guardian.streams.test";
 
-/** What a test of open streams needs; filled in by the fixture's beforeAll. */
-export interface StreamFixture {
-  db: TestDatabase;
-  keycloak: TestIssuer;
-  server: StreamServer;
+/** The harness of the stream server, with gRPC clients of the services it stands in for. */
+export type StreamFixture = Harness<StreamServer> & {
   config: Client<typeof ConfigService>;
   cluster: Client<typeof ClusterService>;
   auth: Client<typeof AuthService>;
-  builtInKey: { kid: string; privateKey: CryptoKey };
-}
+};
 
 /**
- * Registers hooks that start, per test file, a cloned database with project `payments`, a
- * trusted test Keycloak, a built-in signing key and the stream server, with gRPC clients.
+ * Registers the harness of the stream server (project `payments`) and its gRPC clients, per
+ * test file, and returns it (usable from the tests on).
  */
 export function useStreamFixture(): StreamFixture {
-  const db = useTestDatabase();
-  const f = { db } as StreamFixture;
-  beforeAll(async () => {
-    const pool = db.pool();
-    pool.on("error", () => {});
-    await pool.query(`INSERT INTO projects (name, created_by) VALUES ('payments', 'test')`);
-    f.keycloak = await startTestIssuer();
-    f.server = await startStreamServer(
-      pool,
-      testAuthSettings({ GUARDIAN_ISSUER_URL: streamIssuerUrl }, f.keycloak),
-    );
+  const f = useHarness({
+    issuerUrl: streamIssuerUrl,
+    projects: ["payments"],
+    start: startStreamServer,
+  }) as StreamFixture;
+  beforeAll(() => {
     const transport = createGrpcTransport({ baseUrl: f.server.url });
     f.config = createClient(ConfigService, transport);
     f.cluster = createClient(ClusterService, transport);
     f.auth = createClient(AuthService, transport);
-    const pair = await generateKeyPair("ES256", { extractable: true });
-    f.builtInKey = { kid: "stream-key-1", privateKey: pair.privateKey };
-    await pool.query(
-      `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk) VALUES ($1, 'ES256', $2, 'plain:{}')`,
-      [f.builtInKey.kid, JSON.stringify(await exportJWK(pair.publicKey))],
-    );
-  });
-  afterAll(async () => {
-    await f.server?.close();
-    await f.keycloak?.close();
   });
   return f;
 }
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}${process.pid}x${++counter}`;
-
-/** Inserts an API key of `payments` and returns its id, secret and headers. */
-export async function insertKey(
-  f: StreamFixture,
-  expiresAt: Date | null = null,
-): Promise<{ id: string; secret: string; headers: Record<string, string> }> {
-  const id = `ak_${randomBytes(6).toString("hex")}`;
-  const secret = generateApiKeySecret(id);
-  await f.db.pool().query(
-    `INSERT INTO api_keys (lookup, project, name, scope, secret_hash, expires_at, created_by)
-     VALUES ($1, 'payments', $1, 'read', $2, $3, 'test')`,
-    [id, hashApiKeySecret(secret), expiresAt],
-  );
-  return { id, secret, headers: { "x-api-key": secret } };
-}
 
 /** Inserts a local user with global roles and signs a built-in token for it. */
 export async function localUser(
@@ -92,14 +53,7 @@ export async function localUser(
       globalRoles,
     ]);
   const exp = Math.floor(Date.now() / 1000) + expiresInSec;
-  const token = await new SignJWT({ typ: "Bearer", preferred_username: subject })
-    .setProtectedHeader({ alg: "ES256", kid: f.builtInKey.kid, typ: "JWT" })
-    .setIssuer(streamIssuerUrl)
-    .setSubject(subject)
-    .setAudience("guardian")
-    .setIssuedAt()
-    .setExpirationTime(exp)
-    .sign(f.builtInKey.privateKey);
+  const token = await signBuiltIn(f, { sub: subject, preferred_username: subject, exp });
   return { subject, headers: { authorization: `Bearer ${token}` }, exp };
 }
 
@@ -113,10 +67,6 @@ export async function keycloakViewer(
   const token = await f.keycloak.mint({ username, claims: { exp } });
   const headers = { authorization: `Bearer ${token}` };
   await f.auth.whoAmI({}, { headers });
-  await f.db.pool().query(
-    `INSERT INTO role_bindings (project, issuer, subject, role, created_by)
-     SELECT 'payments', issuer, subject, 'viewer', 'test' FROM users WHERE username = $1`,
-    [username],
-  );
+  await bindRole(f, username, "payments", "viewer");
   return { username, headers, exp };
 }
