@@ -1,34 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ApiKeyScope, PrincipalKind, Role } from "@guardian/api";
 import { hashApiKeySecret } from "@guardian/authz";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedProject, startAuthHarness, type AuthHarness } from "../testing/harness.js";
+import { describe, expect, it } from "vitest";
+import { codeOf, useHarness } from "../testing/harness.js";
 
 const db = useTestDatabase();
-let h: AuthHarness;
-let admin: { headers: Record<string, string> };
-
-beforeAll(async () => {
-  db.pool().on("error", () => {}); // the database is dropped WITH (FORCE) after the file
-  h = await startAuthHarness(db.pool());
-  admin = h.as(h.adminToken);
-  await seedProject(db.pool(), "payments");
-  await seedProject(db.pool(), "billing");
-});
-
-afterAll(async () => {
-  await h?.close();
-});
-
-async function codeOf(call: Promise<unknown>): Promise<Code | undefined> {
-  return call.then(
-    () => undefined,
-    (e: unknown) => ConnectError.from(e).code,
-  );
-}
+const h = useHarness(db, { projects: ["payments", "billing"] });
+const admin = h.admin;
 
 async function create(name: string, extra: Record<string, unknown> = {}) {
   return h.client.createApiKey(

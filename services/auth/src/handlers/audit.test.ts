@@ -2,21 +2,16 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { AuditResult, PrincipalKind, Role } from "@guardian/api";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedProject, startAuthHarness, type AuthHarness } from "../testing/harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { codeOf, useHarness } from "../testing/harness.js";
 
 const db = useTestDatabase();
-let h: AuthHarness;
-let admin: { headers: Record<string, string> };
+const h = useHarness(db, { projects: ["payments", "billing"] });
+const admin = h.admin;
 let ownerToken: string;
 const password = "a sufficiently long password";
 
 beforeAll(async () => {
-  db.pool().on("error", () => {}); // the database is dropped WITH (FORCE) after the file
-  h = await startAuthHarness(db.pool());
-  admin = h.as(h.adminToken);
-  await seedProject(db.pool(), "payments");
-  await seedProject(db.pool(), "billing");
   await h.client.createUser({ username: "owner", password }, admin);
   await h.client.grantRole({ project: "payments", username: "owner", role: Role.ADMIN }, admin);
   ownerToken = (await h.client.login({ username: "owner", password })).tokens!.accessToken;
@@ -30,17 +25,6 @@ beforeAll(async () => {
   await h.client.grantRole({ project: "billing", username: "u1", role: Role.VIEWER }, admin);
   await h.client.login({ username: "u1", password: "not the password" }).catch(() => undefined);
 });
-
-afterAll(async () => {
-  await h?.close();
-});
-
-async function codeOf(call: Promise<unknown>): Promise<Code | undefined> {
-  return call.then(
-    () => undefined,
-    (e: unknown) => ConnectError.from(e).code,
-  );
-}
 
 describe("ListAuditEvents", () => {
   it("records every auth mutation and sign-in with actor, action, target and request id", async () => {

@@ -1,37 +1,21 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { Role } from "@guardian/api";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedProject, startAuthHarness, type AuthHarness } from "../testing/harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { codeOf, useHarness } from "../testing/harness.js";
 
 const db = useTestDatabase();
-let h: AuthHarness;
-let admin: { headers: Record<string, string> };
+const h = useHarness(db, { projects: ["payments", "billing"] });
+const admin = h.admin;
 const password = "a sufficiently long password";
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  db.pool().on("error", () => {}); // the database is dropped WITH (FORCE) after the file
-  h = await startAuthHarness(db.pool());
-  admin = h.as(h.adminToken);
-  await seedProject(db.pool(), "payments");
-  await seedProject(db.pool(), "billing");
   for (const name of ["owner", "dev", "reader", "outsider"]) {
     await h.client.createUser({ username: name, password }, admin);
     tokens[name] = (await h.client.login({ username: name, password })).tokens!.accessToken;
   }
 });
-
-afterAll(async () => {
-  await h?.close();
-});
-
-async function codeOf(call: Promise<unknown>): Promise<Code | undefined> {
-  return call.then(
-    () => undefined,
-    (e: unknown) => ConnectError.from(e).code,
-  );
-}
 
 const as = (name: string) => h.as(tokens[name]!);
 

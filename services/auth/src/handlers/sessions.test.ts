@@ -2,16 +2,14 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { GlobalRole, LimitExceededSchema, PrincipalKind } from "@guardian/api";
 import { useTestDatabase } from "@guardian/testkit";
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAuthHarness, testIssuerUrl, type AuthHarness } from "../testing/harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { codeOf, testIssuerUrl, useHarness } from "../testing/harness.js";
 
 const db = useTestDatabase();
-let h: AuthHarness;
+const h = useHarness(db, { env: { GUARDIAN_LOGIN_MAX_FAILURES: "3" } });
 const password = "correct horse battery staple";
 
 beforeAll(async () => {
-  db.pool().on("error", () => {}); // the database is dropped WITH (FORCE) after the file
-  h = await startAuthHarness(db.pool(), { GUARDIAN_LOGIN_MAX_FAILURES: "3" });
   for (const [username, roles] of [
     ["ada", [GlobalRole.EDITOR]],
     ["bob", []],
@@ -33,19 +31,6 @@ beforeAll(async () => {
     );
   }
 });
-
-afterAll(async () => {
-  await h?.close();
-});
-
-async function codeOf(call: Promise<unknown>): Promise<Code | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-}
 
 async function auditCount(where: string, params: unknown[] = []): Promise<number> {
   const res = await db

@@ -1,24 +1,13 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, GlobalRole, PrincipalKind, Role } from "@guardian/api";
 import { useTestDatabase } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedProject, startAuthHarness, type AuthHarness } from "../testing/harness.js";
+import { describe, expect, it } from "vitest";
+import { useHarness } from "../testing/harness.js";
 
 const db = useTestDatabase();
-let h: AuthHarness;
-let admin: { headers: Record<string, string> };
+const h = useHarness(db, { projects: ["payments"] });
+const admin = h.admin;
 const password = "a sufficiently long password";
-
-beforeAll(async () => {
-  db.pool().on("error", () => {}); // the database is dropped WITH (FORCE) after the file
-  h = await startAuthHarness(db.pool());
-  admin = h.as(h.adminToken);
-  await seedProject(db.pool(), "payments");
-});
-
-afterAll(async () => {
-  await h?.close();
-});
 
 async function failure(call: Promise<unknown>): Promise<ConnectError> {
   const err = await call.then(

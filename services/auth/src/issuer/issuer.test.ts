@@ -2,26 +2,15 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { testAuthSettings } from "@guardian/authz";
 import { useTestDatabase } from "@guardian/testkit";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createLogger } from "@guardian/kit";
 import { createAuthSystem } from "../system.js";
-import { startAuthHarness, testIssuerUrl, type AuthHarness } from "../testing/harness.js";
+import { testIssuerUrl, useHarness } from "../testing/harness.js";
 import { openPrivateJwk, sealPrivateJwk } from "./key-crypto.js";
 import { ensureSigningKey } from "./signing-keys.js";
 
 const db = useTestDatabase();
-let h: AuthHarness;
-
-beforeAll(async () => {
-  db.pool().on("error", () => {}); // the database is dropped WITH (FORCE) after the file
-  h = await startAuthHarness(db.pool(), {
-    GUARDIAN_SIGNING_KEY_SECRET: "test secret of enough length",
-  });
-});
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness(db, { env: { GUARDIAN_SIGNING_KEY_SECRET: "test secret of enough length" } });
 
 async function getJson(path: string): Promise<Record<string, unknown>> {
   const res = await fetch(`${h.url}${path}`);

@@ -1,4 +1,4 @@
-import { createClient, type Client } from "@connectrpc/connect";
+import { ConnectError, createClient, type Client, type Code } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { AuthService } from "@guardian/api";
 import { startTestIssuer, testAuthSettings, type TestIssuer } from "@guardian/authz";
@@ -9,7 +9,9 @@ import {
   createServer,
   type Server,
 } from "@guardian/kit";
+import type { TestDatabase } from "@guardian/testkit";
 import type pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 import { ensureBootstrapAdmin } from "../bootstrap-admin.js";
 import { createAuthSystem, type AuthSystem } from "../system.js";
 
@@ -85,4 +87,42 @@ export async function startAuthHarness(
 /** Creates a project row directly (the config service owns CreateProject). */
 export async function seedProject(pool: pg.Pool, name: string): Promise<void> {
   await pool.query(`INSERT INTO projects (name, created_by) VALUES ($1, 'test')`, [name]);
+}
+
+/** An {@link AuthHarness} of one test file, with the bootstrap admin's call options. */
+export type FileHarness = AuthHarness & {
+  /** Call options of the bootstrap admin; the same object from the start, filled in later. */
+  admin: { headers: Record<string, string> };
+};
+
+/**
+ * Registers hooks that start the auth harness on the test file's database (with the given
+ * projects seeded and `env` overriding auth settings) before its tests, and close it after.
+ * Returns the harness, filled in from the tests on.
+ */
+export function useHarness(
+  db: TestDatabase,
+  opts: { env?: Record<string, string>; projects?: string[] } = {},
+): FileHarness {
+  const h = { admin: { headers: {} } } as FileHarness;
+  let started: AuthHarness | undefined;
+  beforeAll(async () => {
+    db.pool().on("error", () => {}); // the database is dropped WITH (FORCE) after the file
+    started = await startAuthHarness(db.pool(), opts.env);
+    Object.assign(h, started);
+    Object.assign(h.admin.headers, started.as(started.adminToken).headers);
+    for (const name of opts.projects ?? []) await seedProject(db.pool(), name);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return h;
+}
+
+/** Returns the code a call failed with, or undefined when it succeeded. */
+export async function codeOf(call: Promise<unknown>): Promise<Code | undefined> {
+  return call.then(
+    () => undefined,
+    (e: unknown) => ConnectError.from(e).code,
+  );
 }
