@@ -18,7 +18,7 @@ import {
 } from "@guardian/api";
 import { invalidArgument, type FieldViolationInit } from "@guardian/kit";
 import { documentOf, formatModeOf } from "./convert.js";
-import type { FormatMode as FormatModeName } from "./formats.js";
+import type { FormatMode as FormatModeName } from "./formats/guardian-formats.js";
 
 type Check = [field: string, problem: string | undefined];
 

@@ -1,10 +1,9 @@
 import type pg from "pg";
-import type { DialectName } from "./dialect.js";
-import { toSchemaConnectError } from "./error-map.js";
-import { schemaNotFound, versionNotFound } from "./errors.js";
-import { selectTarget, selectVersion } from "./queries.js";
-import type { ResolvedSchema, SchemaRegistry } from "./registry-types.js";
-import type { SchemaWorkers } from "./workers.js";
+import type { DialectName } from "./engine/dialect.js";
+import { schemaNotFound, toSchemaConnectError, versionNotFound } from "./error-map.js";
+import { selectTarget, selectVersion } from "./sql/schema-versions.js";
+import type { ResolvedSchema, SchemaRegistry } from "./contract.js";
+import type { SchemaWorkers } from "./workers/schema-workers.js";
 
 /** Options for {@link createSchemaRegistry}. */
 export interface SchemaRegistryOptions {

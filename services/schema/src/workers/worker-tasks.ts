@@ -1,10 +1,10 @@
 import type { Code } from "@connectrpc/connect";
 import { Code as Codes, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema, type ValidationFailure } from "@guardian/api";
-import { compileCandidate, compileStored, type CompiledSchema } from "./compile.js";
-import type { DialectName } from "./dialect.js";
-import type { FormatMode } from "./formats.js";
-import type { SchemaViolation } from "./registry-types.js";
+import { compileCandidate, compileStored, type CompiledSchema } from "../engine/compile.js";
+import type { DialectName } from "../engine/dialect.js";
+import type { FormatMode } from "../formats/guardian-formats.js";
+import type { SchemaViolation } from "../contract.js";
 
 /**
  * A schema as the workers receive it. `key` names its content: equal keys always mean equal

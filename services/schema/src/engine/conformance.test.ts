@@ -8,7 +8,7 @@ import { draft07 } from "./conformance/draft-07.js";
 import { formatCases } from "./conformance/formats.js";
 import { refs2020 } from "./conformance/refs-2020-12.js";
 import { unevaluated2020 } from "./conformance/unevaluated-2020-12.js";
-import type { FormatMode } from "./formats.js";
+import type { FormatMode } from "../formats/guardian-formats.js";
 
 const draft07Id = "http://json-schema.org/draft-07/schema#";
 
