@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type pg from "pg";
 import type { DialectName } from "./engine/dialect.js";
 import { schemaNotFound, toSchemaConnectError, versionNotFound } from "./error-map.js";
@@ -21,8 +22,7 @@ export interface SchemaRegistryOptions {
  */
 export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions): SchemaRegistry {
   const { workers } = opts;
-  const maxEntries = opts.maxEntries ?? 256;
-  const cache = new Map<string, Promise<ResolvedSchema>>();
+  const cache = new LRUCache<string, Promise<ResolvedSchema>>({ max: opts.maxEntries ?? 256 });
   const prefixOf = (project: string, name: string) => `${project}\u0000${name}\u0000`;
 
   async function load(key: string, project: string, name: string, version: number) {
@@ -55,19 +55,13 @@ export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions)
       // The incarnation keeps a re-created schema from hitting the old one's validators.
       const key = `${prefixOf(project, name)}${target.incarnation}\u0000${target.version}`;
       let entry = cache.get(key);
-      if (entry) {
-        cache.delete(key);
-      } else {
-        entry = load(key, project, name, target.version);
-        const loading = entry;
+      if (!entry) {
+        const loading = load(key, project, name, target.version);
+        cache.set(key, loading);
         loading.catch(() => {
-          if (cache.get(key) === loading) cache.delete(key);
+          if (cache.peek(key) === loading) cache.delete(key);
         });
-      }
-      cache.set(key, entry);
-      for (const oldest of cache.keys()) {
-        if (cache.size <= maxEntries) break;
-        cache.delete(oldest);
+        entry = loading;
       }
       return await entry;
     } catch (err) {
