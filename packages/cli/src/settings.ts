@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
-import { bytes, duration, int, oneOf, str, url } from "@guardian/kit";
+import { bytes, duration, int, oneOf, str, url, type ConfigOf } from "@guardian/kit";
+import type { ServiceDeps } from "./host/services.js";
 
 /** Settings every Guardian process reads, whatever it hosts. */
 export const processSettings = {
@@ -140,3 +141,19 @@ export const databaseSettings = {
     description: "PostgreSQL connection string",
   }),
 } as const;
+
+/** What the hosted services take from the limit and audit settings, the same in every mode. */
+export function serviceTuning(
+  s: ConfigOf<typeof limitSettings> & ConfigOf<typeof auditSettings>,
+): Pick<
+  ServiceDeps,
+  "maxConfigBytes" | "maxSchemaBytes" | "auditSweep" | "schemaThreads" | "schemaDeadlineMs"
+> {
+  return {
+    maxConfigBytes: s.maxConfigBytes,
+    maxSchemaBytes: s.maxSchemaBytes,
+    auditSweep: { intervalMs: s.auditSweepIntervalMs, pendingTimeoutMs: s.auditPendingTimeoutMs },
+    schemaThreads: s.schemaThreads,
+    schemaDeadlineMs: s.schemaDeadlineMs,
+  };
+}
