@@ -9,15 +9,9 @@ import {
   pgCodes,
   pgErrorRules,
   type ErrorMapper,
+  type FailedCall,
 } from "@guardian/kit";
 import { projectExists } from "./sql/projects.js";
-
-/** What a failing call was about, for clearer messages. */
-export interface SchemaErrorContext {
-  project?: string;
-  name?: string;
-  requestId?: string;
-}
 
 const mapOther: ErrorMapper = createErrorMapper([
   {
@@ -34,31 +28,36 @@ const mapOther: ErrorMapper = createErrorMapper([
 ]);
 
 /**
- * Maps database failures to Connect errors, in one place: unique violation → AlreadyExists
- * (the schema name is taken), foreign-key violation → NotFound (the project is gone),
+ * The schema service's error table: maps any failure of a call to what the client gets.
+ * ConnectErrors pass through; a unique violation is AlreadyExists (the schema name in
+ * `call.req` is taken), a foreign-key violation NotFound (its project is gone), then
  * serialization failure or deadlock → Aborted, connection loss → Unavailable; anything
- * unknown becomes Internal with a generic message. ConnectErrors pass through.
+ * unknown becomes Internal with a generic message naming the request id.
  */
-export function toSchemaConnectError(err: unknown, ctx: SchemaErrorContext = {}): ConnectError {
-  if (ctx.name !== undefined && isPgError(err, pgCodes.uniqueViolation)) {
+export function toSchemaError(
+  err: unknown,
+  call?: Pick<FailedCall, "req" | "requestId">,
+): ConnectError {
+  const { project, name } = (call?.req ?? {}) as { project?: string; name?: string };
+  if (name !== undefined && isPgError(err, pgCodes.uniqueViolation)) {
     return new ConnectError(
-      `schema "${ctx.name}" already exists in project "${ctx.project}"`,
+      `schema "${name}" already exists in project "${project}"`,
       Code.AlreadyExists,
       undefined,
       undefined,
       err,
     );
   }
-  if (ctx.project !== undefined && isPgError(err, pgCodes.foreignKeyViolation)) {
+  if (project !== undefined && isPgError(err, pgCodes.foreignKeyViolation)) {
     return new ConnectError(
-      `project "${ctx.project}" not found`,
+      `project "${project}" not found`,
       Code.NotFound,
       undefined,
       undefined,
       err,
     );
   }
-  return mapOther(err, ctx.requestId);
+  return mapOther(err, call?.requestId);
 }
 
 const passedOn = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled]);

@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type pg from "pg";
 import type { DialectName } from "./engine/dialect.js";
-import { schemaNotFound, toSchemaConnectError, versionNotFound } from "./error-map.js";
+import { schemaNotFound, toSchemaError, versionNotFound } from "./error-map.js";
 import { selectTarget, selectVersion } from "./sql/schema-versions.js";
 import type { ResolvedSchema, SchemaRegistry } from "./contract.js";
 import type { SchemaWorkers } from "./workers/schema-workers.js";
@@ -65,7 +65,7 @@ export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions)
       }
       return await entry;
     } catch (err) {
-      throw toSchemaConnectError(err);
+      throw toSchemaError(err);
     }
   }
 
