@@ -72,16 +72,10 @@ export function createSchemaHandlers(deps: HandlerDeps): SchemaHandlers {
       if (rows.length === 0 && !(await projectExists(pool, req.project))) {
         throw projectNotFound(req.project);
       }
-      const shown = rows.slice(0, limit);
-      const last = shown[shown.length - 1];
-      return {
-        schemas: shown.map(schemaToProto),
-        nextPageToken: paging.next(
-          ctx,
-          req,
-          rows.length > limit && last ? { a: last.name } : undefined,
-        ),
-      };
+      const { items, nextPageToken } = paging.page(ctx, req, rows, limit, (last) => ({
+        a: last.name,
+      }));
+      return { schemas: items.map(schemaToProto), nextPageToken };
     },
 
     async deleteSchema(req, ctx) {

@@ -90,16 +90,10 @@ export function createVersionHandlers(deps: HandlerDeps): VersionHandlers {
       if (rows.length === 0 && !(await selectSchema(pool, req.project, req.name))) {
         throw await schemaNotFound(pool, req.project, req.name);
       }
-      const shown = rows.slice(0, limit);
-      const last = shown[shown.length - 1];
-      return {
-        schemaVersions: shown.map(versionToProto),
-        nextPageToken: paging.next(
-          ctx,
-          req,
-          rows.length > limit && last ? { b: BigInt(last.version) } : undefined,
-        ),
-      };
+      const { items, nextPageToken } = paging.page(ctx, req, rows, limit, (last) => ({
+        b: BigInt(last.version),
+      }));
+      return { schemaVersions: items.map(versionToProto), nextPageToken };
     },
   };
 }
