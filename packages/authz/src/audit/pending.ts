@@ -36,8 +36,11 @@ export async function beginAudit(
 }
 
 /** What a mutation ended with: its response (and the facts worth keeping), or its error. */
-export type AuditSettlement =
-  { detail: Record<string, unknown> } | { error: ConnectError; detail?: Record<string, unknown> };
+export type AuditSettlement = (
+  { detail: Record<string, unknown> } | { error: ConnectError; detail?: Record<string, unknown> }
+) &
+  /** The target, when the mutation learned it only while running (e.g. a generated id). */
+  Partial<AuditTarget>;
 
 /**
  * Settles a pending audit event with the mutation's outcome: 'ok' with the facts of the
@@ -51,10 +54,11 @@ export async function settleAudit(
   id: string,
   outcome: AuditSettlement,
 ): Promise<void> {
+  const about = { target: outcome.target, project: outcome.project };
   const settled =
     "error" in outcome
-      ? { ...auditOutcome(outcome.error), detail: outcome.detail ?? {} }
-      : { result: "ok", errorCode: "", detail: outcome.detail };
+      ? { ...auditOutcome(outcome.error), detail: outcome.detail ?? {}, ...about }
+      : { result: "ok", errorCode: "", detail: outcome.detail, ...about };
   try {
     await settleAuditEvent(db, id, settled);
   } catch (err) {

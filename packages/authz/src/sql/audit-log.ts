@@ -144,16 +144,26 @@ export async function updateAuditDraft(
   ]);
 }
 
-/** Sets the result of one audit event that is still pending; false when it was not pending. */
+/**
+ * Sets the result of one audit event that is still pending, and its target when the action
+ * learned it while running; false when the event was not pending.
+ */
 export async function settleAuditEvent(
   db: Queryable,
   id: string,
-  s: { result: string; errorCode: string; detail: Record<string, unknown> },
+  s: {
+    result: string;
+    errorCode: string;
+    detail: Record<string, unknown>;
+    target?: string | undefined;
+    project?: string | undefined;
+  },
 ): Promise<boolean> {
   const res = await db.query(
-    `UPDATE audit_log SET result = $2, error_code = $3, detail = detail || $4::jsonb
+    `UPDATE audit_log SET result = $2, error_code = $3, detail = detail || $4::jsonb,
+            target = COALESCE($5, target), project = COALESCE(NULLIF($6, ''), project)
       WHERE id = $1 AND result = 'pending'`,
-    [id, s.result, s.errorCode, JSON.stringify(s.detail)],
+    [id, s.result, s.errorCode, JSON.stringify(s.detail), s.target ?? null, s.project ?? null],
   );
   return (res.rowCount ?? 0) > 0;
 }
