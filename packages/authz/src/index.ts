@@ -33,7 +33,7 @@ export type {
   SeenIdentity,
 } from "./accounts/accounts.js";
 
-export { actorOf, auditContext, auditOutcome, procedureOf, withAudit } from "./audit/record.js";
+export { actorOf, auditContext, auditOutcome, procedureOf } from "./audit/record.js";
 export { createFailureAudit } from "./audit/failure-audit.js";
 export { auditDetail, auditMutations, auditTarget } from "./audit/mutations.js";
 export type { AuditedMutation, AuditTable } from "./audit/mutations.js";

@@ -13,18 +13,8 @@ import {
   type UpdateUserRequest,
 } from "@guardian/api";
 import { checkUsername, globalRoleFromProto } from "@guardian/authz";
-import { invalidArgument } from "@guardian/kit";
+import { failOn, maxLength } from "@guardian/kit";
 import { durationMs } from "./convert.js";
-
-type Check = [field: string, problem: string | undefined];
-
-/** Throws InvalidArgument naming every failed check; does nothing when all pass. */
-export function check(...checks: Check[]): void {
-  const violations = checks.flatMap(([field, description]) =>
-    description === undefined ? [] : [{ field, description }],
-  );
-  if (violations.length > 0) throw invalidArgument(violations);
-}
 
 /** Checks that a required string is set. */
 export function required(value: string): string | undefined {
@@ -40,7 +30,7 @@ export function checkPassword(password: string, minLength: number): string | und
 
 /** Checks an optional display name (at most 200 characters). */
 export function checkDisplayName(name: string): string | undefined {
-  return [...name].length > 200 ? "must be at most 200 characters" : undefined;
+  return maxLength(name, 200);
 }
 
 /** Checks an optional e-mail address: empty, or one '@' with text on both sides. */
@@ -61,13 +51,13 @@ export function checkGlobalRoles(roles: readonly GlobalRole[]): string | undefin
 
 /** Validates CreateUser. */
 export function checkCreateUserRequest(req: CreateUserRequest, minPassword: number): void {
-  check(
+  failOn([
     ["username", checkUsername(req.username)],
     ["password", checkPassword(req.password, minPassword)],
     ["display_name", checkDisplayName(req.displayName)],
     ["email", checkEmail(req.email)],
     ["global_roles", checkGlobalRoles(req.globalRoles)],
-  );
+  ]);
 }
 
 const updatablePaths = new Set(["display_name", "email", "global_roles"]);
@@ -76,7 +66,7 @@ const updatablePaths = new Set(["display_name", "email", "global_roles"]);
 export function checkUpdateUserRequest(req: UpdateUserRequest): Set<string> {
   const paths = req.updateMask?.paths ?? [];
   const unknown = paths.filter((p) => !updatablePaths.has(p));
-  check(
+  failOn([
     ["username", checkUsername(req.username)],
     [
       "update_mask",
@@ -95,7 +85,7 @@ export function checkUpdateUserRequest(req: UpdateUserRequest): Set<string> {
       "global_roles",
       paths.includes("global_roles") ? checkGlobalRoles(req.globalRoles) : undefined,
     ],
-  );
+  ]);
   return new Set(paths);
 }
 
@@ -117,7 +107,7 @@ export function checkApiKeyId(id: string): string | undefined {
 
 /** Validates CreateApiKey. */
 export function checkCreateApiKeyRequest(req: CreateApiKeyRequest, now: number): void {
-  check(
+  failOn([
     ["project", checkProjectName(req.project)],
     [
       "name",
@@ -134,7 +124,7 @@ export function checkCreateApiKeyRequest(req: CreateApiKeyRequest, now: number):
       "expire_time",
       req.expireTime && timestampMs(req.expireTime) <= now ? "must lie in the future" : undefined,
     ],
-  );
+  ]);
 }
 
 /** The longest grace period of RotateApiKey. */
@@ -145,14 +135,14 @@ export function checkRotateApiKeyRequest(req: RotateApiKeyRequest): number {
   const grace = durationMs(req.gracePeriod);
   const negative =
     req.gracePeriod !== undefined && (req.gracePeriod.seconds < 0n || req.gracePeriod.nanos < 0);
-  check(
+  failOn([
     ["project", checkProjectName(req.project)],
     ["id", checkApiKeyId(req.id)],
     [
       "grace_period",
       negative ? "must not be negative" : grace > maxGraceMs ? "must be at most 7 days" : undefined,
     ],
-  );
+  ]);
   return grace;
 }
 
@@ -167,7 +157,7 @@ function checkPattern(pattern: string): string | undefined {
 /** Validates an audit filter; `prefix` is the path of the filter field in the request. */
 export function checkAuditFilter(filter: AuditEventFilter | undefined, prefix = "filter"): void {
   if (!filter) return;
-  check(
+  failOn([
     [`${prefix}.action`, checkPattern(filter.action)],
     [`${prefix}.target`, checkPattern(filter.target)],
     [`${prefix}.project`, filter.project === "" ? undefined : checkProjectName(filter.project)],
@@ -175,5 +165,5 @@ export function checkAuditFilter(filter: AuditEventFilter | undefined, prefix = 
       `${prefix}.result`,
       filter.result in AuditResult ? undefined : "must be a known AUDIT_RESULT value",
     ],
-  );
+  ]);
 }

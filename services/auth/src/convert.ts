@@ -15,6 +15,7 @@ import {
   UserSchema,
   type ApiKey,
   type AuditEvent,
+  type GlobalRole,
   type Jwk,
   type RoleBinding,
   type User,
@@ -24,6 +25,7 @@ import {
   apiKeyScopeToProto,
   type AuditRow,
   type BindingRow,
+  globalRoleFromProto,
   globalRoleToProto,
   isProjectRoleName,
   localIssuer,
@@ -161,4 +163,9 @@ export function dateOf(ts: Timestamp | undefined): Date | undefined {
 export function durationMs(d: Duration | undefined): number {
   if (!d) return 0;
   return Number(d.seconds) * 1000 + Math.trunc(d.nanos / 1e6);
+}
+
+/** The global roles of a request, as stored: names, each once. */
+export function globalRoleNames(roles: readonly GlobalRole[]): string[] {
+  return [...new Set(roles.map((r) => globalRoleFromProto(r)!))];
 }

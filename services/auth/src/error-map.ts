@@ -5,14 +5,10 @@ import {
   pgCodes,
   pgErrorRules,
   type ErrorMapper,
+  type FailedCall,
 } from "@guardian/kit";
 
-/**
- * Maps auth service failures to Connect errors, in one place: ConnectErrors pass through,
- * a vanished project (foreign key) is NotFound, the standard pg rules follow, and anything
- * else is Internal with a generic message.
- */
-export const toAuthError: ErrorMapper = createErrorMapper([
+const mapOther: ErrorMapper = createErrorMapper([
   {
     match: (e) => isPgError(e, pgCodes.foreignKeyViolation),
     code: Code.NotFound,
@@ -20,6 +16,29 @@ export const toAuthError: ErrorMapper = createErrorMapper([
   },
   ...pgErrorRules,
 ]);
+
+/**
+ * The auth service's error table: maps any failure of a call to what the client gets.
+ * ConnectErrors pass through; a unique violation of CreateUser is AlreadyExists (the
+ * username in `call.req` is taken), a vanished project or user (foreign key) is NotFound,
+ * the standard pg rules follow, and anything else is Internal with a generic message.
+ */
+export function toAuthError(
+  err: unknown,
+  call: Pick<FailedCall, "method" | "req" | "requestId">,
+): ConnectError {
+  if (call.method === "createUser" && isPgError(err, pgCodes.uniqueViolation)) {
+    const { username } = call.req as { username: string };
+    return new ConnectError(
+      `username "${username}" is taken`,
+      Code.AlreadyExists,
+      undefined,
+      undefined,
+      err,
+    );
+  }
+  return mapOther(err, call.requestId);
+}
 
 /** NotFound for a project. */
 export function projectNotFound(project: string): ConnectError {

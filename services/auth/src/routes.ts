@@ -1,6 +1,8 @@
-import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import { AuthService } from "@guardian/api";
-import { requestIdKey } from "@guardian/kit";
+import { auditMutations } from "@guardian/authz";
+import { mapErrors } from "@guardian/kit";
+import { authAuditTable } from "./audit.js";
 import type { AuthServiceDeps } from "./deps.js";
 import { toAuthError } from "./error-map.js";
 import { createApiKeyHandlers } from "./handlers/api-keys.js";
@@ -10,16 +12,13 @@ import { createRoleBindingHandlers } from "./handlers/role-bindings.js";
 import { createSessionHandlers } from "./handlers/sessions.js";
 import { createUserHandlers } from "./handlers/users.js";
 
-type Impl = ServiceImpl<typeof AuthService>;
-type UnaryHandler = (req: unknown, ctx: HandlerContext) => Promise<unknown>;
-
 /**
  * Creates the AuthService implementation. Every handler runs validate → authorize (the RBAC
  * interceptor, plus ownership checks in the handler) → database → map the result; failures
  * are mapped to Connect codes in one place ({@link toAuthError}).
  */
-export function createAuthService(deps: AuthServiceDeps): Impl {
-  const impl: Impl = {
+export function createAuthService(deps: AuthServiceDeps): ServiceImpl<typeof AuthService> {
+  const impl: ServiceImpl<typeof AuthService> = {
     ...createSessionHandlers(deps),
     ...createIdentityHandlers(deps),
     ...createUserHandlers(deps),
@@ -27,22 +26,12 @@ export function createAuthService(deps: AuthServiceDeps): Impl {
     ...createApiKeyHandlers(deps),
     ...createAuditHandlers(deps),
   };
-  const wrapped: Record<string, UnaryHandler> = {};
-  for (const [name, handler] of Object.entries(impl) as Array<[string, UnaryHandler]>) {
-    wrapped[name] = async (req, ctx) => {
-      try {
-        return await handler(req, ctx);
-      } catch (err) {
-        throw toAuthError(err, ctx.values.get(requestIdKey));
-      }
-    };
-  }
-  return wrapped as unknown as Impl;
+  return mapErrors(AuthService, impl, toAuthError);
 }
 
-/** Registers `guardian.auth.v1.AuthService` on a router. */
+/** Registers `guardian.auth.v1.AuthService` on a router; every mutation is audited. */
 export function createAuthRoutes(deps: AuthServiceDeps): (router: ConnectRouter) => void {
-  const service = createAuthService(deps);
+  const service = auditMutations(AuthService, createAuthService(deps), deps.pool, authAuditTable);
   return (router) => {
     router.service(AuthService, service);
   };

@@ -12,8 +12,11 @@ import type { AuditDraft } from "./record.js";
 
 /** How one mutation is audited: the resource it acts on and the facts of its response. */
 export interface AuditedMutation<Req = never, Res = never> {
-  /** The audit target, known from the request before the mutation runs. */
-  target(req: Req): AuditTarget;
+  /**
+   * The audit target, known before the mutation runs from the request (and, for a target
+   * such as the caller's own account, from the call's context).
+   */
+  target(req: Req, ctx: HandlerContext): AuditTarget;
   /** The facts of a successful response worth keeping, for example the revision written. */
   detail?(req: Req, res: Res): Record<string, unknown>;
 }
@@ -87,7 +90,7 @@ export function auditMutations<S extends DescService, I extends Partial<ServiceI
     )[name];
     if (handler === undefined || service.method[name]?.methodKind !== "unary") continue;
     wrapped[name] = async (req: unknown, ctx: HandlerContext) => {
-      const about = mutation.target(req);
+      const about = mutation.target(req, ctx);
       const id = await beginAudit(db, ctx, about);
       const draft: AuditDraft = { ...about, detail: {} };
       ctx.values.set(draftKey, draft);

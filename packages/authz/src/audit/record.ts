@@ -1,6 +1,5 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { DescMethod } from "@bufbuild/protobuf";
-import { withTransaction } from "@guardian/db";
 import {
   codeName,
   principalOf,
@@ -8,13 +7,7 @@ import {
   requestIdKey,
   type Principal,
 } from "@guardian/kit";
-import type pg from "pg";
-import {
-  recordAudit,
-  updateAuditDraft,
-  type AuditEventInit,
-  type AuditResultName,
-} from "../sql/audit-log.js";
+import type { AuditEventInit, AuditResultName } from "../sql/audit-log.js";
 
 /** Returns the procedure name of a method without the leading slash, the `action` of an RPC. */
 export function procedureOf(method: DescMethod): string {
@@ -43,7 +36,7 @@ export function auditContext(
   };
 }
 
-/** What the mutation of {@link withAudit} may add to its audit event once it knows more. */
+/** What a running mutation adds to its audit event once it knows more (see `auditDetail`). */
 export interface AuditDraft {
   target?: string;
   project?: string;
@@ -55,48 +48,4 @@ export function auditOutcome(err: unknown): { result: AuditResultName; errorCode
   const code = err instanceof ConnectError ? err.code : Code.Internal;
   const denied = code === Code.PermissionDenied || code === Code.Unauthenticated;
   return { result: denied ? "denied" : "failed", errorCode: codeName(code) };
-}
-
-/**
- * Runs a mutation together with its audit event: a mutation whose audit record cannot be
- * written does not happen.
- *
- * Semantics: one transaction on a client of `pool`. The event is inserted FIRST (result
- * "ok"); then `fn` runs with the same client and may fill in `draft` (target, project,
- * detail such as the new revision); the event is updated with the draft and the transaction
- * commits. If `fn` throws, everything rolls back and a "failed" (or "denied") event with the
- * error code is written on its own, best effort, before the error is rethrown.
- *
- * - SQL mutations: run every statement on the `client` handed to `fn` (never on `pool`: in
- *   embedded mode the pool has a single connection). Mutation and event commit atomically.
- * - Mutations elsewhere (the store, etcd): call them inside `fn`. Because the event is
- *   written before the call, a database outage stops the mutation. The remaining window is
- *   a commit that fails after the external write succeeded; the external write must then be
- *   idempotent or carry its own record (the store keeps author and request id per revision).
- */
-export async function withAudit<T>(
-  pool: pg.Pool,
-  event: Omit<AuditEventInit, "result" | "errorCode">,
-  fn: (client: pg.PoolClient, draft: AuditDraft) => Promise<T>,
-): Promise<T> {
-  const draft: AuditDraft = {
-    target: event.target,
-    project: event.project,
-    detail: { ...event.detail },
-  };
-  try {
-    return await withTransaction(pool, async (client) => {
-      const id = await recordAudit(client, { ...event, result: "ok" });
-      const result = await fn(client, draft);
-      await updateAuditDraft(client, id, draft);
-      return result;
-    });
-  } catch (err) {
-    try {
-      await recordAudit(pool, { ...event, ...draft, ...auditOutcome(err) });
-    } catch {
-      // The action already failed and its error is what the caller must see.
-    }
-    throw err;
-  }
 }

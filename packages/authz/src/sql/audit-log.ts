@@ -126,24 +126,6 @@ export async function listAuditEvents(db: Queryable, q: AuditQuery): Promise<Aud
   return res.rows;
 }
 
-/** Sets the target, project and detail of an event once its action knows them. */
-export async function updateAuditDraft(
-  db: Queryable,
-  id: string,
-  draft: {
-    target?: string | undefined;
-    project?: string | undefined;
-    detail: Record<string, unknown>;
-  },
-): Promise<void> {
-  await db.query(`UPDATE audit_log SET target = $2, project = $3, detail = $4 WHERE id = $1`, [
-    id,
-    draft.target ?? "",
-    draft.project || null,
-    JSON.stringify(draft.detail),
-  ]);
-}
-
 /**
  * Sets the result of one audit event that is still pending, and its target when the action
  * learned it while running; false when the event was not pending.

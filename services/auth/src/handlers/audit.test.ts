@@ -154,7 +154,7 @@ describe("audit guarantee", () => {
           .grantRole({ project: "billing", username: "u2", role: Role.EDITOR }, admin)
           .catch((e: unknown) => e),
       );
-      expect(err.code).toBe(Code.Internal);
+      expect(err.code).toBe(Code.Unavailable);
       expect(err.rawMessage).not.toContain("audit storage");
       const rows = await db.pool().query(
         `SELECT 1 FROM role_bindings b JOIN users u USING (issuer, subject)

@@ -6,12 +6,12 @@ import {
   type AuditEventFilter,
   type AuthService,
 } from "@guardian/api";
-import { definePaging, pageSize, type PagingContext } from "@guardian/kit";
-import { check, checkAuditFilter } from "../check.js";
+import { listAuditEvents, type AuditQuery } from "@guardian/authz";
+import { definePaging, failOn, pageSize, type PagingContext } from "@guardian/kit";
+import { checkAuditFilter } from "../check.js";
 import { auditToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { projectNotFound } from "../error-map.js";
-import { listAuditEvents, type AuditQuery } from "@guardian/authz";
 import { projectExists } from "../sql/projects.js";
 
 // Audit pages continue below event id `b`.
@@ -67,16 +67,10 @@ export function createAuditHandlers(deps: AuthServiceDeps): AuditHandlers {
       ...(position === undefined ? {} : { beforeId: position.b.toString() }),
       limit: limit + 1,
     });
-    const events = rows.slice(0, limit);
-    const last = events[events.length - 1];
-    return {
-      events: events.map(auditToProto),
-      nextPageToken: paging.next(
-        ctx,
-        req,
-        rows.length > limit && last ? { b: BigInt(last.id) } : undefined,
-      ),
-    };
+    const { items, nextPageToken } = paging.page(ctx, req, rows, limit, (last) => ({
+      b: BigInt(last.id),
+    }));
+    return { events: items.map(auditToProto), nextPageToken };
   };
 
   return {
@@ -86,7 +80,7 @@ export function createAuditHandlers(deps: AuthServiceDeps): AuditHandlers {
     },
 
     async listProjectAuditEvents(req, ctx) {
-      check(
+      failOn([
         ["project", checkProjectName(req.project)],
         [
           "filter.project",
@@ -94,7 +88,7 @@ export function createAuditHandlers(deps: AuthServiceDeps): AuditHandlers {
             ? "must be empty or equal to project"
             : undefined,
         ],
-      );
+      ]);
       checkAuditFilter(req.filter);
       if (!(await projectExists(pool, req.project))) throw projectNotFound(req.project);
       return page({ ...queryOf(req.filter), project: req.project }, req, ctx);

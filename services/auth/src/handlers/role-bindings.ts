@@ -1,7 +1,7 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { checkProjectName, type AuthService } from "@guardian/api";
 import {
-  auditContext,
+  auditDetail,
   checkUsername,
   countProjectAdmins,
   deleteBinding,
@@ -10,10 +10,10 @@ import {
   selectBindingRole,
   selectUserByUsername,
   upsertBinding,
-  withAudit,
 } from "@guardian/authz";
-import { definePaging, pageSize, principalOf } from "@guardian/kit";
-import { check, checkRole } from "../check.js";
+import { withTransaction } from "@guardian/db";
+import { definePaging, failOn, pageSize, principalOf } from "@guardian/kit";
+import { checkRole } from "../check.js";
 import { bindingToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { projectNotFound, userNotFound } from "../error-map.js";
@@ -39,111 +39,90 @@ export function createRoleBindingHandlers(deps: AuthServiceDeps): RoleBindingHan
   const { pool, authz } = deps;
   return {
     async grantRole(req, ctx) {
-      check(
+      failOn([
         ["project", checkProjectName(req.project)],
         ["username", checkUsername(req.username)],
         ["role", checkRole(req.role)],
-      );
+      ]);
       const role = projectRoleFromProto(req.role)!;
       const actor = principalOf(ctx).name;
-      const { binding, account } = await withAudit(
-        pool,
-        {
-          ...auditContext(ctx),
-          target: `projects/${req.project}/rolebindings/${req.username}`,
+      const { binding, account } = await withTransaction(pool, async (client) => {
+        // Locking the project serialises its binding changes (the last-admin rule).
+        if (!(await projectExists(client, req.project, { lock: true }))) {
+          throw projectNotFound(req.project);
+        }
+        const user = await selectUserByUsername(client, req.username);
+        if (!user) throw userNotFound(req.username);
+        const current = await selectBindingRole(client, req.project, user);
+        if (current === "admin" && role !== "admin") {
+          if ((await countProjectAdmins(client, req.project)) <= 1) {
+            throw lastAdmin(req.project, user.username, "demote");
+          }
+        }
+        auditDetail(ctx, { previous_role: current ?? null });
+        const createdAt = await upsertBinding(client, {
           project: req.project,
-          detail: { username: req.username, role },
-        },
-        async (client, draft) => {
-          // Locking the project serialises its binding changes (the last-admin rule).
-          if (!(await projectExists(client, req.project, { lock: true }))) {
-            throw projectNotFound(req.project);
-          }
-          const user = await selectUserByUsername(client, req.username);
-          if (!user) throw userNotFound(req.username);
-          const current = await selectBindingRole(client, req.project, user);
-          if (current === "admin" && role !== "admin") {
-            if ((await countProjectAdmins(client, req.project)) <= 1) {
-              throw lastAdmin(req.project, user.username, "demote");
-            }
-          }
-          draft.detail = { ...draft.detail, previous_role: current ?? null };
-          const createdAt = await upsertBinding(client, {
+          issuer: user.issuer,
+          subject: user.subject,
+          role,
+          createdBy: actor,
+        });
+        return {
+          account: { issuer: user.issuer, subject: user.subject },
+          binding: bindingToProto({
             project: req.project,
-            issuer: user.issuer,
-            subject: user.subject,
+            username: user.username,
             role,
-            createdBy: actor,
-          });
-          return {
-            account: { issuer: user.issuer, subject: user.subject },
-            binding: bindingToProto({
-              project: req.project,
-              username: user.username,
-              role,
-              created_at: createdAt,
-              created_by: actor,
-            }),
-          };
-        },
-      );
+            created_at: createdAt,
+            created_by: actor,
+          }),
+        };
+      });
       authz.accounts.invalidate(account);
       return { binding };
     },
 
     async revokeRole(req, ctx) {
-      check(["project", checkProjectName(req.project)], ["username", checkUsername(req.username)]);
-      const account = await withAudit(
-        pool,
-        {
-          ...auditContext(ctx),
-          target: `projects/${req.project}/rolebindings/${req.username}`,
-          project: req.project,
-          detail: { username: req.username },
-        },
-        async (client, draft) => {
-          if (!(await projectExists(client, req.project, { lock: true }))) {
-            throw projectNotFound(req.project);
-          }
-          const user = await selectUserByUsername(client, req.username);
-          const current = user && (await selectBindingRole(client, req.project, user));
-          if (!user || current === undefined) {
-            throw new ConnectError(
-              `user "${req.username}" has no role on project "${req.project}"`,
-              Code.NotFound,
-            );
-          }
-          if (current === "admin" && (await countProjectAdmins(client, req.project)) <= 1) {
-            throw lastAdmin(req.project, user.username, "remove");
-          }
-          draft.detail = { ...draft.detail, role: current };
-          await deleteBinding(client, req.project, user);
-          return { issuer: user.issuer, subject: user.subject };
-        },
-      );
+      failOn([
+        ["project", checkProjectName(req.project)],
+        ["username", checkUsername(req.username)],
+      ]);
+      const account = await withTransaction(pool, async (client) => {
+        if (!(await projectExists(client, req.project, { lock: true }))) {
+          throw projectNotFound(req.project);
+        }
+        const user = await selectUserByUsername(client, req.username);
+        const current = user && (await selectBindingRole(client, req.project, user));
+        if (!user || current === undefined) {
+          throw new ConnectError(
+            `user "${req.username}" has no role on project "${req.project}"`,
+            Code.NotFound,
+          );
+        }
+        if (current === "admin" && (await countProjectAdmins(client, req.project)) <= 1) {
+          throw lastAdmin(req.project, user.username, "remove");
+        }
+        auditDetail(ctx, { role: current });
+        await deleteBinding(client, req.project, user);
+        return { issuer: user.issuer, subject: user.subject };
+      });
       authz.accounts.invalidate(account);
       return {};
     },
 
     async listRoleBindings(req, ctx) {
-      check(["project", checkProjectName(req.project)]);
+      failOn([["project", checkProjectName(req.project)]]);
       const limit = pageSize(req.pageSize);
-      const page = paging.read(ctx, req);
+      const after = paging.read(ctx, req)?.a;
       if (!(await projectExists(pool, req.project))) throw projectNotFound(req.project);
       const rows = await listProjectBindings(pool, req.project, {
-        ...(page?.a === undefined ? {} : { after: page.a }),
+        ...(after === undefined ? {} : { after }),
         limit: limit + 1,
       });
-      const bindings = rows.slice(0, limit);
-      const last = bindings[bindings.length - 1];
-      return {
-        bindings: bindings.map(bindingToProto),
-        nextPageToken: paging.next(
-          ctx,
-          req,
-          rows.length > limit && last ? { a: last.username } : undefined,
-        ),
-      };
+      const { items, nextPageToken } = paging.page(ctx, req, rows, limit, (last) => ({
+        a: last.username,
+      }));
+      return { bindings: items.map(bindingToProto), nextPageToken };
     },
   };
 }

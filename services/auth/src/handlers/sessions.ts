@@ -2,6 +2,7 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@conn
 import type { AuthService } from "@guardian/api";
 import {
   auditContext,
+  auditDetail,
   type AuditEventInit,
   canonicalUsername,
   localIssuer,
@@ -12,11 +13,10 @@ import {
   setUserPassword,
   touchUserLogin,
   type UserRow,
-  withAudit,
 } from "@guardian/authz";
 import { withTransaction } from "@guardian/db";
-import { principalOf } from "@guardian/kit";
-import { check, checkPassword, required } from "../check.js";
+import { failOn, principalOf } from "@guardian/kit";
+import { checkPassword, required } from "../check.js";
 import { userToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import type { IssuedToken } from "../issuer/token-issuer.js";
@@ -92,7 +92,10 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
 
   return {
     async login(req, ctx) {
-      check(["username", required(req.username)], ["password", required(req.password)]);
+      failOn([
+        ["username", required(req.username)],
+        ["password", required(req.password)],
+      ]);
       if (!settings.localLogin) {
         throw new ConnectError(
           "sign-in with a local password is disabled",
@@ -129,16 +132,17 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
       }
       throttle.succeed(key);
       const signer = await issuer.signer();
-      const { access, grant } = await withAudit(
-        pool,
-        { ...base, ...actorFields(user) },
-        async (client, draft) => {
-          await touchUserLogin(client, user.id);
-          const grant = await startSession(client, user.id, settings.refreshTokenTtlMs);
-          draft.detail = { session: grant.sessionId };
-          return { access: await signer(tokenSubjectOf(user), grant.sessionId), grant };
-        },
-      );
+      const { access, grant } = await withTransaction(pool, async (client) => {
+        await touchUserLogin(client, user.id);
+        const grant = await startSession(client, user.id, settings.refreshTokenTtlMs);
+        await recordAudit(client, {
+          ...base,
+          ...actorFields(user),
+          result: "ok",
+          detail: { session: grant.sessionId },
+        });
+        return { access: await signer(tokenSubjectOf(user), grant.sessionId), grant };
+      });
       return {
         tokens: tokenPair(access, grant),
         user: userToProto({ ...user, last_seen_at: new Date() }, settings.issuerUrl),
@@ -146,7 +150,7 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
     },
 
     async refresh(req, ctx) {
-      check(["refresh_token", required(req.refreshToken)]);
+      failOn([["refresh_token", required(req.refreshToken)]]);
       const signer = await issuer.signer();
       const hash = hashRefreshToken(req.refreshToken);
       const base = auditContext(ctx);
@@ -209,46 +213,43 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
     },
 
     async logout(req, ctx) {
-      check([
-        "refresh_token",
-        req.refreshToken === "" && !req.allSessions
-          ? "set refresh_token, all_sessions or both"
-          : undefined,
+      failOn([
+        [
+          "refresh_token",
+          req.refreshToken === "" && !req.allSessions
+            ? "set refresh_token, all_sessions or both"
+            : undefined,
+        ],
       ]);
-      const principal = principalOf(ctx);
-      const account = principal.account;
-      const revoked = await withAudit(
-        pool,
-        { ...auditContext(ctx), target: `users/${principal.name}` },
-        async (client, draft) => {
-          const user =
-            account && (await selectUserByAccount(client, account.issuer, account.subject));
-          let count = 0;
-          if (req.refreshToken !== "") {
-            const row = await selectRefreshToken(client, hashRefreshToken(req.refreshToken), {
-              forUpdate: true,
-            });
-            if (row && row.user_id !== user?.id) {
-              throw new ConnectError(
-                "this refresh token belongs to another user",
-                Code.PermissionDenied,
-              );
-            }
-            if (row) count += await revokeSession(client, row.session_id, "logout");
+      const account = principalOf(ctx).account;
+      const revoked = await withTransaction(pool, async (client) => {
+        const user =
+          account && (await selectUserByAccount(client, account.issuer, account.subject));
+        let count = 0;
+        if (req.refreshToken !== "") {
+          const row = await selectRefreshToken(client, hashRefreshToken(req.refreshToken), {
+            forUpdate: true,
+          });
+          if (row && row.user_id !== user?.id) {
+            throw new ConnectError(
+              "this refresh token belongs to another user",
+              Code.PermissionDenied,
+            );
           }
-          if (req.allSessions && user) count += await revokeUserSessions(client, user.id, "logout");
-          draft.detail = { revoked_sessions: count, all_sessions: req.allSessions };
-          return count;
-        },
-      );
+          if (row) count += await revokeSession(client, row.session_id, "logout");
+        }
+        if (req.allSessions && user) count += await revokeUserSessions(client, user.id, "logout");
+        auditDetail(ctx, { revoked_sessions: count, all_sessions: req.allSessions });
+        return count;
+      });
       return { revokedSessions: revoked };
     },
 
     async changePassword(req, ctx) {
-      check(
+      failOn([
         ["current_password", required(req.currentPassword)],
         ["new_password", checkPassword(req.newPassword, settings.passwordMinLength)],
-      );
+      ]);
       const user = await localUserOf(ctx);
       const base = { ...auditContext(ctx), target: `users/${user.username}` };
       const key = loginKeyOf(user, user.username);
@@ -264,11 +265,11 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
       throttle.succeed(key);
       const hash = await hashPassword(req.newPassword);
       const signer = await issuer.signer();
-      const { access, grant } = await withAudit(pool, base, async (client, draft) => {
+      const { access, grant } = await withTransaction(pool, async (client) => {
         await setUserPassword(client, user.id, hash);
         const revoked = await revokeUserSessions(client, user.id, "password_changed");
         const grant = await startSession(client, user.id, settings.refreshTokenTtlMs);
-        draft.detail = { revoked_sessions: revoked };
+        await recordAudit(client, { ...base, result: "ok", detail: { revoked_sessions: revoked } });
         return { access: await signer(tokenSubjectOf(user), grant.sessionId), grant };
       });
       return { tokens: tokenPair(access, grant) };

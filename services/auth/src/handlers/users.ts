@@ -1,10 +1,9 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { AuthService } from "@guardian/api";
 import {
-  auditContext,
+  auditDetail,
   checkUsername,
   countOtherEnabledAdmins,
-  globalRoleFromProto,
   insertLocalUser,
   listAccountBindings,
   listUsers,
@@ -15,12 +14,12 @@ import {
   setUserPassword,
   updateUser,
   type UserRow,
-  withAudit,
 } from "@guardian/authz";
-import { definePaging, isPgError, pageSize, pgCodes, principalOf } from "@guardian/kit";
+import { withTransaction } from "@guardian/db";
+import { definePaging, failOn, maxLength, pageSize, principalOf } from "@guardian/kit";
 import type pg from "pg";
-import { check, checkCreateUserRequest, checkPassword, checkUpdateUserRequest } from "../check.js";
-import { userToProto } from "../convert.js";
+import { checkCreateUserRequest, checkPassword, checkUpdateUserRequest } from "../check.js";
+import { globalRoleNames, userToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { userNotFound } from "../error-map.js";
 import { hashPassword } from "../password.js";
@@ -76,40 +75,22 @@ export function createUserHandlers(deps: AuthServiceDeps): UserHandlers {
     authz.accounts.invalidate({ issuer: user.issuer, subject: user.subject });
 
   return {
-    async createUser(req, ctx) {
+    async createUser(req) {
       checkCreateUserRequest(req, settings.passwordMinLength);
       const passwordHash = await hashPassword(req.password);
-      const roles = [...new Set(req.globalRoles.map((r) => globalRoleFromProto(r)!))];
-      const user = await withAudit(
-        pool,
-        {
-          ...auditContext(ctx),
-          target: `users/${req.username}`,
-          detail: { global_roles: roles, service_account: req.serviceAccount },
-        },
-        async (client) => {
-          try {
-            return await insertLocalUser(client, {
-              username: req.username,
-              passwordHash,
-              displayName: req.displayName,
-              email: req.email,
-              globalRoles: roles,
-              serviceAccount: req.serviceAccount,
-            });
-          } catch (err) {
-            if (isPgError(err, pgCodes.uniqueViolation)) {
-              throw new ConnectError(`username "${req.username}" is taken`, Code.AlreadyExists);
-            }
-            throw err;
-          }
-        },
-      );
+      const user = await insertLocalUser(pool, {
+        username: req.username,
+        passwordHash,
+        displayName: req.displayName,
+        email: req.email,
+        globalRoles: globalRoleNames(req.globalRoles),
+        serviceAccount: req.serviceAccount,
+      });
       return { user: userToProto(user, issuerUrl) };
     },
 
     async getUser(req) {
-      check(["username", checkUsername(req.username)]);
+      failOn([["username", checkUsername(req.username)]]);
       const user = await selectUserByUsername(pool, req.username);
       if (!user) throw userNotFound(req.username);
       const bindings = await listAccountBindings(pool, user);
@@ -117,124 +98,92 @@ export function createUserHandlers(deps: AuthServiceDeps): UserHandlers {
     },
 
     async listUsers(req, ctx) {
-      check(["query", req.query.length > 128 ? "must be at most 128 characters" : undefined]);
+      failOn([["query", maxLength(req.query, 128)]]);
       const limit = pageSize(req.pageSize);
-      const page = paging.read(ctx, req);
+      const after = paging.read(ctx, req)?.a;
       const rows = await listUsers(pool, {
-        ...(page?.a === undefined ? {} : { after: page.a }),
+        ...(after === undefined ? {} : { after }),
         limit: limit + 1,
         ...(req.disabled === undefined ? {} : { disabled: req.disabled }),
         ...(req.query === "" ? {} : { query: req.query }),
       });
-      const users = rows.slice(0, limit);
-      const last = users[users.length - 1];
-      return {
-        users: users.map((u) => userToProto(u, issuerUrl)),
-        nextPageToken: paging.next(
-          ctx,
-          req,
-          rows.length > limit && last ? { a: last.username } : undefined,
-        ),
-      };
+      const { items, nextPageToken } = paging.page(ctx, req, rows, limit, (last) => ({
+        a: last.username,
+      }));
+      return { users: items.map((u) => userToProto(u, issuerUrl)), nextPageToken };
     },
 
-    async updateUser(req, ctx) {
+    async updateUser(req) {
       const paths = checkUpdateUserRequest(req);
-      const roles = paths.has("global_roles")
-        ? [...new Set(req.globalRoles.map((r) => globalRoleFromProto(r)!))]
-        : undefined;
-      const user = await withAudit(
-        pool,
-        {
-          ...auditContext(ctx),
-          target: `users/${req.username}`,
-          detail: { fields: [...paths], ...(roles ? { global_roles: roles } : {}) },
-        },
-        async (client) => {
-          await lockGlobalAdmins(client);
-          const user = await lockedUser(client, req.username);
-          if (roles) {
-            if (user.issuer !== localIssuer) {
-              throw new ConnectError(
-                `the global roles of "${user.username}" come from its identity provider's token`,
-                Code.FailedPrecondition,
-              );
-            }
-            if (!roles.includes("admin"))
-              await keepAnAdmin(client, user, "remove the admin role of");
+      const roles = paths.has("global_roles") ? globalRoleNames(req.globalRoles) : undefined;
+      const user = await withTransaction(pool, async (client) => {
+        await lockGlobalAdmins(client);
+        const user = await lockedUser(client, req.username);
+        if (roles) {
+          if (user.issuer !== localIssuer) {
+            throw new ConnectError(
+              `the global roles of "${user.username}" come from its identity provider's token`,
+              Code.FailedPrecondition,
+            );
           }
-          return updateUser(client, user.id, {
-            ...(paths.has("display_name") ? { displayName: req.displayName } : {}),
-            ...(paths.has("email") ? { email: req.email } : {}),
-            ...(roles ? { globalRoles: roles } : {}),
-          });
-        },
-      );
+          if (!roles.includes("admin")) await keepAnAdmin(client, user, "remove the admin role of");
+        }
+        return updateUser(client, user.id, {
+          ...(paths.has("display_name") ? { displayName: req.displayName } : {}),
+          ...(paths.has("email") ? { email: req.email } : {}),
+          ...(roles ? { globalRoles: roles } : {}),
+        });
+      });
       forget(user);
       return { user: userToProto(user, issuerUrl) };
     },
 
     async disableUser(req, ctx) {
-      check(
+      failOn([
         ["username", checkUsername(req.username)],
-        ["reason", [...req.reason].length > 500 ? "must be at most 500 characters" : undefined],
-      );
+        ["reason", maxLength(req.reason, 500)],
+      ]);
       const caller = principalOf(ctx);
-      const user = await withAudit(
-        pool,
-        {
-          ...auditContext(ctx),
-          target: `users/${req.username}`,
-          detail: { reason: req.reason },
-        },
-        async (client, draft) => {
-          await lockGlobalAdmins(client);
-          const user = await lockedUser(client, req.username);
-          const self =
-            caller.account?.issuer === user.issuer && caller.account.subject === user.subject;
-          if (self) {
-            throw new ConnectError("you cannot disable yourself", Code.FailedPrecondition);
-          }
-          await keepAnAdmin(client, user, "disable");
-          const updated = await setUserDisabled(client, user.id, true);
-          const revoked = await revokeUserSessions(client, user.id, "user_disabled");
-          draft.detail = { ...draft.detail, revoked_sessions: revoked };
-          return updated;
-        },
-      );
+      const user = await withTransaction(pool, async (client) => {
+        await lockGlobalAdmins(client);
+        const user = await lockedUser(client, req.username);
+        const self =
+          caller.account?.issuer === user.issuer && caller.account.subject === user.subject;
+        if (self) {
+          throw new ConnectError("you cannot disable yourself", Code.FailedPrecondition);
+        }
+        await keepAnAdmin(client, user, "disable");
+        const updated = await setUserDisabled(client, user.id, true);
+        const revoked = await revokeUserSessions(client, user.id, "user_disabled");
+        auditDetail(ctx, { revoked_sessions: revoked });
+        return updated;
+      });
       forget(user);
       return { user: userToProto(user, issuerUrl) };
     },
 
-    async enableUser(req, ctx) {
-      check(["username", checkUsername(req.username)]);
-      const user = await withAudit(
-        pool,
-        { ...auditContext(ctx), target: `users/${req.username}` },
-        async (client) =>
-          setUserDisabled(client, (await lockedUser(client, req.username)).id, false),
+    async enableUser(req) {
+      failOn([["username", checkUsername(req.username)]]);
+      const user = await withTransaction(pool, async (client) =>
+        setUserDisabled(client, (await lockedUser(client, req.username)).id, false),
       );
       forget(user);
       return { user: userToProto(user, issuerUrl) };
     },
 
     async setPassword(req, ctx) {
-      check(
+      failOn([
         ["username", checkUsername(req.username)],
         ["new_password", checkPassword(req.newPassword, settings.passwordMinLength)],
-      );
+      ]);
       const hash = await hashPassword(req.newPassword);
-      await withAudit(
-        pool,
-        { ...auditContext(ctx), target: `users/${req.username}` },
-        async (client, draft) => {
-          const user = await lockedUser(client, req.username);
-          localOnly(user, "reset its password");
-          await setUserPassword(client, user.id, hash);
-          const revoked = await revokeUserSessions(client, user.id, "password_reset");
-          draft.detail = { revoked_sessions: revoked };
-        },
-      );
+      await withTransaction(pool, async (client) => {
+        const user = await lockedUser(client, req.username);
+        localOnly(user, "reset its password");
+        await setUserPassword(client, user.id, hash);
+        const revoked = await revokeUserSessions(client, user.id, "password_reset");
+        auditDetail(ctx, { revoked_sessions: revoked });
+      });
       return {};
     },
   };
