@@ -11,7 +11,7 @@ import {
   projectName,
   seedSchema,
   useHarness,
-} from "./testing.js";
+} from "./testing/harness.js";
 
 const db = useTestDatabase();
 const h = useHarness(db);

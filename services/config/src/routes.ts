@@ -2,15 +2,14 @@ import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/con
 import { ConfigService, StoreService } from "@guardian/api";
 import { guardServiceClient, isOutcomeUnknown, requestIdKey } from "@guardian/kit";
 import type pg from "pg";
-import { beginAudit, isMutation, settleAudit } from "./audit.js";
-import { createConfigReadHandlers } from "./config-reads.js";
-import { createConfigWriteHandlers } from "./config-writes.js";
+import { beginAudit, isMutation, settleAudit } from "./audit/mutations.js";
+import { createConfigHandlers } from "./handlers/configs.js";
 import type { ConfigDeps } from "./deps.js";
 import { toConfigError, type ErrorScope } from "./error-map.js";
-import { createHistoryHandlers } from "./history.js";
-import { createProjectHandlers } from "./projects.js";
-import { createReadConfigHandler } from "./read-config.js";
-import { createWatchHandler } from "./watch.js";
+import { createHistoryHandlers } from "./handlers/history.js";
+import { createProjectHandlers } from "./handlers/projects.js";
+import { createReadConfigHandler } from "./handlers/read-config.js";
+import { createWatchHandler } from "./handlers/watch.js";
 
 type Impl = ServiceImpl<typeof ConfigService>;
 type Scoped = { project?: string; key?: string; idempotencyKey?: string };
@@ -85,8 +84,7 @@ export function createConfigService(raw: ConfigDeps): Impl {
   return wrap(
     {
       ...createProjectHandlers(deps),
-      ...createConfigWriteHandlers(deps),
-      ...createConfigReadHandlers(deps),
+      ...createConfigHandlers(deps),
       ...createReadConfigHandler(deps),
       ...createHistoryHandlers(deps),
       ...createWatchHandler(deps),

@@ -12,7 +12,7 @@ import {
   seedSchema,
   useHarness,
   user,
-} from "./testing.js";
+} from "./testing/harness.js";
 
 const db = useTestDatabase();
 const h = useHarness(db);

@@ -3,7 +3,14 @@ import { StoreService } from "@guardian/api";
 import { createStoreRoutes } from "@guardian/store-service";
 import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import { anySchema, failure, json, projectName, seedSchema, useHarness } from "./testing.js";
+import {
+  anySchema,
+  failure,
+  json,
+  projectName,
+  seedSchema,
+  useHarness,
+} from "../testing/harness.js";
 
 const db = useTestDatabase();
 const h = useHarness(db);

@@ -2,7 +2,7 @@ import { toJsonString } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { badRequest } from "@guardian/kit";
 import { validationFailedError, type SchemaRegistry } from "@guardian/schema-service";
-import { configTooLarge } from "./error-map.js";
+import { configTooLarge } from "../error-map.js";
 
 const encoder = new TextEncoder();
 

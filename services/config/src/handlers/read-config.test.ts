@@ -4,7 +4,7 @@ import { WatchKeysResponseSchema, type StoreService } from "@guardian/api";
 import type { Principal } from "@guardian/kit";
 import { useTestDatabase } from "@guardian/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { createReadCache } from "./read-cache.js";
+import { createReadCache } from "../read-cache/cache.js";
 import {
   anySchema,
   as,
@@ -14,7 +14,7 @@ import {
   projectName,
   seedSchema,
   useHarness,
-} from "./testing.js";
+} from "../testing/harness.js";
 
 const db = useTestDatabase();
 const h = useHarness(db);

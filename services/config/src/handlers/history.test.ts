@@ -4,7 +4,7 @@ import { Code } from "@connectrpc/connect";
 import { ChangeType, ValidationFailureSchema } from "@guardian/api";
 import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import { applyPatch, type PatchOperation } from "./json-patch.js";
+import { applyPatch, type PatchOperation } from "../document/json-patch.js";
 import {
   anySchema,
   as,
@@ -15,7 +15,7 @@ import {
   seedSchema,
   useHarness,
   user,
-} from "./testing.js";
+} from "../testing/harness.js";
 
 const db = useTestDatabase();
 const h = useHarness(db);

@@ -2,7 +2,15 @@ import { Code } from "@connectrpc/connect";
 import { pageTokenSignerKey, type Principal } from "@guardian/kit";
 import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import { anySchema, as, failure, json, projectName, seedSchema, useHarness } from "./testing.js";
+import {
+  anySchema,
+  as,
+  failure,
+  json,
+  projectName,
+  seedSchema,
+  useHarness,
+} from "../testing/harness.js";
 
 const db = useTestDatabase();
 const h = useHarness(db);

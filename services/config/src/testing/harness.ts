@@ -15,9 +15,9 @@ import { createSqlEngine, createStoreRoutes, type StoreEngine } from "@guardian/
 import type { TestDatabase } from "@guardian/testkit";
 import type pg from "pg";
 import { afterAll, beforeAll } from "vitest";
-import { createReadCache, type ReadCache } from "./read-cache.js";
-import { createConfigRoutes } from "./routes.js";
-import type { ConfigDeps } from "./deps.js";
+import { createReadCache, type ReadCache } from "../read-cache/cache.js";
+import { createConfigRoutes } from "../routes.js";
+import type { ConfigDeps } from "../deps.js";
 
 /** A config service wired to a real SQL store engine and the real schema registry. */
 export interface Harness {

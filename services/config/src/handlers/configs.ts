@@ -1,33 +1,45 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import type { ConfigService } from "@guardian/api";
-import { authorizeContentOnly, authorizeProject } from "./authorize.js";
+import type { Config, ConfigService } from "@guardian/api";
+import { definePaging, pageSize } from "@guardian/kit";
+import { authorizeContentOnly, authorizeProject } from "../authorize.js";
 import {
   checkCreateConfigRequest,
   checkDeleteConfigRequest,
+  checkGetConfigRequest,
+  checkListConfigsRequest,
   checkRollbackConfigRequest,
   checkUpdateConfigRequest,
-} from "./check.js";
-import { jsonOf, kvToConfig } from "./convert.js";
-import { defaultMaxConfigBytes, type ConfigDeps } from "./deps.js";
-import { checkSize, encodeContent, validateDocument } from "./document.js";
-import { configNotFound } from "./error-map.js";
-import { requireProject } from "./projects.js";
-import { findRevision } from "./revisions.js";
-import { writeConfig } from "./store-write.js";
+} from "../check/configs.js";
+import { jsonOf, kvToConfig } from "../convert.js";
+import {
+  contentPageLimit,
+  defaultMaxConfigBytes,
+  responseBudgetBytes,
+  type ConfigDeps,
+} from "../deps.js";
+import { checkSize, encodeContent, validateDocument } from "../document/content.js";
+import { configNotFound } from "../error-map.js";
+import { requireProject } from "../require-project.js";
+import { findRevision } from "../store/revisions.js";
+import { writeConfig } from "../store/write.js";
 
-type WriteHandlers = Pick<
+type ConfigHandlers = Pick<
   ServiceImpl<typeof ConfigService>,
-  "createConfig" | "updateConfig" | "deleteConfig" | "rollbackConfig"
+  "createConfig" | "updateConfig" | "deleteConfig" | "rollbackConfig" | "getConfig" | "listConfigs"
 >;
+
+// A ListConfigs page continues at the store's own (signed) page token `s`.
+const paging = definePaging({ s: "text" });
 
 /** Internal retries of a read-modify-write that the client asked to be unconditional. */
 const maxMergeAttempts = 5;
 
 /**
- * Creates the config write handlers. Each validates the request, checks the project, sizes
- * and schema-validates the resulting document, then makes ONE store write.
+ * Creates the config handlers. A write validates the request, checks the project, sizes and
+ * schema-validates the resulting document, then makes ONE store write; a read goes through
+ * the store.
  */
-export function createConfigWriteHandlers(deps: ConfigDeps): WriteHandlers {
+export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
   const { store, pool, schemas } = deps;
   const maxBytes = deps.maxConfigBytes ?? defaultMaxConfigBytes;
 
@@ -158,6 +170,57 @@ export function createConfigWriteHandlers(deps: ConfigDeps): WriteHandlers {
         decides: { binding: true, labels: true },
       });
       return { config: kvToConfig(res.kv!), revision: res.revision };
+    },
+
+    async getConfig(req, ctx) {
+      checkGetConfigRequest(req);
+      authorizeProject(ctx, req.project, { key: req.key });
+      await requireProject(pool, req.project);
+      const { project, key } = req;
+      // Past revisions the store no longer retains come from its archive, inside the store.
+      const res = await store.get(
+        { project, key, revision: req.revision, minRevision: req.minRevision },
+        { signal: ctx.signal },
+      );
+      if (!res.kv) throw configNotFound(project, key, req.revision || undefined);
+      return { config: kvToConfig(res.kv), revision: res.revision };
+    },
+
+    async listConfigs(req, ctx) {
+      checkListConfigsRequest(req);
+      authorizeProject(ctx, req.project, { prefix: req.prefix });
+      await requireProject(pool, req.project);
+      const size = pageSize(req.pageSize);
+      const page = paging.read(ctx, req);
+      // With content, ask for few configs at a time so a page stays under the size budget.
+      const chunk = req.includeContent ? contentPageLimit(maxBytes, size) : size;
+      const base = {
+        project: req.project,
+        prefix: req.prefix,
+        schema: req.schema,
+        labelSelector: req.labelSelector,
+        limit: chunk,
+        minRevision: req.minRevision,
+        keysOnly: !req.includeContent,
+      };
+      const configs: Config[] = [];
+      let token = page?.s ?? "";
+      let revision = 0n;
+      let bytes = 0;
+      do {
+        const res = await store.range({ ...base, pageToken: token }, { signal: ctx.signal });
+        revision = res.revision;
+        for (const kv of res.kvs) {
+          configs.push(kvToConfig(kv));
+          bytes += kv.value.length;
+        }
+        token = res.nextPageToken;
+      } while (token !== "" && configs.length + chunk <= size && bytes < responseBudgetBytes);
+      return {
+        configs,
+        revision,
+        nextPageToken: paging.next(ctx, req, token === "" ? undefined : { s: token }),
+      };
     },
   };
 }

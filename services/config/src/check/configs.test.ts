@@ -14,9 +14,9 @@ import {
   checkGetConfigRequest,
   checkUpdateConfigRequest,
   checkWatchRequest,
-} from "./check.js";
-import { encodeContent } from "./document.js";
-import { json } from "./testing.js";
+} from "./configs.js";
+import { encodeContent } from "../document/content.js";
+import { json } from "../testing/harness.js";
 
 /** Runs a check that must fail and returns the names of the fields it reports. */
 function fields(check: () => unknown): string[] {

@@ -1,12 +1,12 @@
 import type { Value } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ConfigService } from "@guardian/api";
-import { authorizeProject } from "./authorize.js";
-import { checkReadConfigRequest } from "./check.js";
-import { contentOf } from "./convert.js";
-import type { ConfigDeps } from "./deps.js";
-import { configNotFound } from "./error-map.js";
-import { requireProject } from "./projects.js";
+import { authorizeProject } from "../authorize.js";
+import { checkReadConfigRequest } from "../check/configs.js";
+import { contentOf } from "../convert.js";
+import type { ConfigDeps } from "../deps.js";
+import { configNotFound } from "../error-map.js";
+import { requireProject } from "../require-project.js";
 
 /**
  * Creates the ReadConfig handler: the lean, conditional read path (ETag = config version),

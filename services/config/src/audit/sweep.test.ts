@@ -1,8 +1,8 @@
 import { ChangeType, WriteOp } from "@guardian/api";
 import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import { sweepPendingAudit } from "./audit-sweep.js";
-import { projectName, useHarness } from "./testing.js";
+import { sweepPendingAudit } from "./sweep.js";
+import { projectName, useHarness } from "../testing/harness.js";
 
 const db = useTestDatabase();
 const h = useHarness(db);

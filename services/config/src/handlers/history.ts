@@ -3,18 +3,18 @@ import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { ConfigService, StoredRevision } from "@guardian/api";
 import { definePaging, pageSize } from "@guardian/kit";
-import { authorizeProject } from "./authorize.js";
+import { authorizeProject } from "../authorize.js";
 import {
   checkDiffRevisionsRequest,
   checkGetRevisionRequest,
   checkListRevisionsRequest,
-} from "./check.js";
-import { jsonOf, recordToRevision } from "./convert.js";
-import type { ConfigDeps } from "./deps.js";
-import { configNotFound } from "./error-map.js";
-import { diffJson } from "./json-patch.js";
-import { requireProject } from "./projects.js";
-import { findRevision } from "./revisions.js";
+} from "../check/configs.js";
+import { jsonOf, recordToRevision } from "../convert.js";
+import type { ConfigDeps } from "../deps.js";
+import { configNotFound } from "../error-map.js";
+import { diffJson } from "../document/json-patch.js";
+import { requireProject } from "../require-project.js";
+import { findRevision } from "../store/revisions.js";
 
 // A ListRevisions page continues at the store's own (signed) page token `s`.
 const paging = definePaging({ s: "text" });

@@ -1,9 +1,9 @@
 import type { Value } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { StoreEventType, type KeyValue, type StoreEvent, type StoreService } from "@guardian/api";
-import { contentOf } from "./convert.js";
-import { contentPageLimit, defaultMaxConfigBytes } from "./deps.js";
-import { readSnapshot } from "./snapshot.js";
+import { contentOf } from "../convert.js";
+import { contentPageLimit, defaultMaxConfigBytes } from "../deps.js";
+import { readSnapshot } from "../store/snapshot.js";
 
 /** One cached config: its version and its content, converted once per version. */
 export interface CachedConfig {

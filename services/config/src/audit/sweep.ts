@@ -3,17 +3,7 @@ import type { Client } from "@connectrpc/connect";
 import type { StoreService } from "@guardian/api";
 import { settleAuditEvent } from "@guardian/authz";
 import type pg from "pg";
-
-/** A pending audit event the sweep looks at. */
-interface PendingEvent {
-  id: string;
-  action: string;
-  target: string;
-  project: string | null;
-  request_id: string;
-  actor: string;
-  at: Date;
-}
+import { selectStalePending, type PendingEvent } from "../sql/audit-log.js";
 
 /** Options of {@link sweepPendingAudit}. */
 export interface AuditSweepOptions {
@@ -53,14 +43,9 @@ const skewMs = 60_000;
  * changed only while still pending, so concurrent sweeps and late settlements never clash.
  */
 export async function sweepPendingAudit(opts: AuditSweepOptions): Promise<AuditSweepResult> {
-  const res = await opts.pool.query<PendingEvent>(
-    `SELECT id::text, action, target, project, request_id, actor, at FROM audit_log
-      WHERE result = 'pending' AND at < now() - make_interval(secs => $1::double precision / 1000)
-      ORDER BY at, id LIMIT $2`,
-    [opts.pendingTimeoutMs, opts.limit ?? 500],
-  );
+  const events = await selectStalePending(opts.pool, opts.pendingTimeoutMs, opts.limit ?? 500);
   const result: AuditSweepResult = { written: 0, notWritten: 0, unknown: 0 };
-  for (const e of res.rows) {
+  for (const e of events) {
     const prefix = `projects/${e.project ?? ""}/configs/`;
     const key = e.target.startsWith(prefix) ? e.target.slice(prefix.length) : "";
     if (!configWrites.test(e.action) || !e.project || !key || !e.request_id) {

@@ -2,12 +2,12 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { ConfigService, WatchRequest, WatchResponseSchema } from "@guardian/api";
-import { authorizeProject } from "./authorize.js";
-import { checkWatchRequest } from "./check.js";
-import { eventToChange, kvToConfig } from "./convert.js";
-import { contentPageLimit, defaultMaxConfigBytes, type ConfigDeps } from "./deps.js";
-import { requireProject } from "./projects.js";
-import { readSnapshot, type SnapshotScope } from "./snapshot.js";
+import { authorizeProject } from "../authorize.js";
+import { checkWatchRequest } from "../check/configs.js";
+import { eventToChange, kvToConfig } from "../convert.js";
+import { contentPageLimit, defaultMaxConfigBytes, type ConfigDeps } from "../deps.js";
+import { requireProject } from "../require-project.js";
+import { readSnapshot, type SnapshotScope } from "../store/snapshot.js";
 
 type WatchMessage = MessageInitShape<typeof WatchResponseSchema>;
 

@@ -1,21 +1,20 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { ConfigService, ProjectSchema } from "@guardian/api";
+import type { ConfigService } from "@guardian/api";
 import { withTransaction, type Queryable } from "@guardian/db";
 import { definePaging, pageSize, principalOf } from "@guardian/kit";
-import { authorizeProject, readableProjects } from "./authorize.js";
+import { authorizeProject, readableProjects } from "../authorize.js";
 import {
   checkCreateProjectRequest,
   checkDeleteProjectRequest,
   checkGetProjectRequest,
   checkListProjectsRequest,
   checkUpdateProjectRequest,
-} from "./check-project.js";
-import type { ConfigDeps } from "./deps.js";
-import { projectNotFound, versionConflict } from "./error-map.js";
-import { deleteProjectConfigs } from "./project-delete.js";
-import * as q from "./project-queries.js";
+} from "../check/projects.js";
+import { projectOf } from "../convert.js";
+import type { ConfigDeps } from "../deps.js";
+import { projectNotFound, versionConflict } from "../error-map.js";
+import { deleteProjectConfigs } from "../store/project-configs.js";
+import * as q from "../sql/projects.js";
 
 type ProjectHandlers = Pick<
   ServiceImpl<typeof ConfigService>,
@@ -24,24 +23,6 @@ type ProjectHandlers = Pick<
 
 // ListProjects pages continue after project name `a`.
 const namePaging = definePaging({ a: "text" });
-/** Converts a projects row to a Project message. */
-export function projectOf(row: q.ProjectRow): MessageInitShape<typeof ProjectSchema> {
-  return {
-    name: row.name,
-    displayName: row.display_name,
-    description: row.description,
-    labels: row.labels,
-    createTime: timestampFromDate(row.created_at),
-    updateTime: timestampFromDate(row.updated_at),
-    createdBy: row.created_by,
-    version: BigInt(row.version),
-  };
-}
-
-/** Fails with NotFound unless the project exists. */
-export async function requireProject(db: Queryable, project: string): Promise<void> {
-  if ((await q.selectProjectVersion(db, project)) === undefined) throw projectNotFound(project);
-}
 
 /** Fails with NotFound, or Aborted when the project exists at another version. */
 async function missedProject(db: Queryable, project: string, expected?: bigint): Promise<never> {

@@ -1,8 +1,8 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { ConfigDeps } from "./deps.js";
-import { projectInUse } from "./error-map.js";
-import { writeConfig } from "./store-write.js";
+import type { ConfigDeps } from "../deps.js";
+import { projectInUse } from "../error-map.js";
+import { writeConfig } from "./write.js";
 
 /**
  * Deletes every config of a project through the store (each deletion is a store write with

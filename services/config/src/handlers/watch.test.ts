@@ -24,7 +24,7 @@ import {
   seedSchema,
   startHarness,
   useHarness,
-} from "./testing.js";
+} from "../testing/harness.js";
 import { createStoreRoutes } from "@guardian/store-service";
 
 const db = useTestDatabase({ poolSize: 10 });

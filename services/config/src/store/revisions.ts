@@ -1,6 +1,6 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { StoredRevision } from "@guardian/api";
-import type { ConfigDeps } from "./deps.js";
+import type { ConfigDeps } from "../deps.js";
 
 /**
  * Finds one revision record of a config in the store (which also reads its archive).
