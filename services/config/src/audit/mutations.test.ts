@@ -1,26 +1,14 @@
 import { Code } from "@connectrpc/connect";
-import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import {
-  anySchema,
-  as,
-  failure,
-  json,
-  projectName,
-  seedSchema,
-  useHarness,
-  user,
-} from "../testing/harness.js";
+import { as, useHarness } from "../testing/harness.js";
+import { failure, json, newProject, user } from "../testing/fixtures.js";
 
-const db = useTestDatabase();
-const h = useHarness(db);
+const h = useHarness();
 
 describe("auditing config mutations", () => {
   it("records each mutation with its actor, target, outcome and revision", async () => {
-    const project = projectName();
+    const project = await newProject(h, { creator: user("ada") });
     const ada = as(user("ada"));
-    await h.config.createProject({ project }, ada);
-    await seedSchema(h.pool, project, "any", anySchema);
     const created = await h.config.createConfig(
       { project, key: "a/b", schema: "any", content: json({ x: 1 }) },
       ada,
@@ -57,10 +45,8 @@ describe("auditing config mutations", () => {
   });
 
   it("does not write a config when its audit record cannot be written", async () => {
-    const project = projectName();
+    const project = await newProject(h, { creator: user("ada") });
     const ada = as(user("ada"));
-    await h.config.createProject({ project }, ada);
-    await seedSchema(h.pool, project, "any", anySchema);
     const before = (await h.store.getCompactionInfo({})).currentRevision;
     await h.pool.query("ALTER TABLE audit_log ADD CONSTRAINT refuse_all CHECK (false) NOT VALID");
     try {

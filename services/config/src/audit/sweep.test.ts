@@ -1,11 +1,10 @@
 import { ChangeType, WriteOp } from "@guardian/api";
-import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
 import { sweepPendingAudit } from "./sweep.js";
-import { projectName, useHarness } from "../testing/harness.js";
+import { useHarness } from "../testing/harness.js";
+import { projectName } from "../testing/fixtures.js";
 
-const db = useTestDatabase();
-const h = useHarness(db);
+const h = useHarness();
 
 /** Inserts the pending event a process leaves when it dies between a mutation and its outcome. */
 async function pending(e: {

@@ -16,7 +16,7 @@ import {
   checkWatchRequest,
 } from "./configs.js";
 import { encodeContent } from "../document/content.js";
-import { json } from "../testing/harness.js";
+import { json } from "../testing/fixtures.js";
 
 /** Runs a check that must fail and returns the names of the fields it reports. */
 function fields(check: () => unknown): string[] {

@@ -1,19 +1,11 @@
 import { Code, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { StoreService } from "@guardian/api";
 import { createStoreRoutes } from "@guardian/store-service";
-import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import {
-  anySchema,
-  failure,
-  json,
-  projectName,
-  seedSchema,
-  useHarness,
-} from "../testing/harness.js";
+import { useHarness } from "../testing/harness.js";
+import { failure, json, newProject } from "../testing/fixtures.js";
 
-const db = useTestDatabase();
-const h = useHarness(db);
+const h = useHarness();
 
 /**
  * A config service whose next store Write runs right after `before` (a concurrent client's
@@ -39,9 +31,7 @@ function racing(before: () => Promise<unknown>) {
 
 describe("writes that presume the config exists", () => {
   it("UpdateConfig without expected_version never recreates a config deleted concurrently", async () => {
-    const p = projectName();
-    await h.config.createProject({ project: p });
-    await seedSchema(h.pool, p, "any", anySchema);
+    const p = await newProject(h);
     const cases = [
       { key: "content", update: { content: json(2) } },
       { key: "labels", update: { labels: { a: "b" }, updateMask: { paths: ["labels"] } } },
@@ -62,9 +52,7 @@ describe("writes that presume the config exists", () => {
   });
 
   it("DeleteConfig of a config deleted concurrently answers NotFound and writes nothing", async () => {
-    const p = projectName();
-    await h.config.createProject({ project: p });
-    await seedSchema(h.pool, p, "any", anySchema);
+    const p = await newProject(h);
     await h.config.createConfig({ project: p, key: "k", content: json(1), schema: "any" });
     let deletedAt = 0n;
     const config = racing(async () => {

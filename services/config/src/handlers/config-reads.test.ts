@@ -1,43 +1,13 @@
 import { Code } from "@connectrpc/connect";
-import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import {
-  anySchema,
-  as,
-  failure,
-  json,
-  plain,
-  projectName,
-  seedSchema,
-  useHarness,
-  user,
-} from "../testing/harness.js";
+import { as, useHarness } from "../testing/harness.js";
+import { failure, json, newProject, plain, user } from "../testing/fixtures.js";
 
-const db = useTestDatabase();
-const h = useHarness(db);
-
-const limitsSchema = {
-  type: "object",
-  properties: {
-    maxConnections: { type: "integer", maximum: 100 },
-    name: { type: "string" },
-    regions: { type: "array", items: { type: "string" } },
-  },
-  required: ["maxConnections"],
-};
-
-/** Creates a project with the "limits" and "any" schemas. */
-async function project(): Promise<string> {
-  const name = projectName();
-  await h.config.createProject({ project: name });
-  await seedSchema(h.pool, name, "limits", limitsSchema);
-  await seedSchema(h.pool, name, "any", anySchema);
-  return name;
-}
+const h = useHarness();
 
 describe("reading configs", () => {
   it("creates a config validated against the latest schema version and reads it back", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const created = await h.config.createConfig(
       {
         project: p,
@@ -71,7 +41,7 @@ describe("reading configs", () => {
   });
 
   it("answers NotFound for an unknown project, config or schema", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const unknownProject = await failure(
       h.config.createConfig({ project: "nope-nope", key: "k", content: json(1), schema: "any" }),
     );
@@ -97,7 +67,7 @@ describe("reading configs", () => {
   });
 
   it("lists configs in key order by prefix and labels, page by page at one revision", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const keys = ["svc/a", "svc/b", "svc/c", "svc/d", "svc/e", "other/x"];
     for (const key of keys) {
       await h.config.createConfig({
@@ -149,7 +119,7 @@ describe("reading configs", () => {
   });
 
   it("reads at least a revision, and refuses a revision the store has not reached", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const w = await h.config.createConfig({
       project: p,
       key: "k",
@@ -169,7 +139,7 @@ describe("reading configs", () => {
   });
 
   it("reads a config as of a past revision, also once the store has archived it", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const revs: bigint[] = [];
     const write = (i: number) =>
       i === 0

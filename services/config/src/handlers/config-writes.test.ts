@@ -6,48 +6,18 @@ import {
   ValidationFailureSchema,
   VersionConflictSchema,
 } from "@guardian/api";
-import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import {
-  anySchema,
-  as,
-  failure,
-  json,
-  plain,
-  projectName,
-  seedSchema,
-  useHarness,
-  user,
-} from "../testing/harness.js";
+import { as, useHarness } from "../testing/harness.js";
+import { failure, json, newProject, plain, user } from "../testing/fixtures.js";
 
-const db = useTestDatabase();
-const h = useHarness(db);
-
-const limitsSchema = {
-  type: "object",
-  properties: {
-    maxConnections: { type: "integer", maximum: 100 },
-    name: { type: "string" },
-    regions: { type: "array", items: { type: "string" } },
-  },
-  required: ["maxConnections"],
-};
-
-/** Creates a project with the "limits" and "any" schemas. */
-async function project(): Promise<string> {
-  const name = projectName();
-  await h.config.createProject({ project: name });
-  await seedSchema(h.pool, name, "limits", limitsSchema);
-  await seedSchema(h.pool, name, "any", anySchema);
-  return name;
-}
+const h = useHarness();
 
 const historyLength = async (p: string, key: string) =>
   (await h.store.listKeyRevisions({ project: p, key })).records.length;
 
 describe("creating configs", () => {
   it("refuses to create a key that exists with AlreadyExists", async () => {
-    const p = await project();
+    const p = await newProject(h);
     await h.config.createConfig({ project: p, key: "k", content: json(1), schema: "any" });
     const err = await failure(
       h.config.createConfig({ project: p, key: "k", content: json(2), schema: "any" }),
@@ -57,7 +27,7 @@ describe("creating configs", () => {
   });
 
   it("refuses a malformed key with InvalidArgument naming the key field", async () => {
-    const p = await project();
+    const p = await newProject(h);
     for (const key of ["", "/lead", "a//b", "a/../b", "sp ace"]) {
       const err = await failure(
         h.config.createConfig({ project: p, key, content: json(1), schema: "any" }),
@@ -70,7 +40,7 @@ describe("creating configs", () => {
   });
 
   it("refuses content that violates the schema, reporting every violation's pointer", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const err = await failure(
       h.config.createConfig({
         project: p,
@@ -99,7 +69,7 @@ describe("creating configs", () => {
   });
 
   it("refuses content over the size limit with ResourceExhausted stating the limit and size", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const small = h.configWith({ maxConfigBytes: 64 });
     const content = { name: "x".repeat(100), maxConnections: 1 };
     const size = Buffer.byteLength(JSON.stringify(content));
@@ -120,7 +90,7 @@ describe("creating configs", () => {
 
 describe("updating and deleting configs", () => {
   it("replaces the content and keeps the schema binding and labels when the mask omits them", async () => {
-    const p = await project();
+    const p = await newProject(h);
     await h.config.createConfig({
       project: p,
       key: "k",
@@ -165,7 +135,7 @@ describe("updating and deleting configs", () => {
   });
 
   it("answers NotFound when updating or deleting a missing config", async () => {
-    const p = await project();
+    const p = await newProject(h);
     expect(
       (await failure(h.config.updateConfig({ project: p, key: "none", content: json(1) }))).code,
     ).toBe(Code.NotFound);
@@ -176,7 +146,7 @@ describe("updating and deleting configs", () => {
   });
 
   it("refuses a stale expected_version with Aborted carrying the current version", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const v1 = await h.config.createConfig({
       project: p,
       key: "k",
@@ -212,7 +182,7 @@ describe("updating and deleting configs", () => {
   });
 
   it("lets exactly one of 8 concurrent updates with the same expected_version win", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const base = await h.config.createConfig({
       project: p,
       key: "race",
@@ -239,7 +209,7 @@ describe("updating and deleting configs", () => {
   });
 
   it("replays an idempotent retry without writing, and refuses the key for another request", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const req = {
       project: p,
       key: "idem",
@@ -274,7 +244,7 @@ describe("updating and deleting configs", () => {
   });
 
   it("deletes a config with a DELETE revision and keeps its history", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const w = await h.config.createConfig({
       project: p,
       key: "gone",
@@ -297,7 +267,7 @@ describe("updating and deleting configs", () => {
   });
 
   it("writes every mutation to the audit log with its outcome", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const w = await h.config.createConfig(
       { project: p, key: "audited", content: json(1), schema: "any" },
       as(user("alice")),

@@ -2,34 +2,16 @@ import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { ChangeType, ValidationFailureSchema } from "@guardian/api";
-import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
 import { applyPatch, type PatchOperation } from "../document/json-patch.js";
-import {
-  anySchema,
-  as,
-  failure,
-  json,
-  plain,
-  projectName,
-  seedSchema,
-  useHarness,
-  user,
-} from "../testing/harness.js";
+import { as, useHarness } from "../testing/harness.js";
+import { failure, json, newProject, plain, seedSchema, user } from "../testing/fixtures.js";
 
-const db = useTestDatabase();
-const h = useHarness(db);
-
-async function project(): Promise<string> {
-  const name = projectName();
-  await h.config.createProject({ project: name });
-  await seedSchema(h.pool, name, "any", anySchema);
-  return name;
-}
+const h = useHarness();
 
 describe("history", () => {
   it("lists every write newest first with its author, time, message and change type", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const a = await h.config.createConfig(
       { project: p, key: "k", content: json({ n: 1 }), schema: "any", message: "one" },
       as(user("alice")),
@@ -71,7 +53,7 @@ describe("history", () => {
   });
 
   it("pages through revisions in the change log and the archive without gaps or repeats", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const revs: bigint[] = [
       (await h.config.createConfig({ project: p, key: "k", content: json(0), schema: "any" }))
         .revision,
@@ -99,7 +81,7 @@ describe("history", () => {
 
 describe("rollback", () => {
   it("writes a new ROLLBACK revision with the old content, labels and binding", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const v1 = await h.config.createConfig({
       project: p,
       key: "k",
@@ -139,7 +121,7 @@ describe("rollback", () => {
   });
 
   it("restores a deleted config, and refuses to roll back to a deletion", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const v1 = await h.config.createConfig({
       project: p,
       key: "k",
@@ -168,7 +150,7 @@ describe("rollback", () => {
   });
 
   it("validates the restored content against the schema as it resolves now and refuses a violation", async () => {
-    const p = await project();
+    const p = await newProject(h);
     await seedSchema(h.pool, p, "evolving", { type: "object" });
     const old = await h.config.createConfig({
       project: p,
@@ -211,7 +193,7 @@ describe("diff", () => {
     );
 
   it("returns a JSON Patch that turns one revision's content into another's", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const a = { name: "svc", limits: { max: 1, "a/b": true }, regions: ["eu", "us"] };
     const b = { name: "svc", limits: { max: 2 }, regions: ["eu"], owner: "~team" };
     const c = { name: "svc2", regions: ["eu", "ap", "us"] };

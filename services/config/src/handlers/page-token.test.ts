@@ -1,19 +1,10 @@
 import { Code } from "@connectrpc/connect";
-import { pageTokenSignerKey, type Principal } from "@guardian/kit";
-import { useTestDatabase } from "@guardian/testkit";
+import { pageTokenSignerKey } from "@guardian/kit";
 import { describe, expect, it } from "vitest";
-import {
-  anySchema,
-  as,
-  failure,
-  json,
-  projectName,
-  seedSchema,
-  useHarness,
-} from "../testing/harness.js";
+import { as, useHarness } from "../testing/harness.js";
+import { apiKey, failure, json, newProject } from "../testing/fixtures.js";
 
-const db = useTestDatabase();
-const h = useHarness(db);
+const h = useHarness();
 
 // The in-memory services sign with this process's default signer.
 const signer = pageTokenSignerKey.defaultValue;
@@ -31,18 +22,9 @@ const resign = (token: string, change: (b: Body) => void) => {
 /** The token with its last character (part of the signature) replaced by another one. */
 const flipLastChar = (token: string) => token.slice(0, -1) + (token.endsWith("A") ? "Q" : "A");
 
-const apiKey = (project: string): Principal => ({
-  kind: "api_key",
-  id: "ak_pages",
-  name: "apikey:ak_pages",
-  project,
-  apiKey: { id: "ak_pages", project, scope: "read", keyPrefix: "" },
-});
-
+/** A project whose configs "a", "b" and "c" have two revisions each. */
 async function project(): Promise<string> {
-  const p = projectName();
-  await h.config.createProject({ project: p });
-  await seedSchema(h.pool, p, "any", anySchema);
+  const p = await newProject(h);
   for (const key of ["a", "b", "c"]) {
     await h.config.createConfig({ project: p, key, content: json(1), schema: "any" });
     await h.config.updateConfig({ project: p, key, content: json(2) });

@@ -1,21 +1,11 @@
 import { Code } from "@connectrpc/connect";
 import { ChangeType, ResourceInUseSchema, VersionConflictSchema } from "@guardian/api";
 import type { Principal } from "@guardian/kit";
-import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import {
-  anySchema,
-  as,
-  failure,
-  json,
-  projectName,
-  seedSchema,
-  useHarness,
-  user,
-} from "../testing/harness.js";
+import { as, useHarness } from "../testing/harness.js";
+import { failure, json, newProject, projectName, user } from "../testing/fixtures.js";
 
-const db = useTestDatabase();
-const h = useHarness(db);
+const h = useHarness();
 
 describe("projects", () => {
   it("creates a project at version 1, reads it back and makes the creator its admin", async () => {
@@ -154,9 +144,7 @@ describe("projects", () => {
 
 describe("deleting projects", () => {
   it("refuses to delete a project with configs unless forced", async () => {
-    const name = projectName();
-    await h.config.createProject({ project: name });
-    await seedSchema(h.pool, name, "any", anySchema);
+    const name = await newProject(h);
     await h.config.createConfig({ project: name, key: "a", content: json(1), schema: "any" });
     const err = await failure(h.config.deleteProject({ project: name }));
     expect(err.code).toBe(Code.FailedPrecondition);
@@ -169,9 +157,7 @@ describe("deleting projects", () => {
   });
 
   it("force-deletes the configs through the store, keeps their history and never reuses the name", async () => {
-    const name = projectName();
-    await h.config.createProject({ project: name });
-    await seedSchema(h.pool, name, "any", anySchema);
+    const name = await newProject(h);
     const content = json("v");
     for (const key of ["a", "b/c"])
       await h.config.createConfig({ project: name, key, content, schema: "any" });

@@ -13,34 +13,17 @@ import {
   type WatchRequestSchema,
   type WatchResponse,
 } from "@guardian/api";
-import { useTestDatabase } from "@guardian/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  anySchema,
-  failure,
-  json,
-  plain,
-  projectName,
-  seedSchema,
-  startHarness,
-  useHarness,
-} from "../testing/harness.js";
+import { startHarness, useHarness } from "../testing/harness.js";
+import { failure, json, newProject, plain } from "../testing/fixtures.js";
 import { createStoreRoutes } from "@guardian/store-service";
 
-const db = useTestDatabase({ poolSize: 10 });
-const h = useHarness(db);
+const h = useHarness({ poolSize: 10 });
 const open: Array<() => void> = [];
 
 afterEach(() => {
   for (const close of open.splice(0)) close();
 });
-
-async function project(): Promise<string> {
-  const name = projectName();
-  await h.config.createProject({ project: name });
-  await seedSchema(h.pool, name, "any", anySchema);
-  return name;
-}
 
 /** Opens a watch and reads it message by message, each with a timeout. */
 function watch(req: MessageInitShape<typeof WatchRequestSchema>, harness = h) {
@@ -84,7 +67,7 @@ const changeAt = (revision: bigint | undefined) => (m: WatchResponse) =>
 describe("watch", () => {
   // First in this file: the store is new, so revision 1 is still retained.
   it("replays every change from start_revision 1, not only those from now", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const c = await h.config.createConfig({
       project: p,
       key: "k",
@@ -104,7 +87,7 @@ describe("watch", () => {
   });
 
   it("starts from now with a bookmark, then streams create, update and delete in order", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const w = watch({ project: p, target: { case: "prefix", value: "web/" } });
     const first = await w.next();
     expect(first.kind.case).toBe("bookmark");
@@ -131,7 +114,7 @@ describe("watch", () => {
   });
 
   it("sends bookmarks while nothing in the range changes", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const w = watch({
       project: p,
       target: { case: "key", value: "quiet" },
@@ -147,7 +130,7 @@ describe("watch", () => {
   });
 
   it("resumes from the last revision + 1 and misses nothing written in between", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const w = watch({ project: p });
     await w.next();
     const first = await h.config.createConfig({
@@ -180,7 +163,7 @@ describe("watch", () => {
   });
 
   it("resyncs with a snapshot when the start revision is compacted, then streams live changes", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const start = (
       await h.config.createConfig({ project: p, key: "hot", content: json(0), schema: "any" })
     ).revision;
@@ -207,7 +190,7 @@ describe("watch", () => {
   });
 
   it("starts with a snapshot when asked, then streams changes after it", async () => {
-    const p = await project();
+    const p = await newProject(h);
     await h.config.createConfig({ project: p, key: "a", content: json("a"), schema: "any" });
     const w = watch({ project: p, sendInitialSnapshot: true });
     const snap = await w.next();
@@ -225,7 +208,7 @@ describe("watch", () => {
   });
 
   it("refuses to open on a future revision, an unknown project or a bad request", async () => {
-    const p = await project();
+    const p = await newProject(h);
     const future = watch({ project: p, startRevision: (await h.engine.currentRevision()) + 100n });
     expect(ConnectError.from(await future.next().catch((e: unknown) => e)).code).toBe(
       Code.OutOfRange,
@@ -241,9 +224,9 @@ describe("watch", () => {
   });
 
   it("ends a stream that reads too slowly with ResourceExhausted", async () => {
-    const small = await startHarness(db, { watchBufferSize: 4 });
+    const small = await startHarness(h.db, { watchBufferSize: 4 });
     try {
-      const p = await project();
+      const p = await newProject(h);
       const w = watch({ project: p }, small);
       await w.next();
       for (let i = 0; i < 40; i++) {
@@ -289,7 +272,7 @@ describe("watch", () => {
     };
 
     it("follows on from where the stream stopped and misses nothing", async () => {
-      const p = await project();
+      const p = await newProject(h);
       const harness = { ...h, config: h.configWith({ store: expiringStore(1, 1) }) };
       const w = watch({ project: p }, harness);
       expect((await w.next()).kind.case).toBe("bookmark");
@@ -310,7 +293,7 @@ describe("watch", () => {
     });
 
     it("passes Unauthenticated on when a fresh stream fails at once too", async () => {
-      const p = await project();
+      const p = await newProject(h);
       const harness = { ...h, config: h.configWith({ store: expiringStore(0, 2) }) };
       const err = await failure(watch({ project: p }, harness).next());
       expect(err.code).toBe(Code.Unauthenticated);
