@@ -14,6 +14,7 @@ import { readFile } from "node:fs/promises";
 import { processLogger, runServer } from "../host/run-server.js";
 import { createServiceTokenInterceptor, ensureServiceAccount } from "../host/service-token.js";
 import { hostServices, isServiceName, serviceNames, type ServiceName } from "../host/services.js";
+import { UsageError } from "../usage-error.js";
 import {
   auditSettings,
   databaseSettings,
@@ -136,9 +137,4 @@ async function clusterBackend(
       : {}),
     ...(ca ? { tls: { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}) } } : {}),
   });
-}
-
-/** A command-line mistake: printed with the usage, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
 }
