@@ -50,6 +50,17 @@ describe("request checks", () => {
     ]);
   });
 
+  it("counts the message in characters: one outside the BMP counts as one", () => {
+    const base = { project: "ok-project", key: "k", content: json(1), schema: "any" };
+    const fits = create(CreateConfigRequestSchema, { ...base, message: "😀".repeat(1000) });
+    expect(() => checkCreateConfigRequest(fits)).not.toThrow();
+    const over = create(CreateConfigRequestSchema, { ...base, message: "😀".repeat(1001) });
+    expect(fields(() => checkCreateConfigRequest(over))).toEqual(["message"]);
+    expect(() => checkCreateConfigRequest(over)).toThrow(
+      "invalid message: must be at most 1000 characters, got 1001",
+    );
+  });
+
   it("treats an empty update mask as content and refuses unknown paths", () => {
     const base = { project: "ok-project", key: "k", content: json(1) };
     expect([...checkUpdateConfigRequest(create(UpdateConfigRequestSchema, base))]).toEqual([

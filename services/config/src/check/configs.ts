@@ -19,28 +19,7 @@ import type {
   UpdateConfigRequest,
   WatchRequest,
 } from "@guardian/api";
-import { invalidArgument } from "@guardian/kit";
-
-/** One problem found in a request: the field path and what is wrong with it. */
-export type Check = [field: string, problem: string | undefined];
-
-/** Throws InvalidArgument (with a guardian.v1.BadRequest detail) naming every failed check. */
-export function failOn(checks: Check[]): void {
-  const violations = checks.flatMap(([field, description]) =>
-    description ? [{ field, description }] : [],
-  );
-  if (violations.length > 0) throw invalidArgument(violations);
-}
-
-/** Checks a value that must not be negative. */
-export function notNegative(v: bigint | number | undefined): string | undefined {
-  return v !== undefined && v < 0 ? "must not be negative" : undefined;
-}
-
-/** Checks a string against a maximum length in characters. */
-export function maxLength(s: string, max: number): string | undefined {
-  return s.length > max ? `must be at most ${max} characters, got ${s.length}` : undefined;
-}
+import { failOn, maxLength, notNegative, type Check } from "@guardian/kit";
 
 const target = (req: { project: string; key: string }): Check[] => [
   ["project", checkProjectName(req.project)],

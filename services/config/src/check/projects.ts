@@ -6,7 +6,7 @@ import type {
   ListProjectsRequest,
   UpdateProjectRequest,
 } from "@guardian/api";
-import { failOn, maxLength, notNegative } from "./configs.js";
+import { failOn, maxLength, notNegative } from "@guardian/kit";
 
 /** Validates a CreateProject request. */
 export function checkCreateProjectRequest(req: CreateProjectRequest): void {
