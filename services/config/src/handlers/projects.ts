@@ -70,23 +70,15 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
     async listProjects(req, ctx) {
       checkListProjectsRequest(req);
       const limit = pageSize(req.pageSize);
-      const page = namePaging.read(ctx, req);
+      const after = namePaging.read(ctx, req);
       const rows = await q.selectProjects(pool, {
-        after: page?.a ?? "",
+        after: after?.a ?? "",
         limit: limit + 1,
         labels: req.labelSelector,
         only: readableProjects(ctx),
       });
-      const projects = rows.slice(0, limit);
-      const last = projects[projects.length - 1];
-      return {
-        projects: projects.map(projectOf),
-        nextPageToken: namePaging.next(
-          ctx,
-          req,
-          rows.length > limit && last ? { a: last.name } : undefined,
-        ),
-      };
+      const page = namePaging.page(ctx, req, rows, limit, (last) => ({ a: last.name }));
+      return { projects: page.items.map(projectOf), nextPageToken: page.nextPageToken };
     },
 
     async updateProject(req, ctx) {
