@@ -121,4 +121,34 @@ describe("read cache", () => {
     expect(state.watches).toBe(2);
     expect(errors).toEqual([]);
   });
+  it("holds at most maxProjects projects and reloads a dropped one on its next read", async () => {
+    const loads = new Map<string, number>();
+    const store: Client<typeof StoreService> = {
+      ...h.store,
+      range(req, opts) {
+        loads.set(req.project ?? "", (loads.get(req.project ?? "") ?? 0) + 1);
+        return h.store.range(req, opts);
+      },
+    };
+    const ac = new AbortController();
+    stops.push(ac);
+    const cache = createReadCache({ store, signal: ac.signal, maxProjects: 1 });
+    const p1 = await newProject(h);
+    const p2 = await newProject(h);
+    await h.config.createConfig({ project: p1, key: "k", content: json("one"), schema: "any" });
+    const w = await h.config.createConfig({
+      project: p2,
+      key: "k",
+      content: json("two"),
+      schema: "any",
+    });
+    const first = await cache.read(p1, "k", { minRevision: w.revision });
+    expect(plain(first.config?.content)).toBe("one");
+    expect(plain((await cache.read(p2, "k")).config?.content)).toBe("two");
+    const u = await h.config.updateConfig({ project: p1, key: "k", content: json("again") });
+    const again = await cache.read(p1, "k", { minRevision: u.revision });
+    expect(plain(again.config?.content)).toBe("again");
+    expect(again.revision).toBeGreaterThanOrEqual(u.revision);
+    expect([loads.get(p1), loads.get(p2)]).toEqual([2, 1]);
+  });
 });

@@ -1,6 +1,8 @@
 import type { Value } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { StoreEventType, type KeyValue, type StoreEvent, type StoreService } from "@guardian/api";
+import { createBackoff, sleep } from "@guardian/kit";
+import { LRUCache } from "lru-cache";
 import { contentOf } from "../convert.js";
 import { contentPageLimit, defaultMaxConfigBytes } from "../deps.js";
 import { readSnapshot } from "../store/snapshot.js";
@@ -21,7 +23,8 @@ export interface ReadCacheResult {
 
 /**
  * The in-memory read cache behind ReadConfig. ONE store watch per process keeps it current;
- * a project's configs are loaded on its first read.
+ * a project's configs are loaded on its first read, and the projects read least recently
+ * are dropped beyond a bound (each reloads on its next read).
  */
 export interface ReadCache {
   /**
@@ -46,6 +49,11 @@ export interface ReadCacheOptions {
   maxConfigBytes?: number;
   /** How long a read waits for its min_revision. Default 3 s. */
   minRevisionTimeoutMs?: number;
+  /**
+   * How many projects the cache holds at most; the one read least recently is dropped first
+   * and reloads on its next read. Default 1,000.
+   */
+  maxProjects?: number;
   /** Called with each failure of the store watch before it is re-opened. */
   onError?: (err: unknown) => void;
 }
@@ -73,7 +81,7 @@ function deferred() {
 export function createReadCache(opts: ReadCacheOptions): ReadCache {
   const { store, signal } = opts;
   const limit = contentPageLimit(opts.maxConfigBytes ?? defaultMaxConfigBytes);
-  const projects = new Map<string, ProjectState>();
+  const projects = new LRUCache<string, ProjectState>({ max: opts.maxProjects ?? 1_000 });
   const waiters = new Set<{ revision: bigint; wake: () => void }>();
   let position = 0n;
   // Resolved once the current store watch has reported where it starts.
@@ -99,7 +107,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
 
   async function follow() {
     let from = 0n;
-    let backoffMs = 100;
+    const backoff = createBackoff({ initialMs: 100, maxMs: 5_000 });
     // Whether the last stream ended on expired service credentials with nothing delivered
     // since the one before it did (then the failure is not an expiry).
     let renewed = false;
@@ -111,7 +119,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
           const k = res.kind;
           if (k.case === "events") {
             for (const ev of k.value.events) {
-              const state = ev.kv && projects.get(ev.kv.project);
+              const state = ev.kv && projects.peek(ev.kv.project);
               if (state?.pending) state.pending.push(ev);
               else if (state) applyTo(state, ev);
             }
@@ -129,7 +137,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
             live = deferred();
             from = 0n;
           }
-          backoffMs = 100;
+          backoff.reset();
           renewed = false;
         }
         if (!compacted && !signal.aborted) throw new Error("the store ended the watch");
@@ -142,8 +150,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
           continue;
         }
         opts.onError?.(err);
-        await new Promise((r) => setTimeout(r, backoffMs).unref());
-        backoffMs = Math.min(backoffMs * 2, 5_000);
+        await sleep(backoff.next(), signal);
       }
     }
   }
@@ -172,21 +179,19 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
       for (const ev of pending) applyTo(state, ev);
     })();
     state.loading.catch(() => {
-      if (projects.get(project) === state) projects.delete(project);
+      if (projects.peek(project) === state) projects.delete(project);
     });
     return state;
   }
 
   /** Waits up to the timeout for `arrived`; false when it timed out. */
   async function within(arrived: Promise<void>, readSignal?: AbortSignal): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
+    const timeout = new AbortController();
     let onAbort = () => {};
     try {
       return await Promise.race([
         arrived.then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), timeoutMs);
-        }),
+        sleep(timeoutMs, timeout.signal).then(() => false),
         new Promise<never>((_, reject) => {
           onAbort = () => reject(new ConnectError("the read was canceled", Code.Canceled));
           if (readSignal?.aborted) onAbort();
@@ -194,7 +199,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
         }),
       ]);
     } finally {
-      clearTimeout(timer);
+      timeout.abort();
       readSignal?.removeEventListener("abort", onAbort);
     }
   }
@@ -227,10 +232,14 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
   return {
     async read(project, key, ro = {}) {
       if (ro.minRevision) await reach(ro.minRevision, ro.signal);
-      const state = projects.get(project) ?? load(project);
-      await state.loading;
-      const revision = position > state.loadedAt ? position : state.loadedAt;
-      return { config: state.configs.get(key), revision };
+      for (;;) {
+        const state = projects.get(project) ?? load(project);
+        await state.loading;
+        // A project dropped while it loaded no longer follows the watch: read it again.
+        if (projects.peek(project) !== state) continue;
+        const revision = position > state.loadedAt ? position : state.loadedAt;
+        return { config: state.configs.get(key), revision };
+      }
     },
     get revision() {
       return position;
