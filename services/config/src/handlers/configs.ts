@@ -1,6 +1,6 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { Config, ConfigService } from "@guardian/api";
-import { definePaging, pageSize } from "@guardian/kit";
+import { pageSize } from "@guardian/kit";
 import { authorizeContentOnly, authorizeProject } from "../authorize.js";
 import {
   checkCreateConfigRequest,
@@ -20,6 +20,7 @@ import {
 import { checkSize, encodeContent, validateDocument } from "../document/content.js";
 import { configNotFound } from "../error-map.js";
 import { requireProject } from "../require-project.js";
+import { nextPageToken, storePageToken } from "../store/paging.js";
 import { findRevision } from "../store/revisions.js";
 import { writeConfig } from "../store/write.js";
 
@@ -27,9 +28,6 @@ type ConfigHandlers = Pick<
   ServiceImpl<typeof ConfigService>,
   "createConfig" | "updateConfig" | "deleteConfig" | "rollbackConfig" | "getConfig" | "listConfigs"
 >;
-
-// A ListConfigs page continues at the store's own (signed) page token `s`.
-const paging = definePaging({ s: "text" });
 
 /** Internal retries of a read-modify-write that the client asked to be unconditional. */
 const maxMergeAttempts = 5;
@@ -191,7 +189,6 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
       authorizeProject(ctx, req.project, { prefix: req.prefix });
       await requireProject(pool, req.project);
       const size = pageSize(req.pageSize);
-      const page = paging.read(ctx, req);
       // With content, ask for few configs at a time so a page stays under the size budget.
       const chunk = req.includeContent ? contentPageLimit(maxBytes, size) : size;
       const base = {
@@ -204,7 +201,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         keysOnly: !req.includeContent,
       };
       const configs: Config[] = [];
-      let token = page?.s ?? "";
+      let token = storePageToken(ctx, req) ?? "";
       let revision = 0n;
       let bytes = 0;
       do {
@@ -219,7 +216,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
       return {
         configs,
         revision,
-        nextPageToken: paging.next(ctx, req, token === "" ? undefined : { s: token }),
+        nextPageToken: nextPageToken(ctx, req, token),
       };
     },
   };

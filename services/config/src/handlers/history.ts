@@ -2,7 +2,7 @@ import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { ConfigService, StoredRevision } from "@guardian/api";
-import { definePaging, pageSize } from "@guardian/kit";
+import { pageSize } from "@guardian/kit";
 import { authorizeProject } from "../authorize.js";
 import {
   checkDiffRevisionsRequest,
@@ -14,10 +14,8 @@ import type { ConfigDeps } from "../deps.js";
 import { configNotFound } from "../error-map.js";
 import { diffJson } from "../document/json-patch.js";
 import { requireProject } from "../require-project.js";
+import { nextPageToken, storePageToken } from "../store/paging.js";
 import { findRevision } from "../store/revisions.js";
-
-// A ListRevisions page continues at the store's own (signed) page token `s`.
-const paging = definePaging({ s: "text" });
 
 type HistoryHandlers = Pick<
   ServiceImpl<typeof ConfigService>,
@@ -44,21 +42,17 @@ export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
       authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(pool, req.project);
       const size = pageSize(req.pageSize);
-      const pos = paging.read(ctx, req);
+      const from = storePageToken(ctx, req);
       // The store merges its retained revisions with the PostgreSQL archive, newest first.
       const res = await store.listKeyRevisions(
-        { project: req.project, key: req.key, pageSize: size, pageToken: pos?.s ?? "" },
+        { project: req.project, key: req.key, pageSize: size, pageToken: from ?? "" },
         { signal: ctx.signal },
       );
       const out = res.records;
-      if (out.length === 0 && !pos) throw configNotFound(req.project, req.key);
+      if (out.length === 0 && from === undefined) throw configNotFound(req.project, req.key);
       return {
         revisions: out.map((r) => recordToRevision(r, req.includeContent)),
-        nextPageToken: paging.next(
-          ctx,
-          req,
-          res.nextPageToken === "" ? undefined : { s: res.nextPageToken },
-        ),
+        nextPageToken: nextPageToken(ctx, req, res.nextPageToken),
       };
     },
 
