@@ -59,12 +59,7 @@ function fromDependency(err: ConnectError, call: FailedCall, req: Addressed): Co
     );
   }
   if (err.code === Code.InvalidArgument && req.idempotencyKey && namesIdempotencyKey(err)) {
-    const e = invalidArgument([
-      {
-        field: "idempotency_key",
-        description: `"${req.idempotencyKey}" was already used for a different request on this config`,
-      },
-    ]);
+    const e = idempotencyKeyReused(req.idempotencyKey);
     e.cause = err;
     return e;
   }
@@ -89,6 +84,16 @@ function namesIdempotencyKey(err: ConnectError): boolean {
   return err
     .findDetails(BadRequestSchema)
     .some((d) => d.fieldViolations.some((v) => v.field === "idempotency_key"));
+}
+
+/** InvalidArgument naming idempotency_key: the key was used for a different request. */
+export function idempotencyKeyReused(idempotencyKey: string): ConnectError {
+  return invalidArgument([
+    {
+      field: "idempotency_key",
+      description: `"${idempotencyKey}" was already used for a different request on this config`,
+    },
+  ]);
 }
 
 /** NotFound for a project that does not exist. */

@@ -6,6 +6,7 @@ import { LRUCache } from "lru-cache";
 import { contentOf } from "../convert.js";
 import { contentPageLimit, defaultMaxConfigBytes } from "../deps.js";
 import { readSnapshot } from "../store/snapshot.js";
+import { createAppliedRevision, within } from "./position.js";
 
 /** One cached config: its version and its content, converted once per version. */
 export interface CachedConfig {
@@ -82,8 +83,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
   const { store, signal } = opts;
   const limit = contentPageLimit(opts.maxConfigBytes ?? defaultMaxConfigBytes);
   const projects = new LRUCache<string, ProjectState>({ max: opts.maxProjects ?? 1_000 });
-  const waiters = new Set<{ revision: bigint; wake: () => void }>();
-  let position = 0n;
+  const position = createAppliedRevision();
   // Resolved once the current store watch has reported where it starts.
   let live = deferred();
   const timeoutMs = opts.minRevisionTimeoutMs ?? 3_000;
@@ -98,11 +98,6 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     if (!kv || kv.version <= state.loadedAt) return;
     if (ev.type === StoreEventType.DELETE) state.configs.delete(kv.key);
     else state.configs.set(kv.key, entryOf(kv));
-  }
-
-  function advance(revision: bigint) {
-    if (revision > position) position = revision;
-    for (const w of waiters) if (position >= w.revision) w.wake();
   }
 
   async function follow() {
@@ -123,10 +118,10 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
               if (state?.pending) state.pending.push(ev);
               else if (state) applyTo(state, ev);
             }
-            advance(k.value.revision);
+            position.advance(k.value.revision);
             from = k.value.revision + 1n;
           } else if (k.case === "progress") {
-            advance(k.value.revision);
+            position.advance(k.value.revision);
             from = k.value.revision + 1n;
             live.resolve();
           } else if (k.case === "compacted") {
@@ -165,11 +160,15 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     };
     projects.set(project, state);
     state.loading = (async () => {
-      if (!(await within(live.promise))) {
+      if (!(await within(live.promise, timeoutMs))) {
         throw new ConnectError("the read cache is not connected to the store", Code.Unavailable);
       }
       // At least the watch's position: every later change reaches the cache through the watch.
-      const pages = readSnapshot(store, { project }, { limit, minRevision: position, signal });
+      const pages = readSnapshot(
+        store,
+        { project },
+        { limit, minRevision: position.value, signal },
+      );
       for await (const page of pages) {
         for (const kv of page.kvs) state.configs.set(kv.key, entryOf(kv));
         state.loadedAt = page.revision;
@@ -184,28 +183,8 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     return state;
   }
 
-  /** Waits up to the timeout for `arrived`; false when it timed out. */
-  async function within(arrived: Promise<void>, readSignal?: AbortSignal): Promise<boolean> {
-    const timeout = new AbortController();
-    let onAbort = () => {};
-    try {
-      return await Promise.race([
-        arrived.then(() => true),
-        sleep(timeoutMs, timeout.signal).then(() => false),
-        new Promise<never>((_, reject) => {
-          onAbort = () => reject(new ConnectError("the read was canceled", Code.Canceled));
-          if (readSignal?.aborted) onAbort();
-          readSignal?.addEventListener("abort", onAbort, { once: true });
-        }),
-      ]);
-    } finally {
-      timeout.abort();
-      readSignal?.removeEventListener("abort", onAbort);
-    }
-  }
-
   async function reach(revision: bigint, readSignal?: AbortSignal) {
-    if (position >= revision) return;
+    if (position.value >= revision) return;
     // Tell a revision that does not exist yet from one the cache has not applied yet.
     const info = await store.getCompactionInfo({}, { signal: readSignal });
     if (info.currentRevision < revision) {
@@ -214,15 +193,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
         Code.OutOfRange,
       );
     }
-    const w = { revision, wake: () => {} };
-    const arrived = new Promise<void>((resolve) => (w.wake = resolve));
-    waiters.add(w);
-    if (position >= revision) w.wake();
-    try {
-      if (await within(arrived, readSignal)) return;
-    } finally {
-      waiters.delete(w);
-    }
+    if (await position.reach(revision, timeoutMs, readSignal)) return;
     throw new ConnectError(
       `the read cache has not reached revision ${revision} yet; retry`,
       Code.Unavailable,
@@ -237,12 +208,12 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
         await state.loading;
         // A project dropped while it loaded no longer follows the watch: read it again.
         if (projects.peek(project) !== state) continue;
-        const revision = position > state.loadedAt ? position : state.loadedAt;
+        const revision = position.value > state.loadedAt ? position.value : state.loadedAt;
         return { config: state.configs.get(key), revision };
       }
     },
     get revision() {
-      return position;
+      return position.value;
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { HandlerContext, Client } from "@connectrpc/connect";
 import { ChangeType, WriteOp, type StoreService, type WriteResponse } from "@guardian/api";
-import { invalidArgument, principalOf, requestIdKey } from "@guardian/kit";
+import { principalOf, requestIdKey } from "@guardian/kit";
+import { idempotencyKeyReused } from "../error-map.js";
 
 /** One config write, as the config service hands it to the store. */
 export interface ConfigWrite {
@@ -73,14 +74,7 @@ export async function writeConfig(
       (!w.decides.binding ||
         (meta.schema === w.binding?.schema && meta.schemaVersion === w.binding.schemaVersion)) &&
       (!w.decides.labels || sameLabels(meta.labels, labels));
-    if (!same) {
-      throw invalidArgument([
-        {
-          field: "idempotency_key",
-          description: `"${w.idempotencyKey}" was already used for a different request on this config`,
-        },
-      ]);
-    }
+    if (!same) throw idempotencyKeyReused(w.idempotencyKey);
   }
   return res;
 }
