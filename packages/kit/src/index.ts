@@ -53,6 +53,7 @@ export {
 } from "./logging/logger.js";
 export type { LogLevel, Logger, LoggerOptions } from "./logging/logger.js";
 export { createLoggingInterceptor, sanitizeError } from "./logging/rpc-logging.js";
+export { logSettings } from "./logging/settings.js";
 
 export { createMetrics, metricsContentType } from "./metrics/metrics.js";
 export type { Metrics, MetricsOptions } from "./metrics/metrics.js";

@@ -22,6 +22,7 @@ import {
   pageTokenSettings,
   processSettings,
   remoteStoreSettings,
+  serviceTuning,
 } from "../settings.js";
 
 /**
@@ -78,14 +79,7 @@ export async function runServe(args: string[]): Promise<void> {
     storeUrl: settings.storeUrl,
     storeInterceptors: [createServiceTokenInterceptor(auth.issuer, serviceAccount)],
     cluster,
-    maxConfigBytes: settings.maxConfigBytes,
-    maxSchemaBytes: settings.maxSchemaBytes,
-    auditSweep: {
-      intervalMs: settings.auditSweepIntervalMs,
-      pendingTimeoutMs: settings.auditPendingTimeoutMs,
-    },
-    schemaThreads: settings.schemaThreads,
-    schemaDeadlineMs: settings.schemaDeadlineMs,
+    ...serviceTuning(settings),
     signal: lifetime.signal,
   });
   const address = await runServer({
