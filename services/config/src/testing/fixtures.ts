@@ -4,6 +4,7 @@ import { ConnectError } from "@connectrpc/connect";
 import type { ApiKeyScopeName, Principal } from "@guardian/kit";
 import type pg from "pg";
 import { as, type Harness } from "./harness.js";
+import { insertSchemaVersion, upsertSchema } from "./sql/schemas.js";
 
 /** A schema that accepts any JSON value. */
 export const anySchema = {};
@@ -27,16 +28,8 @@ export async function seedSchema(
   content: object,
   version = 1,
 ): Promise<void> {
-  await pool.query(
-    `INSERT INTO schemas (project, name, latest_version, created_by) VALUES ($1, $2, $3, 'test')
-     ON CONFLICT (project, name) DO UPDATE SET latest_version = $3`,
-    [project, name, version],
-  );
-  await pool.query(
-    `INSERT INTO schema_versions (project, name, version, content, dialect, created_by)
-     VALUES ($1, $2, $3, $4, 'draft-2020-12', 'test')`,
-    [project, name, version, JSON.stringify(content)],
-  );
+  await upsertSchema(pool, project, name, version);
+  await insertSchemaVersion(pool, { project, name, version, content });
 }
 
 let counter = 0;
