@@ -6,10 +6,10 @@ import { checkUsername, isProjectRoleName, parseGlobalRoles } from "../roles.js"
 import { selectAccountRoles } from "../sql/role-bindings.js";
 import {
   localIssuer,
-  selectSeenUser,
+  selectUserByAccount,
   touchUserLogin,
   upsertSeenUser,
-  type SeenUserRow,
+  type UserRow,
 } from "../sql/users.js";
 
 /** A user as the interceptor needs it: identity, state and role bindings. */
@@ -71,7 +71,13 @@ async function projectRolesOf(
   return roles;
 }
 
-function profileChanged(row: SeenUserRow, seen: SeenIdentity): boolean {
+/** The profile fields a token can change. */
+type Profile = Pick<
+  UserRow,
+  "username" | "email" | "display_name" | "global_roles" | "service_account"
+>;
+
+function profileChanged(row: Profile, seen: SeenIdentity): boolean {
   return (
     row.username !== seen.username ||
     (row.email ?? undefined) !== seen.email ||
@@ -81,7 +87,7 @@ function profileChanged(row: SeenUserRow, seen: SeenIdentity): boolean {
   );
 }
 
-function toAccount(row: SeenUserRow, projectRoles: Record<string, ProjectRoleName>): Account {
+function toAccount(row: UserRow, projectRoles: Record<string, ProjectRoleName>): Account {
   return {
     userId: row.id,
     issuer: row.issuer,
@@ -125,7 +131,7 @@ export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
       const key = keyOf(localIssuer, subject);
       const hit = cached(key, resolve);
       if (hit) return hit;
-      const row = await selectSeenUser(db, localIssuer, subject);
+      const row = await selectUserByAccount(db, localIssuer, subject);
       if (!row) throw new ConnectError("user no longer exists", Code.Unauthenticated);
       if (row.seen_stale) await touchUserLogin(db, row.id);
       return remember(key, toAccount(row, await projectRolesOf(db, localIssuer, subject)));
@@ -134,14 +140,14 @@ export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
     async external(seen, resolve) {
       const key = keyOf(seen.issuer, seen.subject);
       const hit = cached(key, resolve);
-      if (hit && !profileChanged({ ...toRow(hit), seen_stale: false }, seen)) return hit;
+      if (hit && !profileChanged(profileOf(hit), seen)) return hit;
       if (checkUsername(seen.username) !== undefined) {
         throw new ConnectError(
           `username "${seen.username.slice(0, 128)}" is not valid in Guardian (a-z, 0-9, '.', '_', '-', '@')`,
           Code.PermissionDenied,
         );
       }
-      let row = await selectSeenUser(db, seen.issuer, seen.subject);
+      let row = await selectUserByAccount(db, seen.issuer, seen.subject);
       if (!row || row.seen_stale || profileChanged(row, seen)) {
         try {
           row = await upsertSeenUser(db, seen);
@@ -165,16 +171,12 @@ export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
   };
 }
 
-function toRow(a: Account): Omit<SeenUserRow, "seen_stale"> {
+function profileOf(a: Account): Profile {
   return {
-    id: a.userId,
-    issuer: a.issuer,
-    subject: a.subject,
     username: a.username,
     email: a.email ?? null,
     display_name: a.displayName ?? null,
     global_roles: a.globalRoles,
     service_account: a.serviceAccount,
-    disabled: a.disabled,
   };
 }

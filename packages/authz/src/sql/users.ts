@@ -18,10 +18,13 @@ export interface UserRow {
   created_at: Date;
   updated_at: Date;
   last_seen_at: Date | null;
+  /** `last_seen_at` is unset or older than a minute (due for a refresh). */
+  seen_stale: boolean;
 }
 
 const columns = `id, issuer, subject, username, email, display_name, password_hash, global_roles,
-  service_account, disabled, created_at, updated_at, last_seen_at`;
+  service_account, disabled, created_at, updated_at, last_seen_at,
+  coalesce(last_seen_at < now() - interval '1 minute', true) AS seen_stale`;
 
 /**
  * Reads a user by username (any issuer), optionally locking the row. Pass a canonical
@@ -179,38 +182,6 @@ export async function countOtherEnabledAdmins(db: Queryable, exceptId: string): 
   return res.rows[0]!.n;
 }
 
-/** A user as the account resolver reads it: whether `last_seen_at` is due for a refresh. */
-export interface SeenUserRow {
-  id: string;
-  issuer: string;
-  subject: string;
-  username: string;
-  email: string | null;
-  display_name: string | null;
-  global_roles: string[];
-  service_account: boolean;
-  disabled: boolean;
-  /** `last_seen_at` is unset or older than a minute. */
-  seen_stale: boolean;
-}
-
-const seenColumns = `id, issuer, subject, username, email, display_name, global_roles,
-  service_account, disabled,
-  coalesce(last_seen_at < now() - interval '1 minute', true) AS seen_stale`;
-
-/** Reads a user by its account key, with whether its `last_seen_at` is stale. */
-export async function selectSeenUser(
-  db: Queryable,
-  issuer: string,
-  subject: string,
-): Promise<SeenUserRow | undefined> {
-  const res = await db.query<SeenUserRow>(
-    `SELECT ${seenColumns} FROM users WHERE issuer = $1 AND subject = $2`,
-    [issuer, subject],
-  );
-  return res.rows[0];
-}
-
 /** Records a user of an external issuer, or refreshes its profile and roles, as seen now. */
 export async function upsertSeenUser(
   db: Queryable,
@@ -223,8 +194,8 @@ export async function upsertSeenUser(
     globalRoles: string[];
     service: boolean;
   },
-): Promise<SeenUserRow> {
-  const res = await db.query<SeenUserRow>(
+): Promise<UserRow> {
+  const res = await db.query<UserRow>(
     `INSERT INTO users (issuer, subject, username, email, display_name, global_roles,
                         service_account, last_seen_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, now())
@@ -232,7 +203,7 @@ export async function upsertSeenUser(
        SET username = EXCLUDED.username, email = EXCLUDED.email,
            display_name = EXCLUDED.display_name, global_roles = EXCLUDED.global_roles,
            service_account = EXCLUDED.service_account, last_seen_at = now(), updated_at = now()
-     RETURNING ${seenColumns}`,
+     RETURNING ${columns}`,
     [
       seen.issuer,
       seen.subject,
