@@ -4,7 +4,8 @@ import type { GlobalRoleName } from "@guardian/kit";
 import { importJWK, SignJWT, type CryptoKey } from "jose";
 import type pg from "pg";
 import { openPrivateJwk } from "./key-crypto.js";
-import { ensureSigningKey, rotateSigningKey, selectCurrentSigningKey } from "./signing-keys.js";
+import { selectCurrentSigningKey } from "../sql/signing-keys.js";
+import { ensureSigningKey, rotateSigningKey } from "./signing-keys.js";
 
 /** The user an access token is issued to. */
 export interface TokenSubject {

@@ -1,0 +1,78 @@
+import type { Queryable } from "@guardian/db";
+import type { JWK } from "jose";
+
+/** The current signing key as stored: its private JWK still sealed. */
+export interface StoredSigningKey {
+  kid: string;
+  alg: string;
+  sealed: string;
+  createdAt: Date;
+}
+
+/** Reads the current (unretired) signing key, if any. */
+export async function selectCurrentSigningKey(
+  db: Queryable,
+): Promise<StoredSigningKey | undefined> {
+  const res = await db.query<{ kid: string; alg: string; private_jwk: string; created_at: Date }>(
+    `SELECT kid, alg, private_jwk, created_at FROM signing_keys WHERE retired_at IS NULL`,
+  );
+  const row = res.rows[0];
+  return row && { kid: row.kid, alg: row.alg, sealed: row.private_jwk, createdAt: row.created_at };
+}
+
+/** Retires the current key; it stays published for `publishGraceMs`. */
+export async function retireCurrentSigningKey(
+  db: Queryable,
+  publishGraceMs: number,
+): Promise<void> {
+  await db.query(
+    `UPDATE signing_keys
+        SET retired_at = now(), publish_until = now() + $1 * interval '1 millisecond'
+      WHERE retired_at IS NULL`,
+    [publishGraceMs],
+  );
+}
+
+/** Stores a new current key (its private JWK sealed). */
+export async function insertSigningKey(
+  db: Queryable,
+  key: { kid: string; alg: string; publicJwk: JWK; sealed: string },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk) VALUES ($1, $2, $3, $4)`,
+    [key.kid, key.alg, JSON.stringify(key.publicJwk), key.sealed],
+  );
+}
+
+/**
+ * Serialises key rotations across processes; the partial unique index on signing_keys is
+ * the backstop that keeps one current key. Call inside a transaction.
+ */
+export async function lockSigningKeyRotation(db: Queryable): Promise<void> {
+  await db.query(`SELECT pg_advisory_xact_lock(hashtext('guardian.signing_keys'))`);
+}
+
+/** Reads, locked, every key whose private JWK is still stored as plain JSON. */
+export async function selectPlainSigningKeys(
+  db: Queryable,
+): Promise<{ kid: string; private_jwk: string }[]> {
+  const res = await db.query<{ kid: string; private_jwk: string }>(
+    `SELECT kid, private_jwk FROM signing_keys WHERE private_jwk LIKE 'plain:%' FOR UPDATE`,
+  );
+  return res.rows;
+}
+
+/** Replaces the stored private JWK of a key. */
+export async function updateSigningKeyJwk(
+  db: Queryable,
+  kid: string,
+  sealed: string,
+): Promise<void> {
+  await db.query(`UPDATE signing_keys SET private_jwk = $2 WHERE kid = $1`, [kid, sealed]);
+}
+
+/** Deletes retired keys that are no longer published. */
+export async function pruneSigningKeys(db: Queryable): Promise<number> {
+  const res = await db.query(`DELETE FROM signing_keys WHERE publish_until < now()`);
+  return res.rowCount ?? 0;
+}
