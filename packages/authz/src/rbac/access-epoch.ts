@@ -1,4 +1,5 @@
 import type { Queryable } from "@guardian/db";
+import { selectAccessEpoch } from "../sql/access-epoch.js";
 
 /**
  * The process's view of the access epoch (table `access_epoch`), a counter that PostgreSQL
@@ -26,14 +27,6 @@ export interface AccessEpochOptions {
   pollMs: number;
   /** Receives the first of a run of failed polls (later polls retry). */
   onError?: (err: unknown) => void;
-}
-
-/** Reads the access epoch. */
-async function selectAccessEpoch(db: Queryable): Promise<bigint> {
-  const res = await db.query<{ epoch: string }>(
-    `SELECT epoch::text AS epoch FROM access_epoch WHERE id`,
-  );
-  return BigInt(res.rows[0]?.epoch ?? "0");
 }
 
 /**
