@@ -12,7 +12,9 @@ export {
   createEngineFromSettings,
   storeEngineSettings,
   type StoreEngineSettings,
-} from "./engine/etcd/settings.js";
+} from "./engine/settings.js";
+export { createSqlArchive } from "./archive/sql-archive.js";
+export type { KeyMatch, RevisionArchive } from "./archive/types.js";
 export { startArchiver, type Archiver, type ArchiverOptions } from "./archiver/archiver.js";
 export { StoreError, type StoreErrorKind } from "./engine/errors.js";
 export type * from "./engine/types.js";

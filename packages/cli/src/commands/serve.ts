@@ -5,6 +5,7 @@ import { createPool } from "@guardian/db";
 import { exitOnConfigError, readConfig } from "@guardian/kit";
 import {
   createEngineFromSettings,
+  createSqlArchive,
   startArchiver,
   storeEngineSettings,
   type StoreEngineSettings,
@@ -63,7 +64,10 @@ export async function runServe(args: string[]): Promise<void> {
     ? await createEngineFromSettings(settings, { pool, logger, listenUrl: settings.databaseUrl })
     : undefined;
   // One archiver per deployment copies etcd's revisions to PostgreSQL (leader-elected).
-  const archiver = engine?.name === "etcd" ? startArchiver({ engine, pool, logger }) : undefined;
+  const archiver =
+    engine?.name === "etcd"
+      ? startArchiver({ engine, archive: createSqlArchive(pool), logger })
+      : undefined;
   const auth = await createAuthSystem({ pool, settings, logger });
   const cluster = hosted.includes("cluster") ? await clusterBackend(settings, pool) : undefined;
   const serviceAccount = `svc-${hosted.join("-")}`;

@@ -6,8 +6,8 @@ import { createEtcdEngine, type EtcdStoreEngine } from "../engine/etcd/engine.js
 import { prefixEnd } from "../engine/etcd/keys.js";
 import { startTcpProxy } from "../engine/etcd/testing.js";
 import type { WriteInput } from "../engine/types.js";
+import { createSqlArchive } from "../archive/sql-archive.js";
 import { startArchiver, type Archiver } from "./archiver.js";
-import { insertArchivedRevisions } from "./queries.js";
 
 const db = useTestDatabase();
 const logger = createLogger({ level: "silent" });
@@ -27,7 +27,7 @@ async function open(
     endpoints: extra.endpoints ?? inject("etcd").endpoints,
     namespace,
     retainPerConfig: extra.retainPerConfig ?? 2,
-    archivePool: extra.archive ? db.pool() : undefined,
+    archive: extra.archive ? createSqlArchive(db.pool()) : undefined,
   });
   engines.push(engine);
   return engine;
@@ -39,7 +39,7 @@ function archive(
 ) {
   const a = startArchiver({
     engine,
-    pool: db.pool(),
+    archive: createSqlArchive(db.pool()),
     logger,
     batchSize: 5,
     pollIntervalMs: 20,
@@ -111,7 +111,7 @@ describe("archiver", () => {
     revisions.push(del.revision);
     // An earlier run copied the first records but crashed before marking them archived.
     const early = await engine.listChanges(0n, 4);
-    expect(await insertArchivedRevisions(db.pool(), early)).toBe(4);
+    expect(await createSqlArchive(db.pool()).insert(early)).toBe(4);
 
     archive(engine);
     await waitArchived(engine, del.revision);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { startEtcd, useTestDatabase, type EtcdCluster } from "@guardian/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { insertArchivedRevisions } from "../../archiver/queries.js";
+import { createSqlArchive } from "../../archive/sql-archive.js";
 import { StoreError } from "../errors.js";
 import type { RevisionRecord, WatchItem, WriteInput } from "../types.js";
 import { createEtcdEngine, type EtcdEngineOptions, type EtcdStoreEngine } from "./engine.js";
@@ -148,7 +148,11 @@ describe("etcd engine across etcd compaction", () => {
 
   it("serves past reads after etcd compaction from records, and from the archive once records are trimmed", async () => {
     const namespace = ns();
-    const withArchive = await open({ namespace, retainPerConfig: 2, archivePool: db.pool() });
+    const withArchive = await open({
+      namespace,
+      retainPerConfig: 2,
+      archive: createSqlArchive(db.pool()),
+    });
     const plain = await open({ namespace, retainPerConfig: 2 });
     const p = "past";
     const x: bigint[] = [];
@@ -157,7 +161,7 @@ describe("etcd engine across etcd compaction", () => {
     const y = (await withArchive.write(put(p, "y", 100))).revision;
     for (let i = 2; i < 5; i++) x.push((await withArchive.write(put(p, "x", i))).revision);
     // What the archiver does: copy, then mark; x's three oldest records leave etcd.
-    await insertArchivedRevisions(db.pool(), await withArchive.listChanges(0n, 100));
+    await createSqlArchive(db.pool()).insert(await withArchive.listChanges(0n, 100));
     await withArchive.markArchived(x[4]!);
     expect((await plain.listRevisions(p, "x")).records.map((r) => r.revision)).toEqual([
       x[4],

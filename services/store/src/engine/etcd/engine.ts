@@ -1,7 +1,8 @@
 import type { Etcd3 } from "etcd3";
-import type pg from "pg";
+import type { RevisionArchive } from "../../archive/types.js";
 import type { StoreEngine } from "../types.js";
 import { watchFrom } from "../watch.js";
+import { idempotencyTtlSeconds } from "../write-rules.js";
 import { createEtcdClient, type EtcdConnectionOptions } from "./client.js";
 import { startEtcdFeed } from "./feed.js";
 import { createHistory } from "./history.js";
@@ -21,8 +22,8 @@ export interface EtcdEngineOptions extends EtcdConnectionOptions {
   watchBufferSize?: number;
   /** How long an "at least revision R" read waits for the watch cache before a quorum read. */
   minRevisionTimeoutMs?: number;
-  /** The PostgreSQL archive (revision_archive), so history reads include archived records. */
-  archivePool?: pg.Pool;
+  /** The revision archive, so history reads include archived records. */
+  archive?: RevisionArchive;
   /** Idempotency records live at least this long (plus up to one hour). Default 24 h. */
   idempotencyTtlSeconds?: number;
   onError?: (err: unknown) => void;
@@ -52,7 +53,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
   const client = await createEtcdClient(opts);
   const onError = opts.onError ?? (() => {});
   try {
-    const history = createHistory(client, ks, opts.archivePool);
+    const history = createHistory(client, ks, opts.archive);
     const retention = createRetention(client, ks, retain);
     const readNamespaceMeta = () => readMeta(client, ks);
     const feed = await startEtcdFeed({
@@ -72,7 +73,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
       client,
       ks,
       leases: createLeaseSource(client, {
-        ttlSeconds: (opts.idempotencyTtlSeconds ?? 24 * 60 * 60) + 60 * 60,
+        ttlSeconds: (opts.idempotencyTtlSeconds ?? idempotencyTtlSeconds) + 60 * 60,
       }),
       findRecord: history.getRevision,
     });
@@ -80,7 +81,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
       client,
       ks,
       feed,
-      archivePool: opts.archivePool,
+      archive: opts.archive,
       minRevisionTimeoutMs: opts.minRevisionTimeoutMs ?? 3_000,
       head,
       readMeta: readNamespaceMeta,

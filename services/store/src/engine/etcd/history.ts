@@ -1,14 +1,14 @@
 import { SortOrder, SortTarget, type Etcd3 } from "etcd3";
-import type pg from "pg";
+import { mergeNewestFirst } from "../../archive/merge.js";
+import type { RevisionArchive } from "../../archive/types.js";
 import { inScope } from "../scope.js";
 import type { RevisionRecord, WatchScope } from "../types.js";
-import { selectArchivedHistory, selectArchivedRevision } from "./archive.js";
 import { call } from "./client.js";
 import { decodeWrite, type StoredWrite } from "./envelope.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 import { scanRecords } from "./scan.js";
 
-/** History reads over the revision records in etcd and, when given, the PostgreSQL archive. */
+/** History reads over the revision records in etcd and, when given, the revision archive. */
 export interface History {
   listRevisions(
     project: string,
@@ -27,7 +27,7 @@ export interface History {
  * archived; the archive holds everything archived. A query asks both and merges by revision,
  * so it does not matter whether a record has been trimmed from etcd yet.
  */
-export function createHistory(client: Etcd3, ks: Keyspace, archivePool?: pg.Pool): History {
+export function createHistory(client: Etcd3, ks: Keyspace, archive?: RevisionArchive): History {
   async function keyWrites(
     project: string,
     key: string,
@@ -64,13 +64,11 @@ export function createHistory(client: Etcd3, ks: Keyspace, archivePool?: pg.Pool
           newestFirst: true,
           limit: limit + 1,
         }),
-        archivePool ? selectArchivedHistory(archivePool, project, key, before, limit + 1) : [],
+        archive ? archive.history(project, key, { before, limit: limit + 1 }) : [],
       ]);
-      const byRevision = new Map<bigint, RevisionRecord>();
-      for (const r of archived) byRevision.set(r.revision, r);
-      for (const w of inEtcd) byRevision.set(w.record.revision, w.record);
-      const merged = [...byRevision.values()].sort((a, b) =>
-        a.revision > b.revision ? -1 : a.revision < b.revision ? 1 : 0,
+      const merged = mergeNewestFirst(
+        archived,
+        inEtcd.map((w) => w.record),
       );
       return { records: merged.slice(0, limit), more: merged.length > limit };
     },
@@ -78,7 +76,7 @@ export function createHistory(client: Etcd3, ks: Keyspace, archivePool?: pg.Pool
     async getRevision(project, key, revision) {
       const [w] = await keyWrites(project, key, { exact: revision });
       if (w) return w.record;
-      return archivePool ? selectArchivedRevision(archivePool, project, key, revision) : undefined;
+      return archive?.get(project, key, revision);
     },
 
     keyWrites: (project, key, upTo) => keyWrites(project, key, { maxRevision: upTo }),

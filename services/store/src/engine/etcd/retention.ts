@@ -1,5 +1,5 @@
 import type { Etcd3, IKeyValue, IRangeResponse } from "etcd3";
-import { StoreError } from "../errors.js";
+import { checkNotAhead } from "../revision-rules.js";
 import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./client.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 
@@ -142,12 +142,7 @@ export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Re
 
   async function markArchived(revision: bigint): Promise<bigint> {
     let meta = await readMeta(client, ks);
-    if (revision > meta.revision) {
-      throw new StoreError(
-        "future_revision",
-        `revision ${revision} is ahead of the store's revision ${meta.revision}`,
-      );
-    }
+    checkNotAhead(revision, meta.revision);
     const before = meta.archived;
     while (revision > meta.archived) {
       const res = await call("record archiver progress", () =>

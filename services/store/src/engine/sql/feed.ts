@@ -1,11 +1,9 @@
 import pg from "pg";
 import { createFanout, type Fanout } from "../fanout.js";
 import { StoreError } from "../errors.js";
-import { readState, selectLogAfter } from "./queries.js";
-import { toRecord } from "./rows.js";
-
-/** The NOTIFY channel the SQL engine signals after every committed write. */
-export const notifyChannel = "guardian_store";
+import { toRecord } from "../../archive/sql/rows.js";
+import { notifyChannel, selectLogAfter } from "./log.js";
+import { readState } from "./state.js";
 
 /** The change feed of a SQL engine: one reader of the change log per store instance. */
 export interface SqlFeed {

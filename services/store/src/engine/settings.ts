@@ -1,8 +1,9 @@
 import { ConfigError, int, list, oneOf, str, type ConfigOf, type Logger } from "@guardian/kit";
 import type pg from "pg";
-import { createSqlEngine } from "../sql/engine.js";
-import type { StoreEngine } from "../types.js";
-import { createEtcdEngine, type EtcdStoreEngine } from "./engine.js";
+import { createSqlArchive } from "../archive/sql-archive.js";
+import { createSqlEngine } from "./sql/engine.js";
+import type { StoreEngine } from "./types.js";
+import { createEtcdEngine, type EtcdStoreEngine } from "./etcd/engine.js";
 
 /** The environment variables that pick and configure the store engine. */
 export const storeEngineSettings = {
@@ -73,7 +74,7 @@ export async function createEngineFromSettings(
         ? { caFile: s.etcdCaFile, certFile: s.etcdCertFile, keyFile: s.etcdKeyFile }
         : undefined,
     retainPerConfig: s.retainPerConfig,
-    archivePool: deps.pool,
+    archive: createSqlArchive(deps.pool),
     onError,
   });
 }
