@@ -1,52 +1,31 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { startEtcdCluster, waitFor, type EtcdCluster } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "@guardian/testkit";
+import { describe, expect, it } from "vitest";
+import { useHarness } from "../../testing/harness.js";
+import { putJson, testMeta } from "../../testing/writes.js";
 import { StoreError } from "../errors.js";
 import type { RevisionRecord, WriteInput } from "../types.js";
-import { createEtcdEngine, type EtcdStoreEngine } from "./engine.js";
+import type { EtcdStoreEngine } from "./engine.js";
 
 // A dedicated cluster: killing members of the shared one would disturb other test files.
-let cluster: EtcdCluster;
-const engines: EtcdStoreEngine[] = [];
+const h = useHarness({ etcd: "cluster", closeAfter: "all" });
 
-beforeAll(async () => {
-  cluster = await startEtcdCluster({ size: 3 });
-});
-afterAll(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await cluster?.stop();
-});
-
-async function open(endpoints: string[]): Promise<EtcdStoreEngine> {
-  const engine = await createEtcdEngine({
+function open(endpoints: string[]): Promise<EtcdStoreEngine> {
+  return h.open({
     endpoints,
     namespace: "/failover/",
     retainPerConfig: 100_000,
     callTimeoutMs: 2_000,
   });
-  engines.push(engine);
-  return engine;
 }
 
 function put(key: string, writer: number, expectedVersion?: bigint): WriteInput {
-  return {
-    project: "failover",
+  return putJson(
+    "failover",
     key,
-    op: "put",
-    value: new TextEncoder().encode(JSON.stringify({ writer })),
-    expectedVersion,
-    meta: {
-      author: `writer-${writer}`,
-      message: "",
-      requestId: "",
-      schema: "",
-      schemaVersion: 0,
-      validatedSchemaVersion: 0,
-      labels: {},
-      changeKind: "update",
-      rolledBackFrom: 0n,
-    },
-  };
+    { writer },
+    { expectedVersion, meta: testMeta({ author: `writer-${writer}` }) },
+  );
 }
 
 /** Follows a watch in the background, collecting every event until stopped. */
@@ -78,6 +57,7 @@ async function history(engine: EtcdStoreEngine, key: string): Promise<RevisionRe
 describe("etcd engine across a leader failover", () => {
   it("keeps every acknowledged compare-and-set write, one winner per version, and a gap-free watch", async () => {
     const keys = ["a", "b"];
+    const cluster = h.cluster();
     const leader = await cluster.waitForLeader();
     const writers = [await open(cluster.endpoints), await open(cluster.endpoints)];
     const start = await writers[0]!.currentRevision();
