@@ -2,23 +2,17 @@ import { SortOrder, SortTarget, type Etcd3 } from "etcd3";
 import { mergeNewestFirst } from "../../archive/merge.js";
 import type { RevisionArchive } from "../../archive/types.js";
 import { inScope } from "../scope.js";
-import type { RevisionRecord, WatchScope } from "../types.js";
+import type { RevisionRecord, StoreEngine, WatchScope } from "../types.js";
 import { call } from "./client.js";
 import { decodeWrite, type StoredWrite } from "./envelope.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 import { scanRecords } from "./scan.js";
 
 /** History reads over the revision records in etcd and, when given, the revision archive. */
-export interface History {
-  listRevisions(
-    project: string,
-    key: string,
-    opts?: { limit?: number; before?: bigint },
-  ): Promise<{ records: RevisionRecord[]; more: boolean }>;
-  getRevision(project: string, key: string, revision: bigint): Promise<RevisionRecord | undefined>;
-  /** The records of one key in etcd at or below `upTo`, oldest first. */
-  keyWrites(project: string, key: string, upTo?: bigint): Promise<StoredWrite[]>;
-  listChanges(after: bigint, limit: number): Promise<RevisionRecord[]>;
+export interface History extends Pick<
+  StoreEngine,
+  "listRevisions" | "getRevision" | "listChanges"
+> {
   backlog(scope: WatchScope, after: bigint, upTo: bigint): AsyncIterable<RevisionRecord[]>;
 }
 
@@ -78,8 +72,6 @@ export function createHistory(client: Etcd3, ks: Keyspace, archive?: RevisionArc
       if (w) return w.record;
       return archive?.get(project, key, revision);
     },
-
-    keyWrites: (project, key, upTo) => keyWrites(project, key, { maxRevision: upTo }),
 
     async listChanges(after, limit) {
       for await (const batch of scanRecords(client, ks.recordPrefix(), after, undefined, limit)) {

@@ -2,7 +2,7 @@ import type { Etcd3 } from "etcd3";
 import type { RevisionArchive } from "../../archive/types.js";
 import { StoreError } from "../errors.js";
 import { checkNotAhead } from "../revision-rules.js";
-import type { KeyValue, RangeOptions, RangeResult, ReadOptions } from "../types.js";
+import type { KeyValue, RangeResult, StoreEngine } from "../types.js";
 import { call } from "./client.js";
 import { decodeWrite, writeToKeyValue } from "./envelope.js";
 import type { EtcdFeed } from "./feed.js";
@@ -24,14 +24,7 @@ export interface ReadDeps {
 }
 
 /** The get and range reads of the etcd engine. */
-export interface Reads {
-  get(
-    project: string,
-    key: string,
-    opts?: ReadOptions,
-  ): Promise<{ kv?: KeyValue; revision: bigint }>;
-  range(project: string, prefix: string, opts?: RangeOptions): Promise<RangeResult>;
-}
+export type Reads = Pick<StoreEngine, "get" | "range">;
 
 /**
  * Creates the reads:

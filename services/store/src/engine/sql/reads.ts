@@ -2,21 +2,14 @@ import { withTransaction } from "@guardian/db";
 import type pg from "pg";
 import { collectPage } from "../page.js";
 import { recordToKeyValue } from "../records.js";
-import type { KeyValue, RangeOptions, RangeResult, ReadOptions } from "../types.js";
+import type { StoreEngine } from "../types.js";
 import { stateAt, withCreators } from "./history.js";
 import { countKv, selectKv, selectKvRange } from "./kv.js";
 import { toKeyValue } from "./rows.js";
 import { readState } from "./state.js";
 
 /** The get and range reads of the SQL engine. */
-export interface SqlReads {
-  get(
-    project: string,
-    key: string,
-    opts?: ReadOptions,
-  ): Promise<{ kv?: KeyValue; revision: bigint }>;
-  range(project: string, prefix: string, opts?: RangeOptions): Promise<RangeResult>;
-}
+export type SqlReads = Pick<StoreEngine, "get" | "range">;
 
 /**
  * Creates the reads. Each runs in one repeatable-read transaction: the current state from
