@@ -15,6 +15,7 @@ import { readFile } from "node:fs/promises";
 import { processLogger, runServer } from "../host/run-server.js";
 import { createServiceTokenInterceptor, ensureServiceAccount } from "../host/service-token.js";
 import { hostServices, isServiceName, serviceNames, type ServiceName } from "../host/services.js";
+import { UsageError } from "../usage-error.js";
 import {
   auditSettings,
   databaseSettings,
@@ -22,6 +23,7 @@ import {
   pageTokenSettings,
   processSettings,
   remoteStoreSettings,
+  serviceTuning,
 } from "../settings.js";
 
 /**
@@ -81,14 +83,7 @@ export async function runServe(args: string[]): Promise<void> {
     storeUrl: settings.storeUrl,
     storeInterceptors: [createServiceTokenInterceptor(auth.issuer, serviceAccount)],
     cluster,
-    maxConfigBytes: settings.maxConfigBytes,
-    maxSchemaBytes: settings.maxSchemaBytes,
-    auditSweep: {
-      intervalMs: settings.auditSweepIntervalMs,
-      pendingTimeoutMs: settings.auditPendingTimeoutMs,
-    },
-    schemaThreads: settings.schemaThreads,
-    schemaDeadlineMs: settings.schemaDeadlineMs,
+    ...serviceTuning(settings),
     signal: lifetime.signal,
   });
   const address = await runServer({
@@ -140,9 +135,4 @@ async function clusterBackend(
       : {}),
     ...(ca ? { tls: { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}) } } : {}),
   });
-}
-
-/** A command-line mistake: printed with the usage, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
 }
