@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Logger } from "@guardian/kit";
+import { createBackoff, sleep, type Logger } from "@guardian/kit";
 import type { RevisionArchive } from "../archive/types.js";
 import type { EtcdStoreEngine } from "../engine/etcd/engine.js";
 
@@ -98,17 +98,16 @@ export function startArchiver(opts: ArchiverOptions): Archiver {
   }
 
   const running = (async () => {
-    let backoff = 200;
+    const backoff = createBackoff({ initialMs: 200, maxMs: 5_000 });
     while (!stopping.signal.aborted) {
       try {
         await campaignOnce();
-        backoff = 200;
+        backoff.reset();
       } catch (err) {
         if (stopping.signal.aborted) break;
         logger.warn({ err }, "archiver stopped leading; campaigning again");
       }
-      await sleep(backoff, stopping.signal);
-      backoff = Math.min(backoff * 2, 5_000);
+      await sleep(backoff.next(), stopping.signal);
     }
   })();
 
@@ -121,17 +120,4 @@ export function startArchiver(opts: ArchiverOptions): Archiver {
       await running;
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

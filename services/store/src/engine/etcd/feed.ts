@@ -1,3 +1,4 @@
+import { createBackoff, sleep } from "@guardian/kit";
 import { FilterType, type Etcd3, type IKeyValue, type IWatchResponse } from "etcd3";
 import { StoreError } from "../errors.js";
 import { createFanout, type Fanout } from "../fanout.js";
@@ -167,12 +168,10 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
   }
 
   async function run(): Promise<void> {
-    let backoff = 50;
+    const backoff = createBackoff({ initialMs: 50, maxMs: 2_000 });
     while (!stopping.signal.aborted) {
       try {
-        await follow(() => {
-          backoff = 50;
-        });
+        await follow(() => backoff.reset());
       } catch (err) {
         if (stopping.signal.aborted) break;
         if (err instanceof UpstreamCompacted) {
@@ -188,8 +187,7 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
         }
       }
       if (stopping.signal.aborted) break;
-      await sleep(backoff, stopping.signal);
-      backoff = Math.min(backoff * 2, 2_000);
+      await sleep(backoff.next(), stopping.signal);
     }
   }
 
@@ -230,16 +228,4 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
       fanout.failAll(new StoreError("unavailable", "the store is shutting down"));
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,3 +1,4 @@
+import { createBackoff, sleep } from "@guardian/kit";
 import pg from "pg";
 import { createFanout, type Fanout } from "../fanout.js";
 import { StoreError } from "../errors.js";
@@ -114,12 +115,11 @@ export async function startSqlFeed(opts: {
 
 function startListener(url: string, onNotify: () => void, onError?: (err: unknown) => void) {
   let client: pg.Client | undefined;
-  let stopped = false;
-  let backoff = 100;
-  let timer: NodeJS.Timeout | undefined;
+  const stopping = new AbortController();
+  const backoff = createBackoff({ initialMs: 100, maxMs: 5_000 });
 
   async function connect() {
-    if (stopped) return;
+    if (stopping.signal.aborted) return;
     const c = new pg.Client({ connectionString: url, application_name: "guardian-store-listen" });
     let lost = false;
     const onLost = (err?: unknown) => {
@@ -128,9 +128,8 @@ function startListener(url: string, onNotify: () => void, onError?: (err: unknow
       if (err) onError?.(err);
       if (client === c) client = undefined;
       void c.end().catch(() => {});
-      if (stopped) return;
-      timer = setTimeout(() => void connect(), backoff);
-      backoff = Math.min(backoff * 2, 5_000);
+      if (stopping.signal.aborted) return;
+      void sleep(backoff.next(), stopping.signal).then(connect);
     };
     c.on("error", onLost);
     c.on("end", () => onLost());
@@ -138,9 +137,9 @@ function startListener(url: string, onNotify: () => void, onError?: (err: unknow
     try {
       await c.connect();
       await c.query(`LISTEN ${notifyChannel}`);
-      if (stopped) return void c.end().catch(() => {});
+      if (stopping.signal.aborted) return void c.end().catch(() => {});
       client = c;
-      backoff = 100;
+      backoff.reset();
       // Anything committed while disconnected is picked up by reading the log now.
       onNotify();
     } catch (err) {
@@ -151,8 +150,7 @@ function startListener(url: string, onNotify: () => void, onError?: (err: unknow
   void connect();
   return {
     async close() {
-      stopped = true;
-      clearTimeout(timer);
+      stopping.abort();
       const c = client;
       client = undefined;
       await c?.end().catch(() => {});
