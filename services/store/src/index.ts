@@ -1,7 +1,8 @@
 /**
  * The store service.
  */
-export { createStoreRoutes, type StoreRoutesDeps } from "./routes.js";
+export { createStoreRoutes } from "./routes.js";
+export type { StoreServiceDeps } from "./deps.js";
 export { createSqlEngine, type SqlEngineOptions } from "./engine/sql/engine.js";
 export {
   createEtcdEngine,
