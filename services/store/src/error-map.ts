@@ -36,8 +36,11 @@ const mapOther: ErrorMapper = createErrorMapper([
  * InvalidArgument with a guardian.v1.BadRequest naming the field; a watcher cut off as a slow
  * consumer a guardian.v1.LimitExceeded ("watch_buffer_events").
  */
-export function toStoreConnectError(err: unknown, call: FailedCall): ConnectError {
-  if (!(err instanceof StoreError)) return mapOther(err, call.requestId);
+export function toStoreConnectError(
+  err: unknown,
+  call?: Pick<FailedCall, "method" | "req" | "requestId">,
+): ConnectError {
+  if (!(err instanceof StoreError)) return mapOther(err, call?.requestId);
   switch (err.kind) {
     case "idempotency_mismatch": {
       const e = invalidArgument([{ field: "idempotency_key", description: err.message }]);
@@ -45,7 +48,7 @@ export function toStoreConnectError(err: unknown, call: FailedCall): ConnectErro
       return e;
     }
     case "version_conflict": {
-      const req = call.method === "write" ? (call.req as WriteRequest) : undefined;
+      const req = call?.method === "write" ? (call.req as WriteRequest) : undefined;
       const detail = create(VersionConflictSchema, {
         project: req?.project ?? "",
         key: req?.key ?? "",
