@@ -41,42 +41,33 @@ export function toStoreConnectError(
   call?: Pick<FailedCall, "method" | "req" | "requestId">,
 ): ConnectError {
   if (!(err instanceof StoreError)) return mapOther(err, call?.requestId);
-  switch (err.kind) {
-    case "idempotency_mismatch": {
-      const e = invalidArgument([{ field: "idempotency_key", description: err.message }]);
-      e.cause = err;
-      return e;
-    }
-    case "version_conflict": {
-      const req = call?.method === "write" ? (call.req as WriteRequest) : undefined;
-      const detail = create(VersionConflictSchema, {
-        project: req?.project ?? "",
-        key: req?.key ?? "",
-        expectedVersion: req?.expectedVersion ?? 0n,
-        currentVersion: err.detail.currentVersion ?? 0n,
-      });
-      return new ConnectError(
-        err.message,
-        codes[err.kind],
-        undefined,
-        [{ desc: VersionConflictSchema, value: detail }],
-        err,
-      );
-    }
-    case "slow_consumer": {
-      const detail = create(LimitExceededSchema, {
-        limit: "watch_buffer_events",
-        max: BigInt(err.detail.bufferSize ?? 0),
-      });
-      return new ConnectError(
-        err.message,
-        codes[err.kind],
-        undefined,
-        [{ desc: LimitExceededSchema, value: detail }],
-        err,
-      );
-    }
-    default:
-      return new ConnectError(err.message, codes[err.kind], undefined, undefined, err);
+  if (err.kind === "idempotency_mismatch") {
+    const e = invalidArgument([{ field: "idempotency_key", description: err.message }]);
+    e.cause = err;
+    return e;
   }
+  return new ConnectError(err.message, codes[err.kind], undefined, detailsOf(err, call), err);
+}
+
+type Details = ConstructorParameters<typeof ConnectError>[3];
+
+function detailsOf(err: StoreError, call?: Pick<FailedCall, "method" | "req">): Details {
+  if (err.kind === "version_conflict") {
+    const req = call?.method === "write" ? (call.req as WriteRequest) : undefined;
+    const value = create(VersionConflictSchema, {
+      project: req?.project ?? "",
+      key: req?.key ?? "",
+      expectedVersion: req?.expectedVersion ?? 0n,
+      currentVersion: err.detail.currentVersion ?? 0n,
+    });
+    return [{ desc: VersionConflictSchema, value }];
+  }
+  if (err.kind === "slow_consumer") {
+    const value = create(LimitExceededSchema, {
+      limit: "watch_buffer_events",
+      max: BigInt(err.detail.bufferSize ?? 0),
+    });
+    return [{ desc: LimitExceededSchema, value }];
+  }
+  return undefined;
 }

@@ -7,6 +7,7 @@ import type { EtcdStoreEngine } from "../engine/etcd/engine.js";
 import { prefixEnd } from "../engine/etcd/keys.js";
 import type { WriteInput } from "../engine/types.js";
 import { useHarness } from "../testing/harness.js";
+import { listAllRevisions } from "../testing/history.js";
 import { startTcpProxy } from "../testing/tcp-proxy.js";
 import { putJson, testMeta } from "../testing/writes.js";
 import { startArchiver } from "./archiver.js";
@@ -182,15 +183,8 @@ describe("archiver", () => {
       { what: "old records to be trimmed from etcd", timeoutMs: 10_000, intervalMs: 25 },
     );
 
-    const all: bigint[] = [];
-    let before: bigint | undefined;
-    for (;;) {
-      const page = await engine.listRevisions(p, "h", { limit: 4, before });
-      all.push(...page.records.map((r) => r.revision));
-      if (!page.more) break;
-      before = page.records[page.records.length - 1]!.revision;
-    }
-    expect(all).toEqual([...revs].reverse());
+    const all = await listAllRevisions(engine, p, "h", 4);
+    expect(all.map((r) => r.revision)).toEqual([...revs].reverse());
     const oldest = await engine.getRevision(p, "h", revs[0]!);
     expect(oldest && [oldest.meta.author, oldest.meta.labels]).toEqual(["author-0", { n: "0" }]);
 

@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
 import type { ContractContext } from "./index.js";
+import { listAllRevisions } from "../../testing/history.js";
 import { readJson as read, testMeta } from "../../testing/writes.js";
 import { contractEngineOptions, put } from "./helpers.js";
 
@@ -12,15 +13,8 @@ export function historyContract(ctx: ContractContext): void {
     for (let i = 0; i < contractEngineOptions.retainPerConfig + 4; i++) {
       revs.push((await engine.write(put(p, "busy", i))).revision);
     }
-    const all: bigint[] = [];
-    let before: bigint | undefined;
-    for (;;) {
-      const page = await engine.listRevisions(p, "busy", { limit: 2, before });
-      all.push(...page.records.map((r) => r.revision));
-      if (!page.more) break;
-      before = page.records[page.records.length - 1]!.revision;
-    }
-    expect(all).toEqual([...revs].reverse());
+    const all = await listAllRevisions(engine, p, "busy", 2);
+    expect(all.map((r) => r.revision)).toEqual([...revs].reverse());
     const oldest = await engine.getRevision(p, "busy", revs[0]!);
     expect(oldest && read(oldest.value)).toBe(0);
     const info = await engine.compactionInfo();

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { waitFor } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
 import { useHarness } from "../../testing/harness.js";
+import { listAllRevisions } from "../../testing/history.js";
 import { putJson, testMeta } from "../../testing/writes.js";
 import { StoreError } from "../errors.js";
 import type { RevisionRecord, WriteInput } from "../types.js";
@@ -41,17 +42,6 @@ function follow(engine: EtcdStoreEngine, start: bigint) {
     if (!ac.signal.aborted) throw err;
   });
   return { seen, stop: () => (ac.abort(), done) };
-}
-
-async function history(engine: EtcdStoreEngine, key: string): Promise<RevisionRecord[]> {
-  const all: RevisionRecord[] = [];
-  let before: bigint | undefined;
-  for (;;) {
-    const page = await engine.listRevisions("failover", key, { limit: 1000, before });
-    all.push(...page.records);
-    if (!page.more) return all.reverse();
-    before = page.records[page.records.length - 1]!.revision;
-  }
 }
 
 describe("etcd engine across a leader failover", () => {
@@ -101,7 +91,7 @@ describe("etcd engine across a leader failover", () => {
 
     const all: RevisionRecord[] = [];
     for (const key of keys) {
-      const records = await history(writers[0]!, key);
+      const records = (await listAllRevisions(writers[0]!, "failover", key, 1000)).reverse();
       // Each write was based on the one before it: no update was lost or applied twice.
       records.forEach((r, i) => expect(r.previousRevision).toBe(records[i - 1]?.revision ?? 0n));
       all.push(...records);
