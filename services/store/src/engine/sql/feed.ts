@@ -2,6 +2,7 @@ import { createBackoff, sleep } from "@guardian/kit";
 import pg from "pg";
 import { createFanout, type Fanout } from "../fanout.js";
 import { StoreError } from "../errors.js";
+import { createRevisionWaiters } from "../revision-waiters.js";
 import { toRecord } from "../../archive/sql/rows.js";
 import { notifyChannel, selectLogAfter } from "./log.js";
 import { readState } from "./state.js";
@@ -30,7 +31,7 @@ export async function startSqlFeed(opts: {
 }): Promise<SqlFeed> {
   const state = await readState(opts.pool);
   const fanout = createFanout({ startRevision: state.revision, bufferSize: opts.bufferSize });
-  const waiters = new Set<{ revision: bigint; resolve: () => void }>();
+  const waiters = createRevisionWaiters(() => fanout.revision);
   let pumping: Promise<void> | undefined;
   let again = false;
   let closed = false;
@@ -44,7 +45,7 @@ export async function startSqlFeed(opts: {
         fanout.publish(rows.map(toRecord), BigInt(rows[rows.length - 1]!.revision));
         if (rows.length < 500) break;
       }
-      for (const w of waiters) if (fanout.revision >= w.revision) w.resolve();
+      waiters.wake();
     } while (again && !closed);
   }
 
@@ -68,40 +69,18 @@ export async function startSqlFeed(opts: {
   return {
     fanout,
     nudge,
-    waitFor(revision, timeoutMs, signal) {
-      if (fanout.revision >= revision) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const w = {
-          revision,
-          resolve: () => {
-            cleanup();
-            resolve();
-          },
-        };
-        const fail = (err: unknown) => {
-          cleanup();
-          reject(err instanceof Error ? err : new Error(String(err)));
-        };
-        const timer = setTimeout(
-          () =>
-            fail(
-              new StoreError(
-                "min_revision_timeout",
-                `revision ${revision} was not reached within ${timeoutMs} ms (current ${fanout.revision})`,
-              ),
-            ),
-          timeoutMs,
-        );
-        const onAbort = () => fail(signal?.reason);
-        function cleanup() {
-          clearTimeout(timer);
-          waiters.delete(w);
-          signal?.removeEventListener("abort", onAbort);
-        }
-        waiters.add(w);
-        signal?.addEventListener("abort", onAbort, { once: true });
-        nudge();
-      });
+    async waitFor(revision, timeoutMs, signal) {
+      const reached = waiters.wait(revision, timeoutMs, signal);
+      nudge();
+      if (await reached) return;
+      if (signal?.aborted) {
+        const reason: unknown = signal.reason;
+        throw reason instanceof Error ? reason : new Error(String(reason));
+      }
+      throw new StoreError(
+        "min_revision_timeout",
+        `revision ${revision} was not reached within ${timeoutMs} ms (current ${fanout.revision})`,
+      );
     },
     async close() {
       closed = true;
