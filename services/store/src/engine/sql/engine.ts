@@ -7,7 +7,7 @@ import type { StoreEngine } from "../types.js";
 import { watchFrom } from "../watch.js";
 import { startSqlFeed } from "./feed.js";
 import { findRecord, selectHistory } from "./history.js";
-import { selectLogAfter } from "./log.js";
+import { scanLog, selectLogAfter } from "./log.js";
 import { createSqlReads } from "./reads.js";
 import { readState } from "./state.js";
 import { createSqlWriter } from "./write.js";
@@ -84,12 +84,8 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
           compactRevision: async () => (await readState(pool)).compact,
           committedRevision: async () => (await readState(pool)).revision,
           async *backlog(s, after, upTo) {
-            let from = after;
-            for (;;) {
-              const rows = await selectLogAfter(pool, from, upTo, 500);
-              if (rows.length === 0) return;
-              from = BigInt(rows[rows.length - 1]!.revision);
-              yield rows.map(toRecord).filter((r) => inScope(s, r));
+            for await (const batch of scanLog(pool, after, upTo)) {
+              yield batch.filter((r) => inScope(s, r));
             }
           },
         },

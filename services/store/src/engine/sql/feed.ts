@@ -3,8 +3,7 @@ import pg from "pg";
 import { createFanout, type Fanout } from "../fanout.js";
 import { StoreError } from "../errors.js";
 import { createRevisionWaiters } from "../revision-waiters.js";
-import { toRecord } from "../../archive/sql/rows.js";
-import { notifyChannel, selectLogAfter } from "./log.js";
+import { notifyChannel, scanLog } from "./log.js";
 import { readState } from "./state.js";
 
 /** The change feed of a SQL engine: one reader of the change log per store instance. */
@@ -39,11 +38,8 @@ export async function startSqlFeed(opts: {
   async function pump(): Promise<void> {
     do {
       again = false;
-      for (;;) {
-        const rows = await selectLogAfter(opts.pool, fanout.revision, undefined, 500);
-        if (rows.length === 0) break;
-        fanout.publish(rows.map(toRecord), BigInt(rows[rows.length - 1]!.revision));
-        if (rows.length < 500) break;
+      for await (const records of scanLog(opts.pool, fanout.revision)) {
+        fanout.publish(records, records[records.length - 1]!.revision);
       }
       waiters.wake();
     } while (again && !closed);

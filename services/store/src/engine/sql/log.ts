@@ -1,5 +1,6 @@
 import type { Queryable } from "@guardian/db";
-import { recordColumns as logColumns } from "../../archive/sql/rows.js";
+import { recordColumns as logColumns, toRecord } from "../../archive/sql/rows.js";
+import type { RevisionRecord } from "../types.js";
 import { valuesOf, type LogRow } from "./rows.js";
 
 /** The NOTIFY channel the SQL engine signals after every committed write. */
@@ -47,4 +48,24 @@ export async function selectLogAfter(
     [after.toString(), upTo?.toString() ?? null, limit],
   );
   return r.rows;
+}
+
+/**
+ * Reads the change log after `after` (exclusive) up to `upTo` (inclusive, or to its end), in
+ * revision order, in pages of 500 records.
+ */
+export async function* scanLog(
+  db: Queryable,
+  after: bigint,
+  upTo?: bigint,
+): AsyncGenerator<RevisionRecord[]> {
+  let from = after;
+  for (;;) {
+    const rows = await selectLogAfter(db, from, upTo, 500);
+    if (rows.length === 0) return;
+    const records = rows.map(toRecord);
+    yield records;
+    if (rows.length < 500) return;
+    from = records[records.length - 1]!.revision;
+  }
 }
