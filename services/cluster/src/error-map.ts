@@ -3,12 +3,8 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { LimitExceededSchema, LockHeldSchema } from "@guardian/api";
 import { createErrorMapper, pgErrorRules, type ErrorMapper } from "@guardian/kit";
-import {
-  ClientClosedError,
-  EtcdLeaseInvalidError,
-  GRPCDeadlineExceededError,
-  GRPCUnavailableError,
-} from "etcd3";
+import { isEtcdUnavailable } from "@guardian/etcd";
+import { EtcdLeaseInvalidError } from "etcd3";
 import { ClusterError, type ClusterErrorKind } from "./backend/errors.js";
 
 const codes: Record<ClusterErrorKind, Code> = {
@@ -19,23 +15,6 @@ const codes: Record<ClusterErrorKind, Code> = {
   slow_consumer: Code.ResourceExhausted,
   unavailable: Code.Unavailable,
 };
-
-// etcd answers these while it has no quorum, during a leader change, or when unreachable.
-const etcdUnavailableText =
-  /no leader|leader changed|request timed out|too many requests|not capable|connection refused|breaker is open|UNAVAILABLE/i;
-
-function isEtcdUnavailable(err: unknown): boolean {
-  if (
-    err instanceof GRPCUnavailableError ||
-    err instanceof GRPCDeadlineExceededError ||
-    err instanceof ClientClosedError
-  ) {
-    return true;
-  }
-  // cockatiel's BrokenCircuitError: every etcd endpoint failed recently.
-  if (err instanceof Error && err.name === "BrokenCircuitError") return true;
-  return err instanceof Error && etcdUnavailableText.test(err.message);
-}
 
 const mapOther: ErrorMapper = createErrorMapper([
   {
