@@ -1,7 +1,7 @@
 /** Keeps count of running streams so that a closing backend can wait for them to clean up. */
 export interface StreamTracker {
   /** Wraps a stream; it counts as running until it finishes or its consumer stops. */
-  track<T>(source: AsyncGenerator<T>): AsyncGenerator<T>;
+  track<T>(source: AsyncIterable<T>): AsyncGenerator<T>;
   /** Waits until every tracked stream has finished, or `timeoutMs` passed. */
   settle(timeoutMs: number): Promise<void>;
 }

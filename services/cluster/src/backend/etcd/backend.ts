@@ -1,4 +1,5 @@
 import { createEtcdClient, type EtcdClientOptions } from "@guardian/etcd";
+import { bindLeaseOperations } from "../bind.js";
 import { createStreamTracker } from "../tracker.js";
 import type { ClusterBackend } from "../types.js";
 import type { EtcdContext } from "./context.js";
@@ -39,7 +40,6 @@ export function createEtcdClusterBackend(opts: EtcdClusterBackendOptions): Clust
     statusTimeoutMs: statusTimeoutMs ?? 1_500,
   };
   const streams = createStreamTracker();
-  const tracked = streams.track;
 
   return {
     engine: "etcd",
@@ -49,24 +49,7 @@ export function createEtcdClusterBackend(opts: EtcdClusterBackendOptions): Clust
     promoteMember: (id) => members.promoteMember(membersCtx, id),
     moveLeader: (id) => members.moveLeader(membersCtx, id),
 
-    campaign: (input, signal) => tracked(elections.campaign(ctx, input, signal)),
-    proclaim: (election, leaderKey, value) => elections.proclaim(ctx, election, leaderKey, value),
-    resign: (election, leaderKey) => elections.resign(ctx, election, leaderKey),
-    getLeader: (election) => elections.getLeader(ctx, election),
-    observe: (election, signal) => tracked(elections.observe(ctx, election, signal)),
-
-    acquireLock: (input, signal) => locks.acquireLock(ctx, input, signal),
-    keepAliveLock: (name, leaseId) => locks.keepAliveLock(ctx, name, leaseId),
-    releaseLock: (name, leaseId) => locks.releaseLock(ctx, name, leaseId),
-    getLock: (name) => locks.getLock(ctx, name),
-
-    registerInstance: (input) => registry.registerInstance(ctx, input),
-    heartbeat: (service, id, leaseId) => registry.heartbeat(ctx, service, id, leaseId),
-    deregisterInstance: (service, id) => registry.deregisterInstance(ctx, service, id),
-    listInstances: (service, tags) => registry.listInstances(ctx, service, tags),
-    listServices: (after, limit) => registry.listServices(ctx, after, limit),
-    watchInstances: (service, tags, signal) =>
-      tracked(registry.watchInstances(ctx, service, tags, signal)),
+    ...bindLeaseOperations(ctx, { ...elections, ...locks, ...registry }, streams),
 
     async close() {
       closing.abort();

@@ -1,6 +1,6 @@
 import type { IKeyValue } from "etcd3";
 import { ClusterError } from "../errors.js";
-import { classifyChange, hasTags } from "../instances.js";
+import { classifyChange, withTags } from "../instances.js";
 import type { InstanceInfo, InstanceWatchItem, RegisterInput, ServiceInfo } from "../types.js";
 import { readPrefix, type EtcdContext } from "./context.js";
 import { key, parseValue, prefixEnd } from "./keys.js";
@@ -118,8 +118,7 @@ async function readInstances(ctx: EtcdContext, service: string) {
 
 /** Lists the live instances of a service that carry every tag, ordered by id. */
 export async function listInstances(ctx: EtcdContext, service: string, tags: string[]) {
-  const { all, revision } = await readInstances(ctx, service);
-  return { instances: all.filter((i) => hasTags(i, tags)), revision };
+  return withTags(await readInstances(ctx, service), tags);
 }
 
 /** Lists services with live instances, by name, after `after`. */
@@ -164,9 +163,10 @@ export async function* watchInstances(
   signal: AbortSignal,
 ): AsyncGenerator<InstanceWatchItem> {
   const prefix = ctx.keys.service(service);
-  const { all, revision } = await readInstances(ctx, service);
-  const current = new Map(all.map((i) => [i.instanceId, i]));
-  yield { kind: "snapshot", instances: all.filter((i) => hasTags(i, tags)), revision };
+  const first = await readInstances(ctx, service);
+  const { revision } = first;
+  const current = new Map(first.all.map((i) => [i.instanceId, i]));
+  yield { kind: "snapshot", ...withTags(first, tags) };
   const stop = AbortSignal.any([signal, ctx.shutdown]);
   for await (const batch of watchPrefix(ctx.client, prefix, revision + 1n, stop, {
     bufferSize: ctx.watchBufferSize,
