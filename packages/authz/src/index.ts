@@ -42,6 +42,8 @@ export {
   withAudit,
 } from "./audit/record.js";
 export { createFailureAudit } from "./audit/failure-audit.js";
+export { auditDetail, auditMutations, auditTarget } from "./audit/mutations.js";
+export type { AuditedMutation, AuditTable } from "./audit/mutations.js";
 export type { FailureAudit, FailureAuditOptions } from "./audit/failure-audit.js";
 export { beginAudit, settleAudit, settleAuditEvent } from "./audit/pending.js";
 export type { AuditSettlement, AuditTarget } from "./audit/pending.js";

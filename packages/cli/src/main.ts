@@ -1,6 +1,7 @@
 import { runDev } from "./commands/dev.js";
 import { runMigrate } from "./commands/migrate.js";
-import { runServe, UsageError } from "./commands/serve.js";
+import { runServe } from "./commands/serve.js";
+import { UsageError } from "./usage-error.js";
 
 const usage = `Usage: guardian <command>
 

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
-import { bytes, duration, int, oneOf, str, url } from "@guardian/kit";
+import { bytes, duration, int, logSettings, oneOf, str, url, type ConfigOf } from "@guardian/kit";
+import type { ServiceDeps } from "./host/services.js";
 
 /** Settings every Guardian process reads, whatever it hosts. */
 export const processSettings = {
@@ -10,14 +11,7 @@ export const processSettings = {
     max: 65535,
     description: "Port for Connect, gRPC and gRPC-Web (HTTP/1.1 and h2c); 0 picks a free port",
   }),
-  logLevel: oneOf("GUARDIAN_LOG_LEVEL", ["debug", "info", "warn", "error"], {
-    default: "info",
-    description: "Lowest log level written",
-  }),
-  logFormat: oneOf("GUARDIAN_LOG_FORMAT", ["json", "pretty"], {
-    default: "json",
-    description: "json lines, or compact text for a terminal",
-  }),
+  ...logSettings,
   maxRequestBytes: bytes("GUARDIAN_MAX_REQUEST_BYTES", {
     default: 4 * 1024 * 1024,
     description: "Largest request message accepted; larger ones get resource_exhausted",
@@ -140,3 +134,19 @@ export const databaseSettings = {
     description: "PostgreSQL connection string",
   }),
 } as const;
+
+/** What the hosted services take from the limit and audit settings, the same in every mode. */
+export function serviceTuning(
+  s: ConfigOf<typeof limitSettings> & ConfigOf<typeof auditSettings>,
+): Pick<
+  ServiceDeps,
+  "maxConfigBytes" | "maxSchemaBytes" | "auditSweep" | "schemaThreads" | "schemaDeadlineMs"
+> {
+  return {
+    maxConfigBytes: s.maxConfigBytes,
+    maxSchemaBytes: s.maxSchemaBytes,
+    auditSweep: { intervalMs: s.auditSweepIntervalMs, pendingTimeoutMs: s.auditPendingTimeoutMs },
+    schemaThreads: s.schemaThreads,
+    schemaDeadlineMs: s.schemaDeadlineMs,
+  };
+}

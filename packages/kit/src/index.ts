@@ -39,6 +39,9 @@ export type { Health, HealthOptions } from "./health/health.js";
 export type { ReadinessReport, ReadinessResult } from "./health/readiness.js";
 
 export { onShutdown } from "./lifecycle/shutdown.js";
+
+export { createBackoff, sleep } from "./timing/backoff.js";
+export type { Backoff, BackoffOptions } from "./timing/backoff.js";
 export type { ShutdownHandle, ShutdownOptions, ShutdownStep } from "./lifecycle/shutdown.js";
 
 export {
@@ -50,11 +53,16 @@ export {
 } from "./logging/logger.js";
 export type { LogLevel, Logger, LoggerOptions } from "./logging/logger.js";
 export { createLoggingInterceptor, sanitizeError } from "./logging/rpc-logging.js";
+export { logSettings } from "./logging/settings.js";
 
 export { createMetrics, metricsContentType } from "./metrics/metrics.js";
 export type { Metrics, MetricsOptions } from "./metrics/metrics.js";
 export { createRpcMetricsInterceptor, rpcDurationBuckets } from "./metrics/rpc-metrics.js";
 
+export { failOn, maxLength, notNegative, textLength } from "./rpc/checks.js";
+export type { Check } from "./rpc/checks.js";
+export { mapErrors } from "./rpc/map-errors.js";
+export type { FailedCall, ToConnectError } from "./rpc/map-errors.js";
 export { codeName, toConnectError } from "./rpc/observe-call.js";
 export { createStreamShutdownInterceptor } from "./rpc/stream-shutdown.js";
 

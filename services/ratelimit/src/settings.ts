@@ -1,4 +1,4 @@
-import { duration, int, oneOf, str, url, type ConfigOf } from "@guardian/kit";
+import { duration, int, logSettings, oneOf, str, url, type ConfigOf } from "@guardian/kit";
 
 /** What the rate limit service answers when its Redis backend cannot be reached. */
 export const failureModes = ["open", "closed"] as const;
@@ -43,14 +43,7 @@ export const ratelimitSettings = {
     default: "guardian:ratelimit:",
     description: "Prefix of every Redis key the service writes",
   }),
-  logLevel: oneOf("GUARDIAN_LOG_LEVEL", ["debug", "info", "warn", "error"], {
-    default: "info",
-    description: "Lowest log level written",
-  }),
-  logFormat: oneOf("GUARDIAN_LOG_FORMAT", ["json", "pretty"], {
-    default: "json",
-    description: "json lines, or compact text for a terminal",
-  }),
+  ...logSettings,
   shutdownTimeoutMs: duration("GUARDIAN_SHUTDOWN_TIMEOUT", {
     default: "15s",
     description: "How long a graceful shutdown waits for calls before cutting them",

@@ -35,8 +35,11 @@ export async function beginAudit(
 }
 
 /** What a mutation ended with: its response (and the facts worth keeping), or its error. */
-export type AuditSettlement =
-  { detail: Record<string, unknown> } | { error: ConnectError; detail?: Record<string, unknown> };
+export type AuditSettlement = (
+  { detail: Record<string, unknown> } | { error: ConnectError; detail?: Record<string, unknown> }
+) &
+  /** The target, when the mutation learned it only while running (e.g. a generated id). */
+  Partial<AuditTarget>;
 
 /**
  * Settles a pending audit event with the mutation's outcome: 'ok' with the facts of the
@@ -50,10 +53,11 @@ export async function settleAudit(
   id: string,
   outcome: AuditSettlement,
 ): Promise<void> {
+  const about = { target: outcome.target, project: outcome.project };
   const settled =
     "error" in outcome
-      ? { ...auditOutcome(outcome.error), detail: outcome.detail ?? {} }
-      : { result: "ok", errorCode: "", detail: outcome.detail };
+      ? { ...auditOutcome(outcome.error), detail: outcome.detail ?? {}, ...about }
+      : { result: "ok", errorCode: "", detail: outcome.detail, ...about };
   try {
     await settleAuditEvent(db, id, settled);
   } catch (err) {
@@ -65,12 +69,19 @@ export async function settleAudit(
 export async function settleAuditEvent(
   db: Queryable,
   id: string,
-  s: { result: string; errorCode: string; detail: Record<string, unknown> },
+  s: {
+    result: string;
+    errorCode: string;
+    detail: Record<string, unknown>;
+    target?: string | undefined;
+    project?: string | undefined;
+  },
 ): Promise<boolean> {
   const res = await db.query(
-    `UPDATE audit_log SET result = $2, error_code = $3, detail = detail || $4::jsonb
+    `UPDATE audit_log SET result = $2, error_code = $3, detail = detail || $4::jsonb,
+            target = COALESCE($5, target), project = COALESCE(NULLIF($6, ''), project)
       WHERE id = $1 AND result = 'pending'`,
-    [id, s.result, s.errorCode, JSON.stringify(s.detail)],
+    [id, s.result, s.errorCode, JSON.stringify(s.detail), s.target ?? null, s.project ?? null],
   );
   return (res.rowCount ?? 0) > 0;
 }

@@ -20,6 +20,7 @@ import {
   embeddedRateLimitSettings,
   embeddedSettings,
   limitSettings,
+  serviceTuning,
 } from "../settings.js";
 
 /**
@@ -83,14 +84,7 @@ export async function runDev(): Promise<void> {
     auth,
     engine,
     cluster,
-    maxConfigBytes: settings.maxConfigBytes,
-    maxSchemaBytes: settings.maxSchemaBytes,
-    auditSweep: {
-      intervalMs: settings.auditSweepIntervalMs,
-      pendingTimeoutMs: settings.auditPendingTimeoutMs,
-    },
-    schemaThreads: settings.schemaThreads,
-    schemaDeadlineMs: settings.schemaDeadlineMs,
+    ...serviceTuning(settings),
     signal: lifetime.signal,
   });
   const stopAll = async () => {

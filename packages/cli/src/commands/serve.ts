@@ -14,6 +14,7 @@ import type { ClusterBackend } from "@guardian/cluster-service";
 import { processLogger, runServer } from "../host/run-server.js";
 import { createServiceTokenInterceptor, ensureServiceAccount } from "../host/service-token.js";
 import { hostServices, isServiceName, serviceNames, type ServiceName } from "../host/services.js";
+import { UsageError } from "../usage-error.js";
 import {
   auditSettings,
   databaseSettings,
@@ -21,6 +22,7 @@ import {
   pageTokenSettings,
   processSettings,
   remoteStoreSettings,
+  serviceTuning,
 } from "../settings.js";
 
 /**
@@ -77,14 +79,7 @@ export async function runServe(args: string[]): Promise<void> {
     storeUrl: settings.storeUrl,
     storeInterceptors: [createServiceTokenInterceptor(auth.issuer, serviceAccount)],
     cluster,
-    maxConfigBytes: settings.maxConfigBytes,
-    maxSchemaBytes: settings.maxSchemaBytes,
-    auditSweep: {
-      intervalMs: settings.auditSweepIntervalMs,
-      pendingTimeoutMs: settings.auditPendingTimeoutMs,
-    },
-    schemaThreads: settings.schemaThreads,
-    schemaDeadlineMs: settings.schemaDeadlineMs,
+    ...serviceTuning(settings),
     signal: lifetime.signal,
   });
   const address = await runServer({
@@ -124,9 +119,4 @@ async function clusterBackend(
 ): Promise<ClusterBackend> {
   if (settings.storeEngine !== "etcd") return createSqlClusterBackend({ pool });
   return createEtcdClusterBackend(await etcdConnectionFromSettings(settings));
-}
-
-/** A command-line mistake: printed with the usage, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
 }

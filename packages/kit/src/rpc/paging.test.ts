@@ -119,3 +119,26 @@ describe("page tokens", () => {
     expect(() => createPageTokenSigner("short")).toThrow("at least 32 bytes");
   });
 });
+
+describe("one page of rows", () => {
+  const rows = [
+    { k: "a", n: 1n },
+    { k: "b", n: 2n },
+    { k: "c", n: 3n },
+  ];
+  const positionOf = (row: { k: string; n: bigint }) => ({ a: row.k, r: row.n });
+
+  it("keeps `limit` rows and points the next token after the last of them", () => {
+    const page = paging.page(ctx, req(), rows, 2, positionOf);
+    expect(page.items.map((r) => r.k)).toEqual(["a", "b"]);
+    expect(paging.read(ctx, req({ pageToken: page.nextPageToken }))).toEqual({ a: "b", r: 2n });
+  });
+
+  it("ends with an empty token when no row follows the page", () => {
+    expect(paging.page(ctx, req(), rows, 3, positionOf)).toEqual({
+      items: rows,
+      nextPageToken: "",
+    });
+    expect(paging.page(ctx, req(), [], 3, positionOf)).toEqual({ items: [], nextPageToken: "" });
+  });
+});

@@ -37,6 +37,18 @@ export interface Paging<S extends PositionSpec> {
   read(ctx: PagingContext, req: PagedRequest): Position<S> | undefined;
   /** Signs the token of the page after `position` (the empty string when undefined). */
   next(ctx: PagingContext, req: PagedRequest, position: Position<S> | undefined): string;
+  /**
+   * Cuts one page from `rows`, which were read with `limit + 1` so that a further row tells
+   * that there is a next page: the first `limit` rows, and the token of the page after the
+   * last of them (`positionOf(last)`), or the empty string when nothing follows.
+   */
+  page<T>(
+    ctx: PagingContext,
+    req: PagedRequest,
+    rows: readonly T[],
+    limit: number,
+    positionOf: (last: T) => Position<S>,
+  ): { items: T[]; nextPageToken: string };
 }
 
 const maxTokenLength = 8192;
@@ -52,7 +64,7 @@ const intRe = /^[1-9][0-9]{0,18}$/;
  */
 export function definePaging<S extends PositionSpec>(spec: S): Paging<S> {
   const names = Object.keys(spec).sort();
-  return {
+  const paging: Paging<S> = {
     read(ctx, req) {
       if (req.pageToken === "") return undefined;
       if (req.pageToken.length > maxTokenLength) {
@@ -78,7 +90,14 @@ export function definePaging<S extends PositionSpec>(spec: S): Paging<S> {
       const body = JSON.stringify({ m: methodOf(ctx), f: fingerprint(req), p });
       return pageTokenSignerOf(ctx).sign(Buffer.from(body, "utf8").toString("base64url"));
     },
+    page(ctx, req, rows, limit, positionOf) {
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      const more = rows.length > limit && last !== undefined;
+      return { items, nextPageToken: more ? paging.next(ctx, req, positionOf(last)) : "" };
+    },
   };
+  return paging;
 }
 
 function decodePosition<S extends PositionSpec>(
