@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { LimitExceededSchema, LockHeldSchema } from "@guardian/api";
-import { createErrorMapper, pgErrorRules, type ErrorMapper } from "@guardian/kit";
+import { createErrorMapper, pgErrorRules, type ErrorMapper, type FailedCall } from "@guardian/kit";
 import { isEtcdUnavailable } from "@guardian/etcd";
 import { EtcdLeaseInvalidError } from "etcd3";
 import { ClusterError, type ClusterErrorKind } from "./backend/errors.js";
@@ -31,13 +31,17 @@ const mapOther: ErrorMapper = createErrorMapper([
 ]);
 
 /**
- * Maps cluster failures to Connect errors, in one place: each ClusterError kind to its code
- * (lock_held to Aborted with a guardian.cluster.v1.LockHeld detail, slow_consumer to
- * ResourceExhausted with a LimitExceeded detail); an unreachable etcd or database to
- * Unavailable; anything else to Internal with a generic message.
+ * The cluster service's one error table: each ClusterError kind to its code (lock_held to
+ * Aborted with a guardian.cluster.v1.LockHeld detail, slow_consumer to ResourceExhausted
+ * with a LimitExceeded detail); an unreachable etcd or database to Unavailable; a
+ * ConnectError as it is; anything else to Internal with a generic message naming the
+ * call's request id.
  */
-export function toClusterConnectError(err: unknown, requestId?: string): ConnectError {
-  if (!(err instanceof ClusterError)) return mapOther(err, requestId);
+export function toClusterConnectError(
+  err: unknown,
+  call?: Pick<FailedCall, "requestId">,
+): ConnectError {
+  if (!(err instanceof ClusterError)) return mapOther(err, call?.requestId);
   const details = [];
   const { lock, bufferSize } = err.detail;
   if (err.kind === "lock_held" && lock) {

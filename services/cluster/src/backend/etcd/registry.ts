@@ -121,12 +121,12 @@ export async function listInstances(ctx: EtcdContext, service: string, tags: str
   return withTags(await readInstances(ctx, service), tags);
 }
 
-/** Lists services with live instances, by name, after `after`. */
+/** Lists up to `limit` services with live instances, by name, after `after`. */
 export async function listServices(
   ctx: EtcdContext,
   after: string,
   limit: number,
-): Promise<{ services: ServiceInfo[]; more: boolean }> {
+): Promise<ServiceInfo[]> {
   const root = ctx.keys.services;
   // '$' sorts right after '#', the end of a service name, and before every name character.
   let start = key(after === "" ? root : `${root}${after}$`);
@@ -145,12 +145,12 @@ export async function listServices(
       if (last?.name === name) {
         last.instanceCount++;
       } else {
-        if (services.length === limit) return { services, more: true };
+        if (services.length === limit) return services;
         services.push({ name, instanceCount: 1 });
       }
     }
     const lastKv = res.kvs[res.kvs.length - 1];
-    if (!res.more || !lastKv) return { services, more: false };
+    if (!res.more || !lastKv) return services;
     start = Buffer.concat([lastKv.key, Buffer.from([0])]);
   }
 }

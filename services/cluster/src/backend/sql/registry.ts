@@ -133,21 +133,20 @@ export async function listInstances(ctx: SqlContext, service: string, tags: stri
   return withTags(await readInstances(ctx.pool, service), tags);
 }
 
-/** Lists services with live instances, by name, after `after`. */
+/** Lists up to `limit` services with live instances, by name, after `after`. */
 export async function listServices(
   ctx: SqlContext,
   after: string,
   limit: number,
-): Promise<{ services: ServiceInfo[]; more: boolean }> {
+): Promise<ServiceInfo[]> {
   const { rows } = await ctx.pool.query<{ service: string; n: number }>(
     `SELECT i.service, count(*)::int AS n
      FROM cluster_instances i JOIN cluster_leases l ON l.id = i.lease_id AND l.expires_at > now()
      WHERE i.service > $1
      GROUP BY i.service ORDER BY i.service LIMIT $2`,
-    [after, limit + 1],
+    [after, limit],
   );
-  const services = rows.slice(0, limit).map((r) => ({ name: r.service, instanceCount: r.n }));
-  return { services, more: rows.length > limit };
+  return rows.map((r) => ({ name: r.service, instanceCount: r.n }));
 }
 
 /** Yields a snapshot, then the changes it finds on every wake-up or poll. */
