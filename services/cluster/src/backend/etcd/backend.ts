@@ -38,6 +38,7 @@ export function createEtcdClusterBackend(opts: EtcdClusterBackendOptions): Clust
     client,
     connection,
     statusTimeoutMs: statusTimeoutMs ?? 1_500,
+    shutdown: closing.signal,
   };
   const streams = createStreamTracker();
 

@@ -1,4 +1,5 @@
 import { createEtcdClient, type EtcdClientOptions } from "@guardian/etcd";
+import { createBackoff, sleep } from "@guardian/kit";
 import type { Etcd3, IMember, IStatusResponse } from "etcd3";
 import { ClusterError } from "../errors.js";
 import type { AddedMember, ClusterMember, MembersView } from "../types.js";
@@ -9,6 +10,8 @@ export interface MembersContext {
   /** The connection of the main client; member clients reuse its credentials and TLS. */
   connection: EtcdClientOptions;
   statusTimeoutMs: number;
+  /** Aborted when the backend closes. */
+  shutdown: AbortSignal;
 }
 
 // etcd's status response has fields the etcd3 typings leave out.
@@ -91,12 +94,13 @@ export async function listMembers(ctx: MembersContext): Promise<MembersView> {
  * looked up a few more times before it counts as unknown.
  */
 async function findMember(ctx: MembersContext, id: string): Promise<[MembersView, ClusterMember]> {
+  const backoff = createBackoff({ initialMs: 400, maxMs: 800 });
   for (let attempt = 0; ; attempt++) {
     const view = await listMembers(ctx);
     const m = view.members.find((x) => x.id === id);
     if (m) return [view, m];
     if (attempt === 2) throw new ClusterError("not_found", `no cluster member has id ${id}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(backoff.next(), ctx.shutdown);
   }
 }
 
