@@ -57,7 +57,7 @@ export function createElectionHandlers(
     },
 
     async resign(req) {
-      checkCandidateRequest({ election: req.election, leaderKey: req.leaderKey });
+      checkCandidateRequest(req);
       await backend.resign(req.election, req.leaderKey);
       return {};
     },

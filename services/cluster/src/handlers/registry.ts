@@ -47,7 +47,7 @@ export function createRegistryHandlers(
     },
 
     async deregisterInstance(req) {
-      checkInstanceRequest({ service: req.service, instanceId: req.instanceId });
+      checkInstanceRequest(req);
       await backend.deregisterInstance(req.service, req.instanceId);
       return {};
     },
