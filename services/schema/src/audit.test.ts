@@ -1,8 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { rejectionOf, useSchemaHarness } from "./test-harness.js";
+import { rejectionOf, useHarness } from "./testing/harness.js";
 
-const h = useSchemaHarness();
+const h = useHarness();
 
 async function events(project: string) {
   const res = await h.pool().query<{

@@ -16,23 +16,9 @@ import {
   type UpdateSchemaRequest,
   type ValidateDocumentRequest,
 } from "@guardian/api";
-import { invalidArgument, type FieldViolationInit } from "@guardian/kit";
+import { failOn, maxLength, notNegative, type Check } from "@guardian/kit";
 import { documentOf, formatModeOf } from "./convert.js";
-import type { FormatMode as FormatModeName } from "./formats.js";
-
-type Check = [field: string, problem: string | undefined];
-
-function fail(checks: Check[]): void {
-  const violations: FieldViolationInit[] = checks.flatMap(([field, problem]) =>
-    problem ? [{ field, description: problem }] : [],
-  );
-  if (violations.length > 0) throw invalidArgument(violations);
-}
-
-function atMost(text: string, max: number): string | undefined {
-  const length = [...text].length;
-  return length > max ? `must be at most ${max} characters, got ${length}` : undefined;
-}
+import type { FormatMode as FormatModeName } from "./formats/guardian-formats.js";
 
 function names(req: { project: string; name: string }): Check[] {
   return [
@@ -42,7 +28,8 @@ function names(req: { project: string; name: string }): Check[] {
 }
 
 function versionNumber(version: number): string | undefined {
-  return version < 0 ? "must not be negative (0 means the latest)" : undefined;
+  const problem = notNegative(version);
+  return problem && `${problem} (0 means the latest)`;
 }
 
 /** A schema document to check and its format mode, as a write or dry run request gives them. */
@@ -94,23 +81,23 @@ function candidateOf(req: CandidateFields): CandidateInput {
 
 /** Validates a CreateSchema request; returns its schema document and format mode. */
 export function checkCreateSchemaRequest(req: CreateSchemaRequest): CandidateInput {
-  fail([
+  failOn([
     ...names(req),
-    ["description", atMost(req.description, 2000)],
+    ["description", maxLength(req.description, 2000)],
     contentProblem(req),
     formatProblem(req),
-    ["message", atMost(req.message, 1000)],
+    ["message", maxLength(req.message, 1000)],
   ]);
   return candidateOf(req);
 }
 
 /** Validates an AddSchemaVersion request; returns its schema document and format mode. */
 export function checkAddSchemaVersionRequest(req: AddSchemaVersionRequest): CandidateInput {
-  fail([
+  failOn([
     ...names(req),
     contentProblem(req),
     formatProblem(req),
-    ["message", atMost(req.message, 1000)],
+    ["message", maxLength(req.message, 1000)],
     [
       "expected_latest_version",
       req.expectedLatestVersion !== undefined && req.expectedLatestVersion < 1
@@ -123,7 +110,7 @@ export function checkAddSchemaVersionRequest(req: AddSchemaVersionRequest): Cand
 
 /** Validates a DryRunSchemaVersion request; returns its schema document and format mode. */
 export function checkDryRunSchemaVersionRequest(req: DryRunSchemaVersionRequest): CandidateInput {
-  fail([...names(req), contentProblem(req), formatProblem(req)]);
+  failOn([...names(req), contentProblem(req), formatProblem(req)]);
   return candidateOf(req);
 }
 
@@ -131,7 +118,7 @@ export function checkDryRunSchemaVersionRequest(req: DryRunSchemaVersionRequest)
 export function checkUpdateSchemaRequest(req: UpdateSchemaRequest): void {
   const paths = req.updateMask?.paths ?? [];
   const unknown = paths.filter((p) => p !== "description");
-  fail([
+  failOn([
     ...names(req),
     [
       "update_mask",
@@ -141,33 +128,33 @@ export function checkUpdateSchemaRequest(req: UpdateSchemaRequest): void {
           ? `unknown or immutable paths ${unknown.map((p) => `"${p}"`).join(", ")}; the only updatable field is "description"`
           : undefined,
     ],
-    ["description", atMost(req.description, 2000)],
+    ["description", maxLength(req.description, 2000)],
   ]);
 }
 
 /** Validates a GetSchema request. */
 export function checkGetSchemaRequest(req: GetSchemaRequest): void {
-  fail([...names(req), ["version", versionNumber(req.version)]]);
+  failOn([...names(req), ["version", versionNumber(req.version)]]);
 }
 
 /** Validates a ListSchemas request (page_size is checked by `pageSize`). */
 export function checkListSchemasRequest(req: ListSchemasRequest): void {
-  fail([["project", checkProjectName(req.project)]]);
+  failOn([["project", checkProjectName(req.project)]]);
 }
 
 /** Validates a ListSchemaVersions request (page_size is checked by `pageSize`). */
 export function checkListSchemaVersionsRequest(req: ListSchemaVersionsRequest): void {
-  fail(names(req));
+  failOn(names(req));
 }
 
 /** Validates a DeleteSchema request. */
 export function checkDeleteSchemaRequest(req: DeleteSchemaRequest): void {
-  fail(names(req));
+  failOn(names(req));
 }
 
 /** Validates a ValidateDocument request (the document's size is checked by `checkSize`). */
 export function checkValidateDocumentRequest(req: ValidateDocumentRequest): void {
-  fail([
+  failOn([
     ...names(req),
     ["version", versionNumber(req.version)],
     ["document", req.document?.kind.case === undefined ? "must be set" : undefined],

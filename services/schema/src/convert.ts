@@ -8,9 +8,10 @@ import {
 import { timestampFromDate, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { badRequest } from "@guardian/kit";
 import { FormatMode, type SchemaSchema, type SchemaVersionSchema } from "@guardian/api";
-import type { FormatMode as FormatModeName } from "./formats.js";
-import { dialectToProto } from "./dialect.js";
-import type { SchemaRow, VersionRow } from "./queries.js";
+import type { FormatMode as FormatModeName } from "./formats/guardian-formats.js";
+import { dialectToProto } from "./engine/dialect.js";
+import type { VersionRow } from "./sql/schema-versions.js";
+import type { SchemaRow } from "./sql/schemas.js";
 
 /** Converts a `schemas` row to a guardian.schema.v1.Schema. */
 export function schemaToProto(row: SchemaRow): MessageInitShape<typeof SchemaSchema> {

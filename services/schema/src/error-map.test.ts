@@ -1,16 +1,16 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { fromStoreError, toSchemaConnectError } from "./error-map.js";
+import { fromStoreError, toSchemaError } from "./error-map.js";
 
 function pgError(code: string, message = "pg failure"): Error {
   return Object.assign(new Error(message), { code });
 }
 
-describe("toSchemaConnectError", () => {
+describe("toSchemaError", () => {
   it("maps a unique violation to AlreadyExists naming the schema", () => {
-    const err = toSchemaConnectError(pgError("23505", 'duplicate key "schemas_pkey"'), {
-      project: "payments",
-      name: "limits",
+    const err = toSchemaError(pgError("23505", 'duplicate key "schemas_pkey"'), {
+      req: { project: "payments", name: "limits" },
+      requestId: "r-1",
     });
     expect([err.code, err.rawMessage]).toEqual([
       Code.AlreadyExists,
@@ -19,18 +19,21 @@ describe("toSchemaConnectError", () => {
   });
 
   it("maps a foreign-key violation to NotFound naming the project", () => {
-    const err = toSchemaConnectError(pgError("23503"), { project: "payments", name: "limits" });
+    const err = toSchemaError(pgError("23503"), {
+      req: { project: "payments", name: "limits" },
+      requestId: "r-1",
+    });
     expect([err.code, err.rawMessage]).toEqual([Code.NotFound, 'project "payments" not found']);
   });
 
   it("maps a lost connection to Unavailable without leaking the cause", () => {
-    const err = toSchemaConnectError(pgError("ECONNREFUSED", "connect ECONNREFUSED 10.0.0.7:5432"));
+    const err = toSchemaError(pgError("ECONNREFUSED", "connect ECONNREFUSED 10.0.0.7:5432"));
     expect(err.code).toBe(Code.Unavailable);
     expect(err.rawMessage).not.toContain("10.0.0.7");
   });
 
   it("maps anything unknown to Internal with the request id", () => {
-    const err = toSchemaConnectError(new TypeError("boom"), { requestId: "r-1" });
+    const err = toSchemaError(new TypeError("boom"), { req: {}, requestId: "r-1" });
     expect([err.code, err.rawMessage]).toEqual([Code.Internal, "internal error (request id r-1)"]);
   });
 });

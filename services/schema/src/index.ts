@@ -15,14 +15,15 @@
  * - schema workers: the worker threads that compile schemas and validate documents, each
  *   call under a deadline, so that no schema or document holds the event loop.
  */
-export { createSchemaRoutes, createSchemaService, type SchemaRoutesDeps } from "./routes.js";
+export { createSchemaRoutes, createSchemaService } from "./routes.js";
+export type { SchemaRoutesDeps } from "./deps.js";
 export { createSchemaRegistry, type SchemaRegistryOptions } from "./registry.js";
 export {
   createSchemaWorkers,
   type CheckedCandidate,
   type SchemaWorkers,
   type SchemaWorkersOptions,
-} from "./workers.js";
-export type { SchemaSource } from "./worker-tasks.js";
-export { validationFailedError } from "./violations.js";
-export type { ResolvedSchema, SchemaRegistry, SchemaViolation } from "./registry-types.js";
+} from "./workers/schema-workers.js";
+export type { SchemaSource } from "./workers/worker-tasks.js";
+export { validationFailedError } from "./engine/violations.js";
+export type { ResolvedSchema, SchemaRegistry, SchemaViolation } from "./contract.js";

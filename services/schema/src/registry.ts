@@ -1,10 +1,10 @@
+import { LRUCache } from "lru-cache";
 import type pg from "pg";
-import type { DialectName } from "./dialect.js";
-import { toSchemaConnectError } from "./error-map.js";
-import { schemaNotFound, versionNotFound } from "./errors.js";
-import { selectTarget, selectVersion } from "./queries.js";
-import type { ResolvedSchema, SchemaRegistry } from "./registry-types.js";
-import type { SchemaWorkers } from "./workers.js";
+import type { DialectName } from "./engine/dialect.js";
+import { schemaNotFound, toSchemaError, versionNotFound } from "./error-map.js";
+import { selectTarget, selectVersion } from "./sql/schema-versions.js";
+import type { ResolvedSchema, SchemaRegistry } from "./contract.js";
+import type { SchemaWorkers } from "./workers/schema-workers.js";
 
 /** Options for {@link createSchemaRegistry}. */
 export interface SchemaRegistryOptions {
@@ -22,8 +22,7 @@ export interface SchemaRegistryOptions {
  */
 export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions): SchemaRegistry {
   const { workers } = opts;
-  const maxEntries = opts.maxEntries ?? 256;
-  const cache = new Map<string, Promise<ResolvedSchema>>();
+  const cache = new LRUCache<string, Promise<ResolvedSchema>>({ max: opts.maxEntries ?? 256 });
   const prefixOf = (project: string, name: string) => `${project}\u0000${name}\u0000`;
 
   async function load(key: string, project: string, name: string, version: number) {
@@ -56,23 +55,17 @@ export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions)
       // The incarnation keeps a re-created schema from hitting the old one's validators.
       const key = `${prefixOf(project, name)}${target.incarnation}\u0000${target.version}`;
       let entry = cache.get(key);
-      if (entry) {
-        cache.delete(key);
-      } else {
-        entry = load(key, project, name, target.version);
-        const loading = entry;
+      if (!entry) {
+        const loading = load(key, project, name, target.version);
+        cache.set(key, loading);
         loading.catch(() => {
-          if (cache.get(key) === loading) cache.delete(key);
+          if (cache.peek(key) === loading) cache.delete(key);
         });
-      }
-      cache.set(key, entry);
-      for (const oldest of cache.keys()) {
-        if (cache.size <= maxEntries) break;
-        cache.delete(oldest);
+        entry = loading;
       }
       return await entry;
     } catch (err) {
-      throw toSchemaConnectError(err);
+      throw toSchemaError(err);
     }
   }
 

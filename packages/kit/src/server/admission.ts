@@ -1,5 +1,7 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import type { ConnectError, ContextValues } from "@connectrpc/connect";
+import { createContextValues, type ConnectError, type ContextValues } from "@connectrpc/connect";
+import type { NodeRequest } from "./node-http.js";
+import { requestIdOf } from "./request-id.js";
 
 /** What the server knows of a call before it reads the call's body. */
 export interface AdmitCall {
@@ -26,3 +28,29 @@ export interface AdmitCall {
 export type Admission = (
   call: AdmitCall,
 ) => ConnectError | undefined | Promise<ConnectError | undefined>;
+
+/** The admission calls of one server, and the context values each one filled in. */
+export interface AdmittedCalls {
+  /** Describes a request to the admission check, with fresh context values. */
+  callOf(req: NodeRequest, method: DescMethod, remoteAddress: string): AdmitCall;
+  /** The context values the admission check filled in for a request, if it ran. */
+  valuesOf(req: NodeRequest): ContextValues | undefined;
+}
+
+/** Creates the {@link AdmittedCalls} of a server. */
+export function createAdmittedCalls(): AdmittedCalls {
+  const admitted = new WeakMap<NodeRequest, ContextValues>();
+  return {
+    callOf(req, method, remoteAddress) {
+      const values = createContextValues();
+      admitted.set(req, values);
+      const header = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (name.startsWith(":") || value === undefined) continue;
+        for (const v of Array.isArray(value) ? value : [value]) header.append(name, v);
+      }
+      return { method, header, remoteAddress, requestId: requestIdOf(req) ?? "", values };
+    },
+    valuesOf: (req) => admitted.get(req),
+  };
+}

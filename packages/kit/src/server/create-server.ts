@@ -2,11 +2,11 @@ import { setMaxListeners } from "node:events";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import { Code, ConnectError, createContextValues, type ContextValues } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import type { DescMethod } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { NodeRequest, NodeResponse } from "./node-http.js";
+import { urlHost, type NodeRequest, type NodeResponse } from "./node-http.js";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "@guardian/api";
 import { internalError } from "../errors/internal.js";
 import type { Health } from "../health/health.js";
@@ -16,7 +16,7 @@ import { createLoggingInterceptor } from "../logging/rpc-logging.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { pageTokenSignerKey, type PageTokenSigner } from "../rpc/page-signer.js";
 import { createStreamShutdownInterceptor } from "../rpc/stream-shutdown.js";
-import type { AdmitCall, Admission } from "./admission.js";
+import { createAdmittedCalls, type Admission } from "./admission.js";
 import { clientAddress } from "./client-address.js";
 import { createTextCheckInterceptor } from "../rpc/text-check.js";
 import { createConnectionTracker } from "./connections.js";
@@ -115,6 +115,8 @@ export function createServer(opts: ServerOptions): Server {
   let address: ServerAddress | undefined;
   let closing: Promise<void> | undefined;
   const methods = new Map<string, DescMethod>();
+  // Context values an admission check filled in, for the call's handler and interceptors.
+  const admitted = createAdmittedCalls();
 
   const rpcHandler = connectNodeAdapter({
     routes(router) {
@@ -140,7 +142,7 @@ export function createServer(opts: ServerOptions): Server {
     ],
     contextValues(req) {
       const id = requestIdOf(req) ?? resolveRequestId(undefined);
-      const values = admittedValues.get(req) ?? createContextValues();
+      const values = admitted.valuesOf(req) ?? createContextValues();
       if (opts.pageTokenSigner) values.set(pageTokenSignerKey, opts.pageTokenSigner);
       return values
         .set(requestIdKey, id)
@@ -159,7 +161,7 @@ export function createServer(opts: ServerOptions): Server {
     const path = (req.url ?? "").split("?", 1)[0] ?? "";
     if (plainRoutes(req, res, path)) return;
     const method = opts.admit ? methods.get(path) : undefined;
-    const verdict = method && opts.admit?.(admitCall(req, method));
+    const verdict = method && opts.admit?.(admitted.callOf(req, method, addressOf(req)));
     if (verdict instanceof Promise) {
       // The body stays unread (no one consumes the stream) until the check settles.
       verdict.then(
@@ -176,25 +178,6 @@ export function createServer(opts: ServerOptions): Server {
       return;
     }
     rpcHandler(req, res);
-  };
-
-  // Context values an admission check filled in, for the call's handler and interceptors.
-  const admittedValues = new WeakMap<NodeRequest, ContextValues>();
-  const admitCall = (req: NodeRequest, method: DescMethod): AdmitCall => {
-    const values = createContextValues();
-    admittedValues.set(req, values);
-    const header = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name.startsWith(":") || value === undefined) continue;
-      for (const v of Array.isArray(value) ? value : [value]) header.append(name, v);
-    }
-    return {
-      method,
-      header,
-      remoteAddress: addressOf(req),
-      requestId: requestIdOf(req) ?? "",
-      values,
-    };
   };
 
   const peers = new WeakMap<http2.Http2Session, net.Socket>();
@@ -289,15 +272,4 @@ export function createServer(opts: ServerOptions): Server {
     },
     shutdownSignal: shutdown.signal,
   };
-}
-
-/** The host part of a URL that reaches the bound address (loopback for a wildcard bind). */
-function urlHost(bound: net.AddressInfo): string {
-  if (bound.address === "0.0.0.0") {
-    return "127.0.0.1";
-  }
-  if (bound.address === "::") {
-    return "[::1]";
-  }
-  return bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
 }

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema } from "@guardian/api";
 import type { ErrorObject } from "ajv";
-import type { SchemaViolation } from "./registry-types.js";
+import type { SchemaViolation } from "../contract.js";
 
 /** The most violations reported for one document. */
 export const maxViolations = 100;

@@ -1,21 +1,14 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { ValidationFailureSchema } from "@guardian/api";
 import { describe, expect, it } from "vitest";
 import { compileCandidate, compileStored } from "./compile.js";
+import { refusalOf } from "../testing/refusal.js";
 import { validationFailedError } from "./violations.js";
 
 function refusal(content: Record<string, unknown>) {
-  let thrown: unknown;
-  try {
-    compileCandidate(content);
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown).toBeInstanceOf(ConnectError);
-  const err = thrown as ConnectError;
-  expect(err.code).toBe(Code.InvalidArgument);
-  const [failure] = err.findDetails(ValidationFailureSchema);
-  return { err, violations: failure?.violations ?? [], truncated: failure?.truncated };
+  const refused = refusalOf(content);
+  expect(refused.code).toBe(Code.InvalidArgument);
+  return refused;
 }
 
 const app = {

@@ -1,9 +1,10 @@
 import { withTransaction } from "@guardian/db";
 import type pg from "pg";
-import type { DialectName } from "./dialect.js";
-import type { FormatMode } from "./formats.js";
-import { latestVersionConflict, schemaNotFound, versionNotFound } from "./errors.js";
-import * as q from "./queries.js";
+import type { DialectName } from "../engine/dialect.js";
+import { latestVersionConflict, schemaNotFound, versionNotFound } from "../error-map.js";
+import type { FormatMode } from "../formats/guardian-formats.js";
+import { insertVersion, selectVersion } from "./schema-versions.js";
+import { insertSchema, selectSchema, setLatestVersion } from "./schemas.js";
 
 /** A schema version to write. */
 export interface NewVersion {
@@ -19,9 +20,9 @@ export interface NewVersion {
 
 /** Reads a schema and its latest version, or throws NotFound naming what is missing. */
 export async function loadLatest(pool: pg.Pool, project: string, name: string) {
-  const schema = await q.selectSchema(pool, project, name);
+  const schema = await selectSchema(pool, project, name);
   if (!schema) throw await schemaNotFound(pool, project, name);
-  const latest = await q.selectVersion(pool, project, name, schema.latest_version);
+  const latest = await selectVersion(pool, project, name, schema.latest_version);
   if (!latest) throw versionNotFound(project, name, schema.latest_version);
   return { schema, latest };
 }
@@ -35,8 +36,8 @@ export async function createSchemaWithVersion(
   v: NewVersion & { description: string },
 ) {
   return withTransaction(pool, async (db) => {
-    const schema = await q.insertSchema(db, v);
-    const version = await q.insertVersion(db, { ...v, version: 1, forced: false });
+    const schema = await insertSchema(db, v);
+    const version = await insertVersion(db, { ...v, version: 1, forced: false });
     return { schema, version };
   });
 }
@@ -51,13 +52,13 @@ export async function appendVersion(
   v: NewVersion & { base: number; expected: number; forced: boolean },
 ) {
   return withTransaction(pool, async (db) => {
-    const current = await q.selectSchema(db, v.project, v.name, true);
+    const current = await selectSchema(db, v.project, v.name, true);
     if (!current) throw await schemaNotFound(db, v.project, v.name);
     if (current.latest_version !== v.base) {
       throw latestVersionConflict(v.project, v.name, v.expected, current.latest_version);
     }
     const next = v.base + 1;
-    const version = await q.insertVersion(db, { ...v, version: next });
-    return { schema: await q.setLatestVersion(db, v.project, v.name, next), version };
+    const version = await insertVersion(db, { ...v, version: next });
+    return { schema: await setLatestVersion(db, v.project, v.name, next), version };
   });
 }

@@ -1,3 +1,4 @@
+import { ownBase, resolveUri, rootBaseOf, syntheticBase, withoutFragment } from "./base-uri.js";
 import { walkSchema } from "./walk.js";
 
 // `$dynamicRef` resolved ahead of time. Evaluation always starts at the document's root
@@ -5,9 +6,6 @@ import { walkSchema } from "./walk.js";
 // declares the `$dynamicAnchor`, it always wins; when only one resource declares it, that one
 // does. Either way the `$dynamicRef` is a plain `$ref` to a known target, which ajv resolves
 // correctly. The others follow the dynamic scope at run time (see dynamic-scope.ts).
-
-/** The base URI of a document without a root `$id`, used only when a rewrite needs it. */
-export const syntheticBase = "https://schema.guardian.invalid/root.json";
 
 interface Resource {
   /** Each `$dynamicAnchor` of the resource and the pointer to its schema within the resource. */
@@ -17,26 +15,12 @@ interface Resource {
 /** A JSON pointer as a URI fragment. */
 const fragmentOf = (pointer: string) => pointer.split("/").map(encodeURIComponent).join("/");
 
-const withoutFragment = (uri: string) => uri.replace(/#.*$/u, "");
-
-function resolve(ref: string, base: string): URL | undefined {
-  try {
-    return new URL(ref, base);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Rewrites every `$dynamicRef` of a draft 2020-12 document (a copy) whose target the rules
  * above fix into a `$ref` beside it (through `allOf` when a `$ref` is there already).
  */
 export function resolveDynamicRefs(doc: Record<string, unknown>): void {
-  const rootBase = withoutFragment(
-    typeof doc["$id"] === "string"
-      ? (resolve(doc["$id"], syntheticBase)?.href ?? "")
-      : syntheticBase,
-  );
+  const rootBase = rootBaseOf(doc["$id"]);
   if (rootBase === "") return;
   const bases = new Map<string, string>();
   const resources = new Map<string, Resource>();
@@ -52,10 +36,7 @@ export function resolveDynamicRefs(doc: Record<string, unknown>): void {
     const parent =
       bases.get(pointer.slice(0, cut)) ??
       bases.get(pointer.slice(0, pointer.lastIndexOf("/", cut - 1)));
-    let base = pointer === "" ? rootBase : (parent ?? rootBase);
-    if (pointer !== "" && typeof node["$id"] === "string") {
-      base = withoutFragment(resolve(node["$id"], base)?.href ?? base);
-    }
+    const base = pointer === "" ? rootBase : ownBase(node, parent ?? rootBase);
     bases.set(pointer, base);
     if (typeof node["$dynamicAnchor"] === "string") {
       resourceOf(base).dynamicAnchors.set(node["$dynamicAnchor"], inResource);
@@ -65,7 +46,7 @@ export function resolveDynamicRefs(doc: Record<string, unknown>): void {
 
   let needsRootId = false;
   for (const { node, base } of refs) {
-    const target = resolve(node["$dynamicRef"] as string, base);
+    const target = resolveUri(node["$dynamicRef"] as string, base);
     if (!target) continue;
     const anchor = decodeURIComponent(target.hash.slice(1));
     const resource = withoutFragment(target.href);

@@ -5,9 +5,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema } from "@guardian/api";
 import { internalError } from "@guardian/kit";
 import { Piscina } from "piscina";
-import type { DialectName } from "./dialect.js";
-import type { FormatMode } from "./formats.js";
-import type { SchemaViolation } from "./registry-types.js";
+import type { DialectName } from "../engine/dialect.js";
+import type { FormatMode } from "../formats/guardian-formats.js";
+import type { SchemaViolation } from "../contract.js";
 import type {
   CompileReply,
   SchemaSource,

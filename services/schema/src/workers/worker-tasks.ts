@@ -1,10 +1,11 @@
 import type { Code } from "@connectrpc/connect";
 import { Code as Codes, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema, type ValidationFailure } from "@guardian/api";
-import { compileCandidate, compileStored, type CompiledSchema } from "./compile.js";
-import type { DialectName } from "./dialect.js";
-import type { FormatMode } from "./formats.js";
-import type { SchemaViolation } from "./registry-types.js";
+import { LRUCache } from "lru-cache";
+import { compileCandidate, compileStored, type CompiledSchema } from "../engine/compile.js";
+import type { DialectName } from "../engine/dialect.js";
+import type { FormatMode } from "../formats/guardian-formats.js";
+import type { SchemaViolation } from "../contract.js";
 
 /**
  * A schema as the workers receive it. `key` names its content: equal keys always mean equal
@@ -53,19 +54,8 @@ export type CompileReply =
 export type ValidateReply =
   { ok: true; results: SchemaViolation[][] } | { ok: false; error: WorkerError };
 
-/** Most compiled schemas a worker keeps; the least recently used go first. */
-const maxCached = 64;
-const cache = new Map<string, CompiledSchema>();
-
-function remember(key: string, compiled: CompiledSchema): CompiledSchema {
-  cache.delete(key);
-  cache.set(key, compiled);
-  for (const oldest of cache.keys()) {
-    if (cache.size <= maxCached) break;
-    cache.delete(oldest);
-  }
-  return compiled;
-}
+/** The compiled schemas a worker keeps (at most 64); the least recently used go first. */
+const cache = new LRUCache<string, CompiledSchema>({ max: 64 });
 
 function refusal(err: unknown): WorkerError {
   if (err instanceof ConnectError) {
@@ -99,7 +89,7 @@ function parse(text: string): unknown {
 
 function storedSchema(schema: SchemaSource): CompiledSchema {
   const known = cache.get(schema.key);
-  if (known) return remember(schema.key, known);
+  if (known) return known;
   let compiled: CompiledSchema;
   try {
     compiled = compileStored(JSON.parse(schema.content), schema.dialect, {
@@ -113,17 +103,16 @@ function storedSchema(schema: SchemaSource): CompiledSchema {
       Codes.FailedPrecondition,
     );
   }
-  return remember(schema.key, compiled);
+  cache.set(schema.key, compiled);
+  return compiled;
 }
 
 /** Runs a compile request (in a worker thread). */
 export function runCompile(req: CompileRequest): CompileReply {
   try {
     const content = JSON.parse(req.schema.content) as unknown;
-    const compiled = remember(
-      req.schema.key,
-      compileCandidate(content, { formats: req.schema.formats }),
-    );
+    const compiled = compileCandidate(content, { formats: req.schema.formats });
+    cache.set(req.schema.key, compiled);
     return { ok: true, dialect: compiled.dialect, warnings: compiled.warnings };
   } catch (err) {
     return { ok: false, error: refusal(err) };

@@ -1,4 +1,4 @@
-import { syntheticBase } from "./dynamic-refs.js";
+import { ownBase, resolveUri, rootBaseOf, withoutFragment } from "./base-uri.js";
 import { walkSchema } from "./walk.js";
 
 /** Where a schema object of a draft 2020-12 document sits. */
@@ -14,21 +14,11 @@ export interface PlacedSchema {
 
 /** The schema objects of a document, by pointer and by identity, and its references resolved. */
 export interface ResourceIndex {
-  /** The root resource's base URI (absolute; {@link syntheticBase} when the root has none). */
+  /** The root resource's base URI (absolute; the synthetic base when the root has none). */
   rootBase: string;
   at: Map<string, PlacedSchema>;
   /** Resolves a `$ref` written in a schema object with the given base URI, when it can. */
   resolve(ref: string, base: string): PlacedSchema | undefined;
-}
-
-const withoutFragment = (uri: string) => uri.replace(/#.*$/u, "");
-
-function parse(ref: string, base: string): URL | undefined {
-  try {
-    return new URL(ref, base);
-  } catch {
-    return undefined;
-  }
 }
 
 const unescapeToken = (token: string) => token.replace(/~1/gu, "/").replace(/~0/gu, "~");
@@ -40,9 +30,7 @@ const unescapeToken = (token: string) => token.replace(/~1/gu, "/").replace(/~0/
  */
 export function indexResources(doc: unknown): ResourceIndex {
   const rootId = (doc as Record<string, unknown> | null)?.["$id"];
-  const rootBase = withoutFragment(
-    typeof rootId === "string" ? (parse(rootId, syntheticBase)?.href ?? "") : syntheticBase,
-  );
+  const rootBase = rootBaseOf(rootId);
   const at = new Map<string, PlacedSchema>();
   const byNode = new Map<object, PlacedSchema>();
   const resources = new Map<string, Record<string, unknown>>();
@@ -51,10 +39,7 @@ export function indexResources(doc: unknown): ResourceIndex {
     const cut = pointer.lastIndexOf("/");
     const parent =
       at.get(pointer.slice(0, cut)) ?? at.get(pointer.slice(0, pointer.lastIndexOf("/", cut - 1)));
-    let base = pointer === "" ? rootBase : (parent?.base ?? rootBase);
-    if (pointer !== "" && typeof node["$id"] === "string") {
-      base = withoutFragment(parse(node["$id"], base)?.href ?? base);
-    }
+    const base = pointer === "" ? rootBase : ownBase(node, parent?.base ?? rootBase);
     const placed = { node, pointer, base, inResource };
     at.set(pointer, placed);
     byNode.set(node, placed);
@@ -66,7 +51,7 @@ export function indexResources(doc: unknown): ResourceIndex {
   });
 
   const resolve = (ref: string, base: string): PlacedSchema | undefined => {
-    const target = parse(ref, base);
+    const target = resolveUri(ref, base);
     if (!target) return undefined;
     let fragment: string;
     try {

@@ -9,10 +9,14 @@ import { createSqlEngine, createStoreRoutes, type StoreEngine } from "@guardian/
 import { useTestDatabase } from "@guardian/testkit";
 import type pg from "pg";
 import { afterAll, beforeAll } from "vitest";
-import { createSchemaRegistry } from "./registry.js";
-import type { SchemaRegistry } from "./registry-types.js";
-import { createSchemaRoutes } from "./routes.js";
-import { createSchemaWorkers, type SchemaWorkers, type SchemaWorkersOptions } from "./workers.js";
+import { createSchemaRegistry } from "../registry.js";
+import type { SchemaRegistry } from "../contract.js";
+import { createSchemaRoutes } from "../routes.js";
+import {
+  createSchemaWorkers,
+  type SchemaWorkers,
+  type SchemaWorkersOptions,
+} from "../workers/schema-workers.js";
 
 /** What a schema service test works with. */
 export interface SchemaHarness {
@@ -35,7 +39,7 @@ export interface SchemaHarness {
  * Sets up, for one test file, a cloned database, a real SQL store engine behind the store
  * service routes, and the schema service over both, all through in-memory transports.
  */
-export function useSchemaHarness(
+export function useHarness(
   opts: { maxSchemaBytes?: number; workers?: SchemaWorkersOptions } = {},
 ): SchemaHarness {
   const db = useTestDatabase();

@@ -4,9 +4,9 @@ import addFormats from "ajv-formats";
 import { Dialect } from "@guardian/api";
 import { dynamicBoundKeyword, dynamicRefKeyword, scopeBindsKeyword } from "./dynamic-keywords.js";
 import { containsKeyword, ifKeyword, unevaluatedItemsKeyword } from "./keywords.js";
-import { idnFormats, type FormatMode } from "./formats.js";
+import { idnFormats, type FormatMode } from "../formats/guardian-formats.js";
 import { re2RegExp } from "./regexp.js";
-import type { SchemaViolation } from "./registry-types.js";
+import type { SchemaViolation } from "../contract.js";
 import { uniqueItemsKeyword } from "./unique-items.js";
 
 /** The JSON Schema drafts Guardian accepts, as stored in `schema_versions.dialect`. */

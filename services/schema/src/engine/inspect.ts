@@ -1,7 +1,7 @@
 import type { AnyAjv, DialectName } from "./dialect.js";
-import type { FormatMode } from "./formats.js";
+import type { FormatMode } from "../formats/guardian-formats.js";
 import { patternProblem } from "./regexp.js";
-import type { SchemaViolation } from "./registry-types.js";
+import type { SchemaViolation } from "../contract.js";
 import { escapePointerToken } from "./violations.js";
 import { ignoredBesideRef, walkSchema } from "./walk.js";
 

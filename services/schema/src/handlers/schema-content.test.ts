@@ -3,9 +3,9 @@ import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { BadRequestSchema, Dialect, FormatMode } from "@guardian/api";
 import { describe, expect, it } from "vitest";
-import { rejectionOf, useSchemaHarness } from "./test-harness.js";
+import { rejectionOf, useHarness } from "../testing/harness.js";
 
-const h = useSchemaHarness();
+const h = useHarness();
 
 const value = (json: unknown) => fromJson(ValueSchema, json as never);
 const emailSchema = { type: "object", properties: { contact: { format: "email" } } };

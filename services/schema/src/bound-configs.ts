@@ -8,8 +8,8 @@ import {
   type StoreService,
 } from "@guardian/api";
 import { fromStoreError } from "./error-map.js";
-import type { SchemaViolation } from "./registry-types.js";
-import { summarizeViolations, validationFailure } from "./violations.js";
+import type { SchemaViolation } from "./contract.js";
+import { summarizeViolations, validationFailure } from "./engine/violations.js";
 
 /** A store client, as the routes receive it. */
 export type StoreClient = Client<typeof StoreService>;

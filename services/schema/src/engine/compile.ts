@@ -2,10 +2,10 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema } from "@guardian/api";
 import type { ValidateFunction } from "ajv";
 import { createAjv, detectDialect, dialectTitles, metaAjv, type DialectName } from "./dialect.js";
-import type { FormatMode } from "./formats.js";
+import type { FormatMode } from "../formats/guardian-formats.js";
 import { inspectSchema, type FoundRef } from "./inspect.js";
 import { forAjv } from "./normalize.js";
-import type { SchemaViolation } from "./registry-types.js";
+import type { SchemaViolation } from "../contract.js";
 import {
   inDocumentOrder,
   summarizeViolations,
