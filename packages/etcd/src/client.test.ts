@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { createEtcdClient, readEtcdTls } from "./client.js";
-import { isEtcdUnavailable } from "./unavailable.js";
+import { isEtcdUnavailable } from "./errors.js";
 
 const failureOf = (p: Promise<unknown>) =>
   p.then(

@@ -14,4 +14,4 @@ export {
   type EtcdTls,
   type EtcdTlsFiles,
 } from "./client.js";
-export { isEtcdUnavailable } from "./unavailable.js";
+export { isEtcdUnavailable, isLeaseNotFound } from "./errors.js";

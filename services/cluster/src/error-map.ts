@@ -3,8 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { LimitExceededSchema, LockHeldSchema } from "@guardian/api";
 import { createErrorMapper, pgErrorRules, type ErrorMapper, type FailedCall } from "@guardian/kit";
-import { isEtcdUnavailable } from "@guardian/etcd";
-import { EtcdLeaseInvalidError } from "etcd3";
+import { isEtcdUnavailable, isLeaseNotFound } from "@guardian/etcd";
 import { ClusterError, type ClusterErrorKind } from "./backend/errors.js";
 
 const codes: Record<ClusterErrorKind, Code> = {
@@ -23,7 +22,7 @@ const mapOther: ErrorMapper = createErrorMapper([
     message: () => "the cluster cannot be reached or has no quorum; retry later",
   },
   {
-    match: (e) => e instanceof EtcdLeaseInvalidError,
+    match: isLeaseNotFound,
     code: Code.NotFound,
     message: () => "the lease has expired or was revoked",
   },

@@ -2,7 +2,6 @@ import {
   ClientClosedError,
   CompareResult,
   CompareTarget,
-  EtcdLeaseInvalidError,
   type ICompare,
   type IRangeRequest,
   type IRequestOp,
@@ -18,14 +17,6 @@ export function isCompactedError(err: unknown): boolean {
 /** True when etcd refused a read at a revision it has not reached. */
 export function isFutureRevisionError(err: unknown): boolean {
   return err instanceof Error && err.message.includes("required revision is a future revision");
-}
-
-/** True when a put named a lease etcd no longer has. */
-export function isLeaseNotFound(err: unknown): boolean {
-  return (
-    err instanceof EtcdLeaseInvalidError ||
-    (err instanceof Error && err.message.includes("requested lease not found"))
-  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ClientClosedError, GRPCGenericError } from "etcd3";
+import { ClientClosedError, EtcdLeaseInvalidError, GRPCGenericError } from "etcd3";
 
 // etcd's own sentences for "not now": no quorum or leader, a leader change, a request that
 // timed out, an overloaded or not-yet-upgraded member, a refused connection, an open breaker.
@@ -19,5 +19,13 @@ export function isEtcdUnavailable(err: unknown): boolean {
     "isIsolatedCircuitError" in err ||
     "isHydratingCircuitError" in err ||
     unavailableText.test(err.message)
+  );
+}
+
+/** Reports whether etcd refused a call because the lease it named has expired or was revoked. */
+export function isLeaseNotFound(err: unknown): boolean {
+  return (
+    err instanceof EtcdLeaseInvalidError ||
+    (err instanceof Error && err.message.includes("requested lease not found"))
   );
 }

@@ -5,7 +5,7 @@ import {
   GRPCUnavailableError,
 } from "etcd3";
 import { describe, expect, it } from "vitest";
-import { isEtcdUnavailable } from "./unavailable.js";
+import { isEtcdUnavailable, isLeaseNotFound } from "./errors.js";
 
 describe("isEtcdUnavailable", () => {
   it("counts gRPC failures and etcd's no-quorum answers as unavailable", () => {
@@ -27,5 +27,13 @@ describe("isEtcdUnavailable", () => {
     expect(isEtcdUnavailable(new TypeError("x is undefined"))).toBe(false);
     expect(isEtcdUnavailable("no leader")).toBe(false);
     expect(isEtcdUnavailable(undefined)).toBe(false);
+  });
+});
+
+describe("isLeaseNotFound", () => {
+  it("recognises an expired or revoked lease, typed or as etcd's sentence", () => {
+    expect(isLeaseNotFound(new EtcdLeaseInvalidError("7587"))).toBe(true);
+    expect(isLeaseNotFound(new EtcdError("etcdserver: requested lease not found"))).toBe(true);
+    expect(isLeaseNotFound(new GRPCUnavailableError("14 UNAVAILABLE"))).toBe(false);
   });
 });
