@@ -26,7 +26,10 @@ export interface EtcdClusterBackendOptions extends EtcdClientOptions {
  */
 export function createEtcdClusterBackend(opts: EtcdClusterBackendOptions): ClusterBackend {
   const { prefix, statusTimeoutMs, watchBufferSize, ...connection } = opts;
-  const client = createEtcdClient({ dialTimeoutMs: 3_000, ...connection });
+  const client = createEtcdClient({
+    ...connection,
+    dialTimeoutMs: connection.dialTimeoutMs ?? 3_000,
+  });
   const closing = new AbortController();
   const ctx: EtcdContext = {
     client,
