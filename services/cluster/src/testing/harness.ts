@@ -7,11 +7,8 @@ import type { ClusterBackend } from "../backend/types.js";
 import { testLimits, type ClusterClient } from "../contract/helpers.js";
 import { createClusterRoutes } from "../routes.js";
 
-/** The real cluster routes over `backend`, with the test limits, auditing to `pool`. */
-export function testRoutes(
-  backend: ClusterBackend,
-  pool: pg.Pool,
-): (router: ConnectRouter) => void {
+// The real cluster routes over `backend`, with the test limits, auditing to `pool`.
+function testRoutes(backend: ClusterBackend, pool: pg.Pool): (router: ConnectRouter) => void {
   return createClusterRoutes({ backend, pool, limits: testLimits });
 }
 
