@@ -12,6 +12,7 @@ import { defineClusterContract } from "../../contract/contract.js";
 import { campaign, connectError } from "../../contract/helpers.js";
 import { recordStream } from "../../contract/stream-recorder.js";
 import { useHarness } from "../../testing/harness.js";
+import { clusterAuditEvents } from "../../testing/sql/audit-log.js";
 import { createSqlClusterBackend } from "./backend.js";
 
 const fast = { pollIntervalMs: 100, sweepIntervalMs: 200 };
@@ -73,17 +74,7 @@ describe("sql cluster membership", () => {
       expect((await connectError(call())).code).toBe(Code.FailedPrecondition);
     }
     // Every refused membership change is audited, with who asked and why it failed.
-    const { rows } = await h.pool().query<{
-      action: string;
-      result: string;
-      target: string;
-      actor: string;
-      error_code: string;
-      detail: Record<string, unknown>;
-    }>(
-      `SELECT action, result, target, actor, error_code, detail FROM audit_log
-       WHERE action LIKE 'guardian.cluster.v1.ClusterService/%' ORDER BY id`,
-    );
+    const rows = await clusterAuditEvents(h.pool());
     expect(rows.map((e) => [e.action, e.result])).toEqual([
       ["guardian.cluster.v1.ClusterService/AddMember", "failed"],
       ["guardian.cluster.v1.ClusterService/RemoveMember", "failed"],
