@@ -10,6 +10,7 @@ export {
 } from "./engine/etcd/engine.js";
 export {
   createEngineFromSettings,
+  etcdConnectionFromSettings,
   storeEngineSettings,
   type StoreEngineSettings,
 } from "./engine/etcd/settings.js";
