@@ -1,43 +1,18 @@
 import { Code } from "@connectrpc/connect";
-import type { ApiKeyScopeName, Principal } from "@guardian/kit";
-import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import {
-  anySchema,
-  as,
-  failure,
-  json,
-  plain,
-  projectName,
-  seedSchema,
-  useHarness,
-} from "./testing.js";
+import { as, useHarness } from "./testing/harness.js";
+import { anySchema, apiKey, failure, json, newProject, plain } from "./testing/fixtures.js";
 
-const db = useTestDatabase();
-const h = useHarness(db);
+const h = useHarness();
 
+/** A project with the schemas "any" and "other", and configs "eu", "eu/limits", "eu2/secret". */
 async function project(): Promise<string> {
-  const name = projectName();
-  await h.config.createProject({ project: name });
-  await seedSchema(h.pool, name, "any", anySchema);
-  await seedSchema(h.pool, name, "other", anySchema);
+  const name = await newProject(h, { schemas: { any: anySchema, other: anySchema } });
   for (const key of ["eu", "eu/limits", "eu2/secret"]) {
     await h.config.createConfig({ project: name, key, content: json(key), schema: "any" });
   }
   return name;
 }
-
-const apiKey = (
-  project: string,
-  keyPrefix: string,
-  scope: ApiKeyScopeName = "read",
-): Principal => ({
-  kind: "api_key",
-  id: "ak_scope",
-  name: "apikey:ak_scope",
-  project,
-  apiKey: { id: "ak_scope", project, scope, keyPrefix },
-});
 
 describe("an API key's key prefix", () => {
   it("covers the prefix's own key and the keys under it, never a longer sibling", async () => {

@@ -1,5 +1,5 @@
 import { create, fromJsonString, type MessageInitShape } from "@bufbuild/protobuf";
-import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import {
   ChangeType,
   ConfigSchema,
@@ -7,10 +7,12 @@ import {
   type ChangeEventSchema,
   type Config,
   type KeyValue,
+  type ProjectSchema,
   type RevisionSchema,
   type StoreEvent,
   type StoredRevision,
 } from "@guardian/api";
+import type { ProjectRow } from "./sql/projects.js";
 
 const decoder = new TextDecoder();
 
@@ -95,5 +97,19 @@ export function eventToChange(
     revision: kv.version,
     config: deleted ? tombstoneToConfig(kv) : kvToConfig(kv),
     previous: includePrevious && ev.prevKv ? kvToConfig(ev.prevKv) : undefined,
+  };
+}
+
+/** Converts a projects row to a Project message. */
+export function projectOf(row: ProjectRow): MessageInitShape<typeof ProjectSchema> {
+  return {
+    name: row.name,
+    displayName: row.display_name,
+    description: row.description,
+    labels: row.labels,
+    createTime: timestampFromDate(row.created_at),
+    updateTime: timestampFromDate(row.updated_at),
+    createdBy: row.created_by,
+    version: BigInt(row.version),
   };
 }

@@ -2,7 +2,7 @@ import type { Client } from "@connectrpc/connect";
 import type { StoreService } from "@guardian/api";
 import type { SchemaRegistry } from "@guardian/schema-service";
 import type pg from "pg";
-import type { ReadCache } from "./read-cache.js";
+import type { ReadCache } from "./read-cache/cache.js";
 
 /** Dependencies of the config service. */
 export interface ConfigDeps {

@@ -9,78 +9,74 @@ import {
 import {
   createErrorMapper,
   internalError,
+  type FailedCall,
   invalidArgument,
   isPgError,
   pgCodes,
   pgErrorRules,
 } from "@guardian/kit";
 
-/** What a failing call was doing, so that errors can be mapped with their meaning. */
-export interface ErrorScope {
+/** The request fields the error table reads. */
+interface Addressed {
   project?: string;
   key?: string;
-  /** The config write in progress: a store Aborted means something else for a create. */
-  write?: "create" | "update" | "delete" | "rollback";
-  /** The client's idempotency key of the write, if any. */
   idempotencyKey?: string;
-  /** Creating a project: a unique violation means the name is (or was) taken. */
-  createProject?: boolean;
-  /** A watch stream: a ResourceExhausted from the store is a slow consumer. */
-  watch?: boolean;
 }
 
 const mapOther = createErrorMapper(pgErrorRules);
 
 /**
- * Maps any failure of a config service call to the ConnectError the client sees, in one
- * place: store codes that mean something else for this RPC are translated, pg errors go
- * through the shared table, and anything unknown becomes a generic Internal error.
+ * The config service's one error table: maps any failure of a call to the ConnectError the
+ * client sees. Codes of the store that mean something else for the RPC are translated (a
+ * create's Aborted is AlreadyExists, a reused idempotency key names the client's key, a
+ * watch's ResourceExhausted is a slow consumer), pg errors go through the shared table, and
+ * anything unknown becomes a generic Internal error.
  */
-export function toConfigError(err: unknown, scope: ErrorScope = {}, requestId = ""): ConnectError {
-  if (err instanceof ConnectError) {
-    if (err.code === Code.Aborted && scope.write === "create") {
-      return new ConnectError(
-        `config "${scope.key}" already exists in project "${scope.project}"`,
-        Code.AlreadyExists,
-        undefined,
-        undefined,
-        err,
-      );
-    }
-    if (err.code === Code.InvalidArgument && scope.idempotencyKey && namesIdempotencyKey(err)) {
-      const e = invalidArgument([
-        {
-          field: "idempotency_key",
-          description: `"${scope.idempotencyKey}" was already used for a different request on this config`,
-        },
-      ]);
-      e.cause = err;
-      return e;
-    }
-    if (err.code === Code.ResourceExhausted && scope.watch) {
-      return new ConnectError(
-        "the watch fell too far behind (read faster); re-open it from the last revision received + 1",
-        Code.ResourceExhausted,
-        undefined,
-        [{ desc: LimitExceededSchema, value: { limit: "watch_buffer_events" } }],
-        err,
-      );
-    }
-    // A dependency's internal error says nothing useful to our client; keep it as the cause.
-    if (err.code === Code.Internal || err.code === Code.Unknown)
-      return internalError(err, requestId);
-    return err;
-  }
-  if (scope.createProject && isPgError(err, pgCodes.uniqueViolation)) {
+export function toConfigError(err: unknown, call: FailedCall): ConnectError {
+  const req = call.req as Addressed;
+  if (err instanceof ConnectError) return fromDependency(err, call, req);
+  if (call.method === "createProject" && isPgError(err, pgCodes.uniqueViolation)) {
     return new ConnectError(
-      `project "${scope.project}" already exists (names of deleted projects are never reused)`,
+      `project "${req.project}" already exists (names of deleted projects are never reused)`,
       Code.AlreadyExists,
       undefined,
       undefined,
       err,
     );
   }
-  return mapOther(err, requestId);
+  return mapOther(err, call.requestId);
+}
+
+/** Translates a ConnectError of the store (or another dependency) for the failing call. */
+function fromDependency(err: ConnectError, call: FailedCall, req: Addressed): ConnectError {
+  if (err.code === Code.Aborted && call.method === "createConfig") {
+    return new ConnectError(
+      `config "${req.key}" already exists in project "${req.project}"`,
+      Code.AlreadyExists,
+      undefined,
+      undefined,
+      err,
+    );
+  }
+  if (err.code === Code.InvalidArgument && req.idempotencyKey && namesIdempotencyKey(err)) {
+    const e = idempotencyKeyReused(req.idempotencyKey);
+    e.cause = err;
+    return e;
+  }
+  if (err.code === Code.ResourceExhausted && call.method === "watch") {
+    return new ConnectError(
+      "the watch fell too far behind (read faster); re-open it from the last revision received + 1",
+      Code.ResourceExhausted,
+      undefined,
+      [{ desc: LimitExceededSchema, value: { limit: "watch_buffer_events" } }],
+      err,
+    );
+  }
+  // A dependency's internal error says nothing useful to our client; keep it as the cause.
+  if (err.code === Code.Internal || err.code === Code.Unknown) {
+    return internalError(err, call.requestId);
+  }
+  return err;
 }
 
 /** Tells whether an InvalidArgument names the idempotency_key field in its BadRequest detail. */
@@ -88,6 +84,16 @@ function namesIdempotencyKey(err: ConnectError): boolean {
   return err
     .findDetails(BadRequestSchema)
     .some((d) => d.fieldViolations.some((v) => v.field === "idempotency_key"));
+}
+
+/** InvalidArgument naming idempotency_key: the key was used for a different request. */
+export function idempotencyKeyReused(idempotencyKey: string): ConnectError {
+  return invalidArgument([
+    {
+      field: "idempotency_key",
+      description: `"${idempotencyKey}" was already used for a different request on this config`,
+    },
+  ]);
 }
 
 /** NotFound for a project that does not exist. */

@@ -14,7 +14,7 @@ export {
   sweepPendingAudit,
   type AuditSweepOptions,
   type AuditSweepResult,
-} from "./audit-sweep.js";
+} from "./audit/sweep.js";
 export { defaultMaxConfigBytes, type ConfigDeps } from "./deps.js";
 export {
   createReadCache,
@@ -22,5 +22,5 @@ export {
   type ReadCache,
   type ReadCacheOptions,
   type ReadCacheResult,
-} from "./read-cache.js";
-export { applyPatch, diffJson, type PatchOperation } from "./json-patch.js";
+} from "./read-cache/cache.js";
+export { applyPatch, diffJson, type PatchOperation } from "./document/json-patch.js";

@@ -1,28 +1,17 @@
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { StoreService } from "@guardian/api";
-import { freePort, useTestDatabase } from "@guardian/testkit";
+import { freePort } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import {
-  anySchema,
-  as,
-  failure,
-  json,
-  projectName,
-  seedSchema,
-  useHarness,
-  user,
-} from "./testing.js";
+import { as, useHarness } from "./testing/harness.js";
+import { failure, json, newProject, user } from "./testing/fixtures.js";
 
-const db = useTestDatabase();
-const h = useHarness(db);
+const h = useHarness();
 
 describe("an unreachable store", () => {
   it("answers Unavailable and writes nothing", async () => {
-    const project = projectName();
+    const project = await newProject(h, { creator: user("ada") });
     const admin = as(user("ada"));
-    await h.config.createProject({ project }, admin);
-    await seedSchema(h.pool, project, "any", anySchema);
     // Nothing listens on this port: every store call fails to connect.
     const down = createClient(
       StoreService,

@@ -11,6 +11,7 @@ export {
 } from "./engine/etcd/engine.js";
 export {
   createEngineFromSettings,
+  etcdConnectionFromSettings,
   storeEngineSettings,
   type StoreEngineSettings,
 } from "./engine/settings.js";

@@ -6,12 +6,12 @@ import { exitOnConfigError, readConfig } from "@guardian/kit";
 import {
   createEngineFromSettings,
   createSqlArchive,
+  etcdConnectionFromSettings,
   startArchiver,
   storeEngineSettings,
   type StoreEngineSettings,
 } from "@guardian/store-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
-import { readFile } from "node:fs/promises";
 import { processLogger, runServer } from "../host/run-server.js";
 import { createServiceTokenInterceptor, ensureServiceAccount } from "../host/service-token.js";
 import { hostServices, isServiceName, serviceNames, type ServiceName } from "../host/services.js";
@@ -122,17 +122,5 @@ async function clusterBackend(
   pool: ReturnType<typeof createPool>,
 ): Promise<ClusterBackend> {
   if (settings.storeEngine !== "etcd") return createSqlClusterBackend({ pool });
-  const file = (path: string | undefined) => (path ? readFile(path) : Promise.resolve(undefined));
-  const [ca, cert, key] = await Promise.all([
-    file(settings.etcdCaFile),
-    file(settings.etcdCertFile),
-    file(settings.etcdKeyFile),
-  ]);
-  return createEtcdClusterBackend({
-    endpoints: settings.etcdEndpoints ?? [],
-    ...(settings.etcdUsername && settings.etcdPassword
-      ? { auth: { username: settings.etcdUsername, password: settings.etcdPassword } }
-      : {}),
-    ...(ca ? { tls: { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}) } } : {}),
-  });
+  return createEtcdClusterBackend(await etcdConnectionFromSettings(settings));
 }

@@ -1,9 +1,9 @@
+import { createEtcdClient, type EtcdClientOptions } from "@guardian/etcd";
 import type { Etcd3 } from "etcd3";
 import type { RevisionArchive } from "../../archive/types.js";
 import type { StoreEngine } from "../types.js";
 import { watchFrom } from "../watch.js";
 import { idempotencyTtlSeconds } from "../write-rules.js";
-import { createEtcdClient, type EtcdConnectionOptions } from "./client.js";
 import { startEtcdFeed } from "./feed.js";
 import { createHistory } from "./history.js";
 import { createKeyspace, type Keyspace } from "./keys.js";
@@ -13,7 +13,7 @@ import { createRetention, readMeta } from "./retention.js";
 import { createWriter } from "./write.js";
 
 /** Options for {@link createEtcdEngine}. */
-export interface EtcdEngineOptions extends EtcdConnectionOptions {
+export interface EtcdEngineOptions extends EtcdClientOptions {
   /** Key prefix of this store in etcd. Default "/guardian/". */
   namespace?: string;
   /** Revision records kept per config once archived. Default 100. */
@@ -50,7 +50,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
   const ks = createKeyspace(opts.namespace ?? "/guardian/");
   // At least one record per key stays: the newest names the slot of the next write.
   const retain = Math.max(1, opts.retainPerConfig ?? 100);
-  const client = await createEtcdClient(opts);
+  const client = createEtcdClient(opts);
   const onError = opts.onError ?? (() => {});
   try {
     const history = createHistory(client, ks, opts.archive);

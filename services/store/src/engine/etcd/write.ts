@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { isLeaseNotFound } from "@guardian/etcd";
 import { SortOrder, SortTarget, type Etcd3, type IRequestOp, type IResponseOp } from "etcd3";
 import { StoreError } from "../errors.js";
 import {
@@ -8,7 +9,7 @@ import {
   hashWriteRequest,
 } from "../write-rules.js";
 import type { RevisionRecord, WriteInput, WriteResult } from "../types.js";
-import { absent, call, deleteOp, isLeaseNotFound, modIs, putOp, rangeOp } from "./client.js";
+import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./client.js";
 import { decodeWrite, encodeWrite, type StoredWrite } from "./envelope.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 import type { LeaseSource } from "./lease.js";

@@ -1,0 +1,31 @@
+import type { ConfigService } from "@guardian/api";
+import type { AuditTable, AuditTarget } from "@guardian/authz";
+
+/** The audit target of a config service request: a config, or a project. */
+function configAuditTarget(req: { project?: string; key?: string }): AuditTarget {
+  const project = req.project ?? "";
+  const target = req.key ? `projects/${project}/configs/${req.key}` : `projects/${project}`;
+  return { project, target };
+}
+
+/** The facts of a response worth keeping: the revision a write made, a project's version. */
+function detailOf(_req: unknown, response: unknown): Record<string, unknown> {
+  const r = response as { revision?: unknown; project?: { version?: unknown } };
+  const detail: Record<string, unknown> = {};
+  if (typeof r.revision === "bigint") detail["revision"] = r.revision.toString();
+  if (typeof r.project?.version === "bigint") detail["version"] = r.project.version.toString();
+  return detail;
+}
+
+const audited = { target: configAuditTarget, detail: detailOf };
+
+/** The mutations of ConfigService: each call of one is written to the audit log. */
+export const configAuditTable: AuditTable<typeof ConfigService> = {
+  createProject: audited,
+  updateProject: audited,
+  deleteProject: audited,
+  createConfig: audited,
+  updateConfig: audited,
+  deleteConfig: audited,
+  rollbackConfig: audited,
+};

@@ -1,0 +1,53 @@
+import { toJsonString } from "@bufbuild/protobuf";
+import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import { badRequest } from "@guardian/kit";
+import { validationFailedError, type SchemaRegistry } from "@guardian/schema-service";
+import { configTooLarge } from "../error-map.js";
+
+const encoder = new TextEncoder();
+
+/** A config document ready to write: its JSON value and its UTF-8 JSON bytes. */
+export interface Document {
+  json: unknown;
+  bytes: Uint8Array;
+}
+
+/**
+ * Serializes request content to UTF-8 JSON and enforces the config size limit
+ * (ResourceExhausted with guardian.v1.LimitExceeded "config_size_bytes").
+ */
+export function encodeContent(content: Value, maxBytes: number): Document {
+  let text: string;
+  try {
+    text = toJsonString(ValueSchema, content);
+  } catch {
+    // A Value can hold NaN or Infinity, which JSON cannot.
+    badRequest("content", "must be valid JSON (no NaN or Infinity)");
+  }
+  return checkSize({ json: JSON.parse(text) as unknown, bytes: encoder.encode(text) }, maxBytes);
+}
+
+/** Enforces the config size limit on a document (also one restored from history). */
+export function checkSize(doc: Document, maxBytes: number): Document {
+  if (doc.bytes.length > maxBytes) throw configTooLarge(maxBytes, doc.bytes.length);
+  return doc;
+}
+
+/**
+ * Validates a document against a schema binding as it resolves now (version 0: the latest),
+ * and returns the concrete version it was validated against. Fails with NotFound when the
+ * schema or version does not exist, and with InvalidArgument (guardian.v1.ValidationFailure,
+ * every violation with its JSON pointer) when the document does not match.
+ */
+export async function validateDocument(
+  schemas: SchemaRegistry,
+  binding: { project: string; schema: string; schemaVersion: number },
+  json: unknown,
+): Promise<number> {
+  const resolved = await schemas.resolve(binding.project, binding.schema, binding.schemaVersion);
+  const violations = await resolved.validate(json);
+  if (violations.length > 0) {
+    throw validationFailedError(violations, `schema "${resolved.name}" v${resolved.version}`);
+  }
+  return resolved.version;
+}

@@ -1,0 +1,223 @@
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { Config, ConfigService } from "@guardian/api";
+import { pageSize } from "@guardian/kit";
+import { authorizeContentOnly, authorizeProject } from "../authorize.js";
+import {
+  checkCreateConfigRequest,
+  checkDeleteConfigRequest,
+  checkGetConfigRequest,
+  checkListConfigsRequest,
+  checkRollbackConfigRequest,
+  checkUpdateConfigRequest,
+} from "../check/configs.js";
+import { jsonOf, kvToConfig } from "../convert.js";
+import {
+  contentPageLimit,
+  defaultMaxConfigBytes,
+  responseBudgetBytes,
+  type ConfigDeps,
+} from "../deps.js";
+import { checkSize, encodeContent, validateDocument } from "../document/content.js";
+import { configNotFound } from "../error-map.js";
+import { requireProject } from "../require-project.js";
+import { nextPageToken, storePageToken } from "../store/paging.js";
+import { findRevision } from "../store/revisions.js";
+import { writeConfig } from "../store/write.js";
+
+type ConfigHandlers = Pick<
+  ServiceImpl<typeof ConfigService>,
+  "createConfig" | "updateConfig" | "deleteConfig" | "rollbackConfig" | "getConfig" | "listConfigs"
+>;
+
+/** Internal retries of a read-modify-write that the client asked to be unconditional. */
+const maxMergeAttempts = 5;
+
+/**
+ * Creates the config handlers. A write validates the request, checks the project, sizes and
+ * schema-validates the resulting document, then makes ONE store write; a read goes through
+ * the store.
+ */
+export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
+  const { store, pool, schemas } = deps;
+  const maxBytes = deps.maxConfigBytes ?? defaultMaxConfigBytes;
+
+  return {
+    async createConfig(req, ctx) {
+      checkCreateConfigRequest(req);
+      authorizeProject(ctx, req.project, { key: req.key });
+      await requireProject(pool, req.project);
+      const doc = encodeContent(req.content!, maxBytes);
+      const binding = {
+        project: req.project,
+        schema: req.schema,
+        schemaVersion: req.schemaVersion,
+      };
+      const validated = await validateDocument(schemas, binding, doc.json);
+      const res = await writeConfig(store, ctx, {
+        project: req.project,
+        key: req.key,
+        op: "put",
+        value: doc.bytes,
+        expectedVersion: 0n,
+        idempotencyKey: req.idempotencyKey,
+        message: req.message,
+        binding: { ...binding, validatedSchemaVersion: validated },
+        labels: req.labels,
+        decides: { binding: true, labels: true },
+      });
+      return { config: kvToConfig(res.kv!), revision: res.revision };
+    },
+
+    async updateConfig(req, ctx) {
+      const mask = checkUpdateConfigRequest(req);
+      authorizeProject(ctx, req.project, { key: req.key });
+      authorizeContentOnly(ctx, mask);
+      await requireProject(pool, req.project);
+      // A write derived from the current content is made conditional on it, so that an
+      // unconditional labels or schema change never undoes a concurrent content change.
+      const merge =
+        !mask.has("content") && req.expectedVersion === undefined && req.idempotencyKey === "";
+      for (let attempt = 1; ; attempt++) {
+        const current = (
+          await store.get({ project: req.project, key: req.key }, { signal: ctx.signal })
+        ).kv;
+        if (!current?.meta) throw configNotFound(req.project, req.key);
+        const doc = mask.has("content")
+          ? encodeContent(req.content!, maxBytes)
+          : checkSize({ json: jsonOf(current.value), bytes: current.value }, maxBytes);
+        const binding = {
+          project: req.project,
+          schema: mask.has("schema") ? req.schema : current.meta.schema,
+          schemaVersion: mask.has("schema_version")
+            ? req.schemaVersion
+            : current.meta.schemaVersion,
+        };
+        const validated = await validateDocument(schemas, binding, doc.json);
+        try {
+          const res = await writeConfig(store, ctx, {
+            project: req.project,
+            key: req.key,
+            op: "put",
+            value: doc.bytes,
+            expectedVersion: merge ? current.version : req.expectedVersion,
+            // An update never recreates a config deleted since it was read.
+            mustExist: true,
+            idempotencyKey: req.idempotencyKey,
+            message: req.message,
+            binding: { ...binding, validatedSchemaVersion: validated },
+            labels: mask.has("labels") ? req.labels : current.meta.labels,
+            decides: {
+              binding: mask.has("schema") || mask.has("schema_version"),
+              labels: mask.has("labels"),
+            },
+          });
+          return { config: kvToConfig(res.kv!), revision: res.revision };
+        } catch (err) {
+          const raced = err instanceof ConnectError && err.code === Code.Aborted;
+          if (!(merge && raced && attempt < maxMergeAttempts)) throw err;
+        }
+      }
+    },
+
+    async deleteConfig(req, ctx) {
+      checkDeleteConfigRequest(req);
+      authorizeProject(ctx, req.project, { key: req.key });
+      await requireProject(pool, req.project);
+      const res = await writeConfig(store, ctx, {
+        project: req.project,
+        key: req.key,
+        op: "delete",
+        expectedVersion: req.expectedVersion,
+        idempotencyKey: req.idempotencyKey,
+        message: req.message,
+        decides: {},
+      });
+      return { revision: res.revision };
+    },
+
+    async rollbackConfig(req, ctx) {
+      checkRollbackConfigRequest(req);
+      authorizeProject(ctx, req.project, { key: req.key });
+      await requireProject(pool, req.project);
+      const target = await findRevision(deps, ctx, req.project, req.key, req.toRevision);
+      if (target.deleted || !target.meta) {
+        throw new ConnectError(
+          `revision ${req.toRevision} deleted config "${req.key}"; roll back to a revision that wrote it`,
+          Code.FailedPrecondition,
+        );
+      }
+      const doc = checkSize({ json: jsonOf(target.value), bytes: target.value }, maxBytes);
+      // The restored binding as it resolves now: a schema that moved on may refuse old content.
+      const binding = {
+        project: req.project,
+        schema: target.meta.schema,
+        schemaVersion: target.meta.schemaVersion,
+      };
+      const validated = await validateDocument(schemas, binding, doc.json);
+      const res = await writeConfig(store, ctx, {
+        project: req.project,
+        key: req.key,
+        op: "put",
+        value: doc.bytes,
+        expectedVersion: req.expectedVersion,
+        idempotencyKey: req.idempotencyKey,
+        message: req.message,
+        binding: { ...binding, validatedSchemaVersion: validated },
+        labels: target.meta.labels,
+        rolledBackFrom: req.toRevision,
+        decides: { binding: true, labels: true },
+      });
+      return { config: kvToConfig(res.kv!), revision: res.revision };
+    },
+
+    async getConfig(req, ctx) {
+      checkGetConfigRequest(req);
+      authorizeProject(ctx, req.project, { key: req.key });
+      await requireProject(pool, req.project);
+      const { project, key } = req;
+      // Past revisions the store no longer retains come from its archive, inside the store.
+      const res = await store.get(
+        { project, key, revision: req.revision, minRevision: req.minRevision },
+        { signal: ctx.signal },
+      );
+      if (!res.kv) throw configNotFound(project, key, req.revision || undefined);
+      return { config: kvToConfig(res.kv), revision: res.revision };
+    },
+
+    async listConfigs(req, ctx) {
+      checkListConfigsRequest(req);
+      authorizeProject(ctx, req.project, { prefix: req.prefix });
+      await requireProject(pool, req.project);
+      const size = pageSize(req.pageSize);
+      // With content, ask for few configs at a time so a page stays under the size budget.
+      const chunk = req.includeContent ? contentPageLimit(maxBytes, size) : size;
+      const base = {
+        project: req.project,
+        prefix: req.prefix,
+        schema: req.schema,
+        labelSelector: req.labelSelector,
+        limit: chunk,
+        minRevision: req.minRevision,
+        keysOnly: !req.includeContent,
+      };
+      const configs: Config[] = [];
+      let token = storePageToken(ctx, req) ?? "";
+      let revision = 0n;
+      let bytes = 0;
+      do {
+        const res = await store.range({ ...base, pageToken: token }, { signal: ctx.signal });
+        revision = res.revision;
+        for (const kv of res.kvs) {
+          configs.push(kvToConfig(kv));
+          bytes += kv.value.length;
+        }
+        token = res.nextPageToken;
+      } while (token !== "" && configs.length + chunk <= size && bytes < responseBudgetBytes);
+      return {
+        configs,
+        revision,
+        nextPageToken: nextPageToken(ctx, req, token),
+      };
+    },
+  };
+}

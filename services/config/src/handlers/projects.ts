@@ -1,0 +1,129 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { ConfigService } from "@guardian/api";
+import { withTransaction, type Queryable } from "@guardian/db";
+import { definePaging, pageSize, principalOf } from "@guardian/kit";
+import { authorizeProject, readableProjects } from "../authorize.js";
+import {
+  checkCreateProjectRequest,
+  checkDeleteProjectRequest,
+  checkGetProjectRequest,
+  checkListProjectsRequest,
+  checkUpdateProjectRequest,
+} from "../check/projects.js";
+import { projectOf } from "../convert.js";
+import type { ConfigDeps } from "../deps.js";
+import { projectNotFound, versionConflict } from "../error-map.js";
+import { deleteProjectConfigs } from "../store/project-configs.js";
+import * as q from "../sql/projects.js";
+
+type ProjectHandlers = Pick<
+  ServiceImpl<typeof ConfigService>,
+  "createProject" | "getProject" | "listProjects" | "updateProject" | "deleteProject"
+>;
+
+// ListProjects pages continue after project name `a`.
+const namePaging = definePaging({ a: "text" });
+
+/** Fails with NotFound, or Aborted when the project exists at another version. */
+async function missedProject(db: Queryable, project: string, expected?: bigint): Promise<never> {
+  const current = await q.selectProjectVersion(db, project);
+  if (current === undefined || expected === undefined) throw projectNotFound(project);
+  throw versionConflict({ project, expected, current });
+}
+
+/** Creates the project RPC handlers (PostgreSQL; DeleteProject also deletes configs). */
+export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
+  const { pool } = deps;
+  return {
+    async createProject(req, ctx) {
+      checkCreateProjectRequest(req);
+      const principal = principalOf(ctx);
+      const row = await withTransaction(pool, async (db) => {
+        await q.insertProjectName(db, req.project);
+        const created = await q.insertProject(db, {
+          name: req.project,
+          displayName: req.displayName,
+          description: req.description,
+          labels: req.labels,
+          createdBy: principal.name,
+        });
+        if (principal.account) {
+          await q.insertAdminBinding(db, {
+            project: req.project,
+            ...principal.account,
+            createdBy: principal.name,
+          });
+        }
+        return created;
+      });
+      return { project: projectOf(row) };
+    },
+
+    async getProject(req, ctx) {
+      checkGetProjectRequest(req);
+      authorizeProject(ctx, req.project);
+      const row = await q.selectProject(pool, req.project);
+      if (!row) throw projectNotFound(req.project);
+      return { project: projectOf(row) };
+    },
+
+    async listProjects(req, ctx) {
+      checkListProjectsRequest(req);
+      const limit = pageSize(req.pageSize);
+      const after = namePaging.read(ctx, req);
+      const rows = await q.selectProjects(pool, {
+        after: after?.a ?? "",
+        limit: limit + 1,
+        labels: req.labelSelector,
+        only: readableProjects(ctx),
+      });
+      const page = namePaging.page(ctx, req, rows, limit, (last) => ({ a: last.name }));
+      return { projects: page.items.map(projectOf), nextPageToken: page.nextPageToken };
+    },
+
+    async updateProject(req, ctx) {
+      const mask = checkUpdateProjectRequest(req);
+      authorizeProject(ctx, req.project);
+      const row = await q.updateProject(
+        pool,
+        req.project,
+        {
+          displayName: mask.has("display_name") ? req.displayName : undefined,
+          description: mask.has("description") ? req.description : undefined,
+          labels: mask.has("labels") ? req.labels : undefined,
+        },
+        req.expectedVersion,
+      );
+      if (!row) return missedProject(pool, req.project, req.expectedVersion);
+      return { project: projectOf(row) };
+    },
+
+    async deleteProject(req, ctx) {
+      checkDeleteProjectRequest(req);
+      authorizeProject(ctx, req.project);
+      const version = await q.selectProjectVersion(pool, req.project);
+      if (version === undefined) throw projectNotFound(req.project);
+      if (req.expectedVersion !== undefined && req.expectedVersion !== version) {
+        throw versionConflict({
+          project: req.project,
+          expected: req.expectedVersion,
+          current: version,
+        });
+      }
+      const removed = await deleteProjectConfigs(deps, ctx, req.project, req.force);
+      const schemas = await withTransaction(pool, async (db) => {
+        const names = await q.deleteProject(db, req.project, req.expectedVersion);
+        if (!names) return missedProject(db, req.project, req.expectedVersion);
+        await q.markProjectNameDeleted(db, req.project, principalOf(ctx).name);
+        return names;
+      });
+      for (const name of schemas) deps.schemas.invalidate(req.project, name);
+      // A config written while the project was being deleted would be left behind; sweep again.
+      const late = await deleteProjectConfigs(deps, ctx, req.project, true);
+      return {
+        deletedConfigs: removed.count + late.count,
+        revision: late.revision > removed.revision ? late.revision : removed.revision,
+      };
+    },
+  };
+}

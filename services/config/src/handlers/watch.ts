@@ -1,0 +1,127 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Duration } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { ConfigService, WatchRequest, WatchResponseSchema } from "@guardian/api";
+import { authorizeProject } from "../authorize.js";
+import { checkWatchRequest } from "../check/configs.js";
+import { eventToChange, kvToConfig } from "../convert.js";
+import { contentPageLimit, defaultMaxConfigBytes, type ConfigDeps } from "../deps.js";
+import { requireProject } from "../require-project.js";
+import { readSnapshot, type SnapshotScope } from "../store/snapshot.js";
+
+type WatchMessage = MessageInitShape<typeof WatchResponseSchema>;
+
+const defaultBookmarkMs = 30_000;
+
+/** The bookmark interval of a request: unset or zero means 30 s; clamped to 1 s..10 min. */
+export function bookmarkIntervalMs(d: Duration | undefined): number {
+  const ms = d ? Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6) : 0;
+  return ms <= 0 ? defaultBookmarkMs : Math.min(Math.max(ms, 1_000), 600_000);
+}
+
+/**
+ * Creates the Watch handler. Each client stream follows ONE store WatchKeys stream (the
+ * store instance fans out from its single upstream feed); when the store says the start
+ * revision is compacted, the stream sends a Resync and a snapshot, then watches on.
+ */
+export function createWatchHandler(
+  deps: ConfigDeps,
+): Pick<ServiceImpl<typeof ConfigService>, "watch"> {
+  const { store } = deps;
+  const limit = contentPageLimit(deps.maxConfigBytes ?? defaultMaxConfigBytes);
+
+  /** Streams the scope's state at one revision, optionally preceded by a Resync; returns it. */
+  async function* snapshot(
+    scope: SnapshotScope,
+    ctx: HandlerContext,
+    resync?: { startRevision: bigint; compactRevision: bigint },
+  ): AsyncGenerator<WatchMessage, bigint> {
+    let revision: bigint | undefined;
+    for await (const page of readSnapshot(store, scope, { limit, signal: ctx.signal })) {
+      if (revision === undefined) {
+        revision = page.revision;
+        if (resync) {
+          yield { kind: { case: "resync", value: { ...resync, snapshotRevision: revision } } };
+        }
+      }
+      const configs = page.kvs.map(kvToConfig);
+      yield { kind: { case: "snapshot", value: { configs, revision, last: page.last } } };
+    }
+    return revision ?? 0n;
+  }
+
+  return {
+    async *watch(req: WatchRequest, ctx) {
+      checkWatchRequest(req);
+      const t = req.target;
+      authorizeProject(
+        ctx,
+        req.project,
+        t.case === "key" ? { key: t.value } : { prefix: t.value ?? "" },
+      );
+      await requireProject(deps.pool, req.project);
+      const scope = {
+        project: req.project,
+        key: t.case === "key" ? t.value : "",
+        prefix: t.case === "prefix" ? t.value : "",
+      };
+      if (req.startRevision > 1n) {
+        const info = await store.getCompactionInfo({}, { signal: ctx.signal });
+        if (req.startRevision > info.currentRevision + 1n) {
+          throw new ConnectError(
+            `start_revision ${req.startRevision} is ahead of the store's revision ${info.currentRevision}`,
+            Code.OutOfRange,
+          );
+        }
+      }
+      const ms = bookmarkIntervalMs(req.bookmarkInterval);
+      const progressInterval = { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
+      // The next revision to deliver; 0 means "from now".
+      let next = req.startRevision;
+      if (req.sendInitialSnapshot) next = (yield* snapshot(scope, ctx)) + 1n;
+      // Whether the last store stream ended on expired service credentials with nothing
+      // delivered since the one before it did (then the failure is not an expiry).
+      let renewed = false;
+      while (!ctx.signal.aborted) {
+        let compactRevision: bigint | undefined;
+        const stream = store.watchKeys(
+          { ...scope, startRevision: next, prevKv: req.includePrevious, progressInterval },
+          { signal: ctx.signal },
+        );
+        try {
+          for await (const res of stream) {
+            renewed = false;
+            const k = res.kind;
+            if (k.case === "events") {
+              for (const ev of k.value.events) {
+                yield { kind: { case: "change", value: eventToChange(ev, req.includePrevious) } };
+              }
+              next = k.value.revision + 1n;
+            } else if (k.case === "progress") {
+              yield { kind: { case: "bookmark", value: { revision: k.value.revision } } };
+              next = k.value.revision + 1n;
+            } else if (k.case === "compacted") {
+              compactRevision = k.value.compactRevision;
+            }
+          }
+        } catch (err) {
+          // A remote store ends its streams when this process's service token expires; the
+          // next call carries a fresh one, so the watch follows on from where it stopped.
+          if (ctx.signal.aborted || renewed || !isExpiry(err)) throw err;
+          renewed = true;
+          continue;
+        }
+        if (compactRevision === undefined) {
+          if (ctx.signal.aborted) return;
+          throw new ConnectError("the store ended the watch; re-open it", Code.Unavailable);
+        }
+        const resync = { startRevision: next, compactRevision };
+        next = (yield* snapshot(scope, ctx, resync)) + 1n;
+      }
+    },
+  };
+}
+
+function isExpiry(err: unknown): boolean {
+  return err instanceof ConnectError && err.code === Code.Unauthenticated;
+}

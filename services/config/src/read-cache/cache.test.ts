@@ -1,0 +1,154 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { WatchKeysResponseSchema, type StoreService } from "@guardian/api";
+import { afterAll, describe, expect, it } from "vitest";
+import { useHarness } from "../testing/harness.js";
+import { json, newProject, plain } from "../testing/fixtures.js";
+import { createReadCache } from "./cache.js";
+
+const h = useHarness();
+const stops: AbortController[] = [];
+
+// Runs before the harness closes (after-hooks run in reverse order of registration).
+afterAll(() => {
+  for (const ac of stops) ac.abort();
+});
+
+describe("read cache", () => {
+  /** A store client whose watch streams are counted, and can be told to lose events. */
+  function instrumentedStore() {
+    const state = { watches: 0, compactNext: false, expireNext: false };
+    const store: Client<typeof StoreService> = {
+      ...h.store,
+      watchKeys(req, opts) {
+        state.watches++;
+        return (async function* () {
+          for await (const m of h.store.watchKeys(req, opts)) {
+            if (state.expireNext && m.kind.case === "events") {
+              // A remote store ends the stream when the service token expires.
+              state.expireNext = false;
+              throw new ConnectError("the access token has expired", Code.Unauthenticated);
+            }
+            if (state.compactNext && m.kind.case === "events") {
+              // The events are lost, as after a compaction; the stream says so and ends.
+              state.compactNext = false;
+              const r = m.kind.value.revision;
+              yield create(WatchKeysResponseSchema, {
+                kind: { case: "compacted", value: { compactRevision: r, currentRevision: r } },
+              });
+              return;
+            }
+            yield m;
+          }
+        })();
+      },
+    };
+    return { store, state };
+  }
+
+  it("serves every project from ONE store watch and reuses the entry of an unchanged config", async () => {
+    const { store, state } = instrumentedStore();
+    const ac = new AbortController();
+    stops.push(ac);
+    const cache = createReadCache({ store, signal: ac.signal });
+    const p1 = await newProject(h);
+    const p2 = await newProject(h);
+    await h.config.createConfig({
+      project: p1,
+      key: "a",
+      content: json({ big: "x" }),
+      schema: "any",
+    });
+    const w = await h.config.createConfig({
+      project: p2,
+      key: "b",
+      content: json(2),
+      schema: "any",
+    });
+    const a1 = await cache.read(p1, "a", { minRevision: w.revision });
+    const a2 = await cache.read(p1, "a");
+    expect(a2.config).toBe(a1.config);
+    expect(plain(a1.config?.content)).toEqual({ big: "x" });
+    expect(plain((await cache.read(p2, "b")).config?.content)).toBe(2);
+    const u = await h.config.updateConfig({ project: p1, key: "a", content: json({ big: "y" }) });
+    const a3 = await cache.read(p1, "a", { minRevision: u.revision });
+    expect(a3.config).not.toBe(a1.config);
+    expect(a3.config?.version).toBe(u.revision);
+    expect(state.watches).toBe(1);
+  });
+
+  it("reloads its projects after the store reports that its watch was compacted", async () => {
+    const { store, state } = instrumentedStore();
+    const ac = new AbortController();
+    stops.push(ac);
+    const cache = createReadCache({ store, signal: ac.signal });
+    const p = await newProject(h);
+    const w = await h.config.createConfig({
+      project: p,
+      key: "k",
+      content: json("old"),
+      schema: "any",
+    });
+    expect(plain((await cache.read(p, "k", { minRevision: w.revision })).config?.content)).toBe(
+      "old",
+    );
+    state.compactNext = true;
+    const u = await h.config.updateConfig({ project: p, key: "k", content: json("new") });
+    const after = await cache.read(p, "k", { minRevision: u.revision });
+    expect(plain(after.config?.content)).toBe("new");
+    expect(after.revision).toBeGreaterThanOrEqual(u.revision);
+    expect(state.watches).toBe(2);
+  });
+
+  it("re-opens its watch quietly when the store ends it on expired service credentials", async () => {
+    const { store, state } = instrumentedStore();
+    const ac = new AbortController();
+    stops.push(ac);
+    const errors: unknown[] = [];
+    const cache = createReadCache({ store, signal: ac.signal, onError: (e) => errors.push(e) });
+    const p = await newProject(h);
+    const w = await h.config.createConfig({
+      project: p,
+      key: "k",
+      content: json(1),
+      schema: "any",
+    });
+    await cache.read(p, "k", { minRevision: w.revision });
+    state.expireNext = true;
+    const u = await h.config.updateConfig({ project: p, key: "k", content: json(2) });
+    const after = await cache.read(p, "k", { minRevision: u.revision });
+    expect(plain(after.config?.content)).toBe(2);
+    expect(state.watches).toBe(2);
+    expect(errors).toEqual([]);
+  });
+  it("holds at most maxProjects projects and reloads a dropped one on its next read", async () => {
+    const loads = new Map<string, number>();
+    const store: Client<typeof StoreService> = {
+      ...h.store,
+      range(req, opts) {
+        loads.set(req.project ?? "", (loads.get(req.project ?? "") ?? 0) + 1);
+        return h.store.range(req, opts);
+      },
+    };
+    const ac = new AbortController();
+    stops.push(ac);
+    const cache = createReadCache({ store, signal: ac.signal, maxProjects: 1 });
+    const p1 = await newProject(h);
+    const p2 = await newProject(h);
+    await h.config.createConfig({ project: p1, key: "k", content: json("one"), schema: "any" });
+    const w = await h.config.createConfig({
+      project: p2,
+      key: "k",
+      content: json("two"),
+      schema: "any",
+    });
+    const first = await cache.read(p1, "k", { minRevision: w.revision });
+    expect(plain(first.config?.content)).toBe("one");
+    expect(plain((await cache.read(p2, "k")).config?.content)).toBe("two");
+    const u = await h.config.updateConfig({ project: p1, key: "k", content: json("again") });
+    const again = await cache.read(p1, "k", { minRevision: u.revision });
+    expect(plain(again.config?.content)).toBe("again");
+    expect(again.revision).toBeGreaterThanOrEqual(u.revision);
+    expect([loads.get(p1), loads.get(p2)]).toEqual([2, 1]);
+  });
+});

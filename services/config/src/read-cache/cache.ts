@@ -1,0 +1,219 @@
+import type { Value } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { StoreEventType, type KeyValue, type StoreEvent, type StoreService } from "@guardian/api";
+import { createBackoff, sleep } from "@guardian/kit";
+import { LRUCache } from "lru-cache";
+import { contentOf } from "../convert.js";
+import { contentPageLimit, defaultMaxConfigBytes } from "../deps.js";
+import { readSnapshot } from "../store/snapshot.js";
+import { createAppliedRevision, within } from "./position.js";
+
+/** One cached config: its version and its content, converted once per version. */
+export interface CachedConfig {
+  readonly version: bigint;
+  /** Shared by every response for this version, so an unchanged config is never re-converted. */
+  readonly content: Value;
+}
+
+/** What a cache read returns: the config (undefined when it does not exist) and the revision. */
+export interface ReadCacheResult {
+  config?: CachedConfig;
+  /** The store revision the read reflects. */
+  revision: bigint;
+}
+
+/**
+ * The in-memory read cache behind ReadConfig. ONE store watch per process keeps it current;
+ * a project's configs are loaded on its first read, and the projects read least recently
+ * are dropped beyond a bound (each reloads on its next read).
+ */
+export interface ReadCache {
+  /**
+   * Reads one config. With `minRevision`, waits until the cache has applied that revision;
+   * fails with OutOfRange when the store has not reached it, Unavailable after a timeout.
+   */
+  read(
+    project: string,
+    key: string,
+    opts?: { minRevision?: bigint; signal?: AbortSignal },
+  ): Promise<ReadCacheResult>;
+  /** The newest store revision the cache has applied. */
+  readonly revision: bigint;
+}
+
+/** Options for {@link createReadCache}. */
+export interface ReadCacheOptions {
+  store: Client<typeof StoreService>;
+  /** Ends the cache's store watch (the process shutting down). */
+  signal: AbortSignal;
+  /** The config size limit, to size snapshot pages. Default 1 MiB. */
+  maxConfigBytes?: number;
+  /** How long a read waits for its min_revision. Default 3 s. */
+  minRevisionTimeoutMs?: number;
+  /**
+   * How many projects the cache holds at most; the one read least recently is dropped first
+   * and reloads on its next read. Default 1,000.
+   */
+  maxProjects?: number;
+  /** Called with each failure of the store watch before it is re-opened. */
+  onError?: (err: unknown) => void;
+}
+
+interface ProjectState {
+  configs: Map<string, CachedConfig>;
+  /** The revision of the snapshot the configs were loaded at; older events are in it. */
+  loadedAt: bigint;
+  /** Events that arrived while the snapshot was loading. */
+  pending?: StoreEvent[];
+  loading: Promise<void>;
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/**
+ * Creates the read cache and starts its store watch over every project. When the store says
+ * the watch's start revision was compacted, the cache forgets every project (each reloads on
+ * its next read) and follows the store from its current revision.
+ */
+export function createReadCache(opts: ReadCacheOptions): ReadCache {
+  const { store, signal } = opts;
+  const limit = contentPageLimit(opts.maxConfigBytes ?? defaultMaxConfigBytes);
+  const projects = new LRUCache<string, ProjectState>({ max: opts.maxProjects ?? 1_000 });
+  const position = createAppliedRevision();
+  // Resolved once the current store watch has reported where it starts.
+  let live = deferred();
+  const timeoutMs = opts.minRevisionTimeoutMs ?? 3_000;
+
+  const entryOf = (kv: KeyValue): CachedConfig => ({
+    version: kv.version,
+    content: contentOf(kv.value)!,
+  });
+
+  function applyTo(state: ProjectState, ev: StoreEvent) {
+    const kv = ev.kv;
+    if (!kv || kv.version <= state.loadedAt) return;
+    if (ev.type === StoreEventType.DELETE) state.configs.delete(kv.key);
+    else state.configs.set(kv.key, entryOf(kv));
+  }
+
+  async function follow() {
+    let from = 0n;
+    const backoff = createBackoff({ initialMs: 100, maxMs: 5_000 });
+    // Whether the last stream ended on expired service credentials with nothing delivered
+    // since the one before it did (then the failure is not an expiry).
+    let renewed = false;
+    while (!signal.aborted) {
+      try {
+        const stream = store.watchKeys({ project: "", startRevision: from }, { signal });
+        let compacted = false;
+        for await (const res of stream) {
+          const k = res.kind;
+          if (k.case === "events") {
+            for (const ev of k.value.events) {
+              const state = ev.kv && projects.peek(ev.kv.project);
+              if (state?.pending) state.pending.push(ev);
+              else if (state) applyTo(state, ev);
+            }
+            position.advance(k.value.revision);
+            from = k.value.revision + 1n;
+          } else if (k.case === "progress") {
+            position.advance(k.value.revision);
+            from = k.value.revision + 1n;
+            live.resolve();
+          } else if (k.case === "compacted") {
+            // Changes since `from` are lost: forget every project (each reloads on its next
+            // read) and follow the store from its current revision.
+            compacted = true;
+            projects.clear();
+            live = deferred();
+            from = 0n;
+          }
+          backoff.reset();
+          renewed = false;
+        }
+        if (!compacted && !signal.aborted) throw new Error("the store ended the watch");
+      } catch (err) {
+        if (signal.aborted) return;
+        // A remote store ends its streams when this process's service token expires; the
+        // next call carries a fresh one.
+        if (!renewed && err instanceof ConnectError && err.code === Code.Unauthenticated) {
+          renewed = true;
+          continue;
+        }
+        opts.onError?.(err);
+        await sleep(backoff.next(), signal);
+      }
+    }
+  }
+  void follow();
+
+  function load(project: string): ProjectState {
+    const state: ProjectState = {
+      configs: new Map(),
+      loadedAt: 0n,
+      pending: [],
+      loading: Promise.resolve(),
+    };
+    projects.set(project, state);
+    state.loading = (async () => {
+      if (!(await within(live.promise, timeoutMs))) {
+        throw new ConnectError("the read cache is not connected to the store", Code.Unavailable);
+      }
+      // At least the watch's position: every later change reaches the cache through the watch.
+      const pages = readSnapshot(
+        store,
+        { project },
+        { limit, minRevision: position.value, signal },
+      );
+      for await (const page of pages) {
+        for (const kv of page.kvs) state.configs.set(kv.key, entryOf(kv));
+        state.loadedAt = page.revision;
+      }
+      const pending = state.pending ?? [];
+      state.pending = undefined;
+      for (const ev of pending) applyTo(state, ev);
+    })();
+    state.loading.catch(() => {
+      if (projects.peek(project) === state) projects.delete(project);
+    });
+    return state;
+  }
+
+  async function reach(revision: bigint, readSignal?: AbortSignal) {
+    if (position.value >= revision) return;
+    // Tell a revision that does not exist yet from one the cache has not applied yet.
+    const info = await store.getCompactionInfo({}, { signal: readSignal });
+    if (info.currentRevision < revision) {
+      throw new ConnectError(
+        `min_revision ${revision} is ahead of the store's revision ${info.currentRevision}`,
+        Code.OutOfRange,
+      );
+    }
+    if (await position.reach(revision, timeoutMs, readSignal)) return;
+    throw new ConnectError(
+      `the read cache has not reached revision ${revision} yet; retry`,
+      Code.Unavailable,
+    );
+  }
+
+  return {
+    async read(project, key, ro = {}) {
+      if (ro.minRevision) await reach(ro.minRevision, ro.signal);
+      for (;;) {
+        const state = projects.get(project) ?? load(project);
+        await state.loading;
+        // A project dropped while it loaded no longer follows the watch: read it again.
+        if (projects.peek(project) !== state) continue;
+        const revision = position.value > state.loadedAt ? position.value : state.loadedAt;
+        return { config: state.configs.get(key), revision };
+      }
+    },
+    get revision() {
+      return position.value;
+    },
+  };
+}

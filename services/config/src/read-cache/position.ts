@@ -1,0 +1,68 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { sleep } from "@guardian/kit";
+
+/** The newest store revision the read cache has applied, which reads can wait for. */
+export interface AppliedRevision {
+  /** The newest revision applied. */
+  readonly value: bigint;
+  /** Moves the position forward to `revision` (never back) and wakes the reads it satisfies. */
+  advance(revision: bigint): void;
+  /**
+   * Waits until the position reaches `revision`: false when `timeoutMs` passed first;
+   * fails with Canceled when `signal` aborts.
+   */
+  reach(revision: bigint, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** Creates the applied revision of a read cache, starting at 0. */
+export function createAppliedRevision(): AppliedRevision {
+  const waiters = new Set<{ revision: bigint; wake: () => void }>();
+  let value = 0n;
+  return {
+    get value() {
+      return value;
+    },
+    advance(revision) {
+      if (revision > value) value = revision;
+      for (const w of waiters) if (value >= w.revision) w.wake();
+    },
+    async reach(revision, timeoutMs, signal) {
+      const w = { revision, wake: () => {} };
+      const arrived = new Promise<void>((resolve) => (w.wake = resolve));
+      waiters.add(w);
+      if (value >= revision) w.wake();
+      try {
+        return await within(arrived, timeoutMs, signal);
+      } finally {
+        waiters.delete(w);
+      }
+    },
+  };
+}
+
+/**
+ * Waits up to `timeoutMs` for `arrived`: false when it timed out; fails with Canceled when
+ * `signal` aborts.
+ */
+export async function within(
+  arrived: Promise<void>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const timeout = new AbortController();
+  let onAbort = () => {};
+  try {
+    return await Promise.race([
+      arrived.then(() => true),
+      sleep(timeoutMs, timeout.signal).then(() => false),
+      new Promise<never>((_, reject) => {
+        onAbort = () => reject(new ConnectError("the read was canceled", Code.Canceled));
+        if (signal?.aborted) onAbort();
+        signal?.addEventListener("abort", onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    timeout.abort();
+    signal?.removeEventListener("abort", onAbort);
+  }
+}

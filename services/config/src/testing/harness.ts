@@ -1,0 +1,128 @@
+import {
+  createClient,
+  createRouterTransport,
+  type CallOptions,
+  type Client,
+  type Interceptor,
+} from "@connectrpc/connect";
+import { ConfigService, StoreService } from "@guardian/api";
+import { principalKey, type Principal } from "@guardian/kit";
+import { createSchemaRegistry, createSchemaWorkers } from "@guardian/schema-service";
+import { createSqlEngine, createStoreRoutes, type StoreEngine } from "@guardian/store-service";
+import { useTestDatabase, type TestDatabase } from "@guardian/testkit";
+import type pg from "pg";
+import { afterAll, beforeAll } from "vitest";
+import { createReadCache, type ReadCache } from "../read-cache/cache.js";
+import { createConfigRoutes } from "../routes.js";
+import type { ConfigDeps } from "../deps.js";
+
+/** A config service wired to a real SQL store engine and the real schema registry. */
+export interface Harness {
+  /** The test database the harness runs on (a clone of the migrated template). */
+  db: TestDatabase;
+  engine: StoreEngine;
+  store: Client<typeof StoreService>;
+  config: Client<typeof ConfigService>;
+  readCache: ReadCache;
+  pool: pg.Pool;
+  /** Builds another config client over the same dependencies, with some replaced. */
+  configWith(overrides: Partial<ConfigDeps>): Client<typeof ConfigService>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startHarness}. */
+export interface HarnessOptions {
+  /** The config size limit of the config service. */
+  maxConfigBytes?: number;
+  /** Events the store buffers for one watch before it cuts the watch off. */
+  watchBufferSize?: number;
+}
+
+/**
+ * Starts the store (SQL engine over the test database, keeping 5 revisions per config), the
+ * schema registry, a read cache and the config service, all in memory over router
+ * transports.
+ */
+export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}): Promise<Harness> {
+  const pool = db.pool();
+  // The test database is dropped (WITH FORCE) right after its pool ends, while the pool's
+  // clients may still be closing; without a listener their termination would crash the run.
+  if (pool.listenerCount("error") === 0) pool.on("error", () => {});
+  const engine = await createSqlEngine({
+    pool,
+    listenUrl: db.url(),
+    retainPerConfig: 5,
+    minRevisionTimeoutMs: 300,
+    watchBufferSize: opts.watchBufferSize,
+  });
+  const store = createClient(StoreService, createRouterTransport(createStoreRoutes({ engine })));
+  const ac = new AbortController();
+  const workers = createSchemaWorkers({ threads: 1 });
+  const readCache = createReadCache({ store, signal: ac.signal, minRevisionTimeoutMs: 2_000 });
+  const deps: ConfigDeps = {
+    pool,
+    store,
+    schemas: createSchemaRegistry(pool, { workers }),
+    readCache,
+    maxConfigBytes: opts.maxConfigBytes,
+  };
+  const configWith = (overrides: Partial<ConfigDeps>) =>
+    createClient(
+      ConfigService,
+      createRouterTransport(createConfigRoutes({ ...deps, ...overrides }), {
+        router: { interceptors: [testPrincipal] },
+      }),
+    );
+  return {
+    db,
+    engine,
+    store,
+    config: configWith({}),
+    readCache,
+    pool,
+    configWith,
+    async close() {
+      ac.abort();
+      await workers.close();
+      await engine.close();
+    },
+  };
+}
+
+/** Options of {@link useHarness}. */
+export interface UseHarnessOptions extends HarnessOptions {
+  /** Connections of the test database's pool. */
+  poolSize?: number;
+}
+
+/**
+ * Gives a test file its own test database and a {@link startHarness} harness on it, started
+ * before the file's tests and closed after them. The object returned is filled in when the
+ * harness has started, so tests use it directly.
+ */
+export function useHarness(opts: UseHarnessOptions = {}): Harness {
+  const { poolSize, ...harness } = opts;
+  const db = useTestDatabase({ poolSize });
+  const h = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(h, await startHarness(db, harness));
+  });
+  afterAll(async () => {
+    await h.close?.();
+  });
+  return h;
+}
+
+const principalHeader = "x-test-principal";
+
+/** Sets the principal a test call names in its header, as the auth interceptor would. */
+const testPrincipal: Interceptor = (next) => (req) => {
+  const principal = req.header.get(principalHeader);
+  if (principal) req.contextValues.set(principalKey, JSON.parse(principal) as Principal);
+  return next(req);
+};
+
+/** Call options that make the call as `principal`. */
+export function as(principal: Principal): CallOptions {
+  return { headers: { [principalHeader]: JSON.stringify(principal) } };
+}
