@@ -7,7 +7,7 @@ import type {
   ProclaimRequest,
   RegisterInstanceRequest,
 } from "@guardian/api";
-import { invalidArgument, type FieldViolationInit } from "@guardian/kit";
+import { failOn, maxLength, type Check } from "@guardian/kit";
 import type { AcquireLockInput, CampaignInput, RegisterInput } from "./backend/types.js";
 
 /** Bounds the service enforces on lease TTLs. */
@@ -27,15 +27,6 @@ const maxValueBytes = 4096;
 const nameRe = /^[A-Za-z0-9._/-]{1,128}$/;
 const instanceIdRe = /^[A-Za-z0-9._:-]{1,128}$/;
 const memberIdRe = /^[0-9a-f]{1,16}$/;
-
-type Check = [field: string, problem: string | undefined];
-
-function fail(checks: Check[]): void {
-  const v: FieldViolationInit[] = checks.flatMap(([field, problem]) =>
-    problem ? [{ field, description: problem }] : [],
-  );
-  if (v.length > 0) throw invalidArgument(v);
-}
 
 /** Checks an election, lock or service name. */
 export function checkName(name: string): string | undefined {
@@ -74,12 +65,12 @@ function ttl(d: Duration | undefined, limits: ClusterLimits): [number, string | 
 
 /** Checks a member id: the hexadecimal etcd member id. */
 export function checkMemberId(id: string): void {
-  fail([["id", memberIdRe.test(id) ? undefined : "must be a hexadecimal member id"]]);
+  failOn([["id", memberIdRe.test(id) ? undefined : "must be a hexadecimal member id"]]);
 }
 
 /** Validates an AddMember request. */
 export function checkAddMemberRequest(req: AddMemberRequest): void {
-  fail([
+  failOn([
     ["peer_urls", req.peerUrls.length === 0 ? "must hold at least one URL" : undefined],
     ...req.peerUrls.map((u, i): Check => [`peer_urls[${i}]`, checkUrl(u)]),
     [
@@ -105,7 +96,7 @@ function checkUrl(u: string): string | undefined {
 /** Validates a Campaign request and resolves its TTL. */
 export function checkCampaignRequest(req: CampaignRequest, limits: ClusterLimits): CampaignInput {
   const [ttlMs, ttlProblem] = ttl(req.ttl, limits);
-  fail([
+  failOn([
     ["election", checkName(req.election)],
     ["value", checkValue(req.value)],
     ["ttl", ttlProblem],
@@ -117,7 +108,7 @@ export function checkCampaignRequest(req: CampaignRequest, limits: ClusterLimits
 export function checkCandidateRequest(
   req: Pick<ProclaimRequest, "election" | "leaderKey"> & { value?: string },
 ): void {
-  fail([
+  failOn([
     ["election", checkName(req.election)],
     ["leader_key", req.leaderKey === "" ? "must not be empty" : undefined],
     ["value", req.value === undefined ? undefined : checkValue(req.value)],
@@ -126,7 +117,7 @@ export function checkCandidateRequest(
 
 /** Validates the election of a GetLeader or Observe request. */
 export function checkElectionRequest(req: { election: string }): void {
-  fail([["election", checkName(req.election)]]);
+  failOn([["election", checkName(req.election)]]);
 }
 
 /** Validates an AcquireLock request; the owner defaults to the caller's name. */
@@ -137,21 +128,21 @@ export function checkAcquireLockRequest(
 ): AcquireLockInput {
   const [ttlMs, ttlProblem] = ttl(req.ttl, limits);
   const waitMs = durationMs(req.waitTimeout);
-  fail([
+  failOn([
     ["name", checkName(req.name)],
     ["ttl", ttlProblem],
     [
       "wait_timeout",
       waitMs < 0 || waitMs > maxWaitMs ? "must be between 0 and 5 minutes" : undefined,
     ],
-    ["owner", req.owner.length > 256 ? "must be at most 256 characters" : undefined],
+    ["owner", maxLength(req.owner, 256)],
   ]);
   return { name: req.name, ttlMs, waitMs, owner: req.owner || caller };
 }
 
 /** Validates the lock and lease of a KeepAliveLock or ReleaseLock request. */
 export function checkLockLeaseRequest(req: { name: string; leaseId: bigint }): void {
-  fail([
+  failOn([
     ["name", checkName(req.name)],
     ["lease_id", checkLeaseId(req.leaseId)],
   ]);
@@ -159,16 +150,13 @@ export function checkLockLeaseRequest(req: { name: string; leaseId: bigint }): v
 
 /** Validates the lock name of a GetLock request. */
 export function checkLockRequest(req: { name: string }): void {
-  fail([["name", checkName(req.name)]]);
+  failOn([["name", checkName(req.name)]]);
 }
 
 function checkTags(tags: string[]): Check[] {
   return [
     ["tags", tags.length > 32 ? `at most 32 tags, got ${tags.length}` : undefined],
-    ...tags.map((t, i): Check => [
-      `tags[${i}]`,
-      t.length < 1 || t.length > 63 ? "must be 1-63 characters" : undefined,
-    ]),
+    ...tags.map((t, i): Check => [`tags[${i}]`, t === "" ? "must not be empty" : maxLength(t, 63)]),
   ];
 }
 
@@ -182,7 +170,7 @@ export function checkRegisterInstanceRequest(
     (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
     0,
   );
-  fail([
+  failOn([
     ["service", checkName(req.service)],
     ["instance_id", checkInstanceId(req.instanceId)],
     [
@@ -214,7 +202,7 @@ export function checkRegisterInstanceRequest(
 export function checkInstanceRequest(
   req: Pick<HeartbeatRequest, "service" | "instanceId"> & { leaseId?: bigint },
 ): void {
-  fail([
+  failOn([
     ["service", checkName(req.service)],
     ["instance_id", checkInstanceId(req.instanceId)],
     ["lease_id", req.leaseId === undefined ? undefined : checkLeaseId(req.leaseId)],
@@ -223,5 +211,5 @@ export function checkInstanceRequest(
 
 /** Validates the service and tag filter of a ListInstances or WatchInstances request. */
 export function checkServiceRequest(req: { service: string; tags: string[] }): void {
-  fail([["service", checkName(req.service)], ...checkTags(req.tags)]);
+  failOn([["service", checkName(req.service)], ...checkTags(req.tags)]);
 }

@@ -45,7 +45,7 @@ describe("toClusterConnectError", () => {
     expect(down.code).toBe(Code.Unavailable);
     expect(down.rawMessage).not.toMatch(/14/);
     const cause = new TypeError("x is undefined at /srv/secret/path.ts");
-    const hidden = toClusterConnectError(cause, "req-7");
+    const hidden = toClusterConnectError(cause, { requestId: "req-7" });
     expect(hidden.code).toBe(Code.Internal);
     expect(hidden.rawMessage).toBe("internal error (request id req-7)");
     expect(hidden.cause).toBe(cause);

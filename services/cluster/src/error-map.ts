@@ -2,13 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { LimitExceededSchema, LockHeldSchema } from "@guardian/api";
-import { createErrorMapper, pgErrorRules, type ErrorMapper } from "@guardian/kit";
-import {
-  ClientClosedError,
-  EtcdLeaseInvalidError,
-  GRPCDeadlineExceededError,
-  GRPCUnavailableError,
-} from "etcd3";
+import { createErrorMapper, pgErrorRules, type ErrorMapper, type FailedCall } from "@guardian/kit";
+import { isEtcdUnavailable, isLeaseNotFound } from "@guardian/etcd";
 import { ClusterError, type ClusterErrorKind } from "./backend/errors.js";
 
 const codes: Record<ClusterErrorKind, Code> = {
@@ -20,23 +15,6 @@ const codes: Record<ClusterErrorKind, Code> = {
   unavailable: Code.Unavailable,
 };
 
-// etcd answers these while it has no quorum, during a leader change, or when unreachable.
-const etcdUnavailableText =
-  /no leader|leader changed|request timed out|too many requests|not capable|connection refused|breaker is open|UNAVAILABLE/i;
-
-function isEtcdUnavailable(err: unknown): boolean {
-  if (
-    err instanceof GRPCUnavailableError ||
-    err instanceof GRPCDeadlineExceededError ||
-    err instanceof ClientClosedError
-  ) {
-    return true;
-  }
-  // cockatiel's BrokenCircuitError: every etcd endpoint failed recently.
-  if (err instanceof Error && err.name === "BrokenCircuitError") return true;
-  return err instanceof Error && etcdUnavailableText.test(err.message);
-}
-
 const mapOther: ErrorMapper = createErrorMapper([
   {
     match: isEtcdUnavailable,
@@ -44,7 +22,7 @@ const mapOther: ErrorMapper = createErrorMapper([
     message: () => "the cluster cannot be reached or has no quorum; retry later",
   },
   {
-    match: (e) => e instanceof EtcdLeaseInvalidError,
+    match: isLeaseNotFound,
     code: Code.NotFound,
     message: () => "the lease has expired or was revoked",
   },
@@ -52,13 +30,17 @@ const mapOther: ErrorMapper = createErrorMapper([
 ]);
 
 /**
- * Maps cluster failures to Connect errors, in one place: each ClusterError kind to its code
- * (lock_held to Aborted with a guardian.cluster.v1.LockHeld detail, slow_consumer to
- * ResourceExhausted with a LimitExceeded detail); an unreachable etcd or database to
- * Unavailable; anything else to Internal with a generic message.
+ * The cluster service's one error table: each ClusterError kind to its code (lock_held to
+ * Aborted with a guardian.cluster.v1.LockHeld detail, slow_consumer to ResourceExhausted
+ * with a LimitExceeded detail); an unreachable etcd or database to Unavailable; a
+ * ConnectError as it is; anything else to Internal with a generic message naming the
+ * call's request id.
  */
-export function toClusterConnectError(err: unknown, requestId?: string): ConnectError {
-  if (!(err instanceof ClusterError)) return mapOther(err, requestId);
+export function toClusterConnectError(
+  err: unknown,
+  call?: Pick<FailedCall, "requestId">,
+): ConnectError {
+  if (!(err instanceof ClusterError)) return mapOther(err, call?.requestId);
   const details = [];
   const { lock, bufferSize } = err.detail;
   if (err.kind === "lock_held" && lock) {

@@ -19,7 +19,6 @@
  */
 export { createClusterRoutes, createClusterService } from "./routes.js";
 export type { ClusterRoutesDeps } from "./routes.js";
-export type { ClusterAuditEvent, ClusterAuditSink } from "./audit.js";
 export { defaultClusterLimits, type ClusterLimits } from "./check.js";
 export { toClusterConnectError } from "./error-map.js";
 export {

@@ -1,10 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import {
-  timestampDate,
-  timestampFromDate,
-  type Duration,
-  type Timestamp,
-} from "@bufbuild/protobuf/wkt";
+import { timestampFromDate, type Duration } from "@bufbuild/protobuf/wkt";
 import {
   ChangeType,
   KeyValueSchema,
@@ -80,11 +75,6 @@ export function recordToProto(r: RevisionRecord): StoredRevision {
     meta: metaToProto(r.meta),
     deleted: r.deleted,
   });
-}
-
-/** Converts an optional protobuf timestamp to a Date. */
-export function dateOf(ts: Timestamp | undefined): Date | undefined {
-  return ts && timestampDate(ts);
 }
 
 /** Converts an optional protobuf duration to milliseconds (undefined when unset or zero). */

@@ -1,11 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { VersionConflictSchema } from "@guardian/api";
+import { LimitExceededSchema, VersionConflictSchema, type WriteRequest } from "@guardian/api";
 import {
   createErrorMapper,
   invalidArgument,
   isPgConnectionLoss,
   type ErrorMapper,
+  type FailedCall,
 } from "@guardian/kit";
 import { StoreError, type StoreErrorKind } from "./engine/errors.js";
 
@@ -29,36 +30,44 @@ const mapOther: ErrorMapper = createErrorMapper([
 ]);
 
 /**
- * Maps store failures to Connect errors, in one place. A version conflict (the only Aborted
- * the store sends) carries a guardian.v1.VersionConflict detail with the current version; a
- * reused idempotency key is InvalidArgument with a guardian.v1.BadRequest naming the field.
+ * Maps store failures to Connect errors, in one place. Every failure another service must
+ * tell apart carries a typed detail: a version conflict (the only Aborted the store sends) a
+ * guardian.v1.VersionConflict with the current version; a reused idempotency key
+ * InvalidArgument with a guardian.v1.BadRequest naming the field; a watcher cut off as a slow
+ * consumer a guardian.v1.LimitExceeded ("watch_buffer_events").
  */
 export function toStoreConnectError(
   err: unknown,
-  ctx: { project?: string; key?: string; expected?: bigint } = {},
+  call?: Pick<FailedCall, "method" | "req" | "requestId">,
 ): ConnectError {
-  if (err instanceof StoreError) {
-    if (err.kind === "idempotency_mismatch") {
-      // Typed, so that callers never have to parse the message to know which field is wrong.
-      const e = invalidArgument([{ field: "idempotency_key", description: err.message }]);
-      e.cause = err;
-      return e;
-    }
-    const details =
-      err.kind === "version_conflict"
-        ? [
-            {
-              desc: VersionConflictSchema,
-              value: create(VersionConflictSchema, {
-                project: ctx.project ?? "",
-                key: ctx.key ?? "",
-                expectedVersion: ctx.expected ?? 0n,
-                currentVersion: err.detail.currentVersion ?? 0n,
-              }),
-            },
-          ]
-        : undefined;
-    return new ConnectError(err.message, codes[err.kind], undefined, details, err);
+  if (!(err instanceof StoreError)) return mapOther(err, call?.requestId);
+  if (err.kind === "idempotency_mismatch") {
+    const e = invalidArgument([{ field: "idempotency_key", description: err.message }]);
+    e.cause = err;
+    return e;
   }
-  return mapOther(err);
+  return new ConnectError(err.message, codes[err.kind], undefined, detailsOf(err, call), err);
+}
+
+type Details = ConstructorParameters<typeof ConnectError>[3];
+
+function detailsOf(err: StoreError, call?: Pick<FailedCall, "method" | "req">): Details {
+  if (err.kind === "version_conflict") {
+    const req = call?.method === "write" ? (call.req as WriteRequest) : undefined;
+    const value = create(VersionConflictSchema, {
+      project: req?.project ?? "",
+      key: req?.key ?? "",
+      expectedVersion: req?.expectedVersion ?? 0n,
+      currentVersion: err.detail.currentVersion ?? 0n,
+    });
+    return [{ desc: VersionConflictSchema, value }];
+  }
+  if (err.kind === "slow_consumer") {
+    const value = create(LimitExceededSchema, {
+      limit: "watch_buffer_events",
+      max: BigInt(err.detail.bufferSize ?? 0),
+    });
+    return [{ desc: LimitExceededSchema, value }];
+  }
+  return undefined;
 }

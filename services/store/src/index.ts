@@ -1,7 +1,8 @@
 /**
  * The store service.
  */
-export { createStoreRoutes, type StoreRoutesDeps } from "./routes.js";
+export { createStoreRoutes } from "./routes.js";
+export type { StoreServiceDeps } from "./deps.js";
 export { createSqlEngine, type SqlEngineOptions } from "./engine/sql/engine.js";
 export {
   createEtcdEngine,
@@ -10,9 +11,12 @@ export {
 } from "./engine/etcd/engine.js";
 export {
   createEngineFromSettings,
+  etcdConnectionFromSettings,
   storeEngineSettings,
   type StoreEngineSettings,
-} from "./engine/etcd/settings.js";
+} from "./engine/settings.js";
+export { createSqlArchive } from "./archive/sql-archive.js";
+export type { KeyMatch, RevisionArchive } from "./archive/types.js";
 export { startArchiver, type Archiver, type ArchiverOptions } from "./archiver/archiver.js";
 export { StoreError, type StoreErrorKind } from "./engine/errors.js";
 export type * from "./engine/types.js";

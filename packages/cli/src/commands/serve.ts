@@ -5,12 +5,13 @@ import { createPool } from "@guardian/db";
 import { exitOnConfigError, readConfig } from "@guardian/kit";
 import {
   createEngineFromSettings,
+  createSqlArchive,
+  etcdConnectionFromSettings,
   startArchiver,
   storeEngineSettings,
   type StoreEngineSettings,
 } from "@guardian/store-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
-import { readFile } from "node:fs/promises";
 import { processLogger, runServer } from "../host/run-server.js";
 import { createServiceTokenInterceptor } from "../host/service-token.js";
 import { hostServices, isServiceName, serviceNames, type ServiceName } from "../host/services.js";
@@ -65,7 +66,10 @@ export async function runServe(args: string[]): Promise<void> {
     ? await createEngineFromSettings(settings, { pool, logger, listenUrl: settings.databaseUrl })
     : undefined;
   // One archiver per deployment copies etcd's revisions to PostgreSQL (leader-elected).
-  const archiver = engine?.name === "etcd" ? startArchiver({ engine, pool, logger }) : undefined;
+  const archiver =
+    engine?.name === "etcd"
+      ? startArchiver({ engine, archive: createSqlArchive(pool), logger })
+      : undefined;
   const auth = await createAuthSystem({ pool, settings, logger });
   const cluster = hosted.includes("cluster") ? await clusterBackend(settings, pool) : undefined;
   const serviceAccount = `svc-${hosted.join("-")}`;
@@ -118,17 +122,5 @@ async function clusterBackend(
   pool: ReturnType<typeof createPool>,
 ): Promise<ClusterBackend> {
   if (settings.storeEngine !== "etcd") return createSqlClusterBackend({ pool });
-  const file = (path: string | undefined) => (path ? readFile(path) : Promise.resolve(undefined));
-  const [ca, cert, key] = await Promise.all([
-    file(settings.etcdCaFile),
-    file(settings.etcdCertFile),
-    file(settings.etcdKeyFile),
-  ]);
-  return createEtcdClusterBackend({
-    endpoints: settings.etcdEndpoints ?? [],
-    ...(settings.etcdUsername && settings.etcdPassword
-      ? { auth: { username: settings.etcdUsername, password: settings.etcdPassword } }
-      : {}),
-    ...(ca ? { tls: { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}) } } : {}),
-  });
+  return createEtcdClusterBackend(await etcdConnectionFromSettings(settings));
 }

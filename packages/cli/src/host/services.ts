@@ -9,7 +9,6 @@ import {
   StoreService,
 } from "@guardian/api";
 import type { AuthSystem } from "@guardian/auth-service";
-import { recordAudit, type AuditActorKind } from "@guardian/authz";
 import { createClusterRoutes } from "@guardian/cluster-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
 import { createConfigRoutes, createReadCache, startAuditSweep } from "@guardian/config-service";
@@ -148,13 +147,7 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
         return {
           name,
           typeName: ClusterService.typeName,
-          routes: createClusterRoutes({
-            backend: deps.cluster,
-            // Membership changes are audited like every other mutation.
-            audit: async (e) => {
-              await recordAudit(deps.pool, { ...e, actorKind: e.actorKind as AuditActorKind });
-            },
-          }),
+          routes: createClusterRoutes({ backend: deps.cluster, pool: deps.pool }),
         };
       case "store":
         if (!deps.engine) throw new Error("the store service needs a store engine");

@@ -5,6 +5,14 @@ export function hasTags(instance: InstanceInfo, tags: readonly string[]): boolea
   return tags.every((t) => instance.tags.includes(t));
 }
 
+/** Narrows a read of a service's instances to those carrying every one of `tags`. */
+export function withTags(
+  read: { all: InstanceInfo[]; revision: bigint },
+  tags: readonly string[],
+): { instances: InstanceInfo[]; revision: bigint } {
+  return { instances: read.all.filter((i) => hasTags(i, tags)), revision: read.revision };
+}
+
 function sameRegistration(a: InstanceInfo, b: InstanceInfo): boolean {
   return (
     a.leaseId === b.leaseId &&

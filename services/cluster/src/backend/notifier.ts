@@ -1,3 +1,5 @@
+import { sleep } from "@guardian/kit";
+
 /** One subscriber's wake-up flag, fed by a {@link Notifier}. */
 export interface WakeSource {
   /**
@@ -32,21 +34,15 @@ export function createNotifier(): Notifier {
       subs.add(s);
       return {
         async wait(timeoutMs, signal) {
-          if (s.pending || signal.aborted) {
-            s.pending = false;
-            return;
+          if (!s.pending && !signal.aborted) {
+            const woken = new AbortController();
+            const wake = () => woken.abort();
+            signal.addEventListener("abort", wake, { once: true });
+            s.wake = wake;
+            await sleep(timeoutMs, woken.signal);
+            signal.removeEventListener("abort", wake);
+            s.wake = undefined;
           }
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              clearTimeout(timer);
-              signal.removeEventListener("abort", done);
-              s.wake = undefined;
-              resolve();
-            };
-            const timer = setTimeout(done, Math.max(0, timeoutMs));
-            signal.addEventListener("abort", done, { once: true });
-            s.wake = done;
-          });
           s.pending = false;
         },
         close() {
@@ -56,18 +52,4 @@ export function createNotifier(): Notifier {
       };
     },
   };
-}
-
-/** Sleeps for `ms`, or less when `signal` aborts; never rejects. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,7 +1,9 @@
+import { sleep } from "@guardian/kit";
+
 /** Keeps count of running streams so that a closing backend can wait for them to clean up. */
 export interface StreamTracker {
   /** Wraps a stream; it counts as running until it finishes or its consumer stops. */
-  track<T>(source: AsyncGenerator<T>): AsyncGenerator<T>;
+  track<T>(source: AsyncIterable<T>): AsyncGenerator<T>;
   /** Waits until every tracked stream has finished, or `timeoutMs` passed. */
   settle(timeoutMs: number): Promise<void>;
 }
@@ -22,12 +24,9 @@ export function createStreamTracker(): StreamTracker {
       }
     },
     async settle(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...running]),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-      ]);
-      clearTimeout(timer);
+      const settled = new AbortController();
+      void Promise.allSettled([...running]).then(() => settled.abort());
+      await sleep(timeoutMs, settled.signal);
     },
   };
 }

@@ -164,8 +164,8 @@ export interface ClusterBackend {
     service: string,
     tags: string[],
   ): Promise<{ instances: InstanceInfo[]; revision: bigint }>;
-  /** Services ordered by name, starting after `after`; `more` when another page exists. */
-  listServices(after: string, limit: number): Promise<{ services: ServiceInfo[]; more: boolean }>;
+  /** Up to `limit` services with live instances, ordered by name, starting after `after`. */
+  listServices(after: string, limit: number): Promise<ServiceInfo[]>;
   /** Yields a snapshot at once, then one event per change. */
   watchInstances(
     service: string,

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { createClient, createRouterTransport } from "@connectrpc/connect";
-import { ClusterService } from "@guardian/api";
-import { afterAll, beforeAll, describe } from "vitest";
+import type pg from "pg";
+import { describe } from "vitest";
 import type { ClusterBackend } from "../backend/types.js";
-import { createClusterRoutes } from "../routes.js";
+import { clientOf, useHarness } from "../testing/harness.js";
 import { electionContract } from "./elections.js";
-import { testLimits, type ClusterClient } from "./helpers.js";
+import type { ClusterClient } from "./helpers.js";
 import { lockContract } from "./locks.js";
 import { registryContract } from "./registry.js";
 
@@ -15,40 +14,29 @@ export type OpenBackend = () => Promise<ClusterBackend>;
 /** What each part of the contract gets: a client of one backend, and a way to open more. */
 export interface ContractContext {
   client(): ClusterClient;
-  open: OpenBackend;
+  /** Opens another server on the same store, with a client of its own. */
+  another(): Promise<{ backend: ClusterBackend; client: ClusterClient }>;
   /** A name no other test uses. */
   unique(what: string): string;
 }
 
-/** Builds a client that talks to `backend` through the real routes. */
-export function clientOf(backend: ClusterBackend): ClusterClient {
-  const routes = createClusterRoutes({ backend, limits: testLimits });
-  return createClient(ClusterService, createRouterTransport(routes));
-}
-
 /**
- * Defines the behaviour every cluster backend must show, run through the real routes:
- * elections, locks with fencing tokens, and the service registry, including lease expiry.
+ * Defines the behaviour every cluster backend must show, run through the real routes
+ * (auditing to the database of `pool`): elections, locks with fencing tokens, and the service
+ * registry, including lease expiry.
  */
-export function defineClusterContract(name: string, open: OpenBackend): void {
+export function defineClusterContract(name: string, pool: () => pg.Pool, open: OpenBackend): void {
   describe(`cluster contract: ${name}`, () => {
-    let backend: ClusterBackend | undefined;
-    let client: ClusterClient | undefined;
+    const harness = useHarness(pool, open);
     const run = randomUUID().slice(0, 8);
     const ctx: ContractContext = {
-      client: () => client!,
-      open,
+      client: harness.client,
+      async another() {
+        const backend = await open();
+        return { backend, client: clientOf(backend, pool()) };
+      },
       unique: (what) => `contract/${run}/${what}-${randomUUID().slice(0, 6)}`,
     };
-
-    beforeAll(async () => {
-      backend = await open();
-      client = clientOf(backend);
-    });
-
-    afterAll(async () => {
-      await backend?.close();
-    });
 
     electionContract(ctx);
     lockContract(ctx);

@@ -3,7 +3,6 @@ import { Code } from "@connectrpc/connect";
 import { CampaignLostReason, type CampaignResponse, type ObserveResponse } from "@guardian/api";
 import { expect, it } from "vitest";
 import type { ContractContext } from "./contract.js";
-import { clientOf } from "./contract.js";
 import { campaign, connectError, elected, is, started } from "./helpers.js";
 import { recordStream, waitUntil, type StreamRecorder } from "./stream-recorder.js";
 
@@ -103,13 +102,13 @@ export function electionContract(ctx: ContractContext): void {
 
   it("hands leadership over at once when the leader's server shuts down", async () => {
     const election = ctx.unique("shutdown");
-    const other = await ctx.open();
-    const a = campaign(clientOf(other), election, "on-the-closing-server", 30);
+    const other = await ctx.another();
+    const a = campaign(other.client, election, "on-the-closing-server", 30);
     await elected(a);
     const b = campaign(client(), election, "survivor", 30);
     await started(b);
     const closed = Date.now();
-    await other.close();
+    await other.backend.close();
     const lost = await a.next(is("lost"));
     expect(lost.event.value).toMatchObject({ reason: CampaignLostReason.SERVER_SHUTDOWN });
     await elected(b);

@@ -1,73 +1,64 @@
 import { randomUUID } from "node:crypto";
 import { createLogger } from "@guardian/kit";
 import { useTestDatabase, waitFor } from "@guardian/testkit";
-import { afterEach, describe, expect, inject, it } from "vitest";
-import { createEtcdEngine, type EtcdStoreEngine } from "../engine/etcd/engine.js";
+import { describe, expect, it } from "vitest";
+import { createSqlArchive } from "../archive/sql-archive.js";
+import type { EtcdStoreEngine } from "../engine/etcd/engine.js";
 import { prefixEnd } from "../engine/etcd/keys.js";
-import { startTcpProxy } from "../engine/etcd/testing.js";
 import type { WriteInput } from "../engine/types.js";
-import { startArchiver, type Archiver } from "./archiver.js";
-import { insertArchivedRevisions } from "./queries.js";
+import { useHarness } from "../testing/harness.js";
+import { listAllRevisions } from "../testing/history.js";
+import { startTcpProxy } from "../testing/tcp-proxy.js";
+import { putJson, testMeta } from "../testing/writes.js";
+import { startArchiver } from "./archiver.js";
 
+const h = useHarness();
 const db = useTestDatabase();
 const logger = createLogger({ level: "silent" });
-const engines: EtcdStoreEngine[] = [];
-const archivers: Archiver[] = [];
 
-afterEach(async () => {
-  await Promise.all(archivers.splice(0).map((a) => a.stop()));
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-});
-
-async function open(
+function open(
   namespace: string,
   extra: { retainPerConfig?: number; archive?: boolean; endpoints?: string[] } = {},
 ): Promise<EtcdStoreEngine> {
-  const engine = await createEtcdEngine({
-    endpoints: extra.endpoints ?? inject("etcd").endpoints,
+  return h.open({
+    endpoints: extra.endpoints,
     namespace,
     retainPerConfig: extra.retainPerConfig ?? 2,
-    archivePool: extra.archive ? db.pool() : undefined,
+    archive: extra.archive ? createSqlArchive(db.pool()) : undefined,
   });
-  engines.push(engine);
-  return engine;
 }
 
 function archive(
   engine: EtcdStoreEngine,
   extra: Partial<Parameters<typeof startArchiver>[0]> = {},
 ) {
-  const a = startArchiver({
-    engine,
-    pool: db.pool(),
-    logger,
-    batchSize: 5,
-    pollIntervalMs: 20,
-    electionTtlSeconds: 1,
-    ...extra,
-  });
-  archivers.push(a);
-  return a;
+  return h.track(
+    startArchiver({
+      engine,
+      archive: createSqlArchive(db.pool()),
+      logger,
+      batchSize: 5,
+      pollIntervalMs: 20,
+      electionTtlSeconds: 1,
+      ...extra,
+    }),
+  );
 }
 
 function put(project: string, key: string, n: number): WriteInput {
-  return {
+  return putJson(
     project,
     key,
-    op: "put",
-    value: new TextEncoder().encode(JSON.stringify({ n })),
-    meta: {
-      author: `author-${n}`,
-      message: `write ${n}`,
-      requestId: `req-${n}`,
-      schema: "",
-      schemaVersion: 0,
-      validatedSchemaVersion: 0,
-      labels: { n: String(n) },
-      changeKind: "update",
-      rolledBackFrom: 0n,
+    { n },
+    {
+      meta: testMeta({
+        author: `author-${n}`,
+        message: `write ${n}`,
+        requestId: `req-${n}`,
+        labels: { n: String(n) },
+      }),
     },
-  };
+  );
 }
 
 async function archivedRows(project: string) {
@@ -93,11 +84,9 @@ function deferred() {
   return { promise, resolve };
 }
 
-const freshNamespace = () => `/guardian-test/${randomUUID()}/`;
-
 describe("archiver", () => {
   it("copies every revision record into the archive once, keeping rows copied by an earlier run", async () => {
-    const engine = await open(freshNamespace());
+    const engine = await open(h.namespace());
     const p = `p-${randomUUID().slice(0, 8)}`;
     const revisions: bigint[] = [];
     for (let i = 0; i < 17; i++)
@@ -111,7 +100,7 @@ describe("archiver", () => {
     revisions.push(del.revision);
     // An earlier run copied the first records but crashed before marking them archived.
     const early = await engine.listChanges(0n, 4);
-    expect(await insertArchivedRevisions(db.pool(), early)).toBe(4);
+    expect(await createSqlArchive(db.pool()).insert(early)).toBe(4);
 
     archive(engine);
     await waitArchived(engine, del.revision);
@@ -129,7 +118,7 @@ describe("archiver", () => {
   });
 
   it("resumes from the archived revision after a crash between copying and marking, losing and duplicating nothing", async () => {
-    const ns = freshNamespace();
+    const ns = h.namespace();
     const writer = await open(ns);
     const p = `p-${randomUUID().slice(0, 8)}`;
     const revisions: bigint[] = [];
@@ -140,7 +129,7 @@ describe("archiver", () => {
     const hang = deferred();
     const copiedByA: bigint[] = [];
     // A reaches etcd through a proxy, so cutting it stops A's lease renewals as a crash would.
-    const proxy = await startTcpProxy(inject("etcd").endpoints[0]!);
+    const proxy = await startTcpProxy(h.endpoints()[0]!);
     try {
       const engineA = await open(ns, { endpoints: [proxy.url] });
       const archiverA = archive(engineA, {
@@ -162,7 +151,7 @@ describe("archiver", () => {
       await waitArchived(writer, revisions[revisions.length - 1]!);
     } finally {
       hang.resolve();
-      await Promise.all(archivers.splice(0).map((a) => a.stop()));
+      await h.closeAll();
       await proxy.close();
     }
 
@@ -173,7 +162,7 @@ describe("archiver", () => {
   });
 
   it("serves history from etcd and the archive together after old records left etcd", async () => {
-    const ns = freshNamespace();
+    const ns = h.namespace();
     const engine = await open(ns, { archive: true });
     const withoutArchive = await open(ns);
     const p = `p-${randomUUID().slice(0, 8)}`;
@@ -194,15 +183,8 @@ describe("archiver", () => {
       { what: "old records to be trimmed from etcd", timeoutMs: 10_000, intervalMs: 25 },
     );
 
-    const all: bigint[] = [];
-    let before: bigint | undefined;
-    for (;;) {
-      const page = await engine.listRevisions(p, "h", { limit: 4, before });
-      all.push(...page.records.map((r) => r.revision));
-      if (!page.more) break;
-      before = page.records[page.records.length - 1]!.revision;
-    }
-    expect(all).toEqual([...revs].reverse());
+    const all = await listAllRevisions(engine, p, "h", 4);
+    expect(all.map((r) => r.revision)).toEqual([...revs].reverse());
     const oldest = await engine.getRevision(p, "h", revs[0]!);
     expect(oldest && [oldest.meta.author, oldest.meta.labels]).toEqual(["author-0", { n: "0" }]);
 
@@ -216,7 +198,7 @@ describe("archiver", () => {
   });
 
   it("lets one archiver lead at a time and hands over when the leader stops", async () => {
-    const ns = freshNamespace();
+    const ns = h.namespace();
     const first = await open(ns);
     const second = await open(ns);
     const a = archive(first);

@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
-import type { Logger } from "@guardian/kit";
-import type pg from "pg";
+import { createBackoff, sleep, type Logger } from "@guardian/kit";
+import type { RevisionArchive } from "../archive/types.js";
 import type { EtcdStoreEngine } from "../engine/etcd/engine.js";
-import { insertArchivedRevisions } from "./queries.js";
 
 /** Options for {@link startArchiver}. */
 export interface ArchiverOptions {
   /** The etcd engine to copy from; its client also runs the leader election. */
   engine: EtcdStoreEngine;
-  /** PostgreSQL with the revision_archive table. */
-  pool: pg.Pool;
+  /** The revision archive to copy into. */
+  archive: RevisionArchive;
   /** Name of the election among archivers of one namespace. Default "archiver". */
   electionName?: string;
   logger: Logger;
@@ -19,7 +18,7 @@ export interface ArchiverOptions {
   pollIntervalMs?: number;
   /** Lease TTL of the leadership: how long a crashed leader blocks a successor. Default 10 s. */
   electionTtlSeconds?: number;
-  /** Runs after a batch is in PostgreSQL and before it is marked archived (tests use it). */
+  /** Runs after a batch is in the archive and before it is marked archived (tests use it). */
   afterCopy?: (lastRevision: bigint) => Promise<void>;
 }
 
@@ -34,7 +33,7 @@ export interface Archiver {
 /**
  * Starts the archiver: every instance campaigns in an etcd election, and only the leader copies.
  * The leader reads revision records from the archived revision on (listChanges), inserts them
- * into revision_archive (ON CONFLICT DO NOTHING, keyed by project, key and revision), and then
+ * into the revision archive (a record already there is left as it is), and then
  * calls markArchived, after which the engine may delete records beyond its per-config retention.
  *
  * Nothing is lost and nothing is duplicated across restarts and leader changes: records above
@@ -43,7 +42,7 @@ export interface Archiver {
  * that has not yet noticed its lease expired) are equally harmless.
  */
 export function startArchiver(opts: ArchiverOptions): Archiver {
-  const { engine, pool, logger } = opts;
+  const { engine, archive, logger } = opts;
   const batchSize = opts.batchSize ?? 500;
   const pollIntervalMs = opts.pollIntervalMs ?? 1_000;
   const stopping = new AbortController();
@@ -61,9 +60,9 @@ export function startArchiver(opts: ArchiverOptions): Archiver {
         await sleep(pollIntervalMs, signal);
         continue;
       }
-      const inserted = await insertArchivedRevisions(pool, batch);
+      const inserted = await archive.insert(batch);
       await opts.afterCopy?.(last.revision);
-      // The rows are in PostgreSQL, so marking them is safe even after losing the leadership.
+      // The records are in the archive, so marking them is safe even after losing the leadership.
       after = await engine.markArchived(last.revision);
       logger.debug(
         { records: batch.length, inserted, archived: after.toString() },
@@ -99,17 +98,16 @@ export function startArchiver(opts: ArchiverOptions): Archiver {
   }
 
   const running = (async () => {
-    let backoff = 200;
+    const backoff = createBackoff({ initialMs: 200, maxMs: 5_000 });
     while (!stopping.signal.aborted) {
       try {
         await campaignOnce();
-        backoff = 200;
+        backoff.reset();
       } catch (err) {
         if (stopping.signal.aborted) break;
         logger.warn({ err }, "archiver stopped leading; campaigning again");
       }
-      await sleep(backoff, stopping.signal);
-      backoff = Math.min(backoff * 2, 5_000);
+      await sleep(backoff.next(), stopping.signal);
     }
   })();
 
@@ -122,17 +120,4 @@ export function startArchiver(opts: ArchiverOptions): Archiver {
       await running;
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -9,6 +9,16 @@ export type StoreErrorKind =
   | "slow_consumer"
   | "unavailable";
 
+/** Facts a store failure carries for its caller, by kind. */
+export interface StoreErrorDetail {
+  /** version_conflict: the config's current version (0n: it does not exist). */
+  currentVersion?: bigint;
+  /** compacted: the compact revision. */
+  compactRevision?: bigint;
+  /** slow_consumer: the watcher's buffer size, in events. */
+  bufferSize?: number;
+}
+
 /**
  * An expected store failure. The store service maps each kind to a Connect code in one place.
  */
@@ -17,7 +27,7 @@ export class StoreError extends Error {
   constructor(
     readonly kind: StoreErrorKind,
     message: string,
-    readonly detail: { currentVersion?: bigint; compactRevision?: bigint } = {},
+    readonly detail: StoreErrorDetail = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);

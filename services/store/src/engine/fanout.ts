@@ -43,6 +43,7 @@ export function createFanout(opts: { startRevision: bigint; bufferSize?: number 
       s.failed = new StoreError(
         "slow_consumer",
         `watcher fell more than ${bufferSize} events behind; resume from the last revision received`,
+        { bufferSize },
       );
       s.queue.length = 0;
     } else {

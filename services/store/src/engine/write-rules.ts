@@ -1,5 +1,9 @@
 import { createHash } from "node:crypto";
+import { StoreError } from "./errors.js";
 import type { ChangeKind, WriteInput } from "./types.js";
+
+/** How long every engine keeps an idempotency record at least. */
+export const idempotencyTtlSeconds = 24 * 60 * 60;
 
 /**
  * Works out the change kind a write records: callers only ever ask for a rollback; otherwise
@@ -24,4 +28,37 @@ export function hashWriteRequest(input: WriteInput, value: Uint8Array): string {
     )
     .update(value)
     .digest("hex");
+}
+
+/**
+ * Checks that a write whose idempotency key was seen before is the same request (same hash)
+ * as the first one; throws `idempotency_mismatch` otherwise.
+ */
+export function checkIdempotentReplay(input: WriteInput, seenHash: string, hash: string): void {
+  if (seenHash !== hash) {
+    throw new StoreError(
+      "idempotency_mismatch",
+      `idempotency key "${input.idempotencyKey}" was already used for a different request`,
+    );
+  }
+}
+
+/**
+ * Checks a write's preconditions against the key's current version (0n when the key does not
+ * exist): the expected version must match (`version_conflict`), and a delete or a `mustExist`
+ * write needs an existing key (`not_found`).
+ */
+export function checkWritePreconditions(input: WriteInput, currentVersion: bigint): void {
+  if (input.expectedVersion !== undefined && input.expectedVersion !== currentVersion) {
+    throw new StoreError(
+      "version_conflict",
+      input.expectedVersion === 0n
+        ? `config "${input.key}" already exists at version ${currentVersion}`
+        : `config "${input.key}" is at version ${currentVersion}, not ${input.expectedVersion}`,
+      { currentVersion },
+    );
+  }
+  if ((input.op === "delete" || input.mustExist) && currentVersion === 0n) {
+    throw new StoreError("not_found", `config "${input.key}" does not exist`);
+  }
 }

@@ -1,4 +1,5 @@
-import { Etcd3, type IOptions } from "etcd3";
+import { createEtcdClient, type EtcdClientOptions } from "@guardian/etcd";
+import { bindLeaseOperations } from "../bind.js";
 import { createStreamTracker } from "../tracker.js";
 import type { ClusterBackend } from "../types.js";
 import type { EtcdContext } from "./context.js";
@@ -8,26 +9,15 @@ import * as locks from "./locks.js";
 import * as members from "./members.js";
 import * as registry from "./registry.js";
 
-/** Options for {@link createEtcdClusterBackend}. */
-export interface EtcdClusterBackendOptions {
-  /** Client URLs of the etcd members, for example ["https://etcd-1:2379"]. */
-  endpoints: string[];
-  /** etcd user and password, when etcd authentication is on. */
-  auth?: { username: string; password: string };
-  /** TLS material (PEM): the CA that signed the members' certificates, and a client pair. */
-  tls?: { ca: Buffer | string; cert?: Buffer | string; key?: Buffer | string };
+/** Options for {@link createEtcdClusterBackend}: the connection, and the backend's own. */
+export interface EtcdClusterBackendOptions extends EtcdClientOptions {
   /** Prefix of every key the backend writes. Defaults to "/guardian/cluster/". */
   prefix?: string;
   /** How long ListMembers waits for each member's status. Defaults to 1.5 s. */
   statusTimeoutMs?: number;
   /** Changes a watching stream may fall behind before it is cut off. Defaults to 1024. */
   watchBufferSize?: number;
-  /** Deadline of each unary etcd call. Defaults to 5 s. */
-  callTimeoutMs?: number;
 }
-
-const buf = (v: Buffer | string | undefined) =>
-  v === undefined ? undefined : Buffer.isBuffer(v) ? v : Buffer.from(v);
 
 /**
  * Creates the production cluster backend over etcd: members are etcd members; elections,
@@ -35,33 +25,25 @@ const buf = (v: Buffer | string | undefined) =>
  * renewing. One etcd3 client serves every call and multiplexes every watch.
  */
 export function createEtcdClusterBackend(opts: EtcdClusterBackendOptions): ClusterBackend {
-  const callTimeoutMs = opts.callTimeoutMs ?? 5_000;
-  const ca = buf(opts.tls?.ca);
-  const shared: Omit<IOptions, "hosts"> = {
-    auth: opts.auth,
-    credentials: ca && {
-      rootCertificate: ca,
-      privateKey: buf(opts.tls?.key),
-      certChain: buf(opts.tls?.cert),
-    },
-    defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
-  };
-  const client = new Etcd3({ ...shared, hosts: opts.endpoints, dialTimeout: 3_000 });
+  const { prefix, statusTimeoutMs, watchBufferSize, ...connection } = opts;
+  const client = createEtcdClient({
+    ...connection,
+    dialTimeoutMs: connection.dialTimeoutMs ?? 3_000,
+  });
   const closing = new AbortController();
   const ctx: EtcdContext = {
     client,
-    keys: etcdKeys(opts.prefix ?? "/guardian/cluster/"),
+    keys: etcdKeys(prefix ?? "/guardian/cluster/"),
     shutdown: closing.signal,
-    watchBufferSize: opts.watchBufferSize ?? 1024,
+    watchBufferSize: watchBufferSize ?? 1024,
   };
   const membersCtx: members.MembersContext = {
     client,
-    endpoints: opts.endpoints,
-    memberOptions: shared,
-    statusTimeoutMs: opts.statusTimeoutMs ?? 1_500,
+    connection,
+    statusTimeoutMs: statusTimeoutMs ?? 1_500,
+    shutdown: closing.signal,
   };
   const streams = createStreamTracker();
-  const tracked = streams.track;
 
   return {
     engine: "etcd",
@@ -71,24 +53,7 @@ export function createEtcdClusterBackend(opts: EtcdClusterBackendOptions): Clust
     promoteMember: (id) => members.promoteMember(membersCtx, id),
     moveLeader: (id) => members.moveLeader(membersCtx, id),
 
-    campaign: (input, signal) => tracked(elections.campaign(ctx, input, signal)),
-    proclaim: (election, leaderKey, value) => elections.proclaim(ctx, election, leaderKey, value),
-    resign: (election, leaderKey) => elections.resign(ctx, election, leaderKey),
-    getLeader: (election) => elections.getLeader(ctx, election),
-    observe: (election, signal) => tracked(elections.observe(ctx, election, signal)),
-
-    acquireLock: (input, signal) => locks.acquireLock(ctx, input, signal),
-    keepAliveLock: (name, leaseId) => locks.keepAliveLock(ctx, name, leaseId),
-    releaseLock: (name, leaseId) => locks.releaseLock(ctx, name, leaseId),
-    getLock: (name) => locks.getLock(ctx, name),
-
-    registerInstance: (input) => registry.registerInstance(ctx, input),
-    heartbeat: (service, id, leaseId) => registry.heartbeat(ctx, service, id, leaseId),
-    deregisterInstance: (service, id) => registry.deregisterInstance(ctx, service, id),
-    listInstances: (service, tags) => registry.listInstances(ctx, service, tags),
-    listServices: (after, limit) => registry.listServices(ctx, after, limit),
-    watchInstances: (service, tags, signal) =>
-      tracked(registry.watchInstances(ctx, service, tags, signal)),
+    ...bindLeaseOperations(ctx, { ...elections, ...locks, ...registry }, streams),
 
     async close() {
       closing.abort();

@@ -1,3 +1,4 @@
+import { isLeaseNotFound } from "@guardian/etcd";
 import { castGrpcError, type Etcd3 } from "etcd3";
 
 /** A granted lease. */
@@ -49,7 +50,7 @@ export async function revokeLease(client: Etcd3, id: bigint): Promise<void> {
   try {
     await client.leaseClient.leaseRevoke({ ID: id.toString() });
   } catch (err) {
-    if (!/requested lease not found/i.test(String((err as Error).message))) throw err;
+    if (!isLeaseNotFound(err)) throw err;
   }
 }
 

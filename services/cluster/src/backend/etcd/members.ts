@@ -1,15 +1,17 @@
-import { Etcd3, type IMember, type IOptions, type IStatusResponse } from "etcd3";
+import { createEtcdClient, type EtcdClientOptions } from "@guardian/etcd";
+import { createBackoff, sleep } from "@guardian/kit";
+import type { Etcd3, IMember, IStatusResponse } from "etcd3";
 import { ClusterError } from "../errors.js";
 import type { AddedMember, ClusterMember, MembersView } from "../types.js";
 
 /** How the members module reaches the cluster and each member. */
 export interface MembersContext {
   client: Etcd3;
-  /** The endpoints of the main client. */
-  endpoints: string[];
-  /** Options for a client of one member (credentials and auth of the main client). */
-  memberOptions: Omit<IOptions, "hosts">;
+  /** The connection of the main client; member clients reuse its credentials and TLS. */
+  connection: EtcdClientOptions;
   statusTimeoutMs: number;
+  /** Aborted when the backend closes. */
+  shutdown: AbortSignal;
 }
 
 // etcd's status response has fields the etcd3 typings leave out.
@@ -19,16 +21,16 @@ const hex = (decimal: string) => BigInt(decimal).toString(16);
 const decimal = (hexId: string) => BigInt(`0x${hexId}`).toString();
 
 /**
- * Runs `fn` with a short-lived client of `urls`. etcd refuses membership changes with gRPC
+ * Runs `fn` with a short-lived client of `endpoints`. etcd refuses membership changes with gRPC
  * UNAVAILABLE ("unhealthy cluster"), which the etcd3 client counts against a host's circuit
  * breaker; a client of its own keeps such refusals from cutting off the backend's client.
  */
 async function withMemberClient<T>(
   ctx: MembersContext,
-  urls: string | string[],
+  endpoints: string[],
   fn: (c: Etcd3) => Promise<T>,
 ): Promise<T> {
-  const c = new Etcd3({ ...ctx.memberOptions, hosts: urls, dialTimeout: ctx.statusTimeoutMs });
+  const c = createEtcdClient({ ...ctx.connection, endpoints, dialTimeoutMs: ctx.statusTimeoutMs });
   try {
     return await fn(c);
   } finally {
@@ -39,7 +41,7 @@ async function withMemberClient<T>(
 async function statusOf(ctx: MembersContext, m: IMember): Promise<Status | Error> {
   const url = m.clientURLs[0];
   if (!url) return new Error("not started");
-  return withMemberClient(ctx, url, (c) =>
+  return withMemberClient(ctx, [url], (c) =>
     c.maintenance.status({ deadline: Date.now() + ctx.statusTimeoutMs }),
   ).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
 }
@@ -92,12 +94,13 @@ export async function listMembers(ctx: MembersContext): Promise<MembersView> {
  * looked up a few more times before it counts as unknown.
  */
 async function findMember(ctx: MembersContext, id: string): Promise<[MembersView, ClusterMember]> {
+  const backoff = createBackoff({ initialMs: 400, maxMs: 800 });
   for (let attempt = 0; ; attempt++) {
     const view = await listMembers(ctx);
     const m = view.members.find((x) => x.id === id);
     if (m) return [view, m];
     if (attempt === 2) throw new ClusterError("not_found", `no cluster member has id ${id}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(backoff.next(), ctx.shutdown);
   }
 }
 
@@ -149,7 +152,7 @@ export async function addMember(
   if (clash) {
     throw new ClusterError("already_exists", `member ${clash.name || clash.id} has that peer URL`);
   }
-  const res = await withMemberClient(ctx, ctx.endpoints, (c) =>
+  const res = await withMemberClient(ctx, ctx.connection.endpoints, (c) =>
     c.cluster.memberAdd({ peerURLs: input.peerUrls, isLearner: input.isLearner }),
   ).catch((err: unknown) => Promise.reject(memberError(err)));
   const known = new Map(view.members.map((m) => [m.id, m]));
@@ -195,7 +198,7 @@ export async function removeMember(
       );
     }
   }
-  const res = await withMemberClient(ctx, ctx.endpoints, (c) =>
+  const res = await withMemberClient(ctx, ctx.connection.endpoints, (c) =>
     c.cluster.memberRemove({ ID: decimal(id) }),
   ).catch((err: unknown) => Promise.reject(memberError(err)));
   const known = new Map(view.members.map((m) => [m.id, m]));
@@ -208,7 +211,7 @@ export async function promoteMember(ctx: MembersContext, id: string): Promise<Cl
   if (!target.isLearner) {
     throw new ClusterError("failed_precondition", `member ${target.name || id} is not a learner`);
   }
-  await withMemberClient(ctx, ctx.endpoints, (c) =>
+  await withMemberClient(ctx, ctx.connection.endpoints, (c) =>
     c.cluster.memberPromote({ ID: decimal(id) }),
   ).catch((err: unknown) => {
     const mapped = memberError(err);
@@ -240,7 +243,7 @@ export async function moveLeader(ctx: MembersContext, targetId: string): Promise
   const url = leader?.clientUrls[0];
   if (!url) throw new ClusterError("unavailable", "the cluster has no reachable leader");
   // Only the current leader can hand its leadership over.
-  await withMemberClient(ctx, url, (c) =>
+  await withMemberClient(ctx, [url], (c) =>
     c.maintenance.moveLeader({ targetID: decimal(targetId) }),
   ).catch((err: unknown) => Promise.reject(memberError(err)));
   return targetId;

@@ -1,49 +1,34 @@
-import {
-  Code,
-  ConnectError,
-  createClient,
-  createRouterTransport,
-  type Client,
-} from "@connectrpc/connect";
-import {
-  ClusterService,
-  Engine,
-  type ListMembersResponse,
-  type ObserveResponse,
-} from "@guardian/api";
-import { startEtcdCluster, type EtcdCluster } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClusterRoutes } from "../../routes.js";
-import { campaign, connectError, count, has, keyOf, testLimits } from "../../contract/helpers.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { Engine, type ListMembersResponse, type ObserveResponse } from "@guardian/api";
+import { startEtcdCluster, useTestDatabase, type EtcdCluster } from "@guardian/testkit";
+import { afterAll, describe, expect, it } from "vitest";
+import { campaign, connectError, count, has, keyOf } from "../../contract/helpers.js";
 import { recordStream, waitUntil } from "../../contract/stream-recorder.js";
-import type { ClusterBackend } from "../types.js";
+import { clientOf, useHarness } from "../../testing/harness.js";
 import { createEtcdClusterBackend } from "./backend.js";
 
 // A dedicated cluster: these tests kill and remove members.
-let cluster: EtcdCluster;
-let backend: ClusterBackend;
-let client: Client<typeof ClusterService>;
-
-beforeAll(async () => {
-  cluster = await startEtcdCluster({ size: 3 });
-  backend = createEtcdClusterBackend({ endpoints: cluster.endpoints, statusTimeoutMs: 1_000 });
-  client = createClient(
-    ClusterService,
-    createRouterTransport(createClusterRoutes({ backend, limits: testLimits })),
-  );
-});
-
+let cluster: EtcdCluster | undefined;
+const db = useTestDatabase();
+// Registered before the harness, so that it runs after the harness closed its backend.
 afterAll(async () => {
-  await backend?.close();
   await cluster?.stop();
 });
+const h = useHarness(
+  () => db.pool(),
+  async () => {
+    cluster = await startEtcdCluster({ size: 3 });
+    return createEtcdClusterBackend({ endpoints: cluster.endpoints, statusTimeoutMs: 1_000 });
+  },
+);
+const client = () => h.client();
 
 const memberIdOf = (view: ListMembersResponse, name: string) =>
   view.members.find((m) => m.name === name)!.id;
 
 describe("etcd cluster members", () => {
   it("lists three healthy members with exactly one leader and its raft term, and moves leadership", async () => {
-    const view = await client.listMembers({});
+    const view = await client().listMembers({});
     expect(view.engine).toBe(Engine.ETCD);
     expect(view.members.map((m) => m.name)).toEqual(["m0", "m1", "m2"]);
     expect(view.members.every((m) => m.healthy && m.error === "" && !m.isLearner)).toBe(true);
@@ -61,20 +46,20 @@ describe("etcd cluster members", () => {
     expect(view.clusterId).toMatch(/^[0-9a-f]+$/);
 
     const target = view.members.find((m) => !m.isLeader)!;
-    expect((await client.moveLeader({ targetId: target.id })).leaderId).toBe(target.id);
+    expect((await client().moveLeader({ targetId: target.id })).leaderId).toBe(target.id);
     const after = await waitUntil(async () => {
-      const v = await client.listMembers({});
+      const v = await client().listMembers({});
       return v.leaderId === target.id ? v : undefined;
     }, "the new leader to be reported");
     expect(after.members.filter((m) => m.isLeader).map((m) => m.id)).toEqual([target.id]);
-    expect((await connectError(client.moveLeader({ targetId: "abc" }))).code).toBe(Code.NotFound);
+    expect((await connectError(client().moveLeader({ targetId: "abc" }))).code).toBe(Code.NotFound);
   });
 
   it("adds a learner, refuses to promote it before it catches up, and removes it", async () => {
     // etcd accepts a new member only once every voter has been connected for 5 seconds.
     const added = await waitUntil(
       () =>
-        client
+        client()
           .addMember({ peerUrls: ["http://127.0.0.1:1"], isLearner: true, name: "m3" })
           .catch((err: unknown) => {
             if (ConnectError.from(err).code === Code.FailedPrecondition) return undefined;
@@ -90,20 +75,20 @@ describe("etcd cluster members", () => {
       expect(added.initialCluster.split(",")).toHaveLength(4);
       // Members answer lists from their own state; wait until the one asked has the change.
       const listed = await waitUntil(
-        async () => (await client.listMembers({})).members.find((m) => m.id === id),
+        async () => (await client().listMembers({})).members.find((m) => m.id === id),
         "the learner to be listed",
       );
       expect(listed).toMatchObject({ isLearner: true, healthy: false, error: "not started" });
 
       const second = await connectError(
-        client.addMember({ peerUrls: ["http://127.0.0.1:2"], isLearner: true, name: "m4" }),
+        client().addMember({ peerUrls: ["http://127.0.0.1:2"], isLearner: true, name: "m4" }),
       );
       expect(second.code).toBe(Code.FailedPrecondition);
-      const promote = await connectError(client.promoteMember({ id }));
+      const promote = await connectError(client().promoteMember({ id }));
       expect(promote.code).toBe(Code.FailedPrecondition);
       expect(promote.rawMessage).toMatch(/not caught up/);
     } finally {
-      const left = await client.removeMember({ id });
+      const left = await client().removeMember({ id });
       expect(left.members.map((m) => m.name).sort()).toEqual(["m0", "m1", "m2"]);
     }
   });
@@ -111,9 +96,9 @@ describe("etcd cluster members", () => {
   it("keeps at most one Guardian leader while the etcd leader is killed", async () => {
     const election = "failover/leader";
     const observer = recordStream<ObserveResponse>((signal) =>
-      client.observe({ election }, { signal }),
+      client().observe({ election }, { signal }),
     );
-    const candidates = [campaign(client, election, "a", 3), campaign(client, election, "b", 3)];
+    const candidates = [campaign(client(), election, "a", 3), campaign(client(), election, "b", 3)];
     const holding = () => candidates.filter((c) => has(c, "elected") && !has(c, "lost"));
     let most = 0;
     const sampler = setInterval(() => (most = Math.max(most, holding().length)), 5);
@@ -122,9 +107,9 @@ describe("etcd cluster members", () => {
         const h = holding();
         return h.length > 0 ? h : undefined;
       }, "a leader");
-      const etcdLeader = await cluster.waitForLeader();
+      const etcdLeader = await cluster!.waitForLeader();
       await etcdLeader.kill();
-      await cluster.waitForLeader();
+      await cluster!.waitForLeader();
       // The lease survives the failover: the leader keeps renewing it on the new etcd leader.
       const renewals = count(first!, "renewed");
       await waitUntil(
@@ -133,7 +118,7 @@ describe("etcd cluster members", () => {
       );
       expect(has(first!, "lost")).toBe(false);
       expect(holding()).toEqual([first]);
-      expect((await client.getLeader({ election })).leader?.leaderKey).toBe(keyOf(first!));
+      expect((await client().getLeader({ election })).leader?.leaderKey).toBe(keyOf(first!));
       expect(most).toBe(1);
       // The observer showed one leader at a time, each of them elected, none of them twice.
       const shown = observer.items.flatMap((o) => (o.leader ? [o.leader.leaderKey] : []));
@@ -141,7 +126,7 @@ describe("etcd cluster members", () => {
       expect(new Set(runs).size).toBe(runs.length);
       expect(runs).toEqual([keyOf(first!)]);
       await etcdLeader.restart();
-      await cluster.waitForLeader();
+      await cluster!.waitForLeader();
     } finally {
       clearInterval(sampler);
       candidates.forEach((c) => c.cancel());
@@ -151,28 +136,28 @@ describe("etcd cluster members", () => {
 
   it("refuses to remove a member when the rest would lose the quorum, and removes a dead one", async () => {
     let view = await waitUntil(async () => {
-      const v = await client.listMembers({});
+      const v = await client().listMembers({});
       return v.members.every((m) => m.healthy) ? v : undefined;
     }, "all three members to be healthy");
-    const etcdLeader = await cluster.waitForLeader();
-    const [down, healthy] = cluster.members.filter((m) => m !== etcdLeader);
+    const etcdLeader = await cluster!.waitForLeader();
+    const [down, healthy] = cluster!.members.filter((m) => m !== etcdLeader);
     await down!.kill();
     view = await waitUntil(async () => {
-      const v = await client.listMembers({});
+      const v = await client().listMembers({});
       return v.members.some((m) => !m.healthy) ? v : undefined;
     }, "the killed member to show as unhealthy");
     const downId = memberIdOf(view, down!.name);
     expect(view.members.find((m) => m.id === downId)!.error).not.toBe("");
 
     const refused = await connectError(
-      client.removeMember({ id: memberIdOf(view, healthy!.name) }),
+      client().removeMember({ id: memberIdOf(view, healthy!.name) }),
     );
     expect(refused.code).toBe(Code.FailedPrecondition);
     expect(refused.rawMessage).toMatch(/1 healthy of 2 voting members, below the quorum of 2/);
-    expect((await connectError(client.removeMember({ id: "abc" }))).code).toBe(Code.NotFound);
+    expect((await connectError(client().removeMember({ id: "abc" }))).code).toBe(Code.NotFound);
 
     // Removing the dead member is safe: the two healthy ones remain a quorum.
-    const left = await client.removeMember({ id: downId });
+    const left = await client().removeMember({ id: downId });
     expect(left.members.map((m) => m.name).sort()).toEqual([etcdLeader.name, healthy!.name].sort());
   });
 });
@@ -182,10 +167,7 @@ describe("a single-member etcd cluster", () => {
     const single = await startEtcdCluster({ size: 1 });
     const solo = createEtcdClusterBackend({ endpoints: single.endpoints });
     try {
-      const c = createClient(
-        ClusterService,
-        createRouterTransport(createClusterRoutes({ backend: solo })),
-      );
+      const c = clientOf(solo, db.pool());
       const [member] = (await c.listMembers({})).members;
       expect(member).toMatchObject({ healthy: true, isLeader: true });
       const last = await connectError(c.removeMember({ id: member!.id }));

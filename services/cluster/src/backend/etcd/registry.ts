@@ -1,6 +1,6 @@
 import type { IKeyValue } from "etcd3";
 import { ClusterError } from "../errors.js";
-import { classifyChange, hasTags } from "../instances.js";
+import { classifyChange, withTags } from "../instances.js";
 import type { InstanceInfo, InstanceWatchItem, RegisterInput, ServiceInfo } from "../types.js";
 import { readPrefix, type EtcdContext } from "./context.js";
 import { key, parseValue, prefixEnd } from "./keys.js";
@@ -118,16 +118,15 @@ async function readInstances(ctx: EtcdContext, service: string) {
 
 /** Lists the live instances of a service that carry every tag, ordered by id. */
 export async function listInstances(ctx: EtcdContext, service: string, tags: string[]) {
-  const { all, revision } = await readInstances(ctx, service);
-  return { instances: all.filter((i) => hasTags(i, tags)), revision };
+  return withTags(await readInstances(ctx, service), tags);
 }
 
-/** Lists services with live instances, by name, after `after`. */
+/** Lists up to `limit` services with live instances, by name, after `after`. */
 export async function listServices(
   ctx: EtcdContext,
   after: string,
   limit: number,
-): Promise<{ services: ServiceInfo[]; more: boolean }> {
+): Promise<ServiceInfo[]> {
   const root = ctx.keys.services;
   // '$' sorts right after '#', the end of a service name, and before every name character.
   let start = key(after === "" ? root : `${root}${after}$`);
@@ -146,12 +145,12 @@ export async function listServices(
       if (last?.name === name) {
         last.instanceCount++;
       } else {
-        if (services.length === limit) return { services, more: true };
+        if (services.length === limit) return services;
         services.push({ name, instanceCount: 1 });
       }
     }
     const lastKv = res.kvs[res.kvs.length - 1];
-    if (!res.more || !lastKv) return { services, more: false };
+    if (!res.more || !lastKv) return services;
     start = Buffer.concat([lastKv.key, Buffer.from([0])]);
   }
 }
@@ -164,9 +163,10 @@ export async function* watchInstances(
   signal: AbortSignal,
 ): AsyncGenerator<InstanceWatchItem> {
   const prefix = ctx.keys.service(service);
-  const { all, revision } = await readInstances(ctx, service);
-  const current = new Map(all.map((i) => [i.instanceId, i]));
-  yield { kind: "snapshot", instances: all.filter((i) => hasTags(i, tags)), revision };
+  const first = await readInstances(ctx, service);
+  const { revision } = first;
+  const current = new Map(first.all.map((i) => [i.instanceId, i]));
+  yield { kind: "snapshot", ...withTags(first, tags) };
   const stop = AbortSignal.any([signal, ctx.shutdown]);
   for await (const batch of watchPrefix(ctx.client, prefix, revision + 1n, stop, {
     bufferSize: ctx.watchBufferSize,

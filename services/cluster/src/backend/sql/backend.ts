@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type pg from "pg";
+import { bindLeaseOperations } from "../bind.js";
 import { ClusterError } from "../errors.js";
 import { createNotifier } from "../notifier.js";
 import { createStreamTracker } from "../tracker.js";
@@ -103,24 +104,7 @@ export function createSqlClusterBackend(opts: SqlClusterBackendOptions): Cluster
     promoteMember: async () => oneMemberOnly(),
     moveLeader: async () => oneMemberOnly(),
 
-    campaign: (input, signal) => streams.track(elections.campaign(ctx, input, signal)),
-    proclaim: (election, leaderKey, value) => elections.proclaim(ctx, election, leaderKey, value),
-    resign: (election, leaderKey) => elections.resign(ctx, election, leaderKey),
-    getLeader: (election) => elections.getLeader(ctx, election),
-    observe: (election, signal) => streams.track(elections.observe(ctx, election, signal)),
-
-    acquireLock: (input, signal) => locks.acquireLock(ctx, input, signal),
-    keepAliveLock: (name, leaseId) => locks.keepAliveLock(ctx, name, leaseId),
-    releaseLock: (name, leaseId) => locks.releaseLock(ctx, name, leaseId),
-    getLock: (name) => locks.getLock(ctx, name),
-
-    registerInstance: (input) => registry.registerInstance(ctx, input),
-    heartbeat: (service, id, leaseId) => registry.heartbeat(ctx, service, id, leaseId),
-    deregisterInstance: (service, id) => registry.deregisterInstance(ctx, service, id),
-    listInstances: (service, tags) => registry.listInstances(ctx, service, tags),
-    listServices: (after, limit) => registry.listServices(ctx, after, limit),
-    watchInstances: (service, tags, signal) =>
-      streams.track(registry.watchInstances(ctx, service, tags, signal)),
+    ...bindLeaseOperations(ctx, { ...elections, ...locks, ...registry }, streams),
 
     async close() {
       clearInterval(sweeper);

@@ -10,6 +10,7 @@ import {
   renewLease,
   type SqlContext,
 } from "./leases.js";
+import { rereads } from "./rereads.js";
 
 // A candidate is a row held by its lease; the leader is the live, not resigned candidate with
 // the lowest create_revision, which is also its fencing token.
@@ -183,27 +184,20 @@ export async function* observe(
   election: string,
   signal: AbortSignal,
 ): AsyncGenerator<LeaderState> {
-  const wake = ctx.notifier.subscribe();
-  const stop = AbortSignal.any([signal, ctx.shutdown]);
-  try {
-    let last = await readLeader(ctx.pool, election);
-    yield last;
-    for (;;) {
-      await wake.wait(ctx.pollIntervalMs, stop);
-      if (stop.aborted) break;
-      const now = await readLeader(ctx.pool, election);
-      if (
-        now.leader?.leaderKey !== last.leader?.leaderKey ||
-        now.leader?.value !== last.leader?.value
-      ) {
-        yield now;
-      }
-      last = now;
+  let last: LeaderState | undefined;
+  for await (const now of rereads(
+    ctx,
+    signal,
+    () => readLeader(ctx.pool, election),
+    "observe again",
+  )) {
+    if (
+      !last ||
+      now.leader?.leaderKey !== last.leader?.leaderKey ||
+      now.leader?.value !== last.leader?.value
+    ) {
+      yield now;
     }
-  } finally {
-    wake.close();
-  }
-  if (ctx.shutdown.aborted && !signal.aborted) {
-    throw new ClusterError("unavailable", "the server is shutting down; observe again");
+    last = now;
   }
 }

@@ -1,6 +1,6 @@
 import { withTransaction, type Queryable } from "@guardian/db";
 import { ClusterError } from "../errors.js";
-import { diffInstances, hasTags } from "../instances.js";
+import { diffInstances, withTags } from "../instances.js";
 import type { InstanceInfo, InstanceWatchItem, RegisterInput, ServiceInfo } from "../types.js";
 import {
   bumpRevision,
@@ -9,6 +9,7 @@ import {
   grantLease,
   type SqlContext,
 } from "./leases.js";
+import { rereads } from "./rereads.js";
 
 // An instance is a row held by its registration's lease; it is live while the lease is.
 
@@ -129,25 +130,23 @@ async function readInstances(db: Queryable, service: string) {
 
 /** Lists the live instances of a service that carry every tag, ordered by id. */
 export async function listInstances(ctx: SqlContext, service: string, tags: string[]) {
-  const { all, revision } = await readInstances(ctx.pool, service);
-  return { instances: all.filter((i) => hasTags(i, tags)), revision };
+  return withTags(await readInstances(ctx.pool, service), tags);
 }
 
-/** Lists services with live instances, by name, after `after`. */
+/** Lists up to `limit` services with live instances, by name, after `after`. */
 export async function listServices(
   ctx: SqlContext,
   after: string,
   limit: number,
-): Promise<{ services: ServiceInfo[]; more: boolean }> {
+): Promise<ServiceInfo[]> {
   const { rows } = await ctx.pool.query<{ service: string; n: number }>(
     `SELECT i.service, count(*)::int AS n
      FROM cluster_instances i JOIN cluster_leases l ON l.id = i.lease_id AND l.expires_at > now()
      WHERE i.service > $1
      GROUP BY i.service ORDER BY i.service LIMIT $2`,
-    [after, limit + 1],
+    [after, limit],
   );
-  const services = rows.slice(0, limit).map((r) => ({ name: r.service, instanceCount: r.n }));
-  return { services, more: rows.length > limit };
+  return rows.map((r) => ({ name: r.service, instanceCount: r.n }));
 }
 
 /** Yields a snapshot, then the changes it finds on every wake-up or poll. */
@@ -157,28 +156,12 @@ export async function* watchInstances(
   tags: string[],
   signal: AbortSignal,
 ): AsyncGenerator<InstanceWatchItem> {
-  const wake = ctx.notifier.subscribe();
-  const stop = AbortSignal.any([signal, ctx.shutdown]);
-  try {
-    const first = await readInstances(ctx.pool, service);
-    let known = new Map(first.all.map((i) => [i.instanceId, i]));
-    yield {
-      kind: "snapshot",
-      instances: first.all.filter((i) => hasTags(i, tags)),
-      revision: first.revision,
-    };
-    for (;;) {
-      await wake.wait(ctx.pollIntervalMs, stop);
-      if (stop.aborted) break;
-      const next = await readInstances(ctx.pool, service);
-      const current = new Map(next.all.map((i) => [i.instanceId, i]));
-      yield* diffInstances(known, current, tags, next.revision);
-      known = current;
-    }
-  } finally {
-    wake.close();
-  }
-  if (ctx.shutdown.aborted && !signal.aborted) {
-    throw new ClusterError("unavailable", "the server is shutting down; watch again");
+  const read = () => readInstances(ctx.pool, service);
+  let known: Map<string, InstanceInfo> | undefined;
+  for await (const next of rereads(ctx, signal, read, "watch again")) {
+    const current = new Map(next.all.map((i) => [i.instanceId, i]));
+    if (known) yield* diffInstances(known, current, tags, next.revision);
+    else yield { kind: "snapshot", ...withTags(next, tags) };
+    known = current;
   }
 }

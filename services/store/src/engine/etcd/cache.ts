@@ -1,6 +1,6 @@
 import type { KeyValue, RangeResult } from "../types.js";
 import { writeToKeyValue, type StoredWrite } from "./envelope.js";
-import { collectPage, type PageOptions } from "./page.js";
+import { collectPage, type PageOptions } from "../page.js";
 
 /**
  * The in-memory current values of every config of one store namespace, kept by the engine's

@@ -1,57 +1,13 @@
-import { readFile } from "node:fs/promises";
 import {
   ClientClosedError,
   CompareResult,
   CompareTarget,
-  Etcd3,
-  EtcdError,
-  EtcdLeaseInvalidError,
-  GRPCGenericError,
-  isRecoverableError,
   type ICompare,
   type IRangeRequest,
   type IRequestOp,
 } from "etcd3";
+import { isEtcdUnavailable } from "@guardian/etcd";
 import { StoreError } from "../errors.js";
-
-/** How to reach an etcd cluster. */
-export interface EtcdConnectionOptions {
-  endpoints: string[];
-  auth?: { username: string; password: string };
-  tls?: { caFile?: string; certFile?: string; keyFile?: string };
-  /** Deadline of each unary etcd call. Default 5 s. */
-  callTimeoutMs?: number;
-}
-
-/** Opens an etcd client; TLS files are read now, so a wrong path fails at startup. */
-export async function createEtcdClient(opts: EtcdConnectionOptions): Promise<Etcd3> {
-  if (opts.endpoints.length === 0) throw new Error("etcd needs at least one endpoint");
-  const callTimeoutMs = opts.callTimeoutMs ?? 5_000;
-  const tls = opts.tls;
-  const secure = tls && (tls.caFile || tls.certFile || tls.keyFile);
-  const credentials = secure
-    ? {
-        // Without a CA file gRPC falls back to the system roots.
-        rootCertificate: (tls.caFile ? await readFile(tls.caFile) : undefined) as Buffer,
-        certChain: tls.certFile ? await readFile(tls.certFile) : undefined,
-        privateKey: tls.keyFile ? await readFile(tls.keyFile) : undefined,
-      }
-    : undefined;
-  return new Etcd3({
-    hosts: opts.endpoints,
-    auth: opts.auth,
-    credentials,
-    dialTimeout: callTimeoutMs,
-    grpcOptions: {
-      // Range pages and watch batches carry whole documents.
-      "grpc.max_receive_message_length": 256 * 1024 * 1024,
-      // Finds a dead connection (a crashed member) even when no call is active on it.
-      "grpc.keepalive_time_ms": 10_000,
-      "grpc.keepalive_timeout_ms": 5_000,
-    },
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
-  });
-}
 
 /** True when etcd refused a read at a revision it has compacted. */
 export function isCompactedError(err: unknown): boolean {
@@ -61,14 +17,6 @@ export function isCompactedError(err: unknown): boolean {
 /** True when etcd refused a read at a revision it has not reached. */
 export function isFutureRevisionError(err: unknown): boolean {
   return err instanceof Error && err.message.includes("required revision is a future revision");
-}
-
-/** True when a put named a lease etcd no longer has. */
-export function isLeaseNotFound(err: unknown): boolean {
-  return (
-    err instanceof EtcdLeaseInvalidError ||
-    (err instanceof Error && err.message.includes("requested lease not found"))
-  );
 }
 
 /**
@@ -104,17 +52,7 @@ export function toStoreError(err: unknown, what: string): unknown {
   if (err instanceof ClientClosedError) {
     return new StoreError("unavailable", "the store is shutting down", {}, { cause: err });
   }
-  const transient =
-    err instanceof Error &&
-    (isRecoverableError(err) ||
-      // The client library's circuit breakers refuse calls to members that keep failing.
-      "isBrokenCircuitError" in err ||
-      "isIsolatedCircuitError" in err ||
-      "isHydratingCircuitError" in err ||
-      err instanceof GRPCGenericError ||
-      (err instanceof EtcdError &&
-        /leader|timed out|too many requests|not capable/.test(err.message)));
-  if (transient) {
+  if (isEtcdUnavailable(err)) {
     return new StoreError("unavailable", `etcd is unavailable (${what})`, {}, { cause: err });
   }
   return err;

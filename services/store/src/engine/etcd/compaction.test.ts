@@ -1,61 +1,23 @@
-import { randomUUID } from "node:crypto";
-import { startEtcd, useTestDatabase, type EtcdCluster } from "@guardian/testkit";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { insertArchivedRevisions } from "../../archiver/queries.js";
+import { useTestDatabase } from "@guardian/testkit";
+import { describe, expect, it } from "vitest";
+import { createSqlArchive } from "../../archive/sql-archive.js";
+import { useHarness } from "../../testing/harness.js";
+import { startTcpProxy, type TcpProxy } from "../../testing/tcp-proxy.js";
+import { putJson, readJson as read, testMeta } from "../../testing/writes.js";
 import { StoreError } from "../errors.js";
 import type { RevisionRecord, WatchItem, WriteInput } from "../types.js";
-import { createEtcdEngine, type EtcdEngineOptions, type EtcdStoreEngine } from "./engine.js";
-import { startTcpProxy, type TcpProxy } from "./testing.js";
+import type { EtcdStoreEngine } from "./engine.js";
 
 // A dedicated member: these tests compact etcd, which would disturb the shared cluster.
-let cluster: EtcdCluster;
+const h = useHarness({ etcd: "member" });
 const db = useTestDatabase();
-const engines: EtcdStoreEngine[] = [];
-const proxies: TcpProxy[] = [];
-
-beforeAll(async () => {
-  cluster = await startEtcd();
-});
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(proxies.splice(0).map((p) => p.close()));
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-async function open(opts: Partial<EtcdEngineOptions> & { namespace: string }) {
-  const engine = await createEtcdEngine({ endpoints: cluster.endpoints, ...opts });
-  engines.push(engine);
-  return engine;
-}
 
 async function proxy(): Promise<TcpProxy> {
-  const p = await startTcpProxy(cluster.endpoints[0]!);
-  proxies.push(p);
-  return p;
+  return h.track(await startTcpProxy(h.endpoints()[0]!));
 }
 
-const read = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as unknown;
-
 function put(project: string, key: string, n: number): WriteInput {
-  return {
-    project,
-    key,
-    op: "put",
-    value: new TextEncoder().encode(JSON.stringify(n)),
-    meta: {
-      author: `author-${n}`,
-      message: "",
-      requestId: "",
-      schema: "",
-      schemaVersion: 0,
-      validatedSchemaVersion: 0,
-      labels: {},
-      changeKind: "update",
-      rolledBackFrom: 0n,
-    },
-  };
+  return putJson(project, key, n, { meta: testMeta({ author: `author-${n}` }) });
 }
 
 /** Reads events from a watch until `count` have arrived. */
@@ -77,14 +39,12 @@ async function compactEtcd(engine: EtcdStoreEngine, revision: bigint) {
   await engine.client.kv.compact({ revision: revision.toString(), physical: true });
 }
 
-const ns = () => `/guardian-test/${randomUUID()}/`;
-
 describe("etcd engine across etcd compaction", () => {
   it("replays the revisions a partitioned instance missed while etcd compacted them", async () => {
-    const namespace = ns();
+    const namespace = h.namespace();
     const link = await proxy();
-    const cached = await open({ namespace, endpoints: [link.url] });
-    const writer = await open({ namespace });
+    const cached = await h.open({ namespace, endpoints: [link.url] });
+    const writer = await h.open({ namespace });
     const w1 = await writer.write(put("part", "a", 1));
     const ac = new AbortController();
     const stream = cached.watch({ project: "part" }, w1.revision - 1n, ac.signal, 50);
@@ -110,10 +70,10 @@ describe("etcd engine across etcd compaction", () => {
   });
 
   it("ends live watchers with compacted when records they missed were trimmed meanwhile", async () => {
-    const namespace = ns();
+    const namespace = h.namespace();
     const link = await proxy();
-    const cached = await open({ namespace, endpoints: [link.url] });
-    const writer = await open({ namespace, retainPerConfig: 1 });
+    const cached = await h.open({ namespace, endpoints: [link.url] });
+    const writer = await h.open({ namespace, retainPerConfig: 1 });
     const w1 = await writer.write(put("trim", "a", 1));
     const ac = new AbortController();
     const it = cached
@@ -147,9 +107,13 @@ describe("etcd engine across etcd compaction", () => {
   });
 
   it("serves past reads after etcd compaction from records, and from the archive once records are trimmed", async () => {
-    const namespace = ns();
-    const withArchive = await open({ namespace, retainPerConfig: 2, archivePool: db.pool() });
-    const plain = await open({ namespace, retainPerConfig: 2 });
+    const namespace = h.namespace();
+    const withArchive = await h.open({
+      namespace,
+      retainPerConfig: 2,
+      archive: createSqlArchive(db.pool()),
+    });
+    const plain = await h.open({ namespace, retainPerConfig: 2 });
     const p = "past";
     const x: bigint[] = [];
     x.push((await withArchive.write(put(p, "x", 0))).revision);
@@ -157,7 +121,7 @@ describe("etcd engine across etcd compaction", () => {
     const y = (await withArchive.write(put(p, "y", 100))).revision;
     for (let i = 2; i < 5; i++) x.push((await withArchive.write(put(p, "x", i))).revision);
     // What the archiver does: copy, then mark; x's three oldest records leave etcd.
-    await insertArchivedRevisions(db.pool(), await withArchive.listChanges(0n, 100));
+    await createSqlArchive(db.pool()).insert(await withArchive.listChanges(0n, 100));
     await withArchive.markArchived(x[4]!);
     expect((await plain.listRevisions(p, "x")).records.map((r) => r.revision)).toEqual([
       x[4],

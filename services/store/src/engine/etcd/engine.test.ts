@@ -1,55 +1,33 @@
-import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { contractEngineOptions, defineStoreContract } from "../contract.js";
-import { defineWatchStartProperty } from "../../watch-start-contract.js";
-import { createEtcdEngine, type EtcdStoreEngine } from "./engine.js";
+import { describe, expect, it } from "vitest";
+import { useHarness } from "../../testing/harness.js";
+import { putJson } from "../../testing/writes.js";
+import { contractEngineOptions, defineStoreContract } from "../contract/index.js";
+import { defineWatchStartProperty } from "../contract/watch-start.js";
+import { createEtcdEngine } from "./engine.js";
 
-const namespace = `/guardian-test/${randomUUID()}/`;
+const h = useHarness();
+const namespace = h.namespace();
 
 defineStoreContract("etcd", () =>
-  createEtcdEngine({ endpoints: inject("etcd").endpoints, namespace, ...contractEngineOptions }),
+  createEtcdEngine({ endpoints: h.endpoints(), namespace, ...contractEngineOptions }),
 );
 
 defineWatchStartProperty("etcd", () =>
   createEtcdEngine({
-    endpoints: inject("etcd").endpoints,
-    namespace: `/guardian-test/${randomUUID()}/`,
+    endpoints: h.endpoints(),
+    namespace: h.namespace(),
     ...contractEngineOptions,
   }),
 );
 
 describe("etcd engine storage", () => {
-  const engines: EtcdStoreEngine[] = [];
-  afterAll(async () => {
-    await Promise.all(engines.splice(0).map((e) => e.close()));
-  });
-
   it("commits value, revision record and idempotency record in one transaction at the write's revision", async () => {
-    const engine = await createEtcdEngine({ endpoints: inject("etcd").endpoints, namespace });
-    engines.push(engine);
+    const engine = await h.open({ namespace });
     const ks = engine.keyspace;
-    const meta = {
-      author: "alice",
-      message: "",
-      requestId: "req",
-      schema: "",
-      schemaVersion: 0,
-      validatedSchemaVersion: 0,
-      labels: {},
-      rolledBackFrom: 0n,
-      changeKind: "update" as const,
-    };
-    const value = new TextEncoder().encode('{"a":1}');
-    const first = await engine.write({ project: "raw", key: "k", op: "put", value, meta });
-    const second = await engine.write({
-      project: "raw",
-      key: "k",
-      op: "put",
-      value,
-      meta,
-      expectedVersion: first.revision,
-      idempotencyKey: "raw-1",
-    });
+    const first = await engine.write(putJson("raw", "k", { a: 1 }));
+    const second = await engine.write(
+      putJson("raw", "k", { a: 1 }, { expectedVersion: first.revision, idempotencyKey: "raw-1" }),
+    );
     const kv = await engine.client.kv.range({ key: ks.kv("raw", "k") });
     expect(BigInt(kv.kvs[0]!.mod_revision)).toBe(second.revision);
     expect(BigInt(kv.kvs[0]!.create_revision)).toBe(first.revision);

@@ -1,8 +1,9 @@
+import { createEtcdClient, type EtcdClientOptions } from "@guardian/etcd";
 import type { Etcd3 } from "etcd3";
-import type pg from "pg";
+import type { RevisionArchive } from "../../archive/types.js";
 import type { StoreEngine } from "../types.js";
 import { watchFrom } from "../watch.js";
-import { createEtcdClient, type EtcdConnectionOptions } from "./client.js";
+import { idempotencyTtlSeconds } from "../write-rules.js";
 import { startEtcdFeed } from "./feed.js";
 import { createHistory } from "./history.js";
 import { createKeyspace, type Keyspace } from "./keys.js";
@@ -12,7 +13,7 @@ import { createRetention, readMeta } from "./retention.js";
 import { createWriter } from "./write.js";
 
 /** Options for {@link createEtcdEngine}. */
-export interface EtcdEngineOptions extends EtcdConnectionOptions {
+export interface EtcdEngineOptions extends EtcdClientOptions {
   /** Key prefix of this store in etcd. Default "/guardian/". */
   namespace?: string;
   /** Revision records kept per config once archived. Default 100. */
@@ -21,8 +22,8 @@ export interface EtcdEngineOptions extends EtcdConnectionOptions {
   watchBufferSize?: number;
   /** How long an "at least revision R" read waits for the watch cache before a quorum read. */
   minRevisionTimeoutMs?: number;
-  /** The PostgreSQL archive (revision_archive), so history reads include archived records. */
-  archivePool?: pg.Pool;
+  /** The revision archive, so history reads include archived records. */
+  archive?: RevisionArchive;
   /** Idempotency records live at least this long (plus up to one hour). Default 24 h. */
   idempotencyTtlSeconds?: number;
   onError?: (err: unknown) => void;
@@ -49,10 +50,10 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
   const ks = createKeyspace(opts.namespace ?? "/guardian/");
   // At least one record per key stays: the newest names the slot of the next write.
   const retain = Math.max(1, opts.retainPerConfig ?? 100);
-  const client = await createEtcdClient(opts);
+  const client = createEtcdClient(opts);
   const onError = opts.onError ?? (() => {});
   try {
-    const history = createHistory(client, ks, opts.archivePool);
+    const history = createHistory(client, ks, opts.archive);
     const retention = createRetention(client, ks, retain);
     const readNamespaceMeta = () => readMeta(client, ks);
     const feed = await startEtcdFeed({
@@ -72,7 +73,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
       client,
       ks,
       leases: createLeaseSource(client, {
-        ttlSeconds: (opts.idempotencyTtlSeconds ?? 24 * 60 * 60) + 60 * 60,
+        ttlSeconds: (opts.idempotencyTtlSeconds ?? idempotencyTtlSeconds) + 60 * 60,
       }),
       findRecord: history.getRevision,
     });
@@ -80,7 +81,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
       client,
       ks,
       feed,
-      archivePool: opts.archivePool,
+      archive: opts.archive,
       minRevisionTimeoutMs: opts.minRevisionTimeoutMs ?? 3_000,
       head,
       readMeta: readNamespaceMeta,

@@ -1,5 +1,6 @@
 import type { IKeyValue } from "etcd3";
-import type { ChangeKind, KeyValue, RevisionRecord } from "../types.js";
+import { recordToKeyValue } from "../records.js";
+import type { KeyValue, RevisionMeta, RevisionRecord } from "../types.js";
 
 /**
  * One write as the etcd engine stores it, in the value key and in the revision record alike:
@@ -31,18 +32,8 @@ interface Header {
   createTime: number;
   txn: string;
   seq: number;
-  meta: {
-    author: string;
-    message: string;
-    requestId: string;
-    schema: string;
-    schemaVersion: number;
-    validatedSchemaVersion: number;
-    labels: Record<string, string>;
-    changeKind: ChangeKind;
-    rolledBackFrom: string;
-    time: number;
-  };
+  /** The revision metadata, with its bigint and date in JSON-safe form. */
+  meta: Omit<RevisionMeta, "rolledBackFrom" | "time"> & { rolledBackFrom: string; time: number };
 }
 
 const formatVersion = 1;
@@ -64,14 +55,7 @@ export function encodeWrite(w: PendingWrite): Buffer {
     txn: w.txn,
     seq: w.seq,
     meta: {
-      author: r.meta.author,
-      message: r.meta.message,
-      requestId: r.meta.requestId,
-      schema: r.meta.schema,
-      schemaVersion: r.meta.schemaVersion,
-      validatedSchemaVersion: r.meta.validatedSchemaVersion,
-      labels: r.meta.labels,
-      changeKind: r.meta.changeKind,
+      ...r.meta,
       rolledBackFrom: r.meta.rolledBackFrom.toString(),
       time: r.meta.time.getTime(),
     },
@@ -117,15 +101,6 @@ export function decodeWrite(kv: Pick<IKeyValue, "value" | "mod_revision">): Stor
 
 /** Converts a stored (live) write into the key-value it produced. */
 export function writeToKeyValue(w: StoredWrite, keysOnly = false): KeyValue {
-  const r = w.record;
-  return {
-    project: r.project,
-    key: r.key,
-    value: keysOnly ? new Uint8Array() : r.value,
-    version: r.revision,
-    createRevision: r.createRevision,
-    meta: r.meta,
-    createdBy: w.createdBy,
-    createTime: w.createTime,
-  };
+  const kv = { ...recordToKeyValue(w.record), createdBy: w.createdBy, createTime: w.createTime };
+  return keysOnly ? { ...kv, value: new Uint8Array() } : kv;
 }

@@ -1,52 +1,32 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { startEtcdCluster, waitFor, type EtcdCluster } from "@guardian/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "@guardian/testkit";
+import { describe, expect, it } from "vitest";
+import { useHarness } from "../../testing/harness.js";
+import { listAllRevisions } from "../../testing/history.js";
+import { putJson, testMeta } from "../../testing/writes.js";
 import { StoreError } from "../errors.js";
 import type { RevisionRecord, WriteInput } from "../types.js";
-import { createEtcdEngine, type EtcdStoreEngine } from "./engine.js";
+import type { EtcdStoreEngine } from "./engine.js";
 
 // A dedicated cluster: killing members of the shared one would disturb other test files.
-let cluster: EtcdCluster;
-const engines: EtcdStoreEngine[] = [];
+const h = useHarness({ etcd: "cluster", closeAfter: "all" });
 
-beforeAll(async () => {
-  cluster = await startEtcdCluster({ size: 3 });
-});
-afterAll(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await cluster?.stop();
-});
-
-async function open(endpoints: string[]): Promise<EtcdStoreEngine> {
-  const engine = await createEtcdEngine({
+function open(endpoints: string[]): Promise<EtcdStoreEngine> {
+  return h.open({
     endpoints,
     namespace: "/failover/",
     retainPerConfig: 100_000,
     callTimeoutMs: 2_000,
   });
-  engines.push(engine);
-  return engine;
 }
 
 function put(key: string, writer: number, expectedVersion?: bigint): WriteInput {
-  return {
-    project: "failover",
+  return putJson(
+    "failover",
     key,
-    op: "put",
-    value: new TextEncoder().encode(JSON.stringify({ writer })),
-    expectedVersion,
-    meta: {
-      author: `writer-${writer}`,
-      message: "",
-      requestId: "",
-      schema: "",
-      schemaVersion: 0,
-      validatedSchemaVersion: 0,
-      labels: {},
-      changeKind: "update",
-      rolledBackFrom: 0n,
-    },
-  };
+    { writer },
+    { expectedVersion, meta: testMeta({ author: `writer-${writer}` }) },
+  );
 }
 
 /** Follows a watch in the background, collecting every event until stopped. */
@@ -64,20 +44,10 @@ function follow(engine: EtcdStoreEngine, start: bigint) {
   return { seen, stop: () => (ac.abort(), done) };
 }
 
-async function history(engine: EtcdStoreEngine, key: string): Promise<RevisionRecord[]> {
-  const all: RevisionRecord[] = [];
-  let before: bigint | undefined;
-  for (;;) {
-    const page = await engine.listRevisions("failover", key, { limit: 1000, before });
-    all.push(...page.records);
-    if (!page.more) return all.reverse();
-    before = page.records[page.records.length - 1]!.revision;
-  }
-}
-
 describe("etcd engine across a leader failover", () => {
   it("keeps every acknowledged compare-and-set write, one winner per version, and a gap-free watch", async () => {
     const keys = ["a", "b"];
+    const cluster = h.cluster();
     const leader = await cluster.waitForLeader();
     const writers = [await open(cluster.endpoints), await open(cluster.endpoints)];
     const start = await writers[0]!.currentRevision();
@@ -121,7 +91,7 @@ describe("etcd engine across a leader failover", () => {
 
     const all: RevisionRecord[] = [];
     for (const key of keys) {
-      const records = await history(writers[0]!, key);
+      const records = (await listAllRevisions(writers[0]!, "failover", key, 1000)).reverse();
       // Each write was based on the one before it: no update was lost or applied twice.
       records.forEach((r, i) => expect(r.previousRevision).toBe(records[i - 1]?.revision ?? 0n));
       all.push(...records);

@@ -1,6 +1,8 @@
+import { createBackoff, sleep } from "@guardian/kit";
 import { FilterType, type Etcd3, type IKeyValue, type IWatchResponse } from "etcd3";
 import { StoreError } from "../errors.js";
 import { createFanout, type Fanout } from "../fanout.js";
+import { createRevisionWaiters } from "../revision-waiters.js";
 import { createValueCache, type ValueCache } from "./cache.js";
 import { decodeWrite, type StoredWrite } from "./envelope.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
@@ -55,7 +57,7 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
   const cache = createValueCache();
   cache.reset(snapshot.writes);
   const fanout = createFanout({ startRevision: snapshot.revision, bufferSize: opts.bufferSize });
-  const waiters = new Set<{ revision: bigint; done: (reached: boolean) => void }>();
+  const waiters = createRevisionWaiters(() => fanout.revision);
   const stopping = new AbortController();
   let etcdCompact = 0n;
   let closeStream: (() => void) | undefined;
@@ -70,10 +72,6 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
     }
   }
 
-  function wake() {
-    for (const w of waiters) if (fanout.revision >= w.revision) w.done(true);
-  }
-
   function deliver(writes: StoredWrite[], upTo: bigint) {
     const fresh = writes.filter((w) => w.record.revision > fanout.revision);
     for (const w of fresh) cache.apply(w);
@@ -81,7 +79,7 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
       fresh.map((w) => w.record),
       upTo,
     );
-    wake();
+    waiters.wake();
   }
 
   /** Follows the watch until it breaks; resolves on a clean end, rejects with the reason. */
@@ -163,16 +161,14 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
     }
     cache.reset(now.writes);
     fanout.publish([], now.revision);
-    wake();
+    waiters.wake();
   }
 
   async function run(): Promise<void> {
-    let backoff = 50;
+    const backoff = createBackoff({ initialMs: 50, maxMs: 2_000 });
     while (!stopping.signal.aborted) {
       try {
-        await follow(() => {
-          backoff = 50;
-        });
+        await follow(() => backoff.reset());
       } catch (err) {
         if (stopping.signal.aborted) break;
         if (err instanceof UpstreamCompacted) {
@@ -188,8 +184,7 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
         }
       }
       if (stopping.signal.aborted) break;
-      await sleep(backoff, stopping.signal);
-      backoff = Math.min(backoff * 2, 2_000);
+      await sleep(backoff.next(), stopping.signal);
     }
   }
 
@@ -204,42 +199,13 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
     noteEtcdCompacted(revision) {
       if (revision > etcdCompact) etcdCompact = revision;
     },
-    waitFor(revision, timeoutMs, signal) {
-      if (fanout.revision >= revision) return Promise.resolve(true);
-      return new Promise<boolean>((resolve) => {
-        const w = {
-          revision,
-          done: (reached: boolean) => {
-            clearTimeout(timer);
-            waiters.delete(w);
-            signal?.removeEventListener("abort", onAbort);
-            resolve(reached);
-          },
-        };
-        const onAbort = () => w.done(false);
-        const timer = setTimeout(() => w.done(false), timeoutMs);
-        waiters.add(w);
-        signal?.addEventListener("abort", onAbort, { once: true });
-      });
-    },
+    waitFor: (revision, timeoutMs, signal) => waiters.wait(revision, timeoutMs, signal),
     async close() {
       stopping.abort();
       closeStream?.();
       await running;
-      for (const w of waiters) w.done(false);
+      waiters.endAll();
       fanout.failAll(new StoreError("unavailable", "the store is shutting down"));
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

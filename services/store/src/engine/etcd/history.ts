@@ -1,24 +1,18 @@
 import { SortOrder, SortTarget, type Etcd3 } from "etcd3";
-import type pg from "pg";
+import { mergeNewestFirst } from "../../archive/merge.js";
+import type { RevisionArchive } from "../../archive/types.js";
 import { inScope } from "../scope.js";
-import type { RevisionRecord, WatchScope } from "../types.js";
-import { selectArchivedHistory, selectArchivedRevision } from "./archive.js";
+import type { RevisionRecord, StoreEngine, WatchScope } from "../types.js";
 import { call } from "./client.js";
 import { decodeWrite, type StoredWrite } from "./envelope.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 import { scanRecords } from "./scan.js";
 
-/** History reads over the revision records in etcd and, when given, the PostgreSQL archive. */
-export interface History {
-  listRevisions(
-    project: string,
-    key: string,
-    opts?: { limit?: number; before?: bigint },
-  ): Promise<{ records: RevisionRecord[]; more: boolean }>;
-  getRevision(project: string, key: string, revision: bigint): Promise<RevisionRecord | undefined>;
-  /** The records of one key in etcd at or below `upTo`, oldest first. */
-  keyWrites(project: string, key: string, upTo?: bigint): Promise<StoredWrite[]>;
-  listChanges(after: bigint, limit: number): Promise<RevisionRecord[]>;
+/** History reads over the revision records in etcd and, when given, the revision archive. */
+export interface History extends Pick<
+  StoreEngine,
+  "listRevisions" | "getRevision" | "listChanges"
+> {
   backlog(scope: WatchScope, after: bigint, upTo: bigint): AsyncIterable<RevisionRecord[]>;
 }
 
@@ -27,7 +21,7 @@ export interface History {
  * archived; the archive holds everything archived. A query asks both and merges by revision,
  * so it does not matter whether a record has been trimmed from etcd yet.
  */
-export function createHistory(client: Etcd3, ks: Keyspace, archivePool?: pg.Pool): History {
+export function createHistory(client: Etcd3, ks: Keyspace, archive?: RevisionArchive): History {
   async function keyWrites(
     project: string,
     key: string,
@@ -64,13 +58,11 @@ export function createHistory(client: Etcd3, ks: Keyspace, archivePool?: pg.Pool
           newestFirst: true,
           limit: limit + 1,
         }),
-        archivePool ? selectArchivedHistory(archivePool, project, key, before, limit + 1) : [],
+        archive ? archive.history(project, key, { before, limit: limit + 1 }) : [],
       ]);
-      const byRevision = new Map<bigint, RevisionRecord>();
-      for (const r of archived) byRevision.set(r.revision, r);
-      for (const w of inEtcd) byRevision.set(w.record.revision, w.record);
-      const merged = [...byRevision.values()].sort((a, b) =>
-        a.revision > b.revision ? -1 : a.revision < b.revision ? 1 : 0,
+      const merged = mergeNewestFirst(
+        archived,
+        inEtcd.map((w) => w.record),
       );
       return { records: merged.slice(0, limit), more: merged.length > limit };
     },
@@ -78,10 +70,8 @@ export function createHistory(client: Etcd3, ks: Keyspace, archivePool?: pg.Pool
     async getRevision(project, key, revision) {
       const [w] = await keyWrites(project, key, { exact: revision });
       if (w) return w.record;
-      return archivePool ? selectArchivedRevision(archivePool, project, key, revision) : undefined;
+      return archive?.get(project, key, revision);
     },
-
-    keyWrites: (project, key, upTo) => keyWrites(project, key, { maxRevision: upTo }),
 
     async listChanges(after, limit) {
       for await (const batch of scanRecords(client, ks.recordPrefix(), after, undefined, limit)) {

@@ -1,12 +1,13 @@
 import type { Etcd3 } from "etcd3";
-import type pg from "pg";
+import type { RevisionArchive } from "../../archive/types.js";
 import { StoreError } from "../errors.js";
-import type { KeyValue, RangeOptions, RangeResult, ReadOptions } from "../types.js";
+import { checkNotAhead } from "../revision-rules.js";
+import type { KeyValue, RangeResult, StoreEngine } from "../types.js";
 import { call } from "./client.js";
 import { decodeWrite, writeToKeyValue } from "./envelope.js";
 import type { EtcdFeed } from "./feed.js";
 import { keyAfter, prefixEnd, type Keyspace } from "./keys.js";
-import { collectPage, type PageOptions } from "./page.js";
+import { collectPage, type PageOptions } from "../page.js";
 import { stateFromHistory } from "./past.js";
 import type { RetentionMeta } from "./retention.js";
 
@@ -15,7 +16,7 @@ export interface ReadDeps {
   client: Etcd3;
   ks: Keyspace;
   feed: EtcdFeed;
-  archivePool?: pg.Pool;
+  archive?: RevisionArchive;
   minRevisionTimeoutMs: number;
   /** The newest revision of this namespace the instance knows to be committed. */
   head(): bigint;
@@ -23,14 +24,7 @@ export interface ReadDeps {
 }
 
 /** The get and range reads of the etcd engine. */
-export interface Reads {
-  get(
-    project: string,
-    key: string,
-    opts?: ReadOptions,
-  ): Promise<{ kv?: KeyValue; revision: bigint }>;
-  range(project: string, prefix: string, opts?: RangeOptions): Promise<RangeResult>;
-}
+export type Reads = Pick<StoreEngine, "get" | "range">;
 
 /**
  * Creates the reads:
@@ -48,15 +42,6 @@ export function createReads(deps: ReadDeps): Reads {
     if (feed.fanout.revision >= minRevision) return true;
     if (minRevision > deps.head()) return false;
     return feed.waitFor(minRevision, deps.minRevisionTimeoutMs, signal);
-  }
-
-  function checkReached(revision: bigint, minRevision: bigint | undefined) {
-    if (minRevision !== undefined && revision < minRevision) {
-      throw new StoreError(
-        "future_revision",
-        `revision ${minRevision} is ahead of the store's revision ${revision}`,
-      );
-    }
   }
 
   /** Reads one page under a value-key prefix from etcd, at `at` or (absent) now. */
@@ -125,7 +110,7 @@ export function createReads(deps: ReadDeps): Reads {
       feed.noteEtcdCompacted(revision);
     }
     const meta = await deps.readMeta();
-    if (!deps.archivePool && revision <= meta.horizon) {
+    if (!deps.archive && revision <= meta.horizon) {
       throw new StoreError(
         "compacted",
         `revision ${revision} is no longer retained; its history is in the archive`,
@@ -133,7 +118,7 @@ export function createReads(deps: ReadDeps): Reads {
       );
     }
     const live = await stateFromHistory(
-      { client, ks, archivePool: deps.archivePool },
+      { client, ks, archive: deps.archive },
       project,
       match,
       revision,
@@ -169,7 +154,7 @@ export function createReads(deps: ReadDeps): Reads {
         client.kv.range({ key: ks.kv(project, key) }),
       );
       const revision = BigInt(res.header.revision);
-      checkReached(revision, ro.minRevision);
+      if (ro.minRevision) checkNotAhead(ro.minRevision, revision);
       const kv = res.kvs[0];
       return { kv: kv && writeToKeyValue(decodeWrite(kv)), revision };
     },
@@ -187,7 +172,7 @@ export function createReads(deps: ReadDeps): Reads {
         return rangeCache(project, { prefix }, page);
       }
       const res = await rangeEtcd(project, prefix, page);
-      checkReached(res.revision, ro.minRevision);
+      if (ro.minRevision) checkNotAhead(ro.minRevision, res.revision);
       return res;
     },
   };

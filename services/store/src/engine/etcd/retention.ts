@@ -1,5 +1,5 @@
-import type { Etcd3, IKeyValue, IRangeResponse } from "etcd3";
-import { StoreError } from "../errors.js";
+import type { Etcd3, IKeyValue, IRangeResponse, IRequestOp } from "etcd3";
+import { checkNotAhead } from "../revision-rules.js";
 import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./client.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 
@@ -107,6 +107,27 @@ export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Re
     });
   }
 
+  /**
+   * Runs `success` if the meta key `key` is still at `mod` (0n: absent). Returns undefined when
+   * it ran, or the fresh retention state when the key had moved.
+   */
+  async function putIfUnchanged(
+    what: string,
+    key: Buffer,
+    mod: bigint,
+    success: IRequestOp[],
+  ): Promise<RetentionMeta | undefined> {
+    const res = await call(what, () =>
+      client.kv.txn({
+        compare: [mod > 0n ? modIs(key, mod) : absent(key)],
+        success,
+        failure: [metaOp],
+      }),
+    );
+    if (res.succeeded) return undefined;
+    return parseMeta(ks, { ...res.responses[0]!.response_range, header: res.header });
+  }
+
   async function apply(
     meta: RetentionMeta,
     want: { compact: bigint; horizon: bigint; deletable: Buffer[] },
@@ -124,48 +145,33 @@ export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Re
       }
       const value = JSON.stringify({ compact: compact.toString(), horizon: horizon.toString() });
       // compact is raised in the same transaction that deletes, so it always covers them.
-      const res = await call("raise the compact revision", () =>
-        client.kv.txn({
-          compare: [
-            meta.retentionMod > 0n
-              ? modIs(ks.compactKey, meta.retentionMod)
-              : absent(ks.compactKey),
-          ],
-          success: [putOp(ks.compactKey, Buffer.from(value)), ...deletes],
-          failure: [metaOp],
-        }),
+      const moved = await putIfUnchanged(
+        "raise the compact revision",
+        ks.compactKey,
+        meta.retentionMod,
+        [putOp(ks.compactKey, Buffer.from(value)), ...deletes],
       );
-      if (res.succeeded) return;
-      meta = parseMeta(ks, { ...res.responses[0]!.response_range, header: res.header });
+      if (!moved) return;
+      meta = moved;
     }
   }
 
   async function markArchived(revision: bigint): Promise<bigint> {
     let meta = await readMeta(client, ks);
-    if (revision > meta.revision) {
-      throw new StoreError(
-        "future_revision",
-        `revision ${revision} is ahead of the store's revision ${meta.revision}`,
-      );
-    }
+    checkNotAhead(revision, meta.revision);
     const before = meta.archived;
     while (revision > meta.archived) {
-      const res = await call("record archiver progress", () =>
-        client.kv.txn({
-          compare: [
-            meta.archivedMod > 0n
-              ? modIs(ks.archivedKey, meta.archivedMod)
-              : absent(ks.archivedKey),
-          ],
-          success: [putOp(ks.archivedKey, Buffer.from(revision.toString()))],
-          failure: [metaOp],
-        }),
+      const moved = await putIfUnchanged(
+        "record archiver progress",
+        ks.archivedKey,
+        meta.archivedMod,
+        [putOp(ks.archivedKey, Buffer.from(revision.toString()))],
       );
-      if (res.succeeded) {
+      if (!moved) {
         meta = { ...meta, archived: revision };
         break;
       }
-      meta = parseMeta(ks, { ...res.responses[0]!.response_range, header: res.header });
+      meta = moved;
     }
     if (meta.archived > before) await trimArchived(before, meta.archived);
     return meta.archived;

@@ -1,9 +1,15 @@
 import { randomUUID } from "node:crypto";
+import { isLeaseNotFound } from "@guardian/etcd";
 import { SortOrder, SortTarget, type Etcd3, type IRequestOp, type IResponseOp } from "etcd3";
 import { StoreError } from "../errors.js";
-import { changeKindOf, hashWriteRequest } from "../write-rules.js";
+import {
+  changeKindOf,
+  checkIdempotentReplay,
+  checkWritePreconditions,
+  hashWriteRequest,
+} from "../write-rules.js";
 import type { RevisionRecord, WriteInput, WriteResult } from "../types.js";
-import { absent, call, deleteOp, isLeaseNotFound, modIs, putOp, rangeOp } from "./client.js";
+import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./client.js";
 import { decodeWrite, encodeWrite, type StoredWrite } from "./envelope.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 import type { LeaseSource } from "./lease.js";
@@ -86,12 +92,7 @@ export function createWriter(
     seen: NonNullable<KeyState["idempotency"]>,
     hash: string,
   ): Promise<WriteResult> {
-    if (seen.hash !== hash) {
-      throw new StoreError(
-        "idempotency_mismatch",
-        `idempotency key "${input.idempotencyKey}" was already used for a different request`,
-      );
-    }
+    checkIdempotentReplay(input, seen.hash, hash);
     const record = await deps.findRecord(input.project, seen.key, seen.revision);
     if (!record) {
       throw new Error(`the record of idempotent write ${seen.revision} is missing`);
@@ -121,19 +122,8 @@ export function createWriter(
       if (state.idempotency) return replay(input, state.idempotency, hash);
       const { current } = state;
       const currentVersion = current?.record.revision ?? 0n;
-      if (input.expectedVersion !== undefined && input.expectedVersion !== currentVersion) {
-        throw new StoreError(
-          "version_conflict",
-          input.expectedVersion === 0n
-            ? `config "${input.key}" already exists at version ${currentVersion}`
-            : `config "${input.key}" is at version ${currentVersion}, not ${input.expectedVersion}`,
-          { currentVersion },
-        );
-      }
-      // The compare below (value key absent, or at this version) makes this hold at commit.
-      if ((input.op === "delete" || input.mustExist) && !current) {
-        throw new StoreError("not_found", `config "${input.key}" does not exist`);
-      }
+      // The compare below (value key absent, or at this version) makes these hold at commit.
+      checkWritePreconditions(input, currentVersion);
       const now = new Date();
       const slot = state.latest?.record.revision ?? 0n;
       const recordKey = ks.record(input.project, input.key, slot);

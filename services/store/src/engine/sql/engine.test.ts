@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@guardian/db";
 import { useTestDatabase } from "@guardian/testkit";
-import { contractEngineOptions, defineStoreContract } from "../contract.js";
-import { defineWatchStartProperty } from "../../watch-start-contract.js";
+import { contractEngineOptions, defineStoreContract } from "../contract/index.js";
+import { defineWatchStartProperty } from "../contract/watch-start.js";
 import { createSqlEngine } from "./engine.js";
 
 const db = useTestDatabase({ poolSize: 20 });

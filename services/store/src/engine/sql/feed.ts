@@ -1,11 +1,10 @@
+import { createBackoff, sleep } from "@guardian/kit";
 import pg from "pg";
 import { createFanout, type Fanout } from "../fanout.js";
 import { StoreError } from "../errors.js";
-import { readState, selectLogAfter } from "./queries.js";
-import { toRecord } from "./rows.js";
-
-/** The NOTIFY channel the SQL engine signals after every committed write. */
-export const notifyChannel = "guardian_store";
+import { createRevisionWaiters } from "../revision-waiters.js";
+import { notifyChannel, scanLog } from "./log.js";
+import { readState } from "./state.js";
 
 /** The change feed of a SQL engine: one reader of the change log per store instance. */
 export interface SqlFeed {
@@ -31,7 +30,7 @@ export async function startSqlFeed(opts: {
 }): Promise<SqlFeed> {
   const state = await readState(opts.pool);
   const fanout = createFanout({ startRevision: state.revision, bufferSize: opts.bufferSize });
-  const waiters = new Set<{ revision: bigint; resolve: () => void }>();
+  const waiters = createRevisionWaiters(() => fanout.revision);
   let pumping: Promise<void> | undefined;
   let again = false;
   let closed = false;
@@ -39,13 +38,10 @@ export async function startSqlFeed(opts: {
   async function pump(): Promise<void> {
     do {
       again = false;
-      for (;;) {
-        const rows = await selectLogAfter(opts.pool, fanout.revision, undefined, 500);
-        if (rows.length === 0) break;
-        fanout.publish(rows.map(toRecord), BigInt(rows[rows.length - 1]!.revision));
-        if (rows.length < 500) break;
+      for await (const records of scanLog(opts.pool, fanout.revision)) {
+        fanout.publish(records, records[records.length - 1]!.revision);
       }
-      for (const w of waiters) if (fanout.revision >= w.revision) w.resolve();
+      waiters.wake();
     } while (again && !closed);
   }
 
@@ -69,40 +65,18 @@ export async function startSqlFeed(opts: {
   return {
     fanout,
     nudge,
-    waitFor(revision, timeoutMs, signal) {
-      if (fanout.revision >= revision) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const w = {
-          revision,
-          resolve: () => {
-            cleanup();
-            resolve();
-          },
-        };
-        const fail = (err: unknown) => {
-          cleanup();
-          reject(err instanceof Error ? err : new Error(String(err)));
-        };
-        const timer = setTimeout(
-          () =>
-            fail(
-              new StoreError(
-                "min_revision_timeout",
-                `revision ${revision} was not reached within ${timeoutMs} ms (current ${fanout.revision})`,
-              ),
-            ),
-          timeoutMs,
-        );
-        const onAbort = () => fail(signal?.reason);
-        function cleanup() {
-          clearTimeout(timer);
-          waiters.delete(w);
-          signal?.removeEventListener("abort", onAbort);
-        }
-        waiters.add(w);
-        signal?.addEventListener("abort", onAbort, { once: true });
-        nudge();
-      });
+    async waitFor(revision, timeoutMs, signal) {
+      const reached = waiters.wait(revision, timeoutMs, signal);
+      nudge();
+      if (await reached) return;
+      if (signal?.aborted) {
+        const reason: unknown = signal.reason;
+        throw reason instanceof Error ? reason : new Error(String(reason));
+      }
+      throw new StoreError(
+        "min_revision_timeout",
+        `revision ${revision} was not reached within ${timeoutMs} ms (current ${fanout.revision})`,
+      );
     },
     async close() {
       closed = true;
@@ -116,12 +90,11 @@ export async function startSqlFeed(opts: {
 
 function startListener(url: string, onNotify: () => void, onError?: (err: unknown) => void) {
   let client: pg.Client | undefined;
-  let stopped = false;
-  let backoff = 100;
-  let timer: NodeJS.Timeout | undefined;
+  const stopping = new AbortController();
+  const backoff = createBackoff({ initialMs: 100, maxMs: 5_000 });
 
   async function connect() {
-    if (stopped) return;
+    if (stopping.signal.aborted) return;
     const c = new pg.Client({ connectionString: url, application_name: "guardian-store-listen" });
     let lost = false;
     const onLost = (err?: unknown) => {
@@ -130,9 +103,8 @@ function startListener(url: string, onNotify: () => void, onError?: (err: unknow
       if (err) onError?.(err);
       if (client === c) client = undefined;
       void c.end().catch(() => {});
-      if (stopped) return;
-      timer = setTimeout(() => void connect(), backoff);
-      backoff = Math.min(backoff * 2, 5_000);
+      if (stopping.signal.aborted) return;
+      void sleep(backoff.next(), stopping.signal).then(connect);
     };
     c.on("error", onLost);
     c.on("end", () => onLost());
@@ -140,9 +112,9 @@ function startListener(url: string, onNotify: () => void, onError?: (err: unknow
     try {
       await c.connect();
       await c.query(`LISTEN ${notifyChannel}`);
-      if (stopped) return void c.end().catch(() => {});
+      if (stopping.signal.aborted) return void c.end().catch(() => {});
       client = c;
-      backoff = 100;
+      backoff.reset();
       // Anything committed while disconnected is picked up by reading the log now.
       onNotify();
     } catch (err) {
@@ -153,8 +125,7 @@ function startListener(url: string, onNotify: () => void, onError?: (err: unknow
   void connect();
   return {
     async close() {
-      stopped = true;
-      clearTimeout(timer);
+      stopping.abort();
       const c = client;
       client = undefined;
       await c?.end().catch(() => {});

@@ -1,25 +1,8 @@
-import type { ChangeKind, KeyValue, RevisionRecord } from "../types.js";
+import { metaOf, type RecordRow } from "../../archive/sql/rows.js";
+import type { KeyValue } from "../types.js";
 
-/** A store_log / revision_archive row as `pg` returns it (bigints as strings). */
-export interface LogRow {
-  revision: string;
-  project: string;
-  key: string;
-  create_revision: string;
-  previous_revision: string;
-  change_type: string;
-  value: Buffer;
-  deleted: boolean;
-  author: string;
-  message: string;
-  request_id: string;
-  schema_name: string;
-  schema_version: number;
-  validated_schema_version: number;
-  rolled_back_from: string;
-  labels: Record<string, string>;
-  created_at: Date;
-}
+/** A store_log row: the change log shares the revision-archive columns. */
+export type LogRow = RecordRow;
 
 /** A store_kv row as `pg` returns it. */
 export interface KvRow extends Omit<LogRow, "revision" | "deleted" | "previous_revision"> {
@@ -28,42 +11,11 @@ export interface KvRow extends Omit<LogRow, "revision" | "deleted" | "previous_r
   created_by: string;
 }
 
-/** Columns of store_log and revision_archive, in the order {@link LogRow} names them. */
-export const logColumns =
-  "revision, project, key, create_revision, previous_revision, change_type, value, deleted, " +
-  "author, message, request_id, schema_name, schema_version, validated_schema_version, " +
-  "rolled_back_from, labels, created_at";
-
 /** Columns of store_kv. */
 export const kvColumns =
   "project, key, value, version, create_revision, change_type, author, message, request_id, " +
   "schema_name, schema_version, validated_schema_version, rolled_back_from, labels, updated_at, " +
   "created_by, created_at";
-
-/** Converts a change-log row to a revision record. */
-export function toRecord(r: LogRow): RevisionRecord {
-  return {
-    project: r.project,
-    key: r.key,
-    revision: BigInt(r.revision),
-    createRevision: BigInt(r.create_revision),
-    previousRevision: BigInt(r.previous_revision),
-    value: new Uint8Array(r.value),
-    deleted: r.deleted,
-    meta: {
-      author: r.author,
-      message: r.message,
-      requestId: r.request_id,
-      schema: r.schema_name,
-      schemaVersion: r.schema_version,
-      validatedSchemaVersion: r.validated_schema_version,
-      labels: r.labels,
-      changeKind: r.change_type as ChangeKind,
-      rolledBackFrom: BigInt(r.rolled_back_from),
-      time: r.created_at,
-    },
-  };
-}
 
 /** Converts a store_kv row to a key-value. */
 export function toKeyValue(r: KvRow): KeyValue {
@@ -73,19 +25,21 @@ export function toKeyValue(r: KvRow): KeyValue {
     value: new Uint8Array(r.value),
     version: BigInt(r.version),
     createRevision: BigInt(r.create_revision),
-    meta: {
-      author: r.author,
-      message: r.message,
-      requestId: r.request_id,
-      schema: r.schema_name,
-      schemaVersion: r.schema_version,
-      validatedSchemaVersion: r.validated_schema_version,
-      labels: r.labels,
-      changeKind: r.change_type as ChangeKind,
-      rolledBackFrom: BigInt(r.rolled_back_from),
-      time: r.updated_at,
-    },
+    meta: metaOf(r, r.updated_at),
     createdBy: r.created_by,
     createTime: r.created_at,
+  };
+}
+
+/** Builds `$1, $2, ...` for a column list and the matching values from a row object. */
+export function valuesOf(
+  columns: string,
+  row: object,
+): { placeholders: string; values: unknown[] } {
+  const names = columns.split(",").map((c) => c.trim());
+  const get = (n: string) => (row as Record<string, unknown>)[n];
+  return {
+    placeholders: names.map((_, i) => `$${i + 1}`).join(", "),
+    values: names.map((n) => (n === "labels" ? JSON.stringify(get(n) ?? {}) : get(n))),
   };
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from "@guardian/db";
-import type { RevisionRecord } from "../engine/types.js";
+import type { RevisionRecord } from "../../engine/types.js";
+import { recordColumns } from "./rows.js";
 
 /**
  * Copies revision records into revision_archive in one statement. A record already there
@@ -13,10 +14,7 @@ export async function insertArchivedRevisions(
   if (records.length === 0) return 0;
   const col = <T>(f: (r: RevisionRecord) => T) => records.map(f);
   const r = await db.query(
-    `INSERT INTO revision_archive (
-       revision, project, key, create_revision, previous_revision, change_type, value, deleted,
-       author, message, request_id, schema_name, schema_version, validated_schema_version,
-       rolled_back_from, labels, created_at)
+    `INSERT INTO revision_archive (${recordColumns})
      SELECT * FROM unnest(
        $1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bytea[],
        $8::boolean[], $9::text[], $10::text[], $11::text[], $12::text[], $13::integer[],
@@ -43,4 +41,12 @@ export async function insertArchivedRevisions(
     ],
   );
   return r.rowCount ?? 0;
+}
+
+/** Reads the highest archived revision (0n when the archive is empty). */
+export async function selectNewestArchivedRevision(db: Queryable): Promise<bigint> {
+  const r = await db.query<{ max: string | null }>(
+    "SELECT max(revision)::text AS max FROM revision_archive",
+  );
+  return BigInt(r.rows[0]?.max ?? 0);
 }

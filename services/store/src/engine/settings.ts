@@ -1,8 +1,10 @@
+import { readEtcdTls, type EtcdClientOptions } from "@guardian/etcd";
 import { ConfigError, int, list, oneOf, str, type ConfigOf, type Logger } from "@guardian/kit";
 import type pg from "pg";
-import { createSqlEngine } from "../sql/engine.js";
-import type { StoreEngine } from "../types.js";
-import { createEtcdEngine, type EtcdStoreEngine } from "./engine.js";
+import { createSqlArchive } from "../archive/sql-archive.js";
+import { createSqlEngine } from "./sql/engine.js";
+import type { StoreEngine } from "./types.js";
+import { createEtcdEngine, type EtcdStoreEngine } from "./etcd/engine.js";
 
 /** The environment variables that pick and configure the store engine. */
 export const storeEngineSettings = {
@@ -64,18 +66,30 @@ export async function createEngineFromSettings(
     return engine as StoreEngine & { readonly name: "sql" };
   }
   checkEtcdSettings(settings);
-  const s = settings;
   return createEtcdEngine({
-    endpoints: s.etcdEndpoints ?? [],
-    auth: s.etcdUsername ? { username: s.etcdUsername, password: s.etcdPassword ?? "" } : undefined,
-    tls:
-      s.etcdCaFile || s.etcdCertFile || s.etcdKeyFile
-        ? { caFile: s.etcdCaFile, certFile: s.etcdCertFile, keyFile: s.etcdKeyFile }
-        : undefined,
-    retainPerConfig: s.retainPerConfig,
-    archivePool: deps.pool,
+    ...(await etcdConnectionFromSettings(settings)),
+    retainPerConfig: settings.retainPerConfig,
+    archive: createSqlArchive(deps.pool),
     onError,
   });
+}
+
+/**
+ * The etcd connection the settings describe (endpoints, credentials, TLS), for every etcd
+ * client of the process; the TLS files are read now, so a wrong path fails at startup.
+ */
+export async function etcdConnectionFromSettings(
+  s: StoreEngineSettings,
+): Promise<EtcdClientOptions> {
+  return {
+    endpoints: s.etcdEndpoints ?? [],
+    auth: s.etcdUsername ? { username: s.etcdUsername, password: s.etcdPassword ?? "" } : undefined,
+    tls: await readEtcdTls({
+      caFile: s.etcdCaFile,
+      certFile: s.etcdCertFile,
+      keyFile: s.etcdKeyFile,
+    }),
+  };
 }
 
 /** Checks the settings the etcd engine needs together; throws a ConfigError naming each problem. */

@@ -1,4 +1,4 @@
-import type { KeyValue } from "../types.js";
+import type { KeyValue } from "./types.js";
 
 /** Paging and filters of a range read. */
 export interface PageOptions {

@@ -8,21 +8,10 @@ import {
 } from "@connectrpc/connect";
 import { StoreEventType, StoreService } from "@guardian/api";
 import { describe, expect, it } from "vitest";
-import { inScope } from "./engine/scope.js";
-import type { RevisionRecord, StoreEngine, WatchScope, WriteInput } from "./engine/types.js";
-import { createStoreRoutes } from "./routes.js";
-
-const meta = {
-  author: "prop",
-  message: "",
-  requestId: "",
-  schema: "",
-  schemaVersion: 0,
-  validatedSchemaVersion: 0,
-  labels: {},
-  rolledBackFrom: 0n,
-  changeKind: "update" as const,
-};
+import { createStoreRoutes } from "../../routes.js";
+import { deleteKey, putJson } from "../../testing/writes.js";
+import { inScope } from "../scope.js";
+import type { RevisionRecord, StoreEngine, WatchScope } from "../types.js";
 
 /** A small deterministic PRNG (mulberry32), so a failing case can be replayed from its seed. */
 function random(seed: number): () => number {
@@ -156,9 +145,7 @@ export function defineWatchStartProperty(name: string, open: () => Promise<Store
           const key = keys[Math.floor(rand() * keys.length)]!;
           const id = `${project}/${key}`;
           const del = live.has(id) && rand() < 0.25;
-          const input: WriteInput = del
-            ? { project, key, op: "delete", meta: { ...meta, changeKind: "delete" } }
-            : { project, key, op: "put", value: new TextEncoder().encode(String(i)), meta };
+          const input = del ? deleteKey(project, key) : putJson(project, key, i);
           own.push((await engine.write(input)).revision);
           if (del) live.delete(id);
           else live.add(id);
@@ -181,13 +168,7 @@ export function defineWatchStartProperty(name: string, open: () => Promise<Store
           [Symbol.asyncIterator]();
         const first = await stream.next();
         expect(first.value?.kind.case).toBe("progress");
-        const next = await engine.write({
-          project: projects[0]!,
-          key: "later",
-          op: "put",
-          value: new TextEncoder().encode("1"),
-          meta,
-        });
+        const next = await engine.write(putJson(projects[0]!, "later", 1));
         let delivered: bigint | undefined;
         while (delivered === undefined) {
           const r = await stream.next();

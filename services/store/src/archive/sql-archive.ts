@@ -1,0 +1,40 @@
+import type { Queryable } from "@guardian/db";
+import * as records from "./sql/records.js";
+import { insertArchivedRevisions, selectNewestArchivedRevision } from "./sql/revision-archive.js";
+import { toRecord } from "./sql/rows.js";
+import type { RevisionArchive } from "./types.js";
+
+const table = "revision_archive";
+
+/**
+ * Creates the revision archive over PostgreSQL's revision_archive table. `db` is a pool, or a
+ * transaction's client when the archive must take part in that transaction.
+ */
+export function createSqlArchive(db: Queryable): RevisionArchive {
+  return {
+    insert: (rs) => insertArchivedRevisions(db, rs),
+    async history(project, key, opts) {
+      const rows = await records.selectRecordHistory(
+        db,
+        table,
+        project,
+        key,
+        opts.before,
+        opts.limit,
+      );
+      return rows.map(toRecord);
+    },
+    async get(project, key, revision) {
+      const row = await records.selectRecord(db, table, project, key, revision);
+      return row && toRecord(row);
+    },
+    async getMany(revisions) {
+      return (await records.selectRecordsByRevision(db, table, revisions)).map(toRecord);
+    },
+    async latestAt(project, match, revision) {
+      const rows = await records.selectLatestRecordsAt(db, table, project, match, revision);
+      return rows.map(toRecord);
+    },
+    newestRevision: () => selectNewestArchivedRevision(db),
+  };
+}

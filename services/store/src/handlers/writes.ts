@@ -1,0 +1,28 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { WriteOp, type StoreService } from "@guardian/api";
+import { checkWriteRequest } from "../check.js";
+import { kvToProto, metaFromProto } from "../convert.js";
+import type { StoreServiceDeps } from "../deps.js";
+import { recordToKeyValue } from "../engine/records.js";
+
+type WriteHandlers = Pick<ServiceImpl<typeof StoreService>, "write">;
+
+/** Creates the write handler: one compare-and-put (or delete) of one config. */
+export function createWriteHandlers({ engine }: StoreServiceDeps): WriteHandlers {
+  return {
+    async write(req) {
+      const input = checkWriteRequest(req);
+      const res = await engine.write({
+        ...input,
+        op: req.op === WriteOp.DELETE ? "delete" : "put",
+        value: req.value,
+        meta: metaFromProto(req.meta),
+      });
+      return {
+        revision: res.revision,
+        kv: kvToProto(recordToKeyValue(res.record)),
+        idempotentReplay: res.idempotentReplay,
+      };
+    },
+  };
+}
