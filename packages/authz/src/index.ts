@@ -160,14 +160,43 @@ export {
   selectApiKeyById,
 } from "./sql/api-keys.js";
 export type { ApiKeyRow } from "./sql/api-keys.js";
-export { listAuditEvents, recordAudit, settleAuditEvent } from "./sql/audit-log.js";
+export {
+  listAuditEvents,
+  recordAudit,
+  selectStalePending,
+  settleAuditEvent,
+} from "./sql/audit-log.js";
 export type {
   AuditActorKind,
   AuditEventInit,
   AuditQuery,
   AuditResultName,
   AuditRow,
+  PendingEvent,
 } from "./sql/audit-log.js";
+export {
+  deleteProject,
+  insertProject,
+  insertProjectName,
+  markProjectNameDeleted,
+  projectExists,
+  selectProject,
+  selectProjects,
+  selectProjectVersion,
+  updateProject,
+} from "./sql/projects.js";
+export type { ProjectRow } from "./sql/projects.js";
+export {
+  insertSigningKey,
+  lockSigningKeyRotation,
+  pruneSigningKeys,
+  retireCurrentSigningKey,
+  selectCurrentSigningKey,
+  selectPlainSigningKeys,
+  selectPublishedSigningKeys,
+  updateSigningKeyJwk,
+} from "./sql/signing-keys.js";
+export type { PublishedKeyRow, StoredSigningKey } from "./sql/signing-keys.js";
 
 export { follow, within } from "./testing/follow-stream.js";
 export type { Followed } from "./testing/follow-stream.js";

@@ -8,7 +8,7 @@ import {
 import type { Admission, HttpRoute, Logger } from "@guardian/kit";
 import type pg from "pg";
 import { createTokenIssuer, signerReloadMs, type TokenIssuer } from "./issuer/token-issuer.js";
-import { pruneSigningKeys } from "./sql/signing-keys.js";
+import { pruneSigningKeys } from "@guardian/authz";
 import { wellKnownRoutes } from "./issuer/well-known.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { createAuthRoutes } from "./routes.js";

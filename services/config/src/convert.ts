@@ -12,7 +12,7 @@ import {
   type StoreEvent,
   type StoredRevision,
 } from "@guardian/api";
-import type { ProjectRow } from "./sql/projects.js";
+import type { ProjectRow } from "@guardian/authz";
 
 const decoder = new TextDecoder();
 

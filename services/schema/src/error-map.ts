@@ -11,7 +11,7 @@ import {
   type ErrorMapper,
   type FailedCall,
 } from "@guardian/kit";
-import { projectExists } from "./sql/projects.js";
+import { projectExists } from "@guardian/authz";
 
 const mapOther: ErrorMapper = createErrorMapper([
   {

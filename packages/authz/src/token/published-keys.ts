@@ -1,4 +1,5 @@
 import type { Queryable } from "@guardian/db";
+import { selectPublishedSigningKeys } from "../sql/signing-keys.js";
 import {
   errors,
   importJWK,
@@ -23,17 +24,7 @@ export interface PublishedKey {
  * still have signed unexpired tokens. Newest first.
  */
 export async function listPublishedKeys(db: Queryable): Promise<PublishedKey[]> {
-  const res = await db.query<{
-    kid: string;
-    alg: string;
-    public_jwk: JWK;
-    publish_until: Date | null;
-  }>(
-    `SELECT kid, alg, public_jwk, publish_until FROM signing_keys
-      WHERE publish_until IS NULL OR publish_until > now()
-      ORDER BY created_at DESC, kid`,
-  );
-  return res.rows.map((r) => ({
+  return (await selectPublishedSigningKeys(db)).map((r) => ({
     kid: r.kid,
     alg: r.alg,
     jwk: { ...r.public_jwk, kid: r.kid, alg: r.alg, use: "sig" },

@@ -12,7 +12,7 @@ import { checkAuditFilter } from "../check.js";
 import { auditToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { projectNotFound } from "../error-map.js";
-import { projectExists } from "../sql/projects.js";
+import { projectExists } from "@guardian/authz";
 
 // Audit pages continue below event id `b`.
 const paging = definePaging({ b: "int" });

@@ -17,7 +17,7 @@ import { checkRole } from "../check.js";
 import { bindingToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { projectNotFound, userNotFound } from "../error-map.js";
-import { projectExists } from "../sql/projects.js";
+import { projectExists } from "@guardian/authz";
 
 // ListRoleBindings pages continue after username `a`.
 const paging = definePaging({ a: "text" });

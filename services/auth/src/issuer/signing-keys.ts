@@ -8,7 +8,7 @@ import {
   selectCurrentSigningKey,
   selectPlainSigningKeys,
   updateSigningKeyJwk,
-} from "../sql/signing-keys.js";
+} from "@guardian/authz";
 import { openPrivateJwk, sealPrivateJwk } from "./key-crypto.js";
 
 /** The algorithm of the built-in issuer's keys. */

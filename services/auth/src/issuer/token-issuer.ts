@@ -4,7 +4,7 @@ import type { GlobalRoleName } from "@guardian/kit";
 import { importJWK, SignJWT, type CryptoKey } from "jose";
 import type pg from "pg";
 import { openPrivateJwk } from "./key-crypto.js";
-import { selectCurrentSigningKey } from "../sql/signing-keys.js";
+import { selectCurrentSigningKey } from "@guardian/authz";
 import { ensureSigningKey, rotateSigningKey } from "./signing-keys.js";
 
 /** The user an access token is issued to. */

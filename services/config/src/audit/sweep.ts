@@ -3,7 +3,7 @@ import type { Client } from "@connectrpc/connect";
 import type { StoreService } from "@guardian/api";
 import { settleAuditEvent } from "@guardian/authz";
 import type pg from "pg";
-import { selectStalePending, type PendingEvent } from "../sql/audit-log.js";
+import { selectStalePending, type PendingEvent } from "@guardian/authz";
 
 /** Options of {@link sweepPendingAudit}. */
 export interface AuditSweepOptions {

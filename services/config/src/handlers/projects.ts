@@ -1,3 +1,14 @@
+import {
+  deleteProject as deleteProjectRow,
+  insertAdminBinding,
+  insertProject,
+  insertProjectName,
+  markProjectNameDeleted,
+  selectProject,
+  selectProjects,
+  selectProjectVersion,
+  updateProject as updateProjectRow,
+} from "@guardian/authz";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ConfigService } from "@guardian/api";
 import { withTransaction, type Queryable } from "@guardian/db";
@@ -14,7 +25,6 @@ import { projectOf } from "../convert.js";
 import type { ConfigDeps } from "../deps.js";
 import { projectNotFound, versionConflict } from "../error-map.js";
 import { deleteProjectConfigs } from "../store/project-configs.js";
-import * as q from "../sql/projects.js";
 
 type ProjectHandlers = Pick<
   ServiceImpl<typeof ConfigService>,
@@ -26,7 +36,7 @@ const namePaging = definePaging({ a: "text" });
 
 /** Fails with NotFound, or Aborted when the project exists at another version. */
 async function missedProject(db: Queryable, project: string, expected?: bigint): Promise<never> {
-  const current = await q.selectProjectVersion(db, project);
+  const current = await selectProjectVersion(db, project);
   if (current === undefined || expected === undefined) throw projectNotFound(project);
   throw versionConflict({ project, expected, current });
 }
@@ -39,8 +49,8 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
       checkCreateProjectRequest(req);
       const principal = principalOf(ctx);
       const row = await withTransaction(pool, async (db) => {
-        await q.insertProjectName(db, req.project);
-        const created = await q.insertProject(db, {
+        await insertProjectName(db, req.project);
+        const created = await insertProject(db, {
           name: req.project,
           displayName: req.displayName,
           description: req.description,
@@ -48,7 +58,7 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
           createdBy: principal.name,
         });
         if (principal.account) {
-          await q.insertAdminBinding(db, {
+          await insertAdminBinding(db, {
             project: req.project,
             ...principal.account,
             createdBy: principal.name,
@@ -62,7 +72,7 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
     async getProject(req, ctx) {
       checkGetProjectRequest(req);
       authorizeProject(ctx, req.project);
-      const row = await q.selectProject(pool, req.project);
+      const row = await selectProject(pool, req.project);
       if (!row) throw projectNotFound(req.project);
       return { project: projectOf(row) };
     },
@@ -71,7 +81,7 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
       checkListProjectsRequest(req);
       const limit = pageSize(req.pageSize);
       const after = namePaging.read(ctx, req);
-      const rows = await q.selectProjects(pool, {
+      const rows = await selectProjects(pool, {
         after: after?.a ?? "",
         limit: limit + 1,
         labels: req.labelSelector,
@@ -84,7 +94,7 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
     async updateProject(req, ctx) {
       const mask = checkUpdateProjectRequest(req);
       authorizeProject(ctx, req.project);
-      const row = await q.updateProject(
+      const row = await updateProjectRow(
         pool,
         req.project,
         {
@@ -101,7 +111,7 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
     async deleteProject(req, ctx) {
       checkDeleteProjectRequest(req);
       authorizeProject(ctx, req.project);
-      const version = await q.selectProjectVersion(pool, req.project);
+      const version = await selectProjectVersion(pool, req.project);
       if (version === undefined) throw projectNotFound(req.project);
       if (req.expectedVersion !== undefined && req.expectedVersion !== version) {
         throw versionConflict({
@@ -112,9 +122,9 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
       }
       const removed = await deleteProjectConfigs(deps, ctx, req.project, req.force);
       const schemas = await withTransaction(pool, async (db) => {
-        const names = await q.deleteProject(db, req.project, req.expectedVersion);
+        const names = await deleteProjectRow(db, req.project, req.expectedVersion);
         if (!names) return missedProject(db, req.project, req.expectedVersion);
-        await q.markProjectNameDeleted(db, req.project, principalOf(ctx).name);
+        await markProjectNameDeleted(db, req.project, principalOf(ctx).name);
         return names;
       });
       for (const name of schemas) deps.schemas.invalidate(req.project, name);

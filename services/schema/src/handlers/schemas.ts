@@ -12,7 +12,7 @@ import {
 import { schemaToProto, versionToProto } from "../convert.js";
 import type { HandlerDeps } from "../deps.js";
 import { projectNotFound, schemaNotFound, versionNotFound } from "../error-map.js";
-import { projectExists } from "../sql/projects.js";
+import { projectExists } from "@guardian/authz";
 import { selectVersion } from "../sql/schema-versions.js";
 import { createSchemaWithVersion } from "../sql/schema-writes.js";
 import { deleteSchema, listSchemas, selectSchema, updateDescription } from "../sql/schemas.js";

@@ -36,8 +36,21 @@ export async function insertProject(
   return r.rows[0]!;
 }
 
-/** Grants a principal the admin role on a project (its creator). */
-export { insertAdminBinding } from "@guardian/authz";
+/**
+ * Tells whether a project exists. With `lock`, the project's row stays locked until the
+ * transaction ends, so that its bindings and keys change one at a time and never outlive it.
+ */
+export async function projectExists(
+  db: Queryable,
+  project: string,
+  opts: { lock?: boolean } = {},
+): Promise<boolean> {
+  const res = await db.query(
+    `SELECT 1 FROM projects WHERE name = $1${opts.lock ? " FOR UPDATE" : ""}`,
+    [project],
+  );
+  return (res.rowCount ?? 0) > 0;
+}
 
 /** Reads one project. */
 export async function selectProject(db: Queryable, name: string): Promise<ProjectRow | undefined> {

@@ -76,3 +76,21 @@ export async function pruneSigningKeys(db: Queryable): Promise<number> {
   const res = await db.query(`DELETE FROM signing_keys WHERE publish_until < now()`);
   return res.rowCount ?? 0;
 }
+
+/** A published key's row: its public JWK and, once retired, when publishing ends. */
+export interface PublishedKeyRow {
+  kid: string;
+  alg: string;
+  public_jwk: JWK;
+  publish_until: Date | null;
+}
+
+/** Reads the keys still published (the current one and retired ones in their grace), newest first. */
+export async function selectPublishedSigningKeys(db: Queryable): Promise<PublishedKeyRow[]> {
+  const res = await db.query<PublishedKeyRow>(
+    `SELECT kid, alg, public_jwk, publish_until FROM signing_keys
+      WHERE publish_until IS NULL OR publish_until > now()
+      ORDER BY created_at DESC, kid`,
+  );
+  return res.rows;
+}
