@@ -1,3 +1,5 @@
+import { sleep } from "@guardian/kit";
+
 /** A server stream read in the background by a test, with its items kept in arrival order. */
 export interface StreamRecorder<T> {
   /** Every item received so far. */
@@ -83,6 +85,6 @@ export async function waitUntil<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }

@@ -1,3 +1,4 @@
+import { sleep } from "@guardian/kit";
 import { expect, it } from "vitest";
 import type { StoreError } from "../errors.js";
 import type { RevisionRecord } from "../types.js";
@@ -17,7 +18,7 @@ export function watchContract(ctx: ContractContext): void {
       start,
       (items) => events(items).length >= 3,
     );
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     const w1 = await engine.write(put(p, "web/a", 1));
     await engine.write(put(p, "api/a", 1));
     const w2 = await engine.write(put(p, "web/b", 1));

@@ -3,7 +3,7 @@ import { mergeNewestFirst } from "../../archive/merge.js";
 import type { RevisionArchive } from "../../archive/types.js";
 import { inScope } from "../scope.js";
 import type { RevisionRecord, StoreEngine, WatchScope } from "../types.js";
-import { call } from "./client.js";
+import { call } from "./calls.js";
 import { decodeWrite, type StoredWrite } from "./envelope.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 import { scanRecords } from "./scan.js";

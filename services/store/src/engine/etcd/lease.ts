@@ -1,5 +1,5 @@
 import type { Etcd3 } from "etcd3";
-import { call } from "./client.js";
+import { call } from "./calls.js";
 
 /** Hands out the lease that idempotency records are written on. */
 export interface LeaseSource {

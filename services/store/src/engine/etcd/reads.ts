@@ -3,7 +3,7 @@ import type { RevisionArchive } from "../../archive/types.js";
 import { StoreError } from "../errors.js";
 import { checkNotAhead } from "../revision-rules.js";
 import type { KeyValue, RangeResult, StoreEngine } from "../types.js";
-import { call } from "./client.js";
+import { call } from "./calls.js";
 import { decodeWrite, writeToKeyValue } from "./envelope.js";
 import type { EtcdFeed } from "./feed.js";
 import { keyAfter, prefixEnd, type Keyspace } from "./keys.js";

@@ -1,6 +1,6 @@
 import type { Etcd3, IKeyValue, IRangeResponse, IRequestOp } from "etcd3";
 import { checkNotAhead } from "../revision-rules.js";
-import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./client.js";
+import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./calls.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 
 /**

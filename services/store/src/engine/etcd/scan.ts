@@ -1,5 +1,5 @@
 import { SortOrder, SortTarget, type Etcd3 } from "etcd3";
-import { call } from "./client.js";
+import { call } from "./calls.js";
 import { decodeWrite, type StoredWrite } from "./envelope.js";
 import { keyAfter, prefixEnd } from "./keys.js";
 

@@ -9,7 +9,7 @@ import {
   hashWriteRequest,
 } from "../write-rules.js";
 import type { RevisionRecord, WriteInput, WriteResult } from "../types.js";
-import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./client.js";
+import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./calls.js";
 import { decodeWrite, encodeWrite, type StoredWrite } from "./envelope.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 import type { LeaseSource } from "./lease.js";
