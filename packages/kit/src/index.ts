@@ -32,6 +32,7 @@ export type { FieldViolationInit } from "./errors/bad-request.js";
 export { createErrorMapper } from "./errors/error-mapper.js";
 export type { ErrorMapper, ErrorRule } from "./errors/error-mapper.js";
 export { internalError } from "./errors/internal.js";
+export { KindedError } from "./errors/kinded-error.js";
 export { isPgConnectionLoss, isPgError, pgCodes, pgErrorRules } from "./errors/pg.js";
 
 export { createHealth } from "./health/health.js";

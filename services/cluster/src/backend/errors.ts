@@ -1,3 +1,4 @@
+import { KindedError } from "@guardian/kit";
 /** Why a cluster operation failed, independent of the engine. */
 export type ClusterErrorKind =
   | "not_found"
@@ -17,14 +18,6 @@ export interface ClusterErrorDetail {
  * An expected cluster failure. The cluster service maps each kind to a Connect code in one
  * place; the message is written for the client.
  */
-export class ClusterError extends Error {
+export class ClusterError extends KindedError<ClusterErrorKind, ClusterErrorDetail> {
   override readonly name = "ClusterError";
-  constructor(
-    readonly kind: ClusterErrorKind,
-    message: string,
-    readonly detail: ClusterErrorDetail = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

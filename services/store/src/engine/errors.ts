@@ -1,3 +1,4 @@
+import { KindedError } from "@guardian/kit";
 /** Why a store operation failed, independent of the engine. */
 export type StoreErrorKind =
   | "version_conflict"
@@ -22,14 +23,6 @@ export interface StoreErrorDetail {
 /**
  * An expected store failure. The store service maps each kind to a Connect code in one place.
  */
-export class StoreError extends Error {
+export class StoreError extends KindedError<StoreErrorKind, StoreErrorDetail> {
   override readonly name = "StoreError";
-  constructor(
-    readonly kind: StoreErrorKind,
-    message: string,
-    readonly detail: StoreErrorDetail = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
