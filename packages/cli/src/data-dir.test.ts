@@ -59,6 +59,14 @@ async function post(dev: Running, path: string, body: unknown, token = "") {
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+/** Checks that nothing in the data directory is open to others and every signing key is sealed. */
+async function expectPrivateAndSealed(dataDir: string): Promise<void> {
+  expect(await exposed(dataDir)).toEqual([]);
+  const keys = await signingKeys(dataDir);
+  expect(keys.length).toBeGreaterThan(0);
+  for (const k of keys) expect(k).toMatch(/^aes-256-gcm:/);
+}
+
 describe("embedded mode's data directory at rest", () => {
   let root: string;
 
@@ -93,10 +101,7 @@ describe("embedded mode's data directory at rest", () => {
     } finally {
       expect(await stop(dev)).toBe(0);
     }
-    expect(await exposed(dataDir)).toEqual([]);
-    const keys = await signingKeys(dataDir);
-    expect(keys.length).toBeGreaterThan(0);
-    for (const k of keys) expect(k).toMatch(/^aes-256-gcm:/);
+    await expectPrivateAndSealed(dataDir);
   }, 120_000);
 
   it("repairs an existing data directory: modes become owner-only, a plaintext signing key is encrypted", async () => {
@@ -133,9 +138,6 @@ describe("embedded mode's data directory at rest", () => {
       expect(await stop(dev)).toBe(0);
     }
     // Before the test opens the database itself (under its own umask).
-    expect(await exposed(dataDir)).toEqual([]);
-    const keys = await signingKeys(dataDir);
-    expect(keys.length).toBeGreaterThan(0);
-    for (const k of keys) expect(k).toMatch(/^aes-256-gcm:/);
+    await expectPrivateAndSealed(dataDir);
   }, 120_000);
 });

@@ -46,101 +46,102 @@ interface Revocation {
   setup(): Promise<{ stream: Followed; revoke(): Promise<unknown> }>;
 }
 
+/**
+ * One way to lose access: a credential, the stream it opens, and the SQL that takes the
+ * access away, run with `param(credential)` as $1.
+ */
+function revocation<C extends { headers: Record<string, string> }>(
+  name: string,
+  code: Code,
+  credential: () => Promise<C>,
+  open: (headers: Record<string, string>) => Followed,
+  sql: string,
+  param: (c: C) => string,
+): Revocation {
+  return {
+    name,
+    code,
+    async setup() {
+      const c = await credential();
+      return { stream: open(c.headers), revoke: () => q(sql, [param(c)]) };
+    },
+  };
+}
+
+const apiKey = () => createKey(f);
+const keyId = (k: { id: string }) => k.id;
+const viewer = () => keycloakViewer(f);
+const username = (u: { username: string }) => u.username;
+const local = (roles: string[]) => () => localUser(f, roles);
+const subject = (u: { subject: string }) => u.subject;
+const { Unauthenticated, PermissionDenied } = Code;
+
 const revocations: Revocation[] = [
-  {
-    name: "its API key is revoked (Watch)",
-    code: Code.Unauthenticated,
-    async setup() {
-      const key = await createKey(f);
-      return {
-        stream: watch(key.headers),
-        revoke: () => q(`UPDATE api_keys SET revoked_at = now() WHERE lookup = $1`, [key.id]),
-      };
-    },
-  },
-  {
-    name: "its API key's expiry is moved to now (Watch)",
-    code: Code.Unauthenticated,
-    async setup() {
-      const key = await createKey(f);
-      return {
-        stream: watch(key.headers),
-        revoke: () => q(`UPDATE api_keys SET expires_at = now() WHERE lookup = $1`, [key.id]),
-      };
-    },
-  },
-  {
-    name: "its API key is deleted (Watch)",
-    code: Code.Unauthenticated,
-    async setup() {
-      const key = await createKey(f);
-      return {
-        stream: watch(key.headers),
-        revoke: () => q(`DELETE FROM api_keys WHERE lookup = $1`, [key.id]),
-      };
-    },
-  },
-  {
-    name: "the Keycloak user's role binding is removed (Watch)",
-    code: Code.PermissionDenied,
-    async setup() {
-      const user = await keycloakViewer(f);
-      return {
-        stream: watch(user.headers),
-        revoke: () =>
-          q(
-            `DELETE FROM role_bindings WHERE (issuer, subject) IN
-               (SELECT issuer, subject FROM users WHERE username = $1)`,
-            [user.username],
-          ),
-      };
-    },
-  },
-  {
-    name: "the Keycloak user is disabled (Watch)",
-    code: Code.PermissionDenied,
-    async setup() {
-      const user = await keycloakViewer(f);
-      return {
-        stream: watch(user.headers),
-        revoke: () => q(`UPDATE users SET disabled = true WHERE username = $1`, [user.username]),
-      };
-    },
-  },
-  {
-    name: "the local user is disabled (Observe)",
-    code: Code.PermissionDenied,
-    async setup() {
-      const user = await localUser(f, ["viewer"]);
-      return {
-        stream: observe(user.headers),
-        revoke: () => q(`UPDATE users SET disabled = true WHERE subject = $1`, [user.subject]),
-      };
-    },
-  },
-  {
-    name: "the local user is deleted (WatchInstances)",
-    code: Code.Unauthenticated,
-    async setup() {
-      const user = await localUser(f, ["viewer"]);
-      return {
-        stream: watchInstances(user.headers),
-        revoke: () => q(`DELETE FROM users WHERE subject = $1`, [user.subject]),
-      };
-    },
-  },
-  {
-    name: "the local user's global role drops below what Campaign needs",
-    code: Code.PermissionDenied,
-    async setup() {
-      const user = await localUser(f, ["editor"]);
-      return {
-        stream: campaign(user.headers),
-        revoke: () =>
-          q(`UPDATE users SET global_roles = ARRAY['viewer'] WHERE subject = $1`, [user.subject]),
-      };
-    },
-  },
+  revocation(
+    "its API key is revoked (Watch)",
+    Unauthenticated,
+    apiKey,
+    watch,
+    `UPDATE api_keys SET revoked_at = now() WHERE lookup = $1`,
+    keyId,
+  ),
+  revocation(
+    "its API key's expiry is moved to now (Watch)",
+    Unauthenticated,
+    apiKey,
+    watch,
+    `UPDATE api_keys SET expires_at = now() WHERE lookup = $1`,
+    keyId,
+  ),
+  revocation(
+    "its API key is deleted (Watch)",
+    Unauthenticated,
+    apiKey,
+    watch,
+    `DELETE FROM api_keys WHERE lookup = $1`,
+    keyId,
+  ),
+  revocation(
+    "the Keycloak user's role binding is removed (Watch)",
+    PermissionDenied,
+    viewer,
+    watch,
+    `DELETE FROM role_bindings WHERE (issuer, subject) IN
+       (SELECT issuer, subject FROM users WHERE username = $1)`,
+    username,
+  ),
+  revocation(
+    "the Keycloak user is disabled (Watch)",
+    PermissionDenied,
+    viewer,
+    watch,
+    `UPDATE users SET disabled = true WHERE username = $1`,
+    username,
+  ),
+  revocation(
+    "the local user is disabled (Observe)",
+    PermissionDenied,
+    local(["viewer"]),
+    observe,
+    `UPDATE users SET disabled = true WHERE subject = $1`,
+    subject,
+  ),
+  revocation(
+    "the local user is deleted (WatchInstances)",
+    Unauthenticated,
+    local(["viewer"]),
+    watchInstances,
+    `DELETE FROM users WHERE subject = $1`,
+    subject,
+  ),
+  revocation(
+    "the local user's global role drops below what Campaign needs",
+    PermissionDenied,
+    local(["editor"]),
+    campaign,
+    `UPDATE users SET global_roles = ARRAY['viewer'] WHERE subject = $1`,
+    subject,
+  ),
 ];
 
 describe("open streams lose access with their credentials", () => {
