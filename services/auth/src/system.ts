@@ -1,14 +1,14 @@
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import {
-  createAuthz,
   type AuthSettings,
   type Authz,
+  createAuthz,
+  pruneSigningKeys,
   type RemoteKeysOptions,
 } from "@guardian/authz";
 import type { Admission, HttpRoute, Logger } from "@guardian/kit";
 import type pg from "pg";
 import { createTokenIssuer, signerReloadMs, type TokenIssuer } from "./issuer/token-issuer.js";
-import { pruneSigningKeys } from "@guardian/authz";
 import { wellKnownRoutes } from "./issuer/well-known.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { createAuthRoutes } from "./routes.js";

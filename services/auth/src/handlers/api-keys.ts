@@ -12,6 +12,7 @@ import {
   listApiKeys,
   liveApiKeyNameTaken,
   lockApiKeyName,
+  projectExists,
   revokeApiKey,
   rotateApiKeySecret,
   selectApiKey,
@@ -23,7 +24,6 @@ import { checkApiKeyId, checkCreateApiKeyRequest, checkRotateApiKeyRequest } fro
 import { apiKeyToProto, dateOf } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { apiKeyNotFound, projectNotFound } from "../error-map.js";
-import { projectExists } from "@guardian/authz";
 
 // ListApiKeys pages continue after key lookup id `a`.
 const paging = definePaging({ a: "text" });

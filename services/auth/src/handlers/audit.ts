@@ -6,13 +6,12 @@ import {
   type AuditEventFilter,
   type AuthService,
 } from "@guardian/api";
-import { listAuditEvents, type AuditQuery } from "@guardian/authz";
+import { type AuditQuery, listAuditEvents, projectExists } from "@guardian/authz";
 import { definePaging, failOn, pageSize, type PagingContext } from "@guardian/kit";
 import { checkAuditFilter } from "../check.js";
 import { auditToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { projectNotFound } from "../error-map.js";
-import { projectExists } from "@guardian/authz";
 
 // Audit pages continue below event id `b`.
 const paging = definePaging({ b: "int" });

@@ -6,6 +6,7 @@ import {
   countProjectAdmins,
   deleteBinding,
   listProjectBindings,
+  projectExists,
   projectRoleFromProto,
   selectBindingRole,
   selectUserByUsername,
@@ -17,7 +18,6 @@ import { checkRole } from "../check.js";
 import { bindingToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
 import { projectNotFound, userNotFound } from "../error-map.js";
-import { projectExists } from "@guardian/authz";
 
 // ListRoleBindings pages continue after username `a`.
 const paging = definePaging({ a: "text" });

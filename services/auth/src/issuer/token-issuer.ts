@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { roleNamesFor, type RoleMapping } from "@guardian/authz";
+import { type RoleMapping, roleNamesFor, selectCurrentSigningKey } from "@guardian/authz";
 import type { GlobalRoleName } from "@guardian/kit";
 import { importJWK, SignJWT, type CryptoKey } from "jose";
 import type pg from "pg";
 import { openPrivateJwk } from "./key-crypto.js";
-import { selectCurrentSigningKey } from "@guardian/authz";
 import { ensureSigningKey, rotateSigningKey } from "./signing-keys.js";
 
 /** The user an access token is issued to. */

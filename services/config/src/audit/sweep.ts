@@ -1,9 +1,8 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Client } from "@connectrpc/connect";
 import type { StoreService } from "@guardian/api";
-import { settleAuditEvent } from "@guardian/authz";
+import { type PendingEvent, selectStalePending, settleAuditEvent } from "@guardian/authz";
 import type pg from "pg";
-import { selectStalePending, type PendingEvent } from "@guardian/authz";
 
 /** Options of {@link sweepPendingAudit}. */
 export interface AuditSweepOptions {
