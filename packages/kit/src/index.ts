@@ -43,6 +43,8 @@ export { onShutdown } from "./lifecycle/shutdown.js";
 
 export { createBackoff, sleep } from "./timing/backoff.js";
 export type { Backoff, BackoffOptions } from "./timing/backoff.js";
+export { createRevisionWaiters } from "./timing/revision-waiters.js";
+export type { RevisionWaiters } from "./timing/revision-waiters.js";
 export type { ShutdownHandle, ShutdownOptions, ShutdownStep } from "./lifecycle/shutdown.js";
 
 export {

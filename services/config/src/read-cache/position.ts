@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { sleep } from "@guardian/kit";
+import { createRevisionWaiters, sleep } from "@guardian/kit";
 
 /** The newest store revision the read cache has applied, which reads can wait for. */
 export interface AppliedRevision {
@@ -16,26 +16,22 @@ export interface AppliedRevision {
 
 /** Creates the applied revision of a read cache, starting at 0. */
 export function createAppliedRevision(): AppliedRevision {
-  const waiters = new Set<{ revision: bigint; wake: () => void }>();
   let value = 0n;
+  const waiters = createRevisionWaiters(() => value);
   return {
     get value() {
       return value;
     },
     advance(revision) {
       if (revision > value) value = revision;
-      for (const w of waiters) if (value >= w.revision) w.wake();
+      waiters.wake();
     },
     async reach(revision, timeoutMs, signal) {
-      const w = { revision, wake: () => {} };
-      const arrived = new Promise<void>((resolve) => (w.wake = resolve));
-      waiters.add(w);
-      if (value >= revision) w.wake();
-      try {
-        return await within(arrived, timeoutMs, signal);
-      } finally {
-        waiters.delete(w);
+      const reached = await waiters.wait(revision, timeoutMs, signal);
+      if (!reached && signal?.aborted) {
+        throw new ConnectError("the read was canceled", Code.Canceled);
       }
+      return reached;
     },
   };
 }

@@ -2,7 +2,7 @@ import { createBackoff, sleep } from "@guardian/kit";
 import { FilterType, type Etcd3, type IKeyValue, type IWatchResponse } from "etcd3";
 import { StoreError } from "../errors.js";
 import { createFanout, type Fanout } from "../fanout.js";
-import { createRevisionWaiters } from "../revision-waiters.js";
+import { createRevisionWaiters } from "@guardian/kit";
 import { createValueCache, type ValueCache } from "./cache.js";
 import { decodeWrite, type StoredWrite } from "./envelope.js";
 import { prefixEnd, type Keyspace } from "./keys.js";

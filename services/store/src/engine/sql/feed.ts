@@ -2,7 +2,7 @@ import { createBackoff, sleep } from "@guardian/kit";
 import pg from "pg";
 import { createFanout, type Fanout } from "../fanout.js";
 import { StoreError } from "../errors.js";
-import { createRevisionWaiters } from "../revision-waiters.js";
+import { createRevisionWaiters } from "@guardian/kit";
 import { notifyChannel, scanLog } from "./log.js";
 import { readState } from "./state.js";
 

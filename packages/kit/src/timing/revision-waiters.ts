@@ -1,4 +1,4 @@
-/** Calls waiting for a change feed to deliver a revision. */
+/** Calls waiting for a position (a change feed, a cache) to reach a revision. */
 export interface RevisionWaiters {
   /**
    * Resolves true once {@link RevisionWaiters.wake} reports `revision` (at once when
@@ -12,12 +12,13 @@ export interface RevisionWaiters {
   endAll(): void;
 }
 
-/** Creates the waiters of a change feed whose delivered revision is `current()`. */
+/** Creates the waiters of a position whose current revision is `current()`. */
 export function createRevisionWaiters(current: () => bigint): RevisionWaiters {
   const waiters = new Set<{ revision: bigint; done: (reached: boolean) => void }>();
   return {
     wait(revision, timeoutMs, signal) {
       if (current() >= revision) return Promise.resolve(true);
+      if (signal?.aborted) return Promise.resolve(false);
       return new Promise<boolean>((resolve) => {
         const w = {
           revision,
