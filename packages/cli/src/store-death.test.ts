@@ -1,23 +1,14 @@
 import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AuthService, ConfigService, SchemaService } from "@guardian/api";
 import { hashPassword } from "@guardian/auth-service";
 import { migrate } from "@guardian/db";
-import { databaseUrl, dropDatabase, randomDatabaseName } from "@guardian/testkit";
+import { databaseUrl, dropDatabase, failureOf, randomDatabaseName } from "@guardian/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startGuardian, stop, type Running } from "./testing/dev-process.js";
-
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** Polls `check` every 100 ms until it returns a value, for at most `ms`. */
 async function eventually<T>(check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
@@ -105,13 +96,13 @@ describe("production mode: the store process dies while calls are in flight", ()
 
     // Freeze the store so the calls below stay in flight, then kill it under them.
     process.kill(store.child.pid!, "SIGSTOP");
-    const create = failure(
+    const create = failureOf(
       config.createConfig(
         { project, key: "new", schema: "any", content },
         { headers: { ...headers, "x-request-id": "death-create" } },
       ),
     );
-    const update = failure(
+    const update = failureOf(
       config.updateConfig(
         { project, key: "k", content, expectedVersion: first.config!.version },
         { headers: { ...headers, "x-request-id": "death-update" } },
@@ -133,7 +124,7 @@ describe("production mode: the store process dies while calls are in flight", ()
     expect(created.rawMessage).toContain("outcome is unknown");
     const updated = await update;
     expect(updated.code, updated.message).toBe(Code.Unavailable);
-    const ended = await failure(watchEnd);
+    const ended = await failureOf(watchEnd);
     expect(ended.code, ended.message).toBe(Code.Unavailable);
 
     // A store comes back; the sweep finds that the cut-off create never committed.
@@ -154,7 +145,7 @@ describe("production mode: the store process dies while calls are in flight", ()
       error_code: "unavailable",
       detail: { outcome: "not_written", settled_by: "audit_sweep" },
     });
-    const read = await failure(config.getConfig({ project, key: "new" }, { headers }));
+    const read = await failureOf(config.getConfig({ project, key: "new" }, { headers }));
     expect(read.code).toBe(Code.NotFound);
     expect(await stop(api)).toBe(0);
     expect(await stop(again)).toBe(0);

@@ -13,6 +13,7 @@ export type { TestDatabase, UseTestDatabaseOptions } from "./database.js";
 export { startEtcd, startEtcdCluster } from "./etcd.js";
 export type { EtcdCluster, StartEtcdClusterOptions } from "./etcd.js";
 export type { EtcdMember, EtcdMemberStatus } from "./etcd-member.js";
+export { failureOf } from "./failure.js";
 export { freePort, freePorts } from "./ports.js";
 export { startPostgres } from "./postgres.js";
 export type { PostgresServer, StartPostgresOptions } from "./postgres.js";

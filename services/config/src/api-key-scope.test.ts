@@ -1,7 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { as, useHarness } from "./testing/harness.js";
-import { anySchema, apiKey, failure, json, newProject, plain } from "./testing/fixtures.js";
+import { anySchema, apiKey, json, newProject, plain } from "./testing/fixtures.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -28,7 +29,7 @@ describe("an API key's key prefix", () => {
       h.config.getRevision({ project: p, key: "eu2/secret", revision: 1n }, eu),
       h.config.diffRevisions({ project: p, key: "eu2/secret" }, eu),
     ]) {
-      const err = await failure(call);
+      const err = await failureOf(call);
       expect(err.code).toBe(Code.PermissionDenied);
       expect(err.rawMessage).toContain('under "eu"');
     }
@@ -37,7 +38,7 @@ describe("an API key's key prefix", () => {
   it("lists and watches only by a prefix that cannot reach outside it", async () => {
     const p = await project();
     const eu = as(apiKey(p, "eu"));
-    const wide = await failure(h.config.listConfigs({ project: p, prefix: "eu" }, eu));
+    const wide = await failureOf(h.config.listConfigs({ project: p, prefix: "eu" }, eu));
     expect(wide.code).toBe(Code.PermissionDenied);
     expect(wide.rawMessage).toContain("prefix");
     const inside = await h.config.listConfigs({ project: p, prefix: "eu/" }, eu);
@@ -56,9 +57,9 @@ describe("an API key's key prefix", () => {
       }
       return undefined;
     };
-    const watched = await failure(watch({ case: "prefix", value: "eu" }));
+    const watched = await failureOf(watch({ case: "prefix", value: "eu" }));
     expect(watched.code).toBe(Code.PermissionDenied);
-    const sibling = await failure(watch({ case: "key", value: "eu2/secret" }));
+    const sibling = await failureOf(watch({ case: "key", value: "eu2/secret" }));
     expect(sibling.code).toBe(Code.PermissionDenied);
     const first = await watch({ case: "prefix", value: "eu/" });
     expect(first?.kind.case).toBe("snapshot");
@@ -78,7 +79,7 @@ describe("a read_write API key", () => {
       [["content", "schema_version"], "schema_version"],
       [["labels"], "labels"],
     ] as const) {
-      const err = await failure(
+      const err = await failureOf(
         h.config.updateConfig(
           {
             project: p,

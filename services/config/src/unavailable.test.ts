@@ -1,10 +1,10 @@
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { StoreService } from "@guardian/api";
-import { freePort } from "@guardian/testkit";
+import { failureOf, freePort } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
 import { as, useHarness } from "./testing/harness.js";
-import { failure, json, newProject, user } from "./testing/fixtures.js";
+import { json, newProject, user } from "./testing/fixtures.js";
 
 const h = useHarness();
 
@@ -18,11 +18,11 @@ describe("an unreachable store", () => {
       createGrpcTransport({ baseUrl: `http://127.0.0.1:${await freePort()}` }),
     );
     const config = h.configWith({ store: down });
-    const err = await failure(
+    const err = await failureOf(
       config.createConfig({ project, key: "k", schema: "any", content: json({ a: 1 }) }, admin),
     );
     expect(err.code).toBe(Code.Unavailable);
-    const read = await failure(config.getConfig({ project, key: "k" }, admin));
+    const read = await failureOf(config.getConfig({ project, key: "k" }, admin));
     expect(read.code).toBe(Code.Unavailable);
     expect((await h.store.get({ project, key: "k" })).kv).toBeUndefined();
   });

@@ -1,11 +1,5 @@
 import { durationMs } from "@bufbuild/protobuf/wkt";
-import {
-  Code,
-  ConnectError,
-  createClient,
-  createRouterTransport,
-  type Interceptor,
-} from "@connectrpc/connect";
+import { Code, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { Health, LimitExceededSchema } from "@guardian/api";
 import { principalKey, type Principal } from "@guardian/kit";
 import { describe, expect, it } from "vitest";
@@ -14,6 +8,7 @@ import { RateLimitService } from "./gen/envoy/service/ratelimit/v3/rls_pb.js";
 import { createRateLimitInterceptor } from "./interceptor.js";
 import { parseLimits } from "./limits/config.js";
 import { createRateLimiter } from "./limiter.js";
+import { failureOf } from "@guardian/testkit";
 
 const limits = parseLimits(`
 domain: guardian
@@ -61,22 +56,13 @@ function setup() {
   return { call, transport, advance: (ms: number) => (now += ms) };
 }
 
-async function failure(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("the call succeeded");
-}
-
 describe("createRateLimitInterceptor", () => {
   it("fails a user's call over the limit with ResourceExhausted, retry-after and LimitExceeded", async () => {
     const { call } = setup();
     const alice = { "x-test-principal": "user:alice" };
     await call(alice);
     await call(alice);
-    const err = await failure(call(alice));
+    const err = await failureOf(call(alice));
     expect(err.code).toBe(Code.ResourceExhausted);
     expect(err.metadata.get("retry-after")).toBe("30");
     const [detail] = err.findDetails(LimitExceededSchema);
@@ -105,7 +91,7 @@ describe("createRateLimitInterceptor", () => {
     await call({ "x-test-principal": "api_key:ak_1" });
     await call({ "x-api-key": "ak_1" });
     await call({ "x-api-key": "ak_1" });
-    const err = await failure(call({ "x-test-principal": "api_key:ak_1" }));
+    const err = await failureOf(call({ "x-test-principal": "api_key:ak_1" }));
     expect(err.findDetails(LimitExceededSchema)[0]?.limit).toBe("rate:api_key");
   });
 
@@ -113,7 +99,7 @@ describe("createRateLimitInterceptor", () => {
     const { call } = setup();
     const addr = { "x-test-address": "203.0.113.9" };
     for (let i = 0; i < 4; i++) await call(addr);
-    const err = await failure(call(addr));
+    const err = await failureOf(call(addr));
     expect(err.findDetails(LimitExceededSchema)[0]?.limit).toBe("rate:remote_address");
     await expect(call({ "x-test-address": "203.0.113.10" })).resolves.toBeDefined();
     // Without any identity nothing is limited.

@@ -1,6 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { rejectionOf, useHarness } from "./testing/harness.js";
+import { useHarness } from "./testing/harness.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -33,10 +34,10 @@ describe("auditing schema mutations", () => {
       description: "limits",
       updateMask: { paths: ["description"] },
     });
-    await rejectionOf(h.schemas().deleteSchema({ project, name: "missing" }));
+    await failureOf(h.schemas().deleteSchema({ project, name: "missing" }));
     await h.schemas().deleteSchema({ project, name: "limits" });
     // Reads are not audited.
-    await rejectionOf(h.schemas().getSchema({ project, name: "limits" }));
+    await failureOf(h.schemas().getSchema({ project, name: "limits" }));
     const target = `projects/${project}/schemas/limits`;
     expect(await events(project)).toEqual([
       {
@@ -69,7 +70,7 @@ describe("auditing schema mutations", () => {
     const project = await h.newProject();
     await h.pool().query("ALTER TABLE audit_log ADD CONSTRAINT refuse_all CHECK (false) NOT VALID");
     try {
-      const err = await rejectionOf(
+      const err = await failureOf(
         h.schemas().createSchema({ project, name: "limits", content: { type: "object" } }),
       );
       expect(err.code).toBe(Code.Unavailable);
@@ -77,7 +78,7 @@ describe("auditing schema mutations", () => {
     } finally {
       await h.pool().query("ALTER TABLE audit_log DROP CONSTRAINT refuse_all");
     }
-    const err = await rejectionOf(h.schemas().getSchema({ project, name: "limits" }));
+    const err = await failureOf(h.schemas().getSchema({ project, name: "limits" }));
     expect(err.code).toBe(Code.NotFound);
   });
 });

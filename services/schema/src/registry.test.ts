@@ -1,7 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { appV2, seedApp } from "./testing/app-schema.js";
-import { rejectionOf, useHarness } from "./testing/harness.js";
+import { useHarness } from "./testing/harness.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -25,12 +26,12 @@ describe("the registry", () => {
 
   it("throws NotFound naming the schema or the version", async () => {
     const { project } = await seedApp(h);
-    const noSchema = await rejectionOf(h.registry().resolve(project, "nope", 0));
+    const noSchema = await failureOf(h.registry().resolve(project, "nope", 0));
     expect([noSchema.code, noSchema.rawMessage]).toEqual([
       Code.NotFound,
       `schema "nope" not found in project "${project}"`,
     ]);
-    const noVersion = await rejectionOf(h.registry().resolve(project, "app", 7));
+    const noVersion = await failureOf(h.registry().resolve(project, "app", 7));
     expect([noVersion.code, noVersion.rawMessage]).toEqual([
       Code.NotFound,
       `schema "app" in project "${project}" has no version 7`,

@@ -8,6 +8,7 @@ import {
 import { ConfigService } from "@guardian/api";
 import { describe, expect, it } from "vitest";
 import { mapErrors, type FailedCall } from "./map-errors.js";
+import { failureOf } from "@guardian/testkit";
 
 function serve(impl: Partial<ServiceImpl<typeof ConfigService>>) {
   const calls: FailedCall[] = [];
@@ -23,22 +24,13 @@ function serve(impl: Partial<ServiceImpl<typeof ConfigService>>) {
   return { client: createClient(ConfigService, transport), calls };
 }
 
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  return call.then(
-    () => {
-      throw new Error("expected the call to fail");
-    },
-    (e: unknown) => ConnectError.from(e),
-  );
-}
-
 describe("mapErrors", () => {
   it("passes every unary failure through the table with the method and request", async () => {
     const { client, calls } = serve({
       getConfig: () => Promise.reject(new Error("boom")),
       getProject: (req) => ({ project: { name: req.project } }),
     });
-    const err = await failure(client.getConfig({ project: "p", key: "k" }));
+    const err = await failureOf(client.getConfig({ project: "p", key: "k" }));
     expect([err.code, err.rawMessage]).toEqual([Code.FailedPrecondition, "mapped: boom"]);
     expect(calls.map((c) => [c.method, (c.req as { key: string }).key])).toEqual([
       ["getConfig", "k"],
@@ -54,7 +46,7 @@ describe("mapErrors", () => {
       },
     });
     const received: unknown[] = [];
-    const err = await failure(
+    const err = await failureOf(
       (async () => {
         for await (const m of client.watch({ project: "p" })) received.push(m);
       })(),

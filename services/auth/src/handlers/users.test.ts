@@ -1,6 +1,6 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { BadRequestSchema, GlobalRole, PrincipalKind, Role } from "@guardian/api";
-import { useTestDatabase } from "@guardian/testkit";
+import { failureOf, useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
 import { useHarness } from "../testing/harness.js";
 
@@ -8,15 +8,6 @@ const db = useTestDatabase();
 const h = useHarness(db, { projects: ["payments"] });
 const admin = h.admin;
 const password = "a sufficiently long password";
-
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  const err = await call.then(
-    () => undefined,
-    (e: unknown) => ConnectError.from(e),
-  );
-  expect(err, "the call succeeded").toBeInstanceOf(ConnectError);
-  return err!;
-}
 
 describe("CreateUser and GetUser", () => {
   it("creates a local user and a service account; only a hash of the password is stored", async () => {
@@ -50,17 +41,17 @@ describe("CreateUser and GetUser", () => {
   });
 
   it("refuses a taken username, also one taken by a Keycloak user, with AlreadyExists", async () => {
-    expect((await failure(h.client.createUser({ username: "ada", password }, admin))).code).toBe(
+    expect((await failureOf(h.client.createUser({ username: "ada", password }, admin))).code).toBe(
       Code.AlreadyExists,
     );
     await h.client.whoAmI({}, h.as(await h.keycloak.mint({ username: "kcuser" })));
-    expect((await failure(h.client.createUser({ username: "kcuser", password }, admin))).code).toBe(
-      Code.AlreadyExists,
-    );
+    expect(
+      (await failureOf(h.client.createUser({ username: "kcuser", password }, admin))).code,
+    ).toBe(Code.AlreadyExists);
   });
 
   it("names every malformed field with InvalidArgument", async () => {
-    const err = await failure(
+    const err = await failureOf(
       h.client.createUser(
         {
           username: "Bad Name",
@@ -82,14 +73,14 @@ describe("CreateUser and GetUser", () => {
     expect(res.user?.roleBindings.map((b) => [b.project, b.role, b.createdBy])).toEqual([
       ["payments", Role.EDITOR, "admin"],
     ]);
-    expect((await failure(h.client.getUser({ username: "ghost" }, admin))).code).toBe(
+    expect((await failureOf(h.client.getUser({ username: "ghost" }, admin))).code).toBe(
       Code.NotFound,
     );
   });
 
   it("is for global admins only", async () => {
     const token = (await h.client.login({ username: "ada", password })).tokens!.accessToken;
-    expect((await failure(h.client.getUser({ username: "ada" }, h.as(token)))).code).toBe(
+    expect((await failureOf(h.client.getUser({ username: "ada" }, h.as(token)))).code).toBe(
       Code.PermissionDenied,
     );
   });
@@ -118,7 +109,7 @@ describe("ListUsers", () => {
 
   it("refuses a page token sent with different filters", async () => {
     const page = await h.client.listUsers({ pageSize: 1 }, admin);
-    const err = await failure(
+    const err = await failureOf(
       h.client.listUsers({ pageSize: 1, query: "x", pageToken: page.nextPageToken }, admin),
     );
     expect(err.code).toBe(Code.InvalidArgument);
@@ -129,7 +120,7 @@ describe("UpdateUser", () => {
   it("changes only the fields in the mask, and the new global roles apply at once", async () => {
     await h.client.createUser({ username: "upd", password, displayName: "Old" }, admin);
     const token = (await h.client.login({ username: "upd", password })).tokens!.accessToken;
-    expect((await failure(h.client.listUsers({}, h.as(token)))).code).toBe(Code.PermissionDenied);
+    expect((await failureOf(h.client.listUsers({}, h.as(token)))).code).toBe(Code.PermissionDenied);
     const res = await h.client.updateUser(
       {
         username: "upd",
@@ -150,19 +141,19 @@ describe("UpdateUser", () => {
   });
 
   it("refuses an empty or unknown mask, Keycloak roles, and removing the last admin", async () => {
-    expect((await failure(h.client.updateUser({ username: "upd" }, admin))).code).toBe(
+    expect((await failureOf(h.client.updateUser({ username: "upd" }, admin))).code).toBe(
       Code.InvalidArgument,
     );
     expect(
       (
-        await failure(
+        await failureOf(
           h.client.updateUser({ username: "upd", updateMask: { paths: ["password"] } }, admin),
         )
       ).code,
     ).toBe(Code.InvalidArgument);
     expect(
       (
-        await failure(
+        await failureOf(
           h.client.updateUser(
             { username: "kcuser", updateMask: { paths: ["global_roles"] } },
             admin,
@@ -172,7 +163,7 @@ describe("UpdateUser", () => {
     ).toBe(Code.FailedPrecondition);
     // "upd" is an admin now; demote it, then try to demote the bootstrap admin, the last one.
     await h.client.updateUser({ username: "upd", updateMask: { paths: ["global_roles"] } }, admin);
-    const err = await failure(
+    const err = await failureOf(
       h.client.updateUser({ username: "admin", updateMask: { paths: ["global_roles"] } }, admin),
     );
     expect(err.code).toBe(Code.FailedPrecondition);
@@ -186,10 +177,10 @@ describe("DisableUser and EnableUser", () => {
     const pair = (await h.client.login({ username: "dis", password })).tokens!;
     const res = await h.client.disableUser({ username: "dis", reason: "left the company" }, admin);
     expect(res.user?.disabled).toBe(true);
-    expect((await failure(h.client.whoAmI({}, h.as(pair.accessToken)))).code).toBe(
+    expect((await failureOf(h.client.whoAmI({}, h.as(pair.accessToken)))).code).toBe(
       Code.PermissionDenied,
     );
-    expect((await failure(h.client.refresh({ refreshToken: pair.refreshToken }))).code).toBe(
+    expect((await failureOf(h.client.refresh({ refreshToken: pair.refreshToken }))).code).toBe(
       Code.Unauthenticated,
     );
     expect((await h.client.disableUser({ username: "dis" }, admin)).user?.disabled).toBe(true);
@@ -208,14 +199,14 @@ describe("DisableUser and EnableUser", () => {
     const token = await h.keycloak.mint({ username: "kc-dis", realmRoles: ["guardian-admin"] });
     await h.client.whoAmI({}, h.as(token));
     await h.client.disableUser({ username: "kc-dis" }, admin);
-    expect((await failure(h.client.whoAmI({}, h.as(token)))).code).toBe(Code.PermissionDenied);
+    expect((await failureOf(h.client.whoAmI({}, h.as(token)))).code).toBe(Code.PermissionDenied);
   });
 
   it("refuses to disable the caller itself or an unknown user", async () => {
-    expect((await failure(h.client.disableUser({ username: "admin" }, admin))).code).toBe(
+    expect((await failureOf(h.client.disableUser({ username: "admin" }, admin))).code).toBe(
       Code.FailedPrecondition,
     );
-    expect((await failure(h.client.disableUser({ username: "ghost" }, admin))).code).toBe(
+    expect((await failureOf(h.client.disableUser({ username: "ghost" }, admin))).code).toBe(
       Code.NotFound,
     );
   });
@@ -226,10 +217,10 @@ describe("SetPassword", () => {
     await h.client.createUser({ username: "reset", password }, admin);
     const pair = (await h.client.login({ username: "reset", password })).tokens!;
     await h.client.setPassword({ username: "reset", newPassword: "the brand new password" }, admin);
-    expect((await failure(h.client.refresh({ refreshToken: pair.refreshToken }))).code).toBe(
+    expect((await failureOf(h.client.refresh({ refreshToken: pair.refreshToken }))).code).toBe(
       Code.Unauthenticated,
     );
-    expect((await failure(h.client.login({ username: "reset", password }))).code).toBe(
+    expect((await failureOf(h.client.login({ username: "reset", password }))).code).toBe(
       Code.Unauthenticated,
     );
     await h.client.login({ username: "reset", password: "the brand new password" });
@@ -238,7 +229,7 @@ describe("SetPassword", () => {
   it("refuses Keycloak users and weak passwords", async () => {
     expect(
       (
-        await failure(
+        await failureOf(
           h.client.setPassword(
             { username: "kcuser", newPassword: "the brand new password" },
             admin,
@@ -247,7 +238,7 @@ describe("SetPassword", () => {
       ).code,
     ).toBe(Code.FailedPrecondition);
     expect(
-      (await failure(h.client.setPassword({ username: "reset", newPassword: "short" }, admin)))
+      (await failureOf(h.client.setPassword({ username: "reset", newPassword: "short" }, admin)))
         .code,
     ).toBe(Code.InvalidArgument);
   });

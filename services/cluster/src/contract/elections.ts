@@ -3,8 +3,9 @@ import { Code } from "@connectrpc/connect";
 import { CampaignLostReason, type CampaignResponse, type ObserveResponse } from "@guardian/api";
 import { expect, it } from "vitest";
 import type { ContractContext } from "./contract.js";
-import { campaign, connectError, elected, is, started } from "./helpers.js";
+import { campaign, elected, is, started } from "./helpers.js";
 import { recordStream, waitUntil, type StreamRecorder } from "./stream-recorder.js";
+import { failureOf } from "@guardian/testkit";
 
 /** Elections: campaign, observe, proclaim, resign, one leader at a time, shutdown. */
 export function electionContract(ctx: ContractContext): void {
@@ -34,7 +35,7 @@ export function electionContract(ctx: ContractContext): void {
     expect(leader.leader?.leaderKey).toBe(aElected.leaderKey);
     expect(leader.revision).toBeGreaterThanOrEqual(aElected.revision);
 
-    const notLeader = await connectError(
+    const notLeader = await failureOf(
       client().proclaim({ election, leaderKey: bStarted.leaderKey, value: "b2" }),
     );
     expect(notLeader.code).toBe(Code.FailedPrecondition);
@@ -53,7 +54,7 @@ export function electionContract(ctx: ContractContext): void {
       leaderKey: bStarted.leaderKey,
       value: "b:8080",
     });
-    const again = await connectError(client().resign({ election, leaderKey: aElected.leaderKey }));
+    const again = await failureOf(client().resign({ election, leaderKey: aElected.leaderKey }));
     expect(again.code).toBe(Code.NotFound);
 
     b.cancel();

@@ -1,4 +1,4 @@
-import { ConnectError, type Client } from "@connectrpc/connect";
+import { type Client } from "@connectrpc/connect";
 import type { CampaignResponse, ClusterService } from "@guardian/api";
 import { recordStream, type StreamRecorder } from "./stream-recorder.js";
 
@@ -10,16 +10,6 @@ export const testLimits = { minTtlMs: 1_000 };
 
 /** A protobuf Duration of whole seconds. */
 export const seconds = (s: number) => ({ seconds: BigInt(s), nanos: 0 });
-
-/** Awaits a call that must fail, and returns its ConnectError. */
-export async function connectError(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** Matches Campaign stream messages of one kind. */
 export const is =

@@ -4,7 +4,8 @@ import { Code } from "@connectrpc/connect";
 import { LockHeldSchema } from "@guardian/api";
 import { expect, it } from "vitest";
 import type { ContractContext } from "./contract.js";
-import { connectError, seconds } from "./helpers.js";
+import { seconds } from "./helpers.js";
+import { failureOf } from "@guardian/testkit";
 
 /** Locks: one holder at a time, LockHeld, release, waiting, fencing tokens, expiry. */
 export function lockContract(ctx: ContractContext): void {
@@ -15,7 +16,7 @@ export function lockContract(ctx: ContractContext): void {
     const first = (await client().acquireLock({ name, ttl: seconds(3), owner: "worker-1" })).lock!;
     expect(first.fencingToken).toBeGreaterThan(0n);
 
-    const held = await connectError(
+    const held = await failureOf(
       client().acquireLock({ name, ttl: seconds(3), owner: "worker-2" }),
     );
     expect(held.code).toBe(Code.Aborted);
@@ -31,7 +32,7 @@ export function lockContract(ctx: ContractContext): void {
     const kept = await client().keepAliveLock({ name, leaseId: first.leaseId });
     expect(timestampDate(kept.expireTime!).getTime()).toBeGreaterThan(Date.now());
     await client().releaseLock({ name, leaseId: first.leaseId });
-    expect((await connectError(client().releaseLock({ name, leaseId: first.leaseId }))).code).toBe(
+    expect((await failureOf(client().releaseLock({ name, leaseId: first.leaseId }))).code).toBe(
       Code.NotFound,
     );
     expect((await client().getLock({ name })).lock).toBeUndefined();
@@ -68,10 +69,10 @@ export function lockContract(ctx: ContractContext): void {
     ).lock!;
     expect(next.owner).toBe("next");
     expect(next.fencingToken).toBeGreaterThan(stale.fencingToken);
-    expect(
-      (await connectError(client().keepAliveLock({ name, leaseId: stale.leaseId }))).code,
-    ).toBe(Code.NotFound);
-    expect((await connectError(client().releaseLock({ name, leaseId: stale.leaseId }))).code).toBe(
+    expect((await failureOf(client().keepAliveLock({ name, leaseId: stale.leaseId }))).code).toBe(
+      Code.NotFound,
+    );
+    expect((await failureOf(client().releaseLock({ name, leaseId: stale.leaseId }))).code).toBe(
       Code.NotFound,
     );
     expect((await client().getLock({ name })).lock?.leaseId).toBe(next.leaseId);

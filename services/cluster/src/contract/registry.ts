@@ -3,8 +3,9 @@ import { Code } from "@connectrpc/connect";
 import { InstanceEventType, type WatchInstancesResponse } from "@guardian/api";
 import { expect, it } from "vitest";
 import type { ContractContext } from "./contract.js";
-import { connectError, seconds } from "./helpers.js";
+import { seconds } from "./helpers.js";
 import { recordStream } from "./stream-recorder.js";
+import { failureOf } from "@guardian/testkit";
 
 /** The registry: register, heartbeat, list by tag, watch, deregister, expiry. */
 export function registryContract(ctx: ContractContext): void {
@@ -50,7 +51,7 @@ export function registryContract(ctx: ContractContext): void {
 
     const beat = await client().heartbeat({ service, instanceId: "i-1", leaseId: i1.leaseId });
     expect(timestampDate(beat.expireTime!).getTime()).toBeGreaterThan(Date.now());
-    const wrongLease = await connectError(
+    const wrongLease = await failureOf(
       client().heartbeat({ service, instanceId: "i-1", leaseId: i2.leaseId }),
     );
     expect(wrongLease.code).toBe(Code.NotFound);
@@ -69,7 +70,7 @@ export function registryContract(ctx: ContractContext): void {
     const i2b = (await register("i-2", ["grpc"], 9090)).instance!;
     expect(i2b.leaseId).not.toBe(i2.leaseId);
     expect(event(await all.next((r) => r.kind.case === "event"))).toEqual(["UPDATED", "i-2"]);
-    const stale = await connectError(
+    const stale = await failureOf(
       client().heartbeat({ service, instanceId: "i-2", leaseId: i2.leaseId }),
     );
     expect(stale.code).toBe(Code.NotFound);
@@ -124,7 +125,7 @@ export function registryContract(ctx: ContractContext): void {
       expect(down.kind.value).toMatchObject({ instance: { instanceId: "silent" } });
       const ids = (await client().listInstances({ service })).instances.map((i) => i.instanceId);
       expect(ids).toEqual(["alive"]);
-      const gone = await connectError(
+      const gone = await failureOf(
         client().heartbeat({ service, instanceId: "silent", leaseId: silent.leaseId }),
       );
       expect(gone.code).toBe(Code.NotFound);

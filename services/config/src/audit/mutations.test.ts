@@ -1,7 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { as, useHarness } from "../testing/harness.js";
-import { failure, json, newProject, user } from "../testing/fixtures.js";
+import { json, newProject, user } from "../testing/fixtures.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -13,7 +14,7 @@ describe("auditing config mutations", () => {
       { project, key: "a/b", schema: "any", content: json({ x: 1 }) },
       ada,
     );
-    await failure(h.config.deleteConfig({ project, key: "missing" }, ada));
+    await failureOf(h.config.deleteConfig({ project, key: "missing" }, ada));
     const rows = await h.pool.query<{
       action: string;
       target: string;
@@ -50,7 +51,7 @@ describe("auditing config mutations", () => {
     const before = (await h.store.getCompactionInfo({})).currentRevision;
     await h.pool.query("ALTER TABLE audit_log ADD CONSTRAINT refuse_all CHECK (false) NOT VALID");
     try {
-      const err = await failure(
+      const err = await failureOf(
         h.config.createConfig({ project, key: "k", schema: "any", content: json({ a: 1 }) }, ada),
       );
       expect(err.code).toBe(Code.Unavailable);

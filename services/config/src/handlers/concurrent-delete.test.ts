@@ -3,7 +3,8 @@ import { StoreService } from "@guardian/api";
 import { createStoreRoutes } from "@guardian/store-service";
 import { describe, expect, it } from "vitest";
 import { useHarness } from "../testing/harness.js";
-import { failure, json, newProject } from "../testing/fixtures.js";
+import { json, newProject } from "../testing/fixtures.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -43,7 +44,7 @@ describe("writes that presume the config exists", () => {
       const config = racing(async () => {
         deletedAt = (await h.config.deleteConfig({ project: p, key: c.key })).revision;
       });
-      const err = await failure(config.updateConfig({ project: p, key: c.key, ...c.update }));
+      const err = await failureOf(config.updateConfig({ project: p, key: c.key, ...c.update }));
       expect(err.code, c.key).toBe(Code.NotFound);
       expect(err.rawMessage, c.key).toContain(c.key);
       expect((await h.store.get({ project: p, key: c.key })).kv, c.key).toBeUndefined();
@@ -58,7 +59,7 @@ describe("writes that presume the config exists", () => {
     const config = racing(async () => {
       deletedAt = (await h.config.deleteConfig({ project: p, key: "k" })).revision;
     });
-    const err = await failure(config.deleteConfig({ project: p, key: "k" }));
+    const err = await failureOf(config.deleteConfig({ project: p, key: "k" }));
     expect(err.code).toBe(Code.NotFound);
     expect(await h.engine.currentRevision()).toBe(deletedAt);
   });

@@ -1,7 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { as, useHarness } from "../testing/harness.js";
-import { failure, json, newProject, plain, user } from "../testing/fixtures.js";
+import { json, newProject, plain, user } from "../testing/fixtures.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -42,19 +43,19 @@ describe("reading configs", () => {
 
   it("answers NotFound for an unknown project, config or schema", async () => {
     const p = await newProject(h);
-    const unknownProject = await failure(
+    const unknownProject = await failureOf(
       h.config.createConfig({ project: "nope-nope", key: "k", content: json(1), schema: "any" }),
     );
     expect(unknownProject.code).toBe(Code.NotFound);
     expect(unknownProject.rawMessage).toContain("nope-nope");
-    expect((await failure(h.config.getConfig({ project: p, key: "missing" }))).code).toBe(
+    expect((await failureOf(h.config.getConfig({ project: p, key: "missing" }))).code).toBe(
       Code.NotFound,
     );
-    const noSchema = await failure(
+    const noSchema = await failureOf(
       h.config.createConfig({ project: p, key: "k", content: json(1), schema: "ghost" }),
     );
     expect(noSchema.code).toBe(Code.NotFound);
-    const noVersion = await failure(
+    const noVersion = await failureOf(
       h.config.createConfig({
         project: p,
         key: "k",
@@ -112,7 +113,7 @@ describe("reading configs", () => {
     const keysOnly = await h.config.listConfigs({ project: p });
     expect(keysOnly.configs.map((c) => c.key)).toEqual([...keys, "svc/bb"].sort());
     expect(keysOnly.configs.every((c) => c.content === undefined)).toBe(true);
-    const mismatch = await failure(
+    const mismatch = await failureOf(
       h.config.listConfigs({ project: p, prefix: "other/", pageToken: "eyJmIjoieCJ9" }),
     );
     expect(mismatch.code).toBe(Code.InvalidArgument);
@@ -128,11 +129,11 @@ describe("reading configs", () => {
     });
     const got = await h.config.getConfig({ project: p, key: "k", minRevision: w.revision });
     expect(got.revision).toBeGreaterThanOrEqual(w.revision);
-    const future = await failure(
+    const future = await failureOf(
       h.config.getConfig({ project: p, key: "k", minRevision: w.revision + 1_000_000n }),
     );
     expect(future.code).toBe(Code.OutOfRange);
-    const both = await failure(
+    const both = await failureOf(
       h.config.getConfig({ project: p, key: "k", minRevision: 1n, revision: 1n }),
     );
     expect(both.code).toBe(Code.InvalidArgument);
@@ -155,7 +156,7 @@ describe("reading configs", () => {
     ]);
     expect(archived.rowCount).toBe(1);
     expect(past.config).toMatchObject({ version: revs[1], createRevision: revs[0] });
-    const future = await failure(
+    const future = await failureOf(
       h.config.getConfig({ project: p, key: "hot", revision: revs[7]! + 1_000n }),
     );
     expect(future.code).toBe(Code.OutOfRange);

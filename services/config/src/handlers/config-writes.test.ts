@@ -8,7 +8,8 @@ import {
 } from "@guardian/api";
 import { describe, expect, it } from "vitest";
 import { as, useHarness } from "../testing/harness.js";
-import { failure, json, newProject, plain, user } from "../testing/fixtures.js";
+import { json, newProject, plain, user } from "../testing/fixtures.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -19,7 +20,7 @@ describe("creating configs", () => {
   it("refuses to create a key that exists with AlreadyExists", async () => {
     const p = await newProject(h);
     await h.config.createConfig({ project: p, key: "k", content: json(1), schema: "any" });
-    const err = await failure(
+    const err = await failureOf(
       h.config.createConfig({ project: p, key: "k", content: json(2), schema: "any" }),
     );
     expect(err.code).toBe(Code.AlreadyExists);
@@ -29,7 +30,7 @@ describe("creating configs", () => {
   it("refuses a malformed key with InvalidArgument naming the key field", async () => {
     const p = await newProject(h);
     for (const key of ["", "/lead", "a//b", "a/../b", "sp ace"]) {
-      const err = await failure(
+      const err = await failureOf(
         h.config.createConfig({ project: p, key, content: json(1), schema: "any" }),
       );
       expect(err.code).toBe(Code.InvalidArgument);
@@ -41,7 +42,7 @@ describe("creating configs", () => {
 
   it("refuses content that violates the schema, reporting every violation's pointer", async () => {
     const p = await newProject(h);
-    const err = await failure(
+    const err = await failureOf(
       h.config.createConfig({
         project: p,
         key: "bad",
@@ -58,7 +59,7 @@ describe("creating configs", () => {
       ["/name", "type"],
       ["/regions/1", "type"],
     ]);
-    const missing = await failure(
+    const missing = await failureOf(
       h.config.createConfig({ project: p, key: "bad", content: json({}), schema: "limits" }),
     );
     expect(missing.findDetails(ValidationFailureSchema)[0]?.violations[0]).toMatchObject({
@@ -73,7 +74,7 @@ describe("creating configs", () => {
     const small = h.configWith({ maxConfigBytes: 64 });
     const content = { name: "x".repeat(100), maxConnections: 1 };
     const size = Buffer.byteLength(JSON.stringify(content));
-    const err = await failure(
+    const err = await failureOf(
       small.createConfig({ project: p, key: "big", content: json(content), schema: "limits" }),
     );
     expect(err.code).toBe(Code.ResourceExhausted);
@@ -108,7 +109,7 @@ describe("updating and deleting configs", () => {
       updatedBy: "bob",
     });
     expect(plain(up.config?.content)).toEqual({ maxConnections: 2 });
-    const invalid = await failure(
+    const invalid = await failureOf(
       h.config.updateConfig({ project: p, key: "k", content: json({ maxConnections: "x" }) }),
     );
     expect(invalid.code).toBe(Code.InvalidArgument);
@@ -123,7 +124,7 @@ describe("updating and deleting configs", () => {
     });
     expect(labels.config?.labels).toEqual({ env: "dev" });
     expect(plain(labels.config?.content)).toEqual({ maxConnections: 2 });
-    const rebind = await failure(
+    const rebind = await failureOf(
       h.config.updateConfig({
         project: p,
         key: "k",
@@ -137,9 +138,9 @@ describe("updating and deleting configs", () => {
   it("answers NotFound when updating or deleting a missing config", async () => {
     const p = await newProject(h);
     expect(
-      (await failure(h.config.updateConfig({ project: p, key: "none", content: json(1) }))).code,
+      (await failureOf(h.config.updateConfig({ project: p, key: "none", content: json(1) }))).code,
     ).toBe(Code.NotFound);
-    expect((await failure(h.config.deleteConfig({ project: p, key: "none" }))).code).toBe(
+    expect((await failureOf(h.config.deleteConfig({ project: p, key: "none" }))).code).toBe(
       Code.NotFound,
     );
     expect((await h.store.get({ project: p, key: "none" })).kv).toBeUndefined();
@@ -159,7 +160,7 @@ describe("updating and deleting configs", () => {
       content: json(2),
       expectedVersion: v1.revision,
     });
-    const err = await failure(
+    const err = await failureOf(
       h.config.updateConfig({
         project: p,
         key: "k",
@@ -174,7 +175,7 @@ describe("updating and deleting configs", () => {
       expectedVersion: v1.revision,
       currentVersion: v2.revision,
     });
-    const del = await failure(
+    const del = await failureOf(
       h.config.deleteConfig({ project: p, key: "k", expectedVersion: v1.revision }),
     );
     expect(del.code).toBe(Code.Aborted);
@@ -225,11 +226,11 @@ describe("updating and deleting configs", () => {
     expect(plain(again.config?.content)).toEqual({ v: 1 });
     expect(await h.engine.currentRevision()).toBe(before);
     expect(await historyLength(p, "idem")).toBe(2);
-    const other = await failure(h.config.createConfig({ ...req, content: json({ v: 9 }) }));
+    const other = await failureOf(h.config.createConfig({ ...req, content: json({ v: 9 }) }));
     expect(other.code).toBe(Code.InvalidArgument);
     expect(other.rawMessage).toContain("idempotency_key");
     expect(other.rawMessage).not.toContain("cfg-");
-    const otherMessage = await failure(h.config.createConfig({ ...req, message: "different" }));
+    const otherMessage = await failureOf(h.config.createConfig({ ...req, message: "different" }));
     expect(otherMessage.code).toBe(Code.InvalidArgument);
     // The key is scoped to the config: another config may use it for its own write.
     const elsewhere = await h.config.createConfig({ ...req, key: "idem2" });
@@ -256,7 +257,7 @@ describe("updating and deleting configs", () => {
       as(user("carol")),
     );
     expect(del.revision).toBeGreaterThan(w.revision);
-    expect((await failure(h.config.getConfig({ project: p, key: "gone" }))).code).toBe(
+    expect((await failureOf(h.config.getConfig({ project: p, key: "gone" }))).code).toBe(
       Code.NotFound,
     );
     const history = await h.config.listRevisions({ project: p, key: "gone" });
@@ -272,7 +273,7 @@ describe("updating and deleting configs", () => {
       { project: p, key: "audited", content: json(1), schema: "any" },
       as(user("alice")),
     );
-    await failure(
+    await failureOf(
       h.config.updateConfig(
         { project: p, key: "audited", content: json(2), expectedVersion: 1n },
         as(user("bob")),

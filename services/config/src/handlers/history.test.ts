@@ -5,7 +5,8 @@ import { ChangeType, ValidationFailureSchema } from "@guardian/api";
 import { describe, expect, it } from "vitest";
 import { applyPatch, type PatchOperation } from "../document/json-patch.js";
 import { as, useHarness } from "../testing/harness.js";
-import { failure, json, newProject, plain, seedSchema, user } from "../testing/fixtures.js";
+import { json, newProject, plain, seedSchema, user } from "../testing/fixtures.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -43,11 +44,11 @@ describe("history", () => {
     const one = await h.config.getRevision({ project: p, key: "k", revision: b.revision });
     expect(plain(one.revision?.content)).toEqual({ n: 2 });
     expect(one.revision?.schema).toBe("any");
-    expect((await failure(h.config.listRevisions({ project: p, key: "never" }))).code).toBe(
+    expect((await failureOf(h.config.listRevisions({ project: p, key: "never" }))).code).toBe(
       Code.NotFound,
     );
     expect(
-      (await failure(h.config.getRevision({ project: p, key: "other", revision: b.revision })))
+      (await failureOf(h.config.getRevision({ project: p, key: "other", revision: b.revision })))
         .code,
     ).toBe(Code.NotFound);
   });
@@ -129,11 +130,11 @@ describe("rollback", () => {
       schema: "any",
     });
     const del = await h.config.deleteConfig({ project: p, key: "k" });
-    const toDeletion = await failure(
+    const toDeletion = await failureOf(
       h.config.rollbackConfig({ project: p, key: "k", toRevision: del.revision }),
     );
     expect(toDeletion.code).toBe(Code.FailedPrecondition);
-    const notOurs = await failure(
+    const notOurs = await failureOf(
       h.config.rollbackConfig({ project: p, key: "k", toRevision: del.revision + 1000n }),
     );
     expect(notOurs.code).toBe(Code.NotFound);
@@ -172,7 +173,7 @@ describe("rollback", () => {
       content: json({ port: 80 }),
     });
     expect(current.config?.validatedSchemaVersion).toBe(2);
-    const err = await failure(
+    const err = await failureOf(
       h.config.rollbackConfig({ project: p, key: "k", toRevision: old.revision }),
     );
     expect(err.code).toBe(Code.InvalidArgument);
@@ -244,7 +245,7 @@ describe("diff", () => {
     expect(applyPatch(c, patchOf(deletion.operations))).toBeNull();
     expect(
       (
-        await failure(
+        await failureOf(
           h.config.diffRevisions({
             project: p,
             key: "k",

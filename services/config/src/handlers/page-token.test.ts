@@ -2,7 +2,8 @@ import { Code } from "@connectrpc/connect";
 import { pageTokenSignerKey } from "@guardian/kit";
 import { describe, expect, it } from "vitest";
 import { as, useHarness } from "../testing/harness.js";
-import { apiKey, failure, json, newProject } from "../testing/fixtures.js";
+import { apiKey, json, newProject } from "../testing/fixtures.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -46,12 +47,14 @@ describe("page tokens handed out by the config service", () => {
       `${b64(JSON.stringify({ ...bodyOf(first.nextPageToken), p: { s: inner } }))}.${first.nextPageToken.split(".").pop()}`,
     ];
     for (const pageToken of forged) {
-      const err = await failure(h.config.listConfigs({ project: p, pageSize: 1, pageToken }, key));
+      const err = await failureOf(
+        h.config.listConfigs({ project: p, pageSize: 1, pageToken }, key),
+      );
       expect(err.code).toBe(Code.InvalidArgument);
       expect(err.rawMessage).toMatch(/^invalid page_token: /);
     }
     const revs = await h.config.listRevisions({ project: p, key: "a", pageSize: 1 }, key);
-    const err = await failure(
+    const err = await failureOf(
       h.config.listRevisions(
         { project: p, key: "a", pageSize: 1, pageToken: flipLastChar(revs.nextPageToken) },
         key,
@@ -82,7 +85,7 @@ describe("page tokens handed out by the config service", () => {
       const pageToken = resign(first.nextPageToken, (outer) => {
         outer.p["s"] = resign(outer.p["s"]!, change);
       });
-      const err = await failure(h.config.listConfigs({ project: p, pageSize: 1, pageToken }));
+      const err = await failureOf(h.config.listConfigs({ project: p, pageSize: 1, pageToken }));
       expect(err.code).toBe(Code.InvalidArgument);
       expect(err.rawMessage).toBe("invalid page_token: is malformed");
     }
@@ -90,13 +93,13 @@ describe("page tokens handed out by the config service", () => {
       const pageToken = resign(revs.nextPageToken, (outer) => {
         outer.p["s"] = resign(outer.p["s"]!, change);
       });
-      const err = await failure(
+      const err = await failureOf(
         h.config.listRevisions({ project: p, key: "a", pageSize: 1, pageToken }),
       );
       expect(err.code).toBe(Code.InvalidArgument);
       expect(err.rawMessage).toBe("invalid page_token: is malformed");
     }
-    const direct = await failure(
+    const direct = await failureOf(
       h.store.range({ project: p, limit: 1, pageToken: "eyJhIjoiYSIsInIiOiJ4In0" }),
     );
     expect(direct.code).toBe(Code.InvalidArgument);

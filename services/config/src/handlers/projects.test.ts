@@ -3,7 +3,8 @@ import { ChangeType, ResourceInUseSchema, VersionConflictSchema } from "@guardia
 import type { Principal } from "@guardian/kit";
 import { describe, expect, it } from "vitest";
 import { as, useHarness } from "../testing/harness.js";
-import { failure, json, newProject, projectName, user } from "../testing/fixtures.js";
+import { json, newProject, projectName, user } from "../testing/fixtures.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -34,16 +35,16 @@ describe("projects", () => {
   it("refuses a taken name with AlreadyExists", async () => {
     const name = projectName();
     await h.config.createProject({ project: name });
-    const err = await failure(h.config.createProject({ project: name }));
+    const err = await failureOf(h.config.createProject({ project: name }));
     expect(err.code).toBe(Code.AlreadyExists);
     expect(err.rawMessage).toContain(name);
   });
 
   it("answers NotFound for an unknown project and InvalidArgument for a malformed name", async () => {
-    expect((await failure(h.config.getProject({ project: "no-such-project" }))).code).toBe(
+    expect((await failureOf(h.config.getProject({ project: "no-such-project" }))).code).toBe(
       Code.NotFound,
     );
-    const bad = await failure(h.config.getProject({ project: "Bad_Name" }));
+    const bad = await failureOf(h.config.getProject({ project: "Bad_Name" }));
     expect(bad.code).toBe(Code.InvalidArgument);
     expect(bad.rawMessage).toContain("project");
   });
@@ -69,7 +70,7 @@ describe("projects", () => {
       labels: { a: "1" },
       updateMask: { paths: ["labels"] },
     });
-    const err = await failure(
+    const err = await failureOf(
       h.config.updateProject({
         project: name,
         labels: { a: "2" },
@@ -89,16 +90,16 @@ describe("projects", () => {
   it("refuses an update without a mask or with an unknown path", async () => {
     const name = projectName();
     await h.config.createProject({ project: name });
-    const empty = await failure(h.config.updateProject({ project: name, displayName: "x" }));
+    const empty = await failureOf(h.config.updateProject({ project: name, displayName: "x" }));
     expect(empty.code).toBe(Code.InvalidArgument);
     expect(empty.rawMessage).toContain("update_mask");
-    const unknown = await failure(
+    const unknown = await failureOf(
       h.config.updateProject({ project: name, updateMask: { paths: ["name"] } }),
     );
     expect(unknown.code).toBe(Code.InvalidArgument);
     expect(
       (
-        await failure(
+        await failureOf(
           h.config.updateProject({ project: "missing-project", updateMask: { paths: ["labels"] } }),
         )
       ).code,
@@ -119,7 +120,7 @@ describe("projects", () => {
       pageToken = page.nextPageToken;
     } while (pageToken !== "");
     expect(seen).toEqual([...names].sort());
-    const wrong = await failure(
+    const wrong = await failureOf(
       h.config.listProjects({ pageSize: 3, pageToken: "bm9wZQ", labelSelector: { team } }),
     );
     expect(wrong.code).toBe(Code.InvalidArgument);
@@ -146,7 +147,7 @@ describe("deleting projects", () => {
   it("refuses to delete a project with configs unless forced", async () => {
     const name = await newProject(h);
     await h.config.createConfig({ project: name, key: "a", content: json(1), schema: "any" });
-    const err = await failure(h.config.deleteProject({ project: name }));
+    const err = await failureOf(h.config.deleteProject({ project: name }));
     expect(err.code).toBe(Code.FailedPrecondition);
     expect(err.findDetails(ResourceInUseSchema)[0]).toMatchObject({
       resource: `projects/${name}`,
@@ -161,14 +162,14 @@ describe("deleting projects", () => {
     const content = json("v");
     for (const key of ["a", "b/c"])
       await h.config.createConfig({ project: name, key, content, schema: "any" });
-    const stale = await failure(
+    const stale = await failureOf(
       h.config.deleteProject({ project: name, force: true, expectedVersion: 7n }),
     );
     expect(stale.code).toBe(Code.Aborted);
     const res = await h.config.deleteProject({ project: name, force: true, expectedVersion: 1n });
     expect(res.deletedConfigs).toBe(2n);
     expect(res.revision).toBe(await h.engine.currentRevision());
-    expect((await failure(h.config.getProject({ project: name }))).code).toBe(Code.NotFound);
+    expect((await failureOf(h.config.getProject({ project: name }))).code).toBe(Code.NotFound);
     expect((await h.store.range({ project: name })).kvs).toEqual([]);
     const history = await h.store.listKeyRevisions({ project: name, key: "b/c" });
     expect(history.records.map((r) => r.meta?.changeType)).toEqual([
@@ -177,8 +178,8 @@ describe("deleting projects", () => {
     ]);
     const schemas = await h.pool.query("SELECT 1 FROM schemas WHERE project = $1", [name]);
     expect(schemas.rowCount).toBe(0);
-    const again = await failure(h.config.createProject({ project: name }));
+    const again = await failureOf(h.config.createProject({ project: name }));
     expect(again.code).toBe(Code.AlreadyExists);
-    expect((await failure(h.config.deleteProject({ project: name }))).code).toBe(Code.NotFound);
+    expect((await failureOf(h.config.deleteProject({ project: name }))).code).toBe(Code.NotFound);
   });
 });

@@ -1,7 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { as, useHarness } from "../testing/harness.js";
-import { apiKey, failure, json, newProject, plain } from "../testing/fixtures.js";
+import { apiKey, json, newProject, plain } from "../testing/fixtures.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -38,11 +39,11 @@ describe("ReadConfig", () => {
     await h.config.createConfig({ project: p, key: "tmp", content: json(1), schema: "any" });
     expect((await h.config.readConfig({ project: p, key: "tmp" })).etag).toBeGreaterThan(0n);
     const d = await h.config.deleteConfig({ project: p, key: "tmp" });
-    const gone = await failure(
+    const gone = await failureOf(
       h.config.readConfig({ project: p, key: "tmp", minRevision: d.revision }),
     );
     expect(gone.code).toBe(Code.NotFound);
-    const unknown = await failure(h.config.readConfig({ project: "no-such-project", key: "x" }));
+    const unknown = await failureOf(h.config.readConfig({ project: "no-such-project", key: "x" }));
     expect(unknown.code).toBe(Code.NotFound);
     expect(unknown.rawMessage).toContain("no-such-project");
   });
@@ -53,15 +54,15 @@ describe("ReadConfig", () => {
     await h.config.createConfig({ project: p, key: "public/a", content: json("a"), schema: "any" });
     const own = await h.config.readConfig({ project: p, key: "public/a" }, as(apiKey(p)));
     expect(plain(own.content)).toBe("a");
-    const denied = await failure(
+    const denied = await failureOf(
       h.config.readConfig({ project: p, key: "public/a" }, as(apiKey(other))),
     );
     expect(denied.code).toBe(Code.PermissionDenied);
-    const prefix = await failure(
+    const prefix = await failureOf(
       h.config.readConfig({ project: p, key: "public/a" }, as(apiKey(p, "private/"))),
     );
     expect(prefix.code).toBe(Code.PermissionDenied);
-    const write = await failure(
+    const write = await failureOf(
       h.config.updateConfig({ project: p, key: "public/a", content: json("b") }, as(apiKey(other))),
     );
     expect(write.code).toBe(Code.PermissionDenied);
@@ -74,7 +75,7 @@ describe("ReadConfig", () => {
     const p = await newProject(h);
     await h.config.createConfig({ project: p, key: "k", content: json(1), schema: "any" });
     const future = (await h.engine.currentRevision()) + 1_000n;
-    const err = await failure(h.config.readConfig({ project: p, key: "k", minRevision: future }));
+    const err = await failureOf(h.config.readConfig({ project: p, key: "k", minRevision: future }));
     expect(err.code).toBe(Code.OutOfRange);
   });
 

@@ -15,8 +15,9 @@ import {
 } from "@guardian/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { startHarness, useHarness } from "../testing/harness.js";
-import { failure, json, newProject, plain } from "../testing/fixtures.js";
+import { json, newProject, plain } from "../testing/fixtures.js";
 import { createStoreRoutes } from "@guardian/store-service";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness({ poolSize: 10 });
 const open: Array<() => void> = [];
@@ -247,7 +248,7 @@ describe("watch", () => {
           schema: "any",
         });
       }
-      const err = await failure(w.until(() => false));
+      const err = await failureOf(w.until(() => false));
       expect(err.code).toBe(Code.ResourceExhausted);
       expect(err.findDetails(LimitExceededSchema)[0]?.limit).toBe("watch_buffer_events");
     } finally {
@@ -305,7 +306,7 @@ describe("watch", () => {
     it("passes Unauthenticated on when a fresh stream fails at once too", async () => {
       const p = await newProject(h);
       const harness = { ...h, config: h.configWith({ store: expiringStore(0, 2) }) };
-      const err = await failure(watch({ project: p }, harness).next());
+      const err = await failureOf(watch({ project: p }, harness).next());
       expect(err.code).toBe(Code.Unauthenticated);
     });
   });

@@ -1,6 +1,6 @@
 import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
-import { ConnectError } from "@connectrpc/connect";
+
 import type { ApiKeyScopeName, Principal } from "@guardian/kit";
 import type pg from "pg";
 import { as, type Harness } from "./harness.js";
@@ -77,16 +77,6 @@ export function apiKey(
     project,
     apiKey: { id: "ak_test", project, scope, keyPrefix },
   };
-}
-
-/** Awaits a call that must fail and returns its ConnectError. */
-export async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail");
 }
 
 /** Converts a plain JSON value to the google.protobuf.Value a request carries. */

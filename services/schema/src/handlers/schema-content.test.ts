@@ -3,7 +3,8 @@ import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { BadRequestSchema, Dialect, FormatMode } from "@guardian/api";
 import { describe, expect, it } from "vitest";
-import { rejectionOf, useHarness } from "../testing/harness.js";
+import { useHarness } from "../testing/harness.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -61,7 +62,7 @@ describe("boolean schema documents", () => {
       [{ contentValue: value([true]) }, "content_value"],
     ] as const;
     for (const [fields, field] of cases) {
-      const err = await rejectionOf(h.schemas().createSchema({ project, name: "x", ...fields }));
+      const err = await failureOf(h.schemas().createSchema({ project, name: "x", ...fields }));
       expect(err.code).toBe(Code.InvalidArgument);
       const [bad] = err.findDetails(BadRequestSchema);
       expect(bad?.fieldViolations.map((v) => v.field)).toEqual([field]);
@@ -108,7 +109,7 @@ describe("format mode", () => {
 
   it("refuses an unknown format mode naming format_mode", async () => {
     const project = await h.newProject();
-    const err = await rejectionOf(
+    const err = await failureOf(
       h.schemas().createSchema({ project, name: "c", content: {}, formatMode: 9 as FormatMode }),
     );
     expect(err.code).toBe(Code.InvalidArgument);

@@ -10,7 +10,8 @@ import {
 } from "@guardian/api";
 import { describe, expect, it } from "vitest";
 import { namedApp } from "../testing/app-schema.js";
-import { rejectionOf, useHarness } from "../testing/harness.js";
+import { useHarness } from "../testing/harness.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness({ maxSchemaBytes: 4096 });
 
@@ -45,7 +46,7 @@ describe("CreateSchema and GetSchema", () => {
   it("refuses a name that is taken with AlreadyExists", async () => {
     const project = await h.newProject();
     await h.schemas().createSchema({ project, name: "app", content: namedApp });
-    const err = await rejectionOf(h.schemas().createSchema({ project, name: "app", content: {} }));
+    const err = await failureOf(h.schemas().createSchema({ project, name: "app", content: {} }));
     expect(err.code).toBe(Code.AlreadyExists);
     expect(err.rawMessage).toBe(`schema "app" already exists in project "${project}"`);
   });
@@ -65,7 +66,7 @@ describe("CreateSchema and GetSchema", () => {
 
   it("refuses an invalid schema with InvalidArgument and pointers, writing nothing", async () => {
     const project = await h.newProject();
-    const err = await rejectionOf(
+    const err = await failureOf(
       h
         .schemas()
         .createSchema({ project, name: "bad", content: { properties: { a: { type: 5 } } } }),
@@ -73,7 +74,7 @@ describe("CreateSchema and GetSchema", () => {
     expect(err.code).toBe(Code.InvalidArgument);
     const pointers = err.findDetails(ValidationFailureSchema)[0]?.violations.map((v) => v.pointer);
     expect(pointers).toContain("/properties/a/type");
-    const missing = await rejectionOf(h.schemas().getSchema({ project, name: "bad" }));
+    const missing = await failureOf(h.schemas().getSchema({ project, name: "bad" }));
     expect(missing.code).toBe(Code.NotFound);
   });
 
@@ -88,7 +89,7 @@ describe("CreateSchema and GetSchema", () => {
         message: 'unknown keyword "requird" is ignored',
       }),
     ]);
-    const remote = await rejectionOf(
+    const remote = await failureOf(
       h
         .schemas()
         .createSchema({ project, name: "b", content: { $ref: "http://evil.test/s.json" } }),
@@ -103,7 +104,7 @@ describe("CreateSchema and GetSchema", () => {
   it("refuses a schema above the size limit with ResourceExhausted and LimitExceeded", async () => {
     const project = await h.newProject();
     const big = { type: "object", description: "x".repeat(5000) };
-    const err = await rejectionOf(h.schemas().createSchema({ project, name: "big", content: big }));
+    const err = await failureOf(h.schemas().createSchema({ project, name: "big", content: big }));
     expect(err.code).toBe(Code.ResourceExhausted);
     const [limit] = err.findDetails(LimitExceededSchema);
     expect(limit?.limit).toBe("schema_size_bytes");
@@ -112,9 +113,7 @@ describe("CreateSchema and GetSchema", () => {
   });
 
   it("refuses malformed names with BadRequest naming the fields", async () => {
-    const err = await rejectionOf(
-      h.schemas().createSchema({ project: "X", name: "", content: {} }),
-    );
+    const err = await failureOf(h.schemas().createSchema({ project: "X", name: "", content: {} }));
     expect(err.code).toBe(Code.InvalidArgument);
     const fields = err.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field);
     expect(fields).toEqual(["project", "name"]);
@@ -123,25 +122,23 @@ describe("CreateSchema and GetSchema", () => {
   it("answers NotFound for an unknown project, schema or version", async () => {
     const project = await h.newProject();
     await h.schemas().createSchema({ project, name: "app", content: namedApp });
-    const noProject = await rejectionOf(
+    const noProject = await failureOf(
       h.schemas().createSchema({ project: "nowhere", name: "app", content: namedApp }),
     );
     expect([noProject.code, noProject.rawMessage]).toEqual([
       Code.NotFound,
       'project "nowhere" not found',
     ]);
-    const noSchema = await rejectionOf(h.schemas().getSchema({ project, name: "other" }));
+    const noSchema = await failureOf(h.schemas().getSchema({ project, name: "other" }));
     expect([noSchema.code, noSchema.rawMessage]).toEqual([
       Code.NotFound,
       `schema "other" not found in project "${project}"`,
     ]);
-    const noVersion = await rejectionOf(
-      h.schemas().getSchema({ project, name: "app", version: 9 }),
-    );
+    const noVersion = await failureOf(h.schemas().getSchema({ project, name: "app", version: 9 }));
     expect(noVersion.code).toBe(Code.NotFound);
-    const noList = await rejectionOf(h.schemas().listSchemas({ project: "nowhere" }));
+    const noList = await failureOf(h.schemas().listSchemas({ project: "nowhere" }));
     expect(noList.code).toBe(Code.NotFound);
-    const noValidate = await rejectionOf(
+    const noValidate = await failureOf(
       h.schemas().validateDocument({
         project,
         name: "app",
@@ -170,7 +167,7 @@ describe("UpdateSchema", () => {
     const project = await h.newProject();
     await h.schemas().createSchema({ project, name: "app", content: namedApp });
     for (const paths of [[], ["latest_version"]]) {
-      const err = await rejectionOf(
+      const err = await failureOf(
         h.schemas().updateSchema({ project, name: "app", description: "x", updateMask: { paths } }),
       );
       expect(err.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field).toBe("update_mask");
@@ -200,7 +197,7 @@ describe("ListSchemas", () => {
     const project = await h.newProject();
     for (const name of ["a", "b"]) await h.schemas().createSchema({ project, name, content: {} });
     const first = await h.schemas().listSchemas({ project, pageSize: 1 });
-    const err = await rejectionOf(
+    const err = await failureOf(
       h.schemas().listSchemas({ project, pageSize: 2, pageToken: first.nextPageToken }),
     );
     expect(err.code).toBe(Code.InvalidArgument);
@@ -212,7 +209,7 @@ describe("DeleteSchema", () => {
     const project = await h.newProject();
     await h.schemas().createSchema({ project, name: "app", content: namedApp });
     await h.putConfig(project, "eu/app", { name: "eu" }, { schema: "app", schemaVersion: 1 });
-    const err = await rejectionOf(h.schemas().deleteSchema({ project, name: "app" }));
+    const err = await failureOf(h.schemas().deleteSchema({ project, name: "app" }));
     expect(err.code).toBe(Code.FailedPrecondition);
     expect(err.findDetails(ResourceInUseSchema)[0]).toMatchObject({
       resource: `projects/${project}/schemas/app`,
@@ -223,7 +220,7 @@ describe("DeleteSchema", () => {
 
     await h.putConfig(project, "eu/app", { name: "eu" }, { schema: "" });
     await h.schemas().deleteSchema({ project, name: "app" });
-    const gone = await rejectionOf(h.schemas().getSchema({ project, name: "app" }));
+    const gone = await failureOf(h.schemas().getSchema({ project, name: "app" }));
     expect(gone.code).toBe(Code.NotFound);
     const again = await h
       .schemas()

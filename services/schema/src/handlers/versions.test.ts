@@ -2,7 +2,8 @@ import { Code } from "@connectrpc/connect";
 import { BreakingConfigsSchema, VersionConflictSchema } from "@guardian/api";
 import { describe, expect, it } from "vitest";
 import { appLatestVersion, appV1, appV2, seedApp } from "../testing/app-schema.js";
-import { rejectionOf, useHarness } from "../testing/harness.js";
+import { useHarness } from "../testing/harness.js";
+import { failureOf } from "@guardian/testkit";
 
 const h = useHarness();
 
@@ -27,7 +28,7 @@ describe("AddSchemaVersion", () => {
 
   it("refuses a breaking version with FailedPrecondition listing each config, writing nothing", async () => {
     const { project, versions } = await seedApp(h);
-    const err = await rejectionOf(
+    const err = await failureOf(
       h.schemas().addSchemaVersion({ project, name: "app", content: appV2 }),
     );
     expect(err.code).toBe(Code.FailedPrecondition);
@@ -101,7 +102,7 @@ describe("AddSchemaVersion", () => {
     await h
       .schemas()
       .addSchemaVersion({ project, name: "app", content: { ...appV1, maxProperties: 9 } });
-    const err = await rejectionOf(
+    const err = await failureOf(
       h.schemas().addSchemaVersion({
         project,
         name: "app",
@@ -128,12 +129,12 @@ describe("AddSchemaVersion", () => {
 
   it("answers NotFound for an unknown schema and InvalidArgument for an invalid one", async () => {
     const project = await h.newProject();
-    const missing = await rejectionOf(
+    const missing = await failureOf(
       h.schemas().addSchemaVersion({ project, name: "app", content: appV1 }),
     );
     expect(missing.code).toBe(Code.NotFound);
     await h.schemas().createSchema({ project, name: "app", content: appV1 });
-    const invalid = await rejectionOf(
+    const invalid = await failureOf(
       h.schemas().addSchemaVersion({ project, name: "app", content: { type: "objekt" } }),
     );
     expect(invalid.code).toBe(Code.InvalidArgument);
@@ -195,7 +196,7 @@ describe("costly candidates", () => {
   it("refuse a pattern RE2 cannot express before anything is checked or written", async () => {
     const { project } = await seedApp(h);
     const content = { ...appV1, properties: { name: { type: "string", pattern: "^(a)\\1$" } } };
-    const err = await rejectionOf(h.schemas().addSchemaVersion({ project, name: "app", content }));
+    const err = await failureOf(h.schemas().addSchemaVersion({ project, name: "app", content }));
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.rawMessage).toContain("/properties/name/pattern: pattern");
     expect(await appLatestVersion(h, project)).toBe(1);

@@ -1,9 +1,4 @@
-import {
-  ConnectError,
-  createClient,
-  createRouterTransport,
-  type Client,
-} from "@connectrpc/connect";
+import { createClient, createRouterTransport, type Client } from "@connectrpc/connect";
 import { SchemaService, StoreService, WriteOp } from "@guardian/api";
 import { createSqlEngine, createStoreRoutes, type StoreEngine } from "@guardian/store-service";
 import { useTestDatabase } from "@guardian/testkit";
@@ -108,14 +103,4 @@ export function useHarness(
       return res.revision;
     },
   };
-}
-
-/** Awaits a call that must fail and returns its error. */
-export async function rejectionOf(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail, but it succeeded");
 }

@@ -1,8 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema } from "@guardian/api";
 import { afterAll, describe, expect, it } from "vitest";
-import { rejectionOf } from "../testing/harness.js";
 import { createSchemaWorkers } from "./schema-workers.js";
+import { failureOf } from "@guardian/testkit";
 
 /**
  * A deeply branching `anyOf` tree of depth 12 (about 200 KB of JSON, under the schema size
@@ -33,7 +33,7 @@ describe("schema workers", () => {
   });
 
   it("refuse an invalid schema with InvalidArgument and its violations, as in process", async () => {
-    const err = await rejectionOf(workers.compile({ properties: { s: { pattern: "(a)\\1" } } }));
+    const err = await failureOf(workers.compile({ properties: { s: { pattern: "(a)\\1" } } }));
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.rawMessage).toMatch(/^invalid content: not a valid JSON Schema/);
     const [details] = err.findDetails(ValidationFailureSchema);
@@ -53,7 +53,7 @@ describe("schema workers", () => {
   });
 
   it("answer FailedPrecondition for a stored schema that can no longer be compiled", async () => {
-    const err = await rejectionOf(
+    const err = await failureOf(
       workers.validate({ key: "old", content: '{"pattern":"(a)\\\\1"}', dialect: "draft-07" }, [
         '"aa"',
       ]),
@@ -69,7 +69,7 @@ describe("schema workers", () => {
       dialect: "draft-2020-12" as const,
       content: '{"uniqueItems":true}',
     };
-    const err = await rejectionOf(workers.validate(source, [deep]));
+    const err = await failureOf(workers.validate(source, [deep]));
     expect([err.code, err.rawMessage]).toEqual([
       Code.InvalidArgument,
       "too deeply nested to validate",
@@ -81,7 +81,7 @@ describe("the workers' deadline", () => {
   it("stops an overrunning compile with DeadlineExceeded", async () => {
     // The compile takes seconds; 100 ms is far below it, whatever the machine's load.
     const workers = createSchemaWorkers({ threads: 1, deadlineMs: 100 });
-    const err = await rejectionOf(workers.compile(branching(12)));
+    const err = await failureOf(workers.compile(branching(12)));
     await workers.close();
     expect(err.code).toBe(Code.DeadlineExceeded);
     expect(err.rawMessage).toBe(
@@ -102,7 +102,7 @@ describe("the workers' deadline", () => {
       }),
     };
     const items = JSON.stringify(Array.from({ length: 100_000 }, () => ({ a: -1 })));
-    const err = await rejectionOf(workers.validate(slow, [items]));
+    const err = await failureOf(workers.validate(slow, [items]));
     expect(err.code).toBe(Code.DeadlineExceeded);
     expect(err.rawMessage).toMatch(/^schema validate took longer than the limit of 5000 ms/);
     const small = { key: "small", dialect: "draft-2020-12" as const, content: '{"type":"string"}' };
@@ -125,7 +125,7 @@ describe("the workers' deadline", () => {
       "too many schema checks are waiting for a worker thread; retry later",
     );
     expect(settled.some((r) => r.status === "fulfilled")).toBe(true);
-    const err = await rejectionOf(workers.validate(source, ['"x"'], AbortSignal.abort()));
+    const err = await failureOf(workers.validate(source, ['"x"'], AbortSignal.abort()));
     expect(err.code).toBe(Code.Canceled);
     await workers.close();
   });
@@ -133,7 +133,7 @@ describe("the workers' deadline", () => {
   it("answers Unavailable once closed", async () => {
     const closing = createSchemaWorkers({ threads: 1 });
     await closing.close();
-    const err = await rejectionOf(closing.compile({ type: "string" }));
+    const err = await failureOf(closing.compile({ type: "string" }));
     expect(err.code).toBe(Code.Unavailable);
   });
 });

@@ -1,8 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Engine, type ListMembersResponse, type ObserveResponse } from "@guardian/api";
-import { startEtcdCluster, useTestDatabase, type EtcdCluster } from "@guardian/testkit";
+import { type EtcdCluster, failureOf, startEtcdCluster, useTestDatabase } from "@guardian/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { campaign, connectError, count, has, keyOf } from "../../contract/helpers.js";
+import { campaign, count, has, keyOf } from "../../contract/helpers.js";
 import { recordStream, waitUntil } from "../../contract/stream-recorder.js";
 import { clientOf, useHarness } from "../../testing/harness.js";
 import { createEtcdClusterBackend } from "./backend.js";
@@ -52,7 +52,7 @@ describe("etcd cluster members", () => {
       return v.leaderId === target.id ? v : undefined;
     }, "the new leader to be reported");
     expect(after.members.filter((m) => m.isLeader).map((m) => m.id)).toEqual([target.id]);
-    expect((await connectError(client().moveLeader({ targetId: "abc" }))).code).toBe(Code.NotFound);
+    expect((await failureOf(client().moveLeader({ targetId: "abc" }))).code).toBe(Code.NotFound);
   });
 
   it("adds a learner, refuses to promote it before it catches up, and removes it", async () => {
@@ -80,11 +80,11 @@ describe("etcd cluster members", () => {
       );
       expect(listed).toMatchObject({ isLearner: true, healthy: false, error: "not started" });
 
-      const second = await connectError(
+      const second = await failureOf(
         client().addMember({ peerUrls: ["http://127.0.0.1:2"], isLearner: true, name: "m4" }),
       );
       expect(second.code).toBe(Code.FailedPrecondition);
-      const promote = await connectError(client().promoteMember({ id }));
+      const promote = await failureOf(client().promoteMember({ id }));
       expect(promote.code).toBe(Code.FailedPrecondition);
       expect(promote.rawMessage).toMatch(/not caught up/);
     } finally {
@@ -161,12 +161,10 @@ describe("etcd cluster members", () => {
     const downId = memberIdOf(view, down!.name);
     expect(view.members.find((m) => m.id === downId)!.error).not.toBe("");
 
-    const refused = await connectError(
-      client().removeMember({ id: memberIdOf(view, healthy!.name) }),
-    );
+    const refused = await failureOf(client().removeMember({ id: memberIdOf(view, healthy!.name) }));
     expect(refused.code).toBe(Code.FailedPrecondition);
     expect(refused.rawMessage).toMatch(/1 healthy of 2 voting members, below the quorum of 2/);
-    expect((await connectError(client().removeMember({ id: "abc" }))).code).toBe(Code.NotFound);
+    expect((await failureOf(client().removeMember({ id: "abc" }))).code).toBe(Code.NotFound);
 
     // Removing the dead member is safe: the two healthy ones remain a quorum.
     const left = await client().removeMember({ id: downId });
@@ -182,7 +180,7 @@ describe("a single-member etcd cluster", () => {
       const c = clientOf(solo, db.pool());
       const [member] = (await c.listMembers({})).members;
       expect(member).toMatchObject({ healthy: true, isLeader: true });
-      const last = await connectError(c.removeMember({ id: member!.id }));
+      const last = await failureOf(c.removeMember({ id: member!.id }));
       expect(last.code).toBe(Code.FailedPrecondition);
       expect(last.rawMessage).toMatch(/last member/);
       expect((await c.listMembers({})).members).toHaveLength(1);

@@ -5,11 +5,11 @@ import { Code, ConnectError, createClient, createRouterTransport } from "@connec
 import { CampaignLostReason, ClusterService, Engine } from "@guardian/api";
 import { createStreamShutdownInterceptor } from "@guardian/kit";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@guardian/db";
-import { useTestDatabase } from "@guardian/testkit";
+import { failureOf, useTestDatabase } from "@guardian/testkit";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineClusterContract } from "../../contract/contract.js";
-import { campaign, connectError } from "../../contract/helpers.js";
+import { campaign } from "../../contract/helpers.js";
 import { recordStream } from "../../contract/stream-recorder.js";
 import { useHarness } from "../../testing/harness.js";
 import { clusterAuditEvents } from "../../testing/sql/audit-log.js";
@@ -61,7 +61,7 @@ describe("sql cluster membership", () => {
     });
     expect(view.members[0]!.version).not.toBe("");
 
-    const add = await connectError(
+    const add = await failureOf(
       client.addMember({ peerUrls: ["http://10.0.0.9:2380"], name: "extra" }),
     );
     expect(add.code).toBe(Code.FailedPrecondition);
@@ -71,7 +71,7 @@ describe("sql cluster membership", () => {
       () => client.promoteMember({ id: "8e9e05c52164694d" }),
       () => client.moveLeader({ targetId: "8e9e05c52164694d" }),
     ]) {
-      expect((await connectError(call())).code).toBe(Code.FailedPrecondition);
+      expect((await failureOf(call())).code).toBe(Code.FailedPrecondition);
     }
     // Every refused membership change is audited, with who asked and why it failed.
     const rows = await clusterAuditEvents(h.pool());
