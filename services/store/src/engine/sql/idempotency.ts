@@ -9,34 +9,53 @@ export interface IdempotencyRecord {
   configKey: string;
 }
 
-/** Finds an idempotency record. */
-export async function findIdempotency(
+/** Finds the idempotency records of several (project, config key, idempotency key) triples. */
+export async function findIdempotencyMany(
   db: Queryable,
-  project: string,
-  configKey: string,
-  idempotencyKey: string,
-): Promise<{ requestHash: string; revision: bigint; configKey: string } | undefined> {
-  const r = await db.query<{ request_hash: string; revision: string; config_key: string }>(
-    `SELECT request_hash, revision, config_key FROM store_idempotency
-      WHERE project = $1 AND config_key = $2 AND idempotency_key = $3`,
-    [project, configKey, idempotencyKey],
+  wanted: { project: string; configKey: string; idempotencyKey: string }[],
+): Promise<IdempotencyRecord[]> {
+  if (wanted.length === 0) return [];
+  const r = await db.query<{
+    project: string;
+    idempotency_key: string;
+    request_hash: string;
+    revision: string;
+    config_key: string;
+  }>(
+    `SELECT project, idempotency_key, request_hash, revision, config_key FROM store_idempotency
+      WHERE (project, config_key, idempotency_key) IN
+            (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
+    [
+      wanted.map((w) => w.project),
+      wanted.map((w) => w.configKey),
+      wanted.map((w) => w.idempotencyKey),
+    ],
   );
-  const row = r.rows[0];
-  return (
-    row && {
-      requestHash: row.request_hash,
-      revision: BigInt(row.revision),
-      configKey: row.config_key,
-    }
-  );
+  return r.rows.map((row) => ({
+    project: row.project,
+    idempotencyKey: row.idempotency_key,
+    requestHash: row.request_hash,
+    revision: BigInt(row.revision),
+    configKey: row.config_key,
+  }));
 }
 
-/** Records the result of a write under its idempotency key. */
-export async function insertIdempotency(db: Queryable, rec: IdempotencyRecord): Promise<void> {
+/** Records the results of several writes under their idempotency keys, in one statement. */
+export async function insertIdempotencyMany(
+  db: Queryable,
+  recs: IdempotencyRecord[],
+): Promise<void> {
+  if (recs.length === 0) return;
   await db.query(
     `INSERT INTO store_idempotency (project, idempotency_key, request_hash, revision, config_key)
-     VALUES ($1, $2, $3, $4, $5)`,
-    [rec.project, rec.idempotencyKey, rec.requestHash, rec.revision.toString(), rec.configKey],
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])`,
+    [
+      recs.map((r) => r.project),
+      recs.map((r) => r.idempotencyKey),
+      recs.map((r) => r.requestHash),
+      recs.map((r) => r.revision.toString()),
+      recs.map((r) => r.configKey),
+    ],
   );
 }
 

@@ -1,15 +1,22 @@
 import type { Queryable } from "@guardian/db";
 import { recordColumns as logColumns, toRecord } from "../../archive/sql/rows.js";
 import type { RevisionRecord } from "../types.js";
-import { valuesOf, type LogRow } from "./rows.js";
+import { columnArrays, type LogRow } from "./rows.js";
 
 /** The NOTIFY channel the SQL engine signals after every committed write. */
 export const notifyChannel = "guardian_store";
 
-/** Appends one record to the change log. */
-export async function insertLog(db: Queryable, row: LogRow): Promise<void> {
-  const { placeholders, values } = valuesOf(logColumns, row);
-  await db.query(`INSERT INTO store_log (${logColumns}) VALUES (${placeholders})`, values);
+/** Appends records to the change log in one statement. */
+export async function insertLogMany(db: Queryable, rows: LogRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `INSERT INTO store_log (${logColumns})
+     SELECT * FROM unnest(
+       $1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bytea[],
+       $8::boolean[], $9::text[], $10::text[], $11::text[], $12::text[], $13::integer[],
+       $14::integer[], $15::bigint[], $16::jsonb[], $17::timestamptz[])`,
+    columnArrays(logColumns, rows),
+  );
 }
 
 /** Signals other store instances (LISTEN on {@link notifyChannel}) that `revision` committed. */
@@ -17,19 +24,26 @@ export async function notifyCommitted(db: Queryable, revision: bigint): Promise<
   await db.query("SELECT pg_notify($1, $2)", [notifyChannel, revision.toString()]);
 }
 
-/** Removes all but the newest `keep` change-log records of one config and returns them. */
-export async function deleteOldLog(
+/**
+ * Removes all but the newest `keep` change-log records of each of several configs, in one
+ * statement, and returns the removed records.
+ */
+export async function deleteOldLogMany(
   db: Queryable,
-  project: string,
-  key: string,
+  configs: { project: string; key: string }[],
   keep: number,
 ): Promise<LogRow[]> {
+  if (configs.length === 0) return [];
   const r = await db.query<LogRow>(
     `DELETE FROM store_log WHERE revision IN (
-       SELECT revision FROM store_log WHERE project = $1 AND key = $2
-        ORDER BY revision DESC OFFSET $3)
+       SELECT revision FROM (
+         SELECT revision,
+                row_number() OVER (PARTITION BY project, key ORDER BY revision DESC) AS n
+           FROM store_log
+          WHERE (project, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))) ranked
+        WHERE n > $3)
      RETURNING ${logColumns}`,
-    [project, key, keep],
+    [configs.map((c) => c.project), configs.map((c) => c.key), keep],
   );
   return r.rows;
 }

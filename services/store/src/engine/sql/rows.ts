@@ -31,15 +31,18 @@ export function toKeyValue(r: KvRow): KeyValue {
   };
 }
 
-/** Builds `$1, $2, ...` for a column list and the matching values from a row object. */
-export function valuesOf(
-  columns: string,
-  row: object,
-): { placeholders: string; values: unknown[] } {
-  const names = columns.split(",").map((c) => c.trim());
-  const get = (n: string) => (row as Record<string, unknown>)[n];
-  return {
-    placeholders: names.map((_, i) => `$${i + 1}`).join(", "),
-    values: names.map((n) => (n === "labels" ? JSON.stringify(get(n) ?? {}) : get(n))),
-  };
+/**
+ * Turns rows into one array per column of `columns` (labels as JSON text), the parameters of
+ * a multi-row `INSERT ... SELECT * FROM unnest($1::type[], ...)`.
+ */
+export function columnArrays(columns: string, rows: object[]): unknown[][] {
+  return columns
+    .split(",")
+    .map((c) => c.trim())
+    .map((n) =>
+      rows.map((row) => {
+        const v = (row as Record<string, unknown>)[n];
+        return n === "labels" ? JSON.stringify(v ?? {}) : v;
+      }),
+    );
 }

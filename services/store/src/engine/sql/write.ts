@@ -3,18 +3,13 @@ import type pg from "pg";
 import { createSqlArchive } from "../../archive/sql-archive.js";
 import { toRecord } from "../../archive/sql/rows.js";
 import type { WriteInput, WriteResult } from "../types.js";
-import {
-  changeKindOf,
-  checkIdempotentReplay,
-  checkWritePreconditions,
-  hashWriteRequest,
-  idempotencyTtlSeconds,
-} from "../write-rules.js";
+import { hashWriteRequest, idempotencyTtlSeconds } from "../write-rules.js";
+import { createGroupQueue, type Settled } from "./group.js";
 import { findRecord } from "./history.js";
-import { findIdempotency, insertIdempotency, pruneIdempotency } from "./idempotency.js";
-import { deleteKv, selectKv, upsertKv } from "./kv.js";
-import { deleteOldLog, insertLog, notifyCommitted } from "./log.js";
-import type { LogRow } from "./rows.js";
+import { findIdempotencyMany, insertIdempotencyMany, pruneIdempotency } from "./idempotency.js";
+import { deleteKvMany, selectKvMany, upsertKvMany } from "./kv.js";
+import { deleteOldLogMany, insertLogMany, notifyCommitted } from "./log.js";
+import { configId, idempotencyId, planGroup, type GroupWrite, type PlannedWrite } from "./plan.js";
 import { lockState, raiseCompactRevision, setRevision } from "./state.js";
 
 /** What the SQL write path needs. */
@@ -22,90 +17,148 @@ export interface SqlWriterOptions {
   pool: pg.Pool;
   /** Change-log records kept per config; older ones move to the archive. */
   retain: number;
-  /** Send NOTIFY after each write (PostgreSQL with LISTEN readers). */
+  /** Send NOTIFY after each commit (PostgreSQL with LISTEN readers). */
   notify: boolean;
+  /** Most writes committed in one transaction. Default 256. */
+  maxGroupWrites?: number;
+  /** Most value bytes committed in one transaction (a larger write goes alone). Default 4 MiB. */
+  maxGroupBytes?: number;
 }
 
 /**
- * Creates the SQL write path. Each write is one transaction that serializes on the revision
- * counter, compares the version, and writes the value, the change-log record and the
- * idempotency record together; records beyond the retention move to the archive in it too.
+ * Creates the SQL write path, which commits concurrent writes in groups (group commit).
+ * A write that arrives while no transaction is in flight commits at once; writes that arrive
+ * during a transaction queue up and commit together in the next one. A group is one
+ * transaction that locks the revision counter, reads the rows it touches in one statement per
+ * table, checks each write in arrival order against the state the writes before it left (see
+ * {@link planGroup}), and writes every value, change-log record and idempotency record with
+ * one multi-row statement per table. Each write gets its own consecutive revision; a write
+ * whose check fails fails alone. Records beyond the retention move to the archive in the same
+ * transaction.
  */
 export function createSqlWriter(
   opts: SqlWriterOptions,
 ): (input: WriteInput) => Promise<WriteResult> {
-  const { pool, retain } = opts;
-  return (input) => {
-    const value = input.op === "put" ? (input.value ?? new Uint8Array()) : new Uint8Array();
-    const requestHash = hashWriteRequest(input, value);
-    return withTransaction(pool, async (db) => {
-      const state = await lockState(db);
-      if (input.idempotencyKey) {
-        const seen = await findIdempotency(db, input.project, input.key, input.idempotencyKey);
-        if (seen) {
-          checkIdempotentReplay(input, seen.requestHash, requestHash);
-          const record = await findRecord(db, input.project, seen.configKey, seen.revision);
-          if (!record)
-            throw new Error(`revision ${seen.revision} of an idempotent write is missing`);
-          return { revision: seen.revision, record, idempotentReplay: true };
+  const { pool } = opts;
+
+  async function commit(writes: GroupWrite[]): Promise<Settled<WriteResult>[]> {
+    let planned = false;
+    try {
+      return await withTransaction(pool, async (db) => {
+        const outcomes = await commitGroup(db, writes, opts);
+        planned = true;
+        return outcomes;
+      });
+    } catch (err) {
+      // A failed COMMIT has an unknown outcome, and a group of one has nobody else to spare.
+      if (planned || writes.length === 1) throw err;
+      // A statement failed, so nothing committed: retry each write alone, so that a write
+      // the database refuses fails only itself.
+      const outcomes: Settled<WriteResult>[] = [];
+      for (const w of writes) {
+        try {
+          outcomes.push(...(await withTransaction(pool, (db) => commitGroup(db, [w], opts))));
+        } catch (error) {
+          outcomes.push({ ok: false, error });
         }
       }
-      const current = await selectKv(db, input.project, input.key);
-      checkWritePreconditions(input, current ? BigInt(current.version) : 0n);
-      const revision = state.revision + 1n;
-      const now = new Date();
-      const row: LogRow = {
-        revision: revision.toString(),
-        project: input.project,
-        key: input.key,
-        create_revision: current ? current.create_revision : revision.toString(),
-        previous_revision: current ? current.version : "0",
-        change_type: changeKindOf(input, current !== undefined),
-        value: Buffer.from(value),
-        deleted: input.op === "delete",
-        author: input.meta.author,
-        message: input.meta.message,
-        request_id: input.meta.requestId,
-        schema_name: input.meta.schema,
-        schema_version: input.meta.schemaVersion,
-        validated_schema_version: input.meta.validatedSchemaVersion,
-        rolled_back_from: input.meta.rolledBackFrom.toString(),
-        labels: input.meta.labels,
-        created_at: now,
-      };
-      await insertLog(db, row);
-      if (input.op === "delete") {
-        await deleteKv(db, input.project, input.key);
-      } else {
-        await upsertKv(db, {
-          ...row,
-          version: row.revision,
-          updated_at: now,
-          created_by: current ? current.created_by : row.author,
-          created_at: current ? current.created_at : now,
-        });
-      }
-      await setRevision(db, revision);
-      if (input.idempotencyKey) {
-        await insertIdempotency(db, {
-          project: input.project,
-          idempotencyKey: input.idempotencyKey,
-          requestHash,
-          revision,
-          configKey: input.key,
-        });
-      }
-      const moved = (await deleteOldLog(db, input.project, input.key, retain)).map(toRecord);
-      if (moved.length > 0) {
-        await createSqlArchive(db).insert(moved);
-        await raiseCompactRevision(
-          db,
-          moved.reduce((m, r) => (r.revision > m ? r.revision : m), 0n),
-        );
-      }
-      if (revision % 256n === 0n) await pruneIdempotency(db, idempotencyTtlSeconds);
-      if (opts.notify) await notifyCommitted(db, revision);
-      return { revision, record: toRecord(row), idempotentReplay: false };
-    });
+      return outcomes;
+    }
+  }
+
+  const enqueue = createGroupQueue<GroupWrite, WriteResult>({
+    commit,
+    maxItems: opts.maxGroupWrites ?? 256,
+    maxBytes: opts.maxGroupBytes ?? 4 * 1024 * 1024,
+    sizeOf: (w) => w.value.length,
+  });
+
+  return (input) => {
+    const value = input.op === "put" ? (input.value ?? new Uint8Array()) : new Uint8Array();
+    return enqueue({ input, value, hash: hashWriteRequest(input, value) });
   };
+}
+
+/** Runs one group inside its transaction and settles each of its writes. */
+async function commitGroup(
+  db: pg.PoolClient,
+  writes: GroupWrite[],
+  opts: SqlWriterOptions,
+): Promise<Settled<WriteResult>[]> {
+  const state = await lockState(db);
+  const configs = new Map(writes.map(({ input: w }) => [configId(w.project, w.key), w]));
+  const kv = await selectKvMany(db, [...configs.values()]);
+  const idempotency = await findIdempotencyMany(
+    db,
+    writes.flatMap(({ input: w }) =>
+      w.idempotencyKey
+        ? [{ project: w.project, configKey: w.key, idempotencyKey: w.idempotencyKey }]
+        : [],
+    ),
+  );
+  const plan = planGroup(
+    writes,
+    {
+      revision: state.revision,
+      kv: new Map(kv.map((row) => [configId(row.project, row.key), row])),
+      idempotency: new Map(
+        idempotency.map((r) => [idempotencyId(r.project, r.configKey, r.idempotencyKey), r]),
+      ),
+    },
+    new Date(),
+  );
+  if (plan.log.length > 0) {
+    await insertLogMany(db, plan.log);
+    const finals = [...plan.kv.entries()];
+    await deleteKvMany(
+      db,
+      finals.flatMap(([id, row]) => (row ? [] : [configs.get(id)!])),
+    );
+    await upsertKvMany(
+      db,
+      finals.flatMap(([, row]) => (row ? [row] : [])),
+    );
+    await setRevision(db, plan.revision);
+    await insertIdempotencyMany(db, plan.idempotency);
+    const written = [...plan.kv.keys()].map((id) => configs.get(id)!);
+    const moved = (await deleteOldLogMany(db, written, opts.retain)).map(toRecord);
+    if (moved.length > 0) {
+      await createSqlArchive(db).insert(moved);
+      await raiseCompactRevision(
+        db,
+        moved.reduce((m, r) => (r.revision > m ? r.revision : m), 0n),
+      );
+    }
+    if (plan.revision / 256n > state.revision / 256n) {
+      await pruneIdempotency(db, idempotencyTtlSeconds);
+    }
+    if (opts.notify) await notifyCommitted(db, plan.revision);
+  }
+  const outcomes: Settled<WriteResult>[] = [];
+  for (const [i, o] of plan.outcomes.entries()) {
+    outcomes.push(await settle(db, writes[i]!.input, o));
+  }
+  return outcomes;
+}
+
+async function settle(
+  db: pg.PoolClient,
+  input: WriteInput,
+  o: PlannedWrite,
+): Promise<Settled<WriteResult>> {
+  if (o.kind === "failed") return { ok: false, error: o.error };
+  if (o.kind === "write") {
+    const record = toRecord(o.row);
+    return { ok: true, value: { revision: record.revision, record, idempotentReplay: false } };
+  }
+  const record = o.row
+    ? toRecord(o.row)
+    : await findRecord(db, input.project, o.configKey, o.revision);
+  if (!record) {
+    return {
+      ok: false,
+      error: new Error(`revision ${o.revision} of an idempotent write is missing`),
+    };
+  }
+  return { ok: true, value: { revision: o.revision, record, idempotentReplay: true } };
 }
