@@ -9,6 +9,8 @@ import { collectPage, type PageOptions } from "../page.js";
  */
 export interface ValueCache {
   get(project: string, key: string): KeyValue | undefined;
+  /** The current value of a config with its write count (see StoredWrite.seq). */
+  withSeq(project: string, key: string): { kv: KeyValue; seq: number } | undefined;
   range(project: string, prefix: string, opts: PageOptions): Omit<RangeResult, "revision">;
   /** Applies one committed write (a put or a deletion) in revision order. */
   apply(w: StoredWrite): void;
@@ -19,6 +21,8 @@ export interface ValueCache {
 
 interface ProjectValues {
   values: Map<string, KeyValue>;
+  /** Each key's write count, for the write path. */
+  seqs: Map<string, number>;
   /** The keys in byte order; rebuilt lazily after a key is added or removed. */
   sorted?: string[];
 }
@@ -50,13 +54,14 @@ export function createValueCache(): ValueCache {
     let p = projects.get(r.project);
     if (r.deleted) {
       if (p?.values.delete(r.key)) {
+        p.seqs.delete(r.key);
         p.sorted = undefined;
         size--;
       }
       return;
     }
     if (!p) {
-      p = { values: new Map() };
+      p = { values: new Map(), seqs: new Map() };
       projects.set(r.project, p);
     }
     if (!p.values.has(r.key)) {
@@ -64,6 +69,7 @@ export function createValueCache(): ValueCache {
       size++;
     }
     p.values.set(r.key, writeToKeyValue(w));
+    p.seqs.set(r.key, w.seq);
   }
 
   return {
@@ -72,6 +78,12 @@ export function createValueCache(): ValueCache {
     },
     get(project, key) {
       return projects.get(project)?.values.get(key);
+    },
+    withSeq(project, key) {
+      const p = projects.get(project);
+      const kv = p?.values.get(key);
+      const seq = p?.seqs.get(key);
+      return kv && seq !== undefined ? { kv, seq } : undefined;
     },
     range(project, prefix, opts) {
       const p = projects.get(project);

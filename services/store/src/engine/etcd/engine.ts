@@ -76,6 +76,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
         ttlSeconds: (opts.idempotencyTtlSeconds ?? idempotencyTtlSeconds) + 60 * 60,
       }),
       findRecord: history.getRevision,
+      cached: (project, key) => feed.cache.withSeq(project, key),
     });
     const reads = createReads({
       client,

@@ -8,7 +8,7 @@ import {
   checkWritePreconditions,
   hashWriteRequest,
 } from "../write-rules.js";
-import type { RevisionRecord, WriteInput, WriteResult } from "../types.js";
+import type { KeyValue, RevisionRecord, WriteInput, WriteResult } from "../types.js";
 import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./calls.js";
 import { decodeWrite, encodeWrite, type StoredWrite } from "./envelope.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
@@ -21,6 +21,11 @@ export interface WriterDeps {
   leases: LeaseSource;
   /** Finds the record of an earlier write (for idempotent replays). */
   findRecord(project: string, key: string, revision: bigint): Promise<RevisionRecord | undefined>;
+  /**
+   * The key's value as this instance last saw it (the watch cache), with its write count; a
+   * first attempt builds on it instead of reading etcd. It may be stale: the compares decide.
+   */
+  cached?(project: string, key: string): { kv: KeyValue; seq: number } | undefined;
 }
 
 /** The key's state as one transaction saw it. */
@@ -29,6 +34,29 @@ interface KeyState {
   /** The key's newest revision record (also after a deletion). */
   latest?: StoredWrite;
   idempotency?: { hash: string; key: string; revision: bigint };
+}
+
+/** What a write attempt builds on: the key's current value, its newest record's slot. */
+interface Basis {
+  current?: { version: bigint; createRevision: bigint; createdBy: string; createTime: Date };
+  /** The revision of the key's newest record (0n: none), which names the new record's slot. */
+  slot: bigint;
+  /** The key's write count so far. */
+  seq: number;
+}
+
+function basisOf(state: KeyState): Basis {
+  const c = state.current;
+  return {
+    current: c && {
+      version: c.record.revision,
+      createRevision: c.record.createRevision,
+      createdBy: c.createdBy,
+      createTime: c.createTime,
+    },
+    slot: state.latest?.record.revision ?? 0n,
+    seq: state.latest?.seq ?? 0,
+  };
 }
 
 interface IdempotencyRecord {
@@ -100,38 +128,78 @@ export function createWriter(
     return { revision: seen.revision, record, idempotentReplay: true };
   }
 
+  /**
+   * The basis of a first attempt from the watch cache, when it has the key. A key that exists
+   * at version V has its newest record at V (both are written by one transaction, and
+   * retention keeps the newest record), so the compare on the value key's mod_revision makes
+   * the slot and write count right whenever the transaction succeeds. A key missing from the
+   * cache may have been deleted, with records whose slots only a read can tell.
+   */
+  function cachedBasis(input: WriteInput): Basis | undefined {
+    const hit = deps.cached?.(input.project, input.key);
+    if (!hit) return undefined;
+    const { kv, seq } = hit;
+    return {
+      current: {
+        version: kv.version,
+        createRevision: kv.createRevision,
+        createdBy: kv.createdBy,
+        createTime: kv.createTime,
+      },
+      slot: kv.version,
+      seq,
+    };
+  }
+
+  async function readState(input: WriteInput): Promise<KeyState> {
+    const res = await call("read the config", () => client.kv.txn({ success: stateOps(input) }));
+    return parseState(res.responses);
+  }
+
   return async function write(input) {
     const value =
       input.op === "put" ? Buffer.from(input.value ?? new Uint8Array()) : Buffer.alloc(0);
     const hash = hashWriteRequest(input, value);
     const txn = randomUUID();
     const valueKey = ks.kv(input.project, input.key);
-    let state = parseState(
-      (await call("read the config", () => client.kv.txn({ success: stateOps(input) }))).responses,
-    );
+    // The state from etcd itself (a read or a failed compare); undefined while building on the
+    // cache, whose failed checks are not final.
+    let state: KeyState | undefined;
+    let basis = cachedBasis(input);
+    if (!basis) state = await readState(input);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      if (state.latest?.txn === txn) {
-        // An earlier attempt of this very call committed (the RPC was retried after a lost reply).
-        return {
-          revision: state.latest.record.revision,
-          record: state.latest.record,
-          idempotentReplay: false,
-          seq: state.latest.seq,
-        };
+      if (state) {
+        if (state.latest?.txn === txn) {
+          // An earlier attempt of this very call committed (the RPC was retried after a lost reply).
+          return {
+            revision: state.latest.record.revision,
+            record: state.latest.record,
+            idempotentReplay: false,
+            seq: state.latest.seq,
+          };
+        }
+        if (state.idempotency) return replay(input, state.idempotency, hash);
+        basis = basisOf(state);
       }
-      if (state.idempotency) return replay(input, state.idempotency, hash);
-      const { current } = state;
-      const currentVersion = current?.record.revision ?? 0n;
-      // The compare below (value key absent, or at this version) makes these hold at commit.
-      checkWritePreconditions(input, currentVersion);
+      if (!basis) throw new Error("a write attempt has no basis");
+      const { current } = basis;
+      const currentVersion = current?.version ?? 0n;
+      try {
+        // The compare below (value key absent, or at this version) makes these hold at commit.
+        checkWritePreconditions(input, currentVersion);
+      } catch (err) {
+        if (state) throw err;
+        // The cache may be behind: only etcd's own state can fail a write.
+        state = await readState(input);
+        continue;
+      }
       const now = new Date();
-      const slot = state.latest?.record.revision ?? 0n;
-      const recordKey = ks.record(input.project, input.key, slot);
+      const recordKey = ks.record(input.project, input.key, basis.slot);
       const envelope = encodeWrite({
         record: {
           project: input.project,
           key: input.key,
-          createRevision: current?.record.createRevision ?? 0n,
+          createRevision: current?.createRevision ?? 0n,
           previousRevision: currentVersion,
           value,
           deleted: input.op === "delete",
@@ -140,7 +208,7 @@ export function createWriter(
         createdBy: current?.createdBy ?? input.meta.author,
         createTime: current?.createTime ?? now,
         txn,
-        seq: (state.latest?.seq ?? 0) + 1,
+        seq: basis.seq + 1,
       });
       const lease = input.idempotencyKey ? await deps.leases.get() : undefined;
       const success: IRequestOp[] = [
