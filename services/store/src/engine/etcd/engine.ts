@@ -9,7 +9,8 @@ import { createHistory } from "./history.js";
 import { createKeyspace, type Keyspace } from "./keys.js";
 import { createLeaseSource } from "./lease.js";
 import { createReads } from "./reads.js";
-import { createRetention, readMeta } from "./retention.js";
+import { createGroupQueue } from "../group.js";
+import { createRetention, maxRetainKeys, readMeta } from "./retention.js";
 import { createWriter } from "./write.js";
 
 /** Options for {@link createEtcdEngine}. */
@@ -55,6 +56,15 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
   try {
     const history = createHistory(client, ks, opts.archive);
     const retention = createRetention(client, ks, retain);
+    // Concurrent writes share retention passes: one read and one compare-and-set of the
+    // compact revision for every key that queued while the previous pass ran.
+    const retainKey = createGroupQueue<{ project: string; key: string }, void>({
+      async commit(keys) {
+        await retention.retainKeys(keys);
+        return keys.map(() => ({ ok: true, value: undefined }));
+      },
+      maxItems: maxRetainKeys,
+    });
     const readNamespaceMeta = () => readMeta(client, ks);
     const feed = await startEtcdFeed({
       client,
@@ -100,7 +110,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
         // A key with no more writes than the retention has no record out of retention.
         if (seq === undefined || seq > retain) {
           try {
-            await retention.retainKey(input.project, input.key);
+            await retainKey({ project: input.project, key: input.key });
           } catch (err) {
             // The write is committed; retention catches up on the key's next write or archive pass.
             onError(err);

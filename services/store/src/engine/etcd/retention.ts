@@ -58,53 +58,78 @@ function parseMeta(ks: Keyspace, res: IRangeResponse): RetentionMeta {
 /** Keeps the per-key retention of a namespace: raises compact/horizon, deletes archived records. */
 export interface Retention {
   /**
-   * Applies retention to one key after a write: records beyond its newest `retain` raise
-   * compact and horizon, and those already archived are deleted.
+   * Applies retention to some keys after their writes (at most {@link maxRetainKeys}): records
+   * beyond each key's newest `retain` raise compact and horizon, and those already archived
+   * are deleted. One read covers every key, and one compare-and-set raises compact for all.
    */
-  retainKey(project: string, key: string): Promise<void>;
+  retainKeys(keys: { project: string; key: string }[]): Promise<void>;
   /** Raises the archived revision (never lowers it) and trims what became deletable. */
   markArchived(revision: bigint): Promise<bigint>;
 }
+
+/** The most keys one retention pass covers (one range operation each in one transaction). */
+export const maxRetainKeys = 64;
+
+/** The most deletions in one transaction, below etcd's default --max-txn-ops of 128. */
+const txnDeletes = 100;
 
 /** Creates the retention keeper of a namespace that keeps `retain` records per key. */
 export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Retention {
   const metaOp = rangeOp({ key: ks.metaPrefix, range_end: prefixEnd(ks.metaPrefix) });
 
-  async function retainKey(project: string, key: string): Promise<void> {
-    const records = ks.recordsOf(project, key);
-    const oldest = (limit: number) => ({
-      key: records,
-      range_end: prefixEnd(records),
-      keys_only: true,
-      limit,
-    });
-    const res = await call("read the config's records", () =>
-      client.kv.txn({ success: [rangeOp(oldest(64)), metaOp] }),
-    );
-    const [recs, metaRes] = res.responses.map((r) => r.response_range);
-    let outCount = Number(recs!.count) - retain;
-    let kvs: IKeyValue[] = recs!.kvs;
-    while (outCount > 0 && kvs.length < outCount + 1 && kvs.length < Number(recs!.count)) {
+  const oldest = (records: Buffer, limit: number) => ({
+    key: records,
+    range_end: prefixEnd(records),
+    keys_only: true,
+    limit,
+  });
+
+  /** Finds one key's records out of retention, given a first read of its oldest records. */
+  async function outOfRetention(
+    records: Buffer,
+    first: IRangeResponse,
+  ): Promise<{ out: IKeyValue[]; oldestKept: IKeyValue } | undefined> {
+    let outCount = Number(first.count) - retain;
+    let kvs: IKeyValue[] = first.kvs;
+    let count = Number(first.count);
+    while (outCount > 0 && kvs.length < outCount + 1 && kvs.length < count) {
       // Many records are out of retention (the archiver is behind): read enough of them. The
       // count must come from the same read as the records it is applied to.
       const more = await call("read the config's records", () =>
-        client.kv.range(oldest(outCount + 1)),
+        client.kv.range(oldest(records, outCount + 1)),
       );
-      outCount = Number(more.count) - retain;
+      count = Number(more.count);
+      outCount = count - retain;
       kvs = more.kvs;
-      if (kvs.length >= Number(more.count)) break;
     }
-    if (outCount <= 0) return;
     // Slots grow with revisions, so key order is revision order: oldest first.
-    const out = kvs.slice(0, outCount);
-    const oldestKept = kvs[outCount];
-    if (!oldestKept) return;
+    const oldestKept = outCount > 0 ? kvs[outCount] : undefined;
+    return oldestKept && { out: kvs.slice(0, outCount), oldestKept };
+  }
+
+  async function retainKeys(keys: { project: string; key: string }[]): Promise<void> {
+    const distinct = [...new Map(keys.map((k) => [`${k.project}/${k.key}`, k])).values()];
+    if (distinct.length === 0) return;
+    if (distinct.length > maxRetainKeys) throw new Error("too many keys for one retention pass");
+    const prefixes = distinct.map((k) => ks.recordsOf(k.project, k.key));
+    const res = await call("read the configs' records", () =>
+      client.kv.txn({ success: [metaOp, ...prefixes.map((p) => rangeOp(oldest(p, 64)))] }),
+    );
+    const [metaRes, ...recs] = res.responses.map((r) => r.response_range);
     const meta = parseMeta(ks, { ...metaRes!, header: res.header });
-    await apply(meta, {
-      compact: BigInt(out[out.length - 1]!.mod_revision),
-      horizon: BigInt(oldestKept.mod_revision) - 1n,
-      deletable: out.filter((kv) => BigInt(kv.mod_revision) <= meta.archived).map((kv) => kv.key),
-    });
+    const want = { compact: 0n, horizon: 0n, deletable: [] as Buffer[] };
+    for (const [i, prefix] of prefixes.entries()) {
+      const found = await outOfRetention(prefix, recs[i]!);
+      if (!found) continue;
+      const top = BigInt(found.out[found.out.length - 1]!.mod_revision);
+      if (top > want.compact) want.compact = top;
+      const horizon = BigInt(found.oldestKept.mod_revision) - 1n;
+      if (horizon > want.horizon) want.horizon = horizon;
+      for (const kv of found.out) {
+        if (BigInt(kv.mod_revision) <= meta.archived) want.deletable.push(kv.key);
+      }
+    }
+    if (want.compact > 0n) await apply(meta, want);
   }
 
   /**
@@ -133,15 +158,23 @@ export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Re
     want: { compact: bigint; horizon: bigint; deletable: Buffer[] },
   ): Promise<void> {
     const deletes = want.deletable.map(deleteOp);
+    // etcd limits the operations of one transaction (--max-txn-ops, default 128).
+    const first = deletes.splice(0, txnDeletes);
+    const trimRest = async () => {
+      for (let i = 0; i < deletes.length; i += txnDeletes) {
+        const chunk = deletes.slice(i, i + txnDeletes);
+        await call("trim revision records", () => client.kv.txn({ success: chunk }));
+      }
+    };
     for (;;) {
       const compact = want.compact > meta.compact ? want.compact : meta.compact;
       const horizon = want.horizon > meta.horizon ? want.horizon : meta.horizon;
       if (compact === meta.compact && horizon === meta.horizon) {
         // compact already covers these records and never moves back: no compare needed.
-        if (deletes.length > 0) {
-          await call("trim revision records", () => client.kv.txn({ success: deletes }));
+        if (first.length > 0) {
+          await call("trim revision records", () => client.kv.txn({ success: first }));
         }
-        return;
+        return trimRest();
       }
       const value = JSON.stringify({ compact: compact.toString(), horizon: horizon.toString() });
       // compact is raised in the same transaction that deletes, so it always covers them.
@@ -149,9 +182,10 @@ export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Re
         "raise the compact revision",
         ks.compactKey,
         meta.retentionMod,
-        [putOp(ks.compactKey, Buffer.from(value)), ...deletes],
+        [putOp(ks.compactKey, Buffer.from(value)), ...first],
       );
-      if (!moved) return;
+      // The rest is covered by the compact revision just raised.
+      if (!moved) return trimRest();
       meta = moved;
     }
   }
@@ -193,8 +227,11 @@ export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Re
       const k = ks.parseRecord(kv.key);
       keys.set(`${k.project}/${k.key}`, k);
     }
-    for (const k of keys.values()) await retainKey(k.project, k.key);
+    const all = [...keys.values()];
+    for (let i = 0; i < all.length; i += maxRetainKeys) {
+      await retainKeys(all.slice(i, i + maxRetainKeys));
+    }
   }
 
-  return { retainKey, markArchived };
+  return { retainKeys, markArchived };
 }

@@ -4,7 +4,7 @@ import { createSqlArchive } from "../../archive/sql-archive.js";
 import { toRecord } from "../../archive/sql/rows.js";
 import type { WriteInput, WriteResult } from "../types.js";
 import { hashWriteRequest, idempotencyTtlSeconds } from "../write-rules.js";
-import { createGroupQueue, type Settled } from "./group.js";
+import { createGroupQueue, type Settled } from "../group.js";
 import { findRecord } from "./history.js";
 import { findIdempotencyMany, insertIdempotencyMany, pruneIdempotency } from "./idempotency.js";
 import { deleteKvMany, selectKvMany, upsertKvMany } from "./kv.js";

@@ -11,8 +11,8 @@ export interface GroupQueueOptions<I, O> {
   /** Most items in one group. */
   maxItems: number;
   /** Most bytes (by `sizeOf`) in one group; a group always takes at least one item. */
-  maxBytes: number;
-  sizeOf(item: I): number;
+  maxBytes?: number;
+  sizeOf?(item: I): number;
 }
 
 interface Waiting<I, O> {
@@ -24,8 +24,8 @@ interface Waiting<I, O> {
 /**
  * Creates a group-commit queue. An item that arrives while no group is committing starts a
  * group of its own at once; items that arrive while a group commits wait and then commit
- * together as the next group, in arrival order. So a lone write pays no extra latency, and
- * under load every commit carries every write that queued up during the previous one.
+ * together as the next group, in arrival order. So a lone item pays no extra latency, and
+ * under load every commit carries every item that queued up during the previous one.
  */
 export function createGroupQueue<I, O>(opts: GroupQueueOptions<I, O>): (item: I) => Promise<O> {
   const queue: Waiting<I, O>[] = [];
@@ -35,8 +35,8 @@ export function createGroupQueue<I, O>(opts: GroupQueueOptions<I, O>): (item: I)
     let bytes = 0;
     let n = 0;
     while (n < queue.length && n < opts.maxItems) {
-      bytes += opts.sizeOf(queue[n]!.item);
-      if (n > 0 && bytes > opts.maxBytes) break;
+      bytes += opts.sizeOf?.(queue[n]!.item) ?? 0;
+      if (n > 0 && bytes > (opts.maxBytes ?? Infinity)) break;
       n++;
     }
     return queue.splice(0, n);
