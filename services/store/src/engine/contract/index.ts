@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe } from "vitest";
 import type { StoreEngine } from "../types.js";
+import { groupContract } from "./groups.js";
 import { historyContract } from "./history.js";
 import { readContract } from "./reads.js";
 import { watchContract } from "./watch.js";
@@ -45,6 +46,7 @@ export function defineStoreContract(name: string, open: OpenEngine): void {
     });
 
     writeContract(ctx);
+    groupContract(ctx);
     readContract(ctx);
     historyContract(ctx);
     watchContract(ctx);

@@ -42,7 +42,13 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
     bufferSize: opts.watchBufferSize,
     onError: opts.onError,
   });
-  const write = createSqlWriter({ pool, retain, notify: !!opts.listenUrl });
+  const write = createSqlWriter({
+    pool,
+    retain,
+    notify: !!opts.listenUrl,
+    // The feed publishes a group at once: it must fit a watcher's buffer that was drained.
+    maxGroupWrites: Math.min(256, opts.watchBufferSize ?? 1024),
+  });
 
   async function reachRevision(minRevision: bigint | undefined, signal?: AbortSignal) {
     if (!minRevision || minRevision <= feed.fanout.revision) return;
