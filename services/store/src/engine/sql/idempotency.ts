@@ -40,25 +40,6 @@ export async function findIdempotencyMany(
   }));
 }
 
-/** Records the results of several writes under their idempotency keys, in one statement. */
-export async function insertIdempotencyMany(
-  db: Queryable,
-  recs: IdempotencyRecord[],
-): Promise<void> {
-  if (recs.length === 0) return;
-  await db.query(
-    `INSERT INTO store_idempotency (project, idempotency_key, request_hash, revision, config_key)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])`,
-    [
-      recs.map((r) => r.project),
-      recs.map((r) => r.idempotencyKey),
-      recs.map((r) => r.requestHash),
-      recs.map((r) => r.revision.toString()),
-      recs.map((r) => r.configKey),
-    ],
-  );
-}
-
 /** Forgets idempotency records older than `maxAgeSeconds`. */
 export async function pruneIdempotency(db: Queryable, maxAgeSeconds: number): Promise<void> {
   await db.query(

@@ -1,5 +1,5 @@
 import type { Queryable } from "@guardian/db";
-import { columnArrays, kvColumns, type KvRow } from "./rows.js";
+import { kvColumns, type KvRow } from "./rows.js";
 
 /** Filters of a range read, applied in SQL. */
 export interface RangeFilter {
@@ -62,42 +62,4 @@ export async function selectKvMany(
     [configs.map((c) => c.project), configs.map((c) => c.key)],
   );
   return r.rows;
-}
-
-/**
- * Writes the current rows of several configs (at most one row per config) in one statement;
- * a config deleted and created again since its row was written gets its new create revision.
- */
-export async function upsertKvMany(db: Queryable, rows: KvRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db.query(
-    `INSERT INTO store_kv (${kvColumns})
-     SELECT * FROM unnest(
-       $1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[], $6::text[], $7::text[],
-       $8::text[], $9::text[], $10::text[], $11::integer[], $12::integer[], $13::bigint[],
-       $14::jsonb[], $15::timestamptz[], $16::text[], $17::timestamptz[])
-     ON CONFLICT (project, key) DO UPDATE SET
-       value = EXCLUDED.value, version = EXCLUDED.version,
-       create_revision = EXCLUDED.create_revision, change_type = EXCLUDED.change_type,
-       author = EXCLUDED.author, message = EXCLUDED.message, request_id = EXCLUDED.request_id,
-       schema_name = EXCLUDED.schema_name, schema_version = EXCLUDED.schema_version,
-       validated_schema_version = EXCLUDED.validated_schema_version,
-       rolled_back_from = EXCLUDED.rolled_back_from, labels = EXCLUDED.labels,
-       updated_at = EXCLUDED.updated_at, created_by = EXCLUDED.created_by,
-       created_at = EXCLUDED.created_at`,
-    columnArrays(kvColumns, rows),
-  );
-}
-
-/** Removes the current rows of several configs (their history stays). */
-export async function deleteKvMany(
-  db: Queryable,
-  configs: { project: string; key: string }[],
-): Promise<void> {
-  if (configs.length === 0) return;
-  await db.query(
-    `DELETE FROM store_kv
-      WHERE (project, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-    [configs.map((c) => c.project), configs.map((c) => c.key)],
-  );
 }

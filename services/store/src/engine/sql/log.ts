@@ -1,28 +1,10 @@
 import type { Queryable } from "@guardian/db";
 import { recordColumns as logColumns, toRecord } from "../../archive/sql/rows.js";
 import type { RevisionRecord } from "../types.js";
-import { columnArrays, type LogRow } from "./rows.js";
+import type { LogRow } from "./rows.js";
 
 /** The NOTIFY channel the SQL engine signals after every committed write. */
 export const notifyChannel = "guardian_store";
-
-/** Appends records to the change log in one statement. */
-export async function insertLogMany(db: Queryable, rows: LogRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db.query(
-    `INSERT INTO store_log (${logColumns})
-     SELECT * FROM unnest(
-       $1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bytea[],
-       $8::boolean[], $9::text[], $10::text[], $11::text[], $12::text[], $13::integer[],
-       $14::integer[], $15::bigint[], $16::jsonb[], $17::timestamptz[])`,
-    columnArrays(logColumns, rows),
-  );
-}
-
-/** Signals other store instances (LISTEN on {@link notifyChannel}) that `revision` committed. */
-export async function notifyCommitted(db: Queryable, revision: bigint): Promise<void> {
-  await db.query("SELECT pg_notify($1, $2)", [notifyChannel, revision.toString()]);
-}
 
 /**
  * Removes all but the newest `keep` change-log records of each of several configs, in one

@@ -25,11 +25,6 @@ export function readState(db: Queryable): Promise<StoreState> {
   return selectState(db, "");
 }
 
-/** Sets the revision counter (inside the write transaction that holds its lock). */
-export async function setRevision(db: Queryable, revision: bigint): Promise<void> {
-  await db.query("UPDATE store_state SET revision = $1 WHERE id = 1", [revision.toString()]);
-}
-
 /** Raises the compact revision to at least `revision`. */
 export async function raiseCompactRevision(db: Queryable, revision: bigint): Promise<void> {
   await db.query(

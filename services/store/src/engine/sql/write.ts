@@ -6,11 +6,12 @@ import type { WriteInput, WriteResult } from "../types.js";
 import { hashWriteRequest, idempotencyTtlSeconds } from "../write-rules.js";
 import { createGroupQueue, type Settled } from "../group.js";
 import { findRecord } from "./history.js";
-import { findIdempotencyMany, insertIdempotencyMany, pruneIdempotency } from "./idempotency.js";
-import { deleteKvMany, selectKvMany, upsertKvMany } from "./kv.js";
-import { deleteOldLogMany, insertLogMany, notifyCommitted } from "./log.js";
+import { applyGroupRows } from "./apply.js";
+import { findIdempotencyMany, pruneIdempotency } from "./idempotency.js";
+import { selectKvMany } from "./kv.js";
+import { deleteOldLogMany } from "./log.js";
 import { configId, idempotencyId, planGroup, type GroupWrite, type PlannedWrite } from "./plan.js";
-import { lockState, raiseCompactRevision, setRevision } from "./state.js";
+import { lockState, raiseCompactRevision } from "./state.js";
 
 /** What the SQL write path needs. */
 export interface SqlWriterOptions {
@@ -108,18 +109,15 @@ async function commitGroup(
     new Date(),
   );
   if (plan.log.length > 0) {
-    await insertLogMany(db, plan.log);
     const finals = [...plan.kv.entries()];
-    await deleteKvMany(
-      db,
-      finals.flatMap(([id, row]) => (row ? [] : [configs.get(id)!])),
-    );
-    await upsertKvMany(
-      db,
-      finals.flatMap(([, row]) => (row ? [row] : [])),
-    );
-    await setRevision(db, plan.revision);
-    await insertIdempotencyMany(db, plan.idempotency);
+    await applyGroupRows(db, {
+      log: plan.log,
+      upserts: finals.flatMap(([, row]) => (row ? [row] : [])),
+      deletes: finals.flatMap(([id, row]) => (row ? [] : [configs.get(id)!])),
+      idempotency: plan.idempotency,
+      revision: plan.revision,
+      notify: opts.notify,
+    });
     const written = [...plan.kv.keys()].map((id) => configs.get(id)!);
     const moved = (await deleteOldLogMany(db, written, opts.retain)).map(toRecord);
     if (moved.length > 0) {
@@ -132,7 +130,6 @@ async function commitGroup(
     if (plan.revision / 256n > state.revision / 256n) {
       await pruneIdempotency(db, idempotencyTtlSeconds);
     }
-    if (opts.notify) await notifyCommitted(db, plan.revision);
   }
   const outcomes: Settled<WriteResult>[] = [];
   for (const [i, o] of plan.outcomes.entries()) {
