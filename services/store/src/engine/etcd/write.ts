@@ -78,6 +78,10 @@ const maxAttempts = 50;
  * the value key (the config's version) and of the record. A failed compare re-runs the checks
  * on the fresh state: a concurrent duplicate of an idempotent write becomes a replay, a moved
  * version becomes version_conflict, and an unconditional write simply tries again.
+ *
+ * The state a first attempt builds on comes from the watch cache when it holds the key, so
+ * concurrent writes cost one round trip each; otherwise from a read. Only a state etcd itself
+ * returned (a read or a failed compare) can fail a write's checks.
  */
 export function createWriter(
   deps: WriterDeps,
