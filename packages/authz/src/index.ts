@@ -24,6 +24,9 @@ export type { Authz, AuthzOptions } from "./authz.js";
 export { authSettings } from "./settings.js";
 export type { AuthSettings } from "./settings.js";
 
+export type { AccessChanges } from "./access-changes/access-changes.js";
+export type { AccessChangesSource } from "./access-changes/start.js";
+
 export { createAccounts } from "./accounts/accounts.js";
 export type {
   Account,
