@@ -95,14 +95,12 @@ export function keycloakJwksUrl(settings: AuthSettings): string | undefined {
   );
 }
 
-/**
- * Creates the verification and authorization side: the trusted issuers (the built-in
- * issuer, whose keys are read from PostgreSQL, and Keycloak when KEYCLOAK_ISSUER_URL is set),
- * the account cache and the RBAC interceptor.
- */
-export function createAuthz(opts: AuthzOptions): Authz {
-  const { settings, pool } = opts;
-  const builtInKeys = createPublishedKeyResolver(pool);
+/** The trusted issuers: the built-in issuer first, then Keycloak when configured. */
+function trustedIssuers(
+  settings: AuthSettings,
+  builtInKeys: PublishedKeyResolver,
+  remote: RemoteKeysOptions | undefined,
+): TrustedIssuer[] {
   const issuers: TrustedIssuer[] = [
     {
       issuer: settings.issuerUrl,
@@ -119,16 +117,22 @@ export function createAuthz(opts: AuthzOptions): Authz {
     issuers.push({
       issuer: settings.keycloakIssuerUrl,
       audience: settings.keycloakAudience,
-      keys: remoteKeys(jwksUrl, opts.remoteKeys),
+      keys: remoteKeys(jwksUrl, remote),
       ...(settings.keycloakClientId ? { clientId: settings.keycloakClientId } : {}),
       builtIn: false,
     });
   }
-  const verifier = createTokenVerifier({
-    issuers,
-    clockToleranceSec: Math.ceil(settings.clockToleranceMs / 1000),
-    maxLifetimeSec: Math.floor(settings.maxTokenLifetimeMs / 1000),
-  });
+  return issuers;
+}
+
+/**
+ * Creates the verification and authorization side: the trusted issuers (the built-in
+ * issuer, whose keys are read from PostgreSQL, and Keycloak when KEYCLOAK_ISSUER_URL is set),
+ * the access change feed, the caches of verified credentials and accounts it keeps honest,
+ * the batched usage bookkeeping and the RBAC interceptor.
+ */
+export function createAuthz(opts: AuthzOptions): Authz {
+  const { settings, pool } = opts;
   const warn = (message: string) => (err: unknown) => opts.logger?.warn({ err }, message);
   const feed = startAccessChanges({
     pool,
@@ -136,6 +140,23 @@ export function createAuthz(opts: AuthzOptions): Authz {
     onError: warn("listening for access changes failed; credentials are not cached meanwhile"),
   });
   const changes = feed.changes;
+  const publishedKeys = createPublishedKeyResolver(pool);
+  // Tokens verified with keys that are no longer published must be verified again.
+  const builtInKeys: PublishedKeyResolver = Object.assign(
+    (...args: Parameters<PublishedKeyResolver>) => publishedKeys(...args),
+    {
+      invalidate() {
+        publishedKeys.invalidate();
+        changes.changed();
+      },
+    },
+  );
+  const issuers = trustedIssuers(settings, builtInKeys, opts.remoteKeys);
+  const verifier = createTokenVerifier({
+    issuers,
+    clockToleranceSec: Math.ceil(settings.clockToleranceMs / 1000),
+    maxLifetimeSec: Math.floor(settings.maxTokenLifetimeMs / 1000),
+  });
   const accounts = createAccounts(pool, { ttlMs: settings.authzCacheTtlMs, changes });
   const usage = {
     apiKeys: createUsageRecorder({

@@ -1,8 +1,8 @@
 import { createBackoff, sleep } from "@guardian/kit";
 import pg from "pg";
-import { accessChannel, listenForAccessChanges, selectAccessEpoch } from "../sql/access-epoch.js";
+import { listenForAccessChanges, selectAccessEpoch } from "../sql/access-epoch.js";
 import type { AccessChangesFeed } from "./access-changes.js";
-import { epochOf } from "./pool-listener.js";
+import { hearNotification } from "./pool-listener.js";
 
 /** Options of {@link startListenConnection}. */
 export interface ListenConnectionOptions {
@@ -63,10 +63,7 @@ export function startListenConnection(
     client.on("error", lose);
     client.on("end", () => lose());
     client.on("notification", (msg) => {
-      if (msg.channel !== accessChannel || current !== client) return;
-      const epoch = epochOf(msg.payload);
-      if (epoch === undefined) feed.changed();
-      else feed.heard(epoch);
+      if (current === client) hearNotification(feed, msg);
     });
     try {
       await client.connect();

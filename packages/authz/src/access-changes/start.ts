@@ -1,13 +1,14 @@
 import type pg from "pg";
 import { createAccessChanges, type AccessChanges } from "./access-changes.js";
 import { startListenConnection } from "./listen-connection.js";
-import { listenOnPool } from "./pool-listener.js";
+import { listenOnSharedBackend } from "./pool-listener.js";
 
 /**
  * Where a process hears of access changes:
  * - `{ listenUrl }`: PostgreSQL; a dedicated LISTEN connection to this URL, kept open with
- *   backoff and a heartbeat;
- * - `{ embedded: true }`: PGlite; the pool's one connection shares the only backend, which
+ *   backoff and a heartbeat. Changes the process commits itself are reported by the code
+ *   that commits them ({@link AccessChanges.changed}) before its call returns.
+ * - `{ embedded: true }`: PGlite; the pool's connections share the only backend, which
  *   hears every change as it commits.
  */
 export type AccessChangesSource = { listenUrl: string } | { embedded: true };
@@ -30,32 +31,19 @@ export interface RunningAccessChanges {
   close(): Promise<void>;
 }
 
-/**
- * Starts hearing access changes. In both modes every connection of the pool listens too, so
- * a change this process commits is heard before the call that committed it returns.
- */
+/** Starts hearing access changes from `source`. */
 export function startAccessChanges(opts: StartAccessChangesOptions): RunningAccessChanges {
   const feed = createAccessChanges();
-  const { source, pool } = opts;
+  const { source } = opts;
   if (!source) return { changes: feed, close: async () => {} };
-  const embedded = "embedded" in source;
-  const stopPool = listenOnPool(pool, feed, {
-    sharedBackend: embedded,
+  if ("embedded" in source) {
+    const stop = listenOnSharedBackend(opts.pool, feed, opts.onError);
+    return { changes: feed, close: async () => stop() };
+  }
+  const connection = startListenConnection(feed, {
+    url: source.listenUrl,
+    heartbeatMs: opts.heartbeatMs ?? 5_000,
     ...(opts.onError ? { onError: opts.onError } : {}),
   });
-  const connection = embedded
-    ? undefined
-    : startListenConnection(feed, {
-        url: source.listenUrl,
-        heartbeatMs: opts.heartbeatMs ?? 5_000,
-        ...(opts.onError ? { onError: opts.onError } : {}),
-      });
-  return {
-    changes: feed,
-    async close() {
-      stopPool();
-      await connection?.close();
-      feed.disconnected();
-    },
-  };
+  return { changes: feed, close: () => connection.close() };
 }
