@@ -16,6 +16,8 @@ export interface UsageRecorderOptions {
   delayMs: number;
   /** Receives failed writes (those uses are forgotten; the next use is recorded again). */
   onError?: (err: unknown) => void;
+  /** The clock of the once-a-minute rule (milliseconds); tests pass their own. */
+  now?: () => number;
 }
 
 /** A use is written at most once a minute per id (and process; the SQL skips fresh rows). */
@@ -28,7 +30,11 @@ const usageIntervalMs = 60_000;
  */
 export function createUsageRecorder(opts: UsageRecorderOptions): UsageRecorder {
   // Ids written within the last minute, at most 100,000 of them.
-  const recent = new LRUCache<string, true>({ max: 100_000, ttl: usageIntervalMs });
+  const recent = new LRUCache<string, true>({
+    max: 100_000,
+    ttl: usageIntervalMs,
+    ...(opts.now ? { perf: { now: opts.now }, ttlResolution: 0 } : {}),
+  });
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
