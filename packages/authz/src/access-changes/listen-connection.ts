@@ -62,8 +62,9 @@ export function startListenConnection(
     };
     client.on("error", lose);
     client.on("end", () => lose());
+    // Heard from LISTEN on, so that nothing between it and `connected` is dropped.
     client.on("notification", (msg) => {
-      if (current === client) hearNotification(feed, msg);
+      if (!lost) hearNotification(feed, msg);
     });
     try {
       await client.connect();
@@ -75,10 +76,16 @@ export function startListenConnection(
       current = client;
       backoff.reset();
       feed.connected(epoch);
+      let beating = false;
       heartbeat = setInterval(() => {
-        selectAccessEpoch(client).then((e) => {
-          if (current === client) feed.heard(e);
-        }, lose);
+        // One heartbeat at a time: a slow one is given up by the query timeout.
+        if (beating) return;
+        beating = true;
+        selectAccessEpoch(client)
+          .then((e) => {
+            if (current === client) feed.heard(e);
+          }, lose)
+          .finally(() => (beating = false));
       }, opts.heartbeatMs);
       heartbeat.unref();
     } catch (err) {
