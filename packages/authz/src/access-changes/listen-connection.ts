@@ -2,7 +2,7 @@ import { createBackoff, sleep } from "@guardian/kit";
 import pg from "pg";
 import { listenForAccessChanges, selectAccessEpoch } from "../sql/access-epoch.js";
 import type { AccessChangesFeed } from "./access-changes.js";
-import { hearNotification } from "./pool-listener.js";
+import { hearNotification } from "./notifications.js";
 
 /** Options of {@link startListenConnection}. */
 export interface ListenConnectionOptions {

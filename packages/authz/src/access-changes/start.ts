@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { createAccessChanges, type AccessChanges } from "./access-changes.js";
 import { startListenConnection } from "./listen-connection.js";
-import { listenOnSharedBackend } from "./pool-listener.js";
+import { listenOnSharedBackend } from "./shared-backend.js";
 
 /**
  * Where a process hears of access changes:
