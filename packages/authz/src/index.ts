@@ -18,11 +18,18 @@
  *   only its SHA-256 is stored.
  * - access option: the `guardian.v1.access` method option every RPC declares; the
  *   interceptor enforces it and fails closed without it.
+ * - access change: a committed change that can take access away (a key revoked, a binding
+ *   removed, a user disabled...). It moves the access epoch and is announced on the
+ *   PostgreSQL channel `guardian_access`; each process then empties its caches of verified
+ *   credentials and accounts, which answer only while the process hears these changes.
  */
 export { createAuthz, keycloakJwksUrl } from "./authz.js";
 export type { Authz, AuthzOptions } from "./authz.js";
 export { authSettings } from "./settings.js";
 export type { AuthSettings } from "./settings.js";
+
+export type { AccessChanges } from "./access-changes/access-changes.js";
+export type { AccessChangesSource } from "./access-changes/start.js";
 
 export { createAccounts } from "./accounts/accounts.js";
 export type {

@@ -10,9 +10,10 @@ export interface AuthServiceDeps {
   settings: AuthSettings;
   /**
    * The verification side: its account cache is invalidated after user and role changes,
-   * and wrong passwords are audited through its aggregated failure audit.
+   * its cached credentials after API key changes, and wrong passwords are audited through
+   * its aggregated failure audit.
    */
-  authz: Pick<Authz, "accounts" | "failureAudit">;
+  authz: Pick<Authz, "accounts" | "accessChanges" | "failureAudit">;
   /** The built-in issuer's signer. */
   issuer: TokenIssuer;
   /** Password guess counting for Login and ChangePassword. */

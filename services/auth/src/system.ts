@@ -1,5 +1,6 @@
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import {
+  type AccessChangesSource,
   type AuthSettings,
   type Authz,
   createAuthz,
@@ -25,6 +26,8 @@ export interface AuthSystemOptions {
   remoteKeys?: RemoteKeysOptions;
   /** How often signing-key rotation and session cleanup are checked. Default 1 hour. */
   maintenanceIntervalMs?: number;
+  /** Where access changes are heard, so that credentials can be cached (see createAuthz). */
+  accessChanges?: AccessChangesSource;
 }
 
 /** Everything a process needs for authentication and authorization. */
@@ -41,7 +44,10 @@ export interface AuthSystem {
   authz: Authz;
   /** The built-in issuer (signing, rotation). */
   issuer: TokenIssuer;
-  /** Stops the maintenance timer and writes pending audit counts. Does not end the pool. */
+  /**
+   * Stops the maintenance timer and the access change feed, and writes pending audit counts
+   * and credential usage. Does not end the pool.
+   */
   close(): Promise<void>;
 }
 
@@ -67,6 +73,7 @@ export async function createAuthSystem(opts: AuthSystemOptions): Promise<AuthSys
     settings,
     logger,
     ...(opts.remoteKeys ? { remoteKeys: opts.remoteKeys } : {}),
+    ...(opts.accessChanges ? { accessChanges: opts.accessChanges } : {}),
   });
   const issuer = createTokenIssuer({
     pool,
@@ -113,7 +120,7 @@ export async function createAuthSystem(opts: AuthSystemOptions): Promise<AuthSys
     issuer,
     async close() {
       clearInterval(timer);
-      await authz.failureAudit.close();
+      await authz.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Queryable } from "@guardian/db";
 import { isPgError, pgCodes, type GlobalRoleName, type ProjectRoleName } from "@guardian/kit";
 import { LRUCache } from "lru-cache";
+import type { AccessChanges } from "../access-changes/access-changes.js";
 import { checkUsername, isProjectRoleName, parseGlobalRoles } from "../roles.js";
 import { selectAccountRoles } from "../sql/role-bindings.js";
 import {
@@ -49,7 +50,11 @@ export interface Accounts {
   local(subject: string, opts?: ResolveOptions): Promise<Account>;
   /** Records an external user on first sight (or refreshes its profile) and returns it. */
   external(identity: SeenIdentity, opts?: ResolveOptions): Promise<Account>;
-  /** Forgets a cached account (after a role binding or user change), or every account. */
+  /**
+   * Forgets a cached account (after a role binding or user change), or every account. With
+   * a change feed, reports an access change instead: every cached account and credential of
+   * the process is forgotten.
+   */
   invalidate(account?: { issuer: string; subject: string }): void;
 }
 
@@ -106,24 +111,37 @@ function toAccount(row: UserRow, projectRoles: Record<string, ProjectRoleName>):
 export interface AccountsOptions {
   /** How long a resolved account is reused. Changes made through `invalidate` apply at once. */
   ttlMs: number;
+  /**
+   * The process's access changes: accounts are reused only while it is live, and all are
+   * forgotten on each change. Without it, accounts are reused for `ttlMs`.
+   */
+  changes?: AccessChanges;
 }
 
 /**
  * Creates the account resolver of the RBAC interceptor. It records users the first time a
  * valid token shows them (Keycloak users), keeps their profile and roles current, writes
  * `last_seen_at` at most once a minute, and caches each account with its role bindings for
- * `ttlMs`, so that other processes' changes converge within that time.
+ * `ttlMs`. With `changes`, the cache answers only while changes are heard and is emptied by
+ * each one; an account read while a change was heard is not kept, since it may predate it.
  */
 export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
   // At most 10,000 accounts; the least recently used is evicted first.
   const cache = new LRUCache<string, Account>({ max: 10_000, ttl: opts.ttlMs });
+  const { changes } = opts;
+  changes?.subscribe(() => cache.clear());
   const keyOf = (issuer: string, subject: string) => `${issuer}\n${subject}`;
   const cached = (key: string, resolve: ResolveOptions | undefined) =>
-    resolve?.fresh === true ? undefined : cache.get(key);
-  const remember = (key: string, account: Account) => {
-    // A ttl of 0 means "do not reuse" here, while to lru-cache it means "keep forever".
-    if (opts.ttlMs > 0) cache.set(key, account);
-    return account;
+    resolve?.fresh === true || (changes && !changes.live()) ? undefined : cache.get(key);
+  // Returns the function that keeps an account read from now on, unless a change came first.
+  const begin = () => {
+    const generation = changes?.generation();
+    return (key: string, account: Account) => {
+      // A ttl of 0 means "do not reuse" here, while to lru-cache it means "keep forever".
+      const current = !changes || (changes.live() && changes.generation() === generation);
+      if (opts.ttlMs > 0 && current) cache.set(key, account);
+      return account;
+    };
   };
 
   return {
@@ -131,6 +149,7 @@ export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
       const key = keyOf(localIssuer, subject);
       const hit = cached(key, resolve);
       if (hit) return hit;
+      const remember = begin();
       const row = await selectUserByAccount(db, localIssuer, subject);
       if (!row) throw new ConnectError("user no longer exists", Code.Unauthenticated);
       if (row.seen_stale) await touchUserLogin(db, row.id);
@@ -147,6 +166,7 @@ export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
           Code.PermissionDenied,
         );
       }
+      const remember = begin();
       let row = await selectUserByAccount(db, seen.issuer, seen.subject);
       if (!row || row.seen_stale || profileChanged(row, seen)) {
         try {
@@ -165,7 +185,9 @@ export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
     },
 
     invalidate(account) {
-      if (account) cache.delete(keyOf(account.issuer, account.subject));
+      // With a change feed every cache of the process depends on what changed: drop them all.
+      if (changes) changes.changed();
+      else if (account) cache.delete(keyOf(account.issuer, account.subject));
       else cache.clear();
     },
   };

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Queryable } from "@guardian/db";
 import type { Principal } from "@guardian/kit";
-import { selectApiKeyCredential, touchApiKey } from "../sql/api-keys.js";
+import { selectApiKeyCredential } from "../sql/api-keys.js";
 import { apiKeySecretMatches, parseApiKeySecret } from "./api-key-secret.js";
 
 /** Raised for every API key that does not authenticate; the message is safe for clients. */
@@ -10,18 +10,15 @@ function rejected(message: string): ConnectError {
 }
 
 /**
- * Authenticates an `x-api-key` secret against PostgreSQL and returns its principal.
+ * Authenticates an `x-api-key` secret against PostgreSQL and returns its principal, whose
+ * `expiresAt` is when the secret stops working (the key's expiry, or the end of the
+ * previous secret's grace period).
  *
- * Nothing is cached: revocation, rotation and expiry take effect on the next call. Only a
- * secret that matches the stored hash (or the previous secret within its grace period) learns
- * whether the key is revoked or expired; anything else gets one message.
- * `last_used_at` is refreshed at most once a minute, off the call's critical path.
+ * Only a secret that matches the stored hash (or the previous secret within its grace
+ * period) learns whether the key is revoked or expired; anything else gets one message.
+ * Recording the use (`last_used_at`) is left to the caller.
  */
-export async function authenticateApiKey(
-  db: Queryable,
-  secret: string,
-  onBackgroundError: (err: unknown) => void = () => {},
-): Promise<Principal> {
+export async function authenticateApiKey(db: Queryable, secret: string): Promise<Principal> {
   const parsed = parseApiKeySecret(secret);
   if (!parsed) throw rejected("invalid API key: expected gdn_<id>_<secret> in x-api-key");
   const row = await selectApiKeyCredential(db, parsed.id);
@@ -35,9 +32,6 @@ export async function authenticateApiKey(
   if (!row || !(current || previous)) throw rejected("invalid API key");
   if (row.revoked) throw rejected("API key has been revoked");
   if (row.expired) throw rejected("API key has expired");
-  if (row.last_used_stale) {
-    touchApiKey(db, row.lookup).catch(onBackgroundError);
-  }
   // A previous secret stops working at the end of its grace period, or with the key.
   const expiresAt = earliest(row.expires_at, previous ? row.previous_secret_expires_at : null);
   return {

@@ -6,6 +6,8 @@ import { mapRoles, type RoleMapping } from "../roles.js";
 import type { TokenVerifier } from "../token/verifier.js";
 import { authenticateApiKey } from "./api-key-auth.js";
 import { credentialsOf, missingCredentials } from "./credential-headers.js";
+import type { CredentialCache, VerifiedCredential } from "./credential-cache.js";
+import type { UsageRecorder } from "./usage.js";
 
 /** Who a call's credentials belong to. */
 export interface Authenticated {
@@ -17,8 +19,16 @@ export interface Authenticated {
 /**
  * Authenticates a call from its headers: `Authorization: Bearer <jwt>` (Keycloak or
  * built-in) or `x-api-key`. Throws Unauthenticated when they are missing or invalid.
+ * `fresh` reads everything from the database and verifies the token again.
  */
 export type Authenticate = (header: Headers, resolve?: ResolveOptions) => Promise<Authenticated>;
+
+/** A verified credential with what its use is recorded against. */
+export interface CachedAuthentication {
+  authenticated: Authenticated;
+  /** The API key's id or the user's id. */
+  usage: { kind: "api_key" | "user"; id: string };
+}
 
 /** Dependencies of {@link createAuthenticator}. */
 export interface AuthenticatorDeps {
@@ -30,8 +40,12 @@ export interface AuthenticatorDeps {
   roleMapping: RoleMapping;
   /** Where API keys are looked up. */
   db: Queryable;
-  /** Receives failures that the caller does not see (last-used updates). */
+  /** Receives failures that the caller does not see. */
   logger?: Pick<Logger, "warn">;
+  /** Verified credentials of the process (absent: every call is verified from scratch). */
+  cache?: CredentialCache<CachedAuthentication>;
+  /** Records uses: `last_used_at` of API keys and `last_seen_at` of users. */
+  usage?: { apiKeys: UsageRecorder; users: UsageRecorder };
 }
 
 /**
@@ -40,16 +54,25 @@ export interface AuthenticatorDeps {
  */
 export const authenticatedKey = createContextKey<Authenticated | undefined>(undefined);
 
-/** Creates the function that turns a call's credentials into its principal. */
+/**
+ * Creates the function that turns a call's credentials into its principal. A credential
+ * found in the cache costs no query and no signature check; any other is verified and then
+ * cached until it expires or an access change is heard.
+ */
 export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
-  return async (header, resolve = {}) => {
-    const credentials = credentialsOf(header);
-    if (!credentials) throw missingCredentials();
+  const verify = async (
+    credentials: NonNullable<ReturnType<typeof credentialsOf>>,
+    resolve: ResolveOptions,
+  ): Promise<VerifiedCredential<CachedAuthentication>> => {
     if (credentials.kind === "api_key") {
-      const principal = await authenticateApiKey(deps.db, credentials.secret, (err) =>
-        deps.logger?.warn({ err }, "updating API key last use failed"),
-      );
-      return { principal, disabled: false };
+      const principal = await authenticateApiKey(deps.db, credentials.secret);
+      return {
+        value: {
+          authenticated: { principal, disabled: false },
+          usage: { kind: "api_key", id: principal.apiKey!.id },
+        },
+        until: principal.expiresAt?.getTime() ?? Infinity,
+      };
     }
     const identity = await deps.verifier.verify(credentials.token);
     const account = identity.builtIn
@@ -83,6 +106,35 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
       projectRoles: account.projectRoles,
       expiresAt: identity.expiresAt,
     };
-    return { principal, disabled: account.disabled };
+    return {
+      value: {
+        authenticated: { principal, disabled: account.disabled },
+        usage: { kind: "user", id: account.userId },
+      },
+      until: identity.expiresAt.getTime(),
+    };
+  };
+
+  const recordUse = ({ usage }: CachedAuthentication) => {
+    const recorder = usage.kind === "api_key" ? deps.usage?.apiKeys : deps.usage?.users;
+    recorder?.record(usage.id);
+  };
+
+  return async (header, resolve = {}) => {
+    const credentials = credentialsOf(header);
+    if (!credentials) throw missingCredentials();
+    // The kind is part of the key: a token sent as an API key must not match the token.
+    const text =
+      credentials.kind === "api_key" ? `k:${credentials.secret}` : `t:${credentials.token}`;
+    const hit = resolve.fresh === true ? undefined : deps.cache?.get(text);
+    if (hit) {
+      recordUse(hit);
+      return hit.authenticated;
+    }
+    const keep = deps.cache?.begin(text);
+    const verified = await verify(credentials, resolve);
+    keep?.(verified);
+    recordUse(verified.value);
+    return verified.value.authenticated;
   };
 }

@@ -1,6 +1,7 @@
 import type { Queryable } from "@guardian/db";
 import { useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
+import { createAccessChanges } from "../access-changes/access-changes.js";
 import { createAccessEpoch } from "./access-epoch.js";
 
 const db = useTestDatabase();
@@ -100,5 +101,23 @@ describe("access epoch", () => {
     const after = state.queries;
     await new Promise((r) => setTimeout(r, 300));
     expect(state.queries).toBe(after);
+  });
+
+  it("learns of new epochs from the change feed, without polling, while the feed is live", async () => {
+    const { q, state } = instrumented();
+    const changes = createAccessChanges();
+    const epoch = createAccessEpoch(q, { pollMs: 20, changes });
+    changes.connected(7n);
+    const seen: bigint[] = [];
+    const unsubscribe = epoch.subscribe((e) => seen.push(e));
+    changes.heard(8n);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen).toEqual([8n]);
+    expect(state.queries).toBe(0);
+    // Without the feed, polling takes over.
+    changes.disconnected();
+    await new Promise((r) => setTimeout(r, 200));
+    unsubscribe();
+    expect(state.queries).toBeGreaterThan(3);
   });
 });

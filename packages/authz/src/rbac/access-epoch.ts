@@ -1,4 +1,5 @@
 import type { Queryable } from "@guardian/db";
+import type { AccessChanges } from "../access-changes/access-changes.js";
 import { selectAccessEpoch } from "../sql/access-epoch.js";
 
 /**
@@ -15,8 +16,9 @@ export interface AccessEpoch {
    */
   read(): Promise<bigint>;
   /**
-   * Calls `listener` with every new epoch seen, polling while at least one listener is
-   * subscribed (so that idle streams learn of changes too). Returns the unsubscribe function.
+   * Calls `listener` with every new epoch seen: as the process hears of it, and by polling
+   * while at least one listener is subscribed and changes are not heard (so that idle streams
+   * learn of changes too). Returns the unsubscribe function.
    */
   subscribe(listener: (epoch: bigint) => void): () => void;
 }
@@ -27,12 +29,15 @@ export interface AccessEpochOptions {
   pollMs: number;
   /** Receives the first of a run of failed polls (later polls retry). */
   onError?: (err: unknown) => void;
+  /** The process's access changes: while live, they replace polling. */
+  changes?: AccessChanges;
 }
 
 /**
  * Creates the per-process access epoch reader shared by every open stream of the process.
- * It costs one small query per poll interval while streams are open, and one per burst of
- * outgoing stream messages; nothing while no stream is open.
+ * It costs one small query per burst of outgoing stream messages, and, while streams are
+ * open but access changes are not heard, one per poll interval; nothing while no stream is
+ * open.
  */
 export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): AccessEpoch {
   let inflight: Promise<bigint> | undefined;
@@ -41,12 +46,16 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
   const listeners = new Set<(epoch: bigint) => void>();
   let timer: NodeJS.Timeout | undefined;
 
+  const seen = (epoch: bigint) => {
+    if (last === undefined || epoch > last) {
+      last = epoch;
+      for (const l of [...listeners]) l(epoch);
+    }
+  };
+
   const start = (): Promise<bigint> => {
     const p = selectAccessEpoch(db).then((epoch) => {
-      if (last === undefined || epoch > last) {
-        last = epoch;
-        for (const l of [...listeners]) l(epoch);
-      }
+      seen(epoch);
       return epoch;
     });
     inflight = p;
@@ -74,8 +83,18 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
 
   // Only the first of a run of failed polls is reported, not one every interval.
   let failing = false;
+  // A change heard without its epoch (or contact regained) is looked up.
+  opts.changes?.subscribe((epoch) => {
+    if (epoch !== undefined) seen(epoch);
+    else if (listeners.size > 0) read().catch(() => {});
+  });
+
   const poll = () => {
     timer = setTimeout(() => {
+      if (opts.changes?.live()) {
+        poll();
+        return;
+      }
       read().then(
         () => (failing = false),
         (err: unknown) => {

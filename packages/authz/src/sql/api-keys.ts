@@ -169,8 +169,6 @@ export interface ApiKeyCredentialRow {
   expires_at: Date | null;
   expired: boolean;
   revoked: boolean;
-  /** `last_used_at` is unset or older than a minute. */
-  last_used_stale: boolean;
 }
 
 /** Reads a key with its secret hashes, for authenticating a presented secret. */
@@ -183,15 +181,19 @@ export async function selectApiKeyCredential(
             coalesce(previous_secret_expires_at > now(), false) AS previous_live,
             previous_secret_expires_at, expires_at,
             coalesce(expires_at <= now(), false) AS expired,
-            revoked_at IS NOT NULL AS revoked,
-            coalesce(last_used_at < now() - interval '1 minute', true) AS last_used_stale
+            revoked_at IS NOT NULL AS revoked
        FROM api_keys WHERE lookup = $1`,
     [id],
   );
   return res.rows[0];
 }
 
-/** Records that a key was just used. */
-export async function touchApiKey(db: Queryable, id: string): Promise<void> {
-  await db.query(`UPDATE api_keys SET last_used_at = now() WHERE lookup = $1`, [id]);
+/** Records use of several keys at once; a key used within the last minute is left alone. */
+export async function touchApiKeys(db: Queryable, ids: readonly string[]): Promise<void> {
+  await db.query(
+    `UPDATE api_keys SET last_used_at = now()
+      WHERE lookup = ANY($1::text[])
+        AND coalesce(last_used_at < now() - interval '1 minute', true)`,
+    [ids],
+  );
 }

@@ -164,6 +164,15 @@ export async function touchUserLogin(db: Queryable, id: string): Promise<void> {
   await db.query(`UPDATE users SET last_seen_at = now() WHERE id = $1`, [id]);
 }
 
+/** Records calls of several users at once; a user seen within the last minute is left alone. */
+export async function touchUsersSeen(db: Queryable, ids: readonly string[]): Promise<void> {
+  await db.query(
+    `UPDATE users SET last_seen_at = now()
+      WHERE id = ANY($1::uuid[]) AND coalesce(last_seen_at < now() - interval '1 minute', true)`,
+    [ids],
+  );
+}
+
 /**
  * Serialises changes to who is a global admin (across processes), so that two concurrent
  * calls cannot both remove "the last" admin. Call inside a transaction.

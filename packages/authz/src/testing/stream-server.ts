@@ -2,6 +2,7 @@ import { AuthService, ClusterService, ConfigService } from "@guardian/api";
 import { createHealth, createLogger, createMetrics, createServer } from "@guardian/kit";
 import type pg from "pg";
 import { createAuthz, type Authz } from "../authz.js";
+import { listenTo } from "./access-feed.js";
 import type { AuthSettings } from "../settings.js";
 
 /** A server whose streaming RPCs deliver the numbers a test pushes, behind the real RBAC. */
@@ -25,7 +26,7 @@ export async function startStreamServer(
   pool: pg.Pool,
   settings: AuthSettings,
 ): Promise<StreamServer> {
-  const authz = createAuthz({ pool, settings });
+  const authz = createAuthz({ pool, settings, accessChanges: listenTo(pool) });
   const followers = new Set<(n: number) => void>();
 
   async function* follow(signal: AbortSignal, quiet = false): AsyncGenerator<number> {
@@ -91,6 +92,9 @@ export async function startStreamServer(
       for (const f of followers) f(n);
     },
     open: () => followers.size,
-    close: () => server.close(),
+    async close() {
+      await server.close();
+      await authz.close();
+    },
   };
 }

@@ -68,7 +68,13 @@ export async function runDev(): Promise<void> {
     pool,
     onError: (err) => logger.warn({ err }, "store change feed failed"),
   });
-  const auth = await createAuthSystem({ pool, settings, logger });
+  // PGlite's one backend hears every change this process commits: no LISTEN connection.
+  const auth = await createAuthSystem({
+    pool,
+    settings,
+    logger,
+    accessChanges: { embedded: true },
+  });
   const cluster = createSqlClusterBackend({
     pool,
     onError: (err) => logger.warn({ err }, "cluster lease sweep failed"),

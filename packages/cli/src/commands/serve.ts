@@ -70,7 +70,12 @@ export async function runServe(args: string[]): Promise<void> {
     engine?.name === "etcd"
       ? startArchiver({ engine, archive: createSqlArchive(pool), logger })
       : undefined;
-  const auth = await createAuthSystem({ pool, settings, logger });
+  const auth = await createAuthSystem({
+    pool,
+    settings,
+    logger,
+    accessChanges: { listenUrl: settings.databaseUrl },
+  });
   const cluster = hosted.includes("cluster") ? await clusterBackend(settings, pool) : undefined;
   const serviceAccount = `svc-${hosted.join("-")}`;
   if (needsStore && !hosted.includes("store")) await upsertServiceAccount(pool, serviceAccount);

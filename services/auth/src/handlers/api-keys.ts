@@ -104,6 +104,8 @@ export function createApiKeyHandlers(deps: AuthServiceDeps): ApiKeyHandlers {
         auditDetail(ctx, { already_revoked: before.revoked_at !== null });
         return revokeApiKey(client, req.project, req.id);
       });
+      // This process's cached credentials go now; other processes hear the notification.
+      deps.authz.accessChanges.changed();
       return { apiKey: apiKeyToProto(row) };
     },
 
@@ -125,6 +127,7 @@ export function createApiKeyHandlers(deps: AuthServiceDeps): ApiKeyHandlers {
           graceMs,
         });
       });
+      deps.authz.accessChanges.changed();
       return { apiKey: apiKeyToProto(row), secret };
     },
   };

@@ -45,7 +45,14 @@ export async function startAuthHarness(
   const keycloak = await startTestIssuer();
   const settings = testAuthSettings({ GUARDIAN_ISSUER_URL: testIssuerUrl, ...env }, keycloak);
   const logger = createLogger({ level: "silent" });
-  const system = await createAuthSystem({ pool, settings, logger });
+  // Credentials are cached as in production: a LISTEN connection to the pool's database.
+  const listenUrl = pool.options.connectionString;
+  const system = await createAuthSystem({
+    pool,
+    settings,
+    logger,
+    ...(listenUrl ? { accessChanges: { listenUrl } } : {}),
+  });
   const server = createServer({
     logger,
     health: createHealth(),

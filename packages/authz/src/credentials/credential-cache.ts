@@ -1,0 +1,72 @@
+import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import type { AccessChanges } from "../access-changes/access-changes.js";
+
+/** A verified credential as the cache keeps it. */
+export interface VerifiedCredential<T> {
+  /** What the credential authenticates as. */
+  value: T;
+  /**
+   * When it stops applying (epoch milliseconds): the API key's expiry or the end of the
+   * previous secret's grace period, the token's `exp`; Infinity when never.
+   */
+  until: number;
+}
+
+/** Verified API keys and bearer tokens of one process; see {@link createCredentialCache}. */
+export interface CredentialCache<T> {
+  /** Returns what `credential` was verified as, while that still applies; else undefined. */
+  get(credential: string): T | undefined;
+  /**
+   * Starts verifying `credential`; the returned function keeps the result, unless an access
+   * change was heard (or contact lost) meanwhile, since the result may predate it.
+   */
+  begin(credential: string): (verified: VerifiedCredential<T>) => void;
+}
+
+/** Options of {@link createCredentialCache}. */
+export interface CredentialCacheOptions {
+  /** The most credentials kept; the least recently used goes first. */
+  max: number;
+  /** The clock (epoch milliseconds); tests pass their own. */
+  now?: () => number;
+}
+
+/** The cache key of a credential: its SHA-256, so that no secret is kept in memory. */
+function keyOf(credential: string): string {
+  return createHash("sha256").update(credential, "utf8").digest("base64url");
+}
+
+/**
+ * Creates the credential cache. A hit costs no query and no signature check. Entries are
+ * dropped on every access change (`changes`), and nothing is answered or kept while the
+ * process does not hear changes. An entry is never used at or after its `until`: the
+ * credential is then verified again, which refuses it with the usual message.
+ */
+export function createCredentialCache<T>(
+  changes: AccessChanges,
+  opts: CredentialCacheOptions,
+): CredentialCache<T> {
+  const now = opts.now ?? Date.now;
+  const entries = new LRUCache<string, VerifiedCredential<T>>({ max: opts.max });
+  changes.subscribe(() => entries.clear());
+  return {
+    get(credential) {
+      if (!changes.live()) return undefined;
+      const key = keyOf(credential);
+      const hit = entries.get(key);
+      if (!hit) return undefined;
+      if (now() < hit.until) return hit.value;
+      entries.delete(key);
+      return undefined;
+    },
+    begin(credential) {
+      const generation = changes.generation();
+      return (verified) => {
+        if (!changes.live() || changes.generation() !== generation) return;
+        if (now() >= verified.until) return;
+        entries.set(keyOf(credential), verified);
+      };
+    },
+  };
+}
