@@ -76,6 +76,27 @@ const bundled = [
   "re2js",
   "yaml",
 ];
+// CommonJS packages that only production adapters use (etcd, Redis): the bundle loads them on
+// first use, so embedded mode never pays for them. Each is replaced by a module of getters
+// that loads the package when one of its exports is first read.
+const lazy = ["etcd3", "ioredis"];
+
+const lazyModule = (path) => {
+  const keys = Object.keys(createRequire(import.meta.url)(path));
+  const from = JSON.stringify(bundleRelative(path));
+  return [
+    "let loaded;",
+    `const load = () => (loaded ??= __guardianRequire(${from}));`,
+    `for (const key of ${JSON.stringify(keys)})`,
+    "  Object.defineProperty(exports, key, { enumerable: true, get: () => load()[key] });",
+  ].join("\n");
+};
+
+const bundleRelative = (path) => {
+  const rel = relative(outDir, path).split(sep).join("/");
+  return rel.startsWith(".") ? rel : `./${rel}`;
+};
+
 const packageOf = (specifier) =>
   specifier
     .split("/")
@@ -98,9 +119,13 @@ const externalPackages = {
       });
       if (found.errors.length > 0) return { errors: found.errors };
       if (found.external) return { path: args.path, external: true };
-      const path = relative(outDir, found.path).split(sep).join("/");
-      return { path: path.startsWith(".") ? path : `./${path}`, external: true };
+      if (lazy.includes(args.path)) return { path: found.path, namespace: "lazy" };
+      return { path: bundleRelative(found.path), external: true };
     });
+    build.onLoad({ filter: /.*/, namespace: "lazy" }, (args) => ({
+      contents: lazyModule(args.path),
+      loader: "js",
+    }));
   },
 };
 
@@ -126,7 +151,7 @@ export async function build() {
     plugins: [externalPackages],
     // Bundled CommonJS packages require Node's built-in modules.
     banner: {
-      js: 'import { createRequire as __guardianRequire } from "node:module"; const require = __guardianRequire(import.meta.url);',
+      js: 'import { createRequire as __guardianCreateRequire } from "node:module"; const require = __guardianCreateRequire(import.meta.url), __guardianRequire = require;',
     },
   });
   // esbuild's service process would otherwise live as long as the server.
