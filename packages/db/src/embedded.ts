@@ -14,6 +14,14 @@ export interface EmbeddedPostgres {
 }
 
 /**
+ * PostgreSQL settings of the embedded database. PGlite keeps the shared buffer pool in its
+ * WebAssembly memory, so the pool's size is resident memory of the Guardian process: 16 MB
+ * instead of PostgreSQL's 128 MB holds embedded mode's working set (the operating system
+ * caches the data files besides).
+ */
+const embeddedSettings = ["shared_buffers=16MB"];
+
+/**
  * Starts PGlite on `dataDir` and serves it to the `pg` driver on a loopback port.
  *
  * Every connection shares PGlite's single backend, so callers must use one connection and
@@ -25,7 +33,10 @@ export async function startEmbeddedPostgres(opts: {
   port?: number;
 }): Promise<EmbeddedPostgres> {
   await mkdir(opts.dataDir, { recursive: true });
-  const db = await PGlite.create({ dataDir: opts.dataDir });
+  const db = await PGlite.create({
+    dataDir: opts.dataDir,
+    startParams: [...PGlite.defaultStartParams, ...embeddedSettings.flatMap((s) => ["-c", s])],
+  });
   const host = opts.host ?? "127.0.0.1";
   const server = new PGLiteSocketServer({ db, host, port: opts.port ?? 0, maxConnections: 1 });
   await server.start();
