@@ -2,16 +2,18 @@
 // and rebuilds it when a source it was built from changes.
 //
 // The output is two ES module bundles in packages/cli/dist/: main.js (the CLI) and
-// worker-entry.js (the schema service's worker threads). Only the workspace's own code
-// (@guardian/*) is bundled; every other package stays a separate module, imported by a
-// path relative to the bundle so that the checkout may move. The bundles sit three folders
-// below the root, as the sources do, so the paths the sources compute from import.meta.url
-// (the migrations folder, the bundled rate limits, the worker entry) still hold.
+// worker-entry.js (the schema service's worker threads). They hold the workspace's own code
+// (@guardian/*) and the pure JavaScript packages listed in `bundled`; every other package
+// stays a separate module, imported by a path relative to the bundle so that the checkout
+// may move. The bundles sit three folders below the root, as the sources do, so the paths
+// the sources compute from import.meta.url (the migrations folder, the bundled rate limits,
+// the worker entry) still hold.
 //
-// The stamp beside the bundles lists every input file with its size and modification time,
-// plus the lockfile and this script, so checking it at start costs one stat per input.
+// The stamp beside the bundles lists every source the build read, with its size and
+// modification time, plus the files that decide how sources compile and resolve, so that
+// checking it at start costs one stat per file.
 import { createRequire } from "node:module";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -26,8 +28,16 @@ const entries = {
   main: "packages/cli/src/main.ts",
   "worker-entry": "services/schema/src/workers/worker-entry.ts",
 };
-// Files outside the bundle's inputs whose change calls for a rebuild.
-const alsoWatched = ["pnpm-lock.yaml", "scripts/lib/build.mjs"];
+// Files outside the bundle's inputs whose change calls for a rebuild: what decides how the
+// sources compile and resolve (the lockfile, tsconfig, every workspace package's manifest).
+const alsoWatched = () => [
+  "pnpm-lock.yaml",
+  "tsconfig.json",
+  "scripts/lib/build.mjs",
+  ...["packages", "services"].flatMap((group) =>
+    readdirSync(join(root, group)).map((name) => `${group}/${name}/package.json`),
+  ),
+];
 
 const fingerprint = (file) => {
   try {
@@ -164,7 +174,7 @@ export async function build() {
   }
   const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes("node_modules"));
   const files = Object.fromEntries(
-    [...inputs, ...alsoWatched].map((f) => [f.split(sep).join("/"), fingerprint(f)]),
+    [...inputs, ...alsoWatched()].map((f) => [f.split(sep).join("/"), fingerprint(f)]),
   );
   const temp = `${stampFile}.${process.pid}.tmp`;
   writeFileSync(temp, JSON.stringify({ root, files }) + "\n");
