@@ -83,6 +83,8 @@ const bundled = [
   "require-from-string",
   "jose",
   "lru-cache",
+  "pg",
+  "prom-client",
   "re2js",
   "yaml",
 ];
@@ -127,6 +129,11 @@ const externalPackages = {
         importer: args.importer,
         pluginData: "resolving",
       });
+      // An optional dependency that is not installed (pg-native): required at run time,
+      // where the package expects the failure.
+      if (found.errors.length > 0 && args.kind === "require-call") {
+        return { path: args.path, external: true };
+      }
       if (found.errors.length > 0) return { errors: found.errors };
       if (found.external) return { path: args.path, external: true };
       if (lazy.includes(args.path)) return { path: found.path, namespace: "lazy" };
