@@ -4,6 +4,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import type pg from "pg";
 import { migrate } from "./migrate.js";
 import { createPool } from "./pool.js";
+import { copyTemplate, emptyDir, ensureTemplate, holdsDatabase, templateName } from "./template.js";
 
 /** A running embedded PostgreSQL (PGlite) reachable by the `pg` driver. */
 export interface EmbeddedPostgres {
@@ -12,6 +13,14 @@ export interface EmbeddedPostgres {
   /** Stops the socket server and closes PGlite, flushing its data directory. */
   stop(): Promise<void>;
 }
+
+/**
+ * PostgreSQL settings of the embedded database. PGlite keeps the shared buffer pool in its
+ * WebAssembly memory, so the pool's size is resident memory of the Guardian process: 16 MB
+ * instead of PostgreSQL's 128 MB holds embedded mode's working set (the operating system
+ * caches the data files besides).
+ */
+const embeddedSettings = ["shared_buffers=16MB"];
 
 /**
  * Starts PGlite on `dataDir` and serves it to the `pg` driver on a loopback port.
@@ -25,7 +34,10 @@ export async function startEmbeddedPostgres(opts: {
   port?: number;
 }): Promise<EmbeddedPostgres> {
   await mkdir(opts.dataDir, { recursive: true });
-  const db = await PGlite.create({ dataDir: opts.dataDir });
+  const db = await PGlite.create({
+    dataDir: opts.dataDir,
+    startParams: [...PGlite.defaultStartParams, ...embeddedSettings.flatMap((s) => ["-c", s])],
+  });
   const host = opts.host ?? "127.0.0.1";
   const server = new PGLiteSocketServer({ db, host, port: opts.port ?? 0, maxConnections: 1 });
   await server.start();
@@ -49,15 +61,51 @@ export interface EmbeddedDatabase {
   close(): Promise<void>;
 }
 
-/**
- * Opens embedded mode's database: starts PGlite on `dataDir`, creates the one-connection pool
- * it needs, and applies pending migrations on that connection.
- */
-export async function openEmbeddedDatabase(opts: {
+/** Options for {@link openEmbeddedDatabase}. */
+export interface OpenEmbeddedOptions {
   dataDir: string;
+  /**
+   * Where templates of new databases are kept (initialized and migrated). A new data
+   * directory is copied from the current one, created there on first use, instead of
+   * running initdb and every migration. Without it, a new database is initialized in place.
+   */
+  templatesDir?: string;
   onError?: (err: Error) => void;
   log?: (msg: string) => void;
-}): Promise<EmbeddedDatabase> {
+}
+
+/**
+ * Opens embedded mode's database: starts PGlite on `dataDir` (a new one from a template when
+ * `templatesDir` is given), creates the one-connection pool it needs, and applies pending
+ * migrations on that connection.
+ */
+export async function openEmbeddedDatabase(opts: OpenEmbeddedOptions): Promise<EmbeddedDatabase> {
+  const { templatesDir } = opts;
+  if (templatesDir === undefined || holdsDatabase(opts.dataDir)) return openDatabase(opts);
+  let template: string;
+  try {
+    template = await ensureTemplate(templatesDir, templateName(embeddedSettings), async (dir) => {
+      const db = await openDatabase({ dataDir: dir, log: opts.log });
+      await db.close();
+    });
+  } catch (err) {
+    // The cache may be read-only; the template only saves time.
+    opts.log?.(`no database template in ${templatesDir}: ${String(err)}`);
+    return openDatabase(opts);
+  }
+  await mkdir(opts.dataDir, { recursive: true });
+  copyTemplate(template, opts.dataDir);
+  try {
+    return await openDatabase(opts);
+  } catch (err) {
+    // A template this PGlite cannot open (made by another version): initialize in place.
+    opts.log?.(`the database template could not be opened: ${String(err)}`);
+    emptyDir(opts.dataDir);
+    return openDatabase(opts);
+  }
+}
+
+async function openDatabase(opts: OpenEmbeddedOptions): Promise<EmbeddedDatabase> {
   const pg = await startEmbeddedPostgres({ dataDir: opts.dataDir });
   // PGlite has one backend: every query shares one connection.
   const pool = createPool({ url: pg.url, max: 1, onError: opts.onError });

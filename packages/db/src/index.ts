@@ -13,4 +13,6 @@ export {
   startEmbeddedPostgres,
   type EmbeddedDatabase,
   type EmbeddedPostgres,
+  type OpenEmbeddedOptions,
 } from "./embedded.js";
+export { checkoutTemplatesDir } from "./template.js";

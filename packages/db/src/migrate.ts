@@ -1,5 +1,5 @@
+import { readdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { runner } from "node-pg-migrate";
 import pg from "pg";
 
 /** The folder holding the numbered, forward-only SQL migrations. */
@@ -16,28 +16,14 @@ export interface MigrateResult {
 }
 
 /**
- * Applies every pending migration, each in its own transaction.
+ * Applies every pending migration, each in its own transaction. When every migration is
+ * already applied, one query finds that out and nothing else runs.
  *
  * Two processes may run this at once: node-pg-migrate holds a PostgreSQL advisory lock for
  * the whole run, and the second waits for it and then finds nothing left to apply.
  */
 export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
-  const log = opts.log ?? (() => {});
-  const quiet = { debug: () => {}, info: log, warn: log, error: log };
-  const common = {
-    dir: migrationsDir,
-    migrationsTable: "pgmigrations",
-    direction: "up" as const,
-    checkOrder: true,
-    singleTransaction: false,
-    advisoryLockMode: "wait" as const,
-    logger: quiet,
-    log,
-  };
-  if (opts.client) {
-    const ran = await runner({ ...common, dbClient: opts.client });
-    return { applied: ran.map((m) => m.name) };
-  }
+  if (opts.client) return migrateOn(opts.client, opts.log);
   // Our own client, so that a server-side termination after the run cannot crash the process.
   const client = new pg.Client({
     connectionString: opts.databaseUrl,
@@ -46,9 +32,51 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
   client.on("error", () => {});
   await client.connect();
   try {
-    const ran = await runner({ ...common, dbClient: client });
-    return { applied: ran.map((m) => m.name) };
+    return await migrateOn(client, opts.log);
   } finally {
     await client.end();
   }
+}
+
+async function migrateOn(
+  client: pg.ClientBase,
+  log: (msg: string) => void = () => {},
+): Promise<MigrateResult> {
+  // Most starts find every migration applied: one query settles that, and the migration
+  // runner (slow to load) is loaded only when there is something to apply.
+  if (await upToDate(client)) return { applied: [] };
+  const { runner } = await import("node-pg-migrate");
+  const quiet = { debug: () => {}, info: log, warn: log, error: log };
+  const ran = await runner({
+    dir: migrationsDir,
+    migrationsTable: "pgmigrations",
+    direction: "up",
+    checkOrder: true,
+    singleTransaction: false,
+    advisoryLockMode: "wait",
+    logger: quiet,
+    log,
+    dbClient: client,
+  });
+  return { applied: ran.map((m) => m.name) };
+}
+
+/**
+ * Reports whether the database has applied exactly the migrations in {@link migrationsDir},
+ * in order. Anything else (a pending, missing or reordered migration) is for the runner to
+ * apply or to report.
+ */
+async function upToDate(client: pg.ClientBase): Promise<boolean> {
+  const files = (await readdir(migrationsDir))
+    .filter((f) => f.endsWith(".sql"))
+    .map((f) => f.slice(0, -".sql".length))
+    .sort();
+  const table = await client.query<{ present: boolean }>(
+    "SELECT to_regclass('public.pgmigrations') IS NOT NULL AS present",
+  );
+  if (!table.rows[0]?.present) return false;
+  const applied = await client.query<{ name: string }>(
+    "SELECT name FROM pgmigrations ORDER BY run_on, id",
+  );
+  return applied.rows.length === files.length && applied.rows.every((r, i) => r.name === files[i]);
 }

@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import { createAuthSystem, ensureBootstrapAdmin } from "@guardian/auth-service";
 import { authSettings } from "@guardian/authz";
 import { createSqlClusterBackend } from "@guardian/cluster-service";
-import { openEmbeddedDatabase } from "@guardian/db";
+import { checkoutTemplatesDir, openEmbeddedDatabase } from "@guardian/db";
 import { exitOnConfigError, readConfig, remoteAddressKey } from "@guardian/kit";
 import {
   createMemoryBackend,
@@ -55,6 +55,7 @@ export async function runDev(): Promise<void> {
   const logger = processLogger(settings, "guardian");
   const db = await openEmbeddedDatabase({
     dataDir: join(dataDir, "pgdata"),
+    templatesDir: checkoutTemplatesDir,
     onError: (err) => logger.warn({ err }, "database connection lost"),
     log: (msg) => logger.debug(msg),
   });

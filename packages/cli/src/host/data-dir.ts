@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { chmodSync, lstatSync, readdirSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** The modes of everything in embedded mode's data directory: owner-only. */
@@ -17,15 +18,23 @@ export async function secureDataDir(dir: string): Promise<void> {
   await repairModes(dir);
 }
 
-/** Sets owner-only modes on `path` and, for a directory, on everything below it. */
+/**
+ * Sets owner-only modes on `path` and, for a directory, on everything below it. It runs at
+ * start only, before anything is served, so it walks the tree (the database's thousand-odd
+ * files) with synchronous calls: one thread-pool round trip per file would cost more.
+ */
 export async function repairModes(path: string): Promise<void> {
-  const stat = await lstat(path);
+  repairModesSync(path);
+}
+
+function repairModesSync(path: string): void {
+  const stat = lstatSync(path);
   if (stat.isSymbolicLink()) return;
   if (stat.isDirectory()) {
-    if ((stat.mode & 0o7777) !== dataDirModes.directory) await chmod(path, dataDirModes.directory);
-    for (const entry of await readdir(path)) await repairModes(join(path, entry));
+    if ((stat.mode & 0o7777) !== dataDirModes.directory) chmodSync(path, dataDirModes.directory);
+    for (const entry of readdirSync(path)) repairModesSync(join(path, entry));
   } else if (stat.isFile() && (stat.mode & 0o7777) !== dataDirModes.file) {
-    await chmod(path, dataDirModes.file);
+    chmodSync(path, dataDirModes.file);
   }
 }
 

@@ -1,0 +1,99 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat, utimes } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { bootstrapPassword, createJsonCaller } from "./testing/json-caller.js";
+
+const root = fileURLToPath(new URL("../../..", import.meta.url));
+const launcher = join(root, "guardian");
+const compiled = join(root, "packages/cli/dist/main.js");
+const run = promisify(execFile);
+
+/** Runs `./guardian <args>` to completion. */
+const guardian = (...args: string[]) => run(launcher, args, { cwd: root, timeout: 120_000 });
+
+describe("./guardian (the launcher)", () => {
+  it("compiles the sources again after one changes, then runs the compiled CLI as is", async () => {
+    const source = join(root, "packages/cli/src/usage-error.ts");
+    const changedAt = new Date();
+    await utimes(source, changedAt, changedAt);
+
+    const first = await guardian("--help");
+    expect(first.stderr).toContain(
+      "compiling the sources (packages/cli/src/usage-error.ts changed)",
+    );
+    expect(first.stdout).toContain("Usage: guardian <command>");
+    const stamp = JSON.parse(
+      await readFile(join(root, "packages/cli/dist/build-stamp.json"), "utf8"),
+    );
+    expect(stamp.files["packages/cli/src/usage-error.ts"]).toMatch(/^\d+:/);
+    expect((await stat(compiled)).mtimeMs).toBeGreaterThanOrEqual(changedAt.getTime() - 1_000);
+
+    const second = await guardian("--help");
+    expect(second.stderr).toBe("");
+    expect(second.stdout).toBe(first.stdout);
+  });
+
+  describe("dev, from a new data directory", () => {
+    let dataDir: string | undefined;
+    afterAll(async () => {
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it("serves every service, schema checks on worker threads included, and stops cleanly", async () => {
+      dataDir = await mkdtemp(join(tmpdir(), "guardian-launcher-"));
+      const child = spawn(launcher, ["dev"], {
+        cwd: root,
+        env: { ...process.env, GUARDIAN_PORT: "0", GUARDIAN_DATA_DIR: dataDir },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+      child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 90_000);
+          child.stdout.on("data", () => {
+            const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+            if (m) {
+              clearTimeout(timer);
+              resolve(m[1]!);
+            }
+          });
+          void exited.then((code) =>
+            reject(new Error(`guardian dev exited with ${code}:\n${out}`)),
+          );
+        });
+        const api = createJsonCaller(() => url);
+        const login = await api.call("guardian.auth.v1.AuthService/Login", {
+          username: "admin",
+          password: bootstrapPassword(out),
+        });
+        expect(login.status).toBe(200);
+        api.token = login.json.tokens.accessToken;
+        await api.call("guardian.config.v1.ConfigService/CreateProject", { project: "launch" });
+        const schema = await api.call("guardian.schema.v1.SchemaService/CreateSchema", {
+          project: "launch",
+          name: "limits",
+          content: { type: "object", properties: { n: { type: "integer", maximum: 10 } } },
+        });
+        expect(schema.json, JSON.stringify(schema.json)).toHaveProperty("schemaVersion.version", 1);
+        const invalid = await api.call("guardian.config.v1.ConfigService/CreateConfig", {
+          project: "launch",
+          key: "k",
+          schema: "limits",
+          content: { n: 11 },
+        });
+        expect(invalid.status).toBe(400);
+        expect(invalid.json.message).toContain("/n");
+      } finally {
+        child.kill("SIGTERM");
+      }
+      expect(await exited).toBe(0);
+    });
+  });
+});
