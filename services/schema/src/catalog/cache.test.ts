@@ -86,6 +86,16 @@ describe("the catalog cache", () => {
     expect(b.statements.length - before).toBe(2);
   });
 
+  it("reads a key once for the concurrent callers that miss it", async () => {
+    const project = await newProject();
+    const before = b.statements.length;
+    const found = await Promise.all(
+      Array.from({ length: 10 }, () => b.cache.projectExists(project)),
+    );
+    expect(found.every(Boolean)).toBe(true);
+    expect(b.statements.length - before).toBe(1);
+  });
+
   it("sees a project deleted at once in the process that deleted it and right after commit in another", async () => {
     const project = await newProject();
     expect(await a.cache.projectExists(project)).toBe(true);

@@ -43,9 +43,14 @@ export function createCatalogCache(
   const targets = new LRUCache<string, SchemaTarget>({ max });
   // Bumped by every change heard: an answer read before it is not stored after it.
   let generation = 0;
+  // Lookups on their way, shared by callers that miss the same key meanwhile.
+  const readingProjects = new Map<string, Promise<{ exists: true } | undefined>>();
+  const readingTargets = new Map<string, Promise<SchemaTarget | undefined>>();
 
   const forget = (change: CatalogChange | "all") => {
     generation++;
+    readingProjects.clear();
+    readingTargets.clear();
     if (change === "all") {
       projects.clear();
       targets.clear();
@@ -60,39 +65,51 @@ export function createCatalogCache(
   };
   const unsubscribe = feed.subscribe(forget);
 
-  async function cached<V extends object>(
+  function cached<V extends object>(
     cache: LRUCache<string, V>,
+    reading: Map<string, Promise<V | undefined>>,
     key: string,
     read: () => Promise<V | undefined>,
+    keep: (value: V) => boolean = () => true,
   ): Promise<V | undefined> {
     if (!feed.live()) return read();
     const hit = cache.get(key);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return Promise.resolve(hit);
+    const pending = reading.get(key);
+    if (pending) return pending;
     const before = generation;
-    const value = await read();
-    if (value !== undefined && generation === before && feed.live()) cache.set(key, value);
-    return value;
+    const lookup = read()
+      .then((value) => {
+        if (value !== undefined && keep(value) && generation === before && feed.live()) {
+          cache.set(key, value);
+        }
+        return value;
+      })
+      .finally(() => {
+        if (reading.get(key) === lookup) reading.delete(key);
+      });
+    reading.set(key, lookup);
+    return lookup;
   }
 
   return {
     async projectExists(project) {
-      const found = await cached(projects, project, async () =>
+      const found = await cached(projects, readingProjects, project, async () =>
         (await selectProjectVersion(db, project)) === undefined
           ? undefined
           : { exists: true as const },
       );
       return found !== undefined;
     },
-    async schemaTarget(project, name, version) {
-      let versionless: SchemaTarget | undefined;
-      const found = await cached(targets, `${project}\u0000${name}\u0000${version}`, async () => {
-        const target = await selectTarget(db, project, name, version);
-        if (target?.version !== null) return target;
+    schemaTarget(project, name, version) {
+      return cached(
+        targets,
+        readingTargets,
+        `${project}\u0000${name}\u0000${version}`,
+        () => selectTarget(db, project, name, version),
         // A missing version is not cached: it may be added any moment.
-        versionless = target;
-        return undefined;
-      });
-      return found ?? versionless;
+        (target) => target.version !== null,
+      );
     },
     changed: (change) => feed.publish(change),
     close: unsubscribe,
