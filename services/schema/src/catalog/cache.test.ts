@@ -127,6 +127,25 @@ describe("the catalog cache", () => {
     expect(await b.cache.projectExists("catalog-later")).toBe(true);
   });
 
+  it("forgets everything when its listener is cut off, and caches again once it is back", async () => {
+    const project = await newProject();
+    expect(await b.cache.projectExists(project)).toBe(true);
+    await db.pool().query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = 'guardian-catalog-listen' AND datname = current_database()`,
+    );
+    // Deleted while nobody listens: no process hears of it.
+    await db.pool().query("DELETE FROM projects WHERE name = $1", [project]);
+    await expect.poll(() => b.cache.projectExists(project)).toBe(false);
+    await expect.poll(() => b.feed.live(), { timeout: 10_000 }).toBe(true);
+    expect(await b.cache.projectExists(project)).toBe(false);
+    const other = await newProject();
+    await b.cache.projectExists(other);
+    const before = b.statements.length;
+    expect(await b.cache.projectExists(other)).toBe(true);
+    expect(b.statements.length).toBe(before);
+  });
+
   it("reads PostgreSQL on every lookup while its listener is down", async () => {
     const project = await newProject();
     // Nothing listens on port 1: the feed never goes live.

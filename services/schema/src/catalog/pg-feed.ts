@@ -1,6 +1,6 @@
 import { createBackoff, sleep } from "@guardian/kit";
 import pg from "pg";
-import { catalogChannel, listenCatalog } from "../sql/catalog.js";
+import { catalogChannel, checkListener, listenCatalog } from "../sql/catalog.js";
 import { createSubscribers, type CatalogChange, type CatalogFeed } from "./feed.js";
 
 /** Options of {@link createPgCatalogFeed}. */
@@ -9,18 +9,26 @@ export interface PgCatalogFeedOptions {
   url: string;
   /** Told when the listening connection fails (it reconnects with backoff). */
   onError?: (err: unknown) => void;
+  /**
+   * How often the listening connection is checked with a round trip, so that a connection
+   * lost without a word (a network partition) stops the cache within about twice this.
+   * Default 5 s.
+   */
+  checkIntervalMs?: number;
 }
 
 /**
  * Creates a feed that also hears the changes other processes commit, through a dedicated
  * LISTEN connection that reconnects with backoff. While it is not listening the feed is not
  * live; every (re)connection and every loss tells subscribers "all", since changes may have
- * been missed in between.
+ * been missed in between. The connection is checked with a round trip every
+ * `checkIntervalMs`, and one that fails or does not answer within that time counts as lost.
  */
 export function createPgCatalogFeed(opts: PgCatalogFeedOptions): CatalogFeed {
   const subscribers = createSubscribers();
   const stopping = new AbortController();
   const backoff = createBackoff({ initialMs: 100, maxMs: 5_000 });
+  const checkMs = opts.checkIntervalMs ?? 5_000;
   let listening: pg.Client | undefined;
 
   const connect = async () => {
@@ -28,6 +36,9 @@ export function createPgCatalogFeed(opts: PgCatalogFeedOptions): CatalogFeed {
     const client = new pg.Client({
       connectionString: opts.url,
       application_name: "guardian-catalog-listen",
+      connectionTimeoutMillis: 10_000,
+      query_timeout: checkMs,
+      keepAlive: true,
     });
     let lost = false;
     const onLost = (err?: unknown) => {
@@ -55,6 +66,10 @@ export function createPgCatalogFeed(opts: PgCatalogFeedOptions): CatalogFeed {
       backoff.reset();
       // Whatever was cached before may have changed unheard.
       subscribers.emit("all");
+      while (listening === client) {
+        await sleep(checkMs, stopping.signal);
+        if (listening === client) await checkListener(client);
+      }
     } catch (err) {
       onLost(err);
     }

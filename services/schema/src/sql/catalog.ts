@@ -11,3 +11,8 @@ export const catalogChannel = "guardian_catalog";
 export async function listenCatalog(db: Queryable): Promise<void> {
   await db.query(`LISTEN ${catalogChannel}`);
 }
+
+/** One round trip on the listening connection, to learn that it still works. */
+export async function checkListener(db: Queryable): Promise<void> {
+  await db.query("SELECT 1");
+}
