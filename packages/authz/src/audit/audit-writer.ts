@@ -37,18 +37,31 @@ export function auditWriterFor(db: Queryable): AuditWriter {
 
 function createBatchedWriter(db: Queryable): AuditWriter {
   const begins: Batcher<AuditEventInit, string> = createBatcher(
-    (events) => eachAloneOnFailure(events, (some) => recordAuditEvents(db, some)),
+    (events) => eachAloneOnFailure(events, (some) => recordAuditEvents(db, some), refusedData),
     { maxItems: maxBatch },
   );
   const settles: Batcher<AuditEventSettlement, boolean> = createBatcher(
     (all) =>
-      eachAloneOnFailure(all, async (some) => {
-        const settled = await settleAuditEvents(db, some);
-        return some.map((s) => settled.has(s.id));
-      }),
+      eachAloneOnFailure(
+        all,
+        async (some) => {
+          const settled = await settleAuditEvents(db, some);
+          return some.map((s) => settled.has(s.id));
+        },
+        refusedData,
+      ),
     { maxItems: maxBatch },
   );
   return { begin: (event) => begins.add(event), settle: (s) => settles.add(s) };
+}
+
+/**
+ * Whether PostgreSQL refused the data of a statement (SQLSTATE class 22, data exception, or
+ * 23, integrity constraint violation), which one event of a batch can cause on its own.
+ */
+function refusedData(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
 function createDirectWriter(db: Queryable): AuditWriter {

@@ -53,17 +53,20 @@ export function createBatcher<In, Out>(
 }
 
 /**
- * Runs a batch, and when the batch as a whole fails, runs each of its items alone, so that
- * one bad item fails only itself and the others still succeed.
+ * Runs a batch, and when the batch as a whole fails because of one of its items (`byItem`
+ * says so of the error), runs each of its items alone, so that one bad item fails only itself
+ * and the others still succeed. Any other failure (the database is unreachable) fails every
+ * item at once, without trying each.
  */
 export async function eachAloneOnFailure<In, Out>(
   items: In[],
   many: (items: In[]) => Promise<Out[]>,
+  byItem: (err: unknown) => boolean,
 ): Promise<ItemOutcome<Out>[]> {
   try {
     return (await many(items)).map((value) => ({ value }));
   } catch (err) {
-    if (items.length === 1) return [{ error: err }];
+    if (items.length === 1 || !byItem(err)) return items.map(() => ({ error: err }));
     return Promise.all(
       items.map((item) =>
         many([item]).then(
