@@ -9,6 +9,7 @@ import { ConfigService, StoreService } from "@guardian/api";
 import { principalKey, type Principal } from "@guardian/kit";
 import {
   createCatalogCache,
+  createLocalCatalogFeed,
   createPgCatalogFeed,
   createSchemaRegistry,
   createSchemaWorkers,
@@ -47,6 +48,11 @@ export interface HarnessOptions {
   maxConfigBytes?: number;
   /** Events the store buffers for one watch before it cuts the watch off. */
   watchBufferSize?: number;
+  /**
+   * The database is embedded (PGlite): nothing listens for notifications, and the catalog
+   * cache hears only the changes made through this harness, as in `guardian dev`.
+   */
+  embedded?: boolean;
 }
 
 /**
@@ -61,7 +67,7 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
   if (pool.listenerCount("error") === 0) pool.on("error", () => {});
   const engine = await createSqlEngine({
     pool,
-    listenUrl: db.url(),
+    listenUrl: opts.embedded ? undefined : db.url(),
     retainPerConfig: 5,
     minRevisionTimeoutMs: 300,
     watchBufferSize: opts.watchBufferSize,
@@ -70,7 +76,7 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
   const ac = new AbortController();
   const workers = createSchemaWorkers({ threads: 1 });
   const readCache = createReadCache({ store, signal: ac.signal, minRevisionTimeoutMs: 2_000 });
-  const feed = createPgCatalogFeed({ url: db.url() });
+  const feed = opts.embedded ? createLocalCatalogFeed() : createPgCatalogFeed({ url: db.url() });
   const catalog = createCatalogCache(pool, feed);
   const deps: ConfigDeps = {
     pool,
