@@ -1,6 +1,6 @@
 import type { Client } from "@connectrpc/connect";
 import type { StoreService } from "@guardian/api";
-import type { SchemaRegistry } from "@guardian/schema-service";
+import type { CatalogCache, SchemaRegistry } from "@guardian/schema-service";
 import type pg from "pg";
 import type { ReadCache } from "./read-cache/cache.js";
 
@@ -12,6 +12,11 @@ export interface ConfigDeps {
   store: Client<typeof StoreService>;
   /** Resolves and compiles the schema versions configs bind to. */
   schemas: SchemaRegistry;
+  /**
+   * The cached project and schema lookups of the write path, shared with the registry.
+   * Without it every write reads them from PostgreSQL.
+   */
+  catalog?: CatalogCache;
   /** The config size limit, in bytes of JSON (GUARDIAN_MAX_CONFIG_BYTES). Default 1 MiB. */
   maxConfigBytes?: number;
   /**

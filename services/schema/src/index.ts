@@ -12,12 +12,23 @@
  * - dialect: the JSON Schema draft of a document, from `$schema` (draft 2020-12 or draft-07).
  * - violation: one way a document fails its schema, located by JSON pointers into the
  *   document and into the schema.
+ * - catalog: the projects and schemas a config write looks up; the catalog cache keeps what
+ *   exists and forgets what the catalog feed says changed (in this process, or committed by
+ *   another one and announced on the `guardian_catalog` channel).
  * - schema workers: the worker threads that compile schemas and validate documents, each
  *   call under a deadline, so that no schema or document holds the event loop.
  */
 export { createSchemaRoutes, createSchemaService } from "./routes.js";
 export type { SchemaRoutesDeps } from "./deps.js";
 export { createSchemaRegistry, type SchemaRegistryOptions } from "./registry.js";
+export { createCatalogCache, type CatalogCache, type SchemaTarget } from "./catalog/cache.js";
+export {
+  createLocalCatalogFeed,
+  type CatalogChange,
+  type CatalogEvent,
+  type CatalogFeed,
+} from "./catalog/feed.js";
+export { createPgCatalogFeed, type PgCatalogFeedOptions } from "./catalog/pg-feed.js";
 export {
   createSchemaWorkers,
   type CheckedCandidate,

@@ -3,6 +3,7 @@ import type pg from "pg";
 import type { DialectName } from "./engine/dialect.js";
 import { schemaNotFound, toSchemaError, versionNotFound } from "./error-map.js";
 import { selectTarget, selectVersion } from "./sql/schema-versions.js";
+import type { CatalogCache } from "./catalog/cache.js";
 import type { ResolvedSchema, SchemaRegistry } from "./contract.js";
 import type { SchemaWorkers } from "./workers/schema-workers.js";
 
@@ -12,16 +13,22 @@ export interface SchemaRegistryOptions {
   workers: SchemaWorkers;
   /** How many schema versions to keep resolved; the least recently used go first. */
   maxEntries?: number;
+  /**
+   * Caches which concrete version a binding means, kept correct by the catalog feed. Without
+   * it every resolve reads PostgreSQL.
+   */
+  catalog?: CatalogCache;
 }
 
 /**
- * Creates the schema registry over the schema tables. Every resolve reads which concrete
- * version is meant (one primary-key lookup), so a version added or a schema deleted by any
- * process is seen at once; only version contents, which never change, are cached here, and
- * the workers cache what they compiled from them under the same concrete version.
+ * Creates the schema registry over the schema tables. Which concrete version a binding means
+ * comes from the catalog cache (or, without one, from a primary-key lookup per resolve), so a
+ * version added or a schema deleted is seen at once in the process that did it and right
+ * after it commits elsewhere. Version contents, which never change, are cached here, and the
+ * workers cache what they compiled from them under the same concrete version.
  */
 export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions): SchemaRegistry {
-  const { workers } = opts;
+  const { workers, catalog } = opts;
   const cache = new LRUCache<string, Promise<ResolvedSchema>>({ max: opts.maxEntries ?? 256 });
   const prefixOf = (project: string, name: string) => `${project}\u0000${name}\u0000`;
 
@@ -49,7 +56,9 @@ export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions)
 
   async function resolve(project: string, name: string, version: number) {
     try {
-      const target = await selectTarget(pool, project, name, version);
+      const target = catalog
+        ? await catalog.schemaTarget(project, name, version)
+        : await selectTarget(pool, project, name, version);
       if (!target) throw await schemaNotFound(pool, project, name);
       if (target.version === null) throw versionNotFound(project, name, version);
       // The incarnation keeps a re-created schema from hitting the old one's validators.
@@ -72,6 +81,7 @@ export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions)
   return {
     resolve,
     invalidate(project, name) {
+      catalog?.changed({ project, schema: name });
       const prefix = prefixOf(project, name);
       for (const key of [...cache.keys()]) {
         if (key.startsWith(prefix)) cache.delete(key);

@@ -1,7 +1,7 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Queryable } from "@guardian/db";
 import { loggerKey } from "@guardian/kit";
-import { recordAudit, settleAuditEvent } from "../sql/audit-log.js";
+import { auditWriterFor } from "./audit-writer.js";
 import { auditContext, auditOutcome } from "./record.js";
 
 /** The resource a mutation acts on, as its audit event names it. */
@@ -16,6 +16,7 @@ export interface AuditTarget {
  * Records the audit event of a mutation BEFORE it runs, as 'pending', and returns its id. A
  * mutation whose audit record cannot be written does not happen: this throws Unavailable and
  * the caller must not run the mutation. The action is the procedure name, as for every RPC.
+ * The events of concurrent mutations are written together (see `auditWriterFor`).
  */
 export async function beginAudit(
   db: Queryable,
@@ -23,7 +24,7 @@ export async function beginAudit(
   about: AuditTarget,
 ): Promise<string> {
   try {
-    return await recordAudit(db, { ...auditContext(ctx), ...about, result: "pending" });
+    return await auditWriterFor(db).begin({ ...auditContext(ctx), ...about, result: "pending" });
   } catch (err) {
     throw new ConnectError(
       "the audit log cannot be written, so nothing was changed; retry later",
@@ -46,7 +47,8 @@ export type AuditSettlement = (
  * Settles a pending audit event with the mutation's outcome: 'ok' with the facts of the
  * response, or 'failed'/'denied' with the error code. Only a pending event is changed, so a
  * sweep that got there first is never overwritten. If this fails the event stays 'pending'
- * and the failure is logged; the mutation itself already happened and is not undone.
+ * and the failure is logged; the mutation itself already happened and is not undone. The
+ * settlements of concurrent mutations are written together (see `auditWriterFor`).
  */
 export async function settleAudit(
   db: Queryable,
@@ -60,7 +62,7 @@ export async function settleAudit(
       ? { ...auditOutcome(outcome.error), detail: outcome.detail ?? {}, ...about }
       : { result: "ok", errorCode: "", detail: outcome.detail, ...about };
   try {
-    await settleAuditEvent(db, id, settled);
+    await auditWriterFor(db).settle({ id, ...settled });
   } catch (err) {
     ctx.values.get(loggerKey).warn({ err, auditId: id }, "settling an audit event failed");
   }

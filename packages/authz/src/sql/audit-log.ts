@@ -57,6 +57,47 @@ export async function recordAudit(db: Queryable, event: AuditEventInit): Promise
   return res.rows[0]!.id;
 }
 
+/**
+ * Writes many audit events in ONE statement and returns their ids in the order given. Either
+ * every event is stored or none is.
+ */
+export async function recordAuditEvents(
+  db: Queryable,
+  events: readonly AuditEventInit[],
+): Promise<string[]> {
+  const column = <T>(pick: (e: AuditEventInit) => T) => events.map(pick);
+  // The ids are drawn before the insert so that each comes back with its input's position.
+  const res = await db.query<{ id: string }>(
+    `WITH input AS (
+       SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) AS id, t.*
+         FROM (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                    $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+                 WITH ORDINALITY AS u(actor, actor_kind, action, target, project, request_id,
+                                      result, error_code, detail, remote_address, n)
+                ORDER BY n) t
+     ), written AS (
+       INSERT INTO audit_log (id, actor, actor_kind, action, target, project, request_id,
+                              result, error_code, detail, remote_address)
+       SELECT id, actor, actor_kind, action, target, project, request_id, result, error_code,
+              detail::jsonb, remote_address FROM input
+     )
+     SELECT id::text FROM input ORDER BY n`,
+    [
+      column((e) => e.actor),
+      column((e) => e.actorKind),
+      column((e) => e.action),
+      column((e) => e.target ?? ""),
+      column((e) => e.project || null),
+      column((e) => e.requestId ?? ""),
+      column((e) => e.result),
+      column((e) => e.errorCode ?? ""),
+      column((e) => JSON.stringify(e.detail ?? {})),
+      column((e) => e.remoteAddress ?? ""),
+    ],
+  );
+  return res.rows.map((r) => r.id);
+}
+
 /** A row of `audit_log`. */
 export interface AuditRow {
   id: string;
@@ -148,6 +189,45 @@ export async function settleAuditEvent(
     [id, s.result, s.errorCode, JSON.stringify(s.detail), s.target ?? null, s.project ?? null],
   );
   return (res.rowCount ?? 0) > 0;
+}
+
+/** The outcome of one pending audit event, as {@link settleAuditEvents} writes it. */
+export interface AuditEventSettlement {
+  id: string;
+  result: string;
+  errorCode: string;
+  detail: Record<string, unknown>;
+  target?: string | undefined;
+  project?: string | undefined;
+}
+
+/**
+ * Settles many pending audit events in ONE statement (see {@link settleAuditEvent}) and
+ * returns the ids of those that were still pending.
+ */
+export async function settleAuditEvents(
+  db: Queryable,
+  settlements: readonly AuditEventSettlement[],
+): Promise<Set<string>> {
+  const column = <T>(pick: (s: AuditEventSettlement) => T) => settlements.map(pick);
+  const res = await db.query<{ id: string }>(
+    `UPDATE audit_log a SET result = u.result, error_code = u.error_code,
+            detail = a.detail || u.detail::jsonb, target = COALESCE(u.target, a.target),
+            project = COALESCE(NULLIF(u.project, ''), a.project)
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         AS u(id, result, error_code, detail, target, project)
+      WHERE a.id = u.id AND a.result = 'pending'
+      RETURNING a.id::text`,
+    [
+      column((s) => s.id),
+      column((s) => s.result),
+      column((s) => s.errorCode),
+      column((s) => JSON.stringify(s.detail)),
+      column((s) => s.target ?? null),
+      column((s) => s.project ?? null),
+    ],
+  );
+  return new Set(res.rows.map((r) => r.id));
 }
 
 /** Sets the `count` in the detail of an aggregated event. */

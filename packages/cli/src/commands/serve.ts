@@ -86,6 +86,7 @@ export async function runServe(args: string[]): Promise<void> {
     auth,
     engine,
     storeUrl: settings.storeUrl,
+    listenUrl: settings.databaseUrl,
     storeInterceptors: [createServiceTokenInterceptor(auth.issuer, serviceAccount)],
     cluster,
     ...serviceTuning(settings),

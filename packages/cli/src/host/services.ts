@@ -14,6 +14,9 @@ import type { ClusterBackend } from "@guardian/cluster-service";
 import { createConfigRoutes, createReadCache, startAuditSweep } from "@guardian/config-service";
 import type { HttpRoute, Logger } from "@guardian/kit";
 import {
+  createCatalogCache,
+  createLocalCatalogFeed,
+  createPgCatalogFeed,
   createSchemaRegistry,
   createSchemaRoutes,
   createSchemaWorkers,
@@ -55,6 +58,12 @@ export interface ServiceDeps {
   schemaThreads: number;
   /** Longest one schema compile or validation may take, in milliseconds. */
   schemaDeadlineMs: number;
+  /**
+   * The PostgreSQL URL a dedicated connection listens on for changes to projects and schemas
+   * committed by other processes. Unset in embedded mode, where this process makes every
+   * change (and PGlite delivers no notifications across connections).
+   */
+  listenUrl?: string;
   /** Aborted at shutdown: ends background watches. */
   signal: AbortSignal;
 }
@@ -63,7 +72,10 @@ export interface ServiceDeps {
 export interface HostedServices {
   services: HostedService[];
   httpRoutes: Record<string, HttpRoute>;
-  /** Stops what the services run beside the server (the schema worker threads). */
+  /**
+   * Stops what the services run beside the server (the schema worker threads and the catalog
+   * listener).
+   */
   close(): Promise<void>;
 }
 
@@ -97,7 +109,17 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
     threads: deps.schemaThreads,
     deadlineMs: deps.schemaDeadlineMs,
   });
-  const registry = createSchemaRegistry(deps.pool, { workers });
+  const catalogUsed = names.includes("config") || names.includes("schema");
+  const feed =
+    deps.listenUrl && catalogUsed
+      ? createPgCatalogFeed({
+          url: deps.listenUrl,
+          onError: (err: unknown) => deps.logger.warn({ err }, "catalog listener failed"),
+        })
+      : createLocalCatalogFeed();
+  // The write path's project and schema lookups, shared by config and schema.
+  const catalog = createCatalogCache(deps.pool, feed);
+  const registry = createSchemaRegistry(deps.pool, { workers, catalog });
   const services = names.map((name): HostedService => {
     switch (name) {
       case "auth":
@@ -124,6 +146,7 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
             pool: deps.pool,
             store: storeClient(),
             schemas: registry,
+            catalog,
             maxConfigBytes: deps.maxConfigBytes,
             readCache,
           }),
@@ -161,7 +184,11 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
   return {
     services,
     httpRoutes: names.includes("auth") ? deps.auth.httpRoutes : {},
-    close: () => workers.close(),
+    async close() {
+      catalog.close();
+      await feed.close();
+      await workers.close();
+    },
   };
 }
 

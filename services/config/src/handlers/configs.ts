@@ -38,14 +38,14 @@ const maxMergeAttempts = 5;
  * the store.
  */
 export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
-  const { store, pool, schemas } = deps;
+  const { store, pool, schemas, catalog } = deps;
   const maxBytes = deps.maxConfigBytes ?? defaultMaxConfigBytes;
 
   return {
     async createConfig(req, ctx) {
       checkCreateConfigRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
-      await requireProject(pool, req.project);
+      await requireProject(pool, req.project, catalog);
       const doc = encodeContent(req.content!, maxBytes);
       const binding = {
         project: req.project,
@@ -72,7 +72,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
       const mask = checkUpdateConfigRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
       authorizeContentOnly(ctx, mask);
-      await requireProject(pool, req.project);
+      await requireProject(pool, req.project, catalog);
       // A write derived from the current content is made conditional on it, so that an
       // unconditional labels or schema change never undoes a concurrent content change.
       const merge =
@@ -122,7 +122,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
     async deleteConfig(req, ctx) {
       checkDeleteConfigRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
-      await requireProject(pool, req.project);
+      await requireProject(pool, req.project, catalog);
       const res = await writeConfig(store, ctx, {
         project: req.project,
         key: req.key,
@@ -138,7 +138,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
     async rollbackConfig(req, ctx) {
       checkRollbackConfigRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
-      await requireProject(pool, req.project);
+      await requireProject(pool, req.project, catalog);
       const target = await findRevision(deps, ctx, req.project, req.key, req.toRevision);
       if (target.deleted || !target.meta) {
         throw new ConnectError(

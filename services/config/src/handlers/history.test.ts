@@ -152,7 +152,7 @@ describe("rollback", () => {
 
   it("validates the restored content against the schema as it resolves now and refuses a violation", async () => {
     const p = await newProject(h);
-    await seedSchema(h.pool, p, "evolving", { type: "object" });
+    await seedSchema(h, p, "evolving", { type: "object" });
     const old = await h.config.createConfig({
       project: p,
       key: "k",
@@ -161,7 +161,7 @@ describe("rollback", () => {
     });
     // Version 2 of the schema (the config follows the latest) no longer accepts the old content.
     await seedSchema(
-      h.pool,
+      h,
       p,
       "evolving",
       { type: "object", properties: { port: { type: "integer" } } },

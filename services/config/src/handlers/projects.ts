@@ -127,6 +127,8 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
         await markProjectNameDeleted(db, req.project, principalOf(ctx).name);
         return names;
       });
+      // Writes in this process see the deletion at once; other processes hear it from the feed.
+      deps.catalog?.changed({ project: req.project });
       for (const name of schemas) deps.schemas.invalidate(req.project, name);
       // A config written while the project was being deleted would be left behind; sweep again.
       const late = await deleteProjectConfigs(deps, ctx, req.project, true);

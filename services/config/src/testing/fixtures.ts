@@ -2,7 +2,6 @@ import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 
 import type { ApiKeyScopeName, Principal } from "@guardian/kit";
-import type pg from "pg";
 import { as, type Harness } from "./harness.js";
 import { insertSchemaVersion, upsertSchema } from "./sql/schemas.js";
 
@@ -20,16 +19,20 @@ export const limitsSchema = {
   required: ["maxConnections"],
 };
 
-/** Inserts version `version` of a JSON Schema (draft 2020-12) and makes it the latest. */
+/**
+ * Inserts version `version` of a JSON Schema (draft 2020-12) and makes it the latest, and
+ * tells the catalog, as the schema service does after adding a version.
+ */
 export async function seedSchema(
-  pool: pg.Pool,
+  h: Pick<Harness, "pool" | "catalog">,
   project: string,
   name: string,
   content: object,
   version = 1,
 ): Promise<void> {
-  await upsertSchema(pool, project, name, version);
-  await insertSchemaVersion(pool, { project, name, version, content });
+  await upsertSchema(h.pool, project, name, version);
+  await insertSchemaVersion(h.pool, { project, name, version, content });
+  h.catalog.changed({ project, schema: name });
 }
 
 let counter = 0;
@@ -46,7 +49,7 @@ export function projectName(): string {
  * ({@link anySchema}) and "limits" ({@link limitsSchema}).
  */
 export async function newProject(
-  h: Pick<Harness, "config" | "pool">,
+  h: Pick<Harness, "config" | "pool" | "catalog">,
   opts: { schemas?: Record<string, object>; creator?: Principal } = {},
 ): Promise<string> {
   const name = projectName();
@@ -54,7 +57,7 @@ export async function newProject(
   for (const [schema, content] of Object.entries(
     opts.schemas ?? { any: anySchema, limits: limitsSchema },
   )) {
-    await seedSchema(h.pool, name, schema, content);
+    await seedSchema(h, name, schema, content);
   }
   return name;
 }

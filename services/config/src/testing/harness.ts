@@ -7,7 +7,15 @@ import {
 } from "@connectrpc/connect";
 import { ConfigService, StoreService } from "@guardian/api";
 import { principalKey, type Principal } from "@guardian/kit";
-import { createSchemaRegistry, createSchemaWorkers } from "@guardian/schema-service";
+import {
+  createCatalogCache,
+  createLocalCatalogFeed,
+  createPgCatalogFeed,
+  createSchemaRegistry,
+  createSchemaWorkers,
+  type CatalogCache,
+  type CatalogFeed,
+} from "@guardian/schema-service";
 import { createSqlEngine, createStoreRoutes, type StoreEngine } from "@guardian/store-service";
 import { useTestDatabase, type TestDatabase } from "@guardian/testkit";
 import type pg from "pg";
@@ -25,6 +33,10 @@ export interface Harness {
   config: Client<typeof ConfigService>;
   readCache: ReadCache;
   pool: pg.Pool;
+  /** The cached project and schema lookups, fed by the database's catalog notifications. */
+  catalog: CatalogCache;
+  /** The feed that keeps {@link Harness.catalog} correct. */
+  catalogFeed: CatalogFeed;
   /** Builds another config client over the same dependencies, with some replaced. */
   configWith(overrides: Partial<ConfigDeps>): Client<typeof ConfigService>;
   close(): Promise<void>;
@@ -36,6 +48,11 @@ export interface HarnessOptions {
   maxConfigBytes?: number;
   /** Events the store buffers for one watch before it cuts the watch off. */
   watchBufferSize?: number;
+  /**
+   * The database is embedded (PGlite): nothing listens for notifications, and the catalog
+   * cache hears only the changes made through this harness, as in `guardian dev`.
+   */
+  embedded?: boolean;
 }
 
 /**
@@ -50,7 +67,7 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
   if (pool.listenerCount("error") === 0) pool.on("error", () => {});
   const engine = await createSqlEngine({
     pool,
-    listenUrl: db.url(),
+    listenUrl: opts.embedded ? undefined : db.url(),
     retainPerConfig: 5,
     minRevisionTimeoutMs: 300,
     watchBufferSize: opts.watchBufferSize,
@@ -59,10 +76,13 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
   const ac = new AbortController();
   const workers = createSchemaWorkers({ threads: 1 });
   const readCache = createReadCache({ store, signal: ac.signal, minRevisionTimeoutMs: 2_000 });
+  const feed = opts.embedded ? createLocalCatalogFeed() : createPgCatalogFeed({ url: db.url() });
+  const catalog = createCatalogCache(pool, feed);
   const deps: ConfigDeps = {
     pool,
     store,
-    schemas: createSchemaRegistry(pool, { workers }),
+    schemas: createSchemaRegistry(pool, { workers, catalog }),
+    catalog,
     readCache,
     maxConfigBytes: opts.maxConfigBytes,
   };
@@ -80,9 +100,13 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
     config: configWith({}),
     readCache,
     pool,
+    catalog,
+    catalogFeed: feed,
     configWith,
     async close() {
       ac.abort();
+      catalog.close();
+      await feed.close();
       await workers.close();
       await engine.close();
     },
