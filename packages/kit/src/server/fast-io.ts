@@ -35,6 +35,10 @@ export async function readBody(
   wire: FastWire,
   readMaxBytes: number,
 ): Promise<Uint8Array> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (wire.protocol === "connect" && declared > readMaxBytes) {
+    throw tooLarge(readMaxBytes, declared);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   // gRPC frames the message in a 5-byte envelope.

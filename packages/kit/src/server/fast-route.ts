@@ -61,15 +61,18 @@ export function createFastRoutes(
   opts: FastRoutesOptions,
 ): (req: NodeRequest, res: NodeResponse, path: string) => boolean {
   const table = new Map(
-    opts.routes.map((r) => [`/${r.method.parent.typeName}/${r.method.name}`, prepare(r, opts)]),
+    opts.routes.map((r) => [
+      `/${r.method.parent.typeName}/${r.method.name}`,
+      { method: r.method, serve: prepare(r, opts) },
+    ]),
   );
   return (req, res, path) => {
     if (table.size === 0) return false;
     const route = table.get(path);
     if (route === undefined) return false;
-    const wire = classifyFastWire(req, req.url ?? "");
+    const wire = classifyFastWire(req, req.url ?? "", route.method);
     if (wire === undefined) return false;
-    void route(req, res, wire);
+    void route.serve(req, res, wire);
     return true;
   };
 }

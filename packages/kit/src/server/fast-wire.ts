@@ -1,3 +1,5 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import type { Compression } from "@connectrpc/connect/protocol";
 import { compressionNegotiate } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
@@ -29,9 +31,15 @@ export const compressMinBytes = 1024;
  * undefined for everything else (gRPC-Web, gRPC JSON, compressed requests, deadlines,
  * protocol versions it does not know), which the generic Connect route serves instead.
  */
-export function classifyFastWire(req: NodeRequest, url: string): FastWire | undefined {
+export function classifyFastWire(
+  req: NodeRequest,
+  url: string,
+  method: DescMethod,
+): FastWire | undefined {
   const h = req.headers;
   if (req.method === "GET") {
+    // Connect allows GET only for methods without side effects (and answers 405 otherwise).
+    if (method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) return undefined;
     const q = url.indexOf("?");
     if (q < 0) return undefined;
     const query = new URLSearchParams(url.slice(q + 1));
