@@ -24,7 +24,7 @@ function fastCheck(health: ReturnType<typeof createHealth>) {
     method: Health.method.check,
     async serve(message) {
       served.count += 1;
-      const service = (message as { service: string }).service;
+      const service = (message as unknown as { service: string }).service;
       const status = health.check(service);
       if (status === undefined) {
         throw new ConnectError(`unknown service ${service}`, Code.NotFound);
