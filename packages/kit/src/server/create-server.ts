@@ -25,7 +25,7 @@ import { writeEarlyError } from "./early-error.js";
 import { createPlainRoutes } from "./plain-routes.js";
 import type { HttpRoute } from "./plain-routes.js";
 import { assignRequestId, requestIdOf, resolveRequestId } from "./request-id.js";
-import { handOverHttp1, replaySocket, sniffProtocol } from "./sniff.js";
+import { handOverHttp1, sniffProtocol } from "./sniff.js";
 
 /** Options for {@link createServer}. */
 export interface ServerOptions {
@@ -236,7 +236,10 @@ export function createServer(opts: ServerOptions): Server {
         if (sniffed.protocol === "h2") {
           handingOver = socket;
           try {
-            http2Server.emit("connection", replaySocket(socket, sniffed.head));
+            // The session takes the socket's native handle; it first reads the bytes the
+            // sniff put back, so no JavaScript stream sits between the socket and HTTP/2.
+            socket.unshift(sniffed.head);
+            http2Server.emit("connection", socket);
           } finally {
             handingOver = undefined;
           }
