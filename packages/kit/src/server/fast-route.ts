@@ -72,7 +72,8 @@ export function createFastRoutes(
     if (route === undefined) return false;
     const wire = classifyFastWire(req, req.url ?? "", route.method);
     if (wire === undefined) return false;
-    void route.serve(req, res, wire);
+    // A reply that cannot be written (the client went away mid-write) ends the exchange.
+    route.serve(req, res, wire).catch((err: unknown) => res.destroy(err as Error));
     return true;
   };
 }
