@@ -51,13 +51,21 @@ export function headersOf(req: NodeRequest): Headers {
 
 /** Creates the {@link AdmittedCalls} of a server. */
 export function createAdmittedCalls(): AdmittedCalls {
-  const admitted = new WeakMap<NodeRequest, { values: ContextValues; header: Headers }>();
+  const admitted = new WeakMap<NodeRequest, { values: ContextValues; header?: Headers }>();
   return {
     callOf(req, method, remoteAddress) {
-      const values = createContextValues();
-      const header = headersOf(req);
-      admitted.set(req, { values, header });
-      return { method, header, remoteAddress, requestId: requestIdOf(req) ?? "", values };
+      const entry: { values: ContextValues; header?: Headers } = { values: createContextValues() };
+      admitted.set(req, entry);
+      return {
+        method,
+        // Built when the check looks at it (the health service's calls never do).
+        get header() {
+          return (entry.header ??= headersOf(req));
+        },
+        remoteAddress,
+        requestId: requestIdOf(req) ?? "",
+        values: entry.values,
+      };
     },
     valuesOf: (req) => admitted.get(req)?.values,
     headerOf: (req) => admitted.get(req)?.header,

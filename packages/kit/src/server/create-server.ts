@@ -223,7 +223,7 @@ export function createServer(opts: ServerOptions): Server {
     if (handingOver) peers.set(session, handingOver);
   });
 
-  const netServer = net.createServer((socket) => {
+  const netServer = net.createServer({ noDelay: true }, (socket) => {
     // Resets and broken pipes are routine; without a listener they would crash the process.
     socket.on("error", (err) => logger.debug({ err }, "connection error"));
     connections.trackSocket(socket);
