@@ -9,6 +9,7 @@
  * - resync: a watch message saying the start revision is compacted; a snapshot follows.
  */
 export { createConfigRoutes, createConfigService } from "./routes.js";
+export { createConfigFastRoutes, createReadConfigRoute } from "./lean-read/read-config-route.js";
 export {
   startAuditSweep,
   sweepPendingAudit,

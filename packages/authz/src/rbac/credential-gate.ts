@@ -1,11 +1,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { getAccess } from "@guardian/api";
 import { isPgConnectionLoss, type AdmitCall, type Admission } from "@guardian/kit";
 import type { FailureAudit } from "../audit/failure-audit.js";
 import { procedureOf } from "../audit/record.js";
 import { authenticatedKey, type Authenticate } from "../credentials/authenticate.js";
 import { malformedCredentials } from "../credentials/credential-headers.js";
 import type { AuthFailures } from "./auth-failures.js";
+import { accessOf } from "./authorize-call.js";
 
 /** Dependencies of {@link createCredentialGate}. */
 export interface CredentialGateDeps {
@@ -75,7 +75,7 @@ export function createCredentialGate(deps: CredentialGateDeps): Admission {
     if (call.method.parent.typeName === "grpc.health.v1.Health") return undefined;
     const refused = deps.failures.refusal(call.remoteAddress);
     if (refused) return refused;
-    const access = getAccess(call.method);
+    const access = accessOf(call.method);
     if (!access || access.public) return undefined;
     const err = malformedCredentials(call.header);
     if (err) return reject(call, err);

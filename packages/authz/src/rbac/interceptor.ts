@@ -1,28 +1,12 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { getAccess, type Access } from "@guardian/api";
+import type { Interceptor } from "@connectrpc/connect";
+import { principalKey } from "@guardian/kit";
 import type { Queryable } from "@guardian/db";
-import {
-  invalidArgument,
-  isPgConnectionLoss,
-  principalKey,
-  remoteAddressKey,
-  requestIdKey,
-  type Principal,
-} from "@guardian/kit";
 import type { FailureAudit } from "../audit/failure-audit.js";
-import { actorOf, auditOutcome, procedureOf } from "../audit/record.js";
-import { recordAudit } from "../sql/audit-log.js";
-import {
-  authenticatedKey,
-  createAuthenticator,
-  type AuthenticatorDeps,
-} from "../credentials/authenticate.js";
+import { createAuthenticator, type AuthenticatorDeps } from "../credentials/authenticate.js";
 import type { AccessEpoch } from "./access-epoch.js";
-import { decide, type CallTarget } from "./decide.js";
-import { peekRequest, readStringField } from "./request-fields.js";
+import { createCallAuthorizer } from "./authorize-call.js";
+import { peekRequest } from "./request-fields.js";
 import { createOpenStreams } from "./open-streams.js";
-
-type AnyRequest = Parameters<Parameters<Interceptor>[0]>[0];
 
 /** Dependencies of {@link createAuthInterceptor}. */
 export interface AuthInterceptorDeps extends AuthenticatorDeps {
@@ -33,9 +17,6 @@ export interface AuthInterceptorDeps extends AuthenticatorDeps {
   /** The access epoch that keeps open streams authorized (see {@link createOpenStreams}). */
   epoch: AccessEpoch;
 }
-
-/** Services that need no credentials although they declare no access option. */
-const publicServices = new Set(["grpc.health.v1.Health"]);
 
 /**
  * Creates the RBAC interceptor every Guardian service runs. For each call it:
@@ -54,93 +35,33 @@ const publicServices = new Set(["grpc.health.v1.Health"]);
  */
 export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
   const authenticate = createAuthenticator(deps);
-
+  const { authorize, audit } = createCallAuthorizer({ ...deps, authenticate });
   const streams = createOpenStreams({
     epoch: deps.epoch,
     authenticateFresh: (header) => authenticate(header, { fresh: true }),
   });
 
-  const audit = async (
-    req: AnyRequest,
-    principal: Principal | undefined,
-    project: string | undefined,
-    err: ConnectError,
-  ): Promise<void> => {
-    const event = {
-      ...actorOf(principal ?? { kind: "anonymous", id: "", name: "" }),
-      action: procedureOf(req.method),
-      target: project ? `projects/${project}` : "",
-      ...(project ? { project } : {}),
-      requestId: req.contextValues.get(requestIdKey),
-      remoteAddress: req.contextValues.get(remoteAddressKey),
-      ...auditOutcome(err),
-      detail: { reason: err.rawMessage },
-    };
-    // Rejected credentials come in floods; their audit is one row per kind and window.
-    if (err.code === Code.Unauthenticated && deps.failureAudit) {
-      return deps.failureAudit.record(event);
-    }
-    try {
-      await recordAudit(deps.db, event);
-    } catch (auditErr) {
-      deps.logger?.warn({ err: auditErr }, "writing an audit event for a denied call failed");
-    }
-  };
-
   return (next) => async (req) => {
-    if (publicServices.has(req.service.typeName)) return next(req);
-    const access = getAccess(req.method);
-    const rpc = procedureOf(req.method);
-    if (!access) {
-      const err = new ConnectError(`${rpc} declares no access rule`, Code.PermissionDenied);
-      await audit(req, undefined, undefined, err);
-      throw err;
-    }
-    // Credentials sent to a public RPC are ignored, never rejected.
-    if (access.public) return next(req);
-
-    // Facts for the audit event of a denial, filled in as they become known.
-    const seen: { principal?: Principal; project?: string } = {};
-    let principal: Principal;
-    let target: CallTarget;
-    try {
-      // The server's admission check may have authenticated the call before reading its body.
-      const authenticated =
-        req.contextValues.get(authenticatedKey) ?? (await authenticate(req.header));
-      principal = seen.principal = authenticated.principal;
-      if (authenticated.disabled) throw new ConnectError("user is disabled", Code.PermissionDenied);
-      const peeked = needsMessage(access) ? await peekRequest(req) : { first: undefined, req };
-      req = peeked.req;
-      target = readTarget(access, req, peeked.first);
-      seen.project = target.project;
-      let decision = decide(access, principal, target, rpc);
-      if (!decision.allowed && principal.kind !== "api_key") {
-        // The cached role bindings may predate a grant (made in another process, or by
-        // CreateProject): look again before refusing, so that grants apply at once.
-        const again = await authenticate(req.header, { fresh: true });
-        if (again.disabled) throw new ConnectError("user is disabled", Code.PermissionDenied);
-        principal = seen.principal = again.principal;
-        decision = decide(access, principal, target, rpc);
-      }
-      if (!decision.allowed) throw new ConnectError(decision.message, Code.PermissionDenied);
-    } catch (err) {
-      // Denials are audited, and so are rejected credentials; a call without any is not.
-      if (err instanceof ConnectError && isDenial(err) && hasCredentials(req.header)) {
-        await audit(req, seen.principal, seen.project, err);
-      }
-      if (isPgConnectionLoss(err)) {
-        throw new ConnectError(
-          "cannot check credentials now: the database is unavailable",
-          Code.Unavailable,
-          undefined,
-          undefined,
-          err,
-        );
-      }
-      throw err;
-    }
+    let peeked = req;
+    const authorized = await authorize({
+      service: req.service,
+      method: req.method,
+      header: req.header,
+      values: req.contextValues,
+      async message() {
+        if (!req.stream) return req.message;
+        // A stream's first message is read here and put back in front of the rest.
+        const p = await peekRequest(req);
+        peeked = p.req;
+        return p.first;
+      },
+    });
+    if (authorized === undefined) return next(peeked);
+    const { principal, target, access, rpc } = authorized;
+    req = peeked;
     req.contextValues.set(principalKey, principal);
     const res = await next(req);
+    const call = { method: req.method, values: req.contextValues };
     return res.stream
       ? streams.guard(res, {
           header: req.header,
@@ -148,41 +69,8 @@ export function createAuthInterceptor(deps: AuthInterceptorDeps): Interceptor {
           target,
           rpc,
           principal,
-          audit: (err) => audit(req, principal, target.project, err),
+          audit: (err) => audit(call, principal, target.project, err),
         })
       : res;
   };
-}
-
-function hasCredentials(header: Headers): boolean {
-  return header.has("authorization") || header.has("x-api-key");
-}
-
-function isDenial(err: ConnectError): boolean {
-  return err.code === Code.PermissionDenied || err.code === Code.Unauthenticated;
-}
-
-function needsMessage(access: Access): boolean {
-  return access.projectField !== "" || access.keyFields.length > 0;
-}
-
-function readTarget(
-  access: Access,
-  req: AnyRequest,
-  message: Parameters<typeof readStringField>[1] | undefined,
-): CallTarget {
-  if (!message) return { keys: [] };
-  const schema = req.method.input;
-  let project: string | undefined;
-  if (access.projectField !== "") {
-    project = readStringField(schema, message, access.projectField) ?? "";
-    if (project === "") {
-      throw invalidArgument([{ field: access.projectField, description: "must not be empty" }]);
-    }
-  }
-  const keys = access.keyFields.flatMap((name) => {
-    const value = readStringField(schema, message, name);
-    return value === undefined || value === "" ? [] : [value];
-  });
-  return { ...(project === undefined ? {} : { project }), keys };
 }

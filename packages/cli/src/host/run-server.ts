@@ -52,6 +52,7 @@ export async function runServer(opts: RunServerOptions): Promise<ServerAddress> 
     routes: (router) => {
       for (const s of opts.services) s.routes(router);
     },
+    fastRoutes: opts.services.flatMap((s) => s.fastRoutes ?? []),
     host: opts.settings.host,
     port: opts.settings.port,
     maxRequestBytes: opts.settings.maxRequestBytes,

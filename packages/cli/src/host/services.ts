@@ -11,8 +11,13 @@ import {
 import type { AuthSystem } from "@guardian/auth-service";
 import { createClusterRoutes } from "@guardian/cluster-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
-import { createConfigRoutes, createReadCache, startAuditSweep } from "@guardian/config-service";
-import type { HttpRoute, Logger } from "@guardian/kit";
+import {
+  createConfigFastRoutes,
+  createConfigRoutes,
+  createReadCache,
+  startAuditSweep,
+} from "@guardian/config-service";
+import type { FastUnaryRoute, HttpRoute, Logger } from "@guardian/kit";
 import {
   createCatalogCache,
   createLocalCatalogFeed,
@@ -35,6 +40,8 @@ export interface HostedService {
   name: ServiceName;
   typeName: string;
   routes: (router: ConnectRouter) => void;
+  /** Unary RPCs the server answers without Connect's router (kit's `fastRoutes`). */
+  fastRoutes?: FastUnaryRoute[];
 }
 
 /** What the hosted services share. */
@@ -139,17 +146,19 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           signal: deps.signal,
           onError: (err: unknown) => deps.logger.warn({ err }, "audit sweep failed"),
         });
+        const configDeps = {
+          pool: deps.pool,
+          store: storeClient(),
+          schemas: registry,
+          catalog,
+          maxConfigBytes: deps.maxConfigBytes,
+          readCache,
+        };
         return {
           name,
           typeName: ConfigService.typeName,
-          routes: createConfigRoutes({
-            pool: deps.pool,
-            store: storeClient(),
-            schemas: registry,
-            catalog,
-            maxConfigBytes: deps.maxConfigBytes,
-            readCache,
-          }),
+          routes: createConfigRoutes(configDeps),
+          fastRoutes: createConfigFastRoutes(configDeps),
         };
       }
       case "schema":

@@ -65,13 +65,16 @@ export function createLoggingInterceptor(): Interceptor {
         return result.client;
       },
       onEnd(err) {
+        const fault = err !== undefined && serverFaults.has(err.code);
+        // Nothing is built for a line the level leaves out.
+        if (!log.isLevelEnabled(fault ? "error" : "info")) return;
         const fields = {
           procedure: `/${req.service.typeName}/${req.method.name}`,
           code: codeName(err?.code),
           durationMs: Number(process.hrtime.bigint() - started) / 1e6,
           ...(req.stream ? { stream: true } : {}),
         };
-        if (err !== undefined && serverFaults.has(err.code)) {
+        if (fault) {
           log.error({ ...fields, err: logged ?? err }, "rpc failed");
         } else if (err !== undefined) {
           log.info({ ...fields, error: err.rawMessage }, "rpc finished");

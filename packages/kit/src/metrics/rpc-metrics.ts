@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
-import type { Interceptor } from "@connectrpc/connect";
+import type { DescMethod } from "@bufbuild/protobuf";
+import type { Code, Interceptor } from "@connectrpc/connect";
 import { codeName, observeCall } from "../rpc/observe-call.js";
 
 /** Latency buckets in seconds, from 1ms to 30s (streams land in the top buckets). */
@@ -37,16 +38,45 @@ export function createRpcMetricsInterceptor(registry: Registry): Interceptor {
     labelNames: ["service", "method"] as const,
     registers: [registry],
   });
+  // Label children are looked up once per method (and code), not on every call.
+  const byMethod = new WeakMap<DescMethod, MethodMetrics>();
+  const metricsOf = (service: string, method: DescMethod): MethodMetrics => {
+    let m = byMethod.get(method);
+    if (m === undefined) {
+      const labels = { service, method: method.name };
+      const codes = new Map<Code | undefined, Counter.Internal>();
+      m = {
+        inFlight: inFlight.labels(labels),
+        duration: duration.labels(labels),
+        requests(code) {
+          let child = codes.get(code);
+          if (child === undefined) {
+            child = requests.labels({ ...labels, code: codeName(code) });
+            codes.set(code, child);
+          }
+          return child;
+        },
+      };
+      byMethod.set(method, m);
+    }
+    return m;
+  };
   return (next) => async (req) => {
-    const labels = { service: req.service.typeName, method: req.method.name };
+    const m = metricsOf(req.service.typeName, req.method);
     const started = process.hrtime.bigint();
-    inFlight.inc(labels);
+    m.inFlight.inc();
     return observeCall(next, req, {
       onEnd(err) {
-        inFlight.dec(labels);
-        duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-        requests.inc({ ...labels, code: codeName(err?.code) });
+        m.inFlight.dec();
+        m.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        m.requests(err?.code).inc();
       },
     });
   };
+}
+
+interface MethodMetrics {
+  inFlight: Gauge.Internal<"service" | "method">;
+  duration: Histogram.Internal<"service" | "method">;
+  requests(code: Code | undefined): Counter.Internal;
 }

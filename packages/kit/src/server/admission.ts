@@ -35,22 +35,39 @@ export interface AdmittedCalls {
   callOf(req: NodeRequest, method: DescMethod, remoteAddress: string): AdmitCall;
   /** The context values the admission check filled in for a request, if it ran. */
   valuesOf(req: NodeRequest): ContextValues | undefined;
+  /** The request headers the admission check saw, if it ran. */
+  headerOf(req: NodeRequest): Headers | undefined;
+}
+
+/** Copies a Node request's headers (without HTTP/2 pseudo-headers) into a Headers object. */
+export function headersOf(req: NodeRequest): Headers {
+  const header = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith(":") || value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) header.append(name, v);
+  }
+  return header;
 }
 
 /** Creates the {@link AdmittedCalls} of a server. */
 export function createAdmittedCalls(): AdmittedCalls {
-  const admitted = new WeakMap<NodeRequest, ContextValues>();
+  const admitted = new WeakMap<NodeRequest, { values: ContextValues; header?: Headers }>();
   return {
     callOf(req, method, remoteAddress) {
-      const values = createContextValues();
-      admitted.set(req, values);
-      const header = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (name.startsWith(":") || value === undefined) continue;
-        for (const v of Array.isArray(value) ? value : [value]) header.append(name, v);
-      }
-      return { method, header, remoteAddress, requestId: requestIdOf(req) ?? "", values };
+      const entry: { values: ContextValues; header?: Headers } = { values: createContextValues() };
+      admitted.set(req, entry);
+      return {
+        method,
+        // Built when the check looks at it (the health service's calls never do).
+        get header() {
+          return (entry.header ??= headersOf(req));
+        },
+        remoteAddress,
+        requestId: requestIdOf(req) ?? "",
+        values: entry.values,
+      };
     },
-    valuesOf: (req) => admitted.get(req),
+    valuesOf: (req) => admitted.get(req)?.values,
+    headerOf: (req) => admitted.get(req)?.header,
   };
 }

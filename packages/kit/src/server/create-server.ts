@@ -2,7 +2,7 @@ import { setMaxListeners } from "node:events";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues, type ContextValues } from "@connectrpc/connect";
 import type { DescMethod } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -16,7 +16,8 @@ import { createLoggingInterceptor } from "../logging/rpc-logging.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { pageTokenSignerKey, type PageTokenSigner } from "../rpc/page-signer.js";
 import { createStreamShutdownInterceptor } from "../rpc/stream-shutdown.js";
-import { createAdmittedCalls, type Admission } from "./admission.js";
+import { createAdmittedCalls, headersOf, type Admission } from "./admission.js";
+import { createFastRoutes, type FastUnaryRoute } from "./fast-route.js";
 import { clientAddress } from "./client-address.js";
 import { createTextCheckInterceptor } from "../rpc/text-check.js";
 import { createConnectionTracker } from "./connections.js";
@@ -24,7 +25,7 @@ import { writeEarlyError } from "./early-error.js";
 import { createPlainRoutes } from "./plain-routes.js";
 import type { HttpRoute } from "./plain-routes.js";
 import { assignRequestId, requestIdOf, resolveRequestId } from "./request-id.js";
-import { handOverHttp1, replaySocket, sniffProtocol } from "./sniff.js";
+import { handOverHttp1, sniffProtocol } from "./sniff.js";
 
 /** Options for {@link createServer}. */
 export interface ServerOptions {
@@ -63,6 +64,11 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   /** How long a new connection may stay silent before it is dropped. Default 30 s. */
   firstByteTimeoutMs?: number;
+  /**
+   * Unary RPCs answered without Connect's generic router, after the same admission check and
+   * interceptors (see {@link FastUnaryRoute}); calls they do not serve exactly go to Connect.
+   */
+  fastRoutes?: readonly FastUnaryRoute[];
   /**
    * Signs the page tokens handlers hand out; every process of a deployment must share its
    * secret. Default: a secret made at random for this process.
@@ -118,6 +124,25 @@ export function createServer(opts: ServerOptions): Server {
   // Context values an admission check filled in, for the call's handler and interceptors.
   const admitted = createAdmittedCalls();
 
+  const interceptors = [
+    metrics.interceptor,
+    createLoggingInterceptor(),
+    createStreamShutdownInterceptor(shutdown.signal),
+    // Before authentication: a request PostgreSQL could not store writes nothing, not even
+    // the audit event of a denial.
+    createTextCheckInterceptor(),
+    ...(opts.interceptors ?? []),
+  ];
+  const valuesOf = (req: NodeRequest): ContextValues => {
+    const id = requestIdOf(req) ?? resolveRequestId(undefined);
+    const values = admitted.valuesOf(req) ?? createContextValues();
+    if (opts.pageTokenSigner) values.set(pageTokenSignerKey, opts.pageTokenSigner);
+    return values
+      .set(requestIdKey, id)
+      .set(remoteAddressKey, addressOf(req))
+      .set(loggerKey, logger.child({ reqId: id }));
+  };
+  const readMaxBytes = opts.maxRequestBytes ?? 4 * 1024 * 1024;
   const rpcHandler = connectNodeAdapter({
     routes(router) {
       health.routes(router);
@@ -129,43 +154,40 @@ export function createServer(opts: ServerOptions): Server {
         }
       }
     },
-    readMaxBytes: opts.maxRequestBytes ?? 4 * 1024 * 1024,
+    readMaxBytes,
     shutdownSignal: force.signal,
-    interceptors: [
-      metrics.interceptor,
-      createLoggingInterceptor(),
-      createStreamShutdownInterceptor(shutdown.signal),
-      // Before authentication: a request PostgreSQL could not store writes nothing, not even
-      // the audit event of a denial.
-      createTextCheckInterceptor(),
-      ...(opts.interceptors ?? []),
-    ],
-    contextValues(req) {
-      const id = requestIdOf(req) ?? resolveRequestId(undefined);
-      const values = admitted.valuesOf(req) ?? createContextValues();
-      if (opts.pageTokenSigner) values.set(pageTokenSignerKey, opts.pageTokenSigner);
-      return values
-        .set(requestIdKey, id)
-        .set(remoteAddressKey, addressOf(req))
-        .set(loggerKey, logger.child({ reqId: id }));
-    },
+    interceptors,
+    contextValues: valuesOf,
     connect: true,
     grpc: true,
     grpcWeb: true,
   });
   const plainRoutes = createPlainRoutes(opts);
+  const fastRoutes = createFastRoutes({
+    routes: opts.fastRoutes ?? [],
+    interceptors,
+    readMaxBytes,
+    signal: force.signal,
+    valuesOf,
+    headerOf: (req) => admitted.headerOf(req) ?? headersOf(req),
+  });
+  const serve = (req: NodeRequest, res: NodeResponse, path: string): void => {
+    if (!fastRoutes(req, res, path)) rpcHandler(req, res);
+  };
 
   const onRequest = (req: NodeRequest, res: NodeResponse): void => {
     assignRequestId(req, res);
     connections.trackRequest(req, res);
-    const path = (req.url ?? "").split("?", 1)[0] ?? "";
+    const url = req.url ?? "";
+    const query = url.indexOf("?");
+    const path = query < 0 ? url : url.slice(0, query);
     if (plainRoutes(req, res, path)) return;
     const method = opts.admit ? methods.get(path) : undefined;
     const verdict = method && opts.admit?.(admitted.callOf(req, method, addressOf(req)));
     if (verdict instanceof Promise) {
       // The body stays unread (no one consumes the stream) until the check settles.
       verdict.then(
-        (refused) => (refused ? writeEarlyError(req, res, refused) : rpcHandler(req, res)),
+        (refused) => (refused ? writeEarlyError(req, res, refused) : serve(req, res, path)),
         (err: unknown) => {
           logger.error({ err, reqId: requestIdOf(req) }, "admission check failed");
           writeEarlyError(req, res, internalError(err, requestIdOf(req)));
@@ -177,7 +199,7 @@ export function createServer(opts: ServerOptions): Server {
       writeEarlyError(req, res, verdict);
       return;
     }
-    rpcHandler(req, res);
+    serve(req, res, path);
   };
 
   const peers = new WeakMap<http2.Http2Session, net.Socket>();
@@ -201,7 +223,7 @@ export function createServer(opts: ServerOptions): Server {
     if (handingOver) peers.set(session, handingOver);
   });
 
-  const netServer = net.createServer((socket) => {
+  const netServer = net.createServer({ noDelay: true }, (socket) => {
     // Resets and broken pipes are routine; without a listener they would crash the process.
     socket.on("error", (err) => logger.debug({ err }, "connection error"));
     connections.trackSocket(socket);
@@ -214,7 +236,10 @@ export function createServer(opts: ServerOptions): Server {
         if (sniffed.protocol === "h2") {
           handingOver = socket;
           try {
-            http2Server.emit("connection", replaySocket(socket, sniffed.head));
+            // The session takes the socket's native handle; it first reads the bytes the
+            // sniff put back, so no JavaScript stream sits between the socket and HTTP/2.
+            socket.unshift(sniffed.head);
+            http2Server.emit("connection", socket);
           } finally {
             handingOver = undefined;
           }

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import * as net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { http2Preface, replaySocket, sniffProtocol } from "./sniff.js";
+import { http2Preface, sniffProtocol } from "./sniff.js";
 import type { SniffResult } from "./sniff.js";
 
 const cleanups: Array<() => void> = [];
@@ -70,26 +70,5 @@ describe("sniffProtocol", () => {
     const silent = await pair();
     expect(await sniffProtocol(silent.server, 50)).toBeUndefined();
     expect(silent.server.destroyed).toBe(true);
-  });
-});
-
-describe("replaySocket", () => {
-  it("replays the sniffed bytes, then relays the rest in both directions", async () => {
-    const { server, client } = await pair();
-    client.write("hello ");
-    const sniffed = (await sniffProtocol(server, 5000)) as SniffResult;
-    const duplex = replaySocket(server, sniffed.head);
-    const received: Buffer[] = [];
-    duplex.on("data", (chunk: Buffer) => received.push(chunk));
-
-    const echoed = once(client, "data") as Promise<[Buffer]>;
-    duplex.write("back");
-    expect((await echoed)[0].toString()).toBe("back");
-
-    client.end("world");
-    await once(duplex, "end");
-    expect(Buffer.concat(received).toString()).toBe("hello world");
-    duplex.destroy();
-    await once(client, "close");
   });
 });

@@ -1,4 +1,3 @@
-import { Duplex } from "node:stream";
 import type { Socket } from "node:net";
 
 /** The bytes every HTTP/2 cleartext (h2c prior-knowledge) connection starts with. */
@@ -59,43 +58,4 @@ export function handOverHttp1(socket: Socket, head: Buffer, emit: (socket: Socke
   socket.unshift(head);
   emit(socket);
   socket.resume();
-}
-
-/**
- * Wraps a sniffed socket in a Duplex that first replays `head`, then relays the socket.
- *
- * `http2.Server` reads a net.Socket's native handle directly, which would skip bytes that were
- * already read and unshifted; a plain Duplex has no handle, so http2 reads it through streams.
- */
-export function replaySocket(socket: Socket, head: Buffer): Duplex {
-  let started = false;
-  const onData = (chunk: Buffer): void => {
-    if (!duplex.push(chunk)) {
-      socket.pause();
-    }
-  };
-  const duplex = new Duplex({
-    read() {
-      if (!started) {
-        started = true;
-        this.push(head);
-        socket.on("data", onData);
-        socket.once("end", () => this.push(null));
-      }
-      socket.resume();
-    },
-    write(chunk: Buffer, _encoding, callback) {
-      socket.write(chunk, callback);
-    },
-    final(callback) {
-      socket.end(() => callback());
-    },
-    destroy(err, callback) {
-      socket.destroy(err ?? undefined);
-      callback(err);
-    },
-  });
-  socket.once("close", () => duplex.destroy());
-  socket.once("error", (err) => duplex.destroy(err));
-  return duplex;
 }

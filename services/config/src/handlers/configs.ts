@@ -19,6 +19,7 @@ import {
 } from "../deps.js";
 import { checkSize, encodeContent, validateDocument } from "../document/content.js";
 import { configNotFound } from "../error-map.js";
+import { configOf } from "../read-cache/config-view.js";
 import { requireProject } from "../require-project.js";
 import { nextPageToken, storePageToken } from "../store/paging.js";
 import { findRevision } from "../store/revisions.js";
@@ -173,8 +174,19 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
     async getConfig(req, ctx) {
       checkGetConfigRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
-      await requireProject(pool, req.project);
       const { project, key } = req;
+      if (deps.readCache && req.revision === 0n) {
+        // The current state comes from the read cache: no SQL, no store call while it is warm.
+        const res = await deps.readCache.read(project, key, {
+          minRevision: req.minRevision,
+          signal: ctx.signal,
+        });
+        if (res.config) return { config: configOf(res.config), revision: res.revision };
+        // Only a miss pays for telling an unknown project from an unknown config.
+        await requireProject(pool, project);
+        throw configNotFound(project, key);
+      }
+      await requireProject(pool, req.project);
       // Past revisions the store no longer retains come from its archive, inside the store.
       const res = await store.get(
         { project, key, revision: req.revision, minRevision: req.minRevision },

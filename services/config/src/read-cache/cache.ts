@@ -13,6 +13,8 @@ export interface CachedConfig {
   readonly version: bigint;
   /** Shared by every response for this version, so an unchanged config is never re-converted. */
   readonly content: Value;
+  /** The config as the store holds it (metadata included), for GetConfig. */
+  readonly kv: KeyValue;
 }
 
 /** What a cache read returns: the config (undefined when it does not exist) and the revision. */
@@ -91,6 +93,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
   const entryOf = (kv: KeyValue): CachedConfig => ({
     version: kv.version,
     content: contentOf(kv.value)!,
+    kv,
   });
 
   function applyTo(state: ProjectState, ev: StoreEvent) {

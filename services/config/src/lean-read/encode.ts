@@ -1,0 +1,77 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, isMessage } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import type { ReadConfigResponseSchema } from "@guardian/api";
+import { encodedContent } from "../read-cache/encoded.js";
+
+/** A ReadConfig response as its handler returns it. */
+export type ReadConfigReply = MessageInitShape<typeof ReadConfigResponseSchema>;
+
+const encoder = new TextEncoder();
+
+/** Appends a base-128 varint (a non-negative int64 or a length) to `out`. */
+function varint(out: number[], value: bigint | number): void {
+  let v = BigInt.asUintN(64, BigInt(value));
+  while (v > 0x7fn) {
+    out.push(Number(v & 0x7fn) | 0x80);
+    v >>= 7n;
+  }
+  out.push(Number(v));
+}
+
+/**
+ * Encodes a ReadConfig response in proto wire form by concatenation: the content's cached
+ * `google.protobuf.Value` bytes (field 1), then etag (2), not_modified (3) and revision (4),
+ * each omitted at its zero value, exactly as protobuf-es would write the message.
+ */
+export function readConfigProto(reply: ReadConfigReply): Uint8Array {
+  const content = reply.content && encodedContent(contentValue(reply.content)).proto;
+  const head: number[] = [];
+  if (content) {
+    head.push(0x0a);
+    varint(head, content.byteLength);
+  }
+  const tail: number[] = [];
+  if (reply.etag) {
+    tail.push(0x10);
+    varint(tail, reply.etag);
+  }
+  if (reply.notModified) tail.push(0x18, 1);
+  if (reply.revision) {
+    tail.push(0x20);
+    varint(tail, reply.revision);
+  }
+  const size = head.length + (content?.byteLength ?? 0) + tail.length;
+  const out = new Uint8Array(size);
+  out.set(head, 0);
+  if (content) out.set(content, head.length);
+  out.set(tail, size - tail.length);
+  return out;
+}
+
+/**
+ * Encodes a ReadConfig response as Connect JSON by concatenation: the content's cached JSON
+ * text, then the int64 fields as strings, each omitted at its zero value, in field order, as
+ * protobuf-es `toJsonString` writes the message.
+ */
+export function readConfigJson(reply: ReadConfigReply): Uint8Array {
+  const content = reply.content && encodedContent(contentValue(reply.content)).json;
+  const parts: string[] = [];
+  if (reply.etag) parts.push(`"etag":"${BigInt(reply.etag)}"`);
+  if (reply.notModified) parts.push(`"notModified":true`);
+  if (reply.revision) parts.push(`"revision":"${BigInt(reply.revision)}"`);
+  const rest = parts.join(",");
+  if (!content) return encoder.encode(`{${rest}}`);
+  const open = encoder.encode(`{"content":`);
+  const close = encoder.encode(rest === "" ? "}" : `,${rest}}`);
+  const out = new Uint8Array(open.byteLength + content.byteLength + close.byteLength);
+  out.set(open, 0);
+  out.set(content, open.byteLength);
+  out.set(close, open.byteLength + content.byteLength);
+  return out;
+}
+
+function contentValue(content: NonNullable<ReadConfigReply["content"]>) {
+  // The cache hands out one Value per version; anything else is made a Value once here.
+  return isMessage(content, ValueSchema) ? content : create(ValueSchema, content);
+}
