@@ -1,12 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, spawnProcess } from "@guardian/testkit";
+import { freePort, spawnProcess, waitFor } from "@guardian/testkit";
 import { figureOf } from "../lib/context.js";
 import { benchProject, readKey } from "../lib/fixture.js";
 import { runLoad } from "../lib/h2load.js";
 import { repoRoot } from "../lib/processes.js";
 import { connectJsonHeaders, rpcPath } from "../lib/rpc.js";
-import { waitFor } from "@guardian/testkit";
 import type { FigureDef } from "./figure-def.js";
 
 /**

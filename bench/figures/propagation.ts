@@ -60,7 +60,7 @@ async function measureSide(n: number, writes: number, spec: SideSpec): Promise<S
     for (let i = 0; i < writes; i++) {
       const revision = await spec.write(markers + i);
       const acked = performance.now();
-      const times = await tracker.waitAll(String(revision), 30_000);
+      const times = await tracker.waitAll(String(revision), Math.max(30_000, n * 5));
       const after = times.map((t) => Math.max(0, t - acked));
       deliveries.push(...after);
       allDelivered.push(Math.max(...after));

@@ -21,24 +21,31 @@ export interface StartGuardianOptions {
 /**
  * Starts `./guardian <args>` (the script execs Node, so the PID is the server's) with its
  * output in `<logDir>/<name>.log`. Stop it with `stop()`; it is killed if the bench exits.
+ * With `BENCH_CPU_PROF=<dir>`, Node writes a CPU profile of the process to `<dir>/<name>/`
+ * when it stops (see `bench/profile-summary.ts`).
  */
 export function startGuardian(opts: StartGuardianOptions): ManagedProcess {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith("GUARDIAN_") && !k.startsWith("PG")),
   );
+  const profileDir = process.env["BENCH_CPU_PROF"];
+  const profile =
+    profileDir === undefined || profileDir === ""
+      ? {}
+      : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(profileDir, opts.name)}` };
   return spawnProcess({
     name: opts.name,
     command: join(repoRoot, "guardian"),
     args: opts.args,
     cwd: repoRoot,
     logFile: join(opts.logDir, `${opts.name}.log`),
-    env: { ...inherited, GUARDIAN_LOG_LEVEL: "warn", ...opts.env },
+    env: { ...inherited, GUARDIAN_LOG_LEVEL: "warn", ...profile, ...opts.env },
   });
 }
 
 /**
- * Polls `<url>/readyz` every `intervalMs` until it answers 200 and returns the time that took,
- * or throws with the process's log tail when it exits or `timeoutMs` passes.
+ * Polls `<url>/readyz` every `intervalMs` until it answers 200; throws with the process's
+ * log tail when it exits first or `timeoutMs` passes.
  */
 export async function waitReady(
   url: string,
