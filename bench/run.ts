@@ -10,6 +10,7 @@ import { toMarkdown, writeResults, type Figure } from "./lib/results.js";
 import { ensureTools } from "./lib/system.js";
 
 const resultsDir = fileURLToPath(new URL("./results", import.meta.url));
+const readme = fileURLToPath(new URL("./README.md", import.meta.url));
 
 /** Adds each read figure's share of the bare Node ceiling to its notes. */
 function withCeiling(figures: Figure[]): Figure[] {
@@ -68,7 +69,7 @@ async function main(): Promise<number> {
     await removeTempDir(workDir);
   }
   const results = withCeiling(mergeWithPrevious(figures, names.length > 0));
-  writeResults(resultsDir, results, startedAt);
+  writeResults(resultsDir, readme, results, startedAt);
   console.log(`\n${toMarkdown(results, startedAt)}`);
   return figures.some((f) => f.error !== undefined) ? 1 : 0;
 }

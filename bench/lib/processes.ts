@@ -29,17 +29,27 @@ export function startGuardian(opts: StartGuardianOptions): ManagedProcess {
     Object.entries(process.env).filter(([k]) => !k.startsWith("GUARDIAN_") && !k.startsWith("PG")),
   );
   const profileDir = process.env["BENCH_CPU_PROF"];
-  const profile =
+  // Node refuses --cpu-prof in NODE_OPTIONS: run what ./guardian execs, with the flags.
+  const command =
     profileDir === undefined || profileDir === ""
-      ? {}
-      : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(profileDir, opts.name)}` };
+      ? { command: join(repoRoot, "guardian"), args: opts.args }
+      : {
+          command: process.execPath,
+          args: [
+            "--cpu-prof",
+            `--cpu-prof-dir=${join(profileDir, opts.name)}`,
+            "--import",
+            `file://${join(repoRoot, "node_modules/tsx/dist/loader.mjs")}`,
+            join(repoRoot, "packages/cli/src/main.ts"),
+            ...opts.args,
+          ],
+        };
   return spawnProcess({
     name: opts.name,
-    command: join(repoRoot, "guardian"),
-    args: opts.args,
+    ...command,
     cwd: repoRoot,
     logFile: join(opts.logDir, `${opts.name}.log`),
-    env: { ...inherited, GUARDIAN_LOG_LEVEL: "warn", ...profile, ...opts.env },
+    env: { ...inherited, GUARDIAN_LOG_LEVEL: "warn", ...opts.env },
   });
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Machine } from "./system.js";
 
@@ -60,9 +60,27 @@ export function toMarkdown(figures: readonly Figure[], startedAt: Date): string 
   return lines.join("\n") + "\n";
 }
 
-/** Writes `latest.json` and `latest.md` into `dir`. */
-export function writeResults(dir: string, figures: readonly Figure[], startedAt: Date): void {
+/**
+ * Writes `latest.json` and `latest.md` into `dir`, and puts the same table into the README
+ * between its `<!-- results -->` and `<!-- /results -->` markers.
+ */
+export function writeResults(
+  dir: string,
+  readme: string,
+  figures: readonly Figure[],
+  startedAt: Date,
+): void {
   mkdirSync(dir, { recursive: true });
+  const markdown = toMarkdown(figures, startedAt);
   writeFileSync(join(dir, "latest.json"), JSON.stringify(figures, null, 2) + "\n");
-  writeFileSync(join(dir, "latest.md"), toMarkdown(figures, startedAt));
+  writeFileSync(join(dir, "latest.md"), markdown);
+  if (!existsSync(readme)) return;
+  const text = readFileSync(readme, "utf8");
+  const start = text.indexOf("<!-- results -->");
+  const end = text.indexOf("<!-- /results -->");
+  if (start < 0 || end < start) return;
+  // The README has its own heading; the table starts at the "Run at" line.
+  const body = markdown.slice(markdown.indexOf("Run at")).replace(/^## /gm, "### ");
+  const updated = `${text.slice(0, start)}<!-- results -->\n\n${body}\n${text.slice(end)}`;
+  writeFileSync(readme, updated);
 }
