@@ -1,0 +1,22 @@
+import type { ManagedProcess } from "@guardian/testkit";
+import type { Fixture } from "../lib/fixture.js";
+
+/** A running Guardian deployment with the bench fixture in place. */
+export interface Deployment {
+  /** `embedded` or `production`. */
+  readonly mode: string;
+  /** Base URL of the process that serves the public RPCs. */
+  readonly url: string;
+  /** The process serving the public RPCs (for its RSS). */
+  readonly server: ManagedProcess;
+  readonly fixture: Fixture;
+  /** Stops every process of the deployment and removes its data. */
+  stop(): Promise<void>;
+}
+
+/** Environment both modes share: long-lived tokens, quiet logs. */
+export const commonEnv = {
+  GUARDIAN_LOG_LEVEL: "warn",
+  // A full run outlasts the default 15 minute access token.
+  GUARDIAN_ACCESS_TOKEN_TTL: "2h",
+};

@@ -1,0 +1,73 @@
+import { randomBytes } from "node:crypto";
+import { ensureBootstrapAdmin } from "@guardian/auth-service";
+import { createPool, migrate } from "@guardian/db";
+import { freePorts, startPostgres, type EtcdCluster, type ManagedProcess } from "@guardian/testkit";
+import { createFixture } from "../lib/fixture.js";
+import { startGuardian, waitReady } from "../lib/processes.js";
+import { commonEnv, type Deployment } from "./deployment.js";
+
+/** Creates the first admin in a migrated database and returns its password. */
+async function bootstrapAdmin(databaseUrl: string): Promise<string> {
+  const pool = createPool({ url: databaseUrl, max: 1 });
+  try {
+    const admin = await ensureBootstrapAdmin(pool);
+    if (!admin.created) throw new Error("the new database already has an admin");
+    return admin.password;
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * Starts production mode as `docs/deploy.md` lays it out, without Envoy: PostgreSQL (from
+ * testkit), `guardian migrate`'s migrations, a store process on the etcd engine over the
+ * given 3-member cluster, and one API process hosting auth, config, schema and cluster.
+ */
+export async function startProduction(
+  workDir: string,
+  etcd: EtcdCluster,
+  writeKeys: number,
+): Promise<Deployment> {
+  const postgres = await startPostgres();
+  const processes: ManagedProcess[] = [];
+  const stop = async () => {
+    for (const child of processes.reverse()) await child.stop({ timeoutMs: 20_000 });
+    await postgres.stop();
+  };
+  try {
+    await migrate({ databaseUrl: postgres.url });
+    const password = await bootstrapAdmin(postgres.url);
+    const [storePort, apiPort] = (await freePorts(2)) as [number, number];
+    const env = {
+      ...commonEnv,
+      DATABASE_URL: postgres.url,
+      GUARDIAN_STORE_ENGINE: "etcd",
+      ETCD_ENDPOINTS: etcd.endpoints.join(","),
+      GUARDIAN_PAGE_TOKEN_SECRET: randomBytes(32).toString("base64url"),
+      GUARDIAN_SIGNING_KEY_SECRET: randomBytes(32).toString("base64url"),
+    };
+    const storeUrl = `http://127.0.0.1:${storePort}`;
+    const store = startGuardian({
+      args: ["serve", "store"],
+      env: { ...env, GUARDIAN_PORT: String(storePort) },
+      logDir: workDir,
+      name: "store",
+    });
+    processes.push(store);
+    await waitReady(storeUrl, store);
+    const url = `http://127.0.0.1:${apiPort}`;
+    const api = startGuardian({
+      args: ["serve", "auth", "config", "schema", "cluster"],
+      env: { ...env, GUARDIAN_PORT: String(apiPort), GUARDIAN_STORE_URL: storeUrl },
+      logDir: workDir,
+      name: "api",
+    });
+    processes.push(api);
+    await waitReady(url, api);
+    const fixture = await createFixture(url, { username: "admin", password }, writeKeys);
+    return { mode: "production", url, server: api, fixture, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,119 @@
+import type { Deployment } from "../env/deployment.js";
+import { figureOf, type BenchContext, type Measured } from "../lib/context.js";
+import { etcdPut, etcdPutBody, etcdRangeBody, etcdVersion } from "../lib/etcd-peer.js";
+import { benchProject, configValue, readKey, writeKey } from "../lib/fixture.js";
+import { runLoad, type LoadResult } from "../lib/h2load.js";
+import { connectJsonHeaders, rpcPath } from "../lib/rpc.js";
+import type { FigureDef } from "./figure-def.js";
+
+/** Runs the Guardian load and then the etcd load, with the same h2load settings. */
+async function sideBySide(
+  ctx: BenchContext,
+  label: string,
+  guardian: { url: string; headers: Record<string, string>; bodies: string[] },
+  etcd: { url: string; bodies: string[] },
+): Promise<{ g: LoadResult; e: LoadResult }> {
+  const common = {
+    connections: ctx.settings.connections,
+    durationS: ctx.settings.durationS,
+    warmupS: ctx.settings.warmupS,
+    workDir: ctx.workDir,
+  };
+  ctx.log(`bench: ${label}: guardian`);
+  const g = await runLoad({ ...common, ...guardian, label: `${label}-guardian` });
+  ctx.log(`bench: ${label}: etcd`);
+  const e = await runLoad({
+    ...common,
+    ...etcd,
+    headers: { "content-type": "application/json" },
+    label: `${label}-etcd`,
+  });
+  return { g, e };
+}
+
+function measured(g: LoadResult, e: LoadResult, peerName: string, conns: number): Measured {
+  return {
+    guardian: g.rps,
+    peer: e.rps,
+    peer_name: peerName,
+    p50_ms: g.p50Ms,
+    p99_ms: g.p99Ms,
+    peer_p50_ms: e.p50Ms,
+    peer_p99_ms: e.p99Ms,
+    concurrency: conns,
+  };
+}
+
+/** ReadConfig by API key against etcd's serializable range of the same 512 bytes. */
+async function measureRead(ctx: BenchContext, dep: Deployment): Promise<Measured> {
+  const endpoint = (await ctx.etcd()).endpoints[0] as string;
+  await etcdPut(endpoint, readKey, configValue());
+  const { g, e } = await sideBySide(
+    ctx,
+    `read-${dep.mode}`,
+    {
+      url: dep.url + rpcPath("ConfigService", "ReadConfig"),
+      headers: { ...connectJsonHeaders, "x-api-key": dep.fixture.apiKey },
+      bodies: [JSON.stringify({ project: benchProject, key: readKey })],
+    },
+    { url: `${endpoint}/v3/kv/range`, bodies: [etcdRangeBody(readKey)] },
+  );
+  const name = `etcd ${await etcdVersion(endpoint)} serializable range (JSON gateway, 3 members)`;
+  return measured(g, e, name, ctx.settings.connections);
+}
+
+/** Unconditional, schema-bound UpdateConfig (one key per connection) against etcd puts. */
+async function measureWrite(ctx: BenchContext, dep: Deployment): Promise<Measured> {
+  const endpoint = (await ctx.etcd()).endpoints[0] as string;
+  const n = ctx.settings.connections;
+  const keys = Array.from({ length: n }, (_, i) => writeKey(i));
+  const { g, e } = await sideBySide(
+    ctx,
+    `write-${dep.mode}`,
+    {
+      url: dep.url + rpcPath("ConfigService", "UpdateConfig"),
+      headers: { ...connectJsonHeaders, authorization: dep.fixture.authorization },
+      bodies: keys.map((key, i) =>
+        JSON.stringify({ project: benchProject, key, content: configValue(512, i) }),
+      ),
+    },
+    {
+      url: `${endpoint}/v3/kv/put`,
+      bodies: keys.map((key, i) => etcdPutBody(key, configValue(512, i))),
+    },
+  );
+  const name = `etcd ${await etcdVersion(endpoint)} put (JSON gateway, 3 members)`;
+  return measured(g, e, name, n);
+}
+
+/** `read`, `read_embedded`, `write` and `write_embedded`. */
+export const requestFigures: FigureDef[] = [
+  {
+    names: ["read"],
+    needs: ["etcd", "production"],
+    run: async (ctx) => [
+      figureOf(ctx, "read", "req/s", await measureRead(ctx, await ctx.production())),
+    ],
+  },
+  {
+    names: ["read_embedded"],
+    needs: ["etcd", "embedded"],
+    run: async (ctx) => [
+      figureOf(ctx, "read_embedded", "req/s", await measureRead(ctx, await ctx.embedded())),
+    ],
+  },
+  {
+    names: ["write"],
+    needs: ["etcd", "production"],
+    run: async (ctx) => [
+      figureOf(ctx, "write", "req/s", await measureWrite(ctx, await ctx.production())),
+    ],
+  },
+  {
+    names: ["write_embedded"],
+    needs: ["etcd", "embedded"],
+    run: async (ctx) => [
+      figureOf(ctx, "write_embedded", "req/s", await measureWrite(ctx, await ctx.embedded())),
+    ],
+  },
+];

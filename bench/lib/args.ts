@@ -1,0 +1,44 @@
+import type { BenchSettings } from "./context.js";
+
+/** What `pnpm bench [--duration=10s] [--warmup=3s] [name...]` asks for. */
+export interface BenchArgs {
+  readonly settings: BenchSettings;
+  /** Figure names to run; empty: all. */
+  readonly names: readonly string[];
+}
+
+/** Parses `10`, `10s`, `500ms` or `1m` into seconds. */
+export function parseSeconds(text: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (m === null) throw new Error(`${what}: expected a duration such as 10s, got "${text}"`);
+  const n = Number(m[1]);
+  const seconds = m[2] === "ms" ? n / 1000 : m[2] === "m" ? n * 60 : n;
+  if (seconds < 1) throw new Error(`${what}: at least 1s`);
+  return Math.round(seconds);
+}
+
+/**
+ * Reads the command line and BENCH_DURATION / BENCH_WARMUP (flags win). Durations are whole
+ * seconds, as h2load takes them.
+ */
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs {
+  let duration = env["BENCH_DURATION"] ?? "10s";
+  let warmup = env["BENCH_WARMUP"] ?? "3s";
+  const names: string[] = [];
+  for (const arg of argv) {
+    if (arg === "--") continue;
+    const flag = /^--(duration|warmup)=(.+)$/.exec(arg);
+    if (flag?.[1] === "duration") duration = flag[2] as string;
+    else if (flag?.[1] === "warmup") warmup = flag[2] as string;
+    else if (arg.startsWith("-")) throw new Error(`unknown option ${arg}`);
+    else names.push(arg);
+  }
+  return {
+    settings: {
+      durationS: parseSeconds(duration, "duration"),
+      warmupS: parseSeconds(warmup, "warmup"),
+      connections: 50,
+    },
+    names,
+  };
+}
