@@ -9,6 +9,7 @@ export default tseslint.config(
       "services/ratelimit/src/gen/**",
       ".guardian/**",
       ".tools/**",
+      "packages/cli/dist/**",
     ],
   },
   ...tseslint.configs.recommended,
