@@ -8,6 +8,7 @@ import { eventToChange, kvToConfig } from "../convert.js";
 import { contentPageLimit, defaultMaxConfigBytes, type ConfigDeps } from "../deps.js";
 import { requireProject } from "../require-project.js";
 import { readSnapshot, type SnapshotScope } from "../store/snapshot.js";
+import { binaryCodec } from "../watch/encoded-change.js";
 import { createWatchHub } from "../watch/hub.js";
 
 type WatchMessage = MessageInitShape<typeof WatchResponseSchema>;
@@ -60,14 +61,16 @@ export function createWatchHandler(
     scope: SnapshotScope & { key: string; prefix: string },
     next: bigint,
     bookmarkMs: number,
-    signal: AbortSignal,
+    ctx: HandlerContext,
     retainedAfter: bigint,
   ): AsyncGenerator<WatchMessage, bigint> {
+    const { signal } = ctx;
+    const binary = binaryCodec(ctx.requestHeader.get("content-type"));
     const stream = await hub.open(scope, next, signal, retainedAfter);
     if (!stream) return next;
     try {
       for (const ev of stream.replay) {
-        yield { kind: { case: "change", value: ev.change } };
+        yield binary ? ev.encoded() : { kind: { case: "change", value: ev.change } };
         next = ev.revision + 1n;
       }
       let item: Awaited<ReturnType<typeof stream.subscriber.next>> = "idle";
@@ -81,7 +84,7 @@ export function createWatchHandler(
         } else if ("kind" in item) {
           return next;
         } else {
-          yield { kind: { case: "change", value: item.change } };
+          yield binary ? item.encoded() : { kind: { case: "change", value: item.change } };
           next = item.revision + 1n;
         }
         item = await stream.subscriber.next(signal, bookmarkMs);
@@ -100,7 +103,7 @@ export function createWatchHandler(
         req.project,
         t.case === "key" ? { key: t.value } : { prefix: t.value ?? "" },
       );
-      await requireProject(deps.pool, req.project);
+      await requireProject(deps.pool, req.project, deps.catalog);
       const scope = {
         project: req.project,
         key: t.case === "key" ? t.value : "",
@@ -122,7 +125,7 @@ export function createWatchHandler(
       // The next revision to deliver; 0 means "from now".
       let next = req.startRevision;
       if (req.sendInitialSnapshot) next = (yield* snapshot(scope, ctx)) + 1n;
-      if (!req.includePrevious) next = yield* viaHub(scope, next, ms, ctx.signal, retainedAfter);
+      if (!req.includePrevious) next = yield* viaHub(scope, next, ms, ctx, retainedAfter);
       // Whether the last store stream ended on expired service credentials with nothing
       // delivered since the one before it did (then the failure is not an expiry).
       let renewed = false;

@@ -63,11 +63,20 @@ const isBookmark = (m: WatchResponse) => m.kind.case === "bookmark";
 describe("watch hub", () => {
   it("serves many streams from ONE store watch, each getting every change in order", async () => {
     const p = await newProject(h);
-    await h.config.createConfig({ project: p, key: "k", content: json(0), schema: "any" });
+    const created = await h.config.createConfig({
+      project: p,
+      key: "k",
+      content: json(0),
+      schema: "any",
+    });
     const { store, state } = countingStore();
     const client = h.configWith({ store });
     const streams = Array.from({ length: 50 }, () =>
-      watch(client, { project: p, target: { case: "key", value: "k" } }),
+      watch(client, {
+        project: p,
+        target: { case: "key", value: "k" },
+        startRevision: created.revision + 1n,
+      }),
     );
     await Promise.all(streams.map((w) => w.read(isBookmark)));
     const written: bigint[] = [];

@@ -1,7 +1,8 @@
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
-import type { StoreService } from "@guardian/api";
+import type { StoreService, WatchResponse } from "@guardian/api";
 import { createBackoff, sleep } from "@guardian/kit";
 import { eventToChange } from "../convert.js";
+import { encodedChange } from "./encoded-change.js";
 import {
   createSubscriber,
   inHubScope,
@@ -129,7 +130,14 @@ export function createWatchHub(
               const kv = ev.kv;
               if (!kv || kv.version <= run.revision) continue;
               const change = eventToChange(ev, false);
-              publish(run, { revision: kv.version, project: kv.project, key: kv.key, change });
+              let encoded: WatchResponse | undefined;
+              publish(run, {
+                revision: kv.version,
+                project: kv.project,
+                key: kv.key,
+                change,
+                encoded: () => (encoded ??= encodedChange(change)),
+              });
             }
             if (k.value.revision > run.revision) run.revision = k.value.revision;
           } else if (k.case === "progress") {

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { LimitExceededSchema, type ChangeEventSchema } from "@guardian/api";
+import { LimitExceededSchema, type ChangeEventSchema, type WatchResponse } from "@guardian/api";
 
 /** One change as the hub shares it: converted once, sent to every stream it matches. */
 export interface HubEvent {
@@ -9,6 +9,8 @@ export interface HubEvent {
   project: string;
   key: string;
   change: MessageInitShape<typeof ChangeEventSchema>;
+  /** The change as a response encoded once, for streams with a binary codec. */
+  encoded(): WatchResponse;
 }
 
 /** Which configs a client stream follows: one key, or a prefix ("" is the whole project). */
