@@ -70,7 +70,7 @@ export function createWatchHandler(
     if (!stream) return next;
     try {
       for (const ev of stream.replay) {
-        yield binary ? ev.encoded() : { kind: { case: "change", value: ev.change } };
+        yield binary ? ev.encoded() : { kind: { case: "change", value: ev.change() } };
         next = ev.revision + 1n;
       }
       let item: Awaited<ReturnType<typeof stream.subscriber.next>> = "idle";
@@ -84,7 +84,7 @@ export function createWatchHandler(
         } else if ("kind" in item) {
           return next;
         } else {
-          yield binary ? item.encoded() : { kind: { case: "change", value: item.change } };
+          yield binary ? item.encoded() : { kind: { case: "change", value: item.change() } };
           next = item.revision + 1n;
         }
         item = await stream.subscriber.next(signal, bookmarkMs);

@@ -4,6 +4,7 @@ import type { StoreService, WatchRequestSchema, WatchResponse } from "@guardian/
 import { afterEach, describe, expect, it } from "vitest";
 import { json, newProject } from "../testing/fixtures.js";
 import { useHarness } from "../testing/harness.js";
+import { createWatchHub } from "./hub.js";
 
 const h = useHarness({ poolSize: 10 });
 const open: AbortController[] = [];
@@ -140,5 +141,31 @@ describe("watch hub", () => {
     const got = await w.read(changeAt(written[5]!));
     expect(revisions(got)).toEqual(written);
     expect(state.watches).toBeGreaterThan(1);
+  });
+
+  it("keeps recent changes within its byte bound, sending older start revisions to the store", async () => {
+    const p = await newProject(h);
+    const hub = createWatchHub(h.store, { cacheBytes: 30 });
+    const ac = new AbortController();
+    open.push(ac);
+    const scope = { project: p, key: "", prefix: "" };
+    const first = await hub.open(scope, 0n, ac.signal);
+    expect(first).toBeDefined();
+    const written: bigint[] = [];
+    for (const key of ["a", "b", "c"]) {
+      const content = json("x".repeat(10));
+      written.push(
+        (await h.config.createConfig({ project: p, key, content, schema: "any" })).revision,
+      );
+    }
+    for (const revision of written) {
+      const item = await first!.subscriber.next(ac.signal, 5_000);
+      expect(item !== "idle" && "revision" in item && item.revision).toBe(revision);
+    }
+    // Each change holds 12 bytes of content: only the last two fit in 30 bytes, which
+    // cover the changes after the first write but not the first write itself.
+    expect(await hub.open(scope, written[1]!, ac.signal)).toBeDefined();
+    expect(await hub.open(scope, written[0]!, ac.signal)).toBeUndefined();
+    first!.close();
   });
 });

@@ -1,5 +1,6 @@
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
-import type { StoreService, WatchResponse } from "@guardian/api";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ChangeEventSchema, StoreService, WatchResponse } from "@guardian/api";
 import { createBackoff, sleep } from "@guardian/kit";
 import { eventToChange } from "../convert.js";
 import { encodedChange } from "./encoded-change.js";
@@ -15,6 +16,8 @@ import {
 export interface WatchHubOptions {
   /** Recent events kept for streams that open a little behind the hub. Default 1,024. */
   cacheEvents?: number;
+  /** The most bytes of content those events may hold. Default 16 MiB. */
+  cacheBytes?: number;
   /** Events a stream may fall behind before it is ended. Default 1,024. */
   bufferEvents?: number;
 }
@@ -51,16 +54,18 @@ export interface HubStream {
 
 /**
  * Creates the watch hub. While at least one stream is open it follows ONE store watch of
- * every project (without previous values) and converts each event once. It keeps the recent
- * events it saw, with no gap since its watch started, so a stream that re-opens from a
- * revision the hub still holds misses nothing and repeats nothing. The watch stops when the
- * last stream closes.
+ * every project (without previous values) and converts each event at most once, when a
+ * stream first sends it. It keeps the recent events it saw (bounded in number and bytes),
+ * with no gap since its watch started, so a stream that re-opens from a revision the hub
+ * still holds misses nothing and repeats nothing. The watch stops when the last stream
+ * closes.
  */
 export function createWatchHub(
   store: Client<typeof StoreService>,
   opts: WatchHubOptions = {},
 ): WatchHub {
   const cacheEvents = opts.cacheEvents ?? 1024;
+  const cacheBytes = opts.cacheBytes ?? 16 * 1024 * 1024;
   const bufferEvents = opts.bufferEvents ?? 1024;
   let running: Run | undefined;
 
@@ -72,6 +77,7 @@ export function createWatchHub(
     subs: Set<Subscriber>;
     // Every change after `base` up to `revision` is in `recent` (while `base` is defined).
     recent: HubEvent[];
+    recentBytes: number;
     base?: bigint;
     revision: bigint;
     /** Streams waiting for the run to go live. */
@@ -82,12 +88,21 @@ export function createWatchHub(
     for (const s of run.subs) s.fail({ kind: "lost" });
     run.subs.clear();
     run.recent = [];
+    run.recentBytes = 0;
     run.base = undefined;
   };
 
   const publish = (run: Run, ev: HubEvent) => {
     run.recent.push(ev);
-    if (run.recent.length > cacheEvents) run.base = run.recent.shift()!.revision;
+    run.recentBytes += ev.size;
+    while (
+      run.recent.length > cacheEvents ||
+      (run.recentBytes > cacheBytes && run.recent.length > 0)
+    ) {
+      const old = run.recent.shift()!;
+      run.recentBytes -= old.size;
+      run.base = old.revision;
+    }
     for (const s of run.subs) if (ev.revision >= s.from && inHubScope(s.scope, ev)) s.push(ev);
   };
 
@@ -102,6 +117,7 @@ export function createWatchHub(
       live,
       subs: new Set(),
       recent: [],
+      recentBytes: 0,
       revision: 0n,
       waiting: 0,
     };
@@ -129,14 +145,17 @@ export function createWatchHub(
             for (const ev of k.value.events) {
               const kv = ev.kv;
               if (!kv || kv.version <= run.revision) continue;
-              const change = eventToChange(ev, false);
+              // Converted only when a stream sends it: most events may match no stream.
+              let change: MessageInitShape<typeof ChangeEventSchema> | undefined;
               let encoded: WatchResponse | undefined;
+              const changeOf = () => (change ??= eventToChange(ev, false));
               publish(run, {
                 revision: kv.version,
                 project: kv.project,
                 key: kv.key,
-                change,
-                encoded: () => (encoded ??= encodedChange(change)),
+                size: kv.value.length,
+                change: changeOf,
+                encoded: () => (encoded ??= encodedChange(changeOf())),
               });
             }
             if (k.value.revision > run.revision) run.revision = k.value.revision;

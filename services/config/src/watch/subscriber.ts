@@ -3,12 +3,15 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { LimitExceededSchema, type ChangeEventSchema, type WatchResponse } from "@guardian/api";
 
-/** One change as the hub shares it: converted once, sent to every stream it matches. */
+/** One change as the hub shares it: converted at most once, sent to every stream it matches. */
 export interface HubEvent {
   revision: bigint;
   project: string;
   key: string;
-  change: MessageInitShape<typeof ChangeEventSchema>;
+  /** Bytes of the config's content, counted against the hub's cache. */
+  size: number;
+  /** The change as a message, converted on first use. */
+  change(): MessageInitShape<typeof ChangeEventSchema>;
   /** The change as a response encoded once, for streams with a binary codec. */
   encoded(): WatchResponse;
 }
