@@ -222,6 +222,7 @@ export function createWatchHub(
         replay,
         revision: () => (run.revision > from - 1n ? run.revision : from - 1n),
         close() {
+          subscriber.dispose();
           run.subs.delete(subscriber);
           release(run);
         },

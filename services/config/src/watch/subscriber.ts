@@ -42,9 +42,14 @@ export interface Subscriber {
   push(ev: HubEvent): void;
   /** The revision of the oldest event waiting in the queue, if any. */
   waiting(): bigint | undefined;
+  /** Releases the subscriber's timer and abort listener. */
+  dispose(): void;
   /** Ends the stream with `err`, or hands it back to its caller when `err` is "lost". */
   fail(err: ConnectError | HubLost): void;
-  /** Waits for the next event; "idle" after `idleMs` without one, a HubLost when handed back. */
+  /**
+   * Waits for the next event; "idle" after `idleMs` (that of the first wait) without one, a
+   * HubLost when handed back.
+   */
   next(signal: AbortSignal, idleMs: number): Promise<HubEvent | HubLost | "idle">;
 }
 
@@ -56,7 +61,15 @@ export function createSubscriber(scope: HubScope, from: bigint, bufferSize: numb
   const queue: HubEvent[] = [];
   let head = 0;
   let failed: ConnectError | HubLost | undefined;
-  let wake: (() => void) | undefined;
+  let waiter: ((woke: boolean) => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let listening: AbortSignal | undefined;
+  const wakeUp = (woke: boolean) => {
+    const w = waiter;
+    waiter = undefined;
+    w?.(woke);
+  };
+  const onAbort = () => wakeUp(true);
   return {
     scope,
     from,
@@ -78,12 +91,17 @@ export function createSubscriber(scope: HubScope, from: bigint, bufferSize: numb
       } else {
         queue.push(ev);
       }
-      wake?.();
+      wakeUp(true);
     },
     waiting: () => queue[head]?.revision,
+    dispose() {
+      clearTimeout(timer);
+      listening?.removeEventListener("abort", onAbort);
+      wakeUp(true);
+    },
     fail(err) {
       failed ??= err;
-      wake?.();
+      wakeUp(true);
     },
     async next(signal, idleMs) {
       for (;;) {
@@ -98,18 +116,16 @@ export function createSubscriber(scope: HubScope, from: bigint, bufferSize: numb
         if (failed instanceof ConnectError) throw failed;
         if (failed) return failed;
         if (signal.aborted) throw signal.reason;
-        const woke = await new Promise<boolean>((resolve) => {
-          const done = (v: boolean) => {
-            wake = undefined;
-            clearTimeout(timer);
-            signal.removeEventListener("abort", onAbort);
-            resolve(v);
-          };
-          const onAbort = () => done(true);
-          const timer = setTimeout(() => done(false), idleMs);
-          wake = () => done(true);
+        // One timer and one abort listener serve every wait of the stream: re-arming them
+        // per event would cost each of many streams a timer and a listener per change.
+        if (listening !== signal) {
+          listening?.removeEventListener("abort", onAbort);
           signal.addEventListener("abort", onAbort, { once: true });
-        });
+          listening = signal;
+        }
+        if (timer) timer.refresh();
+        else timer = setTimeout(() => wakeUp(false), idleMs);
+        const woke = await new Promise<boolean>((resolve) => (waiter = resolve));
         if (!woke) return "idle";
       }
     },
