@@ -198,6 +198,7 @@ export function createAuthz(opts: AuthzOptions): Authz {
       pollMs: streamRecheckPollMs,
       onError: warn("reading the access epoch failed"),
       changes,
+      heardInStep: opts.accessChanges !== undefined && "embedded" in opts.accessChanges,
     }),
   });
   const interceptor: Interceptor = (next) => failures.interceptor(rbac(next));

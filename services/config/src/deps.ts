@@ -24,6 +24,8 @@ export interface ConfigDeps {
    * every call.
    */
   readCache?: ReadCache;
+  /** Events one Watch stream may fall behind before it is ended. Default 1,024. */
+  watchBufferEvents?: number;
 }
 
 /** The default config size limit: 1 MiB of JSON. */

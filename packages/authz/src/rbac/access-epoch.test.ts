@@ -120,4 +120,38 @@ describe("access epoch", () => {
     unsubscribe();
     expect(state.queries).toBeGreaterThan(3);
   });
+
+  it("answers reads from the epochs heard in step, and queries after a change heard without one", async () => {
+    const { q, state } = instrumented();
+    const start = await createAccessEpoch(db.pool(), { pollMs: 60_000 }).read();
+    const changes = createAccessChanges();
+    const epoch = createAccessEpoch(q, { pollMs: 60_000, changes, heardInStep: true });
+    changes.connected(start);
+    expect(await epoch.read()).toBe(start);
+    changes.heard(start + 1n);
+    expect(await epoch.read()).toBe(start + 1n);
+    expect(state.queries).toBe(0);
+    // A change without its epoch: only the database knows the epoch now.
+    changes.changed();
+    await epoch.read();
+    expect(state.queries).toBe(1);
+    // Contact lost: every read queries.
+    changes.disconnected();
+    await epoch.read();
+    await epoch.read();
+    expect(state.queries).toBe(3);
+    changes.connected(start + 1n);
+    expect(await epoch.read()).toBe(start + 1n);
+    expect(state.queries).toBe(3);
+  });
+
+  it("queries on every read when changes are not heard in step", async () => {
+    const { q, state } = instrumented();
+    const changes = createAccessChanges();
+    const epoch = createAccessEpoch(q, { pollMs: 60_000, changes });
+    changes.connected(7n);
+    await epoch.read();
+    await epoch.read();
+    expect(state.queries).toBe(2);
+  });
 });

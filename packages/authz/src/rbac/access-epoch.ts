@@ -31,11 +31,19 @@ export interface AccessEpochOptions {
   onError?: (err: unknown) => void;
   /** The process's access changes: while live, they replace polling. */
   changes?: AccessChanges;
+  /**
+   * Every change is heard before the statement that committed it returns, and before any
+   * later statement on the database runs (PGlite, whose one backend every connection
+   * shares). While {@link AccessChanges.live}, {@link AccessEpoch.read} then answers from
+   * what was heard, without a query.
+   */
+  heardInStep?: boolean;
 }
 
 /**
  * Creates the per-process access epoch reader shared by every open stream of the process.
- * It costs one small query per burst of outgoing stream messages, and, while streams are
+ * It costs one small query per burst of outgoing stream messages (none while changes are
+ * heard in step, see {@link AccessEpochOptions.heardInStep}), and, while streams are
  * open but access changes are not heard, one per poll interval; nothing while no stream is
  * open.
  */
@@ -43,6 +51,9 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
   let inflight: Promise<bigint> | undefined;
   let queued: Promise<bigint> | undefined;
   let last: bigint | undefined;
+  // The generation of the access changes that `last` accounts for: the newest generation at
+  // which an epoch was heard, or at which a query that read one started.
+  let knownAt = -1;
   const listeners = new Set<(epoch: bigint) => void>();
   let timer: NodeJS.Timeout | undefined;
 
@@ -54,8 +65,10 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
   };
 
   const start = (): Promise<bigint> => {
+    const at = opts.changes?.generation() ?? -1;
     const p = selectAccessEpoch(db).then((epoch) => {
       seen(epoch);
+      if (at > knownAt) knownAt = at;
       return epoch;
     });
     inflight = p;
@@ -67,6 +80,17 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
   };
 
   const read = (): Promise<bigint> => {
+    // Heard in step, the newest epoch heard counts every change committed so far, unless a
+    // change came without its epoch (or contact was lost or regained) since.
+    const changes = opts.changes;
+    if (
+      opts.heardInStep &&
+      last !== undefined &&
+      changes?.live() &&
+      changes.generation() === knownAt
+    ) {
+      return Promise.resolve(last);
+    }
     // A query already in flight may have started before the caller's event; wait for the
     // next one, shared by everyone who arrives meanwhile.
     if (!inflight) return start();
@@ -85,8 +109,11 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
   let failing = false;
   // A change heard without its epoch (or contact regained) is looked up.
   opts.changes?.subscribe((epoch) => {
-    if (epoch !== undefined) seen(epoch);
-    else if (listeners.size > 0) read().catch(() => {});
+    if (epoch !== undefined) {
+      seen(epoch);
+      // An epoch older than one already seen adds nothing; the newer one still holds.
+      if (last === epoch) knownAt = opts.changes?.generation() ?? -1;
+    } else if (listeners.size > 0) read().catch(() => {});
   });
 
   const poll = () => {

@@ -45,7 +45,8 @@ function asConnectError(err: unknown): ConnectError {
  * the message was produced; when that epoch is newer than the one the stream was last
  * authorized at, the caller is re-authorized from the database before the message leaves.
  * A revocation commits (with its epoch bump) before any event committed after it can be
- * produced, so no such event is ever delivered. The stream is also re-authorized from the
+ * produced, so no such event is ever delivered (an epoch heard in step with commits counts
+ * as read after the message; see `heardInStep` in access-epoch.ts). The stream is also re-authorized from the
  * database as soon as it opens; between messages, the shared poll of the epoch re-authorizes
  * idle streams, and a timer ends the stream when its credentials expire.
  */

@@ -8,6 +8,8 @@ import { eventToChange, kvToConfig } from "../convert.js";
 import { contentPageLimit, defaultMaxConfigBytes, type ConfigDeps } from "../deps.js";
 import { requireProject } from "../require-project.js";
 import { readSnapshot, type SnapshotScope } from "../store/snapshot.js";
+import { binaryCodec } from "../watch/encoded-change.js";
+import { createWatchHub } from "../watch/hub.js";
 
 type WatchMessage = MessageInitShape<typeof WatchResponseSchema>;
 
@@ -28,6 +30,7 @@ export function createWatchHandler(
   deps: ConfigDeps,
 ): Pick<ServiceImpl<typeof ConfigService>, "watch"> {
   const { store } = deps;
+  const hub = createWatchHub(store, { bufferEvents: deps.watchBufferEvents });
   const limit = contentPageLimit(deps.maxConfigBytes ?? defaultMaxConfigBytes);
 
   /** Streams the scope's state at one revision, optionally preceded by a Resync; returns it. */
@@ -50,6 +53,47 @@ export function createWatchHandler(
     return revision ?? 0n;
   }
 
+  /**
+   * Serves the stream from the hub while it can; returns the next revision to deliver when
+   * the hub hands the stream back (it then reads from the store itself).
+   */
+  async function* viaHub(
+    scope: SnapshotScope & { key: string; prefix: string },
+    next: bigint,
+    bookmarkMs: number,
+    ctx: HandlerContext,
+    retainedAfter: bigint,
+  ): AsyncGenerator<WatchMessage, bigint> {
+    const { signal } = ctx;
+    const binary = binaryCodec(ctx.requestHeader.get("content-type"));
+    const stream = await hub.open(scope, next, signal, retainedAfter);
+    if (!stream) return next;
+    try {
+      for (const ev of stream.replay) {
+        yield binary ? ev.encoded() : { kind: { case: "change", value: ev.change() } };
+        next = ev.revision + 1n;
+      }
+      let item: Awaited<ReturnType<typeof stream.subscriber.next>> = "idle";
+      for (;;) {
+        if (item === "idle") {
+          // Everything up to the revision a bookmark names has been sent.
+          const queued = stream.subscriber.waiting();
+          const revision = queued === undefined ? stream.revision() : queued - 1n;
+          yield { kind: { case: "bookmark", value: { revision } } };
+          next = revision + 1n;
+        } else if ("kind" in item) {
+          return next;
+        } else {
+          yield binary ? item.encoded() : { kind: { case: "change", value: item.change() } };
+          next = item.revision + 1n;
+        }
+        item = await stream.subscriber.next(signal, bookmarkMs);
+      }
+    } finally {
+      stream.close();
+    }
+  }
+
   return {
     async *watch(req: WatchRequest, ctx) {
       checkWatchRequest(req);
@@ -59,12 +103,13 @@ export function createWatchHandler(
         req.project,
         t.case === "key" ? { key: t.value } : { prefix: t.value ?? "" },
       );
-      await requireProject(deps.pool, req.project);
+      await requireProject(deps.pool, req.project, deps.catalog);
       const scope = {
         project: req.project,
         key: t.case === "key" ? t.value : "",
         prefix: t.case === "prefix" ? t.value : "",
       };
+      let retainedAfter = 0n;
       if (req.startRevision > 1n) {
         const info = await store.getCompactionInfo({}, { signal: ctx.signal });
         if (req.startRevision > info.currentRevision + 1n) {
@@ -73,12 +118,14 @@ export function createWatchHandler(
             Code.OutOfRange,
           );
         }
+        retainedAfter = info.compactRevision;
       }
       const ms = bookmarkIntervalMs(req.bookmarkInterval);
       const progressInterval = { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
       // The next revision to deliver; 0 means "from now".
       let next = req.startRevision;
       if (req.sendInitialSnapshot) next = (yield* snapshot(scope, ctx)) + 1n;
+      if (!req.includePrevious) next = yield* viaHub(scope, next, ms, ctx, retainedAfter);
       // Whether the last store stream ended on expired service credentials with nothing
       // delivered since the one before it did (then the failure is not an expiry).
       let renewed = false;

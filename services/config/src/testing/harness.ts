@@ -85,6 +85,7 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
     catalog,
     readCache,
     maxConfigBytes: opts.maxConfigBytes,
+    watchBufferEvents: opts.watchBufferSize,
   };
   const configWith = (overrides: Partial<ConfigDeps>) =>
     createClient(
