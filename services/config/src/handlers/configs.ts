@@ -1,5 +1,5 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import type { Config, ConfigService } from "@guardian/api";
+import type { Config, ConfigService, KeyValue } from "@guardian/api";
 import { pageSize } from "@guardian/kit";
 import { authorizeContentOnly, authorizeProject } from "../authorize.js";
 import {
@@ -22,6 +22,7 @@ import { configNotFound } from "../error-map.js";
 import { configOf } from "../read-cache/config-view.js";
 import { requireProject } from "../require-project.js";
 import { nextPageToken, storePageToken } from "../store/paging.js";
+import { createWriteBasis } from "../store/basis.js";
 import { findRevision } from "../store/revisions.js";
 import { writeConfig } from "../store/write.js";
 
@@ -41,6 +42,25 @@ const maxMergeAttempts = 5;
 export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
   const { store, pool, schemas, catalog } = deps;
   const maxBytes = deps.maxConfigBytes ?? defaultMaxConfigBytes;
+  const basis = createWriteBasis({ readCache: deps.readCache });
+
+  /**
+   * The known state an update may build on: with no expected version only when it sends no
+   * idempotency key (the version it adds is part of what the key records), and with one only
+   * when the known state is exactly that version.
+   */
+  async function firstBasis(req: {
+    project: string;
+    key: string;
+    expectedVersion?: bigint;
+    idempotencyKey: string;
+  }): Promise<KeyValue | undefined> {
+    if (req.expectedVersion === undefined && req.idempotencyKey !== "") return undefined;
+    const kv = await basis.known(req.project, req.key);
+    if (!kv?.meta) return undefined;
+    if (req.expectedVersion !== undefined && kv.version !== req.expectedVersion) return undefined;
+    return kv;
+  }
 
   return {
     async createConfig(req, ctx) {
@@ -66,6 +86,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         labels: req.labels,
         decides: { binding: true, labels: true },
       });
+      basis.wrote(res.kv!);
       return { config: kvToConfig(res.kv!), revision: res.revision };
     },
 
@@ -78,11 +99,17 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
       // unconditional labels or schema change never undoes a concurrent content change.
       const merge =
         !mask.has("content") && req.expectedVersion === undefined && req.idempotencyKey === "";
+      // The first attempt builds on the state this process knows, without a store read, when
+      // that leaves the request the store sees (and its idempotency record) unchanged.
+      let known = await firstBasis(req);
       for (let attempt = 1; ; attempt++) {
-        const current = (
-          await store.get({ project: req.project, key: req.key }, { signal: ctx.signal })
-        ).kv;
+        const current =
+          known ??
+          (await store.get({ project: req.project, key: req.key }, { signal: ctx.signal })).kv;
+        // Only a store read can tell that the config does not exist.
         if (!current?.meta) throw configNotFound(req.project, req.key);
+        const guessed = known !== undefined && req.expectedVersion === undefined;
+        known = undefined;
         const doc = mask.has("content")
           ? encodeContent(req.content!, maxBytes)
           : checkSize({ json: jsonOf(current.value), bytes: current.value }, maxBytes);
@@ -100,7 +127,8 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
             key: req.key,
             op: "put",
             value: doc.bytes,
-            expectedVersion: merge ? current.version : req.expectedVersion,
+            // Built on a state the store may have moved past: the compare decides.
+            expectedVersion: merge || guessed ? current.version : req.expectedVersion,
             // An update never recreates a config deleted since it was read.
             mustExist: true,
             idempotencyKey: req.idempotencyKey,
@@ -112,9 +140,12 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
               labels: mask.has("labels"),
             },
           });
+          basis.wrote(res.kv!);
           return { config: kvToConfig(res.kv!), revision: res.revision };
         } catch (err) {
           const raced = err instanceof ConnectError && err.code === Code.Aborted;
+          // A guess that lost costs one store read, never an error of its own.
+          if (raced && guessed) continue;
           if (!(merge && raced && attempt < maxMergeAttempts)) throw err;
         }
       }
@@ -133,6 +164,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         message: req.message,
         decides: {},
       });
+      basis.forget(req.project, req.key);
       return { revision: res.revision };
     },
 
@@ -168,6 +200,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         rolledBackFrom: req.toRevision,
         decides: { binding: true, labels: true },
       });
+      basis.wrote(res.kv!);
       return { config: kvToConfig(res.kv!), revision: res.revision };
     },
 
