@@ -1,4 +1,5 @@
 import { hash } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import type { BucketRequest, RateLimitBackend } from "./backend/backend.js";
 import type { LimitsConfig } from "./limits/config.js";
 import { findLimit, type DescriptorEntry, type ResolvedLimit } from "./limits/match.js";
@@ -14,6 +15,11 @@ export interface CheckRequest {
   readonly descriptors: readonly (readonly DescriptorEntry[])[];
   /** Tokens the request costs; 0 or absent means 1 (as Envoy's `hits_addend`). */
   readonly hits?: number;
+  /**
+   * True when no descriptor value is a secret (a raw API key is one; principal ids and
+   * addresses are not): bucket keys are then remembered instead of hashed on every check.
+   */
+  readonly secretFree?: boolean;
 }
 
 /** The verdict on one descriptor. */
@@ -71,6 +77,20 @@ const degradedRetryMs = 1_000;
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const failureMode = opts.failureMode ?? "open";
   const domain = opts.limits.domain;
+  // Bucket keys of secret-free descriptors, by limit name and descriptor values.
+  const keys = new LRUCache<string, string>({ max: 10_000 });
+  const keyOf = (name: string, entries: readonly DescriptorEntry[], memo: boolean): string => {
+    if (!memo) return bucketKey(domain, name, entries);
+    let text = name;
+    // No key or value holds NUL (ids are PostgreSQL text, addresses come from HTTP headers).
+    for (const e of entries) text += `\0${e.key}\0${e.value}`;
+    let key = keys.get(text);
+    if (key === undefined) {
+      key = bucketKey(domain, name, entries);
+      keys.set(text, key);
+    }
+    return key;
+  };
   return {
     domain,
     async check(req) {
@@ -88,7 +108,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
         if (limit?.kind !== "limited") continue;
         bucketOf[i] = buckets.length;
         buckets.push({
-          key: bucketKey(domain, limit.name, entries),
+          key: keyOf(limit.name, entries, req.secretFree === true),
           capacity: limit.requestsPerUnit,
           periodMs: limit.periodMs,
           hits,
