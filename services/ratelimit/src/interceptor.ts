@@ -45,7 +45,14 @@ export function createRateLimitInterceptor(opts: RateLimitInterceptorOptions): I
     }
     const descriptors = descriptorsOf(req, opts.addressOf?.(req));
     if (descriptors.length > 0) {
-      const result = await opts.limiter.check({ domain: opts.limiter.domain, descriptors });
+      // A raw x-api-key value (no API key principal) is a secret; anything else is not.
+      const secretFree =
+        req.contextValues.get(principalKey).kind === "api_key" || !req.header.has("x-api-key");
+      const result = await opts.limiter.check({
+        domain: opts.limiter.domain,
+        descriptors,
+        secretFree,
+      });
       if (result.code === "over_limit") {
         throw rateLimitError(result);
       }

@@ -1,4 +1,5 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import type { BucketRequest, RateLimitBackend } from "./backend/backend.js";
 import type { LimitsConfig } from "./limits/config.js";
 import { findLimit, type DescriptorEntry, type ResolvedLimit } from "./limits/match.js";
@@ -14,6 +15,11 @@ export interface CheckRequest {
   readonly descriptors: readonly (readonly DescriptorEntry[])[];
   /** Tokens the request costs; 0 or absent means 1 (as Envoy's `hits_addend`). */
   readonly hits?: number;
+  /**
+   * True when no descriptor value is a secret (a raw API key is one; principal ids and
+   * addresses are not): bucket keys are then remembered instead of hashed on every check.
+   */
+  readonly secretFree?: boolean;
 }
 
 /** The verdict on one descriptor. */
@@ -71,37 +77,45 @@ const degradedRetryMs = 1_000;
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const failureMode = opts.failureMode ?? "open";
   const domain = opts.limits.domain;
+  // Bucket keys of secret-free descriptors, by limit name and descriptor values.
+  const keys = new LRUCache<string, string>({ max: 10_000 });
+  const keyOf = (name: string, entries: readonly DescriptorEntry[], memo: boolean): string => {
+    if (!memo) return bucketKey(domain, name, entries);
+    let text = name;
+    // No key or value holds NUL (ids are PostgreSQL text, addresses come from HTTP headers).
+    for (const e of entries) text += `\0${e.key}\0${e.value}`;
+    let key = keys.get(text);
+    if (key === undefined) {
+      key = bucketKey(domain, name, entries);
+      keys.set(text, key);
+    }
+    return key;
+  };
   return {
     domain,
     async check(req) {
       const hits = Math.max(1, Math.floor(req.hits ?? 0));
-      const limits = req.descriptors.map((entries) =>
-        req.domain === domain ? findLimit(opts.limits, entries) : undefined,
-      );
+      const count = req.descriptors.length;
+      // The limit of each descriptor, and the index of its bucket in the take.
+      const applied: (AppliedLimit | undefined)[] = new Array(count);
+      const bucketOf: number[] = new Array(count);
       const buckets: BucketRequest[] = [];
-      const bucketOf: (number | undefined)[] = limits.map((limit, i) => {
-        if (limit?.kind !== "limited") {
-          return undefined;
-        }
+      for (let i = 0; i < count; i++) {
+        const entries = req.descriptors[i]!;
+        const limit = req.domain === domain ? findLimit(opts.limits, entries) : undefined;
+        applied[i] = limit?.kind === "limited" ? limit : undefined;
+        bucketOf[i] = -1;
+        if (limit?.kind !== "limited") continue;
+        bucketOf[i] = buckets.length;
         buckets.push({
-          key: bucketKey(domain, limit.name, req.descriptors[i] ?? []),
+          key: keyOf(limit.name, entries, req.secretFree === true),
           capacity: limit.requestsPerUnit,
           periodMs: limit.periodMs,
           hits,
         });
-        return buckets.length - 1;
-      });
-      const applied = (i: number): AppliedLimit | undefined => {
-        const limit = limits[i];
-        return limit?.kind === "limited" ? limit : undefined;
-      };
+      }
       if (buckets.length === 0) {
-        return {
-          code: "ok",
-          descriptors: limits.map(() => ({ code: "ok" })),
-          retryAfterMs: 0,
-          degraded: false,
-        };
+        return { code: "ok", descriptors: okVerdicts(count), retryAfterMs: 0, degraded: false };
       }
 
       let taken;
@@ -110,9 +124,8 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       } catch (err) {
         opts.onBackendError?.(err);
         const code = failureMode === "closed" ? "over_limit" : "ok";
-        const descriptors = limits.map((_, i): DescriptorVerdict => {
-          const limit = applied(i);
-          if (limit === undefined) return { code: "ok" };
+        const descriptors = applied.map((limit): DescriptorVerdict => {
+          if (limit === undefined) return okVerdict;
           opts.onVerdict?.(limit, code);
           return { code, limit };
         });
@@ -125,16 +138,19 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       }
 
       let retryAfterMs = 0;
-      const descriptors = limits.map((_, i): DescriptorVerdict => {
-        const limit = applied(i);
-        const b = bucketOf[i];
-        const bucket = b === undefined ? undefined : taken.buckets[b];
-        if (limit === undefined || bucket === undefined) return { code: "ok" };
+      const descriptors: DescriptorVerdict[] = new Array(count);
+      for (let i = 0; i < count; i++) {
+        const limit = applied[i];
+        const bucket = taken.buckets[bucketOf[i]!];
+        if (limit === undefined || bucket === undefined) {
+          descriptors[i] = okVerdict;
+          continue;
+        }
         const code = bucket.sufficient ? "ok" : "over_limit";
         if (code === "over_limit") retryAfterMs = Math.max(retryAfterMs, bucket.retryAfterMs);
         opts.onVerdict?.(limit, code);
-        return { code, limit, remaining: bucket.remaining, resetMs: bucket.resetMs };
-      });
+        descriptors[i] = { code, limit, remaining: bucket.remaining, resetMs: bucket.resetMs };
+      }
       return {
         code: taken.allowed ? "ok" : "over_limit",
         descriptors,
@@ -143,6 +159,13 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       };
     },
   };
+}
+
+/** The verdict on a descriptor that no limit applies to (shared: verdicts are read-only). */
+const okVerdict: DescriptorVerdict = { code: "ok" };
+
+function okVerdicts(count: number): DescriptorVerdict[] {
+  return new Array<DescriptorVerdict>(count).fill(okVerdict);
 }
 
 /**
@@ -154,9 +177,10 @@ export function bucketKey(
   name: string,
   entries: readonly DescriptorEntry[],
 ): string {
-  const digest = createHash("sha256")
-    .update(JSON.stringify(entries.map((e) => [e.key, e.value])))
-    .digest("base64url")
-    .slice(0, 32);
+  const digest = hash(
+    "sha256",
+    JSON.stringify(entries.map((e) => [e.key, e.value])),
+    "base64url",
+  ).slice(0, 32);
   return `${domain}:${name}:${digest}`;
 }

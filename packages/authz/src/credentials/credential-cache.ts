@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { AccessChanges } from "../access-changes/access-changes.js";
 
@@ -34,7 +34,7 @@ export interface CredentialCacheOptions {
 
 /** The cache key of a credential: its SHA-256, so that no secret is kept in memory. */
 function keyOf(credential: string): string {
-  return createHash("sha256").update(credential, "utf8").digest("base64url");
+  return hash("sha256", credential, "base64url");
 }
 
 /**

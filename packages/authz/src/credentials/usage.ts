@@ -30,11 +30,14 @@ const usageIntervalMs = 60_000;
  */
 export function createUsageRecorder(opts: UsageRecorderOptions): UsageRecorder {
   // Ids written within the last minute, at most 100,000 of them.
-  const recent = new LRUCache<string, true>({
-    max: 100_000,
-    ttl: usageIntervalMs,
-    ...(opts.now ? { perf: { now: opts.now }, ttlResolution: 0 } : {}),
-  });
+  // lru-cache sizes its arrays for `max` up front: made on the first use, not at start.
+  let cache: LRUCache<string, true> | undefined;
+  const recent = (): LRUCache<string, true> =>
+    (cache ??= new LRUCache<string, true>({
+      max: 100_000,
+      ttl: usageIntervalMs,
+      ...(opts.now ? { perf: { now: opts.now }, ttlResolution: 0 } : {}),
+    }));
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
@@ -47,7 +50,7 @@ export function createUsageRecorder(opts: UsageRecorderOptions): UsageRecorder {
     pending = new Set();
     writing = writing.then(() =>
       opts.write(ids).catch((err: unknown) => {
-        for (const id of ids) recent.delete(id);
+        for (const id of ids) cache?.delete(id);
         opts.onError?.(err);
       }),
     );
@@ -56,8 +59,9 @@ export function createUsageRecorder(opts: UsageRecorderOptions): UsageRecorder {
 
   return {
     record(id) {
-      if (recent.has(id)) return;
-      recent.set(id, true);
+      const seen = recent();
+      if (seen.has(id)) return;
+      seen.set(id, true);
       pending.add(id);
       if (!timer) {
         timer = setTimeout(() => void flush(), opts.delayMs);

@@ -79,6 +79,12 @@ export function createCredentialGate(deps: CredentialGateDeps): Admission {
     if (!access || access.public) return undefined;
     const err = malformedCredentials(call.header);
     if (err) return reject(call, err);
+    // A cached credential is answered at once: the call is served without waiting a turn.
+    const hit = deps.authenticate.cached?.(call.header);
+    if (hit !== undefined) {
+      call.values.set(authenticatedKey, hit);
+      return undefined;
+    }
     return authenticate(call);
   };
 }

@@ -43,10 +43,13 @@ export interface AttemptWindow {
 /** Creates an {@link AttemptWindow}. */
 export function createAttemptWindow(opts: AttemptWindowOptions): AttemptWindow {
   const now = opts.now ?? Date.now;
-  const times = new LRUCache<string, number[]>({ max: opts.maxKeys ?? 100_000 });
+  // lru-cache sizes its arrays for `max` up front: made on the first attempt, not at start.
+  let cache: LRUCache<string, number[]> | undefined;
+  const times = (): LRUCache<string, number[]> =>
+    (cache ??= new LRUCache<string, number[]>({ max: opts.maxKeys ?? 100_000 }));
 
   const recent = (key: string, at: number): number[] =>
-    (times.peek(key) ?? []).filter((t) => at - t < opts.windowMs);
+    (cache?.peek(key) ?? []).filter((t) => at - t < opts.windowMs);
 
   const used = (recentTimes: number[], at: number): AttemptsUsed | undefined => {
     if (recentTimes.length < opts.max) return undefined;
@@ -56,7 +59,7 @@ export function createAttemptWindow(opts: AttemptWindowOptions): AttemptWindow {
 
   const store = (key: string, recentTimes: number[]): void => {
     // Storing makes the key the most recently used one; reading it does not.
-    times.set(key, recentTimes.slice(-opts.max));
+    times().set(key, recentTimes.slice(-opts.max));
   };
 
   return {
@@ -72,17 +75,17 @@ export function createAttemptWindow(opts: AttemptWindowOptions): AttemptWindow {
     },
     exhausted(key) {
       const at = now();
-      return times.has(key) ? used(recent(key, at), at) : undefined;
+      return cache?.has(key) ? used(recent(key, at), at) : undefined;
     },
     add(key) {
       const at = now();
       store(key, [...recent(key, at), at]);
     },
     reset(key) {
-      times.delete(key);
+      cache?.delete(key);
     },
     get size() {
-      return times.size;
+      return cache?.size ?? 0;
     },
   };
 }

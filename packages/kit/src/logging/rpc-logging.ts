@@ -50,11 +50,14 @@ function withoutTransportHeaders(err: ConnectError): ConnectError {
  * id) and keeps internal error details out of responses.
  *
  * Successful and client-caused outcomes log at info; Internal, Unknown and DataLoss log at error
- * with the underlying cause. The logger comes from `loggerKey` in the context values.
+ * with the underlying cause. The logger comes from `loggerKey` in the context values;
+ * `enabled`, when given, tells cheaply whether a level is on (the process logger's level),
+ * so that the call's logger is not even looked up for a line that would not be written.
  */
-export function createLoggingInterceptor(): Interceptor {
+export function createLoggingInterceptor(
+  enabled?: (level: "error" | "info") => boolean,
+): Interceptor {
   return (next) => async (req) => {
-    const log = req.contextValues.get(loggerKey);
     const requestId = req.contextValues.get(requestIdKey);
     const started = process.hrtime.bigint();
     let logged: unknown;
@@ -66,8 +69,11 @@ export function createLoggingInterceptor(): Interceptor {
       },
       onEnd(err) {
         const fault = err !== undefined && serverFaults.has(err.code);
-        // Nothing is built for a line the level leaves out.
-        if (!log.isLevelEnabled(fault ? "error" : "info")) return;
+        // Nothing is built for a line the level leaves out (not even the call's logger).
+        const level = fault ? "error" : "info";
+        if (enabled !== undefined && !enabled(level)) return;
+        const log = req.contextValues.get(loggerKey);
+        if (!log.isLevelEnabled(level)) return;
         const fields = {
           procedure: `/${req.service.typeName}/${req.method.name}`,
           code: codeName(err?.code),

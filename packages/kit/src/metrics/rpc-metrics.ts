@@ -19,11 +19,23 @@ export const rpcDurationBuckets: readonly number[] = [
  * A streaming call counts when its stream ends.
  */
 export function createRpcMetricsInterceptor(registry: Registry): Interceptor {
-  const requests = new Counter({
+  // Call counts and calls in progress are plain numbers on the call path; the metrics read
+  // them when scraped (prom-client hashes the labels on every update of a labelled child).
+  const methods: MethodMetrics[] = [];
+  new Counter({
     name: "guardian_rpc_requests_total",
     help: "RPCs finished, by service, method and status code.",
     labelNames: ["service", "method", "code"] as const,
     registers: [registry],
+    collect() {
+      for (const m of methods) {
+        for (const count of m.codes.values()) {
+          if (count.pending === 0) continue;
+          this.inc(count.labels, count.pending);
+          count.pending = 0;
+        }
+      }
+    },
   });
   const duration = new Histogram({
     name: "guardian_rpc_duration_seconds",
@@ -32,11 +44,14 @@ export function createRpcMetricsInterceptor(registry: Registry): Interceptor {
     buckets: [...rpcDurationBuckets],
     registers: [registry],
   });
-  const inFlight = new Gauge({
+  new Gauge({
     name: "guardian_rpc_in_flight",
     help: "RPCs in progress, by service and method.",
     labelNames: ["service", "method"] as const,
     registers: [registry],
+    collect() {
+      for (const m of methods) this.set(m.labels, m.inFlight);
+    },
   });
   // Label children are looked up once per method (and code), not on every call.
   const byMethod = new WeakMap<DescMethod, MethodMetrics>();
@@ -44,39 +59,44 @@ export function createRpcMetricsInterceptor(registry: Registry): Interceptor {
     let m = byMethod.get(method);
     if (m === undefined) {
       const labels = { service, method: method.name };
-      const codes = new Map<Code | undefined, Counter.Internal>();
-      m = {
-        inFlight: inFlight.labels(labels),
-        duration: duration.labels(labels),
-        requests(code) {
-          let child = codes.get(code);
-          if (child === undefined) {
-            child = requests.labels({ ...labels, code: codeName(code) });
-            codes.set(code, child);
-          }
-          return child;
-        },
-      };
+      m = { labels, inFlight: 0, duration: duration.labels(labels), codes: new Map() };
       byMethod.set(method, m);
+      methods.push(m);
     }
     return m;
+  };
+  const countOf = (m: MethodMetrics, code: Code | undefined): CodeCount => {
+    let count = m.codes.get(code);
+    if (count === undefined) {
+      count = { labels: { ...m.labels, code: codeName(code) }, pending: 0 };
+      m.codes.set(code, count);
+    }
+    return count;
   };
   return (next) => async (req) => {
     const m = metricsOf(req.service.typeName, req.method);
     const started = process.hrtime.bigint();
-    m.inFlight.inc();
+    m.inFlight += 1;
     return observeCall(next, req, {
       onEnd(err) {
-        m.inFlight.dec();
+        m.inFlight -= 1;
         m.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        m.requests(err?.code).inc();
+        countOf(m, err?.code).pending += 1;
       },
     });
   };
 }
 
+interface CodeCount {
+  readonly labels: { service: string; method: string; code: string };
+  /** Calls finished with this code since the counter last read them. */
+  pending: number;
+}
+
 interface MethodMetrics {
-  inFlight: Gauge.Internal<"service" | "method">;
-  duration: Histogram.Internal<"service" | "method">;
-  requests(code: Code | undefined): Counter.Internal;
+  readonly labels: { service: string; method: string };
+  /** Calls of the method in progress. */
+  inFlight: number;
+  readonly duration: Histogram.Internal<"service" | "method">;
+  readonly codes: Map<Code | undefined, CodeCount>;
 }

@@ -12,10 +12,11 @@ export type Check = [field: string, problem: string | undefined];
  * check passed.
  */
 export function failOn(checks: readonly Check[]): void {
-  const violations = checks.flatMap(([field, description]) =>
-    description === undefined ? [] : [{ field, description }],
-  );
-  if (violations.length > 0) throw invalidArgument(violations);
+  let violations: { field: string; description: string }[] | undefined;
+  for (const [field, description] of checks) {
+    if (description !== undefined) (violations ??= []).push({ field, description });
+  }
+  if (violations !== undefined) throw invalidArgument(violations);
 }
 
 /**

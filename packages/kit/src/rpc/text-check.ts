@@ -1,4 +1,4 @@
-import { ScalarType, type DescMessage, type Message } from "@bufbuild/protobuf";
+import { ScalarType, type DescField, type DescMessage, type Message } from "@bufbuild/protobuf";
 import type { ListValue, Struct, Value } from "@bufbuild/protobuf/wkt";
 import { isReflectMessage, reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
 import type { Interceptor } from "@connectrpc/connect";
@@ -146,7 +146,54 @@ function walkText(
 /** Past this many values, a request is large enough that its decoding held the event loop. */
 const largeMessage = 10_000;
 
+/**
+ * The string fields of a message type made only of plain scalars outside oneofs (most
+ * requests of reads), or null for any other type: such a message is checked by reading its
+ * string properties, without reflection.
+ */
+const flatStringFields = new WeakMap<DescMessage, readonly DescField[] | null>();
+
+function flatStrings(schema: DescMessage): readonly DescField[] | null {
+  let fields = flatStringFields.get(schema);
+  if (fields === undefined) {
+    const flat = schema.fields.every(
+      (f) => (f.fieldKind === "scalar" || f.fieldKind === "enum") && f.oneof === undefined,
+    );
+    fields = flat
+      ? schema.fields.filter((f) => f.fieldKind === "scalar" && f.scalar === ScalarType.STRING)
+      : null;
+    flatStringFields.set(schema, fields);
+  }
+  return fields;
+}
+
+/** {@link walkText} for a flat message (see {@link flatStrings}): the same problems. */
+function flatProblems(fields: readonly DescField[], message: Message): FieldViolationInit[] {
+  let out: FieldViolationInit[] | undefined;
+  for (const field of fields) {
+    const value = (message as unknown as Record<string, unknown>)[field.localName];
+    if (typeof value !== "string") continue;
+    const problem = textProblem(value);
+    if (problem === undefined) continue;
+    out ??= [];
+    if (out.length < maxViolations) out.push({ field: field.name, description: problem });
+  }
+  return out ?? noProblems;
+}
+
+const noProblems: FieldViolationInit[] = [];
+
+function refuseFlat(fields: readonly DescField[], message: Message): void {
+  const problems = flatProblems(fields, message);
+  if (problems.length > 0) throw invalidArgument(problems);
+}
+
 async function refuseBadText(schema: DescMessage, message: Message): Promise<void> {
+  const flat = flatStrings(schema);
+  if (flat !== null) {
+    refuseFlat(flat, message);
+    return;
+  }
   const { problems, visited } = walkText(schema, message);
   if (problems.length > 0) throw invalidArgument(problems);
   // Decoding a large message and walking it ran in one stretch; let calls waiting for the
@@ -164,7 +211,10 @@ export function createTextCheckInterceptor(): Interceptor {
   return (next) => async (req) => {
     const schema = req.method.input;
     if (!req.stream) {
-      await refuseBadText(schema, req.message);
+      const flat = flatStrings(schema);
+      // A flat message is checked synchronously: no extra turn of the microtask queue.
+      if (flat !== null) refuseFlat(flat, req.message);
+      else await refuseBadText(schema, req.message);
       return next(req);
     }
     const messages = req.message;

@@ -2,6 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { createContextValues, type ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { NodeRequest } from "./node-http.js";
 import { requestIdOf } from "./request-id.js";
+import { requestHeaders } from "./request-headers.js";
 
 /** What the server knows of a call before it reads the call's body. */
 export interface AdmitCall {
@@ -39,14 +40,12 @@ export interface AdmittedCalls {
   headerOf(req: NodeRequest): Headers | undefined;
 }
 
-/** Copies a Node request's headers (without HTTP/2 pseudo-headers) into a Headers object. */
+/**
+ * A Node request's headers (without HTTP/2 pseudo-headers) as a Headers object, copied in
+ * only when something needs more than `get` or `has` (see {@link requestHeaders}).
+ */
 export function headersOf(req: NodeRequest): Headers {
-  const header = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith(":") || value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) header.append(name, v);
-  }
-  return header;
+  return requestHeaders(req);
 }
 
 /** Creates the {@link AdmittedCalls} of a server. */

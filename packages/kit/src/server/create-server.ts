@@ -126,7 +126,7 @@ export function createServer(opts: ServerOptions): Server {
 
   const interceptors = [
     metrics.interceptor,
-    createLoggingInterceptor(),
+    createLoggingInterceptor((level) => logger.isLevelEnabled(level)),
     createStreamShutdownInterceptor(shutdown.signal),
     // Before authentication: a request PostgreSQL could not store writes nothing, not even
     // the audit event of a denial.
@@ -137,10 +137,16 @@ export function createServer(opts: ServerOptions): Server {
     const id = requestIdOf(req) ?? resolveRequestId(undefined);
     const values = admitted.valuesOf(req) ?? createContextValues();
     if (opts.pageTokenSigner) values.set(pageTokenSignerKey, opts.pageTokenSigner);
-    return values
-      .set(requestIdKey, id)
-      .set(remoteAddressKey, addressOf(req))
-      .set(loggerKey, logger.child({ reqId: id }));
+    values.set(requestIdKey, id).set(remoteAddressKey, addressOf(req));
+    // The call's child logger is made when something logs through it, not on every call.
+    let child: Logger | undefined;
+    Object.defineProperty(values, loggerKey.id, {
+      get: () => (child ??= logger.child({ reqId: id })),
+      set: (value: Logger) => (child = value),
+      configurable: true,
+      enumerable: true,
+    });
+    return values;
   };
   const readMaxBytes = opts.maxRequestBytes ?? 4 * 1024 * 1024;
   const rpcHandler = connectNodeAdapter({

@@ -39,16 +39,9 @@ export async function readBody(
   if (wire.protocol === "connect" && declared > readMaxBytes) {
     throw tooLarge(readMaxBytes, declared);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
   // gRPC frames the message in a 5-byte envelope.
   const limit = wire.protocol === "grpc" ? readMaxBytes + 5 : readMaxBytes;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) throw tooLarge(readMaxBytes);
-    chunks.push(chunk);
-  }
-  const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  const body = await collect(req, limit, readMaxBytes);
   if (wire.protocol === "connect") return body;
   if (body.byteLength === 0) {
     throw new ConnectError(
@@ -77,6 +70,50 @@ export async function readBody(
     );
   }
   return body.subarray(5);
+}
+
+/**
+ * Collects a request body of at most `limit` bytes from the stream's events (a small body is
+ * one chunk: no async iteration machinery per call). A body over the limit destroys the
+ * request, as leaving an async iteration early does.
+ */
+function collect(req: NodeRequest, limit: number, readMaxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        done();
+        req.destroy();
+        reject(tooLarge(readMaxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    const onClose = (): void => {
+      done();
+      reject(new ConnectError("the client went away before its request ended", Code.Canceled));
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
 }
 
 function setHeaders(res: NodeResponse, headers: Headers | undefined): void {

@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { create, isMessage } from "@bufbuild/protobuf";
-import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import type { ReadConfigResponseSchema } from "@guardian/api";
 import { encodedContent } from "../read-cache/encoded.js";
 
@@ -8,6 +8,48 @@ import { encodedContent } from "../read-cache/encoded.js";
 export type ReadConfigReply = MessageInitShape<typeof ReadConfigResponseSchema>;
 
 const encoder = new TextEncoder();
+
+/**
+ * The last response encoded for a content value, by wire form. Calls between two writes
+ * ask for the same bytes (same content, etag and revision), so they are made once and
+ * shared: nothing writes into them.
+ */
+interface LastEncoded {
+  readonly etag: ReadConfigReply["etag"];
+  readonly notModified: ReadConfigReply["notModified"];
+  readonly revision: ReadConfigReply["revision"];
+  readonly bytes: Uint8Array;
+}
+
+const lastProto = new WeakMap<Value, LastEncoded>();
+const lastJson = new WeakMap<Value, LastEncoded>();
+
+/** Returns the bytes `encode` makes for `reply`, from `last` when its fields are the same. */
+function memoized(
+  last: WeakMap<Value, LastEncoded>,
+  reply: ReadConfigReply,
+  encode: (reply: ReadConfigReply, content: Value | undefined) => Uint8Array,
+): Uint8Array {
+  if (!reply.content) return encode(reply, undefined);
+  const content = contentValue(reply.content);
+  const hit = last.get(content);
+  if (
+    hit !== undefined &&
+    hit.etag === reply.etag &&
+    hit.notModified === reply.notModified &&
+    hit.revision === reply.revision
+  ) {
+    return hit.bytes;
+  }
+  const bytes = encode(reply, content);
+  last.set(content, {
+    etag: reply.etag,
+    notModified: reply.notModified,
+    revision: reply.revision,
+    bytes,
+  });
+  return bytes;
+}
 
 /** Appends a base-128 varint (a non-negative int64 or a length) to `out`. */
 function varint(out: number[], value: bigint | number): void {
@@ -25,7 +67,11 @@ function varint(out: number[], value: bigint | number): void {
  * each omitted at its zero value, exactly as protobuf-es would write the message.
  */
 export function readConfigProto(reply: ReadConfigReply): Uint8Array {
-  const content = reply.content && encodedContent(contentValue(reply.content)).proto;
+  return memoized(lastProto, reply, encodeProto);
+}
+
+function encodeProto(reply: ReadConfigReply, value: Value | undefined): Uint8Array {
+  const content = value && encodedContent(value).proto;
   const head: number[] = [];
   if (content) {
     head.push(0x0a);
@@ -55,7 +101,11 @@ export function readConfigProto(reply: ReadConfigReply): Uint8Array {
  * protobuf-es `toJsonString` writes the message.
  */
 export function readConfigJson(reply: ReadConfigReply): Uint8Array {
-  const content = reply.content && encodedContent(contentValue(reply.content)).json;
+  return memoized(lastJson, reply, encodeJson);
+}
+
+function encodeJson(reply: ReadConfigReply, value: Value | undefined): Uint8Array {
+  const content = value && encodedContent(value).json;
   const parts: string[] = [];
   if (reply.etag) parts.push(`"etag":"${BigInt(reply.etag)}"`);
   if (reply.notModified) parts.push(`"notModified":true`);
@@ -71,7 +121,7 @@ export function readConfigJson(reply: ReadConfigReply): Uint8Array {
   return out;
 }
 
-function contentValue(content: NonNullable<ReadConfigReply["content"]>) {
+function contentValue(content: NonNullable<ReadConfigReply["content"]>): Value {
   // The cache hands out one Value per version; anything else is made a Value once here.
   return isMessage(content, ValueSchema) ? content : create(ValueSchema, content);
 }

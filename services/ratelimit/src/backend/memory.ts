@@ -24,6 +24,7 @@ export function createMemoryBackend(opts: MemoryBackendOptions = {}): RateLimitB
     if (tokens < req.capacity) {
       buckets.set(req.key, { tokens, updatedMs: at });
     }
+    if (buckets.size <= maxBuckets) return;
     for (const oldest of buckets.keys()) {
       if (buckets.size <= maxBuckets) break;
       buckets.delete(oldest);
