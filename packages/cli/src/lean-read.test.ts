@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, toBinary, toJsonString, type MessageInitShape } from "@bufbuild/protobuf";
 import { ReadConfigRequestSchema } from "@guardian/api";
+import { envelope, exchange, type Exchange, type ExchangeInit } from "@guardian/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDev, stop, type Running } from "./testing/dev-process.js";
 import { bootstrapPassword, createJsonCaller } from "./testing/json-caller.js";
-import { envelope, exchange, type Exchange, type ExchangeInit } from "./testing/raw-exchange.js";
 
 type ReadInit = MessageInitShape<typeof ReadConfigRequestSchema>;
 

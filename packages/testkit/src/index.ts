@@ -14,6 +14,8 @@ export { startEtcd, startEtcdCluster } from "./etcd.js";
 export type { EtcdCluster, StartEtcdClusterOptions } from "./etcd.js";
 export type { EtcdMember, EtcdMemberStatus } from "./etcd-member.js";
 export { failureOf } from "./failure.js";
+export { envelope, exchange } from "./raw-exchange.js";
+export type { Exchange, ExchangeInit } from "./raw-exchange.js";
 export { freePort, freePorts } from "./ports.js";
 export { startPostgres } from "./postgres.js";
 export type { PostgresServer, StartPostgresOptions } from "./postgres.js";

@@ -1,5 +1,3 @@
-import * as http from "node:http";
-import * as http2 from "node:http2";
 import { gzipSync } from "node:zlib";
 import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -10,6 +8,7 @@ import {
   HealthCheckResponseSchema,
   HealthCheckResponse_ServingStatus as Status,
 } from "@guardian/api";
+import { envelope, exchange } from "@guardian/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHealth } from "../health/health.js";
 import type { FastUnaryRoute } from "./fast-route.js";
@@ -48,78 +47,10 @@ async function startFast() {
   return { ...started, served };
 }
 
-interface Exchange {
-  status: number;
-  headers: Record<string, string>;
-  trailers: Record<string, string>;
-  body: Buffer;
-}
-
-/** Sends one request (HTTP/1.1, or h2 with `h2`) and collects status, headers, trailers, body. */
-function exchange(
-  url: string,
-  path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: Uint8Array; h2?: boolean },
-): Promise<Exchange> {
-  const flat = (h: Record<string, unknown>) =>
-    Object.fromEntries(
-      Object.entries(h)
-        .filter(([k]) => !k.startsWith(":") && !["date", "x-request-id"].includes(k))
-        .map(([k, v]) => [k, String(v)]),
-    );
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    if (init.h2) {
-      const session = http2.connect(url);
-      session.on("error", reject);
-      const stream = session.request({
-        ":method": init.method ?? "POST",
-        ":path": path,
-        ...init.headers,
-      });
-      let status = 0;
-      let headers: Record<string, string> = {};
-      let trailers: Record<string, string> = {};
-      stream.on("response", (h) => ((status = Number(h[":status"])), (headers = flat(h))));
-      stream.on("trailers", (t) => (trailers = flat(t)));
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => {
-        session.close();
-        resolve({ status, headers, trailers, body: Buffer.concat(chunks) });
-      });
-      stream.end(init.body);
-      return;
-    }
-    const req = http.request(
-      `${url}${path}`,
-      { method: init.method ?? "POST", headers: init.headers, agent: false },
-      (res) => {
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: flat(res.headers),
-            trailers: {},
-            body: Buffer.concat(chunks),
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(init.body);
-  });
-}
-
 const check = "/grpc.health.v1.Health/Check";
 const json = (s: string) => new TextEncoder().encode(s);
 const proto = (service: string) =>
   toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, { service }));
-const envelope = (bytes: Uint8Array) => {
-  const out = Buffer.alloc(5 + bytes.byteLength);
-  out.writeUInt32BE(bytes.byteLength, 1);
-  out.set(bytes, 5);
-  return out;
-};
 
 /** Requests in every protocol the fast route serves; `deadline` makes Connect serve them. */
 const protocols = {
