@@ -1,11 +1,17 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { fromJson, toJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import { AuthService, ClusterService, ConfigService, SchemaService } from "@guardian/api";
+import {
+  AuthService,
+  ClusterService,
+  ConfigService,
+  SchemaService,
+  VersionConflictSchema,
+} from "@guardian/api";
 import { hashPassword } from "@guardian/auth-service";
 import { databaseUrl, dropDatabase, randomDatabaseName } from "@guardian/testkit";
 import pg from "pg";
@@ -142,6 +148,26 @@ describe("production mode: guardian migrate and guardian serve on PostgreSQL and
     );
     await watching;
     expect(events).toEqual([updated.revision]);
+
+    // A stale write crosses the hop to the store as Aborted with its VersionConflict detail.
+    const stale = await config
+      .updateConfig(
+        {
+          project,
+          key: "eu/flags",
+          content: fromJson(ValueSchema, { beta: false }),
+          expectedVersion: created.config!.version,
+        },
+        { headers },
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => ConnectError.from(err),
+      );
+    expect(stale?.code).toBe(Code.Aborted);
+    expect(stale?.findDetails(VersionConflictSchema)[0]?.currentVersion).toBe(
+      updated.config!.version,
+    );
     const read = await config.getConfig(
       { project, key: "eu/flags", minRevision: updated.revision },
       { headers },
@@ -160,6 +186,18 @@ describe("production mode: guardian migrate and guardian serve on PostgreSQL and
       { headers },
     );
     expect([...page1.configs, ...page2.configs].map((c) => c.key)).toEqual(["eu/flags", "eu/more"]);
+
+    // An idempotent write repeated is answered as the first one, across the hop.
+    const once = { project, key: "eu/once", schema: "flags", idempotencyKey: "serve-once" };
+    const first = await config.createConfig(
+      { ...once, content: fromJson(ValueSchema, {}) },
+      { headers },
+    );
+    const again = await config.createConfig(
+      { ...once, content: fromJson(ValueSchema, {}) },
+      { headers },
+    );
+    expect(again.revision).toBe(first.revision);
 
     const members = await createClient(ClusterService, transport).listMembers({}, { headers });
     expect(members.members).toHaveLength(3);

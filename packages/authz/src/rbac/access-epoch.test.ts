@@ -64,7 +64,8 @@ describe("access epoch", () => {
 
   it("answers a read with a query that started after it, sharing queries between readers", async () => {
     const { q, state } = instrumented();
-    const epoch = createAccessEpoch(q, { pollMs: 250 });
+    // No gap: each query starts as soon as the one before it ends.
+    const epoch = createAccessEpoch(q, { pollMs: 250, gapMs: 0 });
     const start = await epoch.read();
     let release = () => {};
     state.hold = new Promise<void>((r) => (release = r));
@@ -81,6 +82,19 @@ describe("access epoch", () => {
     expect(await Promise.all(late)).toEqual(Array.from({ length: 10 }, () => start + 1n));
     // The initial read, the early one, and one shared by the ten late readers.
     expect(state.queries).toBe(3);
+  });
+
+  it("starts queries a gap apart, each after every read it answers", async () => {
+    const { q, state } = instrumented();
+    const epoch = createAccessEpoch(q, { pollMs: 60_000, gapMs: 2_000 });
+    const start = await epoch.read();
+    // Within the gap after the first query: these wait for one shared query.
+    const reads = Array.from({ length: 5 }, () => epoch.read());
+    expect(state.queries).toBe(1);
+    // Committed after the reads but before their query starts: they see it.
+    await disableSomeone();
+    expect(await Promise.all(reads)).toEqual(Array.from({ length: 5 }, () => start + 1n));
+    expect(state.queries).toBe(2);
   });
 
   it("polls while someone listens and tells listeners of each new epoch", async () => {

@@ -1,4 +1,5 @@
 import type { Queryable } from "@guardian/db";
+import { sleep } from "@guardian/kit";
 import type { AccessChanges } from "../access-changes/access-changes.js";
 import { selectAccessEpoch } from "../sql/access-epoch.js";
 
@@ -38,11 +39,22 @@ export interface AccessEpochOptions {
    * what was heard, without a query.
    */
   heardInStep?: boolean;
+  /**
+   * The least time between the starts of two epoch queries (default 10 ms). A read that comes
+   * sooner waits for the next query, shared by everyone who arrives meanwhile: under a burst
+   * of stream messages the process makes at most one query per gap, and an idle one answers
+   * its next read at once.
+   */
+  gapMs?: number;
 }
+
+/** The default of {@link AccessEpochOptions.gapMs}. */
+const defaultGapMs = 10;
 
 /**
  * Creates the per-process access epoch reader shared by every open stream of the process.
- * It costs one small query per burst of outgoing stream messages (none while changes are
+ * It costs one small query per burst of outgoing stream messages, at most one per
+ * {@link AccessEpochOptions.gapMs} (none while changes are
  * heard in step, see {@link AccessEpochOptions.heardInStep}), and, while streams are
  * open but access changes are not heard, one per poll interval; nothing while no stream is
  * open.
@@ -64,7 +76,11 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
     }
   };
 
+  const gapMs = opts.gapMs ?? defaultGapMs;
+  let startedAt = -Infinity;
+
   const start = (): Promise<bigint> => {
+    startedAt = performance.now();
     const at = opts.changes?.generation() ?? -1;
     const p = selectAccessEpoch(db).then((epoch) => {
       seen(epoch);
@@ -91,16 +107,21 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
     ) {
       return Promise.resolve(last);
     }
+    if (!inflight && !queued && performance.now() - startedAt >= gapMs) return start();
     // A query already in flight may have started before the caller's event; wait for the
-    // next one, shared by everyone who arrives meanwhile.
-    if (!inflight) return start();
+    // next one, shared by everyone who arrives meanwhile. It starts after the one in flight
+    // ends and a gap after the last start, so it still starts after every caller it answers.
     if (!queued) {
       // Once the queued query starts, later callers must not join it.
       const startQueued = () => {
         queued = undefined;
         return start();
       };
-      queued = inflight.then(startQueued, startQueued);
+      const afterGap = (): Promise<bigint> => {
+        const left = startedAt + gapMs - performance.now();
+        return left > 0 ? sleep(left).then(startQueued) : startQueued();
+      };
+      queued = inflight ? inflight.then(afterGap, afterGap) : afterGap();
     }
     return queued;
   };

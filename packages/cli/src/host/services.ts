@@ -26,7 +26,11 @@ import {
   createSchemaRoutes,
   createSchemaWorkers,
 } from "@guardian/schema-service";
-import { createStoreRoutes, type StoreEngine } from "@guardian/store-service";
+import {
+  createStoreFastRoutes,
+  createStoreRoutes,
+  type StoreEngine,
+} from "@guardian/store-service";
 import type pg from "pg";
 
 /** The names of the services a process can host. */
@@ -187,6 +191,7 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           name,
           typeName: StoreService.typeName,
           routes: createStoreRoutes({ engine: deps.engine }),
+          fastRoutes: createStoreFastRoutes({ engine: deps.engine }),
         };
     }
   });

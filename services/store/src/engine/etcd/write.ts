@@ -10,7 +10,7 @@ import {
 } from "../write-rules.js";
 import type { KeyValue, RevisionRecord, WriteInput, WriteResult } from "../types.js";
 import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./calls.js";
-import { decodeWrite, encodeWrite, type StoredWrite } from "./envelope.js";
+import { decodeWrite, encodeWrite, type PendingWrite, type StoredWrite } from "./envelope.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 import type { LeaseSource } from "./lease.js";
 
@@ -163,7 +163,8 @@ export function createWriter(
   return async function write(input) {
     const value =
       input.op === "put" ? Buffer.from(input.value ?? new Uint8Array()) : Buffer.alloc(0);
-    const hash = hashWriteRequest(input, value);
+    // Only an idempotent write is ever compared with an earlier request.
+    const hash = input.idempotencyKey ? hashWriteRequest(input, value) : "";
     const txn = randomUUID();
     const valueKey = ks.kv(input.project, input.key);
     // The state from etcd itself (a read or a failed compare); undefined while building on the
@@ -199,7 +200,7 @@ export function createWriter(
       }
       const now = new Date();
       const recordKey = ks.record(input.project, input.key, basis.slot);
-      const envelope = encodeWrite({
+      const pending: PendingWrite = {
         record: {
           project: input.project,
           key: input.key,
@@ -213,7 +214,8 @@ export function createWriter(
         createTime: current?.createTime ?? now,
         txn,
         seq: basis.seq + 1,
-      });
+      };
+      const envelope = encodeWrite(pending);
       const lease = input.idempotencyKey ? await deps.leases.get() : undefined;
       const success: IRequestOp[] = [
         input.op === "delete" ? deleteOp(valueKey) : putOp(valueKey, envelope),
@@ -242,13 +244,15 @@ export function createWriter(
         throw err;
       }
       if (res.succeeded) {
-        const written = decodeWrite({ value: envelope, mod_revision: res.header.revision });
-        return {
-          revision: written.record.revision,
-          record: written.record,
-          idempotentReplay: false,
-          seq: written.seq,
+        // The record as a read would decode it, built from what was just encoded.
+        const revision = BigInt(res.header.revision);
+        const record: RevisionRecord = {
+          ...pending.record,
+          revision,
+          createRevision: pending.record.createRevision || revision,
+          value: new Uint8Array(value.buffer, value.byteOffset, value.length),
         };
+        return { revision, record, idempotentReplay: false, seq: pending.seq };
       }
       state = parseState(res.responses);
     }
