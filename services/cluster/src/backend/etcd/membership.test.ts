@@ -3,7 +3,7 @@ import { Engine, type ListMembersResponse, type ObserveResponse } from "@guardia
 import { type EtcdCluster, failureOf, startEtcdCluster, useTestDatabase } from "@guardian/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { campaign, count, has, keyOf } from "../../contract/helpers.js";
-import { recordStream, waitUntil } from "../../contract/stream-recorder.js";
+import { recordStream, waitUntil, type StreamRecorder } from "../../contract/stream-recorder.js";
 import { clientOf, useHarness } from "../../testing/harness.js";
 import { createEtcdClusterBackend } from "./backend.js";
 
@@ -95,9 +95,21 @@ describe("etcd cluster members", () => {
 
   it("keeps at most one Guardian leader while the etcd leader is killed", async () => {
     const election = "failover/leader";
-    const observer = recordStream<ObserveResponse>((signal) =>
-      client().observe({ election }, { signal }),
-    );
+    // A client re-opens an Observe stream that the failover ended; the test does the same.
+    const observers: StreamRecorder<ObserveResponse>[] = [];
+    const ends: unknown[] = [];
+    let stopped = false;
+    const observe = (): StreamRecorder<ObserveResponse> => {
+      const recorder = recordStream<ObserveResponse>((signal) =>
+        client().observe({ election }, { signal }),
+      );
+      void recorder.ended.then((err) => {
+        ends.push(err);
+        if (observers.at(-1) === recorder && !stopped) observers.push(observe());
+      });
+      return recorder;
+    };
+    observers.push(observe());
     const candidates = [campaign(client(), election, "a", 3), campaign(client(), election, "b", 3)];
     const holding = () => candidates.filter((c) => has(c, "elected") && !has(c, "lost"));
     let most = 0;
@@ -124,11 +136,15 @@ describe("etcd cluster members", () => {
       // The observer shows etcd's view, which the candidates learn a moment later: wait until
       // it has caught up with the leader, then check that it showed one leader at a time,
       // only candidates of this election, none of them twice, ending with the elected one.
-      const shownKeys = () => observer.items.flatMap((o) => (o.leader ? [o.leader.leaderKey] : []));
+      const shownKeys = () =>
+        observers.flatMap((r) => r.items.flatMap((o) => (o.leader ? [o.leader.leaderKey] : [])));
       await waitUntil(
         () => (shownKeys().at(-1) === keyOf(first!) ? true : undefined),
         "the observer to show the leader",
-      );
+      ).catch((err: Error) => {
+        const seen = JSON.stringify({ shown: shownKeys(), leader: keyOf(first!), ends });
+        throw new Error(`${err.message}: ${seen}`);
+      });
       const shown = shownKeys();
       const runs = shown.filter((k, i) => k !== shown[i - 1]);
       expect(new Set(runs).size).toBe(runs.length);
@@ -137,7 +153,8 @@ describe("etcd cluster members", () => {
     } finally {
       clearInterval(sampler);
       candidates.forEach((c) => c.cancel());
-      observer.cancel();
+      stopped = true;
+      observers.forEach((r) => r.cancel());
       // The next tests need all three members, whatever happened here.
       if (killed) {
         await killed.restart();
