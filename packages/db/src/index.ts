@@ -16,3 +16,9 @@ export {
   type OpenEmbeddedOptions,
 } from "./embedded.js";
 export { checkoutTemplatesDir } from "./template.js";
+export {
+  keepListening,
+  type Listener,
+  type ListenerHooks,
+  type ListenerOptions,
+} from "./listener.js";

@@ -1,5 +1,4 @@
-import { createBackoff, sleep } from "@guardian/kit";
-import pg from "pg";
+import { keepListening } from "@guardian/db";
 import { catalogChannel, checkListener, listenCatalog } from "../sql/catalog.js";
 import { createSubscribers, type CatalogChange, type CatalogFeed } from "./feed.js";
 
@@ -26,66 +25,30 @@ export interface PgCatalogFeedOptions {
  */
 export function createPgCatalogFeed(opts: PgCatalogFeedOptions): CatalogFeed {
   const subscribers = createSubscribers();
-  const stopping = new AbortController();
-  const backoff = createBackoff({ initialMs: 100, maxMs: 5_000 });
-  const checkMs = opts.checkIntervalMs ?? 5_000;
-  let listening: pg.Client | undefined;
-
-  const connect = async () => {
-    if (stopping.signal.aborted) return;
-    const client = new pg.Client({
-      connectionString: opts.url,
-      application_name: "guardian-catalog-listen",
-      connectionTimeoutMillis: 10_000,
-      query_timeout: checkMs,
-      keepAlive: true,
-    });
-    let lost = false;
-    const onLost = (err?: unknown) => {
-      if (lost) return;
-      lost = true;
-      if (err) opts.onError?.(err);
-      if (listening === client) {
-        listening = undefined;
-        subscribers.emit("all");
-      }
-      void client.end().catch(() => {});
-      if (!stopping.signal.aborted) void sleep(backoff.next(), stopping.signal).then(connect);
-    };
-    client.on("error", onLost);
-    client.on("end", () => onLost());
-    client.on("notification", (message) => {
-      if (message.channel !== catalogChannel) return;
-      subscribers.emit(parseChange(message.payload));
-    });
-    try {
-      await client.connect();
-      await listenCatalog(client);
-      if (stopping.signal.aborted || lost) return void client.end().catch(() => {});
-      listening = client;
-      backoff.reset();
+  const listener = keepListening(
+    {
+      url: opts.url,
+      applicationName: "guardian-catalog-listen",
+      checkMs: opts.checkIntervalMs ?? 5_000,
+      connectTimeoutMs: 10_000,
+      ...(opts.onError ? { onError: opts.onError } : {}),
+    },
+    {
+      ready: listenCatalog,
       // Whatever was cached before may have changed unheard.
-      subscribers.emit("all");
-      while (listening === client) {
-        await sleep(checkMs, stopping.signal);
-        if (listening === client) await checkListener(client);
-      }
-    } catch (err) {
-      onLost(err);
-    }
-  };
-  void connect();
-
+      connected: () => subscribers.emit("all"),
+      check: checkListener,
+      notification(message) {
+        if (message.channel === catalogChannel) subscribers.emit(parseChange(message.payload));
+      },
+      lost: () => subscribers.emit("all"),
+    },
+  );
   return {
-    live: () => listening !== undefined,
+    live: listener.listening,
     publish: (change) => subscribers.emit(change),
     subscribe: subscribers.subscribe,
-    async close() {
-      stopping.abort();
-      const client = listening;
-      listening = undefined;
-      await client?.end().catch(() => {});
-    },
+    close: listener.close,
   };
 }
 
