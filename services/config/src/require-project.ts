@@ -1,20 +1,18 @@
-import type { Queryable } from "@guardian/db";
-import type { CatalogCache } from "@guardian/schema-service";
-import { projectNotFound } from "./error-map.js";
 import { selectProjectVersion } from "@guardian/authz";
+import type { ConfigDeps } from "./deps.js";
+import { projectNotFound } from "./error-map.js";
 
 /**
- * Fails with NotFound unless the project exists: from the catalog cache when one is given
- * (a project deleted is forgotten at once here and right after commit elsewhere), otherwise
- * from PostgreSQL.
+ * Fails with NotFound unless the project exists: from the catalog cache when the service
+ * has one (a project deleted is forgotten at once here and right after commit elsewhere),
+ * otherwise from PostgreSQL.
  */
 export async function requireProject(
-  db: Queryable,
+  deps: Pick<ConfigDeps, "pool" | "catalog">,
   project: string,
-  catalog?: CatalogCache,
 ): Promise<void> {
-  const exists = catalog
-    ? await catalog.projectExists(project)
-    : (await selectProjectVersion(db, project)) !== undefined;
+  const exists = deps.catalog
+    ? await deps.catalog.projectExists(project)
+    : (await selectProjectVersion(deps.pool, project)) !== undefined;
   if (!exists) throw projectNotFound(project);
 }

@@ -40,7 +40,7 @@ const maxMergeAttempts = 5;
  * the store.
  */
 export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
-  const { store, pool, schemas, catalog } = deps;
+  const { store, schemas } = deps;
   const maxBytes = deps.maxConfigBytes ?? defaultMaxConfigBytes;
   const basis = createWriteBasis({ readCache: deps.readCache });
 
@@ -66,7 +66,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
     async createConfig(req, ctx) {
       checkCreateConfigRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
-      await requireProject(pool, req.project, catalog);
+      await requireProject(deps, req.project);
       const doc = encodeContent(req.content!, maxBytes);
       const binding = {
         project: req.project,
@@ -94,7 +94,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
       const mask = checkUpdateConfigRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
       authorizeContentOnly(ctx, mask);
-      await requireProject(pool, req.project, catalog);
+      await requireProject(deps, req.project);
       // A write derived from the current content is made conditional on it, so that an
       // unconditional labels or schema change never undoes a concurrent content change.
       const merge =
@@ -154,7 +154,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
     async deleteConfig(req, ctx) {
       checkDeleteConfigRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
-      await requireProject(pool, req.project, catalog);
+      await requireProject(deps, req.project);
       const res = await writeConfig(store, ctx, {
         project: req.project,
         key: req.key,
@@ -171,7 +171,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
     async rollbackConfig(req, ctx) {
       checkRollbackConfigRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
-      await requireProject(pool, req.project, catalog);
+      await requireProject(deps, req.project);
       const target = await findRevision(deps, ctx, req.project, req.key, req.toRevision);
       if (target.deleted || !target.meta) {
         throw new ConnectError(
@@ -216,10 +216,10 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         });
         if (res.config) return { config: configOf(res.config), revision: res.revision };
         // Only a miss pays for telling an unknown project from an unknown config.
-        await requireProject(pool, project);
+        await requireProject(deps, project);
         throw configNotFound(project, key);
       }
-      await requireProject(pool, req.project);
+      await requireProject(deps, req.project);
       // Past revisions the store no longer retains come from its archive, inside the store.
       const res = await store.get(
         { project, key, revision: req.revision, minRevision: req.minRevision },
@@ -232,7 +232,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
     async listConfigs(req, ctx) {
       checkListConfigsRequest(req);
       authorizeProject(ctx, req.project, { prefix: req.prefix });
-      await requireProject(pool, req.project);
+      await requireProject(deps, req.project);
       const size = pageSize(req.pageSize);
       // With content, ask for few configs at a time so a page stays under the size budget.
       const chunk = req.includeContent ? contentPageLimit(maxBytes, size) : size;

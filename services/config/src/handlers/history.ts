@@ -24,7 +24,7 @@ type HistoryHandlers = Pick<
 
 /** Creates the history handlers over the store (which merges its archive). */
 export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
-  const { store, pool } = deps;
+  const { store } = deps;
 
   /** The newest revision record of a config (a deletion included). */
   async function latest(ctx: HandlerContext, project: string, key: string) {
@@ -40,7 +40,7 @@ export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
     async listRevisions(req, ctx) {
       checkListRevisionsRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
-      await requireProject(pool, req.project);
+      await requireProject(deps, req.project);
       const size = pageSize(req.pageSize);
       const from = storePageToken(ctx, req);
       // The store merges its retained revisions with the PostgreSQL archive, newest first.
@@ -59,7 +59,7 @@ export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
     async getRevision(req, ctx) {
       checkGetRevisionRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
-      await requireProject(pool, req.project);
+      await requireProject(deps, req.project);
       const rec = await findRevision(deps, ctx, req.project, req.key, req.revision);
       return { revision: recordToRevision(rec, true) };
     },
@@ -67,7 +67,7 @@ export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
     async diffRevisions(req, ctx) {
       checkDiffRevisionsRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
-      await requireProject(pool, req.project);
+      await requireProject(deps, req.project);
       const { project, key } = req;
       const to =
         req.toRevision > 0n

@@ -39,7 +39,7 @@ export function createReadConfigHandler(
       }
       if (!found) {
         // Only a miss pays for telling an unknown project from an unknown config.
-        await requireProject(deps.pool, req.project);
+        await requireProject(deps, req.project);
         throw configNotFound(req.project, req.key);
       }
       if (req.ifNoneMatch !== 0n && req.ifNoneMatch === found.version) {

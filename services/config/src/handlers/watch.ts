@@ -103,7 +103,7 @@ export function createWatchHandler(
         req.project,
         t.case === "key" ? { key: t.value } : { prefix: t.value ?? "" },
       );
-      await requireProject(deps.pool, req.project, deps.catalog);
+      await requireProject(deps, req.project);
       const scope = {
         project: req.project,
         key: t.case === "key" ? t.value : "",
