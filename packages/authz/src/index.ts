@@ -86,7 +86,7 @@ export {
 export type { CallCredentials } from "./credentials/credential-headers.js";
 export { createAuthInterceptor } from "./rbac/interceptor.js";
 export type { AuthInterceptorDeps } from "./rbac/interceptor.js";
-export { peekRequest, readStringField } from "./rbac/request-fields.js";
+export { peekRequest } from "./rbac/request-fields.js";
 
 export {
   apiKeyScopeFromProto,

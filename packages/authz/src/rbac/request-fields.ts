@@ -1,25 +1,7 @@
-import { ScalarType, type DescMessage, type Message } from "@bufbuild/protobuf";
-import { reflect } from "@bufbuild/protobuf/reflect";
+import type { Message } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 
 type AnyRequest = Parameters<Parameters<Interceptor>[0]>[0];
-
-/**
- * Reads a top-level string field of a request by its proto name (a oneof member too).
- * Returns undefined when the message has no such string field or it is not set.
- */
-export function readStringField(
-  schema: DescMessage,
-  message: Message,
-  name: string,
-): string | undefined {
-  const field = schema.fields.find((f) => f.name === name);
-  if (field?.fieldKind !== "scalar" || field.scalar !== ScalarType.STRING) return undefined;
-  const r = reflect(schema, message);
-  if (!r.isSet(field)) return undefined;
-  const value = r.get(field);
-  return typeof value === "string" ? value : undefined;
-}
 
 /**
  * Returns the first request message of a call and a request to pass on in its place.
