@@ -116,7 +116,8 @@ describe("the event loop under costly schema work", () => {
     // The compile alone keeps the workers busy for seconds: the loop saw many answers.
     expect(samples.length).toBeGreaterThanOrEqual(10);
     // The bound the service promises; an idle /healthz answers in a few milliseconds.
-    expect(Math.max(...samples)).toBeLessThan(100);
+    const shown = samples.map((ms) => ms.toFixed(0)).join(" ");
+    expect(Math.max(...samples), `/healthz times in ms: ${shown}`).toBeLessThan(100);
 
     // proto3 JSON leaves `valid: false` out.
     expect(evilDoc.valid).toBeUndefined();

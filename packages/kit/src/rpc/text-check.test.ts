@@ -56,11 +56,17 @@ describe("strings PostgreSQL cannot store", () => {
     const schema = create(AddSchemaVersionRequestSchema, {
       project: "p",
       name: "s",
-      content: { properties: { a: { description: `x${nul}` } } },
+      content: {
+        properties: { a: { description: `x${nul}` } },
+        enum: ["ok", `b${nul}`],
+        [`k${nul}`]: 1,
+      },
     });
-    expect(findTextProblems(AddSchemaVersionRequestSchema, schema).map((v) => v.field)).toEqual([
-      'content["properties"]["a"]["description"]',
-    ]);
+    const found = findTextProblems(AddSchemaVersionRequestSchema, schema);
+    expect(found.map((v) => v.field).sort()).toEqual(
+      ["content", 'content["enum"][1]', 'content["properties"]["a"]["description"]'].sort(),
+    );
+    expect(found.find((v) => v.field === "content")?.description).toMatch(/^keys must not/);
   });
 
   it("leave a clean request alone, and survive deeply nested content", () => {

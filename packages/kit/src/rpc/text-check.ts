@@ -33,7 +33,25 @@ function render(node: PathNode | undefined): string {
 type Work =
   | { kind: "message"; msg: ReflectMessage; at: PathNode | undefined }
   | { kind: "value"; value: Value; at: PathNode | undefined }
-  | { kind: "struct"; struct: Struct; at: PathNode | undefined };
+  | { kind: "struct"; struct: Struct; at: PathNode | undefined }
+  | { kind: "json"; json: unknown; at: PathNode | undefined };
+
+/**
+ * A singular google.protobuf.Struct field's value as the message holds it: a plain JSON
+ * object (protobuf-es's local form). Reading it through reflection would first rebuild it
+ * as a tree of Value messages, costly for a large document.
+ */
+function localStruct(msg: ReflectMessage, field: DescField): unknown {
+  if (field.fieldKind !== "message" || field.message.typeName !== "google.protobuf.Struct") {
+    return undefined;
+  }
+  const raw = msg.message as unknown as Record<string, unknown>;
+  if (field.oneof) {
+    const group = raw[field.oneof.localName] as { case?: string; value?: unknown };
+    return group.case === field.localName ? group.value : undefined;
+  }
+  return raw[field.localName];
+}
 
 /**
  * Finds every string in a message that PostgreSQL text or jsonb cannot store faithfully
@@ -94,6 +112,25 @@ function walkText(
       else if (kind.case === "listValue") pushList(kind.value, work.at);
       continue;
     }
+    if (work.kind === "json") {
+      const { json, at } = work;
+      if (typeof json === "string") check(json, at);
+      else if (Array.isArray(json)) {
+        json.forEach((item, i) =>
+          stack.push({ kind: "json", json: item, at: { up: at, seg: i, kind: "index" } }),
+        );
+      } else if (json !== null && typeof json === "object") {
+        for (const key in json) {
+          check(key, at, "keys ");
+          stack.push({
+            kind: "json",
+            json: (json as Record<string, unknown>)[key],
+            at: { up: at, seg: key, kind: "key" },
+          });
+        }
+      }
+      continue;
+    }
     if (work.kind === "struct") {
       const fields = work.struct.fields;
       for (const key in fields) {
@@ -114,9 +151,13 @@ function walkText(
         case "scalar":
           if (field.scalar === ScalarType.STRING) check(msg.get(field) as string, here);
           break;
-        case "message":
-          pushMessage(msg.get(field), here);
+        case "message": {
+          const struct = localStruct(msg, field);
+          if (struct !== null && typeof struct === "object" && !("$typeName" in struct)) {
+            stack.push({ kind: "json", json: struct, at: here });
+          } else pushMessage(msg.get(field), here);
           break;
+        }
         case "list": {
           let i = 0;
           for (const item of msg.get(field)) {
@@ -198,7 +239,16 @@ async function refuseBadText(schema: DescMessage, message: Message): Promise<voi
   if (problems.length > 0) throw invalidArgument(problems);
   // Decoding a large message and walking it ran in one stretch; let calls waiting for the
   // event loop (health checks, small reads) go before the handler's own stretch of work.
-  if (visited > largeMessage) await new Promise((resolve) => setImmediate(resolve));
+  if (visited > largeMessage) await yieldToIo();
+}
+
+/**
+ * Resolves after the event loop has polled for I/O once. The request was decoded in the poll
+ * phase, so one setImmediate would run in the check phase right after it, before any other
+ * socket is read; the second lands after the next poll.
+ */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /**
