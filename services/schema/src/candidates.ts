@@ -19,8 +19,13 @@ export interface Candidates {
 export function createCandidates(workers: SchemaWorkers, maxSchemaBytes: number): Candidates {
   return {
     compile({ content, formatMode }, signal) {
-      checkSize(content, maxSchemaBytes, "schema_size_bytes", "content");
-      return workers.compile(content, signal, formatMode);
+      const text = checkSize(
+        JSON.stringify(content),
+        maxSchemaBytes,
+        "schema_size_bytes",
+        "content",
+      );
+      return workers.compile(text, signal, formatMode);
     },
     against(checked, signal) {
       return (documents) => workers.validate(checked.source, documents, signal);

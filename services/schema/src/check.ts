@@ -162,12 +162,12 @@ export function checkValidateDocumentRequest(req: ValidateDocumentRequest): void
 }
 
 /**
- * Fails with ResourceExhausted and guardian.v1.LimitExceeded when a JSON value serializes
- * to more than `max` bytes; a retry cannot fix that, so no retry_after is given.
+ * Fails with ResourceExhausted and guardian.v1.LimitExceeded when JSON text is more than
+ * `max` bytes of UTF-8; a retry cannot fix that, so no retry_after is given. Returns the text.
  */
-export function checkSize(value: unknown, max: number, limit: string, what: string): void {
-  const actual = Buffer.byteLength(JSON.stringify(value), "utf8");
-  if (actual <= max) return;
+export function checkSize(text: string, max: number, limit: string, what: string): string {
+  const actual = Buffer.byteLength(text, "utf8");
+  if (actual <= max) return text;
   throw new ConnectError(
     `${what} is ${actual} bytes of JSON, more than the limit of ${max} bytes`,
     Code.ResourceExhausted,

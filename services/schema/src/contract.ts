@@ -21,10 +21,11 @@ export interface ResolvedSchema {
   /** The concrete version (never 0). */
   version: number;
   /**
-   * Validates a JSON value on a worker thread; an empty list means valid. Fails with
-   * DeadlineExceeded when validation takes longer than the workers' deadline.
+   * Validates a JSON document, given as JSON text, on a worker thread; an empty list means
+   * valid. Fails with DeadlineExceeded when validation takes longer than the workers'
+   * deadline.
    */
-  validate(document: unknown, signal?: AbortSignal): Promise<SchemaViolation[]>;
+  validate(documentText: string, signal?: AbortSignal): Promise<SchemaViolation[]>;
 }
 
 /** Looks up and compiles schema versions, caching compiled validators. */

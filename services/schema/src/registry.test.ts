@@ -11,15 +11,15 @@ describe("the registry", () => {
     const { project } = await seedApp(h);
     const before = await h.registry().resolve(project, "app", 0);
     expect(before.version).toBe(1);
-    expect(await before.validate({ port: 9000 })).toEqual([]);
+    expect(await before.validate(`{"port":9000}`)).toEqual([]);
     await h.schemas().addSchemaVersion({ project, name: "app", content: appV2, force: true });
     const after = await h.registry().resolve(project, "app", 0);
     expect(after.version).toBe(2);
-    expect((await after.validate({ port: 9000 })).map((v) => v.pointer)).toEqual([
+    expect((await after.validate(`{"port":9000}`)).map((v) => v.pointer)).toEqual([
       "/name",
       "/port",
     ]);
-    expect(await (await h.registry().resolve(project, "app", 1)).validate({ port: 9000 })).toEqual(
+    expect(await (await h.registry().resolve(project, "app", 1)).validate(`{"port":9000}`)).toEqual(
       [],
     );
   });
@@ -41,7 +41,7 @@ describe("the registry", () => {
   it("never serves a deleted schema's validators for a re-created one of the same name", async () => {
     const project = await h.newProject();
     await h.schemas().createSchema({ project, name: "app", content: { type: "string" } });
-    expect(await (await h.registry().resolve(project, "app", 1)).validate(1)).toHaveLength(1);
+    expect(await (await h.registry().resolve(project, "app", 1)).validate("1")).toHaveLength(1);
     // Delete behind the service's back, as another process would, so nothing is invalidated.
     await h.pool().query("DELETE FROM schemas WHERE project = $1", [project]);
     await h
@@ -55,6 +55,6 @@ describe("the registry", () => {
        VALUES ($1, 'app', 1, '{"type": "integer"}', 'draft-2020-12', 't')`,
       [project],
     );
-    expect(await (await h.registry().resolve(project, "app", 1)).validate(1)).toEqual([]);
+    expect(await (await h.registry().resolve(project, "app", 1)).validate("1")).toEqual([]);
   });
 });

@@ -46,8 +46,8 @@ export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions)
       project,
       name,
       version,
-      async validate(document, signal) {
-        const [violations] = await workers.validate(source, [JSON.stringify(document)], signal);
+      async validate(documentText, signal) {
+        const [violations] = await workers.validate(source, [documentText], signal);
         return violations ?? [];
       },
     };

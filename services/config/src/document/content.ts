@@ -5,10 +5,11 @@ import { validationFailedError, type SchemaRegistry } from "@guardian/schema-ser
 import { configTooLarge } from "../error-map.js";
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-/** A config document ready to write: its JSON value and its UTF-8 JSON bytes. */
+/** A config document ready to write: its JSON text and the same text as UTF-8 bytes. */
 export interface Document {
-  json: unknown;
+  text: string;
   bytes: Uint8Array;
 }
 
@@ -24,7 +25,12 @@ export function encodeContent(content: Value, maxBytes: number): Document {
     // A Value can hold NaN or Infinity, which JSON cannot.
     badRequest("content", "must be valid JSON (no NaN or Infinity)");
   }
-  return checkSize({ json: JSON.parse(text) as unknown, bytes: encoder.encode(text) }, maxBytes);
+  return checkSize({ text, bytes: encoder.encode(text) }, maxBytes);
+}
+
+/** A stored document (empty bytes: JSON null), size-checked like request content. */
+export function storedDocument(bytes: Uint8Array, maxBytes: number): Document {
+  return checkSize({ text: bytes.length === 0 ? "null" : decoder.decode(bytes), bytes }, maxBytes);
 }
 
 /** Enforces the config size limit on a document (also one restored from history). */
@@ -42,10 +48,10 @@ export function checkSize(doc: Document, maxBytes: number): Document {
 export async function validateDocument(
   schemas: SchemaRegistry,
   binding: { project: string; schema: string; schemaVersion: number },
-  json: unknown,
+  text: string,
 ): Promise<number> {
   const resolved = await schemas.resolve(binding.project, binding.schema, binding.schemaVersion);
-  const violations = await resolved.validate(json);
+  const violations = await resolved.validate(text);
   if (violations.length > 0) {
     throw validationFailedError(violations, `schema "${resolved.name}" v${resolved.version}`);
   }

@@ -10,14 +10,14 @@ import {
   checkRollbackConfigRequest,
   checkUpdateConfigRequest,
 } from "../check/configs.js";
-import { jsonOf, kvToConfig } from "../convert.js";
+import { kvToConfig } from "../convert.js";
 import {
   contentPageLimit,
   defaultMaxConfigBytes,
   responseBudgetBytes,
   type ConfigDeps,
 } from "../deps.js";
-import { checkSize, encodeContent, validateDocument } from "../document/content.js";
+import { encodeContent, storedDocument, validateDocument } from "../document/content.js";
 import { configNotFound } from "../error-map.js";
 import { configOf } from "../read-cache/config-view.js";
 import { requireProject } from "../require-project.js";
@@ -73,7 +73,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         schema: req.schema,
         schemaVersion: req.schemaVersion,
       };
-      const validated = await validateDocument(schemas, binding, doc.json);
+      const validated = await validateDocument(schemas, binding, doc.text);
       const res = await writeConfig(store, ctx, {
         project: req.project,
         key: req.key,
@@ -112,7 +112,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         known = undefined;
         const doc = mask.has("content")
           ? encodeContent(req.content!, maxBytes)
-          : checkSize({ json: jsonOf(current.value), bytes: current.value }, maxBytes);
+          : storedDocument(current.value, maxBytes);
         const binding = {
           project: req.project,
           schema: mask.has("schema") ? req.schema : current.meta.schema,
@@ -120,7 +120,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
             ? req.schemaVersion
             : current.meta.schemaVersion,
         };
-        const validated = await validateDocument(schemas, binding, doc.json);
+        const validated = await validateDocument(schemas, binding, doc.text);
         try {
           const res = await writeConfig(store, ctx, {
             project: req.project,
@@ -179,14 +179,14 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
           Code.FailedPrecondition,
         );
       }
-      const doc = checkSize({ json: jsonOf(target.value), bytes: target.value }, maxBytes);
+      const doc = storedDocument(target.value, maxBytes);
       // The restored binding as it resolves now: a schema that moved on may refuse old content.
       const binding = {
         project: req.project,
         schema: target.meta.schema,
         schemaVersion: target.meta.schemaVersion,
       };
-      const validated = await validateDocument(schemas, binding, doc.json);
+      const validated = await validateDocument(schemas, binding, doc.text);
       const res = await writeConfig(store, ctx, {
         project: req.project,
         key: req.key,

@@ -13,7 +13,7 @@ export function createDocumentHandlers(deps: HandlerDeps): DocumentHandlers {
   return {
     async validateDocument(req, ctx) {
       checkValidateDocumentRequest(req);
-      const document = documentOf(req.document!, "document");
+      const document = JSON.stringify(documentOf(req.document!, "document"));
       checkSize(document, maxDocumentBytes, "config_size_bytes", "document");
       const schema = await registry.resolve(req.project, req.name, req.version);
       const violations = await schema.validate(document, ctx.signal);

@@ -18,10 +18,12 @@ describe("schema workers", () => {
   afterAll(() => workers.close());
 
   it("compile a candidate on a thread and validate with it, violations in document order", async () => {
-    const checked = await workers.compile({
-      type: "object",
-      properties: { port: { type: "integer", maximum: 65535 }, name: { type: "string" } },
-    });
+    const checked = await workers.compile(
+      JSON.stringify({
+        type: "object",
+        properties: { port: { type: "integer", maximum: 65535 }, name: { type: "string" } },
+      }),
+    );
     expect(checked.dialect).toBe("draft-2020-12");
     const results = await workers.validate(checked.source, [
       JSON.stringify({ name: "api", port: 80 }),
@@ -33,7 +35,9 @@ describe("schema workers", () => {
   });
 
   it("refuse an invalid schema with InvalidArgument and its violations, as in process", async () => {
-    const err = await failureOf(workers.compile({ properties: { s: { pattern: "(a)\\1" } } }));
+    const err = await failureOf(
+      workers.compile(JSON.stringify({ properties: { s: { pattern: "(a)\\1" } } })),
+    );
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.rawMessage).toMatch(/^invalid content: not a valid JSON Schema/);
     const [details] = err.findDetails(ValidationFailureSchema);
@@ -81,7 +85,7 @@ describe("the workers' deadline", () => {
   it("stops an overrunning compile with DeadlineExceeded", async () => {
     // The compile takes seconds; 100 ms is far below it, whatever the machine's load.
     const workers = createSchemaWorkers({ threads: 1, deadlineMs: 100 });
-    const err = await failureOf(workers.compile(branching(12)));
+    const err = await failureOf(workers.compile(JSON.stringify(branching(12))));
     await workers.close();
     expect(err.code).toBe(Code.DeadlineExceeded);
     expect(err.rawMessage).toBe(
@@ -133,7 +137,7 @@ describe("the workers' deadline", () => {
   it("answers Unavailable once closed", async () => {
     const closing = createSchemaWorkers({ threads: 1 });
     await closing.close();
-    const err = await failureOf(closing.compile({ type: "string" }));
+    const err = await failureOf(closing.compile(JSON.stringify({ type: "string" })));
     expect(err.code).toBe(Code.Unavailable);
   });
 });

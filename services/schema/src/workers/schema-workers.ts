@@ -41,14 +41,10 @@ export interface CheckedCandidate {
  */
 export interface SchemaWorkers {
   /**
-   * Checks a candidate schema document completely and compiles it. Throws InvalidArgument
-   * with guardian.v1.ValidationFailure when it is not acceptable.
+   * Checks a candidate schema document, given as JSON text, completely and compiles it.
+   * Throws InvalidArgument with guardian.v1.ValidationFailure when it is not acceptable.
    */
-  compile(
-    content: Record<string, unknown> | boolean,
-    signal?: AbortSignal,
-    formats?: FormatMode,
-  ): Promise<CheckedCandidate>;
+  compile(text: string, signal?: AbortSignal, formats?: FormatMode): Promise<CheckedCandidate>;
   /**
    * Validates JSON documents (as text); returns the violations of each, in order. A call
    * whose `signal` is already aborted fails with Canceled before it is queued.
@@ -155,8 +151,7 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
   }
 
   return {
-    async compile(content, signal, formats = "assert") {
-      const text = JSON.stringify(content);
+    async compile(text, signal, formats = "assert") {
       const hash = createHash("sha256").update(text).digest("base64url");
       // A validator depends on the format mode too.
       const key = `candidate:${formats}:${hash}`;
