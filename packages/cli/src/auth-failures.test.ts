@@ -6,11 +6,11 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ConfigService } from "@guardian/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDev, stop, type Running } from "./testing/dev-process.js";
+import { startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 
 describe("failed authentication in embedded mode", () => {
   let dir: string;
-  let dev: Running;
+  let dev: RunningGuardian;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "guardian-authfail-"));
@@ -18,7 +18,7 @@ describe("failed authentication in embedded mode", () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (dev) await stop(dev);
+    if (dev) await stopGuardian(dev);
     await rm(dir, { recursive: true, force: true });
   });
 

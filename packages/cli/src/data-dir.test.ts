@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ensureSigningKey } from "@guardian/auth-service";
 import { openEmbeddedDatabase } from "@guardian/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDev, stop, type Running } from "./testing/dev-process.js";
+import { startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 
 /** Every path below `dir` (itself included) that is not owner-only, with its mode in octal. */
 async function exposed(dir: string): Promise<string[]> {
@@ -47,7 +47,7 @@ async function signingKeys(dataDir: string): Promise<string[]> {
   }
 }
 
-async function post(dev: Running, path: string, body: unknown, token = "") {
+async function post(dev: RunningGuardian, path: string, body: unknown, token = "") {
   const res = await fetch(`${dev.url}/${path}`, {
     method: "POST",
     headers: {
@@ -99,7 +99,7 @@ describe("embedded mode's data directory at rest", () => {
       const names = await readdir(dataDir);
       expect(names).toEqual(expect.arrayContaining(["page-token.secret", "signing-key.secret"]));
     } finally {
-      expect(await stop(dev)).toBe(0);
+      expect(await stopGuardian(dev)).toBe(0);
     }
     await expectPrivateAndSealed(dataDir);
   }, 120_000);
@@ -135,7 +135,7 @@ describe("embedded mode's data directory at rest", () => {
       const me = await post(dev, "guardian.auth.v1.AuthService/WhoAmI", {}, token);
       expect(me.status).toBe(200);
     } finally {
-      expect(await stop(dev)).toBe(0);
+      expect(await stopGuardian(dev)).toBe(0);
     }
     // Before the test opens the database itself (under its own umask).
     await expectPrivateAndSealed(dataDir);

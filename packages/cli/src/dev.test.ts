@@ -14,11 +14,11 @@ import {
   HealthCheckResponse_ServingStatus,
 } from "@guardian/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDev, stop, type Running } from "./testing/dev-process.js";
+import { startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 
 describe("guardian dev (embedded mode)", () => {
   let dataDir: string;
-  let first: Running;
+  let first: RunningGuardian;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "guardian-dev-"));
@@ -26,7 +26,7 @@ describe("guardian dev (embedded mode)", () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (first) await stop(first);
+    if (first) await stopGuardian(first);
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -80,7 +80,7 @@ describe("guardian dev (embedded mode)", () => {
   });
 
   it("keeps its data across a restart and does not show the password again", async () => {
-    expect(await stop(first)).toBe(0);
+    expect(await stopGuardian(first)).toBe(0);
     const second = await startDev(dataDir);
     try {
       expect(second.output()).toContain(
@@ -88,7 +88,7 @@ describe("guardian dev (embedded mode)", () => {
       );
       expect(second.output()).not.toMatch(/password "/);
     } finally {
-      expect(await stop(second)).toBe(0);
+      expect(await stopGuardian(second)).toBe(0);
     }
   }, 60_000);
 });

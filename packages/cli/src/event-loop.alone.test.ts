@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDev, stop, type Running } from "./testing/dev-process.js";
-import { bootstrapPassword, createJsonCaller } from "./testing/json-caller.js";
+import { createJsonCaller } from "./testing/json-caller.js";
+import { startDev, stopGuardian, type RunningGuardian, bootstrapPassword } from "@guardian/testkit";
 
 /** Backtracking engines take 10 s to minutes to fail this against `^(a+)+$`. */
 const evil = `${"a".repeat(30)}b`;
@@ -26,7 +26,7 @@ function branching(depth: number): Record<string, unknown> {
  */
 describe("the event loop under costly schema work", () => {
   let dataDir: string;
-  let dev: Running;
+  let dev: RunningGuardian;
   const api = createJsonCaller(() => dev.url);
   const call = api.call;
 
@@ -41,7 +41,7 @@ describe("the event loop under costly schema work", () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (dev) await stop(dev);
+    if (dev) await stopGuardian(dev);
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { bootstrapPassword, createJsonCaller } from "./testing/json-caller.js";
+import { createJsonCaller } from "./testing/json-caller.js";
+import { bootstrapPassword } from "@guardian/testkit";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const launcher = join(root, "guardian");

@@ -5,8 +5,8 @@ import { create, toBinary, toJsonString, type MessageInitShape } from "@bufbuild
 import { ReadConfigRequestSchema } from "@guardian/api";
 import { envelope, exchange, type Exchange, type ExchangeInit } from "@guardian/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDev, stop, type Running } from "./testing/dev-process.js";
-import { bootstrapPassword, createJsonCaller } from "./testing/json-caller.js";
+import { createJsonCaller } from "./testing/json-caller.js";
+import { startDev, stopGuardian, type RunningGuardian, bootstrapPassword } from "@guardian/testkit";
 
 type ReadInit = MessageInitShape<typeof ReadConfigRequestSchema>;
 
@@ -76,7 +76,7 @@ const unlimited = ["user", "api_key", "remote_address"].reduce(
 
 describe("ReadConfig on the fast route", () => {
   let dataDir: string;
-  let dev: Running;
+  let dev: RunningGuardian;
   const api = createJsonCaller(() => dev.url);
   const keys: Record<"alpha" | "beta" | "prefixed", string> = { alpha: "", beta: "", prefixed: "" };
   let version = 0n;
@@ -124,7 +124,7 @@ describe("ReadConfig on the fast route", () => {
   }, 90_000);
 
   afterAll(async () => {
-    if (dev) await stop(dev);
+    if (dev) await stopGuardian(dev);
     await rm(dataDir, { recursive: true, force: true });
   });
 

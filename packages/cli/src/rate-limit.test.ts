@@ -5,11 +5,11 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AuthService } from "@guardian/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDev, stop, type Running } from "./testing/dev-process.js";
+import { startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 
 describe("rate limits in embedded mode", () => {
   let dir: string;
-  let dev: Running;
+  let dev: RunningGuardian;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "guardian-ratelimit-"));
@@ -22,7 +22,7 @@ describe("rate limits in embedded mode", () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (dev) await stop(dev);
+    if (dev) await stopGuardian(dev);
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -4,15 +4,15 @@ import { AuthService, ClusterService, ConfigService } from "@guardian/api";
 import { hashPassword } from "@guardian/auth-service";
 import { useTestDatabase } from "@guardian/testkit";
 import { afterAll, beforeAll, describe, inject } from "vitest";
-import { startGuardian, stop, type Running } from "./testing/dev-process.js";
 import { defineStreamRevocations } from "./testing/stream-revocations.js";
 import { seedStreamScenario, type StreamScenario } from "./testing/stream-scenario.js";
+import { startGuardian, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 
 // Access is taken away through one process while another holds the streams.
 const db = useTestDatabase();
 const project = "xproc";
-let writer: Running | undefined;
-let holder: Running | undefined;
+let writer: RunningGuardian | undefined;
+let holder: RunningGuardian | undefined;
 // Clients of the process where access changes are made (and configs written) ...
 let auth: ReturnType<typeof createClient<typeof AuthService>>;
 let cluster: ReturnType<typeof createClient<typeof ClusterService>>;
@@ -54,8 +54,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (holder) await stop(holder);
-  if (writer) await stop(writer);
+  if (holder) await stopGuardian(holder);
+  if (writer) await stopGuardian(writer);
 });
 
 describe("production mode: access taken away in one process ends streams held by another", () => {

@@ -16,7 +16,7 @@ import { hashPassword } from "@guardian/auth-service";
 import { databaseUrl, dropDatabase, randomDatabaseName } from "@guardian/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startGuardian, stop, type Running } from "./testing/dev-process.js";
+import { startGuardian, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -46,8 +46,8 @@ describe("production mode: guardian migrate and guardian serve on PostgreSQL and
     GUARDIAN_PAGE_TOKEN_SECRET: "page token secret shared by both processes",
     ETCD_ENDPOINTS: inject("etcd").endpoints.join(","),
   });
-  let store: Running | undefined;
-  let api: Running | undefined;
+  let store: RunningGuardian | undefined;
+  let api: RunningGuardian | undefined;
 
   beforeAll(async () => {
     const admin = new pg.Client({ connectionString: adminUrl });
@@ -57,8 +57,8 @@ describe("production mode: guardian migrate and guardian serve on PostgreSQL and
   });
 
   afterAll(async () => {
-    if (api) await stop(api);
-    if (store) await stop(store);
+    if (api) await stopGuardian(api);
+    if (store) await stopGuardian(store);
     await dropDatabase(adminUrl, name);
   });
 
@@ -203,8 +203,8 @@ describe("production mode: guardian migrate and guardian serve on PostgreSQL and
     expect(members.members).toHaveLength(3);
     expect(members.members.filter((m) => m.isLeader)).toHaveLength(1);
 
-    expect(await stop(api)).toBe(0);
-    expect(await stop(store)).toBe(0);
+    expect(await stopGuardian(api)).toBe(0);
+    expect(await stopGuardian(store)).toBe(0);
     api = store = undefined;
   }, 90_000);
 });

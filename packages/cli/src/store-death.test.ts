@@ -8,7 +8,7 @@ import { migrate } from "@guardian/db";
 import { databaseUrl, dropDatabase, failureOf, randomDatabaseName } from "@guardian/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startGuardian, stop, type Running } from "./testing/dev-process.js";
+import { startGuardian, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 
 /** Polls `check` every 100 ms until it returns a value, for at most `ms`. */
 async function eventually<T>(check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
@@ -31,7 +31,7 @@ describe("production mode: the store process dies while calls are in flight", ()
     GUARDIAN_STORE_ENGINE: "sql",
     GUARDIAN_PAGE_TOKEN_SECRET: "page token secret shared by both processes",
   };
-  const running: Running[] = [];
+  const running: RunningGuardian[] = [];
   let db: pg.Client;
 
   beforeAll(async () => {
@@ -51,7 +51,7 @@ describe("production mode: the store process dies while calls are in flight", ()
 
   afterAll(async () => {
     for (const r of running) {
-      if (r.child.exitCode === null && r.child.signalCode === null) await stop(r);
+      if (r.child.exitCode === null && r.child.signalCode === null) await stopGuardian(r);
     }
     await db?.end();
     await dropDatabase(adminUrl, name);
@@ -147,7 +147,7 @@ describe("production mode: the store process dies while calls are in flight", ()
     });
     const read = await failureOf(config.getConfig({ project, key: "new" }, { headers }));
     expect(read.code).toBe(Code.NotFound);
-    expect(await stop(api)).toBe(0);
-    expect(await stop(again)).toBe(0);
+    expect(await stopGuardian(api)).toBe(0);
+    expect(await stopGuardian(again)).toBe(0);
   }, 120_000);
 });

@@ -6,9 +6,9 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AuthService, ClusterService, ConfigService, GlobalRole } from "@guardian/api";
 import { follow, within } from "@guardian/authz";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDev, stop, type Running } from "./testing/dev-process.js";
 import { defineStreamRevocations } from "./testing/stream-revocations.js";
 import { seedStreamScenario, type StreamScenario } from "./testing/stream-scenario.js";
+import { startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 
 // The product promises that an open stream ends within 1 s of losing access; a busy stream
 // ends at its next message, an idle one at the next poll (250 ms), so the margin is wide.
@@ -16,7 +16,7 @@ const boundMs = 1_000;
 
 const project = "streams";
 let dataDir: string;
-let dev: Running;
+let dev: RunningGuardian;
 let s: StreamScenario;
 let auth: ReturnType<typeof createClient<typeof AuthService>>;
 let config: ReturnType<typeof createClient<typeof ConfigService>>;
@@ -35,7 +35,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (dev) await stop(dev);
+  if (dev) await stopGuardian(dev);
   await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDev, stop, type Running } from "./testing/dev-process.js";
-import { bootstrapPassword, createJsonCaller } from "./testing/json-caller.js";
+import { createJsonCaller } from "./testing/json-caller.js";
+import { startDev, stopGuardian, type RunningGuardian, bootstrapPassword } from "@guardian/testkit";
 
 /**
  * Strings PostgreSQL text and jsonb cannot hold, sent to a real `guardian dev` process over
@@ -11,7 +11,7 @@ import { bootstrapPassword, createJsonCaller } from "./testing/json-caller.js";
  */
 describe("requests holding NUL characters or lone surrogates", () => {
   let dataDir: string;
-  let dev: Running;
+  let dev: RunningGuardian;
   const api = createJsonCaller(() => dev.url);
   const call = api.call;
 
@@ -29,7 +29,7 @@ describe("requests holding NUL characters or lone surrogates", () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (dev) await stop(dev);
+    if (dev) await stopGuardian(dev);
     await rm(dataDir, { recursive: true, force: true });
   });
 

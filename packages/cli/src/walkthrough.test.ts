@@ -5,8 +5,8 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { ConfigService } from "@guardian/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDev, stop, type Running } from "./testing/dev-process.js";
-import { bootstrapPassword, createJsonCaller } from "./testing/json-caller.js";
+import { createJsonCaller } from "./testing/json-caller.js";
+import { startDev, stopGuardian, type RunningGuardian, bootstrapPassword } from "@guardian/testkit";
 
 /**
  * The README's first-steps guide, step by step, against a real `guardian dev` process. The
@@ -15,7 +15,7 @@ import { bootstrapPassword, createJsonCaller } from "./testing/json-caller.js";
  */
 describe("first steps (README walkthrough)", () => {
   let dataDir: string;
-  let dev: Running;
+  let dev: RunningGuardian;
   const api = createJsonCaller(() => dev.url);
   const call = api.call;
 
@@ -25,7 +25,7 @@ describe("first steps (README walkthrough)", () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (dev) await stop(dev);
+    if (dev) await stopGuardian(dev);
     await rm(dataDir, { recursive: true, force: true });
   });
 

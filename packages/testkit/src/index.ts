@@ -40,3 +40,5 @@ export {
 export { makeTempDir, removeTempDir } from "./temp-dir.js";
 export { GiveUpError, waitFor } from "./wait.js";
 export type { WaitForOptions } from "./wait.js";
+export { bootstrapPassword, startDev, startGuardian, stopGuardian } from "./guardian-process.js";
+export type { RunningGuardian } from "./guardian-process.js";

@@ -31,10 +31,3 @@ export function createJsonCaller(baseUrl: () => string): JsonCaller {
   };
   return caller;
 }
-
-/** The bootstrap admin password a fresh `guardian dev` printed once. */
-export function bootstrapPassword(output: string): string {
-  const match = /password "([^"]+)"/.exec(output);
-  if (!match) throw new Error(`guardian dev printed no admin password:\n${output}`);
-  return match[1]!;
-}

@@ -8,7 +8,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ApiKeyScope, AuthService, ConfigService, Role, SchemaService } from "@guardian/api";
 import { startTestIssuer, type TestIssuer } from "@guardian/authz";
 import type { ModelPrincipal, ModelProjectRole } from "./access-model.js";
-import { startDev, stop, type Running } from "./dev-process.js";
+import { startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 
 /** One caller of the matrix: its name, the headers it sends and what the rules know of it. */
 export interface MatrixPrincipal {
@@ -65,7 +65,7 @@ const bindings: Record<string, ModelProjectRole> = {
 export async function startMatrixServer(): Promise<MatrixServer> {
   const issuer = await startTestIssuer();
   const dataDir = await mkdtemp(join(tmpdir(), "guardian-matrix-"));
-  let running: Running | undefined;
+  let running: RunningGuardian | undefined;
   try {
     const limitsFile = join(dataDir, "limits.yaml");
     await writeFile(limitsFile, generousLimits);
@@ -82,13 +82,13 @@ export async function startMatrixServer(): Promise<MatrixServer> {
     return {
       ...server,
       async close() {
-        await stop(r);
+        await stopGuardian(r);
         await issuer.close();
         await rm(dataDir, { recursive: true, force: true });
       },
     };
   } catch (err) {
-    if (running) await stop(running);
+    if (running) await stopGuardian(running);
     await issuer.close();
     await rm(dataDir, { recursive: true, force: true });
     throw err;
@@ -96,7 +96,7 @@ export async function startMatrixServer(): Promise<MatrixServer> {
 }
 
 async function populate(
-  running: Running,
+  running: RunningGuardian,
   issuer: TestIssuer,
 ): Promise<Omit<MatrixServer, "close">> {
   const password = /user "admin", password "([^"]+)"/.exec(running.output())?.[1];

@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = fileURLToPath(new URL("../../../..", import.meta.url));
+const root = fileURLToPath(new URL("../../..", import.meta.url));
 const loader = join(root, "node_modules/tsx/dist/loader.mjs");
 const main = join(root, "packages/cli/src/main.ts");
 
-/** A running `guardian dev` process. */
-export interface Running {
+/** A running `guardian` process (`dev` or `serve`). */
+export interface RunningGuardian {
   child: ChildProcess;
   url: string;
   output: () => string;
@@ -17,7 +17,7 @@ export interface Running {
 export async function startDev(
   dataDir: string,
   env: Record<string, string> = {},
-): Promise<Running> {
+): Promise<RunningGuardian> {
   return startGuardian(["dev"], { GUARDIAN_DATA_DIR: dataDir, GUARDIAN_LOG_LEVEL: "warn", ...env });
 }
 
@@ -25,7 +25,10 @@ export async function startDev(
  * Starts `guardian <args>` as a real process on a free port and waits until it says where it
  * listens (the dev banner, or the `url` of the JSON "listening" log line of `serve`).
  */
-export async function startGuardian(args: string[], env: Record<string, string>): Promise<Running> {
+export async function startGuardian(
+  args: string[],
+  env: Record<string, string>,
+): Promise<RunningGuardian> {
   const child = spawn(process.execPath, ["--import", `file://${loader}`, main, ...args], {
     env: { ...process.env, GUARDIAN_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -49,12 +52,19 @@ export async function startGuardian(args: string[], env: Record<string, string>)
   return { child, url, output: () => out };
 }
 
-/** Stops a `guardian dev` process with SIGTERM and returns its exit code. */
-export async function stop(r: Running): Promise<number | null> {
+/** Stops a `guardian` process with SIGTERM and returns its exit code. */
+export async function stopGuardian(r: RunningGuardian): Promise<number | null> {
   if (r.child.exitCode !== null) return r.child.exitCode;
   const exited = new Promise<number | null>((resolve) =>
     r.child.once("exit", (code) => resolve(code)),
   );
   r.child.kill("SIGTERM");
   return exited;
+}
+
+/** The bootstrap admin password a fresh `guardian dev` printed once. */
+export function bootstrapPassword(output: string): string {
+  const match = /password "([^"]+)"/.exec(output);
+  if (!match) throw new Error(`guardian dev printed no admin password:\n${output}`);
+  return match[1]!;
 }
