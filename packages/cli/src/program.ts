@@ -1,0 +1,58 @@
+import { Command, Option } from "commander";
+import { authCommands } from "./client/auth-commands.js";
+import { projectCommand } from "./client/project-commands.js";
+import { runDev } from "./commands/dev.js";
+import { runMigrate } from "./commands/migrate.js";
+import { runServe } from "./commands/serve.js";
+
+/**
+ * The `guardian` command line: the server commands (dev, serve, migrate) and the client
+ * commands, which call a server named by the profile, `--url` or GUARDIAN_URL
+ * (docs/cli.md).
+ */
+export function createProgram(): Command {
+  const program = new Command("guardian")
+    .usage("<command> [options]")
+    .description("Guardian, a strongly consistent configuration service")
+    .addOption(
+      new Option("--profile <name>", 'the profile to use (GUARDIAN_PROFILE; default "default")'),
+    )
+    .addOption(new Option("--url <url>", "the server's URL (GUARDIAN_URL; default: the profile's)"))
+    .addOption(
+      new Option("-o, --output <format>", "table for people, json for scripts (proto JSON)")
+        .choices(["table", "json"])
+        .default("table"),
+    )
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command("dev")
+    .description("Run every service in one process (embedded mode, PGlite)")
+    .action(() => runDev());
+  program
+    .command("serve")
+    .description("Run services against PostgreSQL (auth config schema cluster store)")
+    .argument("[service...]", "the services to run (default: all)")
+    .allowUnknownOption()
+    .action((services: string[]) => runServe(services));
+  program
+    .command("migrate")
+    .description("Apply database migrations to DATABASE_URL")
+    .action(() => runMigrate());
+
+  for (const command of [...authCommands(), projectCommand()]) program.addCommand(command);
+  // Commands added whole do not inherit these settings: a usage error exits 2 everywhere.
+  const settle = (command: Command) => {
+    command.exitOverride().showHelpAfterError();
+    command.commands.forEach(settle);
+  };
+  settle(program);
+
+  program.addHelpText(
+    "after",
+    "\nServer settings come from environment variables (docs/configuration.md); the client\n" +
+      "commands and their exit codes are described in docs/cli.md.\n",
+  );
+  return program;
+}
