@@ -173,7 +173,11 @@ export function createSubscription(
           const refreshed = await refreshToken(deps.tokenProvider, usedToken);
           if (refreshed) return fail(refreshed);
         }
-        opts.onRetry?.(ce);
+        try {
+          opts.onRetry?.(ce);
+        } catch (listenerError) {
+          logger.warn("guardian: onRetry threw", listenerError);
+        }
         await loadCache();
         // After an expired token the first re-open is immediate; everything else backs off.
         if (ce.code !== Code.Unauthenticated || authFailures > 1) {
@@ -183,7 +187,8 @@ export function createSubscription(
     }
   }
 
-  const running = run();
+  // Anything run() did not expect stops the subscription instead of going unhandled.
+  const running = run().catch((err: unknown) => fail(ConnectError.from(err)));
 
   return {
     ready: () => readyPromise,
