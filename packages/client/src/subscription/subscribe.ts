@@ -169,7 +169,7 @@ export function createSubscription(
         if (fatal.has(ce.code)) return fail(ce);
         if (ce.code === Code.OutOfRange) fromSnapshot = true;
         if (ce.code === Code.Unauthenticated) {
-          if (!deps.tokenProvider || ++authFailures > maxAuthFailures) return fail(ce);
+          if (!deps.tokenProvider || ++authFailures >= maxAuthFailures) return fail(ce);
           const refreshed = await refreshToken(deps.tokenProvider, usedToken);
           if (refreshed) return fail(refreshed);
         }
