@@ -10,7 +10,7 @@ import {
   createRateLimitInterceptor,
   loadLimits,
 } from "@guardian/ratelimit-service";
-import { createSqlEngine } from "@guardian/store-service";
+import { createSqlEngine, storeEngineSettings } from "@guardian/store-service";
 import { localSecret, repairModes, secureDataDir } from "../host/data-dir.js";
 import { processLogger, runServer } from "../host/run-server.js";
 import { hostServices, serviceNames } from "../host/services.js";
@@ -37,6 +37,7 @@ export async function runDev(): Promise<void> {
       ...auditSettings,
       ...authSettings,
       ...embeddedRateLimitSettings,
+      retainPerConfig: storeEngineSettings.retainPerConfig,
     }),
   );
   // The built-in issuer names this server; default it to where embedded mode listens.
@@ -67,6 +68,7 @@ export async function runDev(): Promise<void> {
   const admin = await ensureBootstrapAdmin(pool);
   const engine = await createSqlEngine({
     pool,
+    retainPerConfig: settings.retainPerConfig,
     onError: (err) => logger.warn({ err }, "store change feed failed"),
   });
   // PGlite's one backend hears every change this process commits: no LISTEN connection.

@@ -38,7 +38,8 @@ export const storeEngineSettings = {
     default: 100,
     min: 1,
     max: 100_000,
-    description: "Revision records the store keeps per config once they are archived.",
+    description:
+      "Revision records the store keeps per config once they are archived (in every mode, guardian dev included).",
   }),
 };
 
