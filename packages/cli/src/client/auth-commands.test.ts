@@ -53,7 +53,7 @@ describe("guardian login, whoami, logout and project (the real binary, a real se
     const after = JSON.parse(await readFile(file, "utf8"));
     expect(after.profiles.default).toEqual({ url: dev.url });
     const anonymous = await cli(["project", "list"]);
-    expect(anonymous.code).toBe(5);
+    expect(anonymous.code, anonymous.stderr).toBe(5);
   }, 120_000);
 
   it("creates and lists projects, exits 4 on a conflict, 3 when missing and 2 on usage errors", async () => {

@@ -1,10 +1,11 @@
 import { Command } from "commander";
 import { PrincipalSchema } from "@guardian/api";
+import { createGuardianClient } from "@guardian/client";
 import { UsageError } from "../usage-error.js";
 import { ask, readSecretLine } from "./input.js";
 import { printMessage } from "./output.js";
 import { profileFilePath, profileName, readProfiles, updateProfile } from "./profiles.js";
-import { checkUrl, connect, openSession, tokenFields, type GlobalOptions } from "./session.js";
+import { anonymous, checkUrl, openSession, tokenFields, type GlobalOptions } from "./session.js";
 
 interface LoginOptions {
   username?: string;
@@ -33,7 +34,7 @@ export function authCommands(): Command[] {
       if (opts.apiKeyStdin) {
         const apiKey = await readSecretLine();
         if (!apiKey) throw new UsageError("no API key on stdin");
-        const who = await connect(url, async () => ({ "x-api-key": apiKey })).auth.whoAmI({});
+        const who = await createGuardianClient({ baseUrl: url, apiKey }).auth.whoAmI({});
         await updateProfile(path, name, () => ({ url, apiKey }));
         process.stderr.write(
           `Signed in to ${url} as ${who.principal?.actor} (profile "${name}")\n`,
@@ -46,7 +47,7 @@ export function authCommands(): Command[] {
       if (opts.passwordStdin) password = await readSecretLine();
       else if (process.stdin.isTTY) password = await ask("Password: ", true);
       else throw new UsageError("without a terminal, pass the password with --password-stdin");
-      const res = await connect(url, async () => ({})).auth.login({ username, password });
+      const res = await anonymous(url).auth.login({ username, password });
       await updateProfile(path, name, () => ({ url, ...tokenFields(res.tokens) }));
       process.stderr.write(`Signed in to ${url} as ${res.user?.username} (profile "${name}")\n`);
     });
@@ -61,7 +62,7 @@ export function authCommands(): Command[] {
       if (!profile) throw new UsageError(`no profile "${name}" to sign out of`);
       if (profile.refreshToken) {
         // Ending the session on the server is best effort: the credentials go either way.
-        await connect(profile.url, async () => ({}))
+        await anonymous(profile.url)
           .auth.logout({ refreshToken: profile.refreshToken })
           .catch(() => undefined);
       }

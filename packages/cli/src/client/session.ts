@@ -1,7 +1,13 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { AuthService, ClusterService, ConfigService, SchemaService } from "@guardian/api";
+import {
+  createGuardianClient,
+  tokenSource,
+  type GuardianClient,
+  type TokenProvider,
+} from "@guardian/client";
 import { UsageError } from "../usage-error.js";
 import {
   profileFilePath,
@@ -19,12 +25,7 @@ export interface GlobalOptions {
 }
 
 /** The typed clients of the public services. */
-export interface Clients {
-  auth: Client<typeof AuthService>;
-  config: Client<typeof ConfigService>;
-  schema: Client<typeof SchemaService>;
-  cluster: Client<typeof ClusterService>;
-}
+export type Clients = Pick<GuardianClient, "auth" | "config" | "schema" | "cluster">;
 
 /** A server and the credentials a command calls it with. */
 export interface Session extends Clients {
@@ -32,22 +33,16 @@ export interface Session extends Clients {
   /** The profile the session came from (and where a refreshed token is saved). */
   profile: string;
   profilePath: string;
+  /** The SDK client behind the clients, for subscriptions; undefined without credentials. */
+  sdk: GuardianClient | undefined;
 }
 
-/** How long before its expiry an access token is refreshed. */
+/** How long before its expiry a profile's access token is refreshed. */
 const refreshMarginMs = 30_000;
 
-/** Makes the clients for a server with fixed request headers (credentials). */
-export function connect(url: string, headers: () => Promise<Record<string, string>>): Clients {
-  const credentials: Interceptor = (next) => async (req) => {
-    for (const [name, value] of Object.entries(await headers())) req.header.set(name, value);
-    return next(req);
-  };
-  const transport = createConnectTransport({
-    baseUrl: url,
-    httpVersion: "1.1",
-    interceptors: [credentials],
-  });
+/** Clients that send no credentials (Login, Refresh, Logout). */
+export function anonymous(url: string): Clients {
+  const transport = createConnectTransport({ baseUrl: url, httpVersion: "1.1" });
   return {
     auth: createClient(AuthService, transport),
     config: createClient(ConfigService, transport),
@@ -73,8 +68,9 @@ export function checkUrl(url: string, from: string): string {
 /**
  * Opens the session a command runs in. The server is `--url`, else GUARDIAN_URL, else the
  * profile's. Credentials: GUARDIAN_TOKEN (a bearer token), else GUARDIAN_API_KEY, else the
- * profile's access token (refreshed with its refresh token shortly before it expires, the
- * new pair saved), else the profile's API key; with none, calls go unauthenticated.
+ * profile's access token (refreshed with its refresh token shortly before it expires or
+ * after the server refused it, the new pair saved), else the profile's API key; with none,
+ * calls go unauthenticated.
  */
 export async function openSession(opts: GlobalOptions, env = process.env): Promise<Session> {
   const path = profileFilePath(env);
@@ -90,27 +86,71 @@ export async function openSession(opts: GlobalOptions, env = process.env): Promi
       `no server for profile "${name}": run "guardian login --url URL ..." or set GUARDIAN_URL`,
     );
   }
-  let profile = stored;
   // A session's tokens belong to the server they came from.
-  const own = profile !== undefined && profile.url === url;
-  const headers = async (): Promise<Record<string, string>> => {
-    if (env.GUARDIAN_TOKEN) return { authorization: `Bearer ${env.GUARDIAN_TOKEN}` };
-    if (env.GUARDIAN_API_KEY) return { "x-api-key": env.GUARDIAN_API_KEY };
-    if (!own || !profile) return {};
-    if (profile.accessToken) {
-      if (needsRefresh(profile) && profile.refreshToken) profile = await refresh(profile);
-      return { authorization: `Bearer ${profile.accessToken}` };
-    }
-    return profile.apiKey ? { "x-api-key": profile.apiKey } : {};
+  const own = stored !== undefined && stored.url === url ? stored : undefined;
+  const credentials = env.GUARDIAN_TOKEN
+    ? { tokenProvider: fixedToken(env.GUARDIAN_TOKEN) }
+    : env.GUARDIAN_API_KEY
+      ? { apiKey: env.GUARDIAN_API_KEY }
+      : own?.accessToken
+        ? { tokenProvider: profileTokens(url, path, name, own) }
+        : own?.apiKey
+          ? { apiKey: own.apiKey }
+          : undefined;
+  const sdk = credentials ? createGuardianClient({ baseUrl: url, ...credentials }) : undefined;
+  const clients = sdk ?? anonymous(url);
+  return {
+    auth: clients.auth,
+    config: clients.config,
+    schema: clients.schema,
+    cluster: clients.cluster,
+    url,
+    profile: name,
+    profilePath: path,
+    sdk,
   };
-  const refresh = async (current: Profile): Promise<Profile> => {
-    const anonymous = connect(url, async () => ({}));
-    const { tokens } = await anonymous.auth.refresh({ refreshToken: current.refreshToken });
-    const next: Profile = { ...current, ...tokenFields(tokens) };
-    await updateProfile(path, name, () => next);
-    return next;
-  };
-  return { ...connect(url, headers), url, profile: name, profilePath: path };
+}
+
+/** A bearer token given from outside (GUARDIAN_TOKEN): used as is, never refreshed. */
+function fixedToken(token: string): TokenProvider {
+  return { getToken: async () => token, refresh: async () => token };
+}
+
+/**
+ * The tokens of a profile's session: the stored access token while it is valid, then
+ * tokens from AuthService/Refresh, each new pair saved in the profile (refresh tokens are
+ * single use).
+ */
+function profileTokens(url: string, path: string, name: string, start: Profile): TokenProvider {
+  let profile = start;
+  let storedServed = false;
+  return tokenSource(
+    async () => {
+      if (!storedServed && !needsRefresh(profile)) {
+        storedServed = true;
+        return { accessToken: profile.accessToken!, expiresAt: expiry(profile) };
+      }
+      storedServed = true;
+      if (!profile.refreshToken) {
+        throw new ConnectError(
+          `the session of profile "${name}" expired; run "guardian login" again`,
+          Code.Unauthenticated,
+        );
+      }
+      const { tokens } = await anonymous(url).auth.refresh({ refreshToken: profile.refreshToken });
+      profile = { ...profile, ...tokenFields(tokens) };
+      await updateProfile(path, name, () => profile);
+      return { accessToken: profile.accessToken!, expiresAt: expiry(profile) };
+    },
+    { refreshMarginMs },
+  );
+}
+
+function expiry(profile: Profile): Date {
+  // A token without a known expiry is used until the server refuses it.
+  return profile.accessTokenExpireTime
+    ? new Date(profile.accessTokenExpireTime)
+    : new Date(Date.now() + 3_600_000);
 }
 
 function needsRefresh(profile: Profile): boolean {
