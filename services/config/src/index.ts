@@ -16,7 +16,17 @@ export {
   type AuditSweepOptions,
   type AuditSweepResult,
 } from "./audit/sweep.js";
-export { defaultMaxConfigBytes, type ConfigDeps } from "./deps.js";
+export {
+  startInstanceSweep,
+  sweepInstances,
+  type InstanceSweepOptions,
+} from "./instances/sweep.js";
+export {
+  defaultInstanceTtlMs,
+  defaultMaxConfigBytes,
+  defaultMaxInstancesPerProject,
+  type ConfigDeps,
+} from "./deps.js";
 export {
   createReadCache,
   type CachedConfig,
