@@ -53,6 +53,20 @@ export const limitSettings = {
     description:
       "Longest one schema compile or validation may take (waiting included); longer ones are stopped and get deadline_exceeded",
   }),
+  instanceTtlMs: duration("GUARDIAN_INSTANCE_TTL", {
+    default: "10m",
+    min: 1_000,
+    max: 7 * 24 * 60 * 60_000,
+    description:
+      "How long an instance that reports config statuses (ReportConfigStatus) stays listed after its last report; older ones are left out at once and deleted by a periodic sweep",
+  }),
+  maxInstancesPerProject: int("GUARDIAN_MAX_INSTANCES_PER_PROJECT", {
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+    description:
+      "Live reporting instances one project may have; a report of one more gets resource_exhausted",
+  }),
 } as const;
 
 /** The audit sweep, in every process that hosts the config service. */
@@ -140,7 +154,12 @@ export function serviceTuning(
   s: ConfigOf<typeof limitSettings> & ConfigOf<typeof auditSettings>,
 ): Pick<
   ServiceDeps,
-  "maxConfigBytes" | "maxSchemaBytes" | "auditSweep" | "schemaThreads" | "schemaDeadlineMs"
+  | "maxConfigBytes"
+  | "maxSchemaBytes"
+  | "auditSweep"
+  | "schemaThreads"
+  | "schemaDeadlineMs"
+  | "instances"
 > {
   return {
     maxConfigBytes: s.maxConfigBytes,
@@ -148,5 +167,6 @@ export function serviceTuning(
     auditSweep: { intervalMs: s.auditSweepIntervalMs, pendingTimeoutMs: s.auditPendingTimeoutMs },
     schemaThreads: s.schemaThreads,
     schemaDeadlineMs: s.schemaDeadlineMs,
+    instances: { ttlMs: s.instanceTtlMs, maxPerProject: s.maxInstancesPerProject },
   };
 }

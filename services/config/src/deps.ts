@@ -26,7 +26,20 @@ export interface ConfigDeps {
   readCache?: ReadCache;
   /** Events one Watch stream may fall behind before it is ended. Default 1,024. */
   watchBufferEvents?: number;
+  /**
+   * How long a reporting instance stays live after its last report, in milliseconds
+   * (GUARDIAN_INSTANCE_TTL). Default 10 minutes.
+   */
+  instanceTtlMs?: number;
+  /** Live reporting instances one project may have (GUARDIAN_MAX_INSTANCES_PER_PROJECT). */
+  maxInstancesPerProject?: number;
 }
+
+/** The default instance TTL: 10 minutes. */
+export const defaultInstanceTtlMs = 10 * 60_000;
+
+/** The default limit of live reporting instances per project. */
+export const defaultMaxInstancesPerProject = 10_000;
 
 /** The default config size limit: 1 MiB of JSON. */
 export const defaultMaxConfigBytes = 1024 * 1024;

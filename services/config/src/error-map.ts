@@ -44,6 +44,12 @@ export function toConfigError(err: unknown, call: FailedCall): ConnectError {
       err,
     );
   }
+  // The project was deleted while an instance of it was being recorded.
+  if (call.method === "reportConfigStatus" && isPgError(err, pgCodes.foreignKeyViolation)) {
+    const e = projectNotFound(req.project ?? "");
+    e.cause = err;
+    return e;
+  }
   return mapOther(err, call.requestId);
 }
 
@@ -165,4 +171,16 @@ export function projectInUse(project: string, keys: string[], count: bigint): Co
       },
     ],
   );
+}
+
+/** ResourceExhausted with guardian.v1.LimitExceeded for a count over one of the service's limits. */
+export function limitExceeded(
+  message: string,
+  limit: string,
+  max: number,
+  actual: number,
+): ConnectError {
+  return new ConnectError(message, Code.ResourceExhausted, undefined, [
+    { desc: LimitExceededSchema, value: { limit, max: BigInt(max), actual: BigInt(actual) } },
+  ]);
 }

@@ -7,6 +7,8 @@
  * - binding: the schema name and pinned version (0: the latest) a config is validated against.
  * - read cache: the per-process, watch-fed copy of configs that ReadConfig serves from.
  * - resync: a watch message saying the start revision is compacted; a snapshot follows.
+ * - instance: a running client that reports (ReportConfigStatus) which version of each config
+ *   it applied or rejected; live while its last report is younger than the instance TTL.
  */
 export { createConfigRoutes, createConfigService } from "./routes.js";
 export { createConfigFastRoutes, createReadConfigRoute } from "./lean-read/read-config-route.js";
@@ -16,7 +18,17 @@ export {
   type AuditSweepOptions,
   type AuditSweepResult,
 } from "./audit/sweep.js";
-export { defaultMaxConfigBytes, type ConfigDeps } from "./deps.js";
+export {
+  startInstanceSweep,
+  sweepInstances,
+  type InstanceSweepOptions,
+} from "./instances/sweep.js";
+export {
+  defaultInstanceTtlMs,
+  defaultMaxConfigBytes,
+  defaultMaxInstancesPerProject,
+  type ConfigDeps,
+} from "./deps.js";
 export {
   createReadCache,
   type CachedConfig,

@@ -7,6 +7,7 @@ import type { ConfigDeps } from "./deps.js";
 import { toConfigError } from "./error-map.js";
 import { createConfigHandlers } from "./handlers/configs.js";
 import { createHistoryHandlers } from "./handlers/history.js";
+import { createInstanceHandlers } from "./handlers/instances.js";
 import { createProjectHandlers } from "./handlers/projects.js";
 import { createReadConfigHandler } from "./handlers/read-config.js";
 import { createWatchHandler } from "./handlers/watch.js";
@@ -27,6 +28,7 @@ export function createConfigService(raw: ConfigDeps): Impl {
     ...createReadConfigHandler(deps),
     ...createHistoryHandlers(deps),
     ...createWatchHandler(deps),
+    ...createInstanceHandlers(deps),
   };
   return auditMutations(
     ConfigService,

@@ -3,14 +3,16 @@ import type { Access } from "@guardian/api";
 import { invalidArgument } from "@guardian/kit";
 import type { CallTarget } from "./decide.js";
 
-type Reader = (message: Message) => string | undefined;
+type Reader = (message: Message) => string[];
 
 const readers = new WeakMap<DescMessage, Map<string, Reader>>();
+const none: Reader = () => [];
 
 /**
- * Returns a reader of one top-level string field of a message type by its proto name (a
- * oneof member too), made once per type and field: it reads the property itself, without
- * reflection. The reader returns undefined when the field is not a string or not set.
+ * Returns a reader of the values of one key field of a message type by its proto name, made
+ * once per type and field: a top-level string field (a oneof member too), or "list.field",
+ * a string field of every message of a top-level repeated message field. It reads the
+ * properties themselves, without reflection, and returns the values that are set.
  */
 function readerOf(schema: DescMessage, name: string): Reader {
   let byName = readers.get(schema);
@@ -20,9 +22,18 @@ function readerOf(schema: DescMessage, name: string): Reader {
   }
   let reader = byName.get(name);
   if (reader !== undefined) return reader;
-  const field = schema.fields.find((f) => f.name === name);
-  if (field?.fieldKind !== "scalar" || field.scalar !== ScalarType.STRING) {
-    reader = () => undefined;
+  const [head = "", inner, ...rest] = name.split(".");
+  const field = schema.fields.find((f) => f.name === head);
+  if (inner !== undefined) {
+    const element = field?.fieldKind === "list" && field.listKind === "message" && field.message;
+    const read = element && rest.length === 0 ? readerOf(element, inner) : none;
+    const prop = field?.localName ?? "";
+    reader = (message) => {
+      const list = (message as unknown as Record<string, unknown>)[prop];
+      return Array.isArray(list) ? list.flatMap((m) => read(m as Message)) : [];
+    };
+  } else if (field?.fieldKind !== "scalar" || field.scalar !== ScalarType.STRING) {
+    reader = none;
   } else if (field.oneof) {
     const group = field.oneof.localName;
     const member = field.localName;
@@ -30,13 +41,13 @@ function readerOf(schema: DescMessage, name: string): Reader {
       const value = (message as unknown as Record<string, { case?: string; value?: unknown }>)[
         group
       ];
-      return value?.case === member && typeof value.value === "string" ? value.value : undefined;
+      return value?.case === member && typeof value.value === "string" ? [value.value] : [];
     };
   } else {
     const prop = field.localName;
     reader = (message) => {
       const value = (message as unknown as Record<string, unknown>)[prop];
-      return typeof value === "string" ? value : undefined;
+      return typeof value === "string" ? [value] : [];
     };
   }
   byName.set(name, reader);
@@ -45,7 +56,8 @@ function readerOf(schema: DescMessage, name: string): Reader {
 
 /**
  * Reads the target of a call from its request message: the project (`project_field`,
- * InvalidArgument when empty) and the config keys (`key_fields`, empty ones skipped).
+ * InvalidArgument when empty) and the config keys (`key_fields`, every element of a
+ * "list.field" one, empty ones skipped).
  */
 export function readTarget(
   access: Access,
@@ -56,15 +68,14 @@ export function readTarget(
   const schema = method.input;
   let project: string | undefined;
   if (access.projectField !== "") {
-    project = readerOf(schema, access.projectField)(message) ?? "";
+    project = readerOf(schema, access.projectField)(message)[0] ?? "";
     if (project === "") {
       throw invalidArgument([{ field: access.projectField, description: "must not be empty" }]);
     }
   }
   const keys: string[] = [];
   for (const name of access.keyFields) {
-    const value = readerOf(schema, name)(message);
-    if (value !== undefined && value !== "") keys.push(value);
+    for (const value of readerOf(schema, name)(message)) if (value !== "") keys.push(value);
   }
   return project === undefined ? { keys } : { project, keys };
 }

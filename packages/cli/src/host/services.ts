@@ -16,6 +16,7 @@ import {
   createConfigRoutes,
   createReadCache,
   startAuditSweep,
+  startInstanceSweep,
 } from "@guardian/config-service";
 import type { FastUnaryRoute, HttpRoute, Logger } from "@guardian/kit";
 import {
@@ -69,6 +70,8 @@ export interface ServiceDeps {
   schemaThreads: number;
   /** Longest one schema compile or validation may take, in milliseconds. */
   schemaDeadlineMs: number;
+  /** Apply reports: how long an instance stays live, and how many one project may have. */
+  instances: { ttlMs: number; maxPerProject: number };
   /**
    * The PostgreSQL URL a dedicated connection listens on for changes to projects and schemas
    * committed by other processes. Unset in embedded mode, where this process makes every
@@ -150,6 +153,13 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           signal: deps.signal,
           onError: (err: unknown) => deps.logger.warn({ err }, "audit sweep failed"),
         });
+        // Deletes reporting instances that aged out (reads already leave them out).
+        startInstanceSweep({
+          pool: deps.pool,
+          ttlMs: deps.instances.ttlMs,
+          signal: deps.signal,
+          onError: (err: unknown) => deps.logger.warn({ err }, "instance sweep failed"),
+        });
         const configDeps = {
           pool: deps.pool,
           store: storeClient(),
@@ -157,6 +167,8 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           catalog,
           maxConfigBytes: deps.maxConfigBytes,
           readCache,
+          instanceTtlMs: deps.instances.ttlMs,
+          maxInstancesPerProject: deps.instances.maxPerProject,
         };
         return {
           name,

@@ -3,6 +3,7 @@ import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import {
   ApiKeyScope,
+  ApplyOutcome,
   AuthService,
   ClusterService,
   ConfigService,
@@ -108,6 +109,13 @@ const config: RequestBuilders<typeof ConfigService> = {
     target: { case: "key", value: missingKey },
     sendInitialSnapshot: true,
   }),
+  // The key does not exist: NotFound, nothing is recorded.
+  reportConfigStatus: (t) => ({
+    project: t.project,
+    instanceId: "matrix-instance",
+    statuses: [{ key: missingKey, version: 1n, outcome: ApplyOutcome.APPLIED }],
+  }),
+  listConfigInstances: (t) => ({ project: t.project }),
 };
 
 const schema: RequestBuilders<typeof SchemaService> = {

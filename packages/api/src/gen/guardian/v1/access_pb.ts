@@ -63,12 +63,14 @@ export type Access = Message<"guardian.v1.Access"> & {
 
   /**
    * The names of top-level string fields of the request message that hold a config key or a
-   * key prefix (for example ["key"] or ["key", "prefix"]). They are used only for API keys
-   * restricted to a key prefix: the one named field that is set must lie inside the API
-   * key's key_prefix, segment by segment ("eu" covers "eu" and "eu/...", never "eu2"; the
-   * config service also refuses a plain `prefix` such as "eu" that could match "eu2").
-   * When none of them is set, the request covers the whole project and is allowed only for
-   * API keys without a key prefix. Empty for RPCs that do not address configs.
+   * key prefix (for example ["key"] or ["key", "prefix"]), or of a string field inside the
+   * messages of a top-level repeated message field, written "<list>.<field>" (for example
+   * ["statuses.key"]: every element's key). They are used only for API keys restricted to a
+   * key prefix: every value that is set must lie inside the API key's key_prefix, segment by
+   * segment ("eu" covers "eu" and "eu/...", never "eu2"; the config service also refuses a
+   * plain `prefix` such as "eu" that could match "eu2"). When none of them is set, the
+   * request covers the whole project and is allowed only for API keys without a key prefix.
+   * Empty for RPCs that do not address configs.
    *
    * @generated from field: repeated string key_fields = 5;
    */

@@ -2,8 +2,8 @@
 // @generated from file guardian/config/v1/config.proto (package guardian.config.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, FieldMask, Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import { file_guardian_v1_access } from "../../v1/access_pb.js";
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file guardian/config/v1/config.proto.
  */
 export const file_guardian_config_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("Ch9ndWFyZGlhbi9jb25maWcvdjEvY29uZmlnLnByb3RvEhJndWFyZGlhbi5jb25maWcudjEisQIKB1Byb2plY3QSDAoEbmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSNwoGbGFiZWxzGAQgAygLMicuZ3VhcmRpYW4uY29uZmlnLnYxLlByb2plY3QuTGFiZWxzRW50cnkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjcmVhdGVkX2J5GAcgASgJEg8KB3ZlcnNpb24YCCABKAMaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK0AwoGQ29uZmlnEg8KB3Byb2plY3QYASABKAkSCwoDa2V5GAIgASgJEicKB2NvbnRlbnQYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSDgoGc2NoZW1hGAQgASgJEhYKDnNjaGVtYV92ZXJzaW9uGAUgASgFEiAKGHZhbGlkYXRlZF9zY2hlbWFfdmVyc2lvbhgGIAEoBRIPCgd2ZXJzaW9uGAcgASgDEhcKD2NyZWF0ZV9yZXZpc2lvbhgIIAEoAxIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmNyZWF0ZWRfYnkYCyABKAkSEgoKdXBkYXRlZF9ieRgMIAEoCRI2CgZsYWJlbHMYDSADKAsyJi5ndWFyZGlhbi5jb25maWcudjEuQ29uZmlnLkxhYmVsc0VudHJ5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi3wMKCFJldmlzaW9uEg8KB3Byb2plY3QYASABKAkSCwoDa2V5GAIgASgJEhAKCHJldmlzaW9uGAMgASgDEhkKEXByZXZpb3VzX3JldmlzaW9uGAQgASgDEiwKC2NoYW5nZV90eXBlGAUgASgOMhcuZ3VhcmRpYW4udjEuQ2hhbmdlVHlwZRInCgdjb250ZW50GAYgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEg4KBmF1dGhvchgHIAEoCRIPCgdtZXNzYWdlGAggASgJEi8KC2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzY2hlbWEYCiABKAkSFgoOc2NoZW1hX3ZlcnNpb24YCyABKAUSIAoYdmFsaWRhdGVkX3NjaGVtYV92ZXJzaW9uGAwgASgFEhgKEHJvbGxlZF9iYWNrX2Zyb20YDSABKAMSOAoGbGFiZWxzGA4gAygLMiguZ3VhcmRpYW4uY29uZmlnLnYxLlJldmlzaW9uLkxhYmVsc0VudHJ5EhIKCnJlcXVlc3RfaWQYDyABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJjChJKc29uUGF0Y2hPcGVyYXRpb24SCgoCb3AYASABKAkSDAoEcGF0aBgCIAEoCRIMCgRmcm9tGAMgASgJEiUKBXZhbHVlGAQgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIqABCgtDaGFuZ2VFdmVudBIlCgR0eXBlGAEgASgOMhcuZ3VhcmRpYW4udjEuQ2hhbmdlVHlwZRIQCghyZXZpc2lvbhgCIAEoAxIqCgZjb25maWcYAyABKAsyGi5ndWFyZGlhbi5jb25maWcudjEuQ29uZmlnEiwKCHByZXZpb3VzGAQgASgLMhouZ3VhcmRpYW4uY29uZmlnLnYxLkNvbmZpZyIcCghCb29rbWFyaxIQCghyZXZpc2lvbhgBIAEoAyJVCgZSZXN5bmMSFgoOc3RhcnRfcmV2aXNpb24YASABKAMSGAoQY29tcGFjdF9yZXZpc2lvbhgCIAEoAxIZChFzbmFwc2hvdF9yZXZpc2lvbhgDIAEoAyJcCg1TbmFwc2hvdENodW5rEisKB2NvbmZpZ3MYASADKAsyGi5ndWFyZGlhbi5jb25maWcudjEuQ29uZmlnEhAKCHJldmlzaW9uGAIgASgDEgwKBGxhc3QYAyABKAgixwEKFENyZWF0ZVByb2plY3RSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEkQKBmxhYmVscxgEIAMoCzI0Lmd1YXJkaWFuLmNvbmZpZy52MS5DcmVhdGVQcm9qZWN0UmVxdWVzdC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkUKFUNyZWF0ZVByb2plY3RSZXNwb25zZRIsCgdwcm9qZWN0GAEgASgLMhsuZ3VhcmRpYW4uY29uZmlnLnYxLlByb2plY3QiJAoRR2V0UHJvamVjdFJlcXVlc3QSDwoHcHJvamVjdBgBIAEoCSJCChJHZXRQcm9qZWN0UmVzcG9uc2USLAoHcHJvamVjdBgBIAEoCzIbLmd1YXJkaWFuLmNvbmZpZy52MS5Qcm9qZWN0IsYBChNMaXN0UHJvamVjdHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJElIKDmxhYmVsX3NlbGVjdG9yGAMgAygLMjouZ3VhcmRpYW4uY29uZmlnLnYxLkxpc3RQcm9qZWN0c1JlcXVlc3QuTGFiZWxTZWxlY3RvckVudHJ5GjQKEkxhYmVsU2VsZWN0b3JFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIl4KFExpc3RQcm9qZWN0c1Jlc3BvbnNlEi0KCHByb2plY3RzGAEgAygLMhsuZ3VhcmRpYW4uY29uZmlnLnYxLlByb2plY3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIqwCChRVcGRhdGVQcm9qZWN0UmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRJECgZsYWJlbHMYBCADKAsyNC5ndWFyZGlhbi5jb25maWcudjEuVXBkYXRlUHJvamVjdFJlcXVlc3QuTGFiZWxzRW50cnkSLwoLdXBkYXRlX21hc2sYBSABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrEh0KEGV4cGVjdGVkX3ZlcnNpb24YBiABKANIAIgBARotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhMKEV9leHBlY3RlZF92ZXJzaW9uIkUKFVVwZGF0ZVByb2plY3RSZXNwb25zZRIsCgdwcm9qZWN0GAEgASgLMhsuZ3VhcmRpYW4uY29uZmlnLnYxLlByb2plY3QiagoURGVsZXRlUHJvamVjdFJlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRINCgVmb3JjZRgCIAEoCBIdChBleHBlY3RlZF92ZXJzaW9uGAMgASgDSACIAQFCEwoRX2V4cGVjdGVkX3ZlcnNpb24iQgoVRGVsZXRlUHJvamVjdFJlc3BvbnNlEhcKD2RlbGV0ZWRfY29uZmlncxgBIAEoAxIQCghyZXZpc2lvbhgCIAEoAyKiAgoTQ3JlYXRlQ29uZmlnUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgsKA2tleRgCIAEoCRInCgdjb250ZW50GAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEg4KBnNjaGVtYRgEIAEoCRIWCg5zY2hlbWFfdmVyc2lvbhgFIAEoBRJDCgZsYWJlbHMYBiADKAsyMy5ndWFyZGlhbi5jb25maWcudjEuQ3JlYXRlQ29uZmlnUmVxdWVzdC5MYWJlbHNFbnRyeRIXCg9pZGVtcG90ZW5jeV9rZXkYByABKAkSDwoHbWVzc2FnZRgIIAEoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlQKFENyZWF0ZUNvbmZpZ1Jlc3BvbnNlEioKBmNvbmZpZxgBIAEoCzIaLmd1YXJkaWFuLmNvbmZpZy52MS5Db25maWcSEAoIcmV2aXNpb24YAiABKAMiWAoQR2V0Q29uZmlnUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgsKA2tleRgCIAEoCRIUCgxtaW5fcmV2aXNpb24YAyABKAMSEAoIcmV2aXNpb24YBCABKAMiUQoRR2V0Q29uZmlnUmVzcG9uc2USKgoGY29uZmlnGAEgASgLMhouZ3VhcmRpYW4uY29uZmlnLnYxLkNvbmZpZxIQCghyZXZpc2lvbhgCIAEoAyKkAgoSTGlzdENvbmZpZ3NSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSDgoGcHJlZml4GAIgASgJEg4KBnNjaGVtYRgDIAEoCRJRCg5sYWJlbF9zZWxlY3RvchgEIAMoCzI5Lmd1YXJkaWFuLmNvbmZpZy52MS5MaXN0Q29uZmlnc1JlcXVlc3QuTGFiZWxTZWxlY3RvckVudHJ5EhEKCXBhZ2Vfc2l6ZRgFIAEoBRISCgpwYWdlX3Rva2VuGAYgASgJEhQKDG1pbl9yZXZpc2lvbhgHIAEoAxIXCg9pbmNsdWRlX2NvbnRlbnQYCCABKAgaNAoSTGFiZWxTZWxlY3RvckVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEibQoTTGlzdENvbmZpZ3NSZXNwb25zZRIrCgdjb25maWdzGAEgAygLMhouZ3VhcmRpYW4uY29uZmlnLnYxLkNvbmZpZxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMihwMKE1VwZGF0ZUNvbmZpZ1JlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRILCgNrZXkYAiABKAkSJwoHY29udGVudBgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIdChBleHBlY3RlZF92ZXJzaW9uGAQgASgDSACIAQESFwoPaWRlbXBvdGVuY3lfa2V5GAUgASgJEg8KB21lc3NhZ2UYBiABKAkSDgoGc2NoZW1hGAcgASgJEhYKDnNjaGVtYV92ZXJzaW9uGAggASgFEkMKBmxhYmVscxgJIAMoCzIzLmd1YXJkaWFuLmNvbmZpZy52MS5VcGRhdGVDb25maWdSZXF1ZXN0LkxhYmVsc0VudHJ5Ei8KC3VwZGF0ZV9tYXNrGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzaxotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhMKEV9leHBlY3RlZF92ZXJzaW9uIlQKFFVwZGF0ZUNvbmZpZ1Jlc3BvbnNlEioKBmNvbmZpZxgBIAEoCzIaLmd1YXJkaWFuLmNvbmZpZy52MS5Db25maWcSEAoIcmV2aXNpb24YAiABKAMikQEKE0RlbGV0ZUNvbmZpZ1JlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRILCgNrZXkYAiABKAkSHQoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0gAiAEBEhcKD2lkZW1wb3RlbmN5X2tleRgEIAEoCRIPCgdtZXNzYWdlGAUgASgJQhMKEV9leHBlY3RlZF92ZXJzaW9uIigKFERlbGV0ZUNvbmZpZ1Jlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIqgBChVSb2xsYmFja0NvbmZpZ1JlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRILCgNrZXkYAiABKAkSEwoLdG9fcmV2aXNpb24YAyABKAMSHQoQZXhwZWN0ZWRfdmVyc2lvbhgEIAEoA0gAiAEBEhcKD2lkZW1wb3RlbmN5X2tleRgFIAEoCRIPCgdtZXNzYWdlGAYgASgJQhMKEV9leHBlY3RlZF92ZXJzaW9uIlYKFlJvbGxiYWNrQ29uZmlnUmVzcG9uc2USKgoGY29uZmlnGAEgASgLMhouZ3VhcmRpYW4uY29uZmlnLnYxLkNvbmZpZxIQCghyZXZpc2lvbhgCIAEoAyJeChFSZWFkQ29uZmlnUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgsKA2tleRgCIAEoCRIVCg1pZl9ub25lX21hdGNoGAMgASgDEhQKDG1pbl9yZXZpc2lvbhgEIAEoAyJzChJSZWFkQ29uZmlnUmVzcG9uc2USJwoHY29udGVudBgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIMCgRldGFnGAIgASgDEhQKDG5vdF9tb2RpZmllZBgDIAEoCBIQCghyZXZpc2lvbhgEIAEoAyJ0ChRMaXN0UmV2aXNpb25zUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgsKA2tleRgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCRIXCg9pbmNsdWRlX2NvbnRlbnQYBSABKAgiYQoVTGlzdFJldmlzaW9uc1Jlc3BvbnNlEi8KCXJldmlzaW9ucxgBIAMoCzIcLmd1YXJkaWFuLmNvbmZpZy52MS5SZXZpc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiRAoSR2V0UmV2aXNpb25SZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSCwoDa2V5GAIgASgJEhAKCHJldmlzaW9uGAMgASgDIkUKE0dldFJldmlzaW9uUmVzcG9uc2USLgoIcmV2aXNpb24YASABKAsyHC5ndWFyZGlhbi5jb25maWcudjEuUmV2aXNpb24iYAoURGlmZlJldmlzaW9uc1JlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRILCgNrZXkYAiABKAkSFQoNZnJvbV9yZXZpc2lvbhgDIAEoAxITCgt0b19yZXZpc2lvbhgEIAEoAyJ/ChVEaWZmUmV2aXNpb25zUmVzcG9uc2USOgoKb3BlcmF0aW9ucxgBIAMoCzImLmd1YXJkaWFuLmNvbmZpZy52MS5Kc29uUGF0Y2hPcGVyYXRpb24SFQoNZnJvbV9yZXZpc2lvbhgCIAEoAxITCgt0b19yZXZpc2lvbhgDIAEoAyLRAQoMV2F0Y2hSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSDQoDa2V5GAIgASgJSAASEAoGcHJlZml4GAMgASgJSAASFgoOc3RhcnRfcmV2aXNpb24YBCABKAMSNAoRYm9va21hcmtfaW50ZXJ2YWwYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGAoQaW5jbHVkZV9wcmV2aW91cxgGIAEoCBIdChVzZW5kX2luaXRpYWxfc25hcHNob3QYByABKAhCCAoGdGFyZ2V0IuEBCg1XYXRjaFJlc3BvbnNlEjEKBmNoYW5nZRgBIAEoCzIfLmd1YXJkaWFuLmNvbmZpZy52MS5DaGFuZ2VFdmVudEgAEjAKCGJvb2ttYXJrGAIgASgLMhwuZ3VhcmRpYW4uY29uZmlnLnYxLkJvb2ttYXJrSAASLAoGcmVzeW5jGAMgASgLMhouZ3VhcmRpYW4uY29uZmlnLnYxLlJlc3luY0gAEjUKCHNuYXBzaG90GAQgASgLMiEuZ3VhcmRpYW4uY29uZmlnLnYxLlNuYXBzaG90Q2h1bmtIAEIGCgRraW5kMuoOCg1Db25maWdTZXJ2aWNlEmwKDUNyZWF0ZVByb2plY3QSKC5ndWFyZGlhbi5jb25maWcudjEuQ3JlYXRlUHJvamVjdFJlcXVlc3QaKS5ndWFyZGlhbi5jb25maWcudjEuQ3JlYXRlUHJvamVjdFJlc3BvbnNlIgaquxgCCAUSbwoKR2V0UHJvamVjdBIlLmd1YXJkaWFuLmNvbmZpZy52MS5HZXRQcm9qZWN0UmVxdWVzdBomLmd1YXJkaWFuLmNvbmZpZy52MS5HZXRQcm9qZWN0UmVzcG9uc2UiEpACAaq7GAsIAiIHcHJvamVjdBJsCgxMaXN0UHJvamVjdHMSJy5ndWFyZGlhbi5jb25maWcudjEuTGlzdFByb2plY3RzUmVxdWVzdBooLmd1YXJkaWFuLmNvbmZpZy52MS5MaXN0UHJvamVjdHNSZXNwb25zZSIJkAIBqrsYAggBEnUKDVVwZGF0ZVByb2plY3QSKC5ndWFyZGlhbi5jb25maWcudjEuVXBkYXRlUHJvamVjdFJlcXVlc3QaKS5ndWFyZGlhbi5jb25maWcudjEuVXBkYXRlUHJvamVjdFJlc3BvbnNlIg+quxgLCAQiB3Byb2plY3QSdQoNRGVsZXRlUHJvamVjdBIoLmd1YXJkaWFuLmNvbmZpZy52MS5EZWxldGVQcm9qZWN0UmVxdWVzdBopLmd1YXJkaWFuLmNvbmZpZy52MS5EZWxldGVQcm9qZWN0UmVzcG9uc2UiD6q7GAsIBCIHcHJvamVjdBJyCgxDcmVhdGVDb25maWcSJy5ndWFyZGlhbi5jb25maWcudjEuQ3JlYXRlQ29uZmlnUmVxdWVzdBooLmd1YXJkaWFuLmNvbmZpZy52MS5DcmVhdGVDb25maWdSZXNwb25zZSIPqrsYCwgDIgdwcm9qZWN0EnMKCUdldENvbmZpZxIkLmd1YXJkaWFuLmNvbmZpZy52MS5HZXRDb25maWdSZXF1ZXN0GiUuZ3VhcmRpYW4uY29uZmlnLnYxLkdldENvbmZpZ1Jlc3BvbnNlIhmQAgGquxgSCAIYASIHcHJvamVjdCoDa2V5EnwKC0xpc3RDb25maWdzEiYuZ3VhcmRpYW4uY29uZmlnLnYxLkxpc3RDb25maWdzUmVxdWVzdBonLmd1YXJkaWFuLmNvbmZpZy52MS5MaXN0Q29uZmlnc1Jlc3BvbnNlIhyQAgGquxgVCAIYASIHcHJvamVjdCoGcHJlZml4EnkKDFVwZGF0ZUNvbmZpZxInLmd1YXJkaWFuLmNvbmZpZy52MS5VcGRhdGVDb25maWdSZXF1ZXN0GiguZ3VhcmRpYW4uY29uZmlnLnYxLlVwZGF0ZUNvbmZpZ1Jlc3BvbnNlIhaquxgSCAMYASIHcHJvamVjdCoDa2V5EnIKDERlbGV0ZUNvbmZpZxInLmd1YXJkaWFuLmNvbmZpZy52MS5EZWxldGVDb25maWdSZXF1ZXN0GiguZ3VhcmRpYW4uY29uZmlnLnYxLkRlbGV0ZUNvbmZpZ1Jlc3BvbnNlIg+quxgLCAMiB3Byb2plY3QSeAoOUm9sbGJhY2tDb25maWcSKS5ndWFyZGlhbi5jb25maWcudjEuUm9sbGJhY2tDb25maWdSZXF1ZXN0GiouZ3VhcmRpYW4uY29uZmlnLnYxLlJvbGxiYWNrQ29uZmlnUmVzcG9uc2UiD6q7GAsIAyIHcHJvamVjdBJ2CgpSZWFkQ29uZmlnEiUuZ3VhcmRpYW4uY29uZmlnLnYxLlJlYWRDb25maWdSZXF1ZXN0GiYuZ3VhcmRpYW4uY29uZmlnLnYxLlJlYWRDb25maWdSZXNwb25zZSIZkAIBqrsYEggCGAEiB3Byb2plY3QqA2tleRJ4Cg1MaXN0UmV2aXNpb25zEiguZ3VhcmRpYW4uY29uZmlnLnYxLkxpc3RSZXZpc2lvbnNSZXF1ZXN0GikuZ3VhcmRpYW4uY29uZmlnLnYxLkxpc3RSZXZpc2lvbnNSZXNwb25zZSISkAIBqrsYCwgCIgdwcm9qZWN0EnIKC0dldFJldmlzaW9uEiYuZ3VhcmRpYW4uY29uZmlnLnYxLkdldFJldmlzaW9uUmVxdWVzdBonLmd1YXJkaWFuLmNvbmZpZy52MS5HZXRSZXZpc2lvblJlc3BvbnNlIhKQAgGquxgLCAIiB3Byb2plY3QSeAoNRGlmZlJldmlzaW9ucxIoLmd1YXJkaWFuLmNvbmZpZy52MS5EaWZmUmV2aXNpb25zUmVxdWVzdBopLmd1YXJkaWFuLmNvbmZpZy52MS5EaWZmUmV2aXNpb25zUmVzcG9uc2UiEpACAaq7GAsIAiIHcHJvamVjdBJuCgVXYXRjaBIgLmd1YXJkaWFuLmNvbmZpZy52MS5XYXRjaFJlcXVlc3QaIS5ndWFyZGlhbi5jb25maWcudjEuV2F0Y2hSZXNwb25zZSIeqrsYGggCGAEiB3Byb2plY3QqA2tleSoGcHJlZml4MAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp, file_guardian_v1_access, file_guardian_v1_common]);
+  fileDesc("Ch9ndWFyZGlhbi9jb25maWcvdjEvY29uZmlnLnByb3RvEhJndWFyZGlhbi5jb25maWcudjEisQIKB1Byb2plY3QSDAoEbmFtZRgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSNwoGbGFiZWxzGAQgAygLMicuZ3VhcmRpYW4uY29uZmlnLnYxLlByb2plY3QuTGFiZWxzRW50cnkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjcmVhdGVkX2J5GAcgASgJEg8KB3ZlcnNpb24YCCABKAMaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK0AwoGQ29uZmlnEg8KB3Byb2plY3QYASABKAkSCwoDa2V5GAIgASgJEicKB2NvbnRlbnQYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSDgoGc2NoZW1hGAQgASgJEhYKDnNjaGVtYV92ZXJzaW9uGAUgASgFEiAKGHZhbGlkYXRlZF9zY2hlbWFfdmVyc2lvbhgGIAEoBRIPCgd2ZXJzaW9uGAcgASgDEhcKD2NyZWF0ZV9yZXZpc2lvbhgIIAEoAxIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmNyZWF0ZWRfYnkYCyABKAkSEgoKdXBkYXRlZF9ieRgMIAEoCRI2CgZsYWJlbHMYDSADKAsyJi5ndWFyZGlhbi5jb25maWcudjEuQ29uZmlnLkxhYmVsc0VudHJ5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi3wMKCFJldmlzaW9uEg8KB3Byb2plY3QYASABKAkSCwoDa2V5GAIgASgJEhAKCHJldmlzaW9uGAMgASgDEhkKEXByZXZpb3VzX3JldmlzaW9uGAQgASgDEiwKC2NoYW5nZV90eXBlGAUgASgOMhcuZ3VhcmRpYW4udjEuQ2hhbmdlVHlwZRInCgdjb250ZW50GAYgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEg4KBmF1dGhvchgHIAEoCRIPCgdtZXNzYWdlGAggASgJEi8KC2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzY2hlbWEYCiABKAkSFgoOc2NoZW1hX3ZlcnNpb24YCyABKAUSIAoYdmFsaWRhdGVkX3NjaGVtYV92ZXJzaW9uGAwgASgFEhgKEHJvbGxlZF9iYWNrX2Zyb20YDSABKAMSOAoGbGFiZWxzGA4gAygLMiguZ3VhcmRpYW4uY29uZmlnLnYxLlJldmlzaW9uLkxhYmVsc0VudHJ5EhIKCnJlcXVlc3RfaWQYDyABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJjChJKc29uUGF0Y2hPcGVyYXRpb24SCgoCb3AYASABKAkSDAoEcGF0aBgCIAEoCRIMCgRmcm9tGAMgASgJEiUKBXZhbHVlGAQgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIqABCgtDaGFuZ2VFdmVudBIlCgR0eXBlGAEgASgOMhcuZ3VhcmRpYW4udjEuQ2hhbmdlVHlwZRIQCghyZXZpc2lvbhgCIAEoAxIqCgZjb25maWcYAyABKAsyGi5ndWFyZGlhbi5jb25maWcudjEuQ29uZmlnEiwKCHByZXZpb3VzGAQgASgLMhouZ3VhcmRpYW4uY29uZmlnLnYxLkNvbmZpZyIcCghCb29rbWFyaxIQCghyZXZpc2lvbhgBIAEoAyJVCgZSZXN5bmMSFgoOc3RhcnRfcmV2aXNpb24YASABKAMSGAoQY29tcGFjdF9yZXZpc2lvbhgCIAEoAxIZChFzbmFwc2hvdF9yZXZpc2lvbhgDIAEoAyJcCg1TbmFwc2hvdENodW5rEisKB2NvbmZpZ3MYASADKAsyGi5ndWFyZGlhbi5jb25maWcudjEuQ29uZmlnEhAKCHJldmlzaW9uGAIgASgDEgwKBGxhc3QYAyABKAgixwEKFENyZWF0ZVByb2plY3RSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEkQKBmxhYmVscxgEIAMoCzI0Lmd1YXJkaWFuLmNvbmZpZy52MS5DcmVhdGVQcm9qZWN0UmVxdWVzdC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkUKFUNyZWF0ZVByb2plY3RSZXNwb25zZRIsCgdwcm9qZWN0GAEgASgLMhsuZ3VhcmRpYW4uY29uZmlnLnYxLlByb2plY3QiJAoRR2V0UHJvamVjdFJlcXVlc3QSDwoHcHJvamVjdBgBIAEoCSJCChJHZXRQcm9qZWN0UmVzcG9uc2USLAoHcHJvamVjdBgBIAEoCzIbLmd1YXJkaWFuLmNvbmZpZy52MS5Qcm9qZWN0IsYBChNMaXN0UHJvamVjdHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJElIKDmxhYmVsX3NlbGVjdG9yGAMgAygLMjouZ3VhcmRpYW4uY29uZmlnLnYxLkxpc3RQcm9qZWN0c1JlcXVlc3QuTGFiZWxTZWxlY3RvckVudHJ5GjQKEkxhYmVsU2VsZWN0b3JFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIl4KFExpc3RQcm9qZWN0c1Jlc3BvbnNlEi0KCHByb2plY3RzGAEgAygLMhsuZ3VhcmRpYW4uY29uZmlnLnYxLlByb2plY3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIqwCChRVcGRhdGVQcm9qZWN0UmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRJECgZsYWJlbHMYBCADKAsyNC5ndWFyZGlhbi5jb25maWcudjEuVXBkYXRlUHJvamVjdFJlcXVlc3QuTGFiZWxzRW50cnkSLwoLdXBkYXRlX21hc2sYBSABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrEh0KEGV4cGVjdGVkX3ZlcnNpb24YBiABKANIAIgBARotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhMKEV9leHBlY3RlZF92ZXJzaW9uIkUKFVVwZGF0ZVByb2plY3RSZXNwb25zZRIsCgdwcm9qZWN0GAEgASgLMhsuZ3VhcmRpYW4uY29uZmlnLnYxLlByb2plY3QiagoURGVsZXRlUHJvamVjdFJlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRINCgVmb3JjZRgCIAEoCBIdChBleHBlY3RlZF92ZXJzaW9uGAMgASgDSACIAQFCEwoRX2V4cGVjdGVkX3ZlcnNpb24iQgoVRGVsZXRlUHJvamVjdFJlc3BvbnNlEhcKD2RlbGV0ZWRfY29uZmlncxgBIAEoAxIQCghyZXZpc2lvbhgCIAEoAyKiAgoTQ3JlYXRlQ29uZmlnUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgsKA2tleRgCIAEoCRInCgdjb250ZW50GAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEg4KBnNjaGVtYRgEIAEoCRIWCg5zY2hlbWFfdmVyc2lvbhgFIAEoBRJDCgZsYWJlbHMYBiADKAsyMy5ndWFyZGlhbi5jb25maWcudjEuQ3JlYXRlQ29uZmlnUmVxdWVzdC5MYWJlbHNFbnRyeRIXCg9pZGVtcG90ZW5jeV9rZXkYByABKAkSDwoHbWVzc2FnZRgIIAEoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlQKFENyZWF0ZUNvbmZpZ1Jlc3BvbnNlEioKBmNvbmZpZxgBIAEoCzIaLmd1YXJkaWFuLmNvbmZpZy52MS5Db25maWcSEAoIcmV2aXNpb24YAiABKAMiWAoQR2V0Q29uZmlnUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgsKA2tleRgCIAEoCRIUCgxtaW5fcmV2aXNpb24YAyABKAMSEAoIcmV2aXNpb24YBCABKAMiUQoRR2V0Q29uZmlnUmVzcG9uc2USKgoGY29uZmlnGAEgASgLMhouZ3VhcmRpYW4uY29uZmlnLnYxLkNvbmZpZxIQCghyZXZpc2lvbhgCIAEoAyKkAgoSTGlzdENvbmZpZ3NSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSDgoGcHJlZml4GAIgASgJEg4KBnNjaGVtYRgDIAEoCRJRCg5sYWJlbF9zZWxlY3RvchgEIAMoCzI5Lmd1YXJkaWFuLmNvbmZpZy52MS5MaXN0Q29uZmlnc1JlcXVlc3QuTGFiZWxTZWxlY3RvckVudHJ5EhEKCXBhZ2Vfc2l6ZRgFIAEoBRISCgpwYWdlX3Rva2VuGAYgASgJEhQKDG1pbl9yZXZpc2lvbhgHIAEoAxIXCg9pbmNsdWRlX2NvbnRlbnQYCCABKAgaNAoSTGFiZWxTZWxlY3RvckVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEibQoTTGlzdENvbmZpZ3NSZXNwb25zZRIrCgdjb25maWdzGAEgAygLMhouZ3VhcmRpYW4uY29uZmlnLnYxLkNvbmZpZxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMihwMKE1VwZGF0ZUNvbmZpZ1JlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRILCgNrZXkYAiABKAkSJwoHY29udGVudBgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIdChBleHBlY3RlZF92ZXJzaW9uGAQgASgDSACIAQESFwoPaWRlbXBvdGVuY3lfa2V5GAUgASgJEg8KB21lc3NhZ2UYBiABKAkSDgoGc2NoZW1hGAcgASgJEhYKDnNjaGVtYV92ZXJzaW9uGAggASgFEkMKBmxhYmVscxgJIAMoCzIzLmd1YXJkaWFuLmNvbmZpZy52MS5VcGRhdGVDb25maWdSZXF1ZXN0LkxhYmVsc0VudHJ5Ei8KC3VwZGF0ZV9tYXNrGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzaxotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhMKEV9leHBlY3RlZF92ZXJzaW9uIlQKFFVwZGF0ZUNvbmZpZ1Jlc3BvbnNlEioKBmNvbmZpZxgBIAEoCzIaLmd1YXJkaWFuLmNvbmZpZy52MS5Db25maWcSEAoIcmV2aXNpb24YAiABKAMikQEKE0RlbGV0ZUNvbmZpZ1JlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRILCgNrZXkYAiABKAkSHQoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0gAiAEBEhcKD2lkZW1wb3RlbmN5X2tleRgEIAEoCRIPCgdtZXNzYWdlGAUgASgJQhMKEV9leHBlY3RlZF92ZXJzaW9uIigKFERlbGV0ZUNvbmZpZ1Jlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDIqgBChVSb2xsYmFja0NvbmZpZ1JlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRILCgNrZXkYAiABKAkSEwoLdG9fcmV2aXNpb24YAyABKAMSHQoQZXhwZWN0ZWRfdmVyc2lvbhgEIAEoA0gAiAEBEhcKD2lkZW1wb3RlbmN5X2tleRgFIAEoCRIPCgdtZXNzYWdlGAYgASgJQhMKEV9leHBlY3RlZF92ZXJzaW9uIlYKFlJvbGxiYWNrQ29uZmlnUmVzcG9uc2USKgoGY29uZmlnGAEgASgLMhouZ3VhcmRpYW4uY29uZmlnLnYxLkNvbmZpZxIQCghyZXZpc2lvbhgCIAEoAyJeChFSZWFkQ29uZmlnUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgsKA2tleRgCIAEoCRIVCg1pZl9ub25lX21hdGNoGAMgASgDEhQKDG1pbl9yZXZpc2lvbhgEIAEoAyJzChJSZWFkQ29uZmlnUmVzcG9uc2USJwoHY29udGVudBgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIMCgRldGFnGAIgASgDEhQKDG5vdF9tb2RpZmllZBgDIAEoCBIQCghyZXZpc2lvbhgEIAEoAyJ0ChRMaXN0UmV2aXNpb25zUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEgsKA2tleRgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCRIXCg9pbmNsdWRlX2NvbnRlbnQYBSABKAgiYQoVTGlzdFJldmlzaW9uc1Jlc3BvbnNlEi8KCXJldmlzaW9ucxgBIAMoCzIcLmd1YXJkaWFuLmNvbmZpZy52MS5SZXZpc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiRAoSR2V0UmV2aXNpb25SZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSCwoDa2V5GAIgASgJEhAKCHJldmlzaW9uGAMgASgDIkUKE0dldFJldmlzaW9uUmVzcG9uc2USLgoIcmV2aXNpb24YASABKAsyHC5ndWFyZGlhbi5jb25maWcudjEuUmV2aXNpb24iYAoURGlmZlJldmlzaW9uc1JlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRILCgNrZXkYAiABKAkSFQoNZnJvbV9yZXZpc2lvbhgDIAEoAxITCgt0b19yZXZpc2lvbhgEIAEoAyJ/ChVEaWZmUmV2aXNpb25zUmVzcG9uc2USOgoKb3BlcmF0aW9ucxgBIAMoCzImLmd1YXJkaWFuLmNvbmZpZy52MS5Kc29uUGF0Y2hPcGVyYXRpb24SFQoNZnJvbV9yZXZpc2lvbhgCIAEoAxITCgt0b19yZXZpc2lvbhgDIAEoAyLRAQoMV2F0Y2hSZXF1ZXN0Eg8KB3Byb2plY3QYASABKAkSDQoDa2V5GAIgASgJSAASEAoGcHJlZml4GAMgASgJSAASFgoOc3RhcnRfcmV2aXNpb24YBCABKAMSNAoRYm9va21hcmtfaW50ZXJ2YWwYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGAoQaW5jbHVkZV9wcmV2aW91cxgGIAEoCBIdChVzZW5kX2luaXRpYWxfc25hcHNob3QYByABKAhCCAoGdGFyZ2V0IuEBCg1XYXRjaFJlc3BvbnNlEjEKBmNoYW5nZRgBIAEoCzIfLmd1YXJkaWFuLmNvbmZpZy52MS5DaGFuZ2VFdmVudEgAEjAKCGJvb2ttYXJrGAIgASgLMhwuZ3VhcmRpYW4uY29uZmlnLnYxLkJvb2ttYXJrSAASLAoGcmVzeW5jGAMgASgLMhouZ3VhcmRpYW4uY29uZmlnLnYxLlJlc3luY0gAEjUKCHNuYXBzaG90GAQgASgLMiEuZ3VhcmRpYW4uY29uZmlnLnYxLlNuYXBzaG90Q2h1bmtIAEIGCgRraW5kInUKEkNvbmZpZ1N0YXR1c1JlcG9ydBILCgNrZXkYASABKAkSDwoHdmVyc2lvbhgCIAEoAxIxCgdvdXRjb21lGAMgASgOMiAuZ3VhcmRpYW4uY29uZmlnLnYxLkFwcGx5T3V0Y29tZRIOCgZyZWFzb24YBCABKAki9QEKGVJlcG9ydENvbmZpZ1N0YXR1c1JlcXVlc3QSDwoHcHJvamVjdBgBIAEoCRITCgtpbnN0YW5jZV9pZBgCIAEoCRJJCgZsYWJlbHMYAyADKAsyOS5ndWFyZGlhbi5jb25maWcudjEuUmVwb3J0Q29uZmlnU3RhdHVzUmVxdWVzdC5MYWJlbHNFbnRyeRI4CghzdGF0dXNlcxgEIAMoCzImLmd1YXJkaWFuLmNvbmZpZy52MS5Db25maWdTdGF0dXNSZXBvcnQaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJ+ChpSZXBvcnRDb25maWdTdGF0dXNSZXNwb25zZRIvCgtyZXBvcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoMaW5zdGFuY2VfdHRsGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIusCCg5Db25maWdJbnN0YW5jZRILCgNrZXkYASABKAkSEwoLaW5zdGFuY2VfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoAxIxCgdvdXRjb21lGAQgASgOMiAuZ3VhcmRpYW4uY29uZmlnLnYxLkFwcGx5T3V0Y29tZRIOCgZyZWFzb24YBSABKAkSLwoLcmVwb3J0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2Vlbl90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI+CgZsYWJlbHMYCCADKAsyLi5ndWFyZGlhbi5jb25maWcudjEuQ29uZmlnSW5zdGFuY2UuTGFiZWxzRW50cnkSDwoHY3VycmVudBgJIAEoCBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpcBChFDb25maWdDb252ZXJnZW5jZRILCgNrZXkYASABKAkSFwoPY3VycmVudF92ZXJzaW9uGAIgASgDEhYKDmluc3RhbmNlX2NvdW50GAMgASgDEhUKDWN1cnJlbnRfY291bnQYBCABKAMSFQoNbGFnZ2luZ19jb3VudBgFIAEoAxIWCg5yZWplY3RlZF9jb3VudBgGIAEoAyJ/ChpMaXN0Q29uZmlnSW5zdGFuY2VzUmVxdWVzdBIPCgdwcm9qZWN0GAEgASgJEg0KA2tleRgCIAEoCUgAEhAKBnByZWZpeBgDIAEoCUgAEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJQggKBnRhcmdldCKlAQobTGlzdENvbmZpZ0luc3RhbmNlc1Jlc3BvbnNlEjUKCWluc3RhbmNlcxgBIAMoCzIiLmd1YXJkaWFuLmNvbmZpZy52MS5Db25maWdJbnN0YW5jZRI2Cgdjb25maWdzGAIgAygLMiUuZ3VhcmRpYW4uY29uZmlnLnYxLkNvbmZpZ0NvbnZlcmdlbmNlEhcKD25leHRfcGFnZV90b2tlbhgDIAEoCSpkCgxBcHBseU91dGNvbWUSHQoZQVBQTFlfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFUFQUExZX09VVENPTUVfQVBQTElFRBABEhoKFkFQUExZX09VVENPTUVfUkVKRUNURUQQAjKOEQoNQ29uZmlnU2VydmljZRJsCg1DcmVhdGVQcm9qZWN0EiguZ3VhcmRpYW4uY29uZmlnLnYxLkNyZWF0ZVByb2plY3RSZXF1ZXN0GikuZ3VhcmRpYW4uY29uZmlnLnYxLkNyZWF0ZVByb2plY3RSZXNwb25zZSIGqrsYAggFEm8KCkdldFByb2plY3QSJS5ndWFyZGlhbi5jb25maWcudjEuR2V0UHJvamVjdFJlcXVlc3QaJi5ndWFyZGlhbi5jb25maWcudjEuR2V0UHJvamVjdFJlc3BvbnNlIhKQAgGquxgLCAIiB3Byb2plY3QSbAoMTGlzdFByb2plY3RzEicuZ3VhcmRpYW4uY29uZmlnLnYxLkxpc3RQcm9qZWN0c1JlcXVlc3QaKC5ndWFyZGlhbi5jb25maWcudjEuTGlzdFByb2plY3RzUmVzcG9uc2UiCZACAaq7GAIIARJ1Cg1VcGRhdGVQcm9qZWN0EiguZ3VhcmRpYW4uY29uZmlnLnYxLlVwZGF0ZVByb2plY3RSZXF1ZXN0GikuZ3VhcmRpYW4uY29uZmlnLnYxLlVwZGF0ZVByb2plY3RSZXNwb25zZSIPqrsYCwgEIgdwcm9qZWN0EnUKDURlbGV0ZVByb2plY3QSKC5ndWFyZGlhbi5jb25maWcudjEuRGVsZXRlUHJvamVjdFJlcXVlc3QaKS5ndWFyZGlhbi5jb25maWcudjEuRGVsZXRlUHJvamVjdFJlc3BvbnNlIg+quxgLCAQiB3Byb2plY3QScgoMQ3JlYXRlQ29uZmlnEicuZ3VhcmRpYW4uY29uZmlnLnYxLkNyZWF0ZUNvbmZpZ1JlcXVlc3QaKC5ndWFyZGlhbi5jb25maWcudjEuQ3JlYXRlQ29uZmlnUmVzcG9uc2UiD6q7GAsIAyIHcHJvamVjdBJzCglHZXRDb25maWcSJC5ndWFyZGlhbi5jb25maWcudjEuR2V0Q29uZmlnUmVxdWVzdBolLmd1YXJkaWFuLmNvbmZpZy52MS5HZXRDb25maWdSZXNwb25zZSIZkAIBqrsYEggCGAEiB3Byb2plY3QqA2tleRJ8CgtMaXN0Q29uZmlncxImLmd1YXJkaWFuLmNvbmZpZy52MS5MaXN0Q29uZmlnc1JlcXVlc3QaJy5ndWFyZGlhbi5jb25maWcudjEuTGlzdENvbmZpZ3NSZXNwb25zZSIckAIBqrsYFQgCGAEiB3Byb2plY3QqBnByZWZpeBJ5CgxVcGRhdGVDb25maWcSJy5ndWFyZGlhbi5jb25maWcudjEuVXBkYXRlQ29uZmlnUmVxdWVzdBooLmd1YXJkaWFuLmNvbmZpZy52MS5VcGRhdGVDb25maWdSZXNwb25zZSIWqrsYEggDGAEiB3Byb2plY3QqA2tleRJyCgxEZWxldGVDb25maWcSJy5ndWFyZGlhbi5jb25maWcudjEuRGVsZXRlQ29uZmlnUmVxdWVzdBooLmd1YXJkaWFuLmNvbmZpZy52MS5EZWxldGVDb25maWdSZXNwb25zZSIPqrsYCwgDIgdwcm9qZWN0EngKDlJvbGxiYWNrQ29uZmlnEikuZ3VhcmRpYW4uY29uZmlnLnYxLlJvbGxiYWNrQ29uZmlnUmVxdWVzdBoqLmd1YXJkaWFuLmNvbmZpZy52MS5Sb2xsYmFja0NvbmZpZ1Jlc3BvbnNlIg+quxgLCAMiB3Byb2plY3QSdgoKUmVhZENvbmZpZxIlLmd1YXJkaWFuLmNvbmZpZy52MS5SZWFkQ29uZmlnUmVxdWVzdBomLmd1YXJkaWFuLmNvbmZpZy52MS5SZWFkQ29uZmlnUmVzcG9uc2UiGZACAaq7GBIIAhgBIgdwcm9qZWN0KgNrZXkSeAoNTGlzdFJldmlzaW9ucxIoLmd1YXJkaWFuLmNvbmZpZy52MS5MaXN0UmV2aXNpb25zUmVxdWVzdBopLmd1YXJkaWFuLmNvbmZpZy52MS5MaXN0UmV2aXNpb25zUmVzcG9uc2UiEpACAaq7GAsIAiIHcHJvamVjdBJyCgtHZXRSZXZpc2lvbhImLmd1YXJkaWFuLmNvbmZpZy52MS5HZXRSZXZpc2lvblJlcXVlc3QaJy5ndWFyZGlhbi5jb25maWcudjEuR2V0UmV2aXNpb25SZXNwb25zZSISkAIBqrsYCwgCIgdwcm9qZWN0EngKDURpZmZSZXZpc2lvbnMSKC5ndWFyZGlhbi5jb25maWcudjEuRGlmZlJldmlzaW9uc1JlcXVlc3QaKS5ndWFyZGlhbi5jb25maWcudjEuRGlmZlJldmlzaW9uc1Jlc3BvbnNlIhKQAgGquxgLCAIiB3Byb2plY3QSbgoFV2F0Y2gSIC5ndWFyZGlhbi5jb25maWcudjEuV2F0Y2hSZXF1ZXN0GiEuZ3VhcmRpYW4uY29uZmlnLnYxLldhdGNoUmVzcG9uc2UiHqq7GBoIAhgBIgdwcm9qZWN0KgNrZXkqBnByZWZpeDABEpQBChJSZXBvcnRDb25maWdTdGF0dXMSLS5ndWFyZGlhbi5jb25maWcudjEuUmVwb3J0Q29uZmlnU3RhdHVzUmVxdWVzdBouLmd1YXJkaWFuLmNvbmZpZy52MS5SZXBvcnRDb25maWdTdGF0dXNSZXNwb25zZSIfqrsYGwgCGAEiB3Byb2plY3QqDHN0YXR1c2VzLmtleRKKAQoTTGlzdENvbmZpZ0luc3RhbmNlcxIuLmd1YXJkaWFuLmNvbmZpZy52MS5MaXN0Q29uZmlnSW5zdGFuY2VzUmVxdWVzdBovLmd1YXJkaWFuLmNvbmZpZy52MS5MaXN0Q29uZmlnSW5zdGFuY2VzUmVzcG9uc2UiEpACAaq7GAsIAiIHcHJvamVjdGIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp, file_guardian_v1_access, file_guardian_v1_common]);
 
 /**
  * Project is a namespace for configs, schemas, role bindings and API keys, owned by a team.
@@ -1795,6 +1795,388 @@ export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
   messageDesc(file_guardian_config_v1_config, 39);
 
 /**
+ * ConfigStatusReport is what one instance did with one config.
+ *
+ * @generated from message guardian.config.v1.ConfigStatusReport
+ */
+export type ConfigStatusReport = Message<"guardian.config.v1.ConfigStatusReport"> & {
+  /**
+   * The config key (see the service comment for the format). At most once per report.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * The config version the status is about (Config.version, ReadConfigResponse.etag): the
+   * version applied, or the version rejected. Must be positive and not newer than the
+   * config's current version.
+   *
+   * @generated from field: int64 version = 2;
+   */
+  version: bigint;
+
+  /**
+   * APPLY_OUTCOME_APPLIED or APPLY_OUTCOME_REJECTED.
+   *
+   * @generated from field: guardian.config.v1.ApplyOutcome outcome = 3;
+   */
+  outcome: ApplyOutcome;
+
+  /**
+   * Why the version was rejected: required with APPLY_OUTCOME_REJECTED, at most 1000
+   * characters; must be empty with APPLY_OUTCOME_APPLIED.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message guardian.config.v1.ConfigStatusReport.
+ * Use `create(ConfigStatusReportSchema)` to create a new message.
+ */
+export const ConfigStatusReportSchema: GenMessage<ConfigStatusReport> = /*@__PURE__*/
+  messageDesc(file_guardian_config_v1_config, 40);
+
+/**
+ * ReportConfigStatusRequest is one report of one instance.
+ *
+ * @generated from message guardian.config.v1.ReportConfigStatusRequest
+ */
+export type ReportConfigStatusRequest = Message<"guardian.config.v1.ReportConfigStatusRequest"> & {
+  /**
+   * The project name.
+   *
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * The reporting instance, chosen by the client and stable for the life of the process
+   * (a pod name, a host name with a port, a UUID): 1-128 characters of A-Z, a-z, 0-9, '.',
+   * '_', '-' and ':', starting with a letter or a digit.
+   *
+   * @generated from field: string instance_id = 2;
+   */
+  instanceId: string;
+
+  /**
+   * Optional labels describing the instance, for example {"host": "web-3", "zone": "eu-1",
+   * "sdk": "1.4.0"} (the label format of the service comment). Each report replaces the
+   * instance's labels.
+   *
+   * @generated from field: map<string, string> labels = 3;
+   */
+  labels: { [key: string]: string };
+
+  /**
+   * The statuses, 1 to 100 of them, each for a different key.
+   *
+   * @generated from field: repeated guardian.config.v1.ConfigStatusReport statuses = 4;
+   */
+  statuses: ConfigStatusReport[];
+};
+
+/**
+ * Describes the message guardian.config.v1.ReportConfigStatusRequest.
+ * Use `create(ReportConfigStatusRequestSchema)` to create a new message.
+ */
+export const ReportConfigStatusRequestSchema: GenMessage<ReportConfigStatusRequest> = /*@__PURE__*/
+  messageDesc(file_guardian_config_v1_config, 41);
+
+/**
+ * ReportConfigStatusResponse confirms a report.
+ *
+ * @generated from message guardian.config.v1.ReportConfigStatusResponse
+ */
+export type ReportConfigStatusResponse = Message<"guardian.config.v1.ReportConfigStatusResponse"> & {
+  /**
+   * When the report was recorded (the database's clock).
+   *
+   * @generated from field: google.protobuf.Timestamp report_time = 1;
+   */
+  reportTime?: Timestamp | undefined;
+
+  /**
+   * The instance TTL: an instance that does not report again within it ages out.
+   *
+   * @generated from field: google.protobuf.Duration instance_ttl = 2;
+   */
+  instanceTtl?: Duration | undefined;
+};
+
+/**
+ * Describes the message guardian.config.v1.ReportConfigStatusResponse.
+ * Use `create(ReportConfigStatusResponseSchema)` to create a new message.
+ */
+export const ReportConfigStatusResponseSchema: GenMessage<ReportConfigStatusResponse> = /*@__PURE__*/
+  messageDesc(file_guardian_config_v1_config, 42);
+
+/**
+ * ConfigInstance is the latest status one live instance reported for one config.
+ *
+ * @generated from message guardian.config.v1.ConfigInstance
+ */
+export type ConfigInstance = Message<"guardian.config.v1.ConfigInstance"> & {
+  /**
+   * The config key.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * The instance id.
+   *
+   * @generated from field: string instance_id = 2;
+   */
+  instanceId: string;
+
+  /**
+   * The reported version (applied or rejected).
+   *
+   * @generated from field: int64 version = 3;
+   */
+  version: bigint;
+
+  /**
+   * What the instance did with that version.
+   *
+   * @generated from field: guardian.config.v1.ApplyOutcome outcome = 4;
+   */
+  outcome: ApplyOutcome;
+
+  /**
+   * Why it rejected the version; empty when it applied it.
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+
+  /**
+   * When this status was last reported.
+   *
+   * @generated from field: google.protobuf.Timestamp report_time = 6;
+   */
+  reportTime?: Timestamp | undefined;
+
+  /**
+   * When the instance last reported anything (for any config); it ages out once this is
+   * older than the instance TTL.
+   *
+   * @generated from field: google.protobuf.Timestamp last_seen_time = 7;
+   */
+  lastSeenTime?: Timestamp | undefined;
+
+  /**
+   * The instance's labels, as of its last report.
+   *
+   * @generated from field: map<string, string> labels = 8;
+   */
+  labels: { [key: string]: string };
+
+  /**
+   * True when the instance applied the config's current version.
+   *
+   * @generated from field: bool current = 9;
+   */
+  current: boolean;
+};
+
+/**
+ * Describes the message guardian.config.v1.ConfigInstance.
+ * Use `create(ConfigInstanceSchema)` to create a new message.
+ */
+export const ConfigInstanceSchema: GenMessage<ConfigInstance> = /*@__PURE__*/
+  messageDesc(file_guardian_config_v1_config, 43);
+
+/**
+ * ConfigConvergence summarizes the live instances of one config.
+ *
+ * @generated from message guardian.config.v1.ConfigConvergence
+ */
+export type ConfigConvergence = Message<"guardian.config.v1.ConfigConvergence"> & {
+  /**
+   * The config key.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * The config's current version; 0 when the config no longer exists.
+   *
+   * @generated from field: int64 current_version = 2;
+   */
+  currentVersion: bigint;
+
+  /**
+   * Live instances that reported a status for the config.
+   *
+   * @generated from field: int64 instance_count = 3;
+   */
+  instanceCount: bigint;
+
+  /**
+   * Of those, the instances that applied the current version.
+   *
+   * @generated from field: int64 current_count = 4;
+   */
+  currentCount: bigint;
+
+  /**
+   * Of those, the instances whose latest status is an older version applied.
+   *
+   * @generated from field: int64 lagging_count = 5;
+   */
+  laggingCount: bigint;
+
+  /**
+   * Of those, the instances whose latest status is a rejection (of any version).
+   *
+   * @generated from field: int64 rejected_count = 6;
+   */
+  rejectedCount: bigint;
+};
+
+/**
+ * Describes the message guardian.config.v1.ConfigConvergence.
+ * Use `create(ConfigConvergenceSchema)` to create a new message.
+ */
+export const ConfigConvergenceSchema: GenMessage<ConfigConvergence> = /*@__PURE__*/
+  messageDesc(file_guardian_config_v1_config, 44);
+
+/**
+ * ListConfigInstancesRequest selects a page of instance statuses.
+ *
+ * @generated from message guardian.config.v1.ListConfigInstancesRequest
+ */
+export type ListConfigInstancesRequest = Message<"guardian.config.v1.ListConfigInstancesRequest"> & {
+  /**
+   * The project name.
+   *
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * Which configs. Neither set: every config of the project.
+   *
+   * @generated from oneof guardian.config.v1.ListConfigInstancesRequest.target
+   */
+  target: {
+    /**
+     * Exactly one config key.
+     *
+     * @generated from field: string key = 2;
+     */
+    value: string;
+    case: "key";
+  } | {
+    /**
+     * Every key starting with this prefix.
+     *
+     * @generated from field: string prefix = 3;
+     */
+    value: string;
+    case: "prefix";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Maximum statuses to return: default 100, max 1000.
+   *
+   * @generated from field: int32 page_size = 4;
+   */
+  pageSize: number;
+
+  /**
+   * Opaque token from the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 5;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message guardian.config.v1.ListConfigInstancesRequest.
+ * Use `create(ListConfigInstancesRequestSchema)` to create a new message.
+ */
+export const ListConfigInstancesRequestSchema: GenMessage<ListConfigInstancesRequest> = /*@__PURE__*/
+  messageDesc(file_guardian_config_v1_config, 45);
+
+/**
+ * ListConfigInstancesResponse is a page of instance statuses.
+ *
+ * @generated from message guardian.config.v1.ListConfigInstancesResponse
+ */
+export type ListConfigInstancesResponse = Message<"guardian.config.v1.ListConfigInstancesResponse"> & {
+  /**
+   * The statuses of live instances, ordered by key, then instance id.
+   *
+   * @generated from field: repeated guardian.config.v1.ConfigInstance instances = 1;
+   */
+  instances: ConfigInstance[];
+
+  /**
+   * One summary for each key that appears in `instances`, ordered by key. A summary counts
+   * every live instance of its config, also those on other pages.
+   *
+   * @generated from field: repeated guardian.config.v1.ConfigConvergence configs = 2;
+   */
+  configs: ConfigConvergence[];
+
+  /**
+   * Token for the next page; empty at the end.
+   *
+   * @generated from field: string next_page_token = 3;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message guardian.config.v1.ListConfigInstancesResponse.
+ * Use `create(ListConfigInstancesResponseSchema)` to create a new message.
+ */
+export const ListConfigInstancesResponseSchema: GenMessage<ListConfigInstancesResponse> = /*@__PURE__*/
+  messageDesc(file_guardian_config_v1_config, 46);
+
+/**
+ * ApplyOutcome is what an instance did with a version of a config.
+ *
+ * @generated from enum guardian.config.v1.ApplyOutcome
+ */
+export enum ApplyOutcome {
+  /**
+   * Not set. Invalid in reports.
+   *
+   * @generated from enum value: APPLY_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The instance applied the version and runs it.
+   *
+   * @generated from enum value: APPLY_OUTCOME_APPLIED = 1;
+   */
+  APPLIED = 1,
+
+  /**
+   * The instance refused the version (it failed the client's own checks, or applying it
+   * failed) and keeps running what it ran before.
+   *
+   * @generated from enum value: APPLY_OUTCOME_REJECTED = 2;
+   */
+  REJECTED = 2,
+}
+
+/**
+ * Describes the enum guardian.config.v1.ApplyOutcome.
+ */
+export const ApplyOutcomeSchema: GenEnum<ApplyOutcome> = /*@__PURE__*/
+  enumDesc(file_guardian_config_v1_config, 0);
+
+/**
  * ConfigService manages projects and the JSON configs inside them: writes checked against a
  * JSON Schema, optimistic concurrency, history, rollback and watch.
  *
@@ -2063,6 +2445,58 @@ export const ConfigService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchRequestSchema;
     output: typeof WatchResponseSchema;
+  },
+  /**
+   * ReportConfigStatus records what one running instance of a client (a service using the
+   * SDK, an agent) did with the configs it follows: which version of each it applied, or
+   * that it rejected one (with a reason). One call may carry up to 100 configs. Each config
+   * status is kept per (project, instance_id, key) and replaced by the next report of the
+   * same triple, so a retry or a repeated report changes nothing but the report time
+   * (idempotent). Reports are status telemetry, not changes to configs: they are not written
+   * to the audit log.
+   *
+   * Liveness: every report refreshes the instance's last report time. An instance that has
+   * not reported for longer than the instance TTL (GUARDIAN_INSTANCE_TTL, 10 minutes unless
+   * configured otherwise; returned in the response) has aged out: ListConfigInstances no
+   * longer shows it, and a periodic sweep deletes it with its statuses. A running instance
+   * therefore reports again well within the TTL (for example every TTL/3), repeating its
+   * current statuses. An instance that reports after it aged out starts afresh: its earlier
+   * statuses are gone.
+   *
+   * Only configs that exist can be reported: the reported version must be the config's
+   * current version or an earlier one. API keys of the project (any scope) may report for
+   * the keys they may read.
+   * Errors: NotFound for an unknown project, or naming the first key that is not a config
+   * of the project; InvalidArgument with guardian.v1.BadRequest naming each malformed field
+   * (for example "statuses[2].reason"), also for a version newer than the config's current
+   * version; PermissionDenied for a key outside the API key's key prefix;
+   * ResourceExhausted with guardian.v1.LimitExceeded "instances_per_project" when a new
+   * instance would exceed the project's live instances (GUARDIAN_MAX_INSTANCES_PER_PROJECT,
+   * 10,000 unless configured otherwise); OutOfRange for a version the store has not reached.
+   *
+   * @generated from rpc guardian.config.v1.ConfigService.ReportConfigStatus
+   */
+  reportConfigStatus: {
+    methodKind: "unary";
+    input: typeof ReportConfigStatusRequestSchema;
+    output: typeof ReportConfigStatusResponseSchema;
+  },
+  /**
+   * ListConfigInstances shows convergence: for one config, the configs under a key prefix
+   * or the whole project, which live instances (those that reported within the instance
+   * TTL) run which version, what they reported (applied or rejected, and why) and when.
+   * Rows are ordered by key, then instance id, and paged. Each page also summarizes every
+   * config it shows: its current version and how many live instances run it, lag behind
+   * it, or rejected a version. Statuses of a config deleted since stay listed (with
+   * current_version 0) until their instances age out. Errors: NotFound for an unknown
+   * project.
+   *
+   * @generated from rpc guardian.config.v1.ConfigService.ListConfigInstances
+   */
+  listConfigInstances: {
+    methodKind: "unary";
+    input: typeof ListConfigInstancesRequestSchema;
+    output: typeof ListConfigInstancesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_guardian_config_v1_config, 0);
