@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { authCommands } from "./client/auth-commands.js";
 import { projectCommand } from "./client/project-commands.js";
+import { configWatchCommand } from "./client/config-watch.js";
 import { runDev } from "./commands/dev.js";
 import { runMigrate } from "./commands/migrate.js";
 import { runServe } from "./commands/serve.js";
@@ -41,7 +42,12 @@ export function createProgram(): Command {
     .description("Apply database migrations to DATABASE_URL")
     .action(() => runMigrate());
 
-  for (const command of [...authCommands(), projectCommand()]) program.addCommand(command);
+  for (const command of [
+    ...authCommands(),
+    projectCommand(),
+    new Command("config").addCommand(configWatchCommand()),
+  ])
+    program.addCommand(command);
   // Commands added whole do not inherit these settings: a usage error exits 2 everywhere.
   const settle = (command: Command) => {
     command.exitOverride().showHelpAfterError();
