@@ -1,6 +1,12 @@
 import { Command, Option } from "commander";
+import { apikeyCommand } from "./client/apikey-commands.js";
+import { auditCommand } from "./client/audit-commands.js";
 import { authCommands } from "./client/auth-commands.js";
+import { clusterCommand } from "./client/cluster-commands.js";
+import { codegenCommand } from "./client/codegen-command.js";
 import { projectCommand } from "./client/project-commands.js";
+import { roleCommand } from "./client/role-commands.js";
+import { schemaCommand } from "./client/schema-commands.js";
 import { runDev } from "./commands/dev.js";
 import { runMigrate } from "./commands/migrate.js";
 import { runServe } from "./commands/serve.js";
@@ -41,7 +47,17 @@ export function createProgram(): Command {
     .description("Apply database migrations to DATABASE_URL")
     .action(() => runMigrate());
 
-  for (const command of [...authCommands(), projectCommand()]) program.addCommand(command);
+  const clientCommands = [
+    ...authCommands(),
+    projectCommand(),
+    schemaCommand(),
+    apikeyCommand(),
+    roleCommand(),
+    auditCommand(),
+    clusterCommand(),
+    codegenCommand(),
+  ];
+  for (const command of clientCommands) program.addCommand(command);
   // Commands added whole do not inherit these settings: a usage error exits 2 everywhere.
   const settle = (command: Command) => {
     command.exitOverride().showHelpAfterError();
