@@ -3,6 +3,7 @@ import { createClient, type Client, type Interceptor } from "@connectrpc/connect
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { AuthService, ClusterService, ConfigService, SchemaService } from "@guardian/api";
 import { UsageError } from "../usage-error.js";
+import { refreshAtIssuer } from "./device-login.js";
 import {
   profileFilePath,
   profileName,
@@ -73,8 +74,9 @@ export function checkUrl(url: string, from: string): string {
 /**
  * Opens the session a command runs in. The server is `--url`, else GUARDIAN_URL, else the
  * profile's. Credentials: GUARDIAN_TOKEN (a bearer token), else GUARDIAN_API_KEY, else the
- * profile's access token (refreshed with its refresh token shortly before it expires, the
- * new pair saved), else the profile's API key; with none, calls go unauthenticated.
+ * profile's access token (refreshed with its refresh token shortly before it expires, at
+ * Guardian or, for a `login --device` session, at the issuer's token endpoint; the new pair
+ * saved), else the profile's API key; with none, calls go unauthenticated.
  */
 export async function openSession(opts: GlobalOptions, env = process.env): Promise<Session> {
   const path = profileFilePath(env);
@@ -104,9 +106,14 @@ export async function openSession(opts: GlobalOptions, env = process.env): Promi
     return profile.apiKey ? { "x-api-key": profile.apiKey } : {};
   };
   const refresh = async (current: Profile): Promise<Profile> => {
-    const anonymous = connect(url, async () => ({}));
-    const { tokens } = await anonymous.auth.refresh({ refreshToken: current.refreshToken });
-    const next: Profile = { ...current, ...tokenFields(tokens) };
+    let next: Profile;
+    if (current.tokenEndpoint) {
+      next = { ...current, ...(await refreshAtIssuer(current)) };
+    } else {
+      const anonymous = connect(url, async () => ({}));
+      const { tokens } = await anonymous.auth.refresh({ refreshToken: current.refreshToken });
+      next = { ...current, ...tokenFields(tokens) };
+    }
     await updateProfile(path, name, () => next);
     return next;
   };
