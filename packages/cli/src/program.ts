@@ -1,7 +1,13 @@
 import { Command, Option } from "commander";
+import { apikeyCommand } from "./client/apikey-commands.js";
+import { auditCommand } from "./client/audit-commands.js";
 import { authCommands } from "./client/auth-commands.js";
+import { clusterCommand } from "./client/cluster-commands.js";
+import { codegenCommand } from "./client/codegen-command.js";
 import { projectCommand } from "./client/project-commands.js";
 import { configWatchCommand } from "./client/config-watch.js";
+import { roleCommand } from "./client/role-commands.js";
+import { schemaCommand } from "./client/schema-commands.js";
 import { runDev } from "./commands/dev.js";
 import { runMigrate } from "./commands/migrate.js";
 import { runServe } from "./commands/serve.js";
@@ -42,12 +48,18 @@ export function createProgram(): Command {
     .description("Apply database migrations to DATABASE_URL")
     .action(() => runMigrate());
 
-  for (const command of [
+  const clientCommands = [
     ...authCommands(),
     projectCommand(),
     new Command("config").addCommand(configWatchCommand()),
-  ])
-    program.addCommand(command);
+    schemaCommand(),
+    apikeyCommand(),
+    roleCommand(),
+    auditCommand(),
+    clusterCommand(),
+    codegenCommand(),
+  ];
+  for (const command of clientCommands) program.addCommand(command);
   // Commands added whole do not inherit these settings: a usage error exits 2 everywhere.
   const settle = (command: Command) => {
     command.exitOverride().showHelpAfterError();

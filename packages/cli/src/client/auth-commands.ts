@@ -1,7 +1,9 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import { Command } from "commander";
 import { PrincipalSchema } from "@guardian/api";
 import { createGuardianClient } from "@guardian/client";
 import { UsageError } from "../usage-error.js";
+import { deviceLogin, discoverIssuer } from "./device-login.js";
 import { ask, readSecretLine } from "./input.js";
 import { printMessage } from "./output.js";
 import { profileFilePath, profileName, readProfiles, updateProfile } from "./profiles.js";
@@ -11,6 +13,7 @@ interface LoginOptions {
   username?: string;
   passwordStdin?: boolean;
   apiKeyStdin?: boolean;
+  device?: boolean;
 }
 
 /** `guardian login`, `guardian logout` and `guardian whoami`. */
@@ -20,6 +23,7 @@ export function authCommands(): Command[] {
     .option("--username <name>", "a local user of the built-in issuer")
     .option("--password-stdin", "read the password from stdin (for scripts)")
     .option("--api-key-stdin", "keep an API key read from stdin instead of signing in")
+    .option("--device", "sign in at the server's external issuer (Keycloak) with a device code")
     .action(async (opts: LoginOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const path = profileFilePath();
@@ -31,6 +35,31 @@ export function authCommands(): Command[] {
           ? checkUrl(process.env.GUARDIAN_URL, "GUARDIAN_URL")
           : known?.url;
       if (!url) throw new UsageError("login needs --url URL (or GUARDIAN_URL) the first time");
+      if (opts.device) {
+        const oidc = await anonymous(url).auth.getOidcConfiguration({});
+        const external = oidc.externalIssuers[0];
+        if (!external) {
+          throw new ConnectError(
+            `${url} trusts no external issuer; sign in with --username`,
+            Code.FailedPrecondition,
+          );
+        }
+        const endpoints = await discoverIssuer(external.issuer);
+        const tokens = await deviceLogin(endpoints, external.clientId, (text) =>
+          process.stderr.write(text),
+        );
+        const accessToken = tokens.accessToken ?? "";
+        const fixed = async () => accessToken;
+        const who = await createGuardianClient({
+          baseUrl: url,
+          tokenProvider: { getToken: fixed, refresh: fixed },
+        }).auth.whoAmI({});
+        await updateProfile(path, name, () => ({ url, ...tokens }));
+        process.stderr.write(
+          `Signed in to ${url} as ${who.principal?.actor} at ${external.issuer} (profile "${name}")\n`,
+        );
+        return;
+      }
       if (opts.apiKeyStdin) {
         const apiKey = await readSecretLine();
         if (!apiKey) throw new UsageError("no API key on stdin");
@@ -60,7 +89,7 @@ export function authCommands(): Command[] {
       const name = profileName(globals.profile);
       const profile = (await readProfiles(path)).profiles[name];
       if (!profile) throw new UsageError(`no profile "${name}" to sign out of`);
-      if (profile.refreshToken) {
+      if (profile.refreshToken && !profile.tokenEndpoint) {
         // Ending the session on the server is best effort: the credentials go either way.
         await anonymous(profile.url)
           .auth.logout({ refreshToken: profile.refreshToken })

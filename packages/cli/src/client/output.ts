@@ -3,6 +3,7 @@ import type { ConnectError } from "@connectrpc/connect";
 import { Code } from "@connectrpc/connect";
 import {
   BadRequestSchema,
+  BreakingConfigsSchema,
   LimitExceededSchema,
   ValidationFailureSchema,
   VersionConflictSchema,
@@ -70,6 +71,15 @@ export function printError(err: ConnectError, out: Output = processOutput): void
       lines.push(`  at ${v.pointer === "" ? "(document)" : v.pointer}: ${v.message}`);
     }
     if (failure.truncated) lines.push("  (more violations not shown)");
+  }
+  for (const breaking of err.findDetails(BreakingConfigsSchema)) {
+    lines.push(`  ${breaking.totalCount} config(s) would no longer validate:`);
+    for (const c of breaking.configs) {
+      lines.push(`  config ${c.key} (version ${c.version}):`);
+      for (const v of c.violations) {
+        lines.push(`    at ${v.pointer === "" ? "(document)" : v.pointer}: ${v.message}`);
+      }
+    }
   }
   for (const conflict of err.findDetails(VersionConflictSchema)) {
     lines.push(`  current version: ${conflict.currentVersion}`);

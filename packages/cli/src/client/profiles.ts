@@ -13,6 +13,12 @@ export interface Profile {
   refreshToken?: string;
   /** An API key secret (gdn_...), used when no token is kept. */
   apiKey?: string;
+  /**
+   * For a session at an external issuer (`login --device`): its token endpoint and the
+   * client, where the refresh token is exchanged instead of at Guardian.
+   */
+  tokenEndpoint?: string;
+  clientId?: string;
 }
 
 /** The CLI's config file: named profiles. */

@@ -9,6 +9,7 @@ import {
   type TokenProvider,
 } from "@guardian/client";
 import { UsageError } from "../usage-error.js";
+import { refreshAtIssuer } from "./device-login.js";
 import {
   profileFilePath,
   profileName,
@@ -69,7 +70,8 @@ export function checkUrl(url: string, from: string): string {
  * Opens the session a command runs in. The server is `--url`, else GUARDIAN_URL, else the
  * profile's. Credentials: GUARDIAN_TOKEN (a bearer token), else GUARDIAN_API_KEY, else the
  * profile's access token (refreshed with its refresh token shortly before it expires or
- * after the server refused it, the new pair saved), else the profile's API key; with none,
+ * after the server refused it — at Guardian or, for a `login --device` session, at the
+ * issuer's token endpoint — the new pair saved), else the profile's API key; with none,
  * calls go unauthenticated.
  */
 export async function openSession(opts: GlobalOptions, env = process.env): Promise<Session> {
@@ -137,8 +139,14 @@ function profileTokens(url: string, path: string, name: string, start: Profile):
           Code.Unauthenticated,
         );
       }
-      const { tokens } = await anonymous(url).auth.refresh({ refreshToken: profile.refreshToken });
-      profile = { ...profile, ...tokenFields(tokens) };
+      if (profile.tokenEndpoint) {
+        profile = { ...profile, ...(await refreshAtIssuer(profile)) };
+      } else {
+        const { tokens } = await anonymous(url).auth.refresh({
+          refreshToken: profile.refreshToken,
+        });
+        profile = { ...profile, ...tokenFields(tokens) };
+      }
       await updateProfile(path, name, () => profile);
       return { accessToken: profile.accessToken!, expiresAt: expiry(profile) };
     },
