@@ -193,16 +193,17 @@ export function createServer(opts: ServerOptions): Server {
     if (verdict instanceof Promise) {
       // The body stays unread (no one consumes the stream) until the check settles.
       verdict.then(
-        (refused) => (refused ? writeEarlyError(req, res, refused) : serve(req, res, path)),
+        (refused) =>
+          refused ? writeEarlyError(req, res, refused, readMaxBytes) : serve(req, res, path),
         (err: unknown) => {
           logger.error({ err, reqId: requestIdOf(req) }, "admission check failed");
-          writeEarlyError(req, res, internalError(err, requestIdOf(req)));
+          writeEarlyError(req, res, internalError(err, requestIdOf(req)), readMaxBytes);
         },
       );
       return;
     }
     if (verdict) {
-      writeEarlyError(req, res, verdict);
+      writeEarlyError(req, res, verdict, readMaxBytes);
       return;
     }
     serve(req, res, path);

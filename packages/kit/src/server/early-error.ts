@@ -9,12 +9,49 @@ import {
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import type { NodeRequest, NodeResponse } from "./node-http.js";
 
+/** How long a refused HTTP/1.1 request may take to send the rest of its body. */
+const drainTimeoutMs = 5_000;
+
 /**
  * Answers a call with an error in the call's own protocol (gRPC, gRPC-Web, Connect unary or
- * streaming) without reading its body. HTTP/1.1 connections are closed after the answer,
- * so an unread body is never parsed as the next request.
+ * streaming) without parsing its body. HTTP/1.1 connections are closed after the answer, so
+ * an unread body is never parsed as the next request; before that, the rest of the body is
+ * read and discarded (up to `maxBodyBytes`, for at most 5 s). Closing a connection while the
+ * client is still sending its body resets it, and the client would see a broken pipe
+ * instead of the answer.
  */
-export function writeEarlyError(req: NodeRequest, res: NodeResponse, err: ConnectError): void {
+export function writeEarlyError(
+  req: NodeRequest,
+  res: NodeResponse,
+  err: ConnectError,
+  maxBodyBytes = 4 * 1024 * 1024,
+): void {
+  if (req.httpVersionMajor !== 1 || req.complete) {
+    answer(req, res, err);
+    return;
+  }
+  let seen = 0;
+  let answered = false;
+  const finish = () => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    req.off("data", count);
+    answer(req, res, err);
+  };
+  const count = (chunk: Buffer) => {
+    seen += chunk.byteLength;
+    if (seen > maxBodyBytes) finish();
+  };
+  const timer = setTimeout(finish, drainTimeoutMs);
+  timer.unref();
+  req.on("data", count);
+  req.once("end", finish);
+  req.once("error", finish);
+  req.resume();
+}
+
+function answer(req: NodeRequest, res: NodeResponse, err: ConnectError): void {
   const contentType = String(req.headers["content-type"] ?? "");
   const headers = new Headers(err.metadata);
   headers.delete("content-length");
