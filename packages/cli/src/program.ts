@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { authCommands } from "./client/auth-commands.js";
+import { configCommand } from "./client/config-commands.js";
 import { projectCommand } from "./client/project-commands.js";
 import { runDev } from "./commands/dev.js";
 import { runMigrate } from "./commands/migrate.js";
@@ -41,7 +42,8 @@ export function createProgram(): Command {
     .description("Apply database migrations to DATABASE_URL")
     .action(() => runMigrate());
 
-  for (const command of [...authCommands(), projectCommand()]) program.addCommand(command);
+  for (const command of [...authCommands(), projectCommand(), configCommand()])
+    program.addCommand(command);
   // Commands added whole do not inherit these settings: a usage error exits 2 everywhere.
   const settle = (command: Command) => {
     command.exitOverride().showHelpAfterError();
