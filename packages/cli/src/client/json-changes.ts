@@ -59,11 +59,12 @@ const marks: Record<string, string> = { add: "+", remove: "-", replace: "~" };
 /**
  * One change as a line for people: `+ /path: value` (add), `- /path` (remove),
  * `~ /path: value` (replace), with the value as compact JSON; other operations are
- * spelled out.
+ * spelled out (`move /b from /a`).
  */
 export function formatChange(change: JsonChange & { from?: string }): string {
   const at = change.path === "" ? "(document)" : change.path;
-  const mark = marks[change.op] ?? `${change.op}${change.from ? ` from ${change.from}` : ""}`;
+  const mark = marks[change.op] ?? change.op;
+  const from = change.from ? ` from ${change.from}` : "";
   const value = change.value === undefined ? "" : `: ${JSON.stringify(change.value)}`;
-  return `${mark} ${at}${value}`;
+  return `${mark} ${at}${from}${value}`;
 }
