@@ -36,17 +36,18 @@ describe("guardian config (the real binary, a real server)", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  // The README's "Using the CLI" steps, in order, on a fresh server (so at the versions it shows).
   it("sets, reads, refuses a stale version, lists history, diffs and rolls back", async () => {
-    await ok(["project", "create", "payments"]);
+    await ok(["project", "create", "storefront"]);
     const first = await doc("first.json", { maxConnections: 100 });
-    const created = await ok(["config", "set", "payments", "eu/checkout", "--file", first]);
-    const v1 = /^Created eu\/checkout at version (\d+)\n$/.exec(created)?.[1];
+    const created = await ok(["config", "set", "storefront", "eu/limits", "--file", first]);
+    const v1 = /^Created eu\/limits at version (\d+)\n$/.exec(created)?.[1];
     expect(v1).toBeTruthy();
 
-    const got = await json(["config", "get", "payments", "eu/checkout"]);
-    expect(got).toMatchObject({ key: "eu/checkout", content: { maxConnections: 100 } });
+    const got = await json(["config", "get", "storefront", "eu/limits"]);
+    expect(got).toMatchObject({ key: "eu/limits", content: { maxConnections: 100 } });
     expect(got).toMatchObject({ version: v1, schema: "any" });
-    expect(await ok(["config", "get", "payments", "eu/checkout"])).toBe(
+    expect(await ok(["config", "get", "storefront", "eu/limits"])).toBe(
       '{\n  "maxConnections": 100\n}\n',
     );
 
@@ -54,8 +55,8 @@ describe("guardian config (the real binary, a real server)", () => {
     const updated = await json([
       "config",
       "set",
-      "payments",
-      "eu/checkout",
+      "storefront",
+      "eu/limits",
       "--file",
       second,
       "--expected-version",
@@ -72,8 +73,8 @@ describe("guardian config (the real binary, a real server)", () => {
     const stale = await cli([
       "config",
       "set",
-      "payments",
-      "eu/checkout",
+      "storefront",
+      "eu/limits",
       "--file",
       third,
       "--expected-version",
@@ -85,8 +86,8 @@ describe("guardian config (the real binary, a real server)", () => {
     const exists = await cli([
       "config",
       "set",
-      "payments",
-      "eu/checkout",
+      "storefront",
+      "eu/limits",
       "--file",
       third,
       "--expected-version",
@@ -94,9 +95,9 @@ describe("guardian config (the real binary, a real server)", () => {
     ]);
     expect(exists.code).toBe(4);
     expect(exists.stderr).toContain(`current version: ${v2}`);
-    expect((await json(["config", "get", "payments", "eu/checkout"])).version).toBe(v2);
+    expect((await json(["config", "get", "storefront", "eu/limits"])).version).toBe(v2);
 
-    const history = await json(["config", "history", "payments", "eu/checkout"]);
+    const history = await json(["config", "history", "storefront", "eu/limits"]);
     expect(history.revisions).toMatchObject([
       {
         revision: v2,
@@ -106,16 +107,16 @@ describe("guardian config (the real binary, a real server)", () => {
       },
       { revision: v1, changeType: "CHANGE_TYPE_CREATE", author: "admin" },
     ]);
-    const table = await ok(["config", "history", "payments", "eu/checkout", "--limit", "1"]);
+    const table = await ok(["config", "history", "storefront", "eu/limits", "--limit", "1"]);
     expect(table).toMatch(/^REVISION\s+OPERATION\s+TIME\s+AUTHOR\s+MESSAGE\n/);
     expect(table.trim().split("\n")).toHaveLength(2);
     expect(table).toMatch(new RegExp(`${v2}\\s+update\\s+\\S+\\s+admin\\s+more connections`));
 
-    const diff = await ok(["config", "diff", "payments", "eu/checkout", v1!, v2]);
+    const diff = await ok(["config", "diff", "storefront", "eu/limits", v1!, v2]);
     expect(diff).toBe(
       `Changes from revision ${v1} to revision ${v2}:\n~ /maxConnections: 200\n+ /regions: ["eu"]\n`,
     );
-    expect(await json(["config", "diff", "payments", "eu/checkout", v1!])).toEqual({
+    expect(await json(["config", "diff", "storefront", "eu/limits", v1!])).toEqual({
       operations: [
         { op: "replace", path: "/maxConnections", value: 200 },
         { op: "add", path: "/regions", value: ["eu"] },
@@ -124,33 +125,36 @@ describe("guardian config (the real binary, a real server)", () => {
       toRevision: v2,
     });
 
+    expect([v1, v2]).toEqual(["1", "2"]);
+
     const rolled = await ok([
       "config",
       "rollback",
-      "payments",
-      "eu/checkout",
+      "storefront",
+      "eu/limits",
       "--to-revision",
       v1!,
       "--message",
       "back",
     ]);
     const v3 = /now at version (\d+)/.exec(rolled)?.[1];
+    expect(v3).toBe("3");
     expect(BigInt(v3!)).toBeGreaterThan(BigInt(v2));
-    expect(await json(["config", "get", "payments", "eu/checkout"])).toMatchObject({
+    expect(await json(["config", "get", "storefront", "eu/limits"])).toMatchObject({
       version: v3,
       content: { maxConnections: 100 },
     });
-    const after = await json(["config", "history", "payments", "eu/checkout"]);
+    const after = await json(["config", "history", "storefront", "eu/limits"]);
     expect(after.revisions[0]).toMatchObject({
       revision: v3,
       changeType: "CHANGE_TYPE_ROLLBACK",
       rolledBackFrom: v1,
       message: "back",
     });
-    expect(await ok(["config", "diff", "payments", "eu/checkout", v1!, v3!])).toBe(
+    expect(await ok(["config", "diff", "storefront", "eu/limits", v1!, v3!])).toBe(
       `No change from revision ${v1} to revision ${v3}\n`,
     );
-    const past = await ok(["config", "get", "payments", "eu/checkout", "--revision", v2]);
+    const past = await ok(["config", "get", "storefront", "eu/limits", "--revision", v2]);
     expect(JSON.parse(past)).toEqual({ maxConnections: 200, regions: ["eu"] });
   }, 300_000);
 
