@@ -78,9 +78,8 @@ export function configCommand(): Command {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const session = await openSession(globals);
       const res = await session.config.getConfig({ project, key, revision: opts.revision ?? 0n });
-      const found = res.config ?? create(ConfigSchema, { project, key });
-      if (globals.output === "json") return printMessage(ConfigSchema, found);
-      process.stdout.write(prettyJson(fromContent(found.content)));
+      if (globals.output === "json") return printMessage(ConfigSchema, res.config!);
+      process.stdout.write(prettyJson(fromContent(res.config?.content)));
     });
 
   addConfigSetCommand(config);
