@@ -3,36 +3,38 @@ import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { InvalidArgumentError } from "commander";
 import { parseJson, readTextFile } from "./input.js";
 
+/** A whole number between `min` and `max` written in decimal digits, else a usage error. */
+function wholeNumber(value: string, min: bigint, max: bigint): bigint {
+  const n = /^\d{1,19}$/.test(value) ? BigInt(value) : -1n;
+  if (n < min || n > max)
+    throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+const maxInt64 = 2n ** 63n - 1n;
+const maxInt32 = 2n ** 31n - 1n;
+
 /**
  * Parses a version or revision option (`--expected-version`, `--revision`, ...): a
  * non-negative whole number, as the bigint the API takes.
  */
 export function versionArg(value: string): bigint {
-  if (!/^\d{1,19}$/.test(value))
-    throw new InvalidArgumentError("must be a whole number (0 or more)");
-  return BigInt(value);
+  return wholeNumber(value, 0n, maxInt64);
 }
 
 /** Parses a revision the command needs (`--to-revision`, `FROM_REVISION`): 1 or more. */
 export function revisionArg(value: string): bigint {
-  const revision = versionArg(value);
-  if (revision === 0n) throw new InvalidArgumentError("must be a revision (1 or more)");
-  return revision;
+  return wholeNumber(value, 1n, maxInt64);
 }
 
 /** Parses `--schema-version`: 0 (follow the latest) or a schema version number. */
 export function schemaVersionArg(value: string): number {
-  if (!/^\d{1,9}$/.test(value))
-    throw new InvalidArgumentError("must be a whole number (0 or more)");
-  return Number(value);
+  return Number(wholeNumber(value, 0n, maxInt32));
 }
 
 /** Parses `--limit`: 1 or more. */
 export function limitArg(value: string): number {
-  if (!/^\d{1,9}$/.test(value) || Number(value) === 0) {
-    throw new InvalidArgumentError("must be a whole number (1 or more)");
-  }
-  return Number(value);
+  return Number(wholeNumber(value, 1n, maxInt32));
 }
 
 /** Collects repeated `--label k=v` options into one record. */
