@@ -1,7 +1,10 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuthService } from "@guardian/api";
 import { bootstrapPassword, startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 import { createCli, type Cli } from "../testing/cli-process.js";
 
@@ -238,8 +241,22 @@ describe("guardian config (the real binary, a real server)", () => {
       "CHANGE_TYPE_CREATE",
     ]);
 
-    // Without credentials: exit 5.
-    const stranger = createCli(join(dir, "stranger"));
-    expect((await stranger(["config", "list", "shop", "--url", dev.url])).code).toBe(5);
+    // Signed in, but without a role on the project: exit 5.
+    const profiles = JSON.parse(await readFile(join(dir, "config/guardian/config.json"), "utf8"));
+    const auth = createClient(
+      AuthService,
+      createConnectTransport({ baseUrl: dev.url, httpVersion: "1.1" }),
+    );
+    const password = "outsider-password-1";
+    await auth.createUser(
+      { username: "outsider", password },
+      { headers: { authorization: `Bearer ${profiles.profiles.default.accessToken}` } },
+    );
+    const outsider = createCli(join(dir, "outsider"));
+    const login = ["login", "--url", dev.url, "--username", "outsider", "--password-stdin"];
+    expect((await outsider(login, { input: password })).code).toBe(0);
+    const denied = await outsider(["config", "list", "shop"]);
+    expect(denied.code, denied.stderr).toBe(5);
+    expect(denied.stderr).toContain("PermissionDenied");
   }, 300_000);
 });
