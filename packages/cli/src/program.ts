@@ -4,6 +4,7 @@ import { auditCommand } from "./client/audit-commands.js";
 import { authCommands } from "./client/auth-commands.js";
 import { clusterCommand } from "./client/cluster-commands.js";
 import { codegenCommand } from "./client/codegen-command.js";
+import { configCommand } from "./client/config-commands.js";
 import { projectCommand } from "./client/project-commands.js";
 import { configWatchCommand } from "./client/config-watch.js";
 import { roleCommand } from "./client/role-commands.js";
@@ -51,7 +52,7 @@ export function createProgram(): Command {
   const clientCommands = [
     ...authCommands(),
     projectCommand(),
-    new Command("config").addCommand(configWatchCommand()),
+    configCommand().addCommand(configWatchCommand()),
     schemaCommand(),
     apikeyCommand(),
     roleCommand(),
