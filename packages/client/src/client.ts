@@ -1,7 +1,13 @@
+import type { JsonValue } from "@bufbuild/protobuf";
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { AuthService, ClusterService, ConfigService, SchemaService } from "@guardian/api";
 import { credentialsInterceptor } from "./credentials.js";
 import { checkClientOptions, type GuardianClientOptions } from "./options.js";
+import {
+  createStatusReporter,
+  type StatusReporter,
+  type StatusReporterOptions,
+} from "./reporter.js";
 import { createSubscription } from "./subscription/subscribe.js";
 import type { SubscribeOptions, Subscription, WatchTarget } from "./subscription/types.js";
 import { transportFor } from "./transport.js";
@@ -16,9 +22,20 @@ export interface GuardianClient {
   transport: Transport;
   /**
    * Keeps a live copy of the configs of `project`: one key (`{ key }`), a key prefix
-   * (`{ prefix }`) or the whole project (`{}`). See {@link Subscription}.
+   * (`{ prefix }`) or the whole project (`{}`). See {@link Subscription}. `T` types the
+   * content (for example a type `guardian codegen` wrote for the configs' schema); the
+   * server validated every config against its schema, the client does not check again.
    */
-  subscribe(project: string, target?: WatchTarget, opts?: SubscribeOptions): Subscription;
+  subscribe<T = JsonValue>(
+    project: string,
+    target?: WatchTarget,
+    opts?: SubscribeOptions,
+  ): Subscription<T>;
+  /**
+   * Reports which version of each config this instance applied or rejected, and keeps the
+   * instance listed in `ListConfigInstances`. See {@link StatusReporter}.
+   */
+  reporter(opts: StatusReporterOptions): StatusReporter;
 }
 
 /**
@@ -42,7 +59,17 @@ export function createGuardianClient(opts: GuardianClientOptions): GuardianClien
     schema: createClient(SchemaService, transport),
     cluster: createClient(ClusterService, transport),
     transport,
-    subscribe: (project, target = {}, subscribeOpts) =>
-      createSubscription({ config, tokenProvider }, project, target, subscribeOpts),
+    subscribe: <T = JsonValue>(
+      project: string,
+      target: WatchTarget = {},
+      subscribeOpts?: SubscribeOptions,
+    ) =>
+      createSubscription(
+        { config, tokenProvider },
+        project,
+        target,
+        subscribeOpts,
+      ) as unknown as Subscription<T>,
+    reporter: (reporterOpts) => createStatusReporter(config, reporterOpts),
   };
 }

@@ -14,6 +14,9 @@
  * - **token provider**: the source of bearer tokens; it refreshes them before they expire
  *   and on demand after the server answered Unauthenticated.
  *
+ * - **apply report**: what one running instance did with a config version (applied it, or
+ *   rejected it with a reason), sent by a {@link StatusReporter}.
+ *
  * `fileCache` is the only part that needs Node's file system; it lives in its own module.
  */
 export { createGuardianClient } from "./client.js";
@@ -36,5 +39,7 @@ export type {
   WatchTarget,
 } from "./subscription/types.js";
 export { decodeCachedState, encodeCachedState } from "./subscription/cache-format.js";
+export { createStatusReporter } from "./reporter.js";
+export type { StatusReporter, StatusReporterOptions } from "./reporter.js";
 export { fileCache } from "./file-cache.js";
 export type { FileCacheOptions } from "./file-cache.js";

@@ -4,11 +4,14 @@ import type { ConnectError } from "@connectrpc/connect";
 /** What a subscription watches in its project: one key, a key prefix, or everything. */
 export type WatchTarget = { key: string } | { prefix: string } | Record<string, never>;
 
-/** One config in a subscription's copy. */
-export interface ConfigEntry {
+/**
+ * One config in a subscription's copy. `T` is the content's type: JSON by default, or a type
+ * the caller knows the config's schema guarantees (`guardian codegen` writes such types).
+ */
+export interface ConfigEntry<T = JsonValue> {
   key: string;
   /** The JSON document. */
-  content: JsonValue;
+  content: T;
   /** The revision of the config's last write (the value for expected_version). */
   version: bigint;
   /** The revision that created the config. */
@@ -31,16 +34,16 @@ export interface ConfigEntry {
  * applied: the write's own revision for a live change, the snapshot's revision for a change
  * found by comparing a snapshot with the previous copy.
  */
-export type ConfigChange =
-  | { type: "created"; key: string; revision: bigint; config: ConfigEntry }
+export type ConfigChange<T = JsonValue> =
+  | { type: "created"; key: string; revision: bigint; config: ConfigEntry<T> }
   | {
       type: "updated";
       key: string;
       revision: bigint;
-      config: ConfigEntry;
-      previous: ConfigEntry;
+      config: ConfigEntry<T>;
+      previous: ConfigEntry<T>;
     }
-  | { type: "deleted"; key: string; revision: bigint; previous: ConfigEntry };
+  | { type: "deleted"; key: string; revision: bigint; previous: ConfigEntry<T> };
 
 /** The state a {@link SubscriptionCache} keeps: the copy, with what it belongs to. */
 export interface CachedState {
@@ -84,15 +87,15 @@ export interface SubscribeOptions {
 }
 
 /** A live, in-memory copy of the configs a watch covers. */
-export interface Subscription extends AsyncIterable<ConfigChange> {
+export interface Subscription<T = JsonValue> extends AsyncIterable<ConfigChange<T>> {
   /**
    * Resolves on the first complete view: the initial snapshot, or the cache when the server
    * cannot be reached (then `stale` is true). Rejects when the subscription fails first.
    */
   ready(): Promise<void>;
   /** The copy: key → config. Read-only; replaced as changes arrive. */
-  current(): ReadonlyMap<string, Readonly<ConfigEntry>>;
-  get(key: string): Readonly<ConfigEntry> | undefined;
+  current(): ReadonlyMap<string, Readonly<ConfigEntry<T>>>;
+  get(key: string): Readonly<ConfigEntry<T>> | undefined;
   /** The revision the copy reflects (0 before the first view). */
   readonly revision: bigint;
   /** True while the copy comes from the cache and no live data has arrived yet. */
@@ -100,7 +103,7 @@ export interface Subscription extends AsyncIterable<ConfigChange> {
   /** The error that stopped the subscription, if one did. */
   readonly error: ConnectError | undefined;
   /** Calls `listener` with each change; returns a function that stops it. */
-  onChange(listener: (change: ConfigChange) => void): () => void;
+  onChange(listener: (change: ConfigChange<T>) => void): () => void;
   /** Stops watching, writes the cache, and ends every iterator. */
   close(): Promise<void>;
 }
