@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { generateTypes, type CodegenSchema } from "./codegen.js";
 import { printJson } from "./output.js";
 import { allPages } from "./pages.js";
+import { createProgress } from "./progress.js";
 import { openSession, type GlobalOptions } from "./session.js";
 
 /** Writes a file only when its text changed, whole (a temporary file, then a rename). */
@@ -33,13 +34,19 @@ export function codegenCommand(): Command {
         return { items: page.schemas, next: page.nextPageToken };
       });
       const schemas: CodegenSchema[] = [];
-      for (const s of listed) {
-        const { schemaVersion } = await session.schema.getSchema({ project, name: s.name });
-        schemas.push({
-          name: s.name,
-          version: schemaVersion!.version,
-          document: toJson(ValueSchema, schemaVersion!.contentValue!),
-        });
+      const progress = createProgress();
+      try {
+        for (const [i, s] of listed.entries()) {
+          progress.update(`reading schema ${i + 1} of ${listed.length}: ${s.name}`);
+          const { schemaVersion } = await session.schema.getSchema({ project, name: s.name });
+          schemas.push({
+            name: s.name,
+            version: schemaVersion!.version,
+            document: toJson(ValueSchema, schemaVersion!.contentValue!),
+          });
+        }
+      } finally {
+        progress.done();
       }
       // Loaded only here: the code generator and its formatter are large.
       const { compile } = await import("json-schema-to-typescript");

@@ -1,17 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { Command } from "commander";
-import {
-  ConfigSchema,
-  DeleteConfigResponseSchema,
-  ListConfigsResponseSchema,
-  type Config,
-} from "@guardian/api";
+import { ConfigSchema, DeleteConfigResponseSchema, ListConfigsResponseSchema } from "@guardian/api";
 import { bindingCell, fromContent, labelArg, prettyJson, versionArg } from "./config-args.js";
 import { addConfigEditCommand } from "./config-edit.js";
 import { addConfigHistoryCommands } from "./config-history.js";
 import { addConfigRollbackCommand, addConfigSetCommand } from "./config-write.js";
 import { confirm } from "./input.js";
 import { printMessage, printTable, when } from "./output.js";
+import { allPages } from "./pages.js";
 import { openSession, type GlobalOptions } from "./session.js";
 
 /** `guardian config list|get|set|edit|delete|history|diff|rollback`. */
@@ -34,21 +30,18 @@ export function configCommand(): Command {
       ) => {
         const globals = cmd.optsWithGlobals<GlobalOptions>();
         const session = await openSession(globals);
-        const configs: Config[] = [];
-        let pageToken = "";
         let revision = 0n;
-        do {
+        const configs = await allPages(async (pageToken, pageSize) => {
           const page = await session.config.listConfigs({
             project,
             prefix: opts.prefix ?? "",
             labelSelector: opts.label ?? {},
-            pageSize: 1000,
+            pageSize,
             pageToken,
           });
-          configs.push(...page.configs);
-          pageToken = page.nextPageToken;
           revision = page.revision;
-        } while (pageToken);
+          return { items: page.configs, next: page.nextPageToken };
+        });
         if (globals.output === "json") {
           return printMessage(
             ListConfigsResponseSchema,

@@ -9,6 +9,7 @@ import {
 import { fromContent, limitArg, revisionArg, versionArg } from "./config-args.js";
 import { formatChange } from "./json-changes.js";
 import { printMessage, printTable, when } from "./output.js";
+import { allPages } from "./pages.js";
 import { openSession, type GlobalOptions } from "./session.js";
 
 /** What a write did, for the history table: create, update, delete, or "rollback to R". */
@@ -28,20 +29,10 @@ export function addConfigHistoryCommands(config: Command): void {
     .action(async (project: string, key: string, opts: { limit?: number }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const session = await openSession(globals);
-      const limit = opts.limit ?? Infinity;
-      const revisions: Revision[] = [];
-      let pageToken = "";
-      do {
-        const page = await session.config.listRevisions({
-          project,
-          key,
-          pageSize: Math.min(limit, 1000),
-          pageToken,
-        });
-        revisions.push(...page.revisions);
-        pageToken = page.nextPageToken;
-      } while (pageToken && revisions.length < limit);
-      revisions.splice(limit);
+      const revisions = await allPages(async (pageToken, pageSize) => {
+        const page = await session.config.listRevisions({ project, key, pageSize, pageToken });
+        return { items: page.revisions, next: page.nextPageToken };
+      }, opts.limit);
       if (globals.output === "json") {
         return printMessage(
           ListRevisionsResponseSchema,

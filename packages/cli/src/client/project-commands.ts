@@ -1,7 +1,8 @@
 import { Command } from "commander";
-import { ListProjectsResponseSchema, ProjectSchema, type Project } from "@guardian/api";
+import { ListProjectsResponseSchema, ProjectSchema } from "@guardian/api";
 import { create } from "@bufbuild/protobuf";
 import { confirm } from "./input.js";
+import { allPages } from "./pages.js";
 import { printMessage, printTable, when } from "./output.js";
 import { openSession, type GlobalOptions } from "./session.js";
 
@@ -15,13 +16,10 @@ export function projectCommand(): Command {
     .action(async (_opts: unknown, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const session = await openSession(globals);
-      const projects: Project[] = [];
-      let pageToken = "";
-      do {
-        const page = await session.config.listProjects({ pageSize: 1000, pageToken });
-        projects.push(...page.projects);
-        pageToken = page.nextPageToken;
-      } while (pageToken);
+      const projects = await allPages(async (pageToken, pageSize) => {
+        const page = await session.config.listProjects({ pageSize, pageToken });
+        return { items: page.projects, next: page.nextPageToken };
+      });
       if (globals.output === "json") {
         return printMessage(
           ListProjectsResponseSchema,
