@@ -2,13 +2,12 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ApiKeyScope } from "@guardian/api";
-import { makeTempDir, removeTempDir, waitFor } from "@guardian/testkit";
+import { makeTempDir, removeTempDir, startTcpProxy, waitFor } from "@guardian/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGuardianClient } from "./client.js";
 import { fileCache } from "./file-cache.js";
 import type { ConfigChange } from "./subscription/types.js";
 import { json, put, seedProject, startDevServer, type DevServer } from "./testing/dev-server.js";
-import { startTcpProxy } from "./testing/tcp-proxy.js";
 import { builtInTokens } from "./tokens/built-in.js";
 
 /** Collects the changes a subscription delivers, through its async iterator. */

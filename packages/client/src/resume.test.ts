@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import type { ConnectError } from "@connectrpc/connect";
-import { makeTempDir, removeTempDir, waitFor } from "@guardian/testkit";
+import { makeTempDir, removeTempDir, startTcpProxy, waitFor } from "@guardian/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGuardianClient } from "./client.js";
 import { fileCache } from "./file-cache.js";
 import type { ConfigChange, Subscription } from "./subscription/types.js";
 import { put, seedProject, startDevServer, type DevServer } from "./testing/dev-server.js";
-import { startTcpProxy } from "./testing/tcp-proxy.js";
 
 /** Records what a subscription delivers, through `onChange`. */
 function record(sub: Subscription) {

@@ -42,3 +42,5 @@ export { GiveUpError, waitFor } from "./wait.js";
 export type { WaitForOptions } from "./wait.js";
 export { bootstrapPassword, startDev, startGuardian, stopGuardian } from "./guardian-process.js";
 export type { RunningGuardian } from "./guardian-process.js";
+export { startTcpProxy } from "./tcp-proxy.js";
+export type { TcpProxy } from "./tcp-proxy.js";

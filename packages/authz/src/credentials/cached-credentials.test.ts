@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { failureOf } from "@guardian/testkit";
+import { failureOf, startTcpProxy } from "@guardian/testkit";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { revokeApiKey, rotateApiKeySecret } from "../sql/api-keys.js";
@@ -7,7 +7,6 @@ import { deleteBinding } from "../sql/role-bindings.js";
 import { insertLocalUser, setUserDisabled } from "../sql/users.js";
 import { startAuthProcess, type AuthProcess } from "../testing/auth-process.js";
 import { bindRole, createKey, signBuiltIn, useHarness } from "../testing/harness.js";
-import { startTcpProxy } from "../testing/tcp-proxy.js";
 import { testAuthSettings } from "../testing/test-issuer.js";
 import { generateApiKeySecret, hashApiKeySecret } from "./api-key-secret.js";
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createLogger } from "@guardian/kit";
-import { useTestDatabase, waitFor } from "@guardian/testkit";
+import { startTcpProxy, useTestDatabase, waitFor } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
 import { createSqlArchive } from "../archive/sql-archive.js";
 import type { EtcdStoreEngine } from "../engine/etcd/engine.js";
@@ -8,7 +8,6 @@ import { prefixEnd } from "../engine/etcd/keys.js";
 import type { WriteInput } from "../engine/types.js";
 import { useHarness } from "../testing/harness.js";
 import { listAllRevisions } from "../testing/history.js";
-import { startTcpProxy } from "../testing/tcp-proxy.js";
 import { putJson, testMeta } from "../testing/writes.js";
 import { startArchiver } from "./archiver.js";
 

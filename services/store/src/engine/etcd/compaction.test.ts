@@ -1,8 +1,7 @@
-import { useTestDatabase } from "@guardian/testkit";
+import { startTcpProxy, type TcpProxy, useTestDatabase } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
 import { createSqlArchive } from "../../archive/sql-archive.js";
 import { useHarness } from "../../testing/harness.js";
-import { startTcpProxy, type TcpProxy } from "../../testing/tcp-proxy.js";
 import { putJson, readJson as read, testMeta } from "../../testing/writes.js";
 import { StoreError } from "../errors.js";
 import type { RevisionRecord, WatchItem, WriteInput } from "../types.js";
