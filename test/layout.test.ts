@@ -65,3 +65,20 @@ describe("source layout", () => {
     expect(copies).toEqual([]);
   });
 });
+
+describe("tracked text", () => {
+  it("holds no unresolved merge markers", () => {
+    const tracked = execFileSync("git", ["ls-files", "-z"], { encoding: "utf8" })
+      .split("\0")
+      .filter((f) => /\.(ts|tsx|mjs|js|json|md|ya?ml|proto|sql|sh|toml)$/.test(f))
+      .filter((f) => !f.includes("/gen/") && !f.endsWith("pnpm-lock.yaml"));
+    const marked = tracked.filter((f) => {
+      try {
+        return /^(<{7} |>{7} |={7}$)/m.test(text(f));
+      } catch {
+        return false; // listed but not checked out (a deleted file not yet committed)
+      }
+    });
+    expect(marked).toEqual([]);
+  });
+});
