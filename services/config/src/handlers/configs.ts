@@ -87,6 +87,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         decides: { binding: true, labels: true },
       });
       basis.wrote(res.kv!);
+      deps.readCache?.wrote(res.revision);
       return { config: kvToConfig(res.kv!), revision: res.revision };
     },
 
@@ -141,6 +142,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
             },
           });
           basis.wrote(res.kv!);
+          deps.readCache?.wrote(res.revision);
           return { config: kvToConfig(res.kv!), revision: res.revision };
         } catch (err) {
           const raced = err instanceof ConnectError && err.code === Code.Aborted;
@@ -165,6 +167,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         decides: {},
       });
       basis.forget(req.project, req.key);
+      deps.readCache?.wrote(res.revision);
       return { revision: res.revision };
     },
 
@@ -201,6 +204,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         decides: { binding: true, labels: true },
       });
       basis.wrote(res.kv!);
+      deps.readCache?.wrote(res.revision);
       return { config: kvToConfig(res.kv!), revision: res.revision };
     },
 

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { WatchKeysResponseSchema, type StoreService } from "@guardian/api";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { useHarness } from "../testing/harness.js";
 import { json, newProject, plain } from "../testing/fixtures.js";
@@ -45,6 +46,36 @@ describe("read cache", () => {
     };
     return { store, state };
   }
+
+  it("lets a process read its own write at once, although the watch delivers it later", async () => {
+    const delayed: Client<typeof StoreService> = {
+      ...h.store,
+      watchKeys(req, opts) {
+        return (async function* () {
+          for await (const m of h.store.watchKeys(req, opts)) {
+            if (m.kind.case === "events") await sleep(300);
+            yield m;
+          }
+        })();
+      },
+    };
+    const ac = new AbortController();
+    stops.push(ac);
+    const cache = createReadCache({ store: delayed, signal: ac.signal });
+    const p = await newProject(h);
+    await h.config.createConfig({ project: p, key: "a", content: json(1), schema: "any" });
+    const first = await h.config.updateConfig({ project: p, key: "a", content: json(2) });
+    await cache.read(p, "a", { minRevision: first.revision });
+
+    const second = await h.config.updateConfig({ project: p, key: "a", content: json(3) });
+    // Another process's write shows once the watch delivers it...
+    expect(plain((await cache.read(p, "a")).config?.content)).toBe(2);
+    // ...this process's own write at once.
+    cache.wrote(second.revision);
+    const own = await cache.read(p, "a");
+    expect(plain(own.config?.content)).toBe(3);
+    expect(own.revision).toBeGreaterThanOrEqual(second.revision);
+  });
 
   it("serves every project from ONE store watch and reuses the entry of an unchanged config", async () => {
     const { store, state } = instrumentedStore();

@@ -33,12 +33,20 @@ export interface ReadCache {
   /**
    * Reads one config. With `minRevision`, waits until the cache has applied that revision;
    * fails with OutOfRange when the store has not reached it, Unavailable after a timeout.
+   * Every read also waits (up to the same timeout, then serves what it has) for the newest
+   * revision this process wrote (see {@link ReadCache.wrote}).
    */
   read(
     project: string,
     key: string,
     opts?: { minRevision?: bigint; signal?: AbortSignal },
   ): Promise<ReadCacheResult>;
+  /**
+   * Tells the cache about a revision this process's own write committed, so that reads
+   * through this process see the write once it returned (read-your-writes), although the
+   * watch that feeds the cache may deliver it a moment later.
+   */
+  wrote(revision: bigint): void;
   /** The newest store revision the cache has applied. */
   readonly revision: bigint;
 }
@@ -203,9 +211,14 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     );
   }
 
+  // The newest revision this process wrote.
+  let written = 0n;
+
   return {
     async read(project, key, ro = {}) {
       if (ro.minRevision) await reach(ro.minRevision, ro.signal);
+      // Best effort: should the watch stall, serving the cached state beats failing.
+      if (written > position.value) await position.reach(written, timeoutMs, ro.signal);
       for (;;) {
         const state = projects.get(project) ?? load(project);
         await state.loading;
@@ -214,6 +227,9 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
         const revision = position.value > state.loadedAt ? position.value : state.loadedAt;
         return { config: state.configs.get(key), revision };
       }
+    },
+    wrote(revision) {
+      if (revision > written) written = revision;
     },
     get revision() {
       return position.value;
