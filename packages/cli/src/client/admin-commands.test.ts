@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builtInTokens, createGuardianClient } from "@guardian/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bootstrapPassword, startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
+import type { RunningGuardian } from "@guardian/testkit";
 import { createCli, type Cli } from "../testing/cli-process.js";
+import { startSignedInCli, stopCliServer } from "../testing/cli-server.js";
 import type { Clients } from "./session.js";
 
 const userPassword = "a-long-enough-password";
@@ -18,17 +17,8 @@ describe("guardian apikey, role, audit and cluster (the real binary, a real serv
   let asAda: Cli;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "guardian-cli-admin-"));
-    dev = await startDev(join(dir, "data"));
-    cli = createCli(join(dir, "config"));
-    const password = bootstrapPassword(dev.output());
-    const login = await cli(
-      ["login", "--url", dev.url, "--username", "admin", "--password-stdin"],
-      {
-        input: password,
-      },
-    );
-    expect(login.code, login.stderr).toBe(0);
+    let password: string;
+    ({ dir, dev, cli, password } = await startSignedInCli("admin"));
     admin = createGuardianClient({
       baseUrl: dev.url,
       tokenProvider: builtInTokens({ baseUrl: dev.url, username: "admin", password: password }),
@@ -45,8 +35,7 @@ describe("guardian apikey, role, audit and cluster (the real binary, a real serv
   }, 120_000);
 
   afterAll(async () => {
-    if (dev) await stopGuardian(dev);
-    await rm(dir, { recursive: true, force: true });
+    await stopCliServer({ dir, dev });
   });
 
   it("creates an API key whose secret is alone on stdout, lists, rotates and revokes it", async () => {

@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bootstrapPassword, startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
-import { createCli, type Cli } from "../testing/cli-process.js";
+import type { RunningGuardian } from "@guardian/testkit";
+import type { Cli } from "../testing/cli-process.js";
+import { startSignedInCli, stopCliServer } from "../testing/cli-server.js";
 
 const root = fileURLToPath(new URL("../../../..", import.meta.url));
 const tsc = join(root, "node_modules/typescript/bin/tsc");
@@ -38,14 +38,7 @@ describe("guardian codegen (the real binary, a real server)", () => {
   let cli: Cli;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "guardian-cli-codegen-"));
-    dev = await startDev(join(dir, "data"));
-    cli = createCli(join(dir, "config"));
-    const login = await cli(
-      ["login", "--url", dev.url, "--username", "admin", "--password-stdin"],
-      { input: bootstrapPassword(dev.output()) },
-    );
-    expect(login.code, login.stderr).toBe(0);
+    ({ dir, dev, cli } = await startSignedInCli("codegen"));
     expect((await cli(["project", "create", "types"])).code).toBe(0);
     for (const [name, doc] of Object.entries(schemas)) {
       await writeFile(join(dir, `${name}.json`), JSON.stringify(doc));
@@ -62,8 +55,7 @@ describe("guardian codegen (the real binary, a real server)", () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (dev) await stopGuardian(dev);
-    await rm(dir, { recursive: true, force: true });
+    await stopCliServer({ dir, dev });
   });
 
   it("writes one typed module per schema and an index that typecheck strictly, the same on every run", async () => {

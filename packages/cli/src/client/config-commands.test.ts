@@ -1,12 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "@guardian/api";
-import { bootstrapPassword, startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
+import type { RunningGuardian } from "@guardian/testkit";
 import { createCli, type Cli } from "../testing/cli-process.js";
+import { startSignedInCli, stopCliServer } from "../testing/cli-server.js";
 
 describe("guardian config (the real binary, a real server)", () => {
   let dir: string;
@@ -27,16 +27,11 @@ describe("guardian config (the real binary, a real server)", () => {
   const json = async (args: string[]) => JSON.parse(await ok([...args, "-o", "json"]));
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "guardian-cli-config-"));
-    dev = await startDev(join(dir, "data"));
-    cli = createCli(join(dir, "config"));
-    const password = bootstrapPassword(dev.output());
-    await ok(["login", "--url", dev.url, "--username", "admin", "--password-stdin"], password);
+    ({ dir, dev, cli } = await startSignedInCli("config"));
   }, 90_000);
 
   afterAll(async () => {
-    if (dev) await stopGuardian(dev);
-    await rm(dir, { recursive: true, force: true });
+    await stopCliServer({ dir, dev });
   });
 
   // The README's "Using the CLI" steps, in order, on a fresh server (so at the versions it shows).

@@ -1,5 +1,4 @@
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
@@ -7,8 +6,9 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SchemaService } from "@guardian/api";
-import { bootstrapPassword, startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
-import { createCli, launcher, type Cli } from "../testing/cli-process.js";
+import type { RunningGuardian } from "@guardian/testkit";
+import { launcher, type Cli } from "../testing/cli-process.js";
+import { startSignedInCli, stopCliServer } from "../testing/cli-server.js";
 
 describe("guardian config edit (the real binary, a real server, a scripted editor)", () => {
   let dir: string;
@@ -31,11 +31,7 @@ describe("guardian config edit (the real binary, a real server, a scripted edito
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "guardian-cli-edit-"));
-    dev = await startDev(join(dir, "data"));
-    cli = createCli(join(dir, "config"));
-    const login = ["login", "--url", dev.url, "--username", "admin", "--password-stdin"];
-    expect((await cli(login, { input: bootstrapPassword(dev.output()) })).code).toBe(0);
+    ({ dir, dev, cli } = await startSignedInCli("edit"));
     expect((await cli(["project", "create", "ops"])).code).toBe(0);
     const profiles = JSON.parse(await readFile(join(dir, "config/guardian/config.json"), "utf8"));
     const token = profiles.profiles.default.accessToken as string;
@@ -59,8 +55,7 @@ describe("guardian config edit (the real binary, a real server, a scripted edito
   }, 90_000);
 
   afterAll(async () => {
-    if (dev) await stopGuardian(dev);
-    await rm(dir, { recursive: true, force: true });
+    await stopCliServer({ dir, dev });
     for (const file of kept.filter((f) => dirname(f).includes("guardian-edit-"))) {
       await rm(dirname(file), { recursive: true, force: true });
     }

@@ -1,17 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  bootstrapPassword,
-  startDev,
-  stopGuardian,
-  waitFor,
-  type RunningGuardian,
-} from "@guardian/testkit";
-import { createCli, launcher, type Cli } from "../testing/cli-process.js";
+import { waitFor, type RunningGuardian } from "@guardian/testkit";
+import { launcher, type Cli } from "../testing/cli-process.js";
+import { startSignedInCli, stopCliServer } from "../testing/cli-server.js";
 import { createJsonCaller } from "../testing/json-caller.js";
 
 describe("guardian config watch (the real binary, a real server)", () => {
@@ -21,17 +14,8 @@ describe("guardian config watch (the real binary, a real server)", () => {
   const api = createJsonCaller(() => dev.url);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "guardian-cli-watch-"));
-    dev = await startDev(join(dir, "data"));
-    cli = createCli(join(dir, "config"));
-    const password = bootstrapPassword(dev.output());
-    const login = await cli(
-      ["login", "--url", dev.url, "--username", "admin", "--password-stdin"],
-      {
-        input: password,
-      },
-    );
-    expect(login.code, login.stderr).toBe(0);
+    let password: string;
+    ({ dir, dev, cli, password } = await startSignedInCli("watch"));
     api.token = (
       await api.call("guardian.auth.v1.AuthService/Login", { username: "admin", password })
     ).json.tokens.accessToken;
@@ -44,8 +28,7 @@ describe("guardian config watch (the real binary, a real server)", () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (dev) await stopGuardian(dev);
-    await rm(dir, { recursive: true, force: true });
+    await stopCliServer({ dir, dev });
   });
 
   it("prints each change of a prefix once, in order, as JSON lines, and exits 0 on Ctrl-C", async () => {

@@ -1,12 +1,12 @@
 import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { builtInTokens, createGuardianClient } from "@guardian/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bootstrapPassword, startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
-import { createCli, type Cli } from "../testing/cli-process.js";
+import { bootstrapPassword, type RunningGuardian } from "@guardian/testkit";
+import type { Cli } from "../testing/cli-process.js";
+import { startSignedInCli, stopCliServer } from "../testing/cli-server.js";
 
 const limitsV1 = {
   type: "object",
@@ -26,14 +26,7 @@ describe("guardian schema (the real binary, a real server)", () => {
   const file = (name: string) => join(dir, name);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "guardian-cli-schema-"));
-    dev = await startDev(join(dir, "data"));
-    cli = createCli(join(dir, "config"));
-    const login = await cli(
-      ["login", "--url", dev.url, "--username", "admin", "--password-stdin"],
-      { input: bootstrapPassword(dev.output()) },
-    );
-    expect(login.code, login.stderr).toBe(0);
+    ({ dir, dev, cli } = await startSignedInCli("schema"));
     expect((await cli(["project", "create", "shop"])).code).toBe(0);
     await writeFile(file("v1.json"), JSON.stringify(limitsV1));
     await writeFile(file("v2.json"), JSON.stringify(limitsV2));
@@ -44,8 +37,7 @@ describe("guardian schema (the real binary, a real server)", () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (dev) await stopGuardian(dev);
-    await rm(dir, { recursive: true, force: true });
+    await stopCliServer({ dir, dev });
   });
 
   it("pushes a new schema, then a new version, and lists and prints them", async () => {
