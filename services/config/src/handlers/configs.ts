@@ -1,5 +1,5 @@
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import type { Config, ConfigService, KeyValue } from "@guardian/api";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { Config, ConfigService, KeyValue, WriteResponse } from "@guardian/api";
 import { pageSize } from "@guardian/kit";
 import { authorizeContentOnly, authorizeProject } from "../authorize.js";
 import {
@@ -24,7 +24,7 @@ import { requireProject } from "../require-project.js";
 import { nextPageToken, storePageToken } from "../store/paging.js";
 import { createWriteBasis } from "../store/basis.js";
 import { findRevision } from "../store/revisions.js";
-import { writeConfig } from "../store/write.js";
+import { writeConfig, type ConfigWrite } from "../store/write.js";
 
 type ConfigHandlers = Pick<
   ServiceImpl<typeof ConfigService>,
@@ -43,6 +43,13 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
   const { store, schemas } = deps;
   const maxBytes = deps.maxConfigBytes ?? defaultMaxConfigBytes;
   const basis = createWriteBasis({ readCache: deps.readCache });
+
+  /** Writes through the store, and lets this process's reads see the write from now on. */
+  async function commit(ctx: HandlerContext, w: ConfigWrite): Promise<WriteResponse> {
+    const res = await writeConfig(store, ctx, w);
+    deps.readCache?.wrote(res.revision);
+    return res;
+  }
 
   /**
    * The known state an update may build on: with no expected version only when it sends no
@@ -74,7 +81,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         schemaVersion: req.schemaVersion,
       };
       const validated = await validateDocument(schemas, binding, doc.text);
-      const res = await writeConfig(store, ctx, {
+      const res = await commit(ctx, {
         project: req.project,
         key: req.key,
         op: "put",
@@ -87,7 +94,6 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         decides: { binding: true, labels: true },
       });
       basis.wrote(res.kv!);
-      deps.readCache?.wrote(res.revision);
       return { config: kvToConfig(res.kv!), revision: res.revision };
     },
 
@@ -123,7 +129,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         };
         const validated = await validateDocument(schemas, binding, doc.text);
         try {
-          const res = await writeConfig(store, ctx, {
+          const res = await commit(ctx, {
             project: req.project,
             key: req.key,
             op: "put",
@@ -142,7 +148,6 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
             },
           });
           basis.wrote(res.kv!);
-          deps.readCache?.wrote(res.revision);
           return { config: kvToConfig(res.kv!), revision: res.revision };
         } catch (err) {
           const raced = err instanceof ConnectError && err.code === Code.Aborted;
@@ -157,7 +162,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
       checkDeleteConfigRequest(req);
       authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(deps, req.project);
-      const res = await writeConfig(store, ctx, {
+      const res = await commit(ctx, {
         project: req.project,
         key: req.key,
         op: "delete",
@@ -167,7 +172,6 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         decides: {},
       });
       basis.forget(req.project, req.key);
-      deps.readCache?.wrote(res.revision);
       return { revision: res.revision };
     },
 
@@ -190,7 +194,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         schemaVersion: target.meta.schemaVersion,
       };
       const validated = await validateDocument(schemas, binding, doc.text);
-      const res = await writeConfig(store, ctx, {
+      const res = await commit(ctx, {
         project: req.project,
         key: req.key,
         op: "put",
@@ -204,7 +208,6 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         decides: { binding: true, labels: true },
       });
       basis.wrote(res.kv!);
-      deps.readCache?.wrote(res.revision);
       return { config: kvToConfig(res.kv!), revision: res.revision };
     },
 
