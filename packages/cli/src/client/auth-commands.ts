@@ -7,7 +7,14 @@ import { deviceLogin, discoverIssuer } from "./device-login.js";
 import { ask, readSecretLine } from "./input.js";
 import { printMessage } from "./output.js";
 import { profileFilePath, profileName, readProfiles, updateProfile } from "./profiles.js";
-import { anonymous, checkUrl, openSession, tokenFields, type GlobalOptions } from "./session.js";
+import {
+  anonymous,
+  serverUrl,
+  fixedToken,
+  openSession,
+  tokenFields,
+  type GlobalOptions,
+} from "./session.js";
 
 interface LoginOptions {
   username?: string;
@@ -29,11 +36,7 @@ export function authCommands(): Command[] {
       const path = profileFilePath();
       const name = profileName(globals.profile);
       const known = (await readProfiles(path)).profiles[name];
-      const url = globals.url
-        ? checkUrl(globals.url, "--url")
-        : process.env.GUARDIAN_URL
-          ? checkUrl(process.env.GUARDIAN_URL, "GUARDIAN_URL")
-          : known?.url;
+      const url = serverUrl(globals, known);
       if (!url) throw new UsageError("login needs --url URL (or GUARDIAN_URL) the first time");
       if (opts.device) {
         const oidc = await anonymous(url).auth.getOidcConfiguration({});
@@ -48,11 +51,9 @@ export function authCommands(): Command[] {
         const tokens = await deviceLogin(endpoints, external.clientId, (text) =>
           process.stderr.write(text),
         );
-        const accessToken = tokens.accessToken ?? "";
-        const fixed = async () => accessToken;
         const who = await createGuardianClient({
           baseUrl: url,
-          tokenProvider: { getToken: fixed, refresh: fixed },
+          tokenProvider: fixedToken(tokens.accessToken ?? ""),
         }).auth.whoAmI({});
         await updateProfile(path, name, () => ({ url, ...tokens }));
         process.stderr.write(

@@ -8,6 +8,7 @@ import {
   ValidationFailureSchema,
   VersionConflictSchema,
 } from "@guardian/api";
+import { pointerOf } from "./violations.js";
 
 /** Where a command writes; tests give their own. */
 export interface Output {
@@ -68,7 +69,7 @@ export function printError(err: ConnectError, out: Output = processOutput): void
   }
   for (const failure of err.findDetails(ValidationFailureSchema)) {
     for (const v of failure.violations) {
-      lines.push(`  at ${v.pointer === "" ? "(document)" : v.pointer}: ${v.message}`);
+      lines.push(`  at ${pointerOf(v)}: ${v.message}`);
     }
     if (failure.truncated) lines.push("  (more violations not shown)");
   }
@@ -77,7 +78,7 @@ export function printError(err: ConnectError, out: Output = processOutput): void
     for (const c of breaking.configs) {
       lines.push(`  config ${c.key} (version ${c.version}):`);
       for (const v of c.violations) {
-        lines.push(`    at ${v.pointer === "" ? "(document)" : v.pointer}: ${v.message}`);
+        lines.push(`    at ${pointerOf(v)}: ${v.message}`);
       }
     }
   }

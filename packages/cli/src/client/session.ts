@@ -66,6 +66,17 @@ export function checkUrl(url: string, from: string): string {
   return url.replace(/\/+$/, "");
 }
 
+/** The server a command talks to: `--url`, else GUARDIAN_URL, else the profile's. */
+export function serverUrl(
+  opts: GlobalOptions,
+  stored: Profile | undefined,
+  env = process.env,
+): string | undefined {
+  if (opts.url) return checkUrl(opts.url, "--url");
+  if (env.GUARDIAN_URL) return checkUrl(env.GUARDIAN_URL, "GUARDIAN_URL");
+  return stored?.url;
+}
+
 /**
  * Opens the session a command runs in. The server is `--url`, else GUARDIAN_URL, else the
  * profile's. Credentials: GUARDIAN_TOKEN (a bearer token), else GUARDIAN_API_KEY, else the
@@ -78,11 +89,7 @@ export async function openSession(opts: GlobalOptions, env = process.env): Promi
   const path = profileFilePath(env);
   const name = profileName(opts.profile, env);
   const stored = (await readProfiles(path)).profiles[name];
-  const url = opts.url
-    ? checkUrl(opts.url, "--url")
-    : env.GUARDIAN_URL
-      ? checkUrl(env.GUARDIAN_URL, "GUARDIAN_URL")
-      : stored?.url;
+  const url = serverUrl(opts, stored, env);
   if (!url) {
     throw new UsageError(
       `no server for profile "${name}": run "guardian login --url URL ..." or set GUARDIAN_URL`,
@@ -113,8 +120,8 @@ export async function openSession(opts: GlobalOptions, env = process.env): Promi
   };
 }
 
-/** A bearer token given from outside (GUARDIAN_TOKEN): used as is, never refreshed. */
-function fixedToken(token: string): TokenProvider {
+/** A bearer token used as is, never refreshed (GUARDIAN_TOKEN, a token just issued). */
+export function fixedToken(token: string): TokenProvider {
   return { getToken: async () => token, refresh: async () => token };
 }
 
