@@ -1,12 +1,22 @@
 // Summarises a V8 CPU profile (node --cpu-prof): where the samples were taken, by package
 // and by function (self time), over the busiest `window` seconds of the profile (the load
 // run, not start-up or the peer's turn); window 0 takes the whole profile.
+// Frames of a bundled script (the compiled CLI) are mapped back to their sources through the
+// script's linked source map, so shares are by source file as under tsx.
 // Usage: tsx bench/profile-summary.ts <file.cpuprofile> [window seconds, default 10] [top]
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { SourceMap } from "node:module";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 interface ProfileNode {
   readonly id: number;
-  readonly callFrame: { functionName: string; url: string; lineNumber: number };
+  readonly callFrame: {
+    functionName: string;
+    url: string;
+    lineNumber: number;
+    columnNumber: number;
+  };
   readonly children?: readonly number[];
 }
 
@@ -71,6 +81,7 @@ if (file === undefined) {
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+mapToSources(profile);
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parent = new Map<number, number>();
 for (const node of profile.nodes)
@@ -110,3 +121,36 @@ console.log(
   `\nGuardian's functions (inclusive, share of busy time):\n` +
     top(ownInclusive, total - idle, n).join("\n"),
 );
+
+/** Rewrites the frames of scripts with a linked source map to their original file and line. */
+function mapToSources(p: Profile): void {
+  const maps = new Map<string, { map: SourceMap; dir: string } | undefined>();
+  const mapOf = (url: string) => {
+    if (!maps.has(url)) {
+      const path = url.startsWith("file://") ? fileURLToPath(url) : undefined;
+      const mapFile = path === undefined ? undefined : `${path}.map`;
+      maps.set(
+        url,
+        mapFile !== undefined && existsSync(mapFile)
+          ? { map: new SourceMap(JSON.parse(readFileSync(mapFile, "utf8"))), dir: dirname(mapFile) }
+          : undefined,
+      );
+    }
+    return maps.get(url);
+  };
+  for (const node of p.nodes) {
+    const frame = node.callFrame;
+    const found = frame.url === "" ? undefined : mapOf(frame.url);
+    if (found === undefined) continue;
+    const entry = found.map.findEntry(frame.lineNumber, frame.columnNumber) as {
+      originalSource?: string;
+      originalLine?: number;
+    };
+    if (entry.originalSource === undefined) continue;
+    const source = entry.originalSource.startsWith("file://")
+      ? fileURLToPath(entry.originalSource)
+      : resolve(found.dir, entry.originalSource);
+    frame.url = `file://${source}`;
+    frame.lineNumber = entry.originalLine ?? frame.lineNumber;
+  }
+}

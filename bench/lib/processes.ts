@@ -38,9 +38,7 @@ export function startGuardian(opts: StartGuardianOptions): ManagedProcess {
           args: [
             "--cpu-prof",
             `--cpu-prof-dir=${join(profileDir, opts.name)}`,
-            "--import",
-            `file://${join(repoRoot, "node_modules/tsx/dist/loader.mjs")}`,
-            join(repoRoot, "packages/cli/src/main.ts"),
+            join(repoRoot, "scripts/lib/launch.mjs"),
             ...opts.args,
           ],
         };

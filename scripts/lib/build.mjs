@@ -160,7 +160,8 @@ export async function build() {
     platform: "node",
     format: "esm",
     target: "node20",
-    keepNames: true,
+    // Not minified, so functions keep their names without esbuild's keepNames helpers,
+    // which would cost a call for every closure made on the request path.
     sourcemap: "linked",
     metafile: true,
     write: false,
