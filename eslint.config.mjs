@@ -1,5 +1,6 @@
 import tseslint from "typescript-eslint";
 import importX from "eslint-plugin-import-x";
+import reactHooks from "eslint-plugin-react-hooks";
 
 export default tseslint.config(
   {
@@ -10,11 +11,13 @@ export default tseslint.config(
       ".guardian/**",
       ".tools/**",
       "packages/cli/dist/**",
+      "packages/console/dist/**",
+      "test-results/**",
     ],
   },
   ...tseslint.configs.recommended,
   {
-    files: ["**/*.ts"],
+    files: ["**/*.ts", "**/*.tsx"],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -39,6 +42,14 @@ export default tseslint.config(
           patterns: [{ group: ["@guardian/*/*"], message: "Import a package through its index." }],
         },
       ],
+    },
+  },
+  {
+    files: ["packages/console/web/**/*.tsx", "packages/console/web/**/*.ts"],
+    plugins: { "react-hooks": reactHooks },
+    rules: {
+      "react-hooks/rules-of-hooks": "error",
+      "react-hooks/exhaustive-deps": "error",
     },
   },
 );

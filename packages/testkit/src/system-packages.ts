@@ -11,10 +11,13 @@ export interface SystemBinaries {
   readonly redisServer: string;
   readonly etcd: string;
   readonly etcdctl: string;
+  /** The Chromium the browser tests drive (through playwright-core). */
+  readonly chromium: string;
 }
 
 /** Names of the binaries {@link findSystemBinaries} looks for. */
-export type SystemBinaryName = "postgres" | "initdb" | "redis-server" | "etcd" | "etcdctl";
+export type SystemBinaryName =
+  "postgres" | "initdb" | "redis-server" | "etcd" | "etcdctl" | "chromium";
 
 /** What {@link findSystemBinaries} found on this machine. */
 export interface SystemBinaryLookup {
@@ -27,17 +30,18 @@ export interface SystemBinaryLookup {
 const postgresRoot = "/usr/lib/postgresql";
 const fallbackDirs = ["/usr/bin", "/usr/sbin", "/usr/local/bin"];
 
-/** The Debian package that provides each binary. */
-const debianPackageOf: Record<SystemBinaryName, string> = {
-  postgres: "postgresql",
-  initdb: "postgresql",
-  "redis-server": "redis-server",
-  etcd: "etcd-server",
-  etcdctl: "etcd-client",
+/** The Debian packages that provide each binary (fonts for the browser's pages). */
+const debianPackagesOf: Record<SystemBinaryName, readonly string[]> = {
+  postgres: ["postgresql"],
+  initdb: ["postgresql"],
+  "redis-server": ["redis-server"],
+  etcd: ["etcd-server"],
+  etcdctl: ["etcd-client"],
+  chromium: ["chromium", "fonts-liberation"],
 };
 
 /**
- * Finds the PostgreSQL, Redis and etcd binaries without installing anything.
+ * Finds the PostgreSQL, Redis, etcd and Chromium binaries without installing anything.
  *
  * PostgreSQL comes from the highest version under `/usr/lib/postgresql/<ver>/bin`; the
  * others come from `PATH` or the usual system directories.
@@ -49,11 +53,18 @@ export function findSystemBinaries(): SystemBinaryLookup {
     found.postgres = join(pgDir, "postgres");
     found.initdb = join(pgDir, "initdb");
   }
-  for (const name of ["redis-server", "etcd", "etcdctl"] as const) {
+  for (const name of ["redis-server", "etcd", "etcdctl", "chromium"] as const) {
     const path = findOnPath(name);
     if (path !== undefined) found[name] = path;
   }
-  const all: SystemBinaryName[] = ["postgres", "initdb", "redis-server", "etcd", "etcdctl"];
+  const all: SystemBinaryName[] = [
+    "postgres",
+    "initdb",
+    "redis-server",
+    "etcd",
+    "etcdctl",
+    "chromium",
+  ];
   return { found, missing: all.filter((name) => found[name] === undefined) };
 }
 
@@ -73,13 +84,15 @@ export function requireSystemBinaries(): SystemBinaries {
     redisServer: found["redis-server"] as string,
     etcd: found.etcd as string,
     etcdctl: found.etcdctl as string,
+    chromium: found.chromium as string,
   };
 }
 
 let aptUpdated = false;
 
 /**
- * Makes sure PostgreSQL, redis-server, etcd and etcdctl are installed, and returns their paths.
+ * Makes sure PostgreSQL, redis-server, etcd, etcdctl and Chromium are installed, and returns
+ * their paths.
  *
  * When something is missing and the process runs as root on Debian, it installs the missing
  * packages with apt-get (services are kept from auto-starting). Otherwise it throws an Error
@@ -106,7 +119,7 @@ export async function ensureSystemPackages(
 }
 
 function packagesFor(missing: readonly SystemBinaryName[]): string[] {
-  return [...new Set(missing.map((name) => debianPackageOf[name]))];
+  return [...new Set(missing.flatMap((name) => debianPackagesOf[name]))];
 }
 
 function missingMessage(missing: readonly SystemBinaryName[]): string {
@@ -114,7 +127,7 @@ function missingMessage(missing: readonly SystemBinaryName[]): string {
   return (
     `The integration tests need ${missing.join(", ")}, which ${missing.length === 1 ? "is" : "are"} ` +
     `not installed. On Debian/Ubuntu run: ${install}` +
-    ` (elsewhere install PostgreSQL, Redis and etcd 3.4+ so these binaries are on PATH).`
+    ` (elsewhere install PostgreSQL, Redis, etcd 3.4+ and Chromium so these binaries are on PATH).`
   );
 }
 

@@ -11,6 +11,7 @@ import {
   loadLimits,
 } from "@guardian/ratelimit-service";
 import { createSqlEngine, storeEngineSettings } from "@guardian/store-service";
+import { loadConsole } from "../host/console.js";
 import { localSecret, repairModes, secureDataDir } from "../host/data-dir.js";
 import { processLogger, runServer } from "../host/run-server.js";
 import { hostServices, serviceNames } from "../host/services.js";
@@ -54,6 +55,8 @@ export async function runDev(): Promise<void> {
     signingKeySecret: read.signingKeySecret ?? (await localSecret(dataDir, "signing-key.secret")),
   };
   const logger = processLogger(settings, "guardian");
+  // Built (when its sources changed) while the database opens.
+  const consoleSite = loadConsole(logger);
   const db = await openEmbeddedDatabase({
     dataDir: join(dataDir, "pgdata"),
     templatesDir: checkoutTemplatesDir,
@@ -117,6 +120,7 @@ export async function runDev(): Promise<void> {
       }),
     ],
     httpRoutes: hosted.httpRoutes,
+    site: await consoleSite,
     readiness: {
       database: async () => {
         await pool.query("SELECT 1");
@@ -130,6 +134,7 @@ export async function runDev(): Promise<void> {
   const lines = [
     `Guardian (embedded) listening on ${address.url}`,
     `  services: ${serviceNames.join(", ")} (Connect, gRPC and gRPC-Web on this one port)`,
+    `  console:  ${address.url}/`,
     `  health:   ${address.url}/healthz  ${address.url}/readyz  ${address.url}/metrics`,
     `  data:     ${dataDir}`,
     admin.created

@@ -8,6 +8,8 @@ import {
   onShutdown,
   type HttpRoute,
   type Logger,
+  type NodeRequest,
+  type NodeResponse,
   type ServerAddress,
   type ShutdownStep,
 } from "@guardian/kit";
@@ -34,6 +36,8 @@ export interface RunServerOptions {
   admit?: Admission;
   /** Extra plain HTTP GET endpoints (well-known issuer documents). */
   httpRoutes?: Record<string, HttpRoute>;
+  /** A static site on the same port (the web console). */
+  site?: (req: NodeRequest, res: NodeResponse, path: string) => boolean;
   readiness?: Record<string, () => Promise<void>>;
   /** Cleanup run after the server stopped, in order (for example, close the pool). */
   cleanup?: ShutdownStep[];
@@ -64,6 +68,7 @@ export async function runServer(opts: RunServerOptions): Promise<ServerAddress> 
     metrics,
     interceptors: opts.interceptors ?? [],
     httpRoutes: opts.httpRoutes ?? {},
+    ...(opts.site ? { site: opts.site } : {}),
     pageTokenSigner: createPageTokenSigner(opts.settings.pageTokenSecret),
   });
   const address = await server.listen();

@@ -43,10 +43,7 @@ export interface ServerOptions {
   health: Health;
   /** Metrics registry served at `/metrics`; its interceptor runs first. */
   metrics: Metrics;
-  /**
-   * Extra interceptors, run after metrics, logging, shutdown handling and the check that
-   * refuses strings PostgreSQL cannot store (auth goes here).
-   */
+  /** Interceptors after metrics, logging, shutdown and the text check (auth goes here). */
   interceptors?: Interceptor[];
   /** Extra plain HTTP GET endpoints by exact path, for example `/.well-known/jwks.json`. */
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
@@ -69,6 +66,8 @@ export interface ServerOptions {
    * interceptors (see {@link FastUnaryRoute}); calls they do not serve exactly go to Connect.
    */
   fastRoutes?: readonly FastUnaryRoute[];
+  /** A static site on the same port (the console): asked about each non-RPC path first. */
+  site?: (req: NodeRequest, res: NodeResponse, path: string) => boolean;
   /**
    * Signs the page tokens handlers hand out; every process of a deployment must share its
    * secret. Default: a secret made at random for this process.
@@ -188,6 +187,7 @@ export function createServer(opts: ServerOptions): Server {
     const query = url.indexOf("?");
     const path = query < 0 ? url : url.slice(0, query);
     if (plainRoutes(req, res, path)) return;
+    if (opts.site && !methods.has(path) && opts.site(req, res, path)) return;
     const method = opts.admit ? methods.get(path) : undefined;
     const verdict = method && opts.admit?.(admitted.callOf(req, method, addressOf(req)));
     if (verdict instanceof Promise) {

@@ -1,0 +1,17 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./app.js";
+import { createSession } from "./auth/session.js";
+import { SessionContext } from "./auth/use-session.js";
+import "./styles.css";
+
+const session = createSession();
+const root = document.getElementById("root");
+if (root === null) throw new Error("the page has no #root element");
+createRoot(root).render(
+  <StrictMode>
+    <SessionContext.Provider value={session}>
+      <App />
+    </SessionContext.Provider>
+  </StrictMode>,
+);
