@@ -74,7 +74,7 @@ describe("console schema screens", () => {
     ]);
     expect(problems).toEqual([]);
     await context.close();
-  });
+  }, 90_000);
 
   it("dry-runs a version that would break a stored config, listing its key and pointer; cancel adds nothing, then adding anyway forces it", async () => {
     await admin.schema.createSchema({
@@ -114,5 +114,5 @@ describe("console schema screens", () => {
     await page.getByRole("table", { name: "Versions" }).getByText("2 (forced)").waitFor();
     expect(problems).toEqual([]);
     await context.close();
-  });
+  }, 90_000);
 });

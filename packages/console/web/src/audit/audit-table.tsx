@@ -19,7 +19,7 @@ const detailText = (detail: JsonObject | undefined): string =>
 /** Audit events, newest first: time, actor, action, target, outcome and details. */
 export function AuditTable({ events }: { events: AuditEvent[] }): ReactNode {
   return (
-    <table aria-label="Audit events">
+    <table aria-label="Audit events" className="audit">
       <thead>
         <tr>
           <th scope="col">Time</th>
@@ -42,9 +42,8 @@ export function AuditTable({ events }: { events: AuditEvent[] }): ReactNode {
             </td>
             <td>{e.target}</td>
             <td>{resultLabel(e)}</td>
-            <td>
+            <td className="details" title={e.requestId ? `Request ${e.requestId}` : undefined}>
               {detailText(e.detail)}
-              {e.requestId ? <span className="muted"> request {e.requestId}</span> : null}
             </td>
           </tr>
         ))}
