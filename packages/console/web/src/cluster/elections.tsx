@@ -29,6 +29,7 @@ export function Elections(props: {
   return (
     <section aria-labelledby="elections-title">
       <h2 id="elections-title">Elections</h2>
+      <p className="muted">Elections are read by name: look one up to see its leader.</p>
       <NameForm label="Election name" button="Look up election" onAdd={props.onAdd} />
       <ErrorBanner error={elections.error} />
       {elections.data !== undefined && elections.data.length > 0 ? (

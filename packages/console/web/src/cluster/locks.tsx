@@ -27,6 +27,7 @@ export function Locks(props: {
   return (
     <section aria-labelledby="locks-title">
       <h2 id="locks-title">Locks</h2>
+      <p className="muted">Locks are read by name: look one up to see its holder.</p>
       <NameForm label="Lock name" button="Look up lock" onAdd={props.onAdd} />
       <ErrorBanner error={locks.error} />
       {locks.data !== undefined && locks.data.length > 0 ? (

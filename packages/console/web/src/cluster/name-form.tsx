@@ -21,7 +21,7 @@ export function NameForm(props: {
         <input
           required
           maxLength={128}
-          pattern="[A-Za-z0-9._/\-]+"
+          pattern="[A-Za-z0-9._\/\-]+"
           value={name}
           onChange={(e) => setName(e.target.value)}
         />
