@@ -88,6 +88,30 @@ describe("console access and audit screens", () => {
     await context.close();
   }, 90_000);
 
+  it("rotates a key: the new secret is shown once and works, the previous one stops at once", async () => {
+    const created = await admin.auth.createApiKey({
+      project,
+      name: "rotating",
+      scope: ApiKeyScope.READ,
+    });
+    await expect(readWithKey(created.secret)).resolves.toMatchObject({ status: 200 });
+    const { context, page, problems } = await bed.signedIn();
+    await page.goto(`/#/p/${project}/access`);
+    await page.getByRole("button", { name: "Rotate rotating" }).click();
+    await page.getByRole("dialog").getByText("The current secret stops at once.").waitFor();
+    await page.getByRole("dialog").getByRole("button", { name: "Rotate key" }).click();
+    await page.getByRole("heading", { name: "Secret of rotating" }).waitFor();
+    const secret = (await page.getByLabel("API key secret").textContent()) ?? "";
+    expect(secret).not.toBe(created.secret);
+    await expect(readWithKey(secret)).resolves.toMatchObject({ status: 200 });
+    await expect(readWithKey(created.secret)).resolves.toMatchObject({ status: 401 });
+    await page.getByRole("button", { name: "Done" }).click();
+    await expect.poll(() => page.getByLabel("API key secret").count()).toBe(0);
+    await admin.auth.revokeApiKey({ project, id: created.apiKey!.id });
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 90_000);
+
   it("grants a role binding and revokes it after confirmation", async () => {
     const { context, page, problems } = await bed.signedIn();
     await page.goto(`/#/p/${project}/access`);

@@ -1,3 +1,5 @@
+import { create } from "@bufbuild/protobuf";
+import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import { ApiKeyScope, type ApiKey } from "@guardian/api";
 import { useCallback, useState, type ReactNode } from "react";
 import { describeError } from "../api/errors.js";
@@ -13,6 +15,14 @@ import { SecretOnce } from "./secret-once.js";
 const scopeLabel = (scope: ApiKeyScope) =>
   scope === ApiKeyScope.READ_WRITE ? "Read and update" : "Read";
 
+/** How long a rotated key's previous secret keeps working (RotateApiKey allows up to 7 days). */
+const graceChoices: [seconds: number, label: string][] = [
+  [0, "stops at once"],
+  [3600, "works 1 more hour"],
+  [86_400, "works 1 more day"],
+  [604_800, "works 7 more days"],
+];
+
 /**
  * The API keys of a project (for its admins): list, create, rotate and revoke. A new secret
  * is held only in this component's state, so it is gone once the user leaves the screen.
@@ -20,6 +30,8 @@ const scopeLabel = (scope: ApiKeyScope) =>
 export function ApiKeys({ project }: { project: string }): ReactNode {
   const clients = useClients();
   const [includeRevoked, setIncludeRevoked] = useState(false);
+  const [grace, setGrace] = useState(0);
+  const graceLabel = graceChoices.find(([s]) => s === grace)?.[1] ?? "";
   const load = useCallback(
     () =>
       allPages(async (pageToken) => {
@@ -54,9 +66,10 @@ export function ApiKeys({ project }: { project: string }): ReactNode {
     });
   const rotate = (key: ApiKey) =>
     act(async () => {
-      const res = await clients.auth.rotateApiKey({ project, id: key.id });
+      const gracePeriod = create(DurationSchema, { seconds: BigInt(grace) });
+      const res = await clients.auth.rotateApiKey({ project, id: key.id, gracePeriod });
       setSecret({ keyName: key.name, secret: res.secret });
-      setNotice(`API key ${key.name} rotated: the previous secret no longer works.`);
+      setNotice(`API key ${key.name} rotated: the previous secret ${graceLabel}.`);
     });
   return (
     <section aria-labelledby="api-keys-title">
@@ -81,6 +94,16 @@ export function ApiKeys({ project }: { project: string }): ReactNode {
           onChange={(e) => setIncludeRevoked(e.target.checked)}
         />
         Show revoked and expired keys
+      </label>
+      <label className="check">
+        When a key is rotated, its previous secret
+        <select value={grace} onChange={(e) => setGrace(Number(e.target.value))}>
+          {graceChoices.map(([s, label]) => (
+            <option key={s} value={s}>
+              {label}
+            </option>
+          ))}
+        </select>
       </label>
       {keys.data === undefined ? (
         keys.loading ? (
@@ -131,7 +154,7 @@ export function ApiKeys({ project }: { project: string }): ReactNode {
                     <div className="actions start">
                       <ConfirmButton
                         label={`Rotate ${k.name}`}
-                        question={`Issue a new secret for ${k.name}? The current secret stops working at once.`}
+                        question={`Issue a new secret for ${k.name}? The current secret ${graceLabel}.`}
                         confirmLabel="Rotate key"
                         onConfirm={() => rotate(k)}
                       />

@@ -92,7 +92,7 @@ export function SchemaPage({ project, name }: { project: string; name: string })
   const [notice, setNotice] = useState<string>();
   const versions = data.data?.versions ?? [];
   const latest = versions[0];
-  const shownVersion = versions.find((v) => v.version === (shown ?? latest?.version));
+  const shownVersion = versions.find((v) => v.version === shown) ?? latest;
   return (
     <section aria-labelledby="schema-title">
       <h1 id="schema-title">Schema {name}</h1>
@@ -121,10 +121,12 @@ export function SchemaPage({ project, name }: { project: string; name: string })
               </pre>
             </section>
           ) : null}
-          {versions.length > 1 ? <VersionDiff versions={versions} /> : null}
+          {versions.length > 1 ? (
+            <VersionDiff key={`${name}@${latest?.version}`} versions={versions} />
+          ) : null}
           {can(principal, "admin", project) && latest !== undefined ? (
             <AddVersion
-              key={latest.version}
+              key={`${name}@${latest.version}`}
               project={project}
               name={name}
               latest={latest.version}
