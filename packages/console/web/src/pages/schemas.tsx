@@ -122,11 +122,11 @@ export function SchemaPage({ project, name }: { project: string; name: string })
             </section>
           ) : null}
           {versions.length > 1 ? (
-            <VersionDiff key={`${name}@${latest?.version}`} versions={versions} />
+            <VersionDiff key={`diff:${name}@${latest?.version}`} versions={versions} />
           ) : null}
           {can(principal, "admin", project) && latest !== undefined ? (
             <AddVersion
-              key={`${name}@${latest.version}`}
+              key={`add:${name}@${latest.version}`}
               project={project}
               name={name}
               latest={latest.version}
