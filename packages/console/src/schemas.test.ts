@@ -1,0 +1,118 @@
+import { fromJson } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signInClients, type FixtureClients } from "./testing/admin-fixtures.js";
+import { startConsoleTestbed, type ConsoleTestbed } from "./testing/browser.js";
+
+const project = "shop";
+
+describe("console schema screens", () => {
+  let bed: ConsoleTestbed;
+  let admin: FixtureClients;
+  beforeAll(async () => {
+    bed = await startConsoleTestbed();
+    admin = await signInClients(bed.server.url, "admin", bed.adminPassword);
+    await admin.config.createProject({ project });
+  }, 120_000);
+  afterAll(async () => {
+    await bed?.stop();
+  });
+
+  it("creates a schema, adds a version after a clean dry run, and shows the diff of the two", async () => {
+    const { context, page, problems } = await bed.signedIn();
+    await page.goto(`/#/p/${project}/schemas`);
+    await page.getByRole("heading", { name: `Schemas of ${project}` }).waitFor();
+    await page.getByText("No schemas yet.").waitFor();
+    await page.getByLabel("Schema name").fill("limits");
+    await page.getByLabel("Description").fill("Connection limits");
+    await page
+      .getByLabel("JSON Schema")
+      .fill(JSON.stringify({ type: "object", properties: { max: { type: "integer" } } }));
+    await page.getByRole("button", { name: "Create schema" }).click();
+    await page.getByRole("heading", { name: "Schema limits" }).waitFor();
+    const versions = page.getByRole("table", { name: "Versions" });
+    await expect(versions.getByRole("row").count()).resolves.toBe(2);
+    await expect(versions.getByRole("row").nth(1).textContent()).resolves.toMatch(/^1admin/);
+
+    const v2 = {
+      type: "object",
+      properties: { max: { type: "integer" }, min: { type: "integer" } },
+    };
+    await page.getByLabel("New version text").fill(JSON.stringify(v2, null, 2));
+    await page.getByLabel("Message").fill("adds min");
+    await page.getByRole("button", { name: "Dry run" }).click();
+    await page.getByText("Checked 0 configs").waitFor();
+    await page.getByText("none would break.").waitFor();
+    await page.getByRole("button", { name: "Add version 2" }).click();
+    await page.getByRole("status").getByText("Version 2 added.").waitFor();
+    await versions.getByRole("cell", { name: "adds min" }).waitFor();
+    await expect(versions.getByRole("row").count()).resolves.toBe(3);
+    await page.getByLabel("Text of version 2").getByText('"min"').waitFor();
+
+    const diff = page.getByRole("table", { name: "Differences between Version 1 and Version 2" });
+    await expect(diff.locator("caption").textContent()).resolves.toMatch(/changed line/);
+    await expect(diff.textContent()).resolves.toContain('"min"');
+    // Versions can be compared either way round.
+    await page.getByLabel("From version").selectOption("2");
+    await page.getByLabel("To version").selectOption("1");
+    await page
+      .getByRole("table", { name: "Differences between Version 2 and Version 1" })
+      .waitFor();
+    await page.getByRole("button", { name: "Show version 1" }).click();
+    await expect(page.getByLabel("Text of version 1").textContent()).resolves.not.toContain(
+      '"min"',
+    );
+
+    await page.getByRole("link", { name: `All schemas of ${project}` }).click();
+    const row = page.getByRole("table", { name: "Schemas" }).getByRole("row", { name: /limits/ });
+    await expect(row.textContent()).resolves.toMatch(/limits2Connection limits/);
+    await bed.screenshot(page, "schemas");
+    const stored = await admin.schema.listSchemaVersions({ project, name: "limits" });
+    expect(stored.schemaVersions.map((v) => [v.version, v.message])).toEqual([
+      [2, "adds min"],
+      [1, ""],
+    ]);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it("dry-runs a version that would break a stored config, listing its key and pointer; cancel adds nothing, then adding anyway forces it", async () => {
+    await admin.schema.createSchema({
+      project,
+      name: "orders",
+      content: { type: "object", properties: { max: { type: "integer" } } },
+    });
+    await admin.config.createConfig({
+      project,
+      key: "eu/orders",
+      schema: "orders",
+      content: fromJson(ValueSchema, { max: 500 }),
+    });
+    const { context, page, problems } = await bed.signedIn();
+    await page.goto(`/#/p/${project}/schemas/orders`);
+    await page.getByRole("heading", { name: "Schema orders" }).waitFor();
+    const strict = { type: "object", properties: { max: { type: "integer", maximum: 100 } } };
+    await page.getByLabel("New version text").fill(JSON.stringify(strict, null, 2));
+    await page.getByRole("button", { name: "Dry run" }).click();
+    const broken = page.getByRole("table", { name: "Configs this version would break" });
+    await broken.waitFor();
+    await page.getByText("1 would no longer validate.").waitFor();
+    const row = broken.getByRole("row", { name: /eu\/orders/ });
+    await row.getByRole("list", { name: "Violations of eu/orders" }).waitFor();
+    await expect(row.getByRole("listitem").first().textContent()).resolves.toMatch(/^\/max .*100/);
+    await bed.screenshot(page, "schema-dry-run");
+
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await expect(broken.count()).resolves.toBe(0);
+    const after = await admin.schema.getSchema({ project, name: "orders" });
+    expect(after.schema?.latestVersion).toBe(1);
+
+    await page.getByRole("button", { name: "Dry run" }).click();
+    await page.getByRole("button", { name: "Add version 2 anyway" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Add version" }).click();
+    await page.getByRole("status").getByText("Version 2 added.").waitFor();
+    await page.getByRole("table", { name: "Versions" }).getByText("2 (forced)").waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 90_000);
+});
