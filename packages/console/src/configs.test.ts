@@ -42,6 +42,13 @@ describe("config screens", () => {
       admin.asAdmin,
     );
 
+  /** A signed-in page whose waits fail within the test's time, naming the step. */
+  const signedIn = async () => {
+    const opened = await bed.signedIn();
+    opened.page.setDefaultTimeout(12_000);
+    return opened;
+  };
+
   beforeAll(async () => {
     bed = await startConsoleTestbed();
     admin = await adminClients(bed.server.url, bed.adminPassword);
@@ -56,7 +63,7 @@ describe("config screens", () => {
   });
 
   it("filters the list by prefix and label, and updates it live as another client writes", async () => {
-    const { context, page, problems } = await bed.signedIn();
+    const { context, page, problems } = await signedIn();
     await page.goto(`/#/p/${project}`);
     const table = page.getByRole("table", { name: "Configs" });
     const rows = table.getByRole("row");
@@ -93,7 +100,7 @@ describe("config screens", () => {
   });
 
   it("creates a config through the page", async () => {
-    const { context, page, problems } = await bed.signedIn();
+    const { context, page, problems } = await signedIn();
     await page.goto(`/#/p/${project}`);
     await page.getByRole("link", { name: "New config" }).click();
     await page.getByRole("heading", { name: "New config" }).waitFor();
@@ -114,7 +121,7 @@ describe("config screens", () => {
   });
 
   it("shows violations at their pointers as the user types, under the CSP, and saves", async () => {
-    const { context, page, problems } = await bed.signedIn();
+    const { context, page, problems } = await signedIn();
     await page.goto(`/#/p/${project}/c/eu%2Fapp`);
     await expect.poll(() => editorText(page)).toContain('"region": "eu"');
     await bed.screenshot(page, "editor");
@@ -122,13 +129,11 @@ describe("config screens", () => {
     await typeDocument(page, '{"replicas": 20, "region": "eu"}');
     const violations = page.getByRole("list", { name: "Violations" });
     await expect.poll(() => violations.textContent()).toMatch(/\/replicas.*greater than 10/);
-    // The same violation is a diagnostic on the value itself: picking it in the lint panel
-    // selects its range, and typing over that range replaces exactly the value 20.
-    await editor(page).press("ControlOrMeta+Shift+m");
-    const diagnostics = page.getByRole("listbox", { name: "Diagnostics" });
-    await diagnostics.getByRole("option", { name: /\/replicas/ }).click();
+    // The same violation is a diagnostic on the value itself: F8 selects the next
+    // diagnostic's range, and typing over it replaces exactly the value 20.
+    await editor(page).press("Control+Home");
+    await editor(page).press("F8");
     await bed.screenshot(page, "editor-violation");
-    await diagnostics.press("Enter");
     await page.keyboard.insertText("5");
     await page.getByRole("heading", { name: "No violations" }).waitFor();
     await expect(editorText(page)).resolves.toContain('{"replicas": 5, "region": "eu"}');
@@ -139,14 +144,14 @@ describe("config screens", () => {
 
     // The server is the authority: an invalid document it refuses shows its violations.
     await typeDocument(page, '{"replicas": 0}');
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByRole("heading", { name: /refused by the server/ }).waitFor();
     await expect(violations.textContent()).resolves.toContain("/replicas");
 
     await typeDocument(page, '{"replicas": 6, "region": "eu"}');
     await page.getByRole("heading", { name: "No violations" }).waitFor();
     await page.getByLabel("Change message").fill("six replicas");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page
       .getByRole("status")
       .filter({ hasText: /Saved as version/ })
@@ -159,27 +164,39 @@ describe("config screens", () => {
   });
 
   it("shows a change saved elsewhere live in a second browser with the same config open", async () => {
-    const first = await bed.signedIn();
-    const second = await bed.signedIn();
+    const first = await signedIn();
+    const second = await signedIn();
     for (const { page } of [first, second]) {
       await page.goto(`/#/p/${project}/c/us%2Fapp`);
       await expect.poll(() => editorText(page)).toContain('"replicas": 3');
       await page.getByRole("status").filter({ hasText: "Live" }).waitFor();
     }
     await typeDocument(first.page, '{"replicas": 7}');
-    await first.page.getByRole("button", { name: "Save" }).click();
+    await first.page.getByRole("button", { name: "Save", exact: true }).click();
     await first.page
       .getByRole("status")
       .filter({ hasText: /Saved as version/ })
       .waitFor();
     await expect.poll(() => editorText(second.page)).toContain('"replicas": 7');
+    // With an unsaved edit, the second browser keeps it and says that a newer version came.
+    await typeDocument(second.page, '{"replicas": 4}');
+    await typeDocument(first.page, '{"replicas": 9}');
+    await first.page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect
+      .poll(async () => {
+        const res = await admin.config.getConfig({ project, key: "us/app" }, admin.asAdmin);
+        return toJson(ValueSchema, res.config!.content!);
+      })
+      .toEqual({ replicas: 9 });
+    await second.page.getByRole("heading", { name: /A newer version \d+ arrived/ }).waitFor();
+    expect(await editorText(second.page)).toContain('{"replicas": 4}');
     expect([...first.problems, ...second.problems]).toEqual([]);
     await first.context.close();
     await second.context.close();
   });
 
   it("keeps the edit on a conflict, shows the newer version beside it, and saves over it", async () => {
-    const { context, page, problems } = await bed.signedIn();
+    const { context, page, problems } = await signedIn();
     // Without the live feed, the newer version is found only when the save is refused.
     await page.route("**/guardian.config.v1.ConfigService/Watch", (route) => route.abort());
     await page.goto(`/#/p/${project}/c/eu%2Fdb`);
@@ -191,7 +208,7 @@ describe("config screens", () => {
       { project, key: "eu/db", content: value({ replicas: 9 }), message: "meanwhile" },
       admin.asAdmin,
     );
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     const version = String(other.revision);
     await page
       .getByRole("heading", { name: `Not saved: version ${version} was saved meanwhile` })
@@ -231,7 +248,7 @@ describe("config screens", () => {
       { project, key: "eu/hist", content: value({ replicas: 3 }), message: "three" },
       admin.asAdmin,
     );
-    const { context, page, problems } = await bed.signedIn();
+    const { context, page, problems } = await signedIn();
     await page.goto(`/#/p/${project}/c/eu%2Fhist/history`);
     const table = page.getByRole("table", { name: "Revisions" });
     await expect.poll(() => table.getByRole("row").count()).toBe(4);
@@ -261,6 +278,21 @@ describe("config screens", () => {
     const stored = await admin.config.getConfig({ project, key: "eu/hist" }, admin.asAdmin);
     expect(toJson(ValueSchema, stored.config!.content!)).toEqual({ replicas: 1 });
     expect(stored.config!.version).toBeGreaterThan(v3.revision);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("deletes a config after confirmation", async () => {
+    await create("eu/old", { replicas: 1 });
+    const { context, page, problems } = await signedIn();
+    await page.goto(`/#/p/${project}/c/eu%2Fold`);
+    await expect.poll(() => editorText(page)).toContain('"replicas": 1');
+    await page.getByRole("button", { name: "Delete config" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete config" }).click();
+    await page.getByRole("heading", { name: "Configs" }).waitFor();
+    await expect(admin.config.getConfig({ project, key: "eu/old" }, admin.asAdmin)).rejects.toThrow(
+      /not found/i,
+    );
     expect(problems).toEqual([]);
     await context.close();
   });

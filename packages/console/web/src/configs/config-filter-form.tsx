@@ -1,8 +1,12 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import type { ConfigFilter } from "./use-live-configs.js";
 
-/** Parses "env=prod, team=payments" into labels; returns the bad part when one is malformed. */
-export function parseLabels(text: string): Record<string, string> | { bad: string } {
+/** Labels parsed from text, or the part that is not a `key=value` pair. */
+export type ParsedLabels =
+  { readonly labels: Record<string, string>; readonly bad?: undefined } | { readonly bad: string };
+
+/** Parses "env=prod, team=payments" into labels. */
+export function parseLabels(text: string): ParsedLabels {
   const labels: Record<string, string> = {};
   for (const part of text.split(",")) {
     const pair = part.trim();
@@ -11,7 +15,7 @@ export function parseLabels(text: string): Record<string, string> | { bad: strin
     if (at <= 0) return { bad: pair };
     labels[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
   }
-  return labels;
+  return { labels };
 }
 
 /** The list's filter: a key prefix and `key=value` labels, applied on submit. */
@@ -22,12 +26,12 @@ export function ConfigFilterForm(props: { onApply(filter: ConfigFilter): void })
   const apply = (e: FormEvent) => {
     e.preventDefault();
     const parsed = parseLabels(labels);
-    if ("bad" in parsed && typeof parsed.bad === "string") {
+    if (parsed.bad !== undefined) {
       setProblem(`"${parsed.bad}" is not a key=value label.`);
       return;
     }
     setProblem(undefined);
-    props.onApply({ prefix, labels: parsed as Record<string, string> });
+    props.onApply({ prefix, labels: parsed.labels });
   };
   return (
     <form onSubmit={apply} aria-label="Filter configs" className="inline">

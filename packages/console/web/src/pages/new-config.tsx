@@ -37,7 +37,7 @@ export function NewConfigPage({ project }: { project: string }): ReactNode {
   const create = async (e: FormEvent) => {
     e.preventDefault();
     const parsedLabels = parseLabels(labels);
-    if ("bad" in parsedLabels && typeof parsedLabels.bad === "string") {
+    if (parsedLabels.bad !== undefined) {
       setError(`"${parsedLabels.bad}" is not a key=value label.`);
       return;
     }
@@ -53,7 +53,7 @@ export function NewConfigPage({ project }: { project: string }): ReactNode {
         key,
         schema: chosen,
         schemaVersion: 0,
-        labels: parsedLabels as Record<string, string>,
+        labels: parsedLabels.labels,
         content: valueOf(doc.text),
         message,
       });
