@@ -28,6 +28,7 @@ async function typeDocument(page: Page, text: string): Promise<void> {
   await page.keyboard.press("ControlOrMeta+a");
   await page.keyboard.press("Delete");
   await page.keyboard.insertText(text);
+  await expect.poll(() => editorText(page)).toBe(text);
 }
 
 /** The editor's text as the user sees it. */

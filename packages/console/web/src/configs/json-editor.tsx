@@ -15,9 +15,10 @@ const theme = EditorView.theme({
 });
 
 /**
- * A CodeMirror 6 JSON editor. The text is controlled from outside: `text` replaces the
- * document when it differs from what the editor holds (a load, a discard), and every edit is
- * reported through `onChange`. `violations` are shown as lint diagnostics at their pointers.
+ * A CodeMirror 6 JSON editor. Every edit is reported through `onChange`; `text` replaces the
+ * document only when `generation` changes (a load, a discard), so that a render that is behind
+ * the editor never takes back what the user just typed. `violations` are shown as lint
+ * diagnostics at their pointers.
  *
  * The editor lives in a shadow root: there CodeMirror's styles go into a constructed
  * stylesheet, which the console's CSP allows, where in the document itself they would be
@@ -25,6 +26,8 @@ const theme = EditorView.theme({
  */
 export function JsonEditor(props: {
   text: string;
+  /** Changed by the owner whenever it replaces the text itself. */
+  generation: number;
   onChange(text: string): void;
   violations: readonly Violation[];
   spans: PointerSpans | undefined;
@@ -39,7 +42,10 @@ export function JsonEditor(props: {
     onChange.current = props.onChange;
   });
   const { label, readOnly = false } = props;
-  const initial = useRef(props.text);
+  const text = useRef(props.text);
+  useEffect(() => {
+    text.current = props.text;
+  });
   useEffect(() => {
     const element = host.current;
     if (element === null) return;
@@ -50,7 +56,7 @@ export function JsonEditor(props: {
       root,
       parent,
       state: EditorState.create({
-        doc: initial.current,
+        doc: text.current,
         extensions: [
           basicSetup,
           json(),
@@ -75,10 +81,10 @@ export function JsonEditor(props: {
     const editor = view.current;
     if (editor === null) return;
     const current = editor.state.doc.toString();
-    if (current !== props.text) {
-      editor.dispatch({ changes: { from: 0, to: current.length, insert: props.text } });
+    if (current !== text.current) {
+      editor.dispatch({ changes: { from: 0, to: current.length, insert: text.current } });
     }
-  }, [props.text]);
+  }, [props.generation]);
   useEffect(() => {
     const editor = view.current;
     if (editor === null) return;

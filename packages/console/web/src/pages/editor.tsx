@@ -38,19 +38,20 @@ export function EditorPage(props: { project: string; configKey: string }): React
   const baseText = base === undefined ? "" : textOf(base.content);
   const dirty = base !== undefined && doc.text !== baseText;
   const { latest } = live;
-  const { setText } = doc;
+  const { replaceText } = doc;
   useEffect(() => {
     // Follow the live config while the user has nothing unsaved.
     if (latest === undefined || dirty) return;
     if (base !== undefined && latest.version <= base.version) return;
     setBase(latest);
-    setText(textOf(latest.content));
+    replaceText(textOf(latest.content));
     setRefused(false);
-  }, [latest, dirty, base, setText]);
+  }, [latest, dirty, base, replaceText]);
   const newer = base !== undefined && latest !== undefined && latest.version > base.version;
 
   const save = async (expected: bigint) => {
     if (doc.spans === undefined) return setError("The document is not JSON: see the violations.");
+    const sent = doc.text;
     setBusy(true);
     setError(undefined);
     setNotice(undefined);
@@ -58,14 +59,14 @@ export function EditorPage(props: { project: string; configKey: string }): React
       const res = await clients.config.updateConfig({
         project,
         key,
-        content: valueOf(doc.text),
+        content: valueOf(sent),
         expectedVersion: expected,
         message,
       });
       if (res.config === undefined) throw new Error("the server answered without the config");
       live.offer(res.config);
       setBase(res.config);
-      setText(textOf(res.config.content));
+      replaceText(textOf(res.config.content), sent);
       setRefused(false);
       setMessage("");
       setNotice(`Saved as version ${res.config.version}.`);
@@ -131,7 +132,7 @@ export function EditorPage(props: { project: string; configKey: string }): React
           onSaveOver={() => void save(latest.version)}
           onDiscard={() => {
             setBase(latest);
-            setText(textOf(latest.content));
+            replaceText(textOf(latest.content));
             setRefused(false);
             setError(undefined);
           }}
@@ -144,7 +145,8 @@ export function EditorPage(props: { project: string; configKey: string }): React
           </span>
           <JsonEditor
             text={doc.text}
-            onChange={setText}
+            generation={doc.generation}
+            onChange={doc.setText}
             violations={doc.shown}
             spans={doc.spans}
             label="Content (JSON)"

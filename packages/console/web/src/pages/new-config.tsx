@@ -113,6 +113,7 @@ export function NewConfigPage({ project }: { project: string }): ReactNode {
         </span>
         <JsonEditor
           text={doc.text}
+          generation={doc.generation}
           onChange={doc.setText}
           violations={doc.shown}
           spans={doc.spans}
