@@ -160,7 +160,7 @@ describe("config screens", () => {
     const stored = await admin.config.getConfig({ project, key: "eu/app" }, admin.asAdmin);
     expect(toJson(ValueSchema, stored.config!.content!)).toEqual({ replicas: 6, region: "eu" });
     // Only the refused save's status line; no CSP refusal (the validator generates no code).
-    expect(problems.filter((p) => !p.includes("400"))).toEqual([]);
+    expect(problems.filter((p) => !p.includes("status of 400"))).toEqual([]);
     await context.close();
   });
 
@@ -235,7 +235,7 @@ describe("config screens", () => {
     // The feed comes back: the indicator turns live again.
     await page.unroute("**/guardian.config.v1.ConfigService/Watch");
     await expect.poll(() => status.getAttribute("data-state"), { timeout: 30_000 }).toBe("live");
-    expect(problems.filter((p) => !/409|net::ERR_FAILED/.test(p))).toEqual([]);
+    expect(problems.filter((p) => !/status of 409|net::ERR_FAILED/.test(p))).toEqual([]);
     await context.close();
   });
 
