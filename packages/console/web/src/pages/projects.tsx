@@ -55,7 +55,7 @@ export function ProjectsPage(): ReactNode {
             <input
               name="project"
               required
-              pattern="[a-z0-9][a-z0-9-]*"
+              pattern="[a-z0-9][a-z0-9\-]*"
               value={name}
               onChange={(e) => setName(e.target.value)}
             />
