@@ -205,15 +205,15 @@ describe("docker-compose.yml", () => {
   });
 
   it("serves the web console built into the image, behind Envoy, trusting the Keycloak of the services", () => {
-    const console = services["console"]!;
-    expect(console["image"]).toBe(services["auth"]?.["image"]);
-    expect(console["build"]).toEqual(services["auth"]?.["build"]);
-    expect(console["command"]).toEqual(["serve", "console"]);
-    expect(console["ports"]).toBeUndefined();
-    expect(console["depends_on"]).toBeUndefined();
-    expect(envOf(console)["GUARDIAN_CONSOLE_DIR"]).toBe("/app/packages/console/dist");
-    expect(envOf(console)["KEYCLOAK_ISSUER_URL"]).toBe(composeProfile.issuers.keycloak.issuer);
-    expect(envOf(console)["DATABASE_URL"]).toBeUndefined();
+    const site = services["console"]!;
+    expect(site["image"]).toBe(services["auth"]?.["image"]);
+    expect(site["build"]).toEqual(services["auth"]?.["build"]);
+    expect(site["command"]).toEqual(["serve", "console"]);
+    expect(site["ports"]).toBeUndefined();
+    expect(site["depends_on"]).toBeUndefined();
+    expect(envOf(site)["GUARDIAN_CONSOLE_DIR"]).toBe("/app/packages/console/dist");
+    expect(envOf(site)["KEYCLOAK_ISSUER_URL"]).toBe(composeProfile.issuers.keycloak.issuer);
+    expect(envOf(site)["DATABASE_URL"]).toBeUndefined();
     expect(services["envoy"]?.["depends_on"]?.console?.condition).toBe("service_healthy");
   });
 

@@ -77,13 +77,13 @@ describe.each(profiles)("the $name gateway config ($output)", (profile) => {
 
   it("routes the web console's page and assets to the console cluster, after every RPC", () => {
     const all = routes(doc());
-    const console = all.filter((r) => r["route"]?.cluster === "console");
-    expect(console.map((r) => r["match"])).toEqual([
+    const toConsole = all.filter((r) => r["route"]?.cluster === "console");
+    expect(toConsole.map((r) => r["match"])).toEqual([
       { path: "/" },
       { path: "/index.html" },
       { prefix: "/assets/" },
     ]);
-    const firstConsole = all.indexOf(console[0]!);
+    const firstConsole = all.indexOf(toConsole[0]!);
     const lastRpc = Math.max(
       ...rpcs.map((rpc) => all.findIndex((r) => r["match"].path === rpc.path)),
     );

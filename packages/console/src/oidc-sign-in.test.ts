@@ -53,6 +53,7 @@ describe("console sign-in with Keycloak (authorization code with PKCE)", () => {
     await page.getByRole("heading", { name: "Projects" }).waitFor();
     await page.getByRole("cell", { name: "payments" }).first().waitFor();
     await page.getByText("Carol Viewer").waitFor();
+    await bed.screenshot(page, "projects-keycloak");
     // The code and state are gone from the address.
     expect(new URL(page.url()).search).toBe("");
 
@@ -73,6 +74,14 @@ describe("console sign-in with Keycloak (authorization code with PKCE)", () => {
     });
     expect(tokenCalls[0]?.params["code_verifier"]).toMatch(/^[A-Za-z0-9_-]{43,128}$/);
     expect(tokenCalls.some((r) => r.params["grant_type"] === "refresh_token")).toBe(true);
+
+    // A reload keeps the session, and its tokens are still renewed at the issuer.
+    const renewals = () =>
+      issuer.requests.filter((r) => r.params["grant_type"] === "refresh_token").length;
+    const before = renewals();
+    await page.reload();
+    await page.getByRole("cell", { name: "payments" }).first().waitFor();
+    expect(renewals()).toBeGreaterThan(before);
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in to Guardian" }).waitFor();
