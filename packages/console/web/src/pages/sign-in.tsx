@@ -9,7 +9,7 @@ import {
   startExternalSignIn,
 } from "../auth/oidc.js";
 import { useClients, useSession } from "../auth/use-session.js";
-import { ErrorBanner } from "../components/feedback.js";
+import { ErrorBanner, Loading } from "../components/feedback.js";
 import { useCall } from "../components/use-call.js";
 
 /** A failed call as the server put it; an issuer's problem as the sign-in code put it. */
@@ -60,12 +60,15 @@ export function SignInPage({ reason }: { reason?: string }): ReactNode {
       setBusy(false);
     }
   };
-  const localLogin = oidc.data?.localLoginEnabled ?? true;
+  // The password form waits for the server's answer, so that it never flashes when local
+  // login is off; if the answer fails, the form is offered anyway.
+  const localLogin = oidc.data ? oidc.data.localLoginEnabled : oidc.error !== undefined;
   return (
     <main className="sign-in">
       <h1>Sign in to Guardian</h1>
       {reason ? <p>{reason}</p> : null}
       {busy && returning ? <p aria-busy="true">Signing you in…</p> : null}
+      {oidc.loading && oidc.data === undefined ? <Loading what="the ways to sign in" /> : null}
       {localLogin ? (
         <form onSubmit={submit} aria-label="Sign in">
           <label>
