@@ -57,6 +57,7 @@ describe("docker-compose.yml", () => {
       "cluster",
       "store",
       "ratelimit",
+      "console",
       "envoy",
       "prometheus",
       "grafana",
@@ -134,7 +135,7 @@ describe("docker-compose.yml", () => {
       guardianServices()
         .map(([name]) => name)
         .sort(),
-    ).toEqual(["auth", "cluster", "config", "ratelimit", "schema", "store"]);
+    ).toEqual(["auth", "cluster", "config", "console", "ratelimit", "schema", "store"]);
     for (const [name, s] of guardianServices()) {
       const port = envOf(s)[portVariable(s)];
       expect(port, `${name} ${portVariable(s)}`).toMatch(/^\d+$/);
@@ -201,6 +202,43 @@ describe("docker-compose.yml", () => {
     expect(auth["KEYCLOAK_JWKS_URL"]).toBe(composeProfile.issuers.keycloak.jwksUri);
     expect(auth["GUARDIAN_ISSUER_URL"]).toBe(composeProfile.issuers.guardian.issuer);
     expect(auth["GUARDIAN_ISSUER_URL"]).toBe(`http://localhost:${composeProfile.publicPort}`);
+  });
+
+  it("serves the web console built into the image, behind Envoy, trusting the Keycloak of the services", () => {
+    const site = services["console"]!;
+    expect(site["image"]).toBe(services["auth"]?.["image"]);
+    expect(site["build"]).toEqual(services["auth"]?.["build"]);
+    expect(site["command"]).toEqual(["serve", "console"]);
+    expect(site["ports"]).toBeUndefined();
+    expect(site["depends_on"]).toBeUndefined();
+    expect(envOf(site)["GUARDIAN_CONSOLE_DIR"]).toBe("/app/packages/console/dist");
+    expect(envOf(site)["KEYCLOAK_ISSUER_URL"]).toBe(composeProfile.issuers.keycloak.issuer);
+    expect(envOf(site)["DATABASE_URL"]).toBeUndefined();
+    expect(services["envoy"]?.["depends_on"]?.console?.condition).toBe("service_healthy");
+  });
+
+  it("builds the console into the guardian image", async () => {
+    const dockerfile = await readRepoFile("deploy/docker/Dockerfile");
+    expect(dockerfile).toContain("pnpm --filter @guardian/console build");
+    expect(dockerfile).toContain(
+      "COPY --from=build --chown=root:root /src/packages/console/dist /app/packages/console/dist",
+    );
+  });
+
+  it("has Keycloak's public guardian-console client allow the console's origin, with PKCE", async () => {
+    const realm = JSON.parse(await readRepoFile("deploy/keycloak/guardian-realm.json")) as any;
+    const client = realm.clients.find((c: any) => c.clientId === "guardian-console");
+    expect(client).toMatchObject({
+      publicClient: true,
+      standardFlowEnabled: true,
+      implicitFlowEnabled: false,
+      attributes: { "pkce.code.challenge.method": "S256" },
+    });
+    expect(client.secret).toBeUndefined();
+    // The console signs in on Envoy's origin and comes back to its page there.
+    const origin = composeProfile.issuers.guardian.issuer;
+    expect(client.redirectUris).toContain(`${origin}/`);
+    expect(client.webOrigins).toContain(origin);
   });
 
   it("trusts x-forwarded-for exactly one hop deep on services behind Envoy, and nowhere else", async () => {

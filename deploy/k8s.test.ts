@@ -95,10 +95,9 @@ describe("deploy/k8s", () => {
   });
 
   it("probes Guardian services on /readyz and /healthz at the port they listen on", () => {
-    const deployments = ofKind("Deployment").filter((d) =>
-      [...guardianApps, "ratelimit"].includes(appOf(d)),
-    );
-    expect(deployments.map(appOf).sort()).toEqual([...guardianApps, "ratelimit"].sort());
+    const probed = [...guardianApps, "ratelimit", "console"];
+    const deployments = ofKind("Deployment").filter((d) => probed.includes(appOf(d)));
+    expect(deployments.map(appOf).sort()).toEqual(probed.sort());
     for (const d of deployments) {
       const c = containersOf(d)[0]!;
       expect(c["readinessProbe"].httpGet).toEqual({ path: "/readyz", port: "http" });
@@ -185,7 +184,7 @@ describe("deploy/k8s", () => {
 
   it("exposes each service on the port Envoy's clusters use", async () => {
     const endpoints = await envoyEndpoints(k8sProfile.output);
-    for (const name of ["auth", "config", "schema", "cluster", "ratelimit"]) {
+    for (const name of ["auth", "config", "schema", "cluster", "ratelimit", "console"]) {
       const service = ofKind("Service").find((s) => s["metadata"].name === name);
       const port = service?.["spec"].ports[0];
       expect(endpoints.get(name), name).toEqual({ host: name, port: port?.port });
@@ -217,12 +216,25 @@ describe("deploy/k8s", () => {
         );
     };
     const envoy = JSON.stringify({ matchLabels: { "app.kubernetes.io/name": "guardian-envoy" } });
-    for (const app of ["auth", "config", "schema", "cluster", "ratelimit"]) {
+    for (const app of ["auth", "config", "schema", "cluster", "ratelimit", "console"]) {
       expect(new Set(sourcesOf(app)), app).toEqual(new Set([envoy, "namespace:monitoring"]));
     }
     expect(sourcesOf("store")).not.toContain(envoy);
     expect(sourcesOf("store")).not.toContain("anywhere");
     expect(sourcesOf("gateway")).toContain("anywhere");
+  });
+
+  it("serves the web console built into the guardian image, without a database", () => {
+    const d = ofKind("Deployment").find((x) => appOf(x) === "console")!;
+    const c = containersOf(d)[0]!;
+    expect(c["image"]).toBe(
+      containersOf(ofKind("Deployment").find((x) => appOf(x) === "auth")!)[0]!["image"],
+    );
+    expect(c["args"]).toEqual(["serve", "console"]);
+    const env = Object.fromEntries((c["env"] as Manifest[]).map((e) => [e["name"], e["value"]]));
+    expect(env["GUARDIAN_CONSOLE_DIR"]).toBe("/app/packages/console/dist");
+    expect(env["KEYCLOAK_ISSUER_URL"]).toBe(k8sProfile.issuers.keycloak.issuer);
+    expect(env).not.toHaveProperty("DATABASE_URL");
   });
 
   it("embeds the same limits file the compose deployment mounts", async () => {

@@ -12,6 +12,7 @@ import {
   socketAddress,
   type Json,
 } from "./clusters.js";
+import { consoleClusterConfig } from "./console.js";
 import { httpFilters } from "./http-filters.js";
 import type { GatewayProfile } from "./profiles.js";
 import { publicRouteConfig } from "./routes.js";
@@ -164,6 +165,7 @@ export function buildBootstrap(profile: GatewayProfile, rpcs = gatewayRpcs()): J
       listeners: [publicListener(profile, rpcs), metricsListener(profile)],
       clusters: [
         ...services,
+        consoleClusterConfig(profile),
         keycloakCluster(profile),
         otelClusterConfig(profile),
         adminClusterConfig(),

@@ -68,11 +68,35 @@ describe.each(profiles)("the $name gateway config ($output)", (profile) => {
   });
 
   it("routes every public Guardian RPC and nothing of the store service", () => {
-    const paths = routes(doc()).map((r) => r["match"].path as string);
+    const paths = routes(doc()).map((r) => (r["match"].path ?? r["match"].prefix) as string);
     for (const rpc of rpcs) expect(paths).toContain(rpc.path);
     expect(paths.filter((p) => p.includes("StoreService"))).toEqual([]);
     expect(paths).toContain("/guardian.auth.v1.AuthService/Login");
     expect(paths).toContain("/guardian.config.v1.ConfigService/Watch");
+  });
+
+  it("routes the web console's page and assets to the console cluster, after every RPC", () => {
+    const all = routes(doc());
+    const toConsole = all.filter((r) => r["route"]?.cluster === "console");
+    expect(toConsole.map((r) => r["match"])).toEqual([
+      { path: "/" },
+      { path: "/index.html" },
+      { prefix: "/assets/" },
+    ]);
+    const firstConsole = all.indexOf(toConsole[0]!);
+    const lastRpc = Math.max(
+      ...rpcs.map((rpc) => all.findIndex((r) => r["match"].path === rpc.path)),
+    );
+    expect(firstConsole).toBeGreaterThan(lastRpc);
+    const cluster = doc()["static_resources"].clusters.find((c: Doc) => c["name"] === "console");
+    expect(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address).toEqual({
+      socket_address: { address: "console", port_value: 8080 },
+    });
+    expect(cluster.health_checks[0].http_health_check.path).toBe("/readyz");
+    // The files need no token: the page itself signs in.
+    const rules = hcm(doc())["http_filters"][1].typed_config.rules as Doc[];
+    expect(rules).toContainEqual({ match: { path: "/" } });
+    expect(rules).toContainEqual({ match: { prefix: "/assets/" } });
   });
 
   it("gives streams no timeout and no retries, reads broad retries and writes safe ones", () => {
@@ -226,6 +250,33 @@ describe.each(profiles)("the $name gateway config ($output)", (profile) => {
           "/guardian.auth.v1.AuthService/WhoAmI has no exact route",
           "/guardian.config.v1.ConfigService/DeleteConfig (jwt) must have JWT requirement required, has none",
         ]),
+      );
+    });
+
+    it("console routes before the RPCs, to another cluster, or behind a JWT", () => {
+      const problems = problemsAfter((d) => {
+        const all = routes(d);
+        const assets = all.findIndex((r) => r["match"].prefix === "/assets/");
+        all.unshift(...all.splice(assets, 1));
+        all.find((r) => r["match"].path === "/index.html")!["route"].cluster = "auth";
+        const rules = hcm(d)["http_filters"][1].typed_config.rules as Doc[];
+        rules.find((r) => r["match"].path === "/")!["requires"] = { provider_name: "guardian" };
+      });
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          "console path /assets/index-0a1b2c.js must be routed after every RPC",
+          "console path /index.html must route to console, not auth",
+          "console path / must need no JWT",
+        ]),
+      );
+    });
+
+    it("an RPC path that reaches the console", () => {
+      const problems = problemsAfter((d) =>
+        routes(d).unshift({ match: { prefix: "/guardian." }, route: { cluster: "console" } }),
+      );
+      expect(problems).toEqual(
+        expect.arrayContaining(["/guardian.auth.v1.AuthService/Login reaches the console"]),
       );
     });
 

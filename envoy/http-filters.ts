@@ -1,4 +1,5 @@
 import type { Json } from "./clusters.js";
+import { consoleJwtRules } from "./console.js";
 import type { GatewayProfile } from "./profiles.js";
 import type { GatewayRpc } from "./rpcs.js";
 
@@ -98,8 +99,9 @@ export function jwtRequirement(rpc: Pick<GatewayRpc, "auth">): Json | undefined 
 }
 
 /**
- * The JWT rules, one per RPC path (generated from the access options), then a catch-all that
- * requires a JWT for anything else. Rules match in order; the first match decides.
+ * The JWT rules, one per RPC path (generated from the access options), the web console's
+ * files (public), then a catch-all that requires a JWT for anything else. Rules match in
+ * order; the first match decides.
  */
 export function jwtRules(rpcs: readonly GatewayRpc[]): Json[] {
   return [
@@ -110,6 +112,7 @@ export function jwtRules(rpcs: readonly GatewayRpc[]): Json[] {
         ? { match: { path: rpc.path } }
         : { match: { path: rpc.path }, requires };
     }),
+    ...consoleJwtRules(),
     { match: { prefix: "/" }, requires: anyIssuer },
   ];
 }

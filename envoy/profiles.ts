@@ -31,6 +31,8 @@ export interface GatewayProfile {
   readonly upstreams: Readonly<
     Record<"auth" | "config" | "schema" | "cluster" | "ratelimit", Endpoint>
   >;
+  /** The web console's static-file service (`guardian serve console`). */
+  readonly console: Endpoint;
   /** Keycloak, reached for its JWKS. */
   readonly keycloak: Endpoint & { readonly tls: boolean };
   /** The OpenTelemetry collector (OTLP gRPC) that receives Envoy's spans. */
@@ -57,6 +59,7 @@ export const composeProfile: GatewayProfile = {
   publicPort: 8080,
   metricsPort: 9902,
   upstreams: composeUpstreams,
+  console: { host: "console", port: 8080 },
   keycloak: { host: "keycloak", port: 8080, tls: false },
   otelCollector: { host: "otel-collector", port: 4317 },
   issuers: {
@@ -84,6 +87,7 @@ export const k8sProfile: GatewayProfile = {
   publicPort: 8080,
   metricsPort: 9902,
   upstreams: composeUpstreams,
+  console: { host: "console", port: 8080 },
   keycloak: { host: "sso.example.com", port: 443, tls: true },
   otelCollector: { host: "otel-collector", port: 4317 },
   issuers: {

@@ -1,5 +1,6 @@
 import { descriptorKeys } from "@guardian/ratelimit-service";
 import type { Json } from "./clusters.js";
+import { consoleRoutes } from "./console.js";
 import { corsPolicy, jwtPayloadKey, publicHttpPaths } from "./http-filters.js";
 import type { GatewayProfile } from "./profiles.js";
 import type { GatewayRpc, RpcKind } from "./rpcs.js";
@@ -104,7 +105,7 @@ export function rateLimitActions(): Json[] {
 
 /**
  * The public route table: the built-in issuer's JWKS and OpenID configuration (served by the
- * auth service), then one route per RPC.
+ * auth service), then one route per RPC, then the web console on the same origin.
  */
 export function publicRouteConfig(profile: GatewayProfile, rpcs: readonly GatewayRpc[]): Json {
   const jwks = profile.issuers.guardian;
@@ -123,6 +124,7 @@ export function publicRouteConfig(profile: GatewayProfile, rpcs: readonly Gatewa
             route: { cluster: jwks.cluster, timeout: "5s", retry_policy: retryPolicy("read") },
           })),
           ...rpcs.map(rpcRoute),
+          ...consoleRoutes(retryPolicy("read")),
         ],
       },
     ],

@@ -7,6 +7,7 @@ import {
 } from "@bufbuild/protobuf";
 import { parse } from "yaml";
 import { metricsPaths } from "./bootstrap.js";
+import { checkConsoleRoutes } from "./check-console.js";
 import { adminCluster, adminEndpoint, healthServices } from "./clusters.js";
 import { httpFilterOrder } from "./http-filters.js";
 import { internalServices, type GatewayRpc } from "./rpcs.js";
@@ -106,7 +107,8 @@ const wantedKind = { public: "none", api_key: "optional", jwt: "required" } as c
  * references to clusters that do not exist, the admin interface off loopback, the metrics
  * listener serving more than stats and readiness, the public filter order, a route and JWT
  * rule for every RPC with the right cluster, timeout and retries, no route to internal
- * services, and resilience settings on every service cluster.
+ * services, the web console's routes after them, and resilience settings on every service
+ * cluster.
  */
 export function checkGateway(config: JsonObject, rpcs: readonly GatewayRpc[]): string[] {
   const problems: string[] = [];
@@ -162,6 +164,7 @@ export function checkGateway(config: JsonObject, rpcs: readonly GatewayRpc[]): s
   }
   problems.push(...checkRoutes(routesOf(hcm), rpcs));
   problems.push(...checkJwtRules(hcm, rpcs));
+  problems.push(...checkConsoleRoutes(routesOf(hcm), jwtRulesOf(hcm), rpcs));
   for (const c of clusters) {
     const name = str(c["name"]) ?? "";
     if (healthServices[name] !== undefined) problems.push(...checkServiceCluster(c, name));
@@ -234,14 +237,21 @@ function checkRoutes(routes: Obj[], rpcs: readonly GatewayRpc[]): string[] {
   return problems;
 }
 
+function jwtFilterOf(hcm: Obj): Obj {
+  const filters = arr(hcm["httpFilters"]);
+  return obj(
+    obj(filters.find((f) => obj(f)["name"] === "envoy.filters.http.jwt_authn"))["typedConfig"],
+  );
+}
+
+function jwtRulesOf(hcm: Obj): Obj[] {
+  return arr(jwtFilterOf(hcm)["rules"]).map(obj);
+}
+
 function checkJwtRules(hcm: Obj, rpcs: readonly GatewayRpc[]): string[] {
   const problems: string[] = [];
-  const jwt = obj(
-    obj(arr(hcm["httpFilters"]).find((f) => obj(f)["name"] === "envoy.filters.http.jwt_authn"))[
-      "typedConfig"
-    ],
-  );
-  const rules = arr(jwt["rules"]).map(obj);
+  const jwt = jwtFilterOf(hcm);
+  const rules = jwtRulesOf(hcm);
   for (const rpc of rpcs) {
     const rule = rules.find((r) => matches(obj(r["match"]), rpc.path));
     const got = rule === undefined ? "none" : requirementKind(rule["requires"]);

@@ -12,6 +12,7 @@ const groupTitles: Record<string, string> = {
   storeEngine: "Store engine (`guardian serve store`)",
   auth: "Authentication and authorization",
   embeddedRateLimits: "Rate limits in embedded mode",
+  console: "Web console (`guardian dev`, `guardian serve console`)",
   ratelimit: "Rate limit service (`guardian-ratelimit`, used by Envoy)",
 };
 

@@ -4,6 +4,7 @@ import { ratelimitSettings } from "@guardian/ratelimit-service";
 import { storeEngineSettings } from "@guardian/store-service";
 import {
   auditSettings,
+  consoleSettings,
   databaseSettings,
   embeddedOnlySettings,
   embeddedRateLimitSettings,
@@ -25,6 +26,7 @@ export const configSpecs: Record<string, ConfigSpec> = {
   storeEngine: storeEngineSettings,
   auth: authSettings,
   embeddedRateLimits: embeddedRateLimitSettings,
+  console: consoleSettings,
   ratelimit: ratelimitSettings,
 };
 

@@ -40,8 +40,10 @@ export function createProgram(): Command {
     .action(() => runDev());
   program
     .command("serve")
-    .description("Run services against PostgreSQL (auth config schema cluster store)")
-    .argument("[service...]", "the services to run (default: all)")
+    .description(
+      "Run services against PostgreSQL (auth config schema cluster store), or the built web console (console)",
+    )
+    .argument("[service...]", "the services to run (default: all but console)")
     .allowUnknownOption()
     .action((services: string[]) => runServe(services));
   program

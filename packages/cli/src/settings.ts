@@ -140,6 +140,15 @@ export const embeddedOnlySettings = {
 /** Settings of embedded mode (`guardian dev`). */
 export const embeddedSettings = { ...processSettings, ...embeddedOnlySettings } as const;
 
+/** Where the built web console is. */
+export const consoleSettings = {
+  consoleDir: str("GUARDIAN_CONSOLE_DIR", {
+    optional: true,
+    description:
+      "The built web console (`index.html` and `assets/`). `guardian dev` builds it there when its sources changed; `guardian serve console` serves it as it is and refuses to start without its `index.html`. Unset: `packages/console/dist` of the installation",
+  }),
+} as const;
+
 /** The database connection of production processes and of `guardian migrate`. */
 export const databaseSettings = {
   databaseUrl: url("DATABASE_URL", {

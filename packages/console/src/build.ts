@@ -9,7 +9,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sleep } from "@guardian/kit";
 
@@ -22,9 +22,7 @@ export const consoleRoot = fileURLToPath(new URL("../../console/", import.meta.u
 /** Where the built console is (what `guardian dev` serves by default). */
 export const consoleDist = join(consoleRoot, "dist");
 
-const webDir = join(consoleRoot, "web");
 const stampName = ".build-stamp.json";
-const lockDir = join(consoleRoot, ".build-lock");
 /** A lock older than this was left by a build that died. */
 const staleLockMs = 5 * 60_000;
 
@@ -32,6 +30,10 @@ const staleLockMs = 5 * 60_000;
 export interface EnsureConsoleOptions {
   /** Progress lines (a build takes a few seconds). */
   log?: (line: string) => void;
+  /** Where to build to and serve from; default {@link consoleDist}. */
+  dist?: string;
+  /** The application's sources (`index.html`, `vite.config.ts`, `src/`); default `web/`. */
+  web?: string;
 }
 
 /**
@@ -41,31 +43,34 @@ export interface EnsureConsoleOptions {
  * is written to a temporary folder and moved into place whole.
  */
 export async function ensureConsoleBuilt(opts: EnsureConsoleOptions = {}): Promise<string> {
-  const wanted = fingerprint();
-  if (isCurrent(wanted)) return consoleDist;
-  await withLock(async () => {
-    if (isCurrent(wanted)) return;
+  const dist = resolve(opts.dist ?? consoleDist);
+  const web = resolve(opts.web ?? join(consoleRoot, "web"));
+  const wanted = fingerprint(web);
+  if (isCurrent(dist, wanted)) return dist;
+  await withLock(`${dist}.build-lock`, async () => {
+    if (isCurrent(dist, wanted)) return;
     const started = Date.now();
     opts.log?.("building the web console (its sources changed or it was never built)…");
-    const temp = `${consoleDist}.tmp-${process.pid}`;
+    const temp = `${dist}.tmp-${process.pid}`;
     rmSync(temp, { recursive: true, force: true });
     const vite = await import("vite");
     await vite.build({
-      configFile: join(webDir, "vite.config.ts"),
+      root: web,
+      configFile: join(web, "vite.config.ts"),
       build: { outDir: temp, emptyOutDir: true },
       logLevel: "warn",
     });
     writeFileSync(join(temp, stampName), JSON.stringify({ files: wanted }));
-    rmSync(consoleDist, { recursive: true, force: true });
-    renameSync(temp, consoleDist);
+    rmSync(dist, { recursive: true, force: true });
+    renameSync(temp, dist);
     opts.log?.(`built the web console in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
-  return consoleDist;
+  return dist;
 }
 
-function isCurrent(wanted: Record<string, string>): boolean {
+function isCurrent(dist: string, wanted: Record<string, string>): boolean {
   try {
-    const stamp = JSON.parse(readFileSync(join(consoleDist, stampName), "utf8")) as {
+    const stamp = JSON.parse(readFileSync(join(dist, stampName), "utf8")) as {
       files: Record<string, string>;
     };
     const keys = Object.keys(wanted);
@@ -79,8 +84,8 @@ function isCurrent(wanted: Record<string, string>): boolean {
 }
 
 /** The content hash of every file the build reads from this package, and the lockfile. */
-function fingerprint(): Record<string, string> {
-  const files = [...walk(webDir), join(consoleRoot, "package.json")];
+function fingerprint(web: string): Record<string, string> {
+  const files = [...walk(web), join(consoleRoot, "package.json")];
   const lockfile = join(consoleRoot, "..", "..", "pnpm-lock.yaml");
   if (existsSync(lockfile)) files.push(lockfile);
   return Object.fromEntries(
@@ -99,14 +104,14 @@ function walk(dir: string): string[] {
   });
 }
 
-async function withLock(run: () => Promise<void>): Promise<void> {
+async function withLock(lockDir: string, run: () => Promise<void>): Promise<void> {
   for (;;) {
     try {
       mkdirSync(lockDir);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const age = Date.now() - lockTime();
+      const age = Date.now() - lockTime(lockDir);
       if (age > staleLockMs) rmSync(lockDir, { recursive: true, force: true });
       else await sleep(200);
     }
@@ -118,7 +123,7 @@ async function withLock(run: () => Promise<void>): Promise<void> {
   }
 }
 
-function lockTime(): number {
+function lockTime(lockDir: string): number {
   try {
     return statSync(lockDir).mtimeMs;
   } catch {

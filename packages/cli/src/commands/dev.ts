@@ -18,6 +18,7 @@ import { hostServices, serviceNames } from "../host/services.js";
 import {
   auditSettings,
   bundledRateLimitsFile,
+  consoleSettings,
   embeddedRateLimitSettings,
   embeddedSettings,
   limitSettings,
@@ -38,6 +39,7 @@ export async function runDev(): Promise<void> {
       ...auditSettings,
       ...authSettings,
       ...embeddedRateLimitSettings,
+      ...consoleSettings,
       retainPerConfig: storeEngineSettings.retainPerConfig,
     }),
   );
@@ -56,7 +58,7 @@ export async function runDev(): Promise<void> {
   };
   const logger = processLogger(settings, "guardian");
   // Built (when its sources changed) while the database opens.
-  const consoleSite = loadConsole(logger);
+  const consoleSite = loadConsole(logger, settings);
   const db = await openEmbeddedDatabase({
     dataDir: join(dataDir, "pgdata"),
     templatesDir: checkoutTemplatesDir,

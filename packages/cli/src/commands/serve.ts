@@ -12,12 +12,15 @@ import {
   type StoreEngineSettings,
 } from "@guardian/store-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
+import { loadBuiltConsole } from "../host/console.js";
 import { processLogger, runServer } from "../host/run-server.js";
 import { createServiceTokenInterceptor } from "../host/service-token.js";
-import { hostServices, isServiceName, serviceNames, type ServiceName } from "../host/services.js";
+import { runServeConsole } from "./serve-console.js";
+import { hostServices, isServiceName, serviceNames } from "../host/services.js";
 import { UsageError } from "../usage-error.js";
 import {
   auditSettings,
+  consoleSettings,
   databaseSettings,
   limitSettings,
   pageTokenSettings,
@@ -28,20 +31,24 @@ import {
 
 /**
  * Runs the named services in one production process against PostgreSQL at `DATABASE_URL`.
- * It never migrates: run `guardian migrate` first.
+ * It never migrates: run `guardian migrate` first. `console` names the built web console:
+ * alone, it is served without a database (see {@link runServeConsole}); beside services, on
+ * their port.
  */
 export async function runServe(args: string[]): Promise<void> {
   const names = args.length === 0 ? [...serviceNames] : args;
-  const unknown = names.filter((n) => !isServiceName(n));
+  const unknown = names.filter((n) => !isServiceName(n) && n !== "console");
   if (unknown.length > 0) {
     throw new UsageError(
-      `unknown service ${unknown.join(", ")}; expected one of ${serviceNames.join(", ")}`,
+      `unknown service ${unknown.join(", ")}; expected one of ${[...serviceNames, "console"].join(", ")}`,
     );
   }
-  const hosted = names as ServiceName[];
+  const hosted = names.filter(isServiceName);
+  if (hosted.length === 0) return runServeConsole();
   const settings = exitOnConfigError(() =>
     readConfig(process.env, {
       ...processSettings,
+      ...consoleSettings,
       ...databaseSettings,
       ...limitSettings,
       ...auditSettings,
@@ -57,6 +64,7 @@ export async function runServe(args: string[]): Promise<void> {
       "GUARDIAN_STORE_URL is required: config and schema reach the store through it",
     );
   }
+  const site = names.includes("console") ? loadBuiltConsole(settings) : undefined;
   const logger = processLogger(settings, `guardian-${hosted.join("-")}`);
   const pool = createPool({
     url: settings.databaseUrl,
@@ -99,6 +107,7 @@ export async function runServe(args: string[]): Promise<void> {
     interceptors: [auth.interceptor],
     admit: auth.admit,
     httpRoutes: services.httpRoutes,
+    ...(site ? { site } : {}),
     readiness: {
       database: async () => {
         await pool.query("SELECT 1");

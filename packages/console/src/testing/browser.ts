@@ -40,11 +40,14 @@ export interface ConsoleTestbed {
 /**
  * Starts a real `guardian dev` on a fresh data directory (it builds the console when its
  * sources changed) and launches the system Chromium, headless (installed by the test setup).
+ * `env` adds settings of the server (for example an external issuer to trust).
  */
-export async function startConsoleTestbed(): Promise<ConsoleTestbed> {
+export async function startConsoleTestbed(
+  opts: { env?: Record<string, string> } = {},
+): Promise<ConsoleTestbed> {
   const { chromium: executablePath } = await ensureSystemPackages();
   const dataDir = await makeTempDir("guardian-console-");
-  const server = await startDev(dataDir);
+  const server = await startDev(dataDir, opts.env);
   const adminPassword = bootstrapPassword(server.output());
   const browser = await chromium.launch({
     executablePath,

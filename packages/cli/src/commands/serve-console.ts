@@ -1,0 +1,31 @@
+import { randomBytes } from "node:crypto";
+import { authSettings } from "@guardian/authz";
+import { exitOnConfigError, readConfig } from "@guardian/kit";
+import { loadBuiltConsole } from "../host/console.js";
+import { processLogger, runServer } from "../host/run-server.js";
+import { consoleSettings, processSettings } from "../settings.js";
+
+/**
+ * Runs `guardian serve console`: the built web console (GUARDIAN_CONSOLE_DIR) with health and
+ * metrics, and nothing else: no database, no RPCs. It never builds the console; a folder
+ * without `index.html` stops it with a message naming the setting.
+ */
+export async function runServeConsole(): Promise<void> {
+  const settings = exitOnConfigError(() =>
+    readConfig(process.env, {
+      ...processSettings,
+      ...consoleSettings,
+      keycloakIssuerUrl: authSettings.keycloakIssuerUrl,
+    }),
+  );
+  const site = loadBuiltConsole(settings);
+  const logger = processLogger(settings, "guardian-console");
+  const address = await runServer({
+    // No list RPC is served here, so page tokens are never signed: any secret will do.
+    settings: { ...settings, pageTokenSecret: randomBytes(32).toString("base64url") },
+    logger,
+    services: [],
+    site,
+  });
+  logger.info({ url: address.url, services: ["console"] }, "listening");
+}
