@@ -32,7 +32,7 @@ export function ConflictPanel(props: {
       </p>
       <DiffView
         before={textOf(newer.content)}
-        after={props.text}
+        after={comparable(props.text)}
         beforeLabel={`Version ${version}`}
         afterLabel="Your edit"
       />
@@ -46,4 +46,16 @@ export function ConflictPanel(props: {
       </div>
     </section>
   );
+}
+
+/**
+ * The user's text laid out as the newer version is (two-space JSON) when it parses, so the
+ * diff shows what differs rather than how it is formatted; otherwise the text as typed.
+ */
+function comparable(text: string): string {
+  try {
+    return `${JSON.stringify(JSON.parse(text), null, 2)}\n`;
+  } catch {
+    return text;
+  }
 }
