@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@guardian/db";
 import { useTestDatabase } from "@guardian/testkit";
 import { contractEngineOptions, defineStoreContract } from "../contract/index.js";
+import { collect, events, put } from "../contract/helpers.js";
 import { defineWatchStartProperty } from "../contract/watch-start.js";
 import { putJson, testMeta } from "../../testing/writes.js";
 import type { StoreEngine } from "../types.js";
@@ -77,3 +78,26 @@ groupFailureCases("PostgreSQL", async () =>
 groupFailureCases("PGlite (embedded)", async () =>
   createSqlEngine({ pool: embedded!.pool, ...contractEngineOptions }),
 );
+
+describe("sql engine change feed", () => {
+  it("delivers its own commits after another instance's earlier ones, in revision order", async () => {
+    // No LISTEN connection: the other instance's commit is not announced to this one, so its
+    // own commit arrives after a revision it has not delivered yet.
+    const mine = await createSqlEngine({ pool: db.pool(), ...contractEngineOptions });
+    const other = await createSqlEngine({ pool: db.pool(), ...contractEngineOptions });
+    try {
+      const start = await mine.currentRevision();
+      const watching = collect(mine, { project: "feed" }, start, (i) => events(i).length >= 2);
+      const theirs = await other.write(put("feed", "theirs", 1));
+      const own = await mine.write(put("feed", "own", 2));
+      const delivered = events(await watching);
+      expect(delivered.map((r) => [r.key, r.revision])).toEqual([
+        ["theirs", theirs.revision],
+        ["own", own.revision],
+      ]);
+    } finally {
+      await other.close();
+      await mine.close();
+    }
+  });
+});

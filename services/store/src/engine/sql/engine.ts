@@ -48,6 +48,7 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
     notify: !!opts.listenUrl,
     // The feed publishes a group at once: it must fit a watcher's buffer that was drained.
     maxGroupWrites: Math.min(256, opts.watchBufferSize ?? 1024),
+    onCommitted: (records) => feed.committed(records),
   });
 
   async function reachRevision(minRevision: bigint | undefined, signal?: AbortSignal) {
@@ -66,11 +67,7 @@ export async function createSqlEngine(opts: SqlEngineOptions): Promise<StoreEngi
   return {
     name: "sql",
 
-    async write(input) {
-      const result = await write(input);
-      feed.nudge();
-      return result;
-    },
+    write,
 
     get: reads.get,
     range: reads.range,

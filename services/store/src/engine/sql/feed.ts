@@ -1,6 +1,7 @@
 import { createBackoff, sleep } from "@guardian/kit";
 import pg from "pg";
 import { createFanout, type Fanout } from "../fanout.js";
+import type { RevisionRecord } from "../types.js";
 import { StoreError } from "../errors.js";
 import { createRevisionWaiters } from "@guardian/kit";
 import { notifyChannel, scanLog } from "./log.js";
@@ -9,8 +10,15 @@ import { readState } from "./state.js";
 /** The change feed of a SQL engine: one reader of the change log per store instance. */
 export interface SqlFeed {
   fanout: Fanout;
-  /** Reads new change-log records now (after a local commit, or a notification). */
+  /** Reads new change-log records now (after a notification, or to catch up). */
   nudge(): void;
+  /**
+   * Takes the records a local transaction just committed (consecutive revisions, in order).
+   * They are published without a read of the log when they follow the last record delivered
+   * (after the read under way, if one is); otherwise the log is read, so that nothing is
+   * delivered out of order or twice.
+   */
+  committed(records: RevisionRecord[]): void;
   /** Resolves once the feed has delivered `revision`, or rejects after `timeoutMs`. */
   waitFor(revision: bigint, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
@@ -18,8 +26,10 @@ export interface SqlFeed {
 
 /**
  * Starts the change feed: it tails store_log in revision order and fans records out.
- * It wakes on in-process nudges, on LISTEN notifications when `listenUrl` is given (a
- * dedicated connection that reconnects with backoff), and on a slow poll as a safety net.
+ * Records this process commits are handed to it directly ({@link SqlFeed.committed}), with
+ * no read; it reads the log on in-process nudges, on LISTEN notifications when `listenUrl`
+ * is given (a dedicated connection that reconnects with backoff), and on a slow poll as a
+ * safety net.
  */
 export async function startSqlFeed(opts: {
   pool: pg.Pool;
@@ -31,18 +41,41 @@ export async function startSqlFeed(opts: {
   const state = await readState(opts.pool);
   const fanout = createFanout({ startRevision: state.revision, bufferSize: opts.bufferSize });
   const waiters = createRevisionWaiters(() => fanout.revision);
-  let pumping: Promise<void> | undefined;
+  let pumping = false;
+  let pumped: Promise<void> = Promise.resolve();
   let again = false;
   let closed = false;
 
+  // Commits of this process that arrived while the log was being read, in commit order.
+  let held: RevisionRecord[][] = [];
+
+  // Publishes one transaction's records unless they were already read from the log; false
+  // when a revision before them has not been delivered (another instance wrote it).
+  function deliver(records: RevisionRecord[]): boolean {
+    const fresh = records.filter((r) => r.revision > fanout.revision);
+    const first = fresh[0];
+    if (!first) return true;
+    if (first.revision !== fanout.revision + 1n) return false;
+    fanout.publish(fresh, fresh[fresh.length - 1]!.revision);
+    return true;
+  }
+
   async function pump(): Promise<void> {
-    do {
-      again = false;
-      for await (const records of scanLog(opts.pool, fanout.revision)) {
-        fanout.publish(records, records[records.length - 1]!.revision);
-      }
-      waiters.wake();
-    } while (again && !closed);
+    try {
+      do {
+        again = false;
+        for await (const records of scanLog(opts.pool, fanout.revision)) {
+          fanout.publish(records, records[records.length - 1]!.revision);
+        }
+        const commits = held;
+        held = [];
+        if (!commits.every(deliver)) again = true;
+        waiters.wake();
+      } while (again && !closed);
+    } finally {
+      // In the same turn as the last look at `held`: a later commit is delivered directly.
+      pumping = false;
+    }
   }
 
   function nudge() {
@@ -51,20 +84,26 @@ export async function startSqlFeed(opts: {
       again = true;
       return;
     }
-    pumping = pump()
-      .catch((err: unknown) => opts.onError?.(err))
-      .finally(() => {
-        pumping = undefined;
-      });
+    pumping = true;
+    pumped = pump().catch((err: unknown) => opts.onError?.(err));
   }
 
   const poll = setInterval(nudge, opts.pollIntervalMs ?? 1_000);
   poll.unref();
   const listener = opts.listenUrl ? startListener(opts.listenUrl, nudge, opts.onError) : undefined;
 
+  function committed(records: RevisionRecord[]) {
+    if (closed || records.length === 0) return;
+    // A read of the log is under way: its result may or may not hold these records.
+    if (pumping) return void held.push(records);
+    if (!deliver(records)) return nudge();
+    waiters.wake();
+  }
+
   return {
     fanout,
     nudge,
+    committed,
     async waitFor(revision, timeoutMs, signal) {
       const reached = waiters.wait(revision, timeoutMs, signal);
       nudge();
@@ -82,7 +121,7 @@ export async function startSqlFeed(opts: {
       closed = true;
       clearInterval(poll);
       await listener?.close();
-      await pumping;
+      await pumped;
       fanout.failAll(new StoreError("unavailable", "the store is shutting down"));
     },
   };

@@ -2,7 +2,7 @@ import { withTransaction } from "@guardian/db";
 import type pg from "pg";
 import { createSqlArchive } from "../../archive/sql-archive.js";
 import { toRecord } from "../../archive/sql/rows.js";
-import type { WriteInput, WriteResult } from "../types.js";
+import type { RevisionRecord, WriteInput, WriteResult } from "../types.js";
 import { hashWriteRequest, idempotencyTtlSeconds } from "../write-rules.js";
 import { createGroupQueue, type Settled } from "../group.js";
 import { findRecord } from "./history.js";
@@ -24,6 +24,11 @@ export interface SqlWriterOptions {
   maxGroupWrites?: number;
   /** Most value bytes committed in one transaction (a larger write goes alone). Default 4 MiB. */
   maxGroupBytes?: number;
+  /**
+   * Hears the records of each committed transaction, in revision order, before its writes
+   * are answered: consecutive revisions, since the transaction held the revision counter.
+   */
+  onCommitted?(records: RevisionRecord[]): void;
 }
 
 /**
@@ -42,13 +47,28 @@ export function createSqlWriter(
 ): (input: WriteInput) => Promise<WriteResult> {
   const { pool } = opts;
 
+  // Runs one transaction and tells `onCommitted` what it wrote.
+  async function commitOnce(
+    writes: GroupWrite[],
+    onPlanned: () => void = () => {},
+  ): Promise<Settled<WriteResult>[]> {
+    const outcomes = await withTransaction(pool, async (db) => {
+      const settled = await commitGroup(db, writes, opts);
+      onPlanned();
+      return settled;
+    });
+    const records = outcomes.flatMap((o) =>
+      o.ok && !o.value.idempotentReplay ? [o.value.record] : [],
+    );
+    if (records.length > 0) opts.onCommitted?.(records);
+    return outcomes;
+  }
+
   async function commit(writes: GroupWrite[]): Promise<Settled<WriteResult>[]> {
     let planned = false;
     try {
-      return await withTransaction(pool, async (db) => {
-        const outcomes = await commitGroup(db, writes, opts);
+      return await commitOnce(writes, () => {
         planned = true;
-        return outcomes;
       });
     } catch (err) {
       // A failed COMMIT has an unknown outcome, and a group of one has nobody else to spare.
@@ -58,7 +78,7 @@ export function createSqlWriter(
       const outcomes: Settled<WriteResult>[] = [];
       for (const w of writes) {
         try {
-          outcomes.push(...(await withTransaction(pool, (db) => commitGroup(db, [w], opts))));
+          outcomes.push(...(await commitOnce([w])));
         } catch (error) {
           outcomes.push({ ok: false, error });
         }
