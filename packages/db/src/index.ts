@@ -6,7 +6,7 @@
  * - migration: a numbered, forward-only SQL file in `migrations/`.
  */
 export { createPool, type PoolOptions, type Queryable } from "./pool.js";
-export { withTransaction, type IsolationLevel } from "./transaction.js";
+export { withTransaction, type IsolationLevel, type TransactionOptions } from "./transaction.js";
 export { migrate, migrationsDir, type MigrateOptions, type MigrateResult } from "./migrate.js";
 export {
   openEmbeddedDatabase,

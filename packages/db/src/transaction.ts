@@ -3,20 +3,38 @@ import type pg from "pg";
 /** Isolation levels accepted by {@link withTransaction}. */
 export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
 
+/** Options of {@link withTransaction}. */
+export interface TransactionOptions {
+  isolation?: IsolationLevel;
+  /**
+   * A statement without parameters to run first, sent together with BEGIN so that both
+   * cost one round trip (a lock a transaction always takes first, for example). Its result
+   * is passed to `fn`.
+   */
+  opening?: string;
+}
+
 /**
  * Runs `fn` inside one transaction on a client checked out of `pool`: commits when `fn`
  * resolves, rolls back when it throws, and always returns the client.
  */
 export async function withTransaction<T>(
   pool: pg.Pool,
-  fn: (client: pg.PoolClient) => Promise<T>,
-  opts: { isolation?: IsolationLevel } = {},
+  fn: (client: pg.PoolClient, opened: pg.QueryResult | undefined) => Promise<T>,
+  opts: TransactionOptions = {},
 ): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query(opts.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation}` : "BEGIN");
-    const result = await fn(client);
+    const begin = opts.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation}` : "BEGIN";
+    let opened: pg.QueryResult | undefined;
+    if (opts.opening === undefined) await client.query(begin);
+    else {
+      // Several statements in one simple query answer with one result each.
+      const results = (await client.query(`${begin}; ${opts.opening}`)) as unknown;
+      opened = (results as pg.QueryResult[])[1];
+    }
+    const result = await fn(client, opened);
     await client.query("COMMIT");
     return result;
   } catch (err) {

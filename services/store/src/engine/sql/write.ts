@@ -11,7 +11,7 @@ import { findIdempotencyMany, pruneIdempotency } from "./idempotency.js";
 import { selectKvMany } from "./kv.js";
 import { deleteOldLogMany } from "./log.js";
 import { configId, idempotencyId, planGroup, type GroupWrite, type PlannedWrite } from "./plan.js";
-import { lockState, raiseCompactRevision } from "./state.js";
+import { lockStateStatement, raiseCompactRevision, stateOf, type StoreState } from "./state.js";
 
 /** What the SQL write path needs. */
 export interface SqlWriterOptions {
@@ -52,11 +52,15 @@ export function createSqlWriter(
     writes: GroupWrite[],
     onPlanned: () => void = () => {},
   ): Promise<Settled<WriteResult>[]> {
-    const outcomes = await withTransaction(pool, async (db) => {
-      const settled = await commitGroup(db, writes, opts);
-      onPlanned();
-      return settled;
-    });
+    const outcomes = await withTransaction(
+      pool,
+      async (db, locked) => {
+        const settled = await commitGroup(db, stateOf(locked), writes, opts);
+        onPlanned();
+        return settled;
+      },
+      { opening: lockStateStatement },
+    );
     const records = outcomes.flatMap((o) =>
       o.ok && !o.value.idempotentReplay ? [o.value.record] : [],
     );
@@ -100,13 +104,16 @@ export function createSqlWriter(
   };
 }
 
-/** Runs one group inside its transaction and settles each of its writes. */
+/**
+ * Runs one group inside its transaction, which locked the revision counter (read as `state`)
+ * first, and settles each of its writes.
+ */
 async function commitGroup(
   db: pg.PoolClient,
+  state: StoreState,
   writes: GroupWrite[],
   opts: SqlWriterOptions,
 ): Promise<Settled<WriteResult>[]> {
-  const state = await lockState(db);
   const configs = new Map(writes.map(({ input: w }) => [configId(w.project, w.key), w]));
   const kv = await selectKvMany(db, [...configs.values()]);
   const idempotency = await findIdempotencyMany(
