@@ -8,7 +8,9 @@ export const notifyChannel = "guardian_store";
 
 /**
  * Removes all but the newest `keep` change-log records of each of several configs, in one
- * statement, and returns the removed records.
+ * statement, and returns the removed records. Each config's records are walked newest first
+ * on the (project, key, revision) index, so the cost follows the records of those configs,
+ * not the size of the log.
  */
 export async function deleteOldLogMany(
   db: Queryable,
@@ -18,12 +20,11 @@ export async function deleteOldLogMany(
   if (configs.length === 0) return [];
   const r = await db.query<LogRow>(
     `DELETE FROM store_log WHERE revision IN (
-       SELECT revision FROM (
-         SELECT revision,
-                row_number() OVER (PARTITION BY project, key ORDER BY revision DESC) AS n
-           FROM store_log
-          WHERE (project, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))) ranked
-        WHERE n > $3)
+       SELECT beyond.revision FROM unnest($1::text[], $2::text[]) AS c(project, key)
+        CROSS JOIN LATERAL (
+          SELECT s.revision FROM store_log s
+           WHERE s.project = c.project AND s.key = c.key
+           ORDER BY s.revision DESC OFFSET $3) beyond)
      RETURNING ${logColumns}`,
     [configs.map((c) => c.project), configs.map((c) => c.key), keep],
   );
