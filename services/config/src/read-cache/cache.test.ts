@@ -72,9 +72,15 @@ describe("read cache", () => {
     expect(plain((await cache.read(p, "a")).config?.content)).toBe(2);
     // ...this process's own write at once.
     cache.wrote(second.revision);
+    // A caller that knows its own writes (the write basis) is answered at once from what the
+    // cache holds: concurrent writes must not queue behind the watch.
+    const third = await h.config.updateConfig({ project: p, key: "a", content: json(4) });
+    cache.wrote(third.revision);
+    const now = await cache.read(p, "a", { ownWrites: false });
+    expect(now.revision).toBeLessThan(third.revision);
     const own = await cache.read(p, "a");
-    expect(plain(own.config?.content)).toBe(3);
-    expect(own.revision).toBeGreaterThanOrEqual(second.revision);
+    expect(plain(own.config?.content)).toBe(4);
+    expect(own.revision).toBeGreaterThanOrEqual(third.revision);
   });
 
   it("serves every project from ONE store watch and reuses the entry of an unchanged config", async () => {

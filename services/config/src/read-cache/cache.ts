@@ -39,7 +39,15 @@ export interface ReadCache {
   read(
     project: string,
     key: string,
-    opts?: { minRevision?: bigint; signal?: AbortSignal },
+    opts?: {
+      minRevision?: bigint;
+      signal?: AbortSignal;
+      /**
+       * False to answer at once from what the cache holds, without waiting for this process's
+       * own writes (for a caller that knows them already, such as the write basis).
+       */
+      ownWrites?: boolean;
+    },
   ): Promise<ReadCacheResult>;
   /**
    * Tells the cache about a revision this process's own write committed, so that reads
@@ -218,7 +226,9 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     async read(project, key, ro = {}) {
       if (ro.minRevision) await reach(ro.minRevision, ro.signal);
       // Best effort: should the watch stall, serving the cached state beats failing.
-      if (written > position.value) await position.reach(written, timeoutMs, ro.signal);
+      if (ro.ownWrites !== false && written > position.value) {
+        await position.reach(written, timeoutMs, ro.signal);
+      }
       for (;;) {
         const state = projects.get(project) ?? load(project);
         await state.loading;

@@ -39,7 +39,8 @@ export function createWriteBasis(opts: WriteBasisOptions = {}): WriteBasis {
   async function fromReadCache(project: string, key: string): Promise<KeyValue | undefined> {
     if (!opts.readCache) return undefined;
     try {
-      return (await opts.readCache.read(project, key)).config?.kv;
+      // What this process wrote is in `written`: no wait for the cache to catch up with it.
+      return (await opts.readCache.read(project, key, { ownWrites: false })).config?.kv;
     } catch {
       // The cache cannot serve now: the update reads the store instead.
       return undefined;
