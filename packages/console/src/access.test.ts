@@ -59,7 +59,7 @@ describe("console access and audit screens", () => {
     await page.getByRole("status").getByText("Copied").waitFor();
     await expect(page.evaluate("navigator.clipboard.readText()")).resolves.toBe(secret);
     const row = page.getByRole("table", { name: "API keys" }).getByRole("row", { name: /reader/ });
-    await expect(row.textContent()).resolves.toMatch(/readerak_\w+Readeu.*by admin/);
+    await expect.poll(() => row.textContent()).toMatch(/readerak_\w+Readeu.*by admin/);
     await bed.screenshot(page, "access");
 
     const read = await readWithKey(secret);
@@ -73,8 +73,8 @@ describe("console access and audit screens", () => {
     await page.getByRole("heading", { name: `Schemas of ${project}` }).waitFor();
     await page.goBack();
     await row.waitFor();
-    await expect(secretBox.count()).resolves.toBe(0);
-    await expect(page.getByText(secret).count()).resolves.toBe(0);
+    await expect.poll(() => secretBox.count()).toBe(0);
+    await expect.poll(() => page.getByText(secret).count()).toBe(0);
 
     await page.getByRole("button", { name: "Revoke reader" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Revoke key" }).click();
@@ -121,7 +121,7 @@ describe("console access and audit screens", () => {
     await page.getByRole("combobox", { name: /^Role/ }).selectOption({ label: "Editor" });
     await page.getByRole("button", { name: "Grant role" }).click();
     const omar = bindings.getByRole("row", { name: /omar/ });
-    await expect(omar.textContent()).resolves.toMatch(/^omarEditor.*admin/);
+    await expect.poll(() => omar.textContent()).toMatch(/^omarEditor.*admin/);
     const granted = await admin.auth.listRoleBindings({ project });
     expect(granted.bindings.map((b) => [b.username, b.role])).toEqual([
       ["admin", Role.ADMIN],
@@ -150,22 +150,22 @@ describe("console access and audit screens", () => {
       .getByRole("row", { name: /vera/ })
       .waitFor();
     await page.getByText("The project's admins manage its API keys.").waitFor();
-    await expect(page.getByRole("button", { name: "Grant role" }).count()).resolves.toBe(0);
-    await expect(page.getByRole("button", { name: /^Revoke/ }).count()).resolves.toBe(0);
-    await expect(page.getByRole("button", { name: "Create API key" }).count()).resolves.toBe(0);
+    await expect.poll(() => page.getByRole("button", { name: "Grant role" }).count()).toBe(0);
+    await expect.poll(() => page.getByRole("button", { name: /^Revoke/ }).count()).toBe(0);
+    await expect.poll(() => page.getByRole("button", { name: "Create API key" }).count()).toBe(0);
 
     await page.goto(`/#/p/${project}/schemas`);
     await page.getByRole("table", { name: "Schemas" }).getByRole("link", { name: "flags" }).click();
     await page.getByRole("heading", { name: "Schema flags" }).waitFor();
     await page.getByLabel("Text of version 1").waitFor();
-    await expect(page.getByRole("button", { name: "Dry run" }).count()).resolves.toBe(0);
+    await expect.poll(() => page.getByRole("button", { name: "Dry run" }).count()).toBe(0);
     await page.goto(`/#/p/${project}/schemas`);
     await page.getByRole("table", { name: "Schemas" }).waitFor();
-    await expect(page.getByRole("form", { name: "New schema" }).count()).resolves.toBe(0);
+    await expect.poll(() => page.getByRole("form", { name: "New schema" }).count()).toBe(0);
 
     await page.goto(`/#/p/${project}/audit`);
     await page.getByText(`Only the admins of ${project} read its audit log.`).waitFor();
-    await expect(page.getByRole("link", { name: "Audit log" }).count()).resolves.toBe(0);
+    await expect.poll(() => page.getByRole("link", { name: "Audit log" }).count()).toBe(0);
     expect(problems).toEqual([]);
     await context.close();
   }, 90_000);
@@ -187,9 +187,9 @@ describe("console access and audit screens", () => {
     await page.getByRole("heading", { name: "Audit log" }).waitFor();
     const events = page.getByRole("table", { name: "Audit events" });
     const created = events.getByRole("row", { name: new RegExp(`apikeys/${apiKey!.id}`) });
-    await expect(created.textContent()).resolves.toMatch(
-      /admin.*guardian\.auth\.v1\.AuthService\/CreateApiKey.*OK/,
-    );
+    await expect
+      .poll(() => created.textContent())
+      .toMatch(/admin.*guardian\.auth\.v1\.AuthService\/CreateApiKey.*OK/);
 
     await page.getByLabel("Action").fill("guardian.auth.v1.AuthService/CreateApiKey");
     await page.getByRole("button", { name: "Apply filters" }).click();
@@ -211,18 +211,18 @@ describe("console access and audit screens", () => {
     await page.goto(`/#/p/${project}/audit`);
     await page.getByRole("heading", { name: `Audit log of ${project}` }).waitFor();
     await page.getByLabel("Actor").waitFor();
-    await expect(page.getByRole("textbox", { name: "Project", exact: true }).count()).resolves.toBe(
-      0,
-    );
+    await expect
+      .poll(() => page.getByRole("textbox", { name: "Project", exact: true }).count())
+      .toBe(0);
     await page.getByRole("button", { name: "Load more" }).waitFor();
-    await expect(events.getByRole("row").count()).resolves.toBe(51);
+    await expect.poll(() => events.getByRole("row").count()).toBe(51);
     await page.getByRole("button", { name: "Load more" }).click();
     await expect.poll(() => events.getByRole("row").count()).toBeGreaterThan(51);
     // The second page was the last: every event of the project is listed once, none twice.
     await expect.poll(() => page.getByRole("button", { name: "Load more" }).count()).toBe(0);
     const all = await admin.auth.listProjectAuditEvents({ project, pageSize: 1000 });
     expect(all.nextPageToken).toBe("");
-    await expect(events.getByRole("row").count()).resolves.toBe(all.events.length + 1);
+    await expect.poll(() => events.getByRole("row").count()).toBe(all.events.length + 1);
     await page.getByLabel("Outcome").selectOption({ label: "Denied" });
     await page.getByRole("button", { name: "Apply filters" }).click();
     await page.getByText("No events match.").waitFor();

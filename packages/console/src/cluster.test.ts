@@ -52,7 +52,7 @@ describe("console cluster screen", () => {
       .click();
     await page.getByRole("heading", { name: "Cluster", level: 1 }).waitFor();
     const member = page.getByRole("table", { name: "Members" }).getByRole("row", { name: /local/ });
-    await expect(member.textContent()).resolves.toMatch(/local.*Healthy.*Leader/);
+    await expect.poll(() => member.textContent()).toMatch(/local.*Healthy.*Leader/);
     const facts = page.getByRole("definition");
     await expect(facts.allTextContents()).resolves.toEqual(
       expect.arrayContaining(["SQL (embedded)"]),
@@ -63,23 +63,23 @@ describe("console cluster screen", () => {
     const lockRow = page
       .getByRole("table", { name: "Locks" })
       .getByRole("row", { name: /payments\/settlement/ });
-    await expect(lockRow.textContent()).resolves.toMatch(
-      new RegExp(`^payments/settlementbilling-worker-7${lock!.fencingToken}`),
-    );
+    await expect
+      .poll(() => lockRow.textContent())
+      .toMatch(new RegExp(`^payments/settlementbilling-worker-7${lock!.fencingToken}`));
 
     await page.getByLabel("Election name").fill("payments/leader");
     await page.getByRole("button", { name: "Look up election" }).click();
     const electionRow = page
       .getByRole("table", { name: "Elections" })
       .getByRole("row", { name: /payments\/leader/ });
-    await expect(electionRow.textContent()).resolves.toContain(`${leaderKey}10.0.0.7:8080`);
+    await expect.poll(() => electionRow.textContent()).toContain(`${leaderKey}10.0.0.7:8080`);
 
     const instance = page
       .getByRole("table", { name: "Services" })
       .getByRole("row", { name: /billing-1/ });
-    await expect(instance.textContent()).resolves.toMatch(
-      /^billing \(1\)billing-110\.0\.0\.7:8080primary/,
-    );
+    await expect
+      .poll(() => instance.textContent())
+      .toMatch(/^billing \(1\)billing-110\.0\.0\.7:8080primary/);
     await bed.screenshot(page, "cluster");
 
     await admin.cluster.releaseLock({ name: "payments/settlement", leaseId: lock!.leaseId });
@@ -87,7 +87,7 @@ describe("console cluster screen", () => {
     await page.getByRole("button", { name: "Refresh" }).click();
     await expect.poll(() => lockRow.textContent()).toMatch(/^payments\/settlementFree/);
     await page.getByText("No service has a live instance.").waitFor();
-    await expect(electionRow.textContent()).resolves.toContain(leaderKey);
+    await expect.poll(() => electionRow.textContent()).toContain(leaderKey);
     expect(problems).toEqual([]);
     await context.close();
   }, 90_000);

@@ -69,7 +69,7 @@ describe("config screens", () => {
     const table = page.getByRole("table", { name: "Configs" });
     const rows = table.getByRole("row");
     await expect.poll(() => rows.count()).toBe(4);
-    await expect(table.getByRole("link", { name: "eu/app" }).isVisible()).resolves.toBe(true);
+    await expect.poll(() => table.getByRole("link", { name: "eu/app" }).isVisible()).toBe(true);
 
     await page.getByLabel("Key prefix").fill("eu/");
     await page.getByRole("button", { name: "Filter" }).click();
@@ -77,11 +77,11 @@ describe("config screens", () => {
     await page.getByLabel("Labels").fill("env=prod");
     await page.getByRole("button", { name: "Filter" }).click();
     await expect.poll(() => rows.count()).toBe(2);
-    await expect(table.getByRole("link", { name: "eu/app" }).isVisible()).resolves.toBe(true);
+    await expect.poll(() => table.getByRole("link", { name: "eu/app" }).isVisible()).toBe(true);
 
     const live = page.getByRole("status").filter({ hasText: "Live" });
     await live.waitFor();
-    await expect(live.getAttribute("data-state")).resolves.toBe("live");
+    await expect.poll(() => live.getAttribute("data-state")).toBe("live");
     await create("eu/cache", { replicas: 4 }, { env: "prod" });
     await create("eu/queue", { replicas: 4 }, { env: "dev" }); // filtered out by its label
     await table.getByRole("link", { name: "eu/cache" }).waitFor();
@@ -91,7 +91,7 @@ describe("config screens", () => {
     );
     const cacheRow = table.getByRole("row").filter({ hasText: "eu/cache" });
     await cacheRow.getByRole("cell", { name: String(written.revision), exact: true }).waitFor();
-    await expect(cacheRow.textContent()).resolves.toMatch(/app v1 \(latest\).*admin/);
+    await expect.poll(() => cacheRow.textContent()).toMatch(/app v1 \(latest\).*admin/);
     await bed.screenshot(page, "configs");
     await admin.config.deleteConfig({ project, key: "eu/cache" }, admin.asAdmin);
     await expect.poll(() => rows.count()).toBe(2);
@@ -147,7 +147,7 @@ describe("config screens", () => {
     await typeDocument(page, '{"replicas": 0}');
     await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByRole("heading", { name: /refused by the server/ }).waitFor();
-    await expect(violations.textContent()).resolves.toContain("/replicas");
+    await expect.poll(() => violations.textContent()).toContain("/replicas");
 
     await typeDocument(page, '{"replicas": 6, "region": "eu"}');
     await page.getByRole("heading", { name: "No violations" }).waitFor();
@@ -254,7 +254,7 @@ describe("config screens", () => {
     const table = page.getByRole("table", { name: "Revisions" });
     await expect.poll(() => table.getByRole("row").count()).toBe(4);
     const newest = table.getByRole("row").nth(1);
-    await expect(newest.textContent()).resolves.toMatch(/updated.*admin.*three/);
+    await expect.poll(() => newest.textContent()).toMatch(/updated.*admin.*three/);
 
     const first = String(v1.revision);
     await page.getByRole("radio", { name: `Compare from revision ${first}` }).check();
@@ -273,9 +273,9 @@ describe("config screens", () => {
       .filter({ hasText: /Rolled back to revision/ })
       .waitFor();
     await expect.poll(() => table.getByRole("row").count()).toBe(5);
-    await expect(table.getByRole("row").nth(1).textContent()).resolves.toMatch(
-      new RegExp(`rolled back to ${first}.*admin.*back to one`),
-    );
+    await expect
+      .poll(() => table.getByRole("row").nth(1).textContent())
+      .toMatch(new RegExp(`rolled back to ${first}.*admin.*back to one`));
     const stored = await admin.config.getConfig({ project, key: "eu/hist" }, admin.asAdmin);
     expect(toJson(ValueSchema, stored.config!.content!)).toEqual({ replicas: 1 });
     expect(stored.config!.version).toBeGreaterThan(v3.revision);

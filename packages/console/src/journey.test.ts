@@ -128,9 +128,9 @@ describe("console main journey", () => {
       .getByRole("row", { name: /RollbackConfig/ })
       .first()
       .waitFor();
-    await expect(events.getByRole("row").nth(1).textContent()).resolves.toMatch(
-      /admin.*eu\/api.*OK/,
-    );
+    await expect
+      .poll(() => events.getByRole("row").nth(1).textContent())
+      .toMatch(/admin.*eu\/api.*OK/);
 
     expect(first.problems).toEqual([]);
     expect(second.problems).toEqual([]);

@@ -98,7 +98,7 @@ describe("console sign-in with Keycloak (authorization code with PKCE)", () => {
   it("refuses a return whose state this tab did not start", async () => {
     const { context, page, problems } = await bed.open();
     await page.goto("/?code=forged&state=forged");
-    await expect(page.getByRole("alert").textContent()).resolves.toMatch(/not started here/);
+    await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/not started here/);
     expect(new URL(page.url()).search).toBe("");
     const forged = issuer.requests.filter((r) => r.params["code"] === "forged");
     expect(forged).toEqual([]);

@@ -31,8 +31,8 @@ describe("console schema screens", () => {
     await page.getByRole("button", { name: "Create schema" }).click();
     await page.getByRole("heading", { name: "Schema limits" }).waitFor();
     const versions = page.getByRole("table", { name: "Versions" });
-    await expect(versions.getByRole("row").count()).resolves.toBe(2);
-    await expect(versions.getByRole("row").nth(1).textContent()).resolves.toMatch(/^1admin/);
+    await expect.poll(() => versions.getByRole("row").count()).toBe(2);
+    await expect.poll(() => versions.getByRole("row").nth(1).textContent()).toMatch(/^1admin/);
 
     const v2 = {
       type: "object",
@@ -46,12 +46,12 @@ describe("console schema screens", () => {
     await page.getByRole("button", { name: "Add version 2" }).click();
     await page.getByRole("status").getByText("Version 2 added.").waitFor();
     await versions.getByRole("cell", { name: "adds min" }).waitFor();
-    await expect(versions.getByRole("row").count()).resolves.toBe(3);
+    await expect.poll(() => versions.getByRole("row").count()).toBe(3);
     await page.getByLabel("Text of version 2").getByText('"min"').waitFor();
 
     const diff = page.getByRole("table", { name: "Differences between Version 1 and Version 2" });
-    await expect(diff.locator("caption").textContent()).resolves.toMatch(/changed line/);
-    await expect(diff.textContent()).resolves.toContain('"min"');
+    await expect.poll(() => diff.locator("caption").textContent()).toMatch(/changed line/);
+    await expect.poll(() => diff.textContent()).toContain('"min"');
     // Versions can be compared either way round.
     await page.getByLabel("From version").selectOption("2");
     await page.getByLabel("To version").selectOption("1");
@@ -59,13 +59,13 @@ describe("console schema screens", () => {
       .getByRole("table", { name: "Differences between Version 2 and Version 1" })
       .waitFor();
     await page.getByRole("button", { name: "Show version 1" }).click();
-    await expect(page.getByLabel("Text of version 1").textContent()).resolves.not.toContain(
-      '"min"',
-    );
+    await expect
+      .poll(() => page.getByLabel("Text of version 1").textContent())
+      .not.toContain('"min"');
 
     await page.getByRole("link", { name: `All schemas of ${project}` }).click();
     const row = page.getByRole("table", { name: "Schemas" }).getByRole("row", { name: /limits/ });
-    await expect(row.textContent()).resolves.toMatch(/limits2Connection limits/);
+    await expect.poll(() => row.textContent()).toMatch(/limits2Connection limits/);
     await bed.screenshot(page, "schemas");
     const stored = await admin.schema.listSchemaVersions({ project, name: "limits" });
     expect(stored.schemaVersions.map((v) => [v.version, v.message])).toEqual([
@@ -99,11 +99,13 @@ describe("console schema screens", () => {
     await page.getByText("1 would no longer validate.").waitFor();
     const row = broken.getByRole("row", { name: /eu\/orders/ });
     await row.getByRole("list", { name: "Violations of eu/orders" }).waitFor();
-    await expect(row.getByRole("listitem").first().textContent()).resolves.toMatch(/^\/max .*100/);
+    await expect
+      .poll(() => row.getByRole("listitem").first().textContent())
+      .toMatch(/^\/max .*100/);
     await bed.screenshot(page, "schema-dry-run");
 
     await page.getByRole("button", { name: "Cancel" }).click();
-    await expect(broken.count()).resolves.toBe(0);
+    await expect.poll(() => broken.count()).toBe(0);
     const after = await admin.schema.getSchema({ project, name: "orders" });
     expect(after.schema?.latestVersion).toBe(1);
 

@@ -15,7 +15,7 @@ describe("console sign-in", () => {
     await page.getByLabel("Username").fill("admin");
     await page.getByLabel("Password").fill("not-the-password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("alert").textContent()).resolves.toMatch(/Unauthenticated/);
+    await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/Unauthenticated/);
     await page.getByLabel("Password").fill(bed.adminPassword);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Projects" }).waitFor();
