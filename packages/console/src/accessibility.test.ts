@@ -1,7 +1,7 @@
 import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminClients } from "./testing/admin-clients.js";
+import { signInClients } from "./testing/admin-fixtures.js";
 import { accessibilityReport, tabTo } from "./testing/accessibility.js";
 import { startConsoleTestbed, type ConsoleTestbed } from "./testing/browser.js";
 
@@ -38,17 +38,16 @@ describe("console accessibility", () => {
   });
 
   it("names every control and has one h1 on each main screen", async () => {
-    const admin = await adminClients(bed.server.url, bed.adminPassword);
+    const admin = await signInClients(bed.server.url, "admin", bed.adminPassword);
     const project = "a11y";
-    await admin.config.createProject({ project }, admin.asAdmin);
-    await admin.schema.createSchema(
-      { project, name: "app", content: { type: "object" } },
-      admin.asAdmin,
-    );
-    await admin.config.createConfig(
-      { project, key: "eu/app", schema: "app", content: fromJson(ValueSchema, { a: 1 }) },
-      admin.asAdmin,
-    );
+    await admin.config.createProject({ project });
+    await admin.schema.createSchema({ project, name: "app", content: { type: "object" } });
+    await admin.config.createConfig({
+      project,
+      key: "eu/app",
+      schema: "app",
+      content: fromJson(ValueSchema, { a: 1 }),
+    });
     const { context, page, problems } = await bed.signedIn();
     const screens = [
       "#/p/a11y/new",

@@ -1,8 +1,8 @@
 import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminClients, type AdminClients } from "./testing/admin-clients.js";
+import { signInClients, type FixtureClients } from "./testing/admin-fixtures.js";
+import { editor, editorText, typeDocument } from "./testing/editor.js";
 import { startConsoleTestbed, type ConsoleTestbed } from "./testing/browser.js";
 
 const project = "shop";
@@ -16,32 +16,11 @@ const appSchema = {
   required: ["replicas"],
 };
 
-/** The editor's text box (CodeMirror's content element, labelled "Content (JSON)"). */
-const editor = (page: Page) => page.getByRole("textbox", { name: "Content (JSON)" });
-
-/**
- * Replaces the editor's whole text, as a user selecting all and pasting would (typing key by
- * key would meet the editor's closing of brackets and quotes).
- */
-async function typeDocument(page: Page, text: string): Promise<void> {
-  await editor(page).click();
-  await page.keyboard.press("ControlOrMeta+a");
-  await page.keyboard.press("Delete");
-  await page.keyboard.insertText(text);
-  await expect.poll(() => editorText(page)).toBe(text);
-}
-
-/** The editor's text as the user sees it. */
-const editorText = (page: Page) => editor(page).innerText();
-
 describe("config screens", () => {
   let bed: ConsoleTestbed;
-  let admin: AdminClients;
+  let admin: FixtureClients;
   const create = (key: string, content: JsonValue, labels: Record<string, string> = {}) =>
-    admin.config.createConfig(
-      { project, key, schema: "app", content: value(content), labels },
-      admin.asAdmin,
-    );
+    admin.config.createConfig({ project, key, schema: "app", content: value(content), labels });
 
   /** A signed-in page whose waits fail within the test's time, naming the step. */
   const signedIn = async () => {
@@ -52,9 +31,9 @@ describe("config screens", () => {
 
   beforeAll(async () => {
     bed = await startConsoleTestbed();
-    admin = await adminClients(bed.server.url, bed.adminPassword);
-    await admin.config.createProject({ project }, admin.asAdmin);
-    await admin.schema.createSchema({ project, name: "app", content: appSchema }, admin.asAdmin);
+    admin = await signInClients(bed.server.url, "admin", bed.adminPassword);
+    await admin.config.createProject({ project });
+    await admin.schema.createSchema({ project, name: "app", content: appSchema });
     await create("eu/app", { replicas: 2, region: "eu" }, { env: "prod" });
     await create("eu/db", { replicas: 1 }, { env: "dev" });
     await create("us/app", { replicas: 3 }, { env: "prod" });
@@ -85,15 +64,16 @@ describe("config screens", () => {
     await create("eu/cache", { replicas: 4 }, { env: "prod" });
     await create("eu/queue", { replicas: 4 }, { env: "dev" }); // filtered out by its label
     await table.getByRole("link", { name: "eu/cache" }).waitFor();
-    const written = await admin.config.updateConfig(
-      { project, key: "eu/cache", content: value({ replicas: 5 }) },
-      admin.asAdmin,
-    );
+    const written = await admin.config.updateConfig({
+      project,
+      key: "eu/cache",
+      content: value({ replicas: 5 }),
+    });
     const cacheRow = table.getByRole("row").filter({ hasText: "eu/cache" });
     await cacheRow.getByRole("cell", { name: String(written.revision), exact: true }).waitFor();
     await expect.poll(() => cacheRow.textContent()).toMatch(/app v1 \(latest\).*admin/);
     await bed.screenshot(page, "configs");
-    await admin.config.deleteConfig({ project, key: "eu/cache" }, admin.asAdmin);
+    await admin.config.deleteConfig({ project, key: "eu/cache" });
     await expect.poll(() => rows.count()).toBe(2);
     expect(await table.textContent()).not.toContain("eu/queue");
     expect(problems).toEqual([]);
@@ -114,7 +94,7 @@ describe("config screens", () => {
     await page.getByLabel("Message").fill("first web config");
     await page.getByRole("button", { name: "Create config" }).click();
     await page.getByRole("heading", { name: "eu/web" }).waitFor();
-    const stored = await admin.config.getConfig({ project, key: "eu/web" }, admin.asAdmin);
+    const stored = await admin.config.getConfig({ project, key: "eu/web" });
     expect(toJson(ValueSchema, stored.config!.content!)).toEqual({ replicas: 3 });
     expect(stored.config!.labels).toEqual({ env: "prod" });
     expect(problems).toEqual([]);
@@ -157,7 +137,7 @@ describe("config screens", () => {
       .getByRole("status")
       .filter({ hasText: /Saved as version/ })
       .waitFor();
-    const stored = await admin.config.getConfig({ project, key: "eu/app" }, admin.asAdmin);
+    const stored = await admin.config.getConfig({ project, key: "eu/app" });
     expect(toJson(ValueSchema, stored.config!.content!)).toEqual({ replicas: 6, region: "eu" });
     // Only the refused save's status line; no CSP refusal (the validator generates no code).
     expect(problems.filter((p) => !p.includes("status of 400"))).toEqual([]);
@@ -185,7 +165,7 @@ describe("config screens", () => {
     await first.page.getByRole("button", { name: "Save", exact: true }).click();
     await expect
       .poll(async () => {
-        const res = await admin.config.getConfig({ project, key: "us/app" }, admin.asAdmin);
+        const res = await admin.config.getConfig({ project, key: "us/app" });
         return toJson(ValueSchema, res.config!.content!);
       })
       .toEqual({ replicas: 9 });
@@ -205,10 +185,12 @@ describe("config screens", () => {
     const status = page.locator("[role=status][data-state]");
     await expect.poll(() => status.getAttribute("data-state")).toBe("reconnecting");
     await typeDocument(page, '{"replicas": 8}');
-    const other = await admin.config.updateConfig(
-      { project, key: "eu/db", content: value({ replicas: 9 }), message: "meanwhile" },
-      admin.asAdmin,
-    );
+    const other = await admin.config.updateConfig({
+      project,
+      key: "eu/db",
+      content: value({ replicas: 9 }),
+      message: "meanwhile",
+    });
     await page.getByRole("button", { name: "Save", exact: true }).click();
     const version = String(other.revision);
     await page
@@ -228,7 +210,7 @@ describe("config screens", () => {
       .getByRole("status")
       .filter({ hasText: /Saved as version/ })
       .waitFor();
-    const stored = await admin.config.getConfig({ project, key: "eu/db" }, admin.asAdmin);
+    const stored = await admin.config.getConfig({ project, key: "eu/db" });
     expect(toJson(ValueSchema, stored.config!.content!)).toEqual({ replicas: 8 });
     expect(stored.config!.version).toBeGreaterThan(other.revision);
 
@@ -241,14 +223,18 @@ describe("config screens", () => {
 
   it("shows the history with authors and messages, diffs two revisions and rolls back", async () => {
     const v1 = await create("eu/hist", { replicas: 1 });
-    await admin.config.updateConfig(
-      { project, key: "eu/hist", content: value({ replicas: 2 }), message: "two" },
-      admin.asAdmin,
-    );
-    const v3 = await admin.config.updateConfig(
-      { project, key: "eu/hist", content: value({ replicas: 3 }), message: "three" },
-      admin.asAdmin,
-    );
+    await admin.config.updateConfig({
+      project,
+      key: "eu/hist",
+      content: value({ replicas: 2 }),
+      message: "two",
+    });
+    const v3 = await admin.config.updateConfig({
+      project,
+      key: "eu/hist",
+      content: value({ replicas: 3 }),
+      message: "three",
+    });
     const { context, page, problems } = await signedIn();
     await page.goto(`/#/p/${project}/c/eu%2Fhist/history`);
     const table = page.getByRole("table", { name: "Revisions" });
@@ -276,7 +262,7 @@ describe("config screens", () => {
     await expect
       .poll(() => table.getByRole("row").nth(1).textContent())
       .toMatch(new RegExp(`rolled back to ${first}.*admin.*back to one`));
-    const stored = await admin.config.getConfig({ project, key: "eu/hist" }, admin.asAdmin);
+    const stored = await admin.config.getConfig({ project, key: "eu/hist" });
     expect(toJson(ValueSchema, stored.config!.content!)).toEqual({ replicas: 1 });
     expect(stored.config!.version).toBeGreaterThan(v3.revision);
     expect(problems).toEqual([]);
@@ -291,9 +277,7 @@ describe("config screens", () => {
     await page.getByRole("button", { name: "Delete config" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Delete config" }).click();
     await page.getByRole("heading", { name: "Configs" }).waitFor();
-    await expect(admin.config.getConfig({ project, key: "eu/old" }, admin.asAdmin)).rejects.toThrow(
-      /not found/i,
-    );
+    await expect(admin.config.getConfig({ project, key: "eu/old" })).rejects.toThrow(/not found/i);
     expect(problems).toEqual([]);
     await context.close();
   });

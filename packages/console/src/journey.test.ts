@@ -1,5 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { editor, typeDocument } from "./testing/editor.js";
 import { startConsoleTestbed, type ConsoleTestbed } from "./testing/browser.js";
 
 // The main journey of a console user, through the pages alone: sign in; create a project, a
@@ -12,16 +13,6 @@ const schema = {
   properties: { replicas: { type: "integer", minimum: 1, maximum: 10 } },
   required: ["replicas"],
 };
-
-const editor = (page: Page) => page.getByRole("textbox", { name: "Content (JSON)" });
-
-async function typeDocument(page: Page, text: string): Promise<void> {
-  await editor(page).click();
-  await page.keyboard.press("ControlOrMeta+a");
-  await page.keyboard.press("Delete");
-  await page.keyboard.insertText(text);
-  await expect.poll(() => editor(page).innerText()).toBe(text);
-}
 
 const saved = (page: Page) =>
   page
