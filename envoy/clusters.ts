@@ -50,15 +50,32 @@ function http2Options(): Json {
 
 /**
  * A Guardian service cluster (or the rate limit service): DNS-discovered replicas over h2c,
- * gRPC health checks of the service's own name, circuit breakers whose retries are bounded by
- * a budget (20 % of active requests), and outlier detection that ejects a replica after
- * consecutive gateway failures (502/503/504, resets, connect failures).
+ * gRPC health checks of the service's own name, and the protections of
+ * {@link replicaCluster}.
  */
 export function serviceCluster(name: string, e: Endpoint): Json {
   const healthService = healthServices[name];
   if (healthService === undefined) {
     throw new Error(`no health service known for cluster ${name}`);
   }
+  return replicaCluster(name, e, {
+    protocolOptions: http2Options(),
+    check: { grpc_health_check: { service_name: healthService } },
+    trackRemaining: true,
+  });
+}
+
+/**
+ * A cluster of DNS-discovered replicas, health-checked by `check` (Envoy's `grpc_health_check`
+ * or `http_health_check`), with circuit breakers whose retries are bounded by a budget (20 %
+ * of active requests), and outlier detection that ejects a replica after consecutive gateway
+ * failures (502/503/504, resets, connect failures).
+ */
+export function replicaCluster(
+  name: string,
+  e: Endpoint,
+  opts: { check: Json; protocolOptions?: Json; trackRemaining?: boolean },
+): Json {
   return {
     name,
     type: "STRICT_DNS",
@@ -66,7 +83,7 @@ export function serviceCluster(name: string, e: Endpoint): Json {
     connect_timeout: "2s",
     lb_policy: "LEAST_REQUEST",
     load_assignment: loadAssignment(name, e),
-    typed_extension_protocol_options: http2Options(),
+    ...(opts.protocolOptions ? { typed_extension_protocol_options: opts.protocolOptions } : {}),
     health_checks: [
       {
         timeout: "2s",
@@ -75,7 +92,7 @@ export function serviceCluster(name: string, e: Endpoint): Json {
         unhealthy_threshold: 2,
         healthy_threshold: 1,
         no_traffic_interval: "10s",
-        grpc_health_check: { service_name: healthService },
+        ...opts.check,
       },
     ],
     circuit_breakers: {
@@ -86,7 +103,7 @@ export function serviceCluster(name: string, e: Endpoint): Json {
           max_pending_requests: 1024,
           max_requests: 4096,
           retry_budget: { budget_percent: { value: 20 }, min_retry_concurrency: 3 },
-          track_remaining: true,
+          ...(opts.trackRemaining ? { track_remaining: true } : {}),
         },
       ],
     },

@@ -1,4 +1,4 @@
-import { socketAddress, type Json } from "./clusters.js";
+import { replicaCluster, type Json } from "./clusters.js";
 import type { GatewayProfile } from "./profiles.js";
 
 /** The name of the cluster of the web console's static-file service (`guardian serve console`). */
@@ -38,45 +38,7 @@ export function consoleJwtRules(): Json[] {
  * `/readyz`, with circuit breakers and outlier detection like the service clusters.
  */
 export function consoleClusterConfig(profile: GatewayProfile): Json {
-  return {
-    name: consoleCluster,
-    type: "STRICT_DNS",
-    dns_lookup_family: "V4_PREFERRED",
-    connect_timeout: "2s",
-    lb_policy: "LEAST_REQUEST",
-    load_assignment: {
-      cluster_name: consoleCluster,
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(profile.console) } }] }],
-    },
-    health_checks: [
-      {
-        timeout: "2s",
-        interval: "5s",
-        interval_jitter: "1s",
-        unhealthy_threshold: 2,
-        healthy_threshold: 1,
-        no_traffic_interval: "10s",
-        http_health_check: { path: "/readyz" },
-      },
-    ],
-    circuit_breakers: {
-      thresholds: [
-        {
-          priority: "DEFAULT",
-          max_connections: 1024,
-          max_pending_requests: 1024,
-          max_requests: 4096,
-          retry_budget: { budget_percent: { value: 20 }, min_retry_concurrency: 3 },
-        },
-      ],
-    },
-    outlier_detection: {
-      consecutive_5xx: 5,
-      consecutive_gateway_failure: 3,
-      enforcing_consecutive_gateway_failure: 100,
-      interval: "5s",
-      base_ejection_time: "30s",
-      max_ejection_percent: 50,
-    },
-  };
+  return replicaCluster(consoleCluster, profile.console, {
+    check: { http_health_check: { path: "/readyz" } },
+  });
 }
