@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
-import type { NodeRequest, NodeResponse } from "@guardian/kit";
+import type { StaticSite } from "@guardian/kit";
 
 /** Options for {@link createConsoleSite}. */
 export interface ConsoleSiteOptions {
@@ -59,9 +59,7 @@ export function consoleCsp(connectOrigins: readonly string[] = []): string {
  * strict Content-Security-Policy and the usual hardening headers. The files are read once,
  * when the site is created. Returns false for any other path (the server's 404).
  */
-export function createConsoleSite(
-  opts: ConsoleSiteOptions,
-): (req: NodeRequest, res: NodeResponse, path: string) => boolean {
+export function createConsoleSite(opts: ConsoleSiteOptions): StaticSite {
   const files = new Map<string, File>();
   const add = (path: string, file: string, cacheControl: string) => {
     const body = readFileSync(file);

@@ -74,7 +74,7 @@ export type { Admission, AdmitCall } from "./server/admission.js";
 export { clientAddress } from "./server/client-address.js";
 export type { Server, ServerAddress, ServerOptions } from "./server/create-server.js";
 export type { NodeRequest, NodeResponse } from "./server/node-http.js";
-export type { HttpRoute } from "./server/plain-routes.js";
+export type { HttpRoute, StaticSite } from "./server/plain-routes.js";
 export type { EncodedReply, FastUnaryRoute } from "./server/fast-route.js";
 export {
   isSaneRequestId,

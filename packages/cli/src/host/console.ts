@@ -1,11 +1,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { consoleDist, createConsoleSite, ensureConsoleBuilt } from "@guardian/console";
-import type { Logger, NodeRequest, NodeResponse } from "@guardian/kit";
+import type { Logger, StaticSite } from "@guardian/kit";
 import { UsageError } from "../usage-error.js";
-
-/** A static site for kit's server. */
-export type Site = (req: NodeRequest, res: NodeResponse, path: string) => boolean;
 
 /** What the console's serving needs from the settings. */
 export interface ConsoleSettings {
@@ -32,7 +29,7 @@ export function consoleConnectOrigins(settings: ConsoleSettings): string[] {
 export async function loadConsole(
   logger: Logger,
   settings: ConsoleSettings,
-): Promise<Site | undefined> {
+): Promise<StaticSite | undefined> {
   try {
     const dir = await ensureConsoleBuilt({
       ...(settings.consoleDir ? { dist: settings.consoleDir } : {}),
@@ -49,7 +46,7 @@ export async function loadConsole(
  * The site of an already built console (`guardian serve console`): it never builds, and a
  * folder without `index.html` is refused with a message naming it.
  */
-export function loadBuiltConsole(settings: ConsoleSettings): Site {
+export function loadBuiltConsole(settings: ConsoleSettings): StaticSite {
   const dir = resolve(settings.consoleDir ?? consoleDist);
   if (!existsSync(join(dir, "index.html"))) {
     throw new UsageError(

@@ -8,9 +8,8 @@ import {
   onShutdown,
   type HttpRoute,
   type Logger,
-  type NodeRequest,
-  type NodeResponse,
   type ServerAddress,
+  type StaticSite,
   type ShutdownStep,
 } from "@guardian/kit";
 import type { Interceptor } from "@connectrpc/connect";
@@ -37,7 +36,7 @@ export interface RunServerOptions {
   /** Extra plain HTTP GET endpoints (well-known issuer documents). */
   httpRoutes?: Record<string, HttpRoute>;
   /** A static site on the same port (the web console). */
-  site?: (req: NodeRequest, res: NodeResponse, path: string) => boolean;
+  site?: StaticSite;
   readiness?: Record<string, () => Promise<void>>;
   /** Cleanup run after the server stopped, in order (for example, close the pool). */
   cleanup?: ShutdownStep[];

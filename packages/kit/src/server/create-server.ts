@@ -23,7 +23,7 @@ import { createTextCheckInterceptor } from "../rpc/text-check.js";
 import { createConnectionTracker } from "./connections.js";
 import { writeEarlyError } from "./early-error.js";
 import { createPlainRoutes } from "./plain-routes.js";
-import type { HttpRoute } from "./plain-routes.js";
+import type { HttpRoute, StaticSite } from "./plain-routes.js";
 import { assignRequestId, requestIdOf, resolveRequestId } from "./request-id.js";
 import { handOverHttp1, sniffProtocol } from "./sniff.js";
 
@@ -67,7 +67,7 @@ export interface ServerOptions {
    */
   fastRoutes?: readonly FastUnaryRoute[];
   /** A static site on the same port (the console): asked about each non-RPC path first. */
-  site?: (req: NodeRequest, res: NodeResponse, path: string) => boolean;
+  site?: StaticSite;
   /**
    * Signs the page tokens handlers hand out; every process of a deployment must share its
    * secret. Default: a secret made at random for this process.

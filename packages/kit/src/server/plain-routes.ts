@@ -7,6 +7,12 @@ import { metricsContentType } from "../metrics/metrics.js";
 /** A plain HTTP handler for GET (and HEAD) requests on one exact path. */
 export type HttpRoute = (req: NodeRequest, res: NodeResponse) => void | Promise<void>;
 
+/**
+ * A static site served beside the RPCs (the web console): answers a request for `path` and
+ * returns true, or returns false to leave it to the server.
+ */
+export type StaticSite = (req: NodeRequest, res: NodeResponse, path: string) => boolean;
+
 /** What {@link createPlainRoutes} needs. */
 export interface PlainRoutesOptions {
   health: Health;

@@ -1,6 +1,5 @@
 import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { JsonSyntaxError, lineColumn, spansOf, type PointerSpans } from "./json-positions.js";
 import type { DocumentCheck, Violation } from "./violations.js";
 
@@ -44,11 +43,6 @@ export function checkText(text: string, check: DocumentCheck | undefined): TextC
     };
   }
   return { violations: check ? check(JSON.parse(text)) : [], spans };
-}
-
-/** A readable time. */
-export function timeOf(ts: Timestamp | undefined): string {
-  return ts === undefined ? "" : timestampDate(ts).toLocaleString();
 }
 
 /** "app v3" for a pinned binding, "app v3 (latest)" for one that follows the latest version. */

@@ -4,7 +4,8 @@ import { can } from "../auth/access.js";
 import { usePrincipal } from "../auth/use-session.js";
 import { ErrorBanner, Loading } from "../components/feedback.js";
 import { ConfigFilterForm } from "../configs/config-filter-form.js";
-import { schemaLabel, timeOf } from "../configs/documents.js";
+import { schemaLabel } from "../configs/documents.js";
+import { Time } from "../components/timestamp.js";
 import { LiveIndicator } from "../configs/live-indicator.js";
 import { useLiveConfigs, type ConfigFilter } from "../configs/use-live-configs.js";
 import { hrefOf } from "../router.js";
@@ -67,7 +68,9 @@ function ConfigTable(props: { project: string; configs: readonly Config[] }): Re
                 .join(", ")}
             </td>
             <td>{c.updatedBy}</td>
-            <td>{timeOf(c.updateTime)}</td>
+            <td>
+              <Time ts={c.updateTime} fallback="" />
+            </td>
           </tr>
         ))}
       </tbody>

@@ -6,7 +6,8 @@ import { useClients, usePrincipal } from "../auth/use-session.js";
 import { ConfirmButton } from "../components/confirm-button.js";
 import { ErrorBanner, Loading, Notice } from "../components/feedback.js";
 import { ConflictPanel } from "../configs/conflict-panel.js";
-import { schemaLabel, textOf, timeOf, valueOf } from "../configs/documents.js";
+import { schemaLabel, textOf, valueOf } from "../configs/documents.js";
+import { Time } from "../components/timestamp.js";
 import { JsonEditor } from "../configs/json-editor.js";
 import { LiveIndicator } from "../configs/live-indicator.js";
 import { conflictVersion, serverViolations } from "../configs/server-answer.js";
@@ -111,7 +112,7 @@ export function EditorPage(props: { project: string; configKey: string }): React
       ) : (
         <p className="meta">
           Version {base.version.toString()} · schema {schemaLabel(base)} · last written by{" "}
-          {base.updatedBy} on {timeOf(base.updateTime)}
+          {base.updatedBy} on <Time ts={base.updateTime} fallback="" />
           {dirty ? " · unsaved edit" : ""}
         </p>
       )}

@@ -5,7 +5,7 @@ import { can } from "../auth/access.js";
 import { useClients, usePrincipal } from "../auth/use-session.js";
 import { ErrorBanner, Loading, Notice } from "../components/feedback.js";
 import { useCall } from "../components/use-call.js";
-import { timeOf } from "../configs/documents.js";
+import { Time } from "../components/timestamp.js";
 import { RevisionDiff } from "../configs/revision-diff.js";
 import { RollbackForm } from "../configs/rollback-form.js";
 import { hrefOf } from "../router.js";
@@ -93,7 +93,9 @@ export function HistoryPage(props: { project: string; configKey: string }): Reac
                   <td>{n}</td>
                   <td>{changeOf(r)}</td>
                   <td>{r.author}</td>
-                  <td>{timeOf(r.createTime)}</td>
+                  <td>
+                    <Time ts={r.createTime} fallback="" />
+                  </td>
                   <td>{r.message}</td>
                 </tr>
               );
