@@ -11,6 +11,7 @@ export {
   type EtcdStoreEngine,
 } from "./engine/etcd/engine.js";
 export {
+  archiverCompaction,
   createEngineFromSettings,
   etcdConnectionFromSettings,
   storeEngineSettings,
@@ -19,5 +20,6 @@ export {
 export { createSqlArchive } from "./archive/sql-archive.js";
 export type { KeyMatch, RevisionArchive } from "./archive/types.js";
 export { startArchiver, type Archiver, type ArchiverOptions } from "./archiver/archiver.js";
+export type { CompactionOptions } from "./archiver/compactor.js";
 export { StoreError, type StoreErrorKind } from "./engine/errors.js";
 export type * from "./engine/types.js";

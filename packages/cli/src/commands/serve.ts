@@ -4,6 +4,7 @@ import { createEtcdClusterBackend, createSqlClusterBackend } from "@guardian/clu
 import { createPool } from "@guardian/db";
 import { exitOnConfigError, readConfig } from "@guardian/kit";
 import {
+  archiverCompaction,
   createEngineFromSettings,
   createSqlArchive,
   etcdConnectionFromSettings,
@@ -76,7 +77,12 @@ export async function runServe(args: string[]): Promise<void> {
   // One archiver per deployment copies etcd's revisions to PostgreSQL (leader-elected).
   const archiver =
     engine?.name === "etcd"
-      ? startArchiver({ engine, archive: createSqlArchive(pool), logger })
+      ? startArchiver({
+          engine,
+          archive: createSqlArchive(pool),
+          logger,
+          compaction: archiverCompaction(settings),
+        })
       : undefined;
   const auth = await createAuthSystem({
     pool,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createBackoff, sleep, type Logger } from "@guardian/kit";
 import type { RevisionArchive } from "../archive/types.js";
 import type { EtcdStoreEngine } from "../engine/etcd/engine.js";
+import { createCompactor, type CompactionOptions } from "./compactor.js";
 
 /** Options for {@link startArchiver}. */
 export interface ArchiverOptions {
@@ -18,6 +19,11 @@ export interface ArchiverOptions {
   pollIntervalMs?: number;
   /** Lease TTL of the leadership: how long a crashed leader blocks a successor. Default 10 s. */
   electionTtlSeconds?: number;
+  /**
+   * Compaction of etcd's history by the leader, behind the archived revision; `false` leaves
+   * etcd uncompacted (when etcd compacts itself). Default: keep one hour.
+   */
+  compaction?: CompactionOptions | false;
   /** Runs after a batch is in the archive and before it is marked archived (tests use it). */
   afterCopy?: (lastRevision: bigint) => Promise<void>;
 }
@@ -31,7 +37,8 @@ export interface Archiver {
 }
 
 /**
- * Starts the archiver: every instance campaigns in an etcd election, and only the leader copies.
+ * Starts the archiver: every instance campaigns in an etcd election, and only the leader copies
+ * and compacts etcd (see {@link createCompactor}).
  * The leader reads revision records from the archived revision on (listChanges), inserts them
  * into the revision archive (a record already there is left as it is), and then
  * calls markArchived, after which the engine may delete records beyond its per-config retention.
@@ -52,7 +59,12 @@ export function startArchiver(opts: ArchiverOptions): Archiver {
   async function copyWhileLeading(signal: AbortSignal): Promise<void> {
     let after = (await engine.compactionInfo()).archivedRevision;
     logger.info({ after: after.toString() }, "archiver leading");
+    const compactor =
+      opts.compaction === false
+        ? undefined
+        : createCompactor(engine, opts.compaction ?? {}, logger);
     while (!signal.aborted) {
+      await compactor?.check(after);
       const batch =
         (await engine.currentRevision()) > after ? await engine.listChanges(after, batchSize) : [];
       const last = batch[batch.length - 1];

@@ -2,6 +2,7 @@ import { readEtcdTls, type EtcdClientOptions } from "@guardian/etcd";
 import { ConfigError, int, list, oneOf, str, type ConfigOf, type Logger } from "@guardian/kit";
 import type pg from "pg";
 import { createSqlArchive } from "../archive/sql-archive.js";
+import type { CompactionOptions } from "../archiver/compactor.js";
 import { createSqlEngine } from "./sql/engine.js";
 import type { StoreEngine } from "./types.js";
 import { createEtcdEngine, type EtcdStoreEngine } from "./etcd/engine.js";
@@ -34,6 +35,13 @@ export const storeEngineSettings = {
     optional: true,
     description: "PEM private key of ETCD_CERT_FILE.",
   }),
+  etcdCompactionRetention: int("GUARDIAN_ETCD_COMPACTION_RETENTION", {
+    default: 3_600,
+    min: 0,
+    max: 2_592_000,
+    description:
+      "Seconds of etcd history the store's archiver keeps when it compacts etcd (never above the archived revision); 0: the store does not compact etcd.",
+  }),
   retainPerConfig: int("GUARDIAN_STORE_RETAIN_PER_CONFIG", {
     default: 100,
     min: 1,
@@ -45,6 +53,12 @@ export const storeEngineSettings = {
 
 /** The typed store engine settings. */
 export type StoreEngineSettings = ConfigOf<typeof storeEngineSettings>;
+
+/** The archiver's etcd compaction the settings ask for (`startArchiver`'s `compaction`). */
+export function archiverCompaction(settings: StoreEngineSettings): CompactionOptions | false {
+  const seconds = settings.etcdCompactionRetention;
+  return seconds === 0 ? false : { retentionMs: seconds * 1_000 };
+}
 
 /**
  * Creates the engine the settings pick. The SQL engine uses `pool` (and `listenUrl` for
