@@ -116,8 +116,8 @@ describe("deploy/k8s at run time", () => {
   });
 
   it("gives every Guardian pod time to leave DNS, then drain calls, before it is killed", () => {
-    const spec = configSpecs["process"] as ConfigSpec;
     for (const name of [...guardianDeployments, "ratelimit"]) {
+      const spec = configSpecs[name === "ratelimit" ? "ratelimit" : "process"] as ConfigSpec;
       const pod = podOf("Deployment", `guardian-${name}`);
       const c = containersOf(pod)[0]!;
       expect(preStopOf(c)[0], name).toBe("sleep");
