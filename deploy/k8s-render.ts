@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { basename, join, posix } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
-import { readRepoFile, repoRoot } from "./checks.js";
+import { repoRoot } from "./checks.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are free-form YAML */
 /** A Kubernetes object as YAML gives it. */
@@ -32,28 +32,38 @@ const clusterScoped = new Set(["Namespace"]);
 /**
  * Renders the kustomization in `dir` (a repository path) the way `kubectl apply -k` would, for
  * the features the manifests use: `resources` (files and kustomization directories),
- * `configMapGenerator` (files and literals; the name gets a content hash suffix and the pod
+ * `configMapGenerator` (files, envs, literals; the name gets a content hash suffix and the pod
  * templates' references follow it), `namespace`, `nameSuffix` (Jobs only), `labels` (metadata,
  * and pod templates with `includeTemplates`) and `images` (`newName`, `newTag`, `digest`).
  * Anything else in the kustomization throws, so a manifest never relies on a feature the
- * checks do not see.
+ * checks do not see. Paths are relative to `root` (the repository by default).
  */
-export async function renderKustomization(dir: string): Promise<Rendered[]> {
-  const kust = parse(await readRepoFile(`${dir}/kustomization.yaml`)) as Manifest;
-  const extra = Object.keys(kust).filter((k) => !supported.has(k));
-  if (extra.length > 0) throw new Error(`${dir}: unsupported kustomization fields ${extra}`);
+export async function renderKustomization(dir: string, root = repoRoot): Promise<Rendered[]> {
+  const read = (path: string) => readFile(join(root, path), "utf8");
+  const kust = parse(await read(`${dir}/kustomization.yaml`)) as Manifest;
+  onlyFields(kust, [...supported], `${dir}: kustomization`);
+  for (const l of (kust["labels"] as Manifest[] | undefined) ?? []) {
+    onlyFields(l, ["pairs", "includeSelectors", "includeTemplates"], `${dir}: labels`);
+    if (l["includeSelectors"]) throw new Error(`${dir}: labels.includeSelectors is not supported`);
+  }
+  for (const i of (kust["images"] as Manifest[] | undefined) ?? []) {
+    onlyFields(i, ["name", "newName", "newTag", "digest"], `${dir}: images`);
+  }
+  for (const g of (kust["configMapGenerator"] as Manifest[] | undefined) ?? []) {
+    onlyFields(g, ["name", "files", "envs", "literals"], `${dir}: configMapGenerator`);
+  }
   const out: Rendered[] = [];
   for (const entry of (kust["resources"] as string[] | undefined) ?? []) {
     const path = posix.join(dir, entry);
-    if ((await stat(join(repoRoot, path))).isDirectory()) {
-      out.push(...(await renderKustomization(path)));
+    if ((await stat(join(root, path))).isDirectory()) {
+      out.push(...(await renderKustomization(path, root)));
     } else {
-      out.push(...(await readManifests(path)));
+      out.push(...manifestsOf(path, await read(path)));
     }
   }
   const renamed = new Map<string, string>();
   for (const gen of (kust["configMapGenerator"] as Manifest[] | undefined) ?? []) {
-    const cm = await generateConfigMap(dir, gen);
+    const cm = await generateConfigMap(dir, gen, read);
     renamed.set(gen["name"] as string, cm.metadata.name as string);
     out.push({ object: cm, source: `${dir}/kustomization.yaml` });
   }
@@ -72,10 +82,15 @@ export async function renderKustomization(dir: string): Promise<Rendered[]> {
   return out;
 }
 
-/** Parses every YAML document of a repository file; YAML errors (duplicate keys too) throw. */
-export async function readManifests(path: string): Promise<Rendered[]> {
+function onlyFields(object: Manifest, fields: string[], where: string): void {
+  const extra = Object.keys(object).filter((k) => !fields.includes(k));
+  if (extra.length > 0) throw new Error(`${where}: unsupported fields ${extra.join(", ")}`);
+}
+
+/** Parses every YAML document of a file's text; YAML errors (duplicate keys too) throw. */
+function manifestsOf(path: string, text: string): Rendered[] {
   const out: Rendered[] = [];
-  for (const doc of parseAllDocuments(await readRepoFile(path))) {
+  for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) throw new Error(`${path}: ${doc.errors.map((e) => e.message)}`);
     const object = doc.toJS() as Manifest | null;
     if (object !== null) out.push({ object, source: path });
@@ -94,15 +109,25 @@ export function containersOf(pod: Manifest): Manifest[] {
   return [...((pod["initContainers"] as Manifest[]) ?? []), ...(pod["containers"] as Manifest[])];
 }
 
-async function generateConfigMap(dir: string, gen: Manifest): Promise<Manifest> {
+async function generateConfigMap(
+  dir: string,
+  gen: Manifest,
+  read: (path: string) => Promise<string>,
+): Promise<Manifest> {
   const data: Record<string, string> = {};
   for (const file of (gen["files"] as string[] | undefined) ?? []) {
     const [key, path] = file.includes("=") ? file.split("=", 2) : [basename(file), file];
-    data[key!] = await readRepoFile(posix.join(dir, path!));
+    data[key!] = await read(posix.join(dir, path!));
   }
-  for (const literal of (gen["literals"] as string[] | undefined) ?? []) {
-    const at = literal.indexOf("=");
-    data[literal.slice(0, at)] = literal.slice(at + 1);
+  const envLines: string[] = [];
+  for (const file of (gen["envs"] as string[] | undefined) ?? []) {
+    const text = await read(posix.join(dir, file));
+    envLines.push(...text.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#")));
+  }
+  for (const pair of [...envLines, ...((gen["literals"] as string[] | undefined) ?? [])]) {
+    const at = pair.indexOf("=");
+    if (at < 1) throw new Error(`${dir}: ${gen["name"]}: expected KEY=VALUE, got ${pair}`);
+    data[pair.slice(0, at)] = pair.slice(at + 1);
   }
   const name = gen["name"] as string;
   const hash = createHash("sha256")
@@ -127,7 +152,6 @@ function renameConfigMapRefs(pod: Manifest, renamed: Map<string, string>): void 
 }
 
 function addLabels(object: Manifest, spec: Manifest): void {
-  if (spec["includeSelectors"]) throw new Error("labels.includeSelectors is not supported");
   const pairs = spec["pairs"] as Record<string, string>;
   object["metadata"].labels = { ...object["metadata"].labels, ...pairs };
   const template = object["spec"]?.template as Manifest | undefined;
