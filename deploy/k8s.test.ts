@@ -1,6 +1,5 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { parse, parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { k8sProfile } from "../envoy/profiles.js";
 import {
@@ -13,33 +12,24 @@ import {
   repoPathExists,
   repoRoot,
 } from "./checks.js";
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- manifests are free-form YAML */
-type Manifest = Record<string, any>;
+import { containersOf as podContainers, renderKustomization, type Manifest } from "./k8s-render.js";
 
 const dir = "deploy/k8s";
+/** The kustomizations of deploy/k8s: the services, the migrations, the monitoring. */
+const kustomizations = [dir, `${dir}/migrate`, `${dir}/monitoring`];
 let manifests: (Manifest & { file: string })[];
+let jobs: Manifest[];
 
 beforeAll(async () => {
-  const files = (await readdir(join(repoRoot, dir))).filter(
-    (f) => f.endsWith(".yaml") && f !== "kustomization.yaml",
-  );
-  manifests = [];
-  for (const file of files) {
-    for (const doc of parseAllDocuments(await readRepoFile(`${dir}/${file}`))) {
-      expect(doc.errors, file).toEqual([]);
-      const value = doc.toJS() as Manifest | null;
-      if (value !== null) manifests.push({ ...value, file });
-    }
-  }
+  manifests = (await renderKustomization(dir)).map((r) => ({ ...r.object, file: r.source }));
+  jobs = (await renderKustomization(`${dir}/migrate`)).map((r) => r.object);
 });
 
-const ofKind = (kind: string) => manifests.filter((m) => m["kind"] === kind);
+const ofKind = (kind: string) => [...manifests, ...jobs].filter((m) => m["kind"] === kind);
 const workloads = () => [...ofKind("Deployment"), ...ofKind("StatefulSet")];
-const containersOf = (m: Manifest): Manifest[] => [
-  ...(m["spec"].template.spec.containers as Manifest[]),
-  ...((m["spec"].template.spec.initContainers as Manifest[] | undefined) ?? []),
-];
+const containersOf = (m: Manifest): Manifest[] => podContainers(m["spec"].template.spec);
+/** The image a container runs, without the registry the kustomization points it at. */
+const imageOf = (c: Manifest) => String(c["image"]).replace(/^.*\/(guardian\/[^/]+)$/, "$1");
 const podLabels = (m: Manifest): Record<string, string> => m["spec"].template.metadata.labels;
 const selects = (selector: Manifest | undefined, labels: Record<string, string>): boolean => {
   if (selector === undefined) return false;
@@ -64,21 +54,32 @@ describe("deploy/k8s", () => {
     }
   });
 
-  it("lists every manifest in the kustomization and generates the Envoy ConfigMap from the generated file", async () => {
-    const kust = parse(await readRepoFile(`${dir}/kustomization.yaml`)) as Manifest;
-    const files = [...new Set(manifests.map((m) => m.file))].sort();
-    expect([...(kust["resources"] as string[])].sort()).toEqual(files);
-    const generator = (kust["configMapGenerator"] as Manifest[]).find(
-      (g) => g["name"] === "envoy-config",
-    );
-    expect(generator?.["files"]).toEqual([
-      `envoy.yaml=${k8sProfile.output.replace(`${dir}/`, "")}`,
-    ]);
+  it("renders every manifest file through exactly one kustomization", async () => {
+    const files: string[] = [];
+    for (const sub of kustomizations) {
+      for (const f of await readdir(join(repoRoot, sub))) {
+        if (f.endsWith(".yaml") && f !== "kustomization.yaml") files.push(`${sub}/${f}`);
+      }
+    }
+    const rendered: string[] = [];
+    for (const sub of kustomizations) {
+      const sources = (await renderKustomization(sub)).map((r) => r.source);
+      rendered.push(...new Set(sources.filter((s) => !s.endsWith("kustomization.yaml"))));
+    }
+    expect(rendered.sort()).toEqual(files.sort());
+  });
+
+  it("generates the Envoy ConfigMap from the generated file, under a content-hashed name the pods use", async () => {
     expect(await repoPathExists(k8sProfile.output)).toBe(true);
+    const [cm, ...others] = ofKind("ConfigMap").filter((c) =>
+      String(c["metadata"].name).startsWith("envoy-config-"),
+    );
+    expect(others).toEqual([]);
+    expect(cm?.["data"]).toEqual({ "envoy.yaml": await readRepoFile(k8sProfile.output) });
     const envoy = ofKind("Deployment").find((d) => d["metadata"].name === "guardian-envoy")!;
     expect(envoy["spec"].template.spec.volumes).toContainEqual({
       name: "config",
-      configMap: { name: "envoy-config" },
+      configMap: { name: cm?.["metadata"].name },
     });
   });
 
@@ -161,8 +162,8 @@ describe("deploy/k8s", () => {
     const ratelimit = ratelimitVariables();
     for (const m of [...ofKind("Deployment"), ...ofKind("Job")]) {
       for (const c of containersOf(m)) {
-        if (!String(c["image"]).startsWith("guardian/")) continue;
-        const allowed = String(c["image"]).startsWith("guardian/ratelimit:") ? ratelimit : guardian;
+        if (!imageOf(c).startsWith("guardian/")) continue;
+        const allowed = imageOf(c).startsWith("guardian/ratelimit:") ? ratelimit : guardian;
         for (const e of (c["env"] as Manifest[]) ?? []) {
           expect(allowed.has(e["name"]), `${m["metadata"].name}: ${e["name"]}`).toBe(true);
         }
@@ -174,7 +175,7 @@ describe("deploy/k8s", () => {
     const routed = await envoyEndpoints(k8sProfile.output);
     for (const m of ofKind("Deployment")) {
       for (const c of containersOf(m)) {
-        if (!String(c["image"]).startsWith("guardian/guardian:")) continue;
+        if (!imageOf(c).startsWith("guardian/guardian:")) continue;
         const env = (c["env"] as Manifest[]) ?? [];
         const hops = env.find((e) => e["name"] === "GUARDIAN_TRUSTED_PROXY_HOPS")?.["value"];
         expect(hops ?? "0", m["metadata"].name).toBe(routed.has(appOf(m)) ? "1" : "0");
@@ -240,10 +241,5 @@ describe("deploy/k8s", () => {
   it("embeds the same limits file the compose deployment mounts", async () => {
     const cm = ofKind("ConfigMap").find((c) => c["metadata"].name === "ratelimit-config");
     expect(cm?.["data"]["limits.yaml"]).toBe(await readRepoFile("deploy/ratelimit/limits.yaml"));
-  });
-
-  it("runs the migrations as a Job with guardian migrate", () => {
-    const [job] = ofKind("Job");
-    expect(containersOf(job!)[0]?.["args"]).toEqual(["migrate"]);
   });
 });
