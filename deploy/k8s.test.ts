@@ -139,6 +139,13 @@ describe("deploy/k8s", () => {
       selects(p["spec"].selector, podLabels(etcd!)),
     );
     expect(pdb?.["spec"].minAvailable).toBe(2);
+    // The store's archiver compacts etcd behind the archive; etcd must not compact by itself.
+    const args = containersOf(etcd!).flatMap((c) => [
+      ...((c["command"] as string[] | undefined) ?? []),
+      ...((c["args"] as string[] | undefined) ?? []),
+    ]);
+    expect(args.filter((a) => a.startsWith("--auto-compaction"))).toEqual([]);
+    expect(args).toContain("--quota-backend-bytes=8589934592");
   });
 
   it("references secrets with secretKeyRef and never inlines them", () => {
