@@ -27,6 +27,8 @@ beforeAll(async () => {
 });
 
 const guardianImage = /^guardian\/guardian:/;
+/** The restart policies of a job that ends: never restarted, or only after failing. */
+const oneShot = /^(no|on-failure(:\d+)?)$/;
 const ratelimitImage = /^guardian\/ratelimit:/;
 /** Services built from this repository, with the port variable they read. */
 const guardianServices = () =>
@@ -71,7 +73,7 @@ describe("docker-compose.yml", () => {
     expect(services["config"]?.["deploy"]?.replicas).toBe(2);
     expect(services["store"]?.["deploy"]?.replicas).toBe(2);
     expect(services["migrate"]?.["command"]).toEqual(["migrate"]);
-    expect(services["migrate"]?.["restart"]).toBe("no");
+    expect(services["migrate"]?.["restart"]).toMatch(oneShot);
   });
 
   it("pins every image, in the compose file and the Dockerfile", async () => {
@@ -196,6 +198,15 @@ describe("docker-compose.yml", () => {
     }
   });
 
+  it("migrates only once PostgreSQL answers over TCP, as the guardian user on its database", () => {
+    expect(services["migrate"]?.["depends_on"]?.postgres?.condition).toBe("service_healthy");
+    const probe = (services["postgres"]?.["healthcheck"]?.test as string[]).join(" ");
+    expect(probe).toMatch(/^CMD pg_isready /);
+    expect(probe).toContain("-h 127.0.0.1");
+    const env = envOf(services["postgres"]!);
+    expect(probe).toContain(`-U ${env["POSTGRES_USER"]} -d ${env["POSTGRES_DB"]}`);
+  });
+
   it("starts services only after what they need is healthy or has completed", () => {
     for (const [name, s] of Object.entries(services)) {
       for (const [dep, spec] of Object.entries(
@@ -209,7 +220,7 @@ describe("docker-compose.yml", () => {
         if (spec["condition"] === "service_healthy") {
           expect(target?.["healthcheck"], `${dep} needs a healthcheck`).toBeDefined();
         } else {
-          expect(target?.["restart"], `${dep} must be a one-shot job`).toBe("no");
+          expect(target?.["restart"], `${dep} must be a one-shot job`).toMatch(oneShot);
         }
       }
     }
