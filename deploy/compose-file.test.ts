@@ -29,7 +29,7 @@ const probeTools: Record<string, { programs: string[]; shell: boolean }> = {
   redis: { programs: ["redis-cli", "grep"], shell: true },
   // Distroless: no shell at all; etcdctl ships beside etcd.
   "quay.io/coreos/etcd": { programs: ["etcdctl"], shell: false },
-  // ubi9-micro: bash, no curl, wget or grep.
+  // ubi9-micro: bash; no curl, no wget (the probe uses bash alone).
   "quay.io/keycloak/keycloak": { programs: ["bash"], shell: false },
   // Ubuntu with the envoy binary: sh is dash (no /dev/tcp); bash is there; no curl, no wget.
   "envoyproxy/envoy": { programs: ["bash"], shell: false },
