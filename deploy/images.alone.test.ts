@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile, readdir } from "node:fs/promises";
+import { mkdir, readFile, readdir } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { createPool, migrationsDir } from "@guardian/db";
 import {
@@ -104,6 +104,23 @@ describe("the assembled images", () => {
       }
       expect(found, image).toBeGreaterThan(0);
     }
+  });
+
+  it("are not built when a package the program imports is missing from the folder", async () => {
+    const empty = join(dir, "empty");
+    await mkdir(join(empty, "node_modules"), { recursive: true });
+    const log = join(dir, "build-empty.log");
+    await expect(
+      runProcess({
+        name: "build into a folder without packages",
+        command: "node",
+        args: [join(repoRoot, "scripts/build.mjs"), "ratelimit", "--into", empty],
+        cwd: repoRoot,
+        logFile: log,
+        env: process.env,
+      }),
+    ).rejects.toThrow(/is missing from the production dependencies/);
+    expect(existsSync(join(empty, "services/ratelimit/dist/main.js"))).toBe(false);
   });
 
   it("run the guardian CLI from its folder alone", async () => {
