@@ -1,7 +1,7 @@
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { knownVariables } from "@guardian/cli";
+import { configSpecs, knownVariables } from "@guardian/cli";
 import { describeConfig } from "@guardian/kit";
 import { ratelimitSettings } from "@guardian/ratelimit-service";
 import { parse } from "yaml";
@@ -85,4 +85,34 @@ export async function envoyEndpoints(
 /** Names that hold secrets: they must never be written into a deploy file in k8s. */
 export function isSecretVariable(name: string): boolean {
   return /DATABASE_URL|REDIS_URL|SECRET|PASSWORD|TOKEN/.test(name);
+}
+
+/**
+ * Resolves compose's `${NAME:-default}` and `${NAME-default}` to their defaults and `${NAME}`
+ * to "" (as with nothing set in the environment), and `$$` to `$`.
+ */
+export function composeDefaults(value: string): string {
+  return value
+    .replace(
+      /\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}/g,
+      (_m, fallback?: string) => fallback ?? "",
+    )
+    .replaceAll("$$", "$");
+}
+
+/**
+ * What is wrong with `value` for the Guardian setting `name` (one of the rate limit service's
+ * included), or undefined when a process reads it as it is: unknown names and malformed
+ * values are problems.
+ */
+export function settingProblem(name: string, value: string): string | undefined {
+  const fields = Object.values(configSpecs).flatMap((spec) =>
+    Object.values(spec).filter((field) => field.variable === name),
+  );
+  if (fields.length === 0) return "not a variable Guardian reads";
+  for (const field of fields) {
+    const read = field.read(value);
+    if (!read.ok) return read.problem;
+  }
+  return undefined;
 }

@@ -1,21 +1,21 @@
-// Builds the Guardian CLI from the workspace's TypeScript sources into compiled JavaScript,
-// and rebuilds it when a source it was built from changes.
+// Builds Guardian's programs from the workspace's TypeScript sources into compiled JavaScript
+// (see build-bundle.mjs), and rebuilds the checkout's CLI when a source it was built from
+// changes.
 //
-// The output is two ES module bundles in packages/cli/dist/: main.js (the CLI) and
-// worker-entry.js (the schema service's worker threads). They hold the workspace's own code
-// (@guardian/*) and the pure JavaScript packages listed in `bundled`; every other package
-// stays a separate module, imported by a path relative to the bundle so that the checkout
-// may move. The bundles sit three folders below the root, as the sources do, so the paths
-// the sources compute from import.meta.url (the migrations folder, the bundled rate limits,
-// the worker entry) still hold.
+// The CLI is two ES module bundles in packages/cli/dist/: main.js (the CLI) and
+// worker-entry.js (the schema service's worker threads). The bundles sit three folders below
+// the root, as the sources do, so the paths the sources compute from import.meta.url (the
+// migrations folder, the bundled rate limits, the web console, the worker entry) still hold.
+// The images build the CLI and the rate limit service the same way into a production-only
+// tree (`buildInto`).
 //
-// The stamp beside the bundles lists every source the build read, with its size and
-// modification time, plus the files that decide how sources compile and resolve, so that
+// The stamp beside the checkout's bundles lists every source the build read, with its size
+// and modification time, plus the files that decide how sources compile and resolve, so that
 // checking it at start costs one stat per file.
-import { createRequire } from "node:module";
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, resolve, sep } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { bundle } from "./build-bundle.mjs";
 
 /** The checkout's root folder. */
 export const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -24,9 +24,25 @@ export const outDir = join(root, "packages/cli/dist");
 /** The compiled CLI's entry point. */
 export const mainFile = join(outDir, "main.js");
 const stampFile = join(outDir, "build-stamp.json");
-const entries = {
-  main: "packages/cli/src/main.ts",
-  "worker-entry": "services/schema/src/workers/worker-entry.ts",
+/**
+ * What each program is built from, where its bundles go (relative to the root of the tree it
+ * runs in) and the packages it may run without (see build-bundle.mjs).
+ */
+export const targets = {
+  // The CLI and the schema service's worker threads, loaded from beside the bundle.
+  guardian: {
+    entries: {
+      main: "packages/cli/src/main.ts",
+      "worker-entry": "services/schema/src/workers/worker-entry.ts",
+    },
+    outDir: "packages/cli/dist",
+    buildOnly: ["vite"],
+  },
+  // The rate limit service (built for its image only; the checkout runs it with tsx).
+  ratelimit: {
+    entries: { main: "services/ratelimit/src/main.ts" },
+    outDir: "services/ratelimit/dist",
+  },
 };
 // Files outside the bundle's inputs whose change calls for a rebuild: what decides how the
 // sources compile and resolve (the lockfile, tsconfig, every workspace package's manifest).
@@ -34,6 +50,7 @@ const alsoWatched = () => [
   "pnpm-lock.yaml",
   "tsconfig.json",
   "scripts/lib/build.mjs",
+  "scripts/lib/build-bundle.mjs",
   ...["packages", "services"].flatMap((group) =>
     readdirSync(join(root, group)).map((name) => `${group}/${name}/package.json`),
   ),
@@ -66,127 +83,41 @@ export function staleReason() {
   return undefined;
 }
 
-// Pure JavaScript packages that are bundled too: loading them from one file instead of
-// hundreds saves most of the start's module loading. Every other package stays a separate
-// module (it may load files of its own: wasm, protos, worker scripts, migrations), imported
-// by a path from the bundle to the file the importing source resolves to, as pnpm gives
-// every package its own dependencies.
-const bundled = [
-  "@bufbuild/protobuf",
-  "@connectrpc/connect",
-  "@connectrpc/connect-node",
-  "ajv",
-  "ajv-formats",
-  "fast-deep-equal",
-  "fast-uri",
-  "json-schema-traverse",
-  "require-from-string",
-  "jose",
-  "lru-cache",
-  "pg",
-  "prom-client",
-  "re2js",
-  "yaml",
-];
-// CommonJS packages that only production adapters use (etcd, Redis): the bundle loads them on
-// first use, so embedded mode never pays for them. Each is replaced by a module of getters
-// that loads the package when one of its exports is first read.
-const lazy = ["etcd3", "ioredis"];
-
-const lazyModule = (path) => {
-  const keys = Object.keys(createRequire(import.meta.url)(path));
-  const from = JSON.stringify(bundleRelative(path));
-  return [
-    "let loaded;",
-    `const load = () => (loaded ??= __guardianRequire(${from}));`,
-    `for (const key of ${JSON.stringify(keys)})`,
-    "  Object.defineProperty(exports, key, { enumerable: true, get: () => load()[key] });",
-  ].join("\n");
-};
-
-const bundleRelative = (path) => {
-  const rel = relative(outDir, path).split(sep).join("/");
-  return rel.startsWith(".") ? rel : `./${rel}`;
-};
-
-const packageOf = (specifier) =>
-  specifier
-    .split("/")
-    .slice(0, specifier.startsWith("@") ? 2 : 1)
-    .join("/");
-
-const externalPackages = {
-  name: "external-packages",
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.pluginData === "resolving") return undefined;
-      if (args.path.startsWith("node:")) return { path: args.path, external: true };
-      const name = packageOf(args.path);
-      if (name.startsWith("@guardian/") || bundled.includes(name)) return undefined;
-      const found = await build.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        importer: args.importer,
-        pluginData: "resolving",
-      });
-      // An optional dependency that is not installed (pg-native): required at run time,
-      // where the package expects the failure.
-      if (found.errors.length > 0 && args.kind === "require-call") {
-        return { path: args.path, external: true };
-      }
-      if (found.errors.length > 0) return { errors: found.errors };
-      if (found.external) return { path: args.path, external: true };
-      if (lazy.includes(args.path)) return { path: found.path, namespace: "lazy" };
-      return { path: bundleRelative(found.path), external: true };
-    });
-    build.onLoad({ filter: /.*/, namespace: "lazy" }, (args) => ({
-      contents: lazyModule(args.path),
-      loader: "js",
-    }));
-  },
-};
-
 /** Compiles the CLI and writes its stamp. Each file is replaced whole (write, then rename). */
 export async function build() {
-  const esbuild = createRequire(createRequire(join(root, "package.json")).resolve("tsx")).resolve(
-    "esbuild",
-  );
-  const { build: bundle, stop } = await import(pathToFileURL(esbuild).href);
-  const result = await bundle({
-    absWorkingDir: root,
-    entryPoints: entries,
-    outdir: outDir,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    // Not minified, so functions keep their names without esbuild's keepNames helpers,
-    // which would cost a call for every closure made on the request path.
-    sourcemap: "linked",
-    metafile: true,
-    write: false,
-    logLevel: "error",
-    plugins: [externalPackages],
-    // Bundled CommonJS packages require Node's built-in modules.
-    banner: {
-      js: 'import { createRequire as __guardianCreateRequire } from "node:module"; const require = __guardianCreateRequire(import.meta.url), __guardianRequire = require;',
-    },
-  });
-  // esbuild's service process would otherwise live as long as the server.
-  await stop();
-  mkdirSync(outDir, { recursive: true });
-  for (const file of result.outputFiles) {
-    const temp = `${file.path}.${process.pid}.tmp`;
-    writeFileSync(temp, file.contents);
-    renameSync(temp, file.path);
-  }
-  const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes("node_modules"));
+  const { outputFiles, metafile } = await bundle({ root, ...targets.guardian, outDir });
+  writeOutput(outputFiles, outDir);
+  const inputs = Object.keys(metafile.inputs).filter((f) => !f.includes("node_modules"));
   const files = Object.fromEntries(
     [...inputs, ...alsoWatched()].map((f) => [f.split(sep).join("/"), fingerprint(f)]),
   );
   const temp = `${stampFile}.${process.pid}.tmp`;
   writeFileSync(temp, JSON.stringify({ root, files }) + "\n");
   renameSync(temp, stampFile);
+}
+
+/**
+ * Compiles one image's program into `tree`, a production-only copy of its dependencies made
+ * by `pnpm deploy` (see deploy/docker/assemble.sh): the bundles go where they sit in the
+ * checkout (`packages/cli/dist`, `services/ratelimit/dist`) and import packages from the
+ * tree's node_modules. Returns the entry point's path.
+ */
+export async function buildInto(target, tree) {
+  const spec = targets[target];
+  if (spec === undefined) throw new Error(`unknown build target ${target}`);
+  const into = join(tree, spec.outDir);
+  const { outputFiles } = await bundle({ root, ...spec, outDir: into, modulesRoot: tree });
+  writeOutput(outputFiles, into);
+  return join(into, "main.js");
+}
+
+function writeOutput(outputFiles, dir) {
+  mkdirSync(dir, { recursive: true });
+  for (const file of outputFiles) {
+    const temp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temp, file.contents);
+    renameSync(temp, file.path);
+  }
 }
 
 /**
