@@ -158,6 +158,16 @@ export const databaseSettings = {
   }),
 } as const;
 
+/** How `guardian migrate` waits for a database that is still starting. */
+export const migrateSettings = {
+  migrateWaitMs: duration("GUARDIAN_MIGRATE_WAIT", {
+    default: "60s",
+    max: 60 * 60_000,
+    description:
+      "How long `guardian migrate` keeps retrying, with backoff, while the database cannot be reached yet (connection refused, starting up, host name not resolvable); authentication and SQL errors end it at once. 0 tries once",
+  }),
+} as const;
+
 /** What the hosted services take from the limit and audit settings, the same in every mode. */
 export function serviceTuning(
   s: ConfigOf<typeof limitSettings> & ConfigOf<typeof auditSettings>,
