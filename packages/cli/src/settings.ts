@@ -27,6 +27,19 @@ export const processSettings = {
     default: "15s",
     description: "How long a graceful shutdown waits for calls and streams before cutting them",
   }),
+  readinessIntervalMs: duration("GUARDIAN_READINESS_INTERVAL", {
+    default: "5s",
+    min: 100,
+    max: 5 * 60_000,
+    description:
+      "How often the process checks its dependencies (PostgreSQL, etcd, the store service) in the background; /readyz and gRPC health report the latest outcome",
+  }),
+  readinessTimeoutMs: duration("GUARDIAN_READINESS_TIMEOUT", {
+    default: "2s",
+    min: 50,
+    max: 60_000,
+    description: "How long one dependency check may take before it counts as failed",
+  }),
 } as const;
 
 /** Limits of the config and schema services. */
