@@ -49,5 +49,7 @@ export {
   stopGuardian,
 } from "./guardian-process.js";
 export type { GuardianCommand, RunningGuardian } from "./guardian-process.js";
+export { createEmptyDatabase, migrateDatabase, startProductionStack } from "./production-stack.js";
+export type { ProductionStack, ProductionStackOptions } from "./production-stack.js";
 export { startTcpProxy } from "./tcp-proxy.js";
 export type { TcpProxy } from "./tcp-proxy.js";
