@@ -66,7 +66,8 @@ export function serveDependencies(opts: ServeDependencyOptions): ServeDependenci
     checks.push({
       name: "store etcd",
       check: quorumRead(opts.storeEtcd),
-      services: namesOf("store"),
+      // Config and schema hosted beside the store use its engine directly.
+      services: namesOf("store", "config", "schema"),
     });
   }
   if (opts.clusterEtcd) {
