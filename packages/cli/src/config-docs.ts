@@ -5,7 +5,8 @@ import { configSpecs } from "./config-specs.js";
 const groupTitles: Record<string, string> = {
   process: "Every process",
   embedded: "Embedded mode (`guardian dev`)",
-  database: "PostgreSQL (`guardian serve`, `guardian migrate`)",
+  database: "PostgreSQL (`guardian serve`, `guardian migrate`, `guardian admin create`)",
+  migrate: "Migrations (`guardian migrate`)",
   limits: "Config and schema limits",
   remoteStore: "Reaching the store service (`guardian serve`)",
   pageTokens: "Page tokens (`guardian serve`)",

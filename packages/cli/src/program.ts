@@ -9,6 +9,7 @@ import { projectCommand } from "./client/project-commands.js";
 import { configWatchCommand } from "./client/config-watch.js";
 import { roleCommand } from "./client/role-commands.js";
 import { schemaCommand } from "./client/schema-commands.js";
+import { adminCommand } from "./commands/admin.js";
 import { runDev } from "./commands/dev.js";
 import { runMigrate } from "./commands/migrate.js";
 import { runServe } from "./commands/serve.js";
@@ -50,6 +51,7 @@ export function createProgram(): Command {
     .command("migrate")
     .description("Apply database migrations to DATABASE_URL")
     .action(() => runMigrate());
+  program.addCommand(adminCommand());
 
   const clientCommands = [
     ...authCommands(),

@@ -27,6 +27,19 @@ export const processSettings = {
     default: "15s",
     description: "How long a graceful shutdown waits for calls and streams before cutting them",
   }),
+  readinessIntervalMs: duration("GUARDIAN_READINESS_INTERVAL", {
+    default: "5s",
+    min: 100,
+    max: 5 * 60_000,
+    description:
+      "How often the process checks its dependencies (PostgreSQL, etcd, the store service) in the background; /readyz and gRPC health report the latest outcome",
+  }),
+  readinessTimeoutMs: duration("GUARDIAN_READINESS_TIMEOUT", {
+    default: "2s",
+    min: 50,
+    max: 60_000,
+    description: "How long one dependency check may take before it counts as failed",
+  }),
 } as const;
 
 /** Limits of the config and schema services. */
@@ -155,6 +168,16 @@ export const databaseSettings = {
     protocols: ["postgres:", "postgresql:"],
     secret: true,
     description: "PostgreSQL connection string",
+  }),
+} as const;
+
+/** How `guardian migrate` waits for a database that is still starting. */
+export const migrateSettings = {
+  migrateWaitMs: duration("GUARDIAN_MIGRATE_WAIT", {
+    default: "60s",
+    max: 60 * 60_000,
+    description:
+      "How long `guardian migrate` keeps retrying, with backoff, while the database cannot be reached yet (connection refused, starting up, host name not resolvable); authentication and SQL errors end it at once. 0 tries once",
   }),
 } as const;
 

@@ -7,6 +7,11 @@
  */
 export { createPool, type PoolOptions, type Queryable } from "./pool.js";
 export { withTransaction, type IsolationLevel, type TransactionOptions } from "./transaction.js";
+export {
+  connectWhenReady,
+  isDatabaseNotReady,
+  type ConnectWhenReadyOptions,
+} from "./connect-wait.js";
 export { migrate, migrationsDir, type MigrateOptions, type MigrateResult } from "./migrate.js";
 export {
   openEmbeddedDatabase,

@@ -1,13 +1,24 @@
 import { readdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
+import type pg from "pg";
+import { connectWhenReady, type ConnectWhenReadyOptions } from "./connect-wait.js";
 
 /** The folder holding the numbered, forward-only SQL migrations. */
 export const migrationsDir = fileURLToPath(new URL("../../../migrations", import.meta.url));
 
-/** Options for {@link migrate}: a URL, or a connected client (embedded mode's only connection). */
+/**
+ * Options for {@link migrate}: a URL, or a connected client (embedded mode's only connection).
+ * With a URL, `waitMs` is how long to wait for a database that cannot be reached yet
+ * (default 0: one attempt), and `onWait` hears what is awaited.
+ */
 export type MigrateOptions =
-  | { databaseUrl: string; client?: undefined; log?: (msg: string) => void }
+  | {
+      databaseUrl: string;
+      client?: undefined;
+      log?: (msg: string) => void;
+      waitMs?: number;
+      onWait?: ConnectWhenReadyOptions["onWait"];
+    }
   | { client: pg.ClientBase; databaseUrl?: undefined; log?: (msg: string) => void };
 
 /** Migration ids applied by one {@link migrate} run, in order. */
@@ -25,12 +36,12 @@ export interface MigrateResult {
 export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
   if (opts.client) return migrateOn(opts.client, opts.log);
   // Our own client, so that a server-side termination after the run cannot crash the process.
-  const client = new pg.Client({
-    connectionString: opts.databaseUrl,
-    application_name: "guardian-migrate",
+  const client = await connectWhenReady({
+    url: opts.databaseUrl,
+    waitMs: opts.waitMs ?? 0,
+    applicationName: "guardian-migrate",
+    ...(opts.onWait ? { onWait: opts.onWait } : {}),
   });
-  client.on("error", () => {});
-  await client.connect();
   try {
     return await migrateOn(client, opts.log);
   } finally {

@@ -37,6 +37,7 @@ export { isPgConnectionLoss, isPgError, pgCodes, pgErrorRules } from "./errors/p
 
 export { createHealth } from "./health/health.js";
 export type { Health, HealthOptions } from "./health/health.js";
+export type { DependencyCheck } from "./health/dependency-monitor.js";
 export type { ReadinessReport, ReadinessResult } from "./health/readiness.js";
 
 export { onShutdown } from "./lifecycle/shutdown.js";

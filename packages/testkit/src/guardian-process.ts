@@ -37,7 +37,7 @@ export async function startGuardian(
   child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
   child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 45_000);
+    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 90_000);
     child.stdout!.on("data", () => {
       const m = /(?:listening on |"url":")(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) {
@@ -50,6 +50,48 @@ export async function startGuardian(
     );
   });
   return { child, url, output: () => out };
+}
+
+/** A `guardian` command that runs to completion (`migrate`, `admin create`), started by {@link spawnGuardian}. */
+export interface GuardianCommand {
+  child: ChildProcess;
+  /** Everything it wrote so far, stdout and stderr interleaved. */
+  output: () => string;
+  /** Resolves when it exits: its exit code and everything it wrote. */
+  exited: Promise<{ code: number | null; output: string }>;
+}
+
+/**
+ * Starts `guardian <args>` (a command that ends by itself) and returns at once, so a test can
+ * watch its output while it runs. `input` is written to its stdin, which is then closed.
+ */
+export function spawnGuardian(
+  args: string[],
+  env: Record<string, string>,
+  input = "",
+): GuardianCommand {
+  const child = spawn(process.execPath, ["--import", `file://${loader}`, main, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
+  child.stdin!.end(input);
+  const exited = new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, output: out }));
+  });
+  return { child, output: () => out, exited };
+}
+
+/** Runs `guardian <args>` to completion: its exit code and everything it wrote. */
+export async function runGuardian(
+  args: string[],
+  env: Record<string, string>,
+  input = "",
+): Promise<{ code: number | null; output: string }> {
+  return spawnGuardian(args, env, input).exited;
 }
 
 /** Stops a `guardian` process with SIGTERM and returns its exit code. */

@@ -40,7 +40,16 @@ export {
 export { makeTempDir, removeTempDir } from "./temp-dir.js";
 export { GiveUpError, waitFor } from "./wait.js";
 export type { WaitForOptions } from "./wait.js";
-export { bootstrapPassword, startDev, startGuardian, stopGuardian } from "./guardian-process.js";
-export type { RunningGuardian } from "./guardian-process.js";
+export {
+  bootstrapPassword,
+  runGuardian,
+  spawnGuardian,
+  startDev,
+  startGuardian,
+  stopGuardian,
+} from "./guardian-process.js";
+export type { GuardianCommand, RunningGuardian } from "./guardian-process.js";
+export { createEmptyDatabase, migrateDatabase, startProductionStack } from "./production-stack.js";
+export type { ProductionStack, ProductionStackOptions } from "./production-stack.js";
 export { startTcpProxy } from "./tcp-proxy.js";
 export type { TcpProxy } from "./tcp-proxy.js";

@@ -14,6 +14,8 @@ export type { AuthSystem, AuthSystemOptions } from "./system.js";
 export { createAuthRoutes, createAuthService } from "./routes.js";
 export type { AuthServiceDeps } from "./deps.js";
 export { ensureBootstrapAdmin, type BootstrapResult } from "./bootstrap-admin.js";
+export { ensureAdminAccount } from "./admin-account.js";
+export type { AdminAccountOutcome, AdminAccountRequest } from "./admin-account.js";
 export { generatePassword, hashPassword, verifyPassword } from "./password.js";
 export { createTokenIssuer, builtInClientId } from "./issuer/token-issuer.js";
 export type { IssuedToken, Signer, TokenIssuer, TokenSubject } from "./issuer/token-issuer.js";

@@ -239,7 +239,10 @@ export async function selectFirstLocalAdmin(db: Queryable): Promise<string | und
 
 /**
  * Makes a local user (subject = username) a global admin with this password hash, creating it
- * when missing.
+ * when missing. Safe when another process does the same at once: the insert yields to any
+ * row that holds the username (`ON CONFLICT DO NOTHING` covers every unique index), and the
+ * update then settles the row of this account. Throws when the username belongs to another
+ * account.
  */
 export async function upsertLocalAdmin(
   db: Queryable,
@@ -249,22 +252,44 @@ export async function upsertLocalAdmin(
   await db.query(
     `INSERT INTO users (issuer, subject, username, display_name, password_hash, global_roles)
      VALUES ($1, $2, $2, 'Administrator', $3, ARRAY['admin'])
-     ON CONFLICT (issuer, subject) DO UPDATE
-       SET password_hash = EXCLUDED.password_hash, global_roles = EXCLUDED.global_roles, updated_at = now()`,
+     ON CONFLICT DO NOTHING`,
     [localIssuer, username, passwordHash],
   );
+  const res = await db.query(
+    `UPDATE users SET password_hash = $3, global_roles = ARRAY['admin'], updated_at = now()
+      WHERE issuer = $1 AND subject = $2`,
+    [localIssuer, username, passwordHash],
+  );
+  if (res.rowCount === 0) throw new Error(`the username "${username}" belongs to another user`);
 }
 
 /**
  * Makes a local service account (subject = username) exist, enabled, without a password and
- * holding only the `internal` global role.
+ * holding only the `internal` global role. Every process that calls the store runs this at
+ * start, so replicas starting together run it at once: the insert yields to any row that
+ * holds the username (`ON CONFLICT DO NOTHING` covers every unique index, the username's
+ * included), and the update changes the row only when it differs, so a restart neither
+ * writes nor announces an access change. Throws when the username belongs to another account.
  */
 export async function upsertServiceAccount(db: Queryable, username: string): Promise<void> {
   await db.query(
     `INSERT INTO users (issuer, subject, username, display_name, service_account, global_roles)
      VALUES ($1, $2, $2, 'Guardian service', true, ARRAY['internal'])
-     ON CONFLICT (issuer, subject) DO UPDATE
-       SET service_account = true, global_roles = ARRAY['internal'], disabled = false`,
+     ON CONFLICT DO NOTHING`,
     [localIssuer, username],
   );
+  const res = await db.query<{ found: boolean }>(
+    `WITH changed AS (
+       UPDATE users SET service_account = true, global_roles = ARRAY['internal'], disabled = false,
+                        updated_at = now()
+        WHERE issuer = $1 AND subject = $2
+          AND (NOT service_account OR disabled OR global_roles <> ARRAY['internal'])
+        RETURNING id)
+     SELECT EXISTS (SELECT 1 FROM changed)
+         OR EXISTS (SELECT 1 FROM users WHERE issuer = $1 AND subject = $2) AS found`,
+    [localIssuer, username],
+  );
+  if (!res.rows[0]?.found) {
+    throw new Error(`the service account username "${username}" belongs to another user`);
+  }
 }

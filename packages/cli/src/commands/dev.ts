@@ -123,11 +123,14 @@ export async function runDev(): Promise<void> {
     ],
     httpRoutes: hosted.httpRoutes,
     site: await consoleSite,
-    readiness: {
-      database: async () => {
-        await pool.query("SELECT 1");
+    dependencies: [
+      {
+        name: "database",
+        check: async () => {
+          await pool.query("SELECT 1");
+        },
       },
-    },
+    ],
     cleanup: [{ name: "stop background work and close the database", run: stopAll }],
   }).catch(async (err: unknown) => {
     await stopAll();

@@ -1,34 +1,25 @@
 import { createAuthSystem } from "@guardian/auth-service";
-import { authSettings, upsertServiceAccount } from "@guardian/authz";
+import { upsertServiceAccount } from "@guardian/authz";
 import { createEtcdClusterBackend, createSqlClusterBackend } from "@guardian/cluster-service";
 import { createPool } from "@guardian/db";
-import { exitOnConfigError, readConfig } from "@guardian/kit";
+import { exitOnConfigError } from "@guardian/kit";
 import {
   archiverCompaction,
   createEngineFromSettings,
   createSqlArchive,
   etcdConnectionFromSettings,
   startArchiver,
-  storeEngineSettings,
   type StoreEngineSettings,
 } from "@guardian/store-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
 import { loadBuiltConsole } from "../host/console.js";
 import { processLogger, runServer } from "../host/run-server.js";
+import { serveDependencies } from "../host/dependencies.js";
 import { createServiceTokenInterceptor } from "../host/service-token.js";
 import { runServeConsole } from "./serve-console.js";
-import { hostServices, isServiceName, serviceNames } from "../host/services.js";
-import { UsageError } from "../usage-error.js";
-import {
-  auditSettings,
-  consoleSettings,
-  databaseSettings,
-  limitSettings,
-  pageTokenSettings,
-  processSettings,
-  remoteStoreSettings,
-  serviceTuning,
-} from "../settings.js";
+import { hostServices } from "../host/services.js";
+import { serviceTuning } from "../settings.js";
+import { planServe, readServeSettings } from "./serve-settings.js";
 
 /**
  * Runs the named services in one production process against PostgreSQL at `DATABASE_URL`.
@@ -37,35 +28,12 @@ import {
  * their port.
  */
 export async function runServe(args: string[]): Promise<void> {
-  const names = args.length === 0 ? [...serviceNames] : args;
-  const unknown = names.filter((n) => !isServiceName(n) && n !== "console");
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `unknown service ${unknown.join(", ")}; expected one of ${[...serviceNames, "console"].join(", ")}`,
-    );
-  }
-  const hosted = names.filter(isServiceName);
+  const plan = planServe(args);
+  const hosted = plan.hosted;
   if (hosted.length === 0) return runServeConsole();
-  const settings = exitOnConfigError(() =>
-    readConfig(process.env, {
-      ...processSettings,
-      ...consoleSettings,
-      ...databaseSettings,
-      ...limitSettings,
-      ...auditSettings,
-      ...remoteStoreSettings,
-      ...pageTokenSettings,
-      ...authSettings,
-      ...storeEngineSettings,
-    }),
-  );
+  const settings = exitOnConfigError(() => readServeSettings(hosted, process.env));
   const needsStore = hosted.some((n) => n === "config" || n === "schema");
-  if (needsStore && !hosted.includes("store") && !settings.storeUrl) {
-    throw new UsageError(
-      "GUARDIAN_STORE_URL is required: config and schema reach the store through it",
-    );
-  }
-  const site = names.includes("console") ? loadBuiltConsole(settings) : undefined;
+  const site = plan.console ? loadBuiltConsole(settings) : undefined;
   const logger = processLogger(settings, `guardian-${hosted.join("-")}`);
   const pool = createPool({
     url: settings.databaseUrl,
@@ -93,6 +61,16 @@ export async function runServe(args: string[]): Promise<void> {
   const cluster = hosted.includes("cluster") ? await clusterBackend(settings, pool) : undefined;
   const serviceAccount = `svc-${hosted.join("-")}`;
   if (needsStore && !hosted.includes("store")) await upsertServiceAccount(pool, serviceAccount);
+  const dependencies = serveDependencies({
+    hosted,
+    pool,
+    ...(engine?.name === "etcd" ? { storeEtcd: engine.client } : {}),
+    ...(cluster?.engine === "etcd"
+      ? { clusterEtcd: await etcdConnectionFromSettings(settings) }
+      : {}),
+    ...(settings.storeUrl ? { storeUrl: settings.storeUrl } : {}),
+    timeoutMs: settings.readinessTimeoutMs,
+  });
   const lifetime = new AbortController();
   const services = hostServices(hosted, {
     pool,
@@ -114,16 +92,13 @@ export async function runServe(args: string[]): Promise<void> {
     admit: auth.admit,
     httpRoutes: services.httpRoutes,
     ...(site ? { site } : {}),
-    readiness: {
-      database: async () => {
-        await pool.query("SELECT 1");
-      },
-    },
+    dependencies: dependencies.checks,
     cleanup: [
       {
         name: "stop background work and close the database",
         run: async () => {
           lifetime.abort();
+          dependencies.close();
           await services.close();
           await cluster?.close();
           await auth.close();

@@ -1,5 +1,6 @@
 import {
   type Admission,
+  type DependencyCheck,
   createHealth,
   createLogger,
   createMetrics,
@@ -26,6 +27,10 @@ export interface RunServerOptions {
     trustedProxyHops: number;
     /** Signs page tokens; shared by every process of a deployment. */
     pageTokenSecret: string;
+    /** Pause between two rounds of dependency checks. */
+    readinessIntervalMs: number;
+    /** How long one dependency check may take. */
+    readinessTimeoutMs: number;
   };
   logger: Logger;
   services: HostedService[];
@@ -37,19 +42,27 @@ export interface RunServerOptions {
   httpRoutes?: Record<string, HttpRoute>;
   /** A static site on the same port (the web console). */
   site?: StaticSite;
-  readiness?: Record<string, () => Promise<void>>;
+  /**
+   * What the process needs to do useful work (PostgreSQL, etcd, the store service), checked in
+   * the background: readiness and gRPC health follow them.
+   */
+  dependencies?: DependencyCheck[];
   /** Cleanup run after the server stopped, in order (for example, close the pool). */
   cleanup?: ShutdownStep[];
 }
 
 /**
  * Serves the given services on one port until SIGTERM/SIGINT, then shuts down gracefully:
- * stop accepting, drain calls and streams, run the cleanup steps.
+ * stop accepting, drain calls and streams, run the cleanup steps. Dependencies are checked
+ * once before the server listens (so a process whose dependencies answer is ready as soon as
+ * it listens) and then every `readinessIntervalMs`.
  */
 export async function runServer(opts: RunServerOptions): Promise<ServerAddress> {
   const health = createHealth();
-  for (const [name, check] of Object.entries(opts.readiness ?? {}))
-    health.addReadinessCheck(name, check);
+  await health.monitorDependencies(opts.dependencies ?? [], {
+    intervalMs: opts.settings.readinessIntervalMs,
+    timeoutMs: opts.settings.readinessTimeoutMs,
+  });
   const metrics = createMetrics();
   const server = createServer({
     routes: (router) => {

@@ -103,3 +103,73 @@ describe("createHealth", () => {
     expect(report.checks).toContainEqual({ name: "shutdown", ok: false, error: "shutting down" });
   });
 });
+
+describe("createHealth with monitored dependencies", () => {
+  const storeService = "guardian.store.v1.StoreService";
+
+  it("reports NOT_SERVING for the services of a failing dependency, and SERVING again when it answers", async () => {
+    const { health, client } = setup();
+    let etcdUp = true;
+    let probes = 0;
+    await health.monitorDependencies(
+      [
+        { name: "postgres", check: async () => {} },
+        {
+          name: "etcd",
+          services: [storeService],
+          check: async () => {
+            probes++;
+            if (!etcdUp) throw new Error("etcd unreachable");
+          },
+        },
+      ],
+      { intervalMs: 10, timeoutMs: 50 },
+    );
+    health.setStatus(configService, Status.SERVING);
+    health.setStatus(storeService, Status.SERVING);
+    expect((await health.runReadiness()).ok).toBe(true);
+    const controller = new AbortController();
+    const watch = client
+      .watch({ service: storeService }, { signal: controller.signal })
+      [Symbol.asyncIterator]();
+    expect((await watch.next()).value?.status).toBe(Status.SERVING);
+
+    etcdUp = false;
+    expect((await watch.next()).value?.status).toBe(Status.NOT_SERVING);
+    expect((await client.check({ service: storeService })).status).toBe(Status.NOT_SERVING);
+    expect((await client.check({ service: "" })).status).toBe(Status.NOT_SERVING);
+    expect((await client.check({ service: configService })).status).toBe(Status.SERVING);
+    const report = await health.runReadiness();
+    expect(report.ok).toBe(false);
+    expect(report.checks).toContainEqual({ name: "etcd", ok: false, error: "etcd unreachable" });
+
+    etcdUp = true;
+    expect((await watch.next()).value?.status).toBe(Status.SERVING);
+    expect((await client.check({ service: "" })).status).toBe(Status.SERVING);
+    controller.abort();
+
+    // Probes read the latest outcome: they never run a check themselves.
+    health.shutdown();
+    const after = probes;
+    await Promise.all(Array.from({ length: 20 }, () => health.runReadiness()));
+    expect(probes).toBe(after);
+  });
+
+  it("fails a check that outlasts its timeout, and a check not yet run", async () => {
+    const { health } = setup();
+    let release: () => void = () => {};
+    const first = health.monitorDependencies(
+      [{ name: "store", check: () => new Promise<void>((resolve) => (release = resolve)) }],
+      { intervalMs: 10_000, timeoutMs: 30 },
+    );
+    expect((await health.runReadiness()).checks).toEqual([
+      { name: "store", ok: false, error: "not checked yet" },
+    ]);
+    await first;
+    expect((await health.runReadiness()).checks).toEqual([
+      { name: "store", ok: false, error: "timed out after 30 ms" },
+    ]);
+    release();
+    health.shutdown();
+  });
+});

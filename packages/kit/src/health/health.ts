@@ -2,6 +2,11 @@ import { HealthCheckResponse_ServingStatus as ServingStatus } from "@guardian/ap
 import type { ConnectRouter } from "@connectrpc/connect";
 import { createHealthRoutes } from "./health-service.js";
 import type { HealthState } from "./health-service.js";
+import {
+  createDependencyMonitor,
+  type DependencyCheck,
+  type DependencyMonitor,
+} from "./dependency-monitor.js";
 import { runChecks } from "./readiness.js";
 import type { ReadinessCheck, ReadinessReport } from "./readiness.js";
 
@@ -23,7 +28,20 @@ export interface Health {
   check(service: string): ServingStatus | undefined;
   /** Adds a named readiness check (for example, a `SELECT 1`); it passes when it resolves. */
   addReadinessCheck(name: string, fn: () => Promise<void>): void;
-  /** Runs every readiness check concurrently; `ok` only when all pass and no shutdown began. */
+  /**
+   * Checks the process's dependencies in the background (see `createDependencyMonitor`):
+   * while one fails, the services that depend on it and the overall status `""` report
+   * NOT_SERVING (to Check and Watch), and readiness fails. Call once; {@link Health.shutdown}
+   * stops the checks. Resolves when the first round of checks has ended.
+   */
+  monitorDependencies(
+    checks: readonly DependencyCheck[],
+    opts: { intervalMs: number; timeoutMs: number },
+  ): Promise<void>;
+  /**
+   * Runs every readiness check concurrently and adds the latest outcome of every monitored
+   * dependency; `ok` only when all pass and no shutdown began.
+   */
   runReadiness(): Promise<ReadinessReport>;
   /** Registers the `grpc.health.v1.Health` service (Check and Watch) on a router. */
   routes: (router: ConnectRouter) => void;
@@ -35,13 +53,15 @@ export interface Health {
 
 /**
  * Creates a health registry. The overall status `""` starts SERVING; services report whatever
- * {@link Health.setStatus} last set, and everything reports NOT_SERVING once shutdown begins.
+ * {@link Health.setStatus} last set, NOT_SERVING while a monitored dependency of theirs fails,
+ * and everything reports NOT_SERVING once shutdown begins.
  */
 export function createHealth(opts: HealthOptions = {}): Health {
   const statuses = new Map<string, ServingStatus>([["", ServingStatus.SERVING]]);
   const checks: ReadinessCheck[] = [];
   const waiters = new Set<() => void>();
   let shuttingDown = false;
+  let dependencies: DependencyMonitor | undefined;
 
   const notify = (): void => {
     const pending = [...waiters];
@@ -54,7 +74,12 @@ export function createHealth(opts: HealthOptions = {}): Health {
   const state: HealthState = {
     statusOf(service) {
       const status = statuses.get(service);
-      return status !== undefined && shuttingDown ? ServingStatus.NOT_SERVING : status;
+      if (status === undefined) return undefined;
+      if (shuttingDown) return ServingStatus.NOT_SERVING;
+      if (status === ServingStatus.SERVING && dependencies && !dependencies.serviceOk(service)) {
+        return ServingStatus.NOT_SERVING;
+      }
+      return status;
     },
     changed(signal) {
       return new Promise((resolve) => {
@@ -87,20 +112,23 @@ export function createHealth(opts: HealthOptions = {}): Health {
     addReadinessCheck(name, fn) {
       checks.push({ name, fn });
     },
+    monitorDependencies(list, monitorOpts) {
+      if (dependencies) throw new Error("dependencies are already monitored");
+      dependencies = createDependencyMonitor({ checks: list, ...monitorOpts, onChange: notify });
+      if (shuttingDown) dependencies.stop();
+      return dependencies.firstRound;
+    },
     async runReadiness() {
       const report = await runChecks(checks, opts.readinessTimeoutMs ?? 5000);
-      if (!shuttingDown) {
-        return report;
-      }
-      return {
-        ok: false,
-        checks: [...report.checks, { name: "shutdown", ok: false, error: "shutting down" }],
-      };
+      const all = [...report.checks, ...(dependencies?.results() ?? [])];
+      if (shuttingDown) all.push({ name: "shutdown", ok: false, error: "shutting down" });
+      return { ok: all.every((c) => c.ok), checks: all };
     },
     routes: createHealthRoutes(state),
     shutdown() {
       if (!shuttingDown) {
         shuttingDown = true;
+        dependencies?.stop();
         notify();
       }
     },

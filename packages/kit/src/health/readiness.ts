@@ -27,7 +27,8 @@ export async function runChecks(
   return { ok: results.every((r) => r.ok), checks: results };
 }
 
-async function runOne(check: ReadinessCheck, timeoutMs: number): Promise<ReadinessResult> {
+/** Runs one check, failing it when it rejects or outlasts `timeoutMs`. */
+export async function runOne(check: ReadinessCheck, timeoutMs: number): Promise<ReadinessResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
