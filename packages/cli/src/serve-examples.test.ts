@@ -85,4 +85,22 @@ describe("every `guardian serve` example in the README and docs starts as writte
       }),
     ).not.toThrow();
   });
+
+  it("refuses etcd endpoints that store or cluster would ignore without GUARDIAN_STORE_ENGINE=etcd", () => {
+    const env = {
+      DATABASE_URL: "postgres://guardian@db.example.com/guardian",
+      GUARDIAN_PAGE_TOKEN_SECRET: "x".repeat(32),
+      ETCD_ENDPOINTS: "http://etcd-1:2379",
+    };
+    for (const service of ["store", "cluster"]) {
+      expect(() => readServeSettings(planServe([service]).hosted, env)).toThrow(
+        /GUARDIAN_STORE_ENGINE/,
+      );
+      expect(() =>
+        readServeSettings(planServe([service]).hosted, { ...env, GUARDIAN_STORE_ENGINE: "etcd" }),
+      ).not.toThrow();
+    }
+    // Services that never use etcd do not care.
+    expect(() => readServeSettings(planServe(["auth"]).hosted, env)).not.toThrow();
+  });
 });

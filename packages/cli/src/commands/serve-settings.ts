@@ -1,5 +1,5 @@
 import { authSettings } from "@guardian/authz";
-import { readConfig } from "@guardian/kit";
+import { ConfigError, readConfig } from "@guardian/kit";
 import { UsageError } from "../usage-error.js";
 import { storeEngineSettings } from "@guardian/store-service";
 import { isServiceName, serviceNames, type ServiceName } from "../host/services.js";
@@ -52,7 +52,8 @@ export function planServe(args: readonly string[]): ServePlan {
 /**
  * Reads and checks the settings of a process hosting `hosted`: a ConfigError names a missing
  * or malformed variable, and a UsageError says that config or schema without the store in
- * the same process need GUARDIAN_STORE_URL.
+ * the same process need GUARDIAN_STORE_URL. ETCD_ENDPOINTS without GUARDIAN_STORE_ENGINE=etcd
+ * is refused where store or cluster is hosted: they would silently use PostgreSQL instead.
  */
 export function readServeSettings(
   hosted: readonly ServiceName[],
@@ -64,6 +65,16 @@ export function readServeSettings(
     throw new UsageError(
       "GUARDIAN_STORE_URL is required: config and schema reach the store through it (or run store in the same process: guardian serve store config schema)",
     );
+  }
+  const usesEtcd = hosted.some((n) => n === "store" || n === "cluster");
+  if (usesEtcd && settings.storeEngine !== "etcd" && (settings.etcdEndpoints?.length ?? 0) > 0) {
+    throw new ConfigError([
+      {
+        variable: "GUARDIAN_STORE_ENGINE",
+        problem:
+          "is sql while ETCD_ENDPOINTS is set: set GUARDIAN_STORE_ENGINE=etcd for the store and cluster services to use etcd, or unset ETCD_ENDPOINTS",
+      },
+    ]);
   }
   return settings;
 }
