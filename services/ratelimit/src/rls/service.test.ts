@@ -14,7 +14,7 @@ import {
   RateLimitResponse_RateLimit_Unit as Unit,
   RateLimitService,
 } from "../gen/envoy/service/ratelimit/v3/rls_pb.js";
-import { parseLimits } from "../limits/config.js";
+import { parseLimits } from "../limits/parse.js";
 import { createRatelimitServer } from "../server.js";
 import type { FailureMode } from "../settings.js";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LimitsConfigError, parseLimits } from "./config.js";
+import { LimitsConfigError } from "./config.js";
+import { parseLimits } from "./parse.js";
 import { findLimit } from "./match.js";
 
 const yaml = `
@@ -41,10 +42,10 @@ domain: guardian
 extra: 1
 descriptors:
   - key: user
-    rate_limit: { unit: fortnight, requests_per_unit: 0 }
+    rate_limit: { unit: fortnight, requests_per_unit: -1 }
   - key: user
   - key: ""
-    value: 3
+    value: [3]
     unlimited: "yes"
   - key: api_key
     rate_limit: { unit: second, requests_per_unit: 5, burst: 10 }
@@ -59,8 +60,8 @@ descriptors:
     expect(error).toBeInstanceOf(LimitsConfigError);
     expect((error as LimitsConfigError).problems).toEqual([
       "extra: unknown field",
-      "descriptors[0].rate_limit.unit: expected one of second, minute, hour, day",
-      "descriptors[0].rate_limit.requests_per_unit: expected an integer between 1 and 4294967295",
+      'descriptors[0].rate_limit.unit: invalid unit "fortnight", expected one of second, minute, hour, day, month, year',
+      "descriptors[0].rate_limit.requests_per_unit: expected an integer between 0 and 4294967295",
       "descriptors[1]: duplicate descriptor user",
       "descriptors[2].key: expected a non-empty string",
       "descriptors[2].value: expected a non-empty string",
@@ -85,9 +86,13 @@ describe("findLimit", () => {
     expect(findLimit(config, [{ key: "user", value: "alice" }])).toEqual({
       kind: "limited",
       name: "user",
+      limitName: undefined,
+      replaces: [],
       requestsPerUnit: 600,
       unit: "minute",
       periodMs: 60_000,
+      shadow: false,
+      detailed: false,
     });
   });
 
@@ -95,6 +100,8 @@ describe("findLimit", () => {
     expect(findLimit(config, [{ key: "remote_address", value: "10.0.0.7" }])).toEqual({
       kind: "unlimited",
       name: "remote_address=10.0.0.7",
+      limitName: undefined,
+      replaces: [],
     });
     expect(findLimit(config, [{ key: "remote_address", value: "10.0.0.8" }])?.name).toBe(
       "remote_address",

@@ -1,0 +1,146 @@
+import { watch, type FSWatcher } from "node:fs";
+import { stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { sleep } from "@guardian/kit";
+import type { LimitsConfig } from "./config.js";
+import { limitsFiles, parseLimitsFiles, readLimitsFiles } from "./load.js";
+
+/** Options for {@link watchLimits}. */
+export interface LimitsWatcherOptions {
+  /** The limits file, or a directory of limits files (see `loadLimits`). */
+  path: string;
+  /** The files as they were loaded at start; a reload that reads the same text does nothing. */
+  initial?: ReadonlyMap<string, string>;
+  /** Applies limits read from changed files. */
+  onChange(limits: LimitsConfig[]): void;
+  /** A changed file could not be read or is invalid: the previous limits stay. */
+  onError(err: unknown): void;
+  /** Quiet time after a file event before the files are read. Default 250 ms. */
+  debounceMs?: number;
+  /** How often the files are stat'ed in case an event was missed. Default 10 s. */
+  pollMs?: number;
+}
+
+/** A running watch over the limits files. */
+export interface LimitsWatcher {
+  /** Stops watching; resolves once no reload is running. */
+  close(): Promise<void>;
+}
+
+/**
+ * Reloads the limits when their files change. It watches the directory that holds them, not
+ * the file: Kubernetes updates a mounted ConfigMap by pointing its `..data` symlink at a new
+ * directory, which an event on the old file would never report. Events are debounced, and
+ * every `pollMs` the files are stat'ed (following symlinks: inode, size, mtime) as a fallback
+ * for file systems without events. A reload that reads the same text as the last one does
+ * nothing; an unreadable or invalid file goes to `onError` and the previous limits stay.
+ */
+export function watchLimits(opts: LimitsWatcherOptions): LimitsWatcher {
+  const debounceMs = opts.debounceMs ?? 250;
+  const pollMs = opts.pollMs ?? 10_000;
+  const closed = new AbortController();
+  let wake = new AbortController();
+  let pending = false;
+  let watcher: FSWatcher | undefined;
+  let lastText = opts.initial === undefined ? undefined : textOf(opts.initial);
+
+  const startWatch = async (): Promise<void> => {
+    let dir = dirname(opts.path);
+    try {
+      if ((await stat(opts.path)).isDirectory()) dir = opts.path;
+    } catch {
+      // Missing for now: watch where it would appear.
+    }
+    try {
+      watcher = watch(dir, { persistent: false }, () => {
+        pending = true;
+        wake.abort();
+      });
+      // A watch that fails (directory removed) is dropped; the poll starts a new one.
+      watcher.on("error", () => {
+        watcher?.close();
+        watcher = undefined;
+      });
+    } catch {
+      watcher = undefined;
+    }
+  };
+
+  const reload = async (): Promise<void> => {
+    let files: Map<string, string>;
+    try {
+      files = await readLimitsFiles(opts.path);
+    } catch (err) {
+      // Forget the last text so the next readable file is applied (and reported valid).
+      lastText = undefined;
+      opts.onError(err);
+      return;
+    }
+    const text = textOf(files);
+    if (text === lastText) return;
+    lastText = text;
+    let limits: LimitsConfig[];
+    try {
+      limits = parseLimitsFiles(files);
+    } catch (err) {
+      opts.onError(err);
+      return;
+    }
+    opts.onChange(limits);
+  };
+
+  const loop = async (): Promise<void> => {
+    await startWatch();
+    let seen = await fingerprint(opts.path);
+    await reload();
+    while (!closed.signal.aborted) {
+      if (!pending) await sleep(pollMs, AbortSignal.any([closed.signal, wake.signal]));
+      if (closed.signal.aborted) break;
+      wake = new AbortController();
+      if (watcher === undefined) await startWatch();
+      if (pending) {
+        do {
+          pending = false;
+          await sleep(debounceMs, closed.signal);
+        } while (pending && !closed.signal.aborted);
+        if (closed.signal.aborted) break;
+        seen = await fingerprint(opts.path);
+        await reload();
+        continue;
+      }
+      const now = await fingerprint(opts.path);
+      if (now !== seen) {
+        seen = now;
+        await reload();
+      }
+    }
+  };
+  const done = loop().catch((err: unknown) => opts.onError(err));
+
+  return {
+    async close() {
+      closed.abort();
+      watcher?.close();
+      await done;
+    },
+  };
+}
+
+/** One string for a set of files and their text. */
+function textOf(files: ReadonlyMap<string, string>): string {
+  return JSON.stringify([...files]);
+}
+
+/** Identifies the current version of the files: path, inode, size and mtime of each. */
+async function fingerprint(path: string): Promise<string> {
+  try {
+    const parts: string[] = [];
+    for (const file of await limitsFiles(path)) {
+      const s = await stat(file);
+      parts.push(`${file}:${s.ino}:${s.size}:${s.mtimeMs}`);
+    }
+    return parts.join("\n");
+  } catch (err) {
+    return `unreadable: ${(err as Error).message}`;
+  }
+}
