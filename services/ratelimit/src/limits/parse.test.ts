@@ -1,7 +1,9 @@
+import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { testdata } from "../testing/testdata.js";
 import { LimitsConfigError } from "./config.js";
+import { findLimit, wildcardMatches } from "./match.js";
 import { parseLimits } from "./parse.js";
-import { findLimit } from "./match.js";
 
 const yaml = `
 domain: guardian
@@ -133,5 +135,121 @@ describe("findLimit", () => {
       ]),
     ).toBeUndefined();
     expect(findLimit(config, [])).toBeUndefined();
+  });
+});
+
+describe("envoyproxy/ratelimit's format", () => {
+  it("reads names, replaces, shadow_mode, detailed_metric, wildcards and unlimited limits", () => {
+    const config = parseLimits(`
+domain: edge
+descriptors:
+  - key: path
+    value: "/api/*/items/*"
+    shadow_mode: true
+    detailed_metric: true
+    rate_limit:
+      name: items
+      unit: Hour
+      requests_per_unit: 0
+  - key: partner
+    value: 42
+    rate_limit:
+      unlimited: true
+      requests_per_unit: 5
+      replaces: [{ name: items }]
+`);
+    const [path, partner] = config.descriptors;
+    expect(path).toMatchObject({
+      value: "/api/*/items/*",
+      wildcard: ["/api/", "/items/", ""],
+      rateLimit: { unit: "hour", requestsPerUnit: 0 },
+      name: "items",
+      shadowMode: true,
+      detailedMetric: true,
+      unlimited: false,
+    });
+    expect(partner).toMatchObject({
+      value: "42",
+      wildcard: undefined,
+      rateLimit: undefined,
+      unlimited: true,
+      replaces: ["items"],
+    });
+  });
+
+  it("reads Guardian's unlimited beside the key the same as rate_limit.unlimited", () => {
+    const guardian = parseLimits("domain: d\ndescriptors:\n  - key: a\n    unlimited: true\n");
+    const envoy = parseLimits(
+      "domain: d\ndescriptors:\n  - key: a\n    rate_limit: { unlimited: true }\n",
+    );
+    expect(guardian).toEqual(envoy);
+  });
+
+  const invalid: Record<string, string[]> = {
+    "unknown-field.yaml": [
+      "descriptors[0].descriptor: unknown field",
+      "descriptors[0].rate_limit.request_per_unit: unknown field",
+      "descriptors[0].rate_limit.requests_per_unit: required an integer between 0 and 4294967295",
+    ],
+    "bad-unit.yaml": [
+      'descriptors[0].rate_limit.unit: invalid unit "fortnight", expected one of second, minute, hour, day, month, year',
+      "descriptors[1].rate_limit.unit: required, expected one of second, minute, hour, day, month, year",
+    ],
+    "duplicate.yaml": [
+      "descriptors[1]: duplicate descriptor path=/api/*",
+      "descriptors[2].descriptors[1]: duplicate descriptor action",
+    ],
+    "unlimited-with-unit.yaml": [
+      "descriptors[0].rate_limit.unit: an unlimited limit has no unit",
+      "descriptors[1]: rate_limit and unlimited exclude each other",
+    ],
+    "replaces.yaml": [
+      "descriptors[0].rate_limit.replaces[1].other: unknown field",
+      "descriptors[0].rate_limit.replaces[1].name: expected a non-empty string",
+      "descriptors[0].rate_limit.replaces: a limit cannot replace itself (users)",
+    ],
+    "unsupported.yaml": [
+      "descriptors[0].quota_mode: envoyproxy/ratelimit's quota mode is not supported",
+      "descriptors[0].value_to_metric: envoyproxy/ratelimit's values in metric names are not supported (use detailed_metric)",
+    ],
+  };
+
+  it.each(Object.entries(invalid))(
+    "rejects invalid/%s naming the path of every problem",
+    (file, want) => {
+      const path = testdata(`invalid/${file}`);
+      let error: unknown;
+      try {
+        parseLimits(readFileSync(path, "utf8"), path);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(LimitsConfigError);
+      expect((error as LimitsConfigError).problems).toEqual(want);
+      expect((error as Error).message).toContain(path);
+    },
+  );
+
+  it("has an expectation for every file of testdata/invalid", () => {
+    expect(readdirSync(testdata("invalid")).sort()).toEqual(Object.keys(invalid).sort());
+  });
+});
+
+describe("wildcardMatches", () => {
+  const m = (pattern: string, value: string) => wildcardMatches(pattern.split("*"), value);
+
+  it("lets each * stand for any text, also none, in order and without overlap", () => {
+    expect(m("a*", "a")).toBe(true);
+    expect(m("a*", "abc")).toBe(true);
+    expect(m("a*", "ba")).toBe(false);
+    expect(m("*z", "xyz")).toBe(true);
+    expect(m("a*c*e", "abcde")).toBe(true);
+    expect(m("a*c*e", "ace")).toBe(true);
+    expect(m("a*c*e", "aec")).toBe(false);
+    expect(m("ab*ba", "aba")).toBe(false);
+    expect(m("a*b*b", "ab")).toBe(false);
+    expect(m("a*b*b", "abb")).toBe(true);
+    expect(m("*", "")).toBe(true);
+    expect(m("plain", "plain")).toBe(true);
   });
 });

@@ -8,12 +8,12 @@ import {
   type RateUnit,
 } from "./config.js";
 
-/** Fields of envoyproxy/ratelimit's format that Guardian does not implement. */
+/** Fields of envoyproxy/ratelimit's format that Guardian does not implement, and why not. */
 const unsupported: Readonly<Record<string, string>> = {
-  quota_mode: "quota mode",
-  value_to_metric: "values in metric names (use detailed_metric)",
-  share_threshold: "thresholds shared by wildcard matches",
-  metadata: "response metadata",
+  quota_mode: "quota mode is not supported",
+  value_to_metric: "values in metric names are not supported (use detailed_metric)",
+  share_threshold: "thresholds shared by wildcard matches are not supported",
+  metadata: "response metadata is not supported",
 };
 
 /**
@@ -171,7 +171,8 @@ function parseRateLimit(raw: unknown, at: string, problems: string[]): ParsedRat
     requests >= 0 &&
     requests <= 0xffff_ffff;
   if (!okRequests) {
-    problems.push(`${at}.requests_per_unit: expected an integer between 0 and 4294967295`);
+    const why = requests === undefined ? "required" : "expected";
+    problems.push(`${at}.requests_per_unit: ${why} an integer between 0 and 4294967295`);
   }
   const spec =
     okUnit && okRequests
@@ -232,7 +233,7 @@ function unknownFields(
     problems.push(
       feature === undefined
         ? `${path}: unknown field`
-        : `${path}: not supported (${feature} of envoyproxy/ratelimit)`,
+        : `${path}: envoyproxy/ratelimit's ${feature}`,
     );
   }
 }
