@@ -61,5 +61,7 @@ export type { RatelimitServer, RatelimitServerOptions } from "./server.js";
 export { failureModes, ratelimitSettings } from "./settings.js";
 export type { FailureMode, RatelimitSettings } from "./settings.js";
 export { watchLimits } from "./limits/watch.js";
+export { reloadLimitsOnChange } from "./reload.js";
+export type { ReloadOptions } from "./reload.js";
 export type { LimitsWatcher, LimitsWatcherOptions } from "./limits/watch.js";
 export { RateLimitService } from "./gen/envoy/service/ratelimit/v3/rls_pb.js";

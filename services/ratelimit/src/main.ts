@@ -10,7 +10,7 @@ import { createLogger, exitOnConfigError, onShutdown, readConfig } from "@guardi
 import { createRedisBackend } from "./backend/redis.js";
 import { LimitsConfigError, type LimitsConfig } from "./limits/config.js";
 import { parseLimitsFiles, readLimitsFiles } from "./limits/load.js";
-import { watchLimits } from "./limits/watch.js";
+import { reloadLimitsOnChange } from "./reload.js";
 import { createRatelimitServer } from "./server.js";
 import { ratelimitSettings } from "./settings.js";
 
@@ -55,28 +55,17 @@ const { server, limiter, metrics } = createRatelimitServer({
   port: settings.port,
   shutdownTimeoutMs: settings.shutdownTimeoutMs,
 });
-const domains = (configs: readonly LimitsConfig[]) => configs.map((c) => c.domain);
-const watcher = watchLimits({
+const watcher = reloadLimitsOnChange({
   path: settings.configFile,
   initial: files,
+  limiter,
+  metrics,
+  logger,
   pollMs: settings.configPollMs,
-  onChange(next) {
-    limiter.setLimits(next);
-    metrics.onReload("ok");
-    logger.info({ domains: domains(next) }, "rate limits reloaded");
-  },
-  onError(err) {
-    metrics.onReload("error");
-    const problems = err instanceof LimitsConfigError ? err.problems : [(err as Error).message];
-    logger.error(
-      { file: settings.configFile, problems },
-      "rate limit config rejected; the previous limits stay",
-    );
-  },
 });
 const address = await server.listen();
 logger.info(
-  { url: address.url, domains: domains(limits), failureMode: settings.failureMode },
+  { url: address.url, domains: limits.map((l) => l.domain), failureMode: settings.failureMode },
   "rate limit service listening",
 );
 onShutdown(

@@ -15,10 +15,14 @@ export interface LimitsWatcherOptions {
   onChange(limits: LimitsConfig[]): void;
   /** A changed file could not be read or is invalid: the previous limits stay. */
   onError(err: unknown): void;
+  /** The files were read after an event or a changed stat, and held the same text. */
+  onUnchanged?: () => void;
   /** Quiet time after a file event before the files are read. Default 250 ms. */
   debounceMs?: number;
   /** How often the files are stat'ed in case an event was missed. Default 10 s. */
   pollMs?: number;
+  /** False: no file system events, only the poll (tests of the fallback). Default true. */
+  events?: boolean;
 }
 
 /** A running watch over the limits files. */
@@ -32,8 +36,9 @@ export interface LimitsWatcher {
  * the file: Kubernetes updates a mounted ConfigMap by pointing its `..data` symlink at a new
  * directory, which an event on the old file would never report. Events are debounced, and
  * every `pollMs` the files are stat'ed (following symlinks: inode, size, mtime) as a fallback
- * for file systems without events. A reload that reads the same text as the last one does
- * nothing; an unreadable or invalid file goes to `onError` and the previous limits stay.
+ * for file systems without events. A reload that reads the text in force, or the same invalid
+ * text again, changes nothing (`onUnchanged`); an unreadable or invalid file goes to `onError`
+ * and the previous limits stay; reading the text in force after a failure applies it again.
  */
 export function watchLimits(opts: LimitsWatcherOptions): LimitsWatcher {
   const debounceMs = opts.debounceMs ?? 250;
@@ -45,6 +50,7 @@ export function watchLimits(opts: LimitsWatcherOptions): LimitsWatcher {
   let lastText = opts.initial === undefined ? undefined : textOf(opts.initial);
 
   const startWatch = async (): Promise<void> => {
+    if (opts.events === false) return;
     let dir = dirname(opts.path);
     try {
       if ((await stat(opts.path)).isDirectory()) dir = opts.path;
@@ -66,26 +72,36 @@ export function watchLimits(opts: LimitsWatcherOptions): LimitsWatcher {
     }
   };
 
+  // Whether a read failed since the limits in force were read, and the last invalid text.
+  let failed = false;
+  let invalidText: string | undefined;
   const reload = async (): Promise<void> => {
     let files: Map<string, string>;
     try {
       files = await readLimitsFiles(opts.path);
     } catch (err) {
-      // Forget the last text so the next readable file is applied (and reported valid).
-      lastText = undefined;
+      failed = true;
       opts.onError(err);
       return;
     }
     const text = textOf(files);
-    if (text === lastText) return;
-    lastText = text;
+    if ((text === lastText && !failed) || text === invalidText) {
+      opts.onUnchanged?.();
+      return;
+    }
     let limits: LimitsConfig[];
     try {
       limits = parseLimitsFiles(files);
     } catch (err) {
+      failed = true;
+      invalidText = text;
       opts.onError(err);
       return;
     }
+    invalidText = undefined;
+    // Also after a failed read of what turns out to be the same text: it is valid again.
+    failed = false;
+    lastText = text;
     opts.onChange(limits);
   };
 

@@ -12,12 +12,15 @@ import {
 } from "../gen/envoy/service/ratelimit/v3/rls_pb.js";
 import type { LimitsConfig } from "../limits/config.js";
 import type { RateLimiter } from "../limiter.js";
+import type { RateLimitMetrics } from "../rls/metrics.js";
 import { createRatelimitServer } from "../server.js";
 
 /** A rate limit server on port 0 over the shared test Redis, and a gRPC client as Envoy's. */
 export interface RlsHarness {
   readonly client: Client<typeof RateLimitService>;
   readonly limiter: RateLimiter;
+  /** The server's rate limit metrics hooks (a reload reports into them). */
+  readonly rateMetrics: RateLimitMetrics;
   /** The server's base URL (`/metrics` lives there too). */
   readonly url: string;
   /** Moves the backend's clock. */
@@ -39,7 +42,7 @@ export async function startRlsServer(
     timeoutMs: 2_000,
     now: () => now,
   });
-  const { server, limiter } = createRatelimitServer({
+  const { server, limiter, metrics } = createRatelimitServer({
     limits,
     backend,
     failureMode: "open",
@@ -50,6 +53,7 @@ export async function startRlsServer(
   return {
     client: createClient(RateLimitService, createGrpcTransport({ baseUrl: url })),
     limiter,
+    rateMetrics: metrics,
     url,
     advance: (ms) => (now += ms),
     metrics: async () => (await fetch(`${url}/metrics`)).text(),
