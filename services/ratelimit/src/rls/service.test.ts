@@ -167,10 +167,11 @@ describe("ShouldRateLimit over gRPC against Redis", () => {
       ]),
     );
     expect(res.overallCode).toBe(RlsCode.OK);
-    expect(res.statuses.map((s) => [s.code, s.currentLimit])).toEqual([
-      [RlsCode.OK, undefined],
-      [RlsCode.OK, undefined],
-      [RlsCode.OK, undefined],
+    // As envoyproxy/ratelimit: unlimited answers the largest uint32 left, no limit answers 0.
+    expect(res.statuses.map((s) => [s.code, s.currentLimit, s.limitRemaining])).toEqual([
+      [RlsCode.OK, undefined, 4_294_967_295],
+      [RlsCode.OK, undefined, 0],
+      [RlsCode.OK, undefined, 0],
     ]);
     const other = await rls.shouldRateLimit({ ...request([[["user", "erin"]]]), domain: "other" });
     expect(other.statuses[0]?.currentLimit).toBeUndefined();
