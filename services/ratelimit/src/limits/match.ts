@@ -8,6 +8,8 @@ export interface DescriptorEntry {
 
 /** What every resolved limit carries. */
 interface ResolvedCommon {
+  /** The domain of the limits file the limit comes from. */
+  readonly domain: string;
   /**
    * The path of the matched node, for example `user`, `remote_address=10.0.0.7` or
    * `path=/api/*`: names the bucket and the metrics.
@@ -125,7 +127,12 @@ function resolve(
     path.push(step.value === undefined ? step.key : `${step.key}=${step.value}`);
     level = step.descriptors;
   }
-  const common = { name: path.join("."), limitName: node.name, replaces: node.replaces };
+  const common = {
+    domain: config.domain,
+    name: path.join("."),
+    limitName: node.name,
+    replaces: node.replaces,
+  };
   if (node.unlimited) {
     return { kind: "unlimited", ...common };
   }

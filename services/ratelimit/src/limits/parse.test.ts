@@ -87,6 +87,7 @@ describe("findLimit", () => {
   it("matches a key-only node for any value", () => {
     expect(findLimit(config, [{ key: "user", value: "alice" }])).toEqual({
       kind: "limited",
+      domain: "guardian",
       name: "user",
       limitName: undefined,
       replaces: [],
@@ -101,6 +102,7 @@ describe("findLimit", () => {
   it("prefers the node with the exact value over the key-only node", () => {
     expect(findLimit(config, [{ key: "remote_address", value: "10.0.0.7" }])).toEqual({
       kind: "unlimited",
+      domain: "guardian",
       name: "remote_address=10.0.0.7",
       limitName: undefined,
       replaces: [],

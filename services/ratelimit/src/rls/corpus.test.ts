@@ -181,10 +181,14 @@ describe("shadow mode (shadow.yaml)", () => {
     expect((await ask([["client", "c1"]], [["query", "cats"]])).overallCode).toBe(Code.OVER_LIMIT);
     const metrics = await h.metrics();
     // Four requests found the shadow bucket empty, the last one also rejected by client.
-    expect(metrics).toContain('guardian_ratelimit_shadow_over_limit_total{limit="query"} 4');
-    expect(metrics).toContain('guardian_ratelimit_decisions_total{limit="query",code="ok"} 5');
     expect(metrics).toContain(
-      'guardian_ratelimit_decisions_total{limit="client",code="over_limit"} 1',
+      'guardian_ratelimit_shadow_over_limit_total{domain="search",limit="query"} 4',
+    );
+    expect(metrics).toContain(
+      'guardian_ratelimit_decisions_total{domain="search",limit="query",code="ok"} 5',
+    );
+    expect(metrics).toContain(
+      'guardian_ratelimit_decisions_total{domain="search",limit="client",code="over_limit"} 1',
     );
   });
 });
@@ -222,9 +226,15 @@ describe("detailed metrics (detailed-metric.yaml)", () => {
     await ask([["user", "bob"]], [["account", "a2"]]);
     await ask([["user", "alice"]]);
     const metrics = await h.metrics();
-    expect(metrics).toContain('guardian_ratelimit_decisions_total{limit="user=alice",code="ok"} 2');
-    expect(metrics).toContain('guardian_ratelimit_decisions_total{limit="user=bob",code="ok"} 1');
-    expect(metrics).toContain('guardian_ratelimit_decisions_total{limit="account",code="ok"} 2');
+    expect(metrics).toContain(
+      'guardian_ratelimit_decisions_total{domain="billing",limit="user=alice",code="ok"} 2',
+    );
+    expect(metrics).toContain(
+      'guardian_ratelimit_decisions_total{domain="billing",limit="user=bob",code="ok"} 1',
+    );
+    expect(metrics).toContain(
+      'guardian_ratelimit_decisions_total{domain="billing",limit="account",code="ok"} 2',
+    );
     expect(metrics).not.toContain("a1");
   });
 });

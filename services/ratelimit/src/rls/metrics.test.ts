@@ -5,6 +5,7 @@ import { createRateLimitMetrics, maxDetailedLabels } from "./metrics.js";
 
 const limit = (detailed: boolean): AppliedLimit => ({
   kind: "limited",
+  domain: "guardian",
   name: "user",
   limitName: undefined,
   replaces: [],

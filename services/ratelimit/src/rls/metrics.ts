@@ -20,8 +20,10 @@ export interface RateLimitMetrics {
 /**
  * Registers the rate limit metrics in `registry`:
  *
- * - `guardian_ratelimit_decisions_total{limit,code}`: limited descriptors by answered verdict
- * - `guardian_ratelimit_shadow_over_limit_total{limit}`: shadow-mode limits exceeded (answered OK)
+ * - `guardian_ratelimit_decisions_total{domain,limit,code}`: limited descriptors by answered
+ *   verdict
+ * - `guardian_ratelimit_shadow_over_limit_total{domain,limit}`: shadow-mode limits exceeded
+ *   (answered OK)
  * - `guardian_ratelimit_backend_errors_total`: takes that failed (the failure mode decided)
  * - `guardian_ratelimit_config_reloads_total{result}`: reloads of the limits files
  * - `guardian_ratelimit_config_valid`: 1 while the last file read was valid, 0 after a bad one
@@ -34,13 +36,13 @@ export function createRateLimitMetrics(registry: Registry): RateLimitMetrics {
   const decisions = new Counter({
     name: "guardian_ratelimit_decisions_total",
     help: "Rate limited descriptors checked, by matched limit and answered verdict.",
-    labelNames: ["limit", "code"] as const,
+    labelNames: ["domain", "limit", "code"] as const,
     registers: [registry],
   });
   const shadow = new Counter({
     name: "guardian_ratelimit_shadow_over_limit_total",
     help: "Descriptors over a shadow_mode limit: answered OK, not enforced.",
-    labelNames: ["limit"] as const,
+    labelNames: ["domain", "limit"] as const,
     registers: [registry],
   });
   const backendErrors = new Counter({
@@ -72,8 +74,8 @@ export function createRateLimitMetrics(registry: Registry): RateLimitMetrics {
   return {
     onVerdict(limit, verdict, entries) {
       const label = labelOf(limit, entries);
-      decisions.inc({ limit: label, code: verdict.code });
-      if (verdict.shadowed === true) shadow.inc({ limit: label });
+      decisions.inc({ domain: limit.domain, limit: label, code: verdict.code });
+      if (verdict.shadowed === true) shadow.inc({ domain: limit.domain, limit: label });
     },
     onBackendError: () => backendErrors.inc(),
     onReload(result) {
