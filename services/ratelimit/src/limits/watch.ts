@@ -136,8 +136,9 @@ export function watchLimits(opts: LimitsWatcherOptions): LimitsWatcher {
   return {
     async close() {
       closed.abort();
-      watcher?.close();
+      // After the loop ends: a watch it was starting is closed too.
       await done;
+      watcher?.close();
     },
   };
 }
