@@ -12,6 +12,10 @@
  *   that refills continuously at `requests_per_unit` per `unit`; a request takes one token
  *   (or `hits_addend`), and is over the limit when a bucket lacks them.
  * - failure mode: what is answered while Redis is unreachable, `open` (allow) or `closed`.
+ * - wildcard value: a descriptor value holding `*` (`/api/*`), matching any text there.
+ * - replaces: a limit that names others (their `rate_limit.name`) replaces them when both
+ *   match descriptors of one request.
+ * - shadow mode: a limit counted and reported but never enforced (answered OK).
  */
 export { BackendUnavailableError } from "./backend/backend.js";
 export type {
@@ -31,11 +35,15 @@ export {
   rateLimitError,
 } from "./interceptor.js";
 export type { CallRequest, RateLimitInterceptorOptions } from "./interceptor.js";
-export { LimitsConfigError, loadLimits, parseLimits, rateUnits, unitMs } from "./limits/config.js";
+export { LimitsConfigError, rateUnits, unitMs } from "./limits/config.js";
 export type { DescriptorRule, LimitsConfig, RateLimitSpec, RateUnit } from "./limits/config.js";
-export { findLimit } from "./limits/match.js";
+export { limitsFiles, loadLimits, parseLimitsFiles, readLimitsFiles } from "./limits/load.js";
+export { parseLimits } from "./limits/parse.js";
+export { findLimit, wildcardMatches } from "./limits/match.js";
 export type { DescriptorEntry, ResolvedLimit } from "./limits/match.js";
-export { bucketKey, createRateLimiter } from "./limiter.js";
+export { bucketKey, planCheck } from "./check-plan.js";
+export type { BucketKeyOf, CheckPlan } from "./check-plan.js";
+export { createRateLimiter } from "./limiter.js";
 export type {
   AppliedLimit,
   CheckRequest,
@@ -44,12 +52,16 @@ export type {
   RateLimiter,
   RateLimiterOptions,
 } from "./limiter.js";
-export { createRateLimitMetrics } from "./rls/metrics.js";
+export { createRateLimitMetrics, maxDetailedLabels } from "./rls/metrics.js";
 export type { RateLimitMetrics } from "./rls/metrics.js";
-export { createRateLimitRoutes, toResponse } from "./rls/routes.js";
+export { createRateLimitRoutes, toResponse, unlimitedRemaining } from "./rls/routes.js";
 export type { RateLimitRoutesDeps } from "./rls/routes.js";
 export { createRatelimitServer } from "./server.js";
 export type { RatelimitServer, RatelimitServerOptions } from "./server.js";
 export { failureModes, ratelimitSettings } from "./settings.js";
 export type { FailureMode, RatelimitSettings } from "./settings.js";
+export { watchLimits } from "./limits/watch.js";
+export { reloadLimitsOnChange } from "./reload.js";
+export type { ReloadOptions } from "./reload.js";
+export type { LimitsWatcher, LimitsWatcherOptions } from "./limits/watch.js";
 export { RateLimitService } from "./gen/envoy/service/ratelimit/v3/rls_pb.js";

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { createMemoryBackend } from "./backend/memory.js";
 import { RateLimitService } from "./gen/envoy/service/ratelimit/v3/rls_pb.js";
 import { createRateLimitInterceptor } from "./interceptor.js";
-import { parseLimits } from "./limits/config.js";
+import { parseLimits } from "./limits/parse.js";
 import { createRateLimiter } from "./limiter.js";
 import { failureOf } from "@guardian/testkit";
 

@@ -16,6 +16,7 @@ import {
   RateLimitResponse_Code,
   RateLimitService,
 } from "./gen/envoy/service/ratelimit/v3/rls_pb.js";
+import { createConfigMapDir } from "./testing/configmap-dir.js";
 
 const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
@@ -77,6 +78,68 @@ describe("guardian-ratelimit", () => {
       const first = await ask();
       expect(first.overallCode).toBe(RateLimitResponse_Code.OK);
       expect((await ask()).overallCode).toBe(RateLimitResponse_Code.OVER_LIMIT);
+    } finally {
+      const exit = await proc.stop({ timeoutMs: 10_000 });
+      expect(exit.code, proc.logTail()).toBe(0);
+    }
+  });
+
+  it("reloads a ConfigMap-mounted limits file and keeps its limits while a new one is invalid", async () => {
+    const limits = (extra: string) =>
+      `domain: guardian\ndescriptors:\n  - key: user\n    rate_limit: { unit: minute, requests_per_unit: 1 }\n${extra}`;
+    const cm = await createConfigMapDir(join(dir, "configmap"), { "limits.yaml": limits("") });
+    const port = await freePort();
+    const proc = start(
+      {
+        GUARDIAN_RATELIMIT_PORT: String(port),
+        REDIS_URL: inject("redis").url,
+        GUARDIAN_RATELIMIT_CONFIG: join(cm.dir, "limits.yaml"),
+        GUARDIAN_RATELIMIT_KEY_PREFIX: `main-${port}:`,
+      },
+      "reload",
+    );
+    try {
+      const client = createClient(
+        RateLimitService,
+        createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }),
+      );
+      let probe = 0;
+      const apiKeyLimit = async () =>
+        (
+          await client.shouldRateLimit({
+            domain: "guardian",
+            descriptors: [{ entries: [{ key: "api_key", value: `probe-${probe++}` }] }],
+          })
+        ).statuses[0]?.currentLimit?.requestsPerUnit;
+      await waitFor(async () => ((await apiKeyLimit()) === undefined ? true : undefined), {
+        what: "guardian-ratelimit to answer",
+        timeoutMs: 20_000,
+        details: () => proc.logTail(),
+      });
+      await cm.update({
+        "limits.yaml": limits(
+          "  - key: api_key\n    rate_limit: { unit: minute, requests_per_unit: 7 }\n",
+        ),
+      });
+      await waitFor(async () => ((await apiKeyLimit()) === 7 ? true : undefined), {
+        what: "the updated ConfigMap to be served",
+        timeoutMs: 30_000,
+        details: () => proc.logTail(),
+      });
+
+      await cm.update({ "limits.yaml": limits("  - key: api_key\n    rate: 7\n") });
+      await waitFor(
+        async () => (/rate limit config rejected/.test(proc.logTail()) ? true : undefined),
+        {
+          what: "the invalid file to be logged",
+          timeoutMs: 30_000,
+          details: () => proc.logTail(),
+        },
+      );
+      expect(proc.logTail()).toMatch(/descriptors\[1\]\.rate: unknown field/);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toContain("guardian_ratelimit_config_valid 0");
+      expect(await apiKeyLimit()).toBe(7);
     } finally {
       const exit = await proc.stop({ timeoutMs: 10_000 });
       expect(exit.code, proc.logTail()).toBe(0);

@@ -1,13 +1,16 @@
 /**
  * `guardian-ratelimit`: the rate limit service Envoy's ratelimit filter calls. Reads its
  * settings from the environment (see `ratelimitSettings`), the limits from
- * GUARDIAN_RATELIMIT_CONFIG, and keeps token buckets in Redis at REDIS_URL.
+ * GUARDIAN_RATELIMIT_CONFIG (reloaded when the files change), and keeps token buckets in
+ * Redis at REDIS_URL.
  *
  * Run: `tsx services/ratelimit/src/main.ts`.
  */
 import { createLogger, exitOnConfigError, onShutdown, readConfig } from "@guardian/kit";
 import { createRedisBackend } from "./backend/redis.js";
-import { LimitsConfigError, loadLimits } from "./limits/config.js";
+import { LimitsConfigError, type LimitsConfig } from "./limits/config.js";
+import { parseLimitsFiles, readLimitsFiles } from "./limits/load.js";
+import { reloadLimitsOnChange } from "./reload.js";
 import { createRatelimitServer } from "./server.js";
 import { ratelimitSettings } from "./settings.js";
 
@@ -18,15 +21,16 @@ const logger = createLogger({
   name: "guardian-ratelimit",
 });
 
-let limits;
+let files: Map<string, string>;
+let limits: LimitsConfig[];
 try {
-  limits = await loadLimits(settings.configFile);
+  files = await readLimitsFiles(settings.configFile);
+  limits = parseLimitsFiles(files);
 } catch (err) {
-  if (err instanceof LimitsConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
-  throw err;
+  process.stderr.write(
+    `${err instanceof LimitsConfigError ? err.message : `cannot read rate limit config ${settings.configFile}: ${(err as Error).message}`}\n`,
+  );
+  process.exit(2);
 }
 
 let lastConnectionLog = 0;
@@ -42,7 +46,7 @@ const backend = createRedisBackend({
   },
 });
 
-const { server } = createRatelimitServer({
+const { server, limiter, metrics } = createRatelimitServer({
   limits,
   backend,
   failureMode: settings.failureMode,
@@ -51,14 +55,23 @@ const { server } = createRatelimitServer({
   port: settings.port,
   shutdownTimeoutMs: settings.shutdownTimeoutMs,
 });
+const watcher = reloadLimitsOnChange({
+  path: settings.configFile,
+  initial: files,
+  limiter,
+  metrics,
+  logger,
+  pollMs: settings.configPollMs,
+});
 const address = await server.listen();
 logger.info(
-  { url: address.url, domain: limits.domain, failureMode: settings.failureMode },
+  { url: address.url, domains: limits.map((l) => l.domain), failureMode: settings.failureMode },
   "rate limit service listening",
 );
 onShutdown(
   logger,
   [
+    { name: "stop watching the limits files", run: () => watcher.close() },
     { name: "stop server and drain calls", run: () => server.close() },
     { name: "close redis", run: () => backend.close() },
   ],

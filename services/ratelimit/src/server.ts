@@ -2,13 +2,14 @@ import { createHealth, createMetrics, createServer, type Logger, type Server } f
 import type { RateLimitBackend } from "./backend/backend.js";
 import type { LimitsConfig } from "./limits/config.js";
 import { createRateLimiter, type RateLimiter } from "./limiter.js";
-import { createRateLimitMetrics } from "./rls/metrics.js";
+import { createRateLimitMetrics, type RateLimitMetrics } from "./rls/metrics.js";
 import { createRateLimitRoutes } from "./rls/routes.js";
 import type { FailureMode } from "./settings.js";
 
 /** Options for {@link createRatelimitServer}. */
 export interface RatelimitServerOptions {
-  limits: LimitsConfig;
+  /** The domains and their descriptor trees; `limiter.setLimits` replaces them. */
+  limits: LimitsConfig | readonly LimitsConfig[];
   backend: RateLimitBackend;
   failureMode: FailureMode;
   logger: Logger;
@@ -24,10 +25,15 @@ export interface RatelimitServerOptions {
 export interface RatelimitServer {
   readonly server: Server;
   readonly limiter: RateLimiter;
+  /** The rate limit metrics, for the reload of the limits files to report into. */
+  readonly metrics: RateLimitMetrics;
 }
 
-/** Logs a backend failure at most once per this many milliseconds. */
+/** Logs a backend failure, or a shadow-mode limit exceeded, at most once per this interval. */
 const errorLogIntervalMs = 10_000;
+
+/** Most limits whose last shadow-mode log time is remembered. */
+const maxShadowLogged = 1_000;
 
 /**
  * Creates the rate limit server on kit's platform: Envoy's RateLimitService over gRPC (h2c),
@@ -43,11 +49,23 @@ export function createRatelimitServer(opts: RatelimitServerOptions): RatelimitSe
   const metrics = createMetrics();
   const rlMetrics = createRateLimitMetrics(metrics.registry);
   let lastErrorLog = 0;
+  const shadowLogged = new Map<string, number>();
   const limiter = createRateLimiter({
     limits: opts.limits,
     backend: opts.backend,
     failureMode: opts.failureMode,
-    onVerdict: rlMetrics.onVerdict,
+    onVerdict(limit, verdict, entries) {
+      rlMetrics.onVerdict(limit, verdict, entries);
+      if (verdict.shadowed !== true) return;
+      const now = Date.now();
+      if (now - (shadowLogged.get(limit.name) ?? 0) < errorLogIntervalMs) return;
+      if (shadowLogged.size >= maxShadowLogged) shadowLogged.clear();
+      shadowLogged.set(limit.name, now);
+      logger.info(
+        { limit: limit.name, requestsPerUnit: limit.requestsPerUnit, unit: limit.unit },
+        "shadow mode limit exceeded (answered OK)",
+      );
+    },
     onBackendError(err) {
       rlMetrics.onBackendError(err);
       const now = Date.now();
@@ -66,5 +84,5 @@ export function createRatelimitServer(opts: RatelimitServerOptions): RatelimitSe
     metrics,
     shutdownTimeoutMs: opts.shutdownTimeoutMs,
   });
-  return { server, limiter };
+  return { server, limiter, metrics: rlMetrics };
 }

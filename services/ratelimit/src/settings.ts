@@ -26,7 +26,15 @@ export const ratelimitSettings = {
   }),
   configFile: str("GUARDIAN_RATELIMIT_CONFIG", {
     default: "/etc/guardian/ratelimit.yaml",
-    description: "YAML file with the rate limit domain and its descriptors",
+    description:
+      "Rate limit YAML file (envoyproxy/ratelimit format: domain and descriptors), or a directory whose every .yaml/.yml file is one domain; reloaded when it changes",
+  }),
+  configPollMs: duration("GUARDIAN_RATELIMIT_CONFIG_POLL", {
+    default: "10s",
+    min: 100,
+    max: 3_600_000,
+    description:
+      "How often the limits files are stat'ed for changes, besides watching their directory",
   }),
   failureMode: oneOf("GUARDIAN_RATELIMIT_FAILURE_MODE", failureModes, {
     default: "open",

@@ -8,6 +8,11 @@ export interface BucketRequest {
   readonly periodMs: number;
   /** Tokens this request costs (at least 1). */
   readonly hits: number;
+  /**
+   * A shadow bucket never rejects the take: its result still says whether it held enough,
+   * and it is charged (when it holds enough) only if the take is allowed.
+   */
+  readonly shadow?: boolean;
 }
 
 /** One bucket after a take. */
@@ -24,7 +29,10 @@ export interface BucketResult {
 
 /** The outcome of taking from several buckets at once. */
 export interface TakeResult {
-  /** True when every bucket was sufficient; only then were tokens taken, from all of them. */
+  /**
+   * True when every bucket that is not a shadow was sufficient; only then were tokens taken,
+   * from all of them (and from the sufficient shadow buckets).
+   */
   readonly allowed: boolean;
   /** One result per requested bucket, in request order. */
   readonly buckets: readonly BucketResult[];
@@ -35,6 +43,8 @@ export interface TakeResult {
  *
  * A take is all-or-nothing and atomic: it removes `hits` tokens from every bucket only when
  * every bucket holds enough, so a request rejected by one limit costs nothing in the others.
+ * Shadow buckets do not take part in that decision: an allowed take charges those that hold
+ * enough and leaves the others as they are.
  */
 export interface RateLimitBackend {
   /** Takes tokens from the buckets; rejects when the backend cannot be reached. */

@@ -82,6 +82,25 @@ export function describeBackendContract(name: string, make: () => Promise<Contra
       expect((await subject.backend.take([large])).buckets[0]?.remaining).toBe(3);
     });
 
+    it("never lets a shadow bucket decide, and charges it only when it holds enough", async () => {
+      const shadow = { ...bucket("shadow"), capacity: 1, shadow: true };
+      const real = bucket("real");
+      expect((await subject.backend.take([shadow, real])).allowed).toBe(true);
+      const over = await subject.backend.take([shadow, real]);
+      expect(over.allowed).toBe(true);
+      expect(over.buckets.map((b) => [b.sufficient, b.remaining])).toEqual([
+        [false, 0],
+        [true, 1],
+      ]);
+      // A take rejected by a real bucket charges the shadow bucket nothing either.
+      subject.advance(1_000);
+      const empty = { ...real, capacity: 1, key: key("empty") };
+      await subject.backend.take([empty]);
+      const rejected = await subject.backend.take([shadow, empty]);
+      expect(rejected.allowed).toBe(false);
+      expect(rejected.buckets[0]).toMatchObject({ sufficient: true, remaining: 1 });
+    });
+
     it("charges hits tokens at once and waits for all of them", async () => {
       expect((await subject.backend.take([bucket("a", 2)])).buckets[0]?.remaining).toBe(1);
       const rejected = await subject.backend.take([bucket("a", 2)]);

@@ -35,10 +35,12 @@ export function createMemoryBackend(opts: MemoryBackendOptions = {}): RateLimitB
     take(requests): Promise<TakeResult> {
       const at = now();
       const before = requests.map((req) => tokensAt(buckets.get(req.key), req, at));
-      const allowed = requests.every((req, i) => (before[i] ?? 0) >= req.hits);
+      const allowed = requests.every(
+        (req, i) => req.shadow === true || (before[i] ?? 0) >= req.hits,
+      );
       const results = requests.map((req, i) => {
         const had = before[i] ?? 0;
-        const after = allowed ? had - req.hits : had;
+        const after = allowed && had >= req.hits ? had - req.hits : had;
         store(req, after, at);
         return describeBucket(had, after, req);
       });

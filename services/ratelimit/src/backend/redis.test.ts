@@ -52,6 +52,7 @@ describe("redis backend", () => {
           capacity: 3 + i * 4,
           periodMs: 1_000 * (i + 1),
           hits: 1 + next(2),
+          shadow: next(4) === 0,
         }));
       expect(await redis.take(reqs), `step ${step}`).toEqual(await memory.take(reqs));
     }

@@ -10,10 +10,11 @@ import {
 /**
  * The token bucket take, atomic in Redis. KEYS are the buckets; ARGV[1] is the time in
  * milliseconds (negative: use the Redis server's clock, so every instance shares one clock),
- * then capacity, period in ms and hits for each key.
+ * then capacity, period in ms, hits and shadow (1 or 0) for each key.
  *
  * Each bucket is a hash {t = tokens, ts = time of t}. A missing bucket is full. The take is
- * all-or-nothing: tokens are removed only when every bucket holds enough. A bucket expires
+ * all-or-nothing: tokens are removed only when every bucket that is not a shadow holds enough
+ * (shadow buckets are then charged when they hold enough, and never decide). A bucket expires
  * exactly when it would be full again, so idle clients cost no memory.
  *
  * Returns {allowed, then per key: sufficient, remaining, reset ms, retry ms}.
@@ -28,9 +29,9 @@ local n = #KEYS
 local before = {}
 local allowed = 1
 for i = 1, n do
-  local cap = tonumber(ARGV[(i - 1) * 3 + 2])
-  local period = tonumber(ARGV[(i - 1) * 3 + 3])
-  local hits = tonumber(ARGV[(i - 1) * 3 + 4])
+  local cap = tonumber(ARGV[(i - 1) * 4 + 2])
+  local period = tonumber(ARGV[(i - 1) * 4 + 3])
+  local hits = tonumber(ARGV[(i - 1) * 4 + 4])
   local state = redis.call('HMGET', KEYS[i], 't', 'ts')
   local tokens = cap
   if state[1] and state[2] then
@@ -42,18 +43,18 @@ for i = 1, n do
     tokens = math.min(cap, tokens)
   end
   before[i] = tokens
-  if tokens < hits then
+  if tokens < hits and ARGV[(i - 1) * 4 + 5] ~= '1' then
     allowed = 0
   end
 end
 local out = {allowed}
 for i = 1, n do
-  local cap = tonumber(ARGV[(i - 1) * 3 + 2])
-  local period = tonumber(ARGV[(i - 1) * 3 + 3])
-  local hits = tonumber(ARGV[(i - 1) * 3 + 4])
+  local cap = tonumber(ARGV[(i - 1) * 4 + 2])
+  local period = tonumber(ARGV[(i - 1) * 4 + 3])
+  local hits = tonumber(ARGV[(i - 1) * 4 + 4])
   local rate = cap / period
   local after = before[i]
-  if allowed == 1 then
+  if allowed == 1 and after >= hits then
     after = after - hits
   end
   local reset = math.ceil((cap - after) / rate)
@@ -153,7 +154,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RateLimitBackend 
       const keys = requests.map((r) => prefix + r.key);
       const args = [
         opts.now ? Math.floor(opts.now()) : -1,
-        ...requests.flatMap((r) => [r.capacity, r.periodMs, r.hits]),
+        ...requests.flatMap((r) => [r.capacity, r.periodMs, r.hits, r.shadow === true ? 1 : 0]),
       ];
       let reply: unknown;
       try {

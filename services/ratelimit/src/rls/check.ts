@@ -8,13 +8,17 @@ export const maxDescriptors = 64;
 export const maxEntries = 16;
 
 /**
- * Validates a ShouldRateLimit request: a domain, at most {@link maxDescriptors} descriptors,
- * each with 1 to {@link maxEntries} entries whose keys are not empty. Throws InvalidArgument.
+ * Validates a ShouldRateLimit request: a domain, 1 to {@link maxDescriptors} descriptors (an
+ * empty list is an error, as in envoyproxy/ratelimit), each with 1 to {@link maxEntries}
+ * entries whose keys are not empty. Throws InvalidArgument.
  */
 export function checkShouldRateLimitRequest(req: RateLimitRequest): void {
   const problems: string[] = [];
   if (req.domain === "") {
     problems.push("domain is required");
+  }
+  if (req.descriptors.length === 0) {
+    problems.push("at least one descriptor is required");
   }
   if (req.descriptors.length > maxDescriptors) {
     problems.push(`at most ${maxDescriptors} descriptors are accepted`);

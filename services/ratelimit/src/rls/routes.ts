@@ -45,9 +45,21 @@ const units: Record<RateUnit, RateLimitResponse_RateLimit_Unit> = {
   minute: RateLimitResponse_RateLimit_Unit.MINUTE,
   hour: RateLimitResponse_RateLimit_Unit.HOUR,
   day: RateLimitResponse_RateLimit_Unit.DAY,
+  month: RateLimitResponse_RateLimit_Unit.MONTH,
+  year: RateLimitResponse_RateLimit_Unit.YEAR,
 };
 
-/** Maps a verdict to Envoy's RateLimitResponse. */
+/** `limit_remaining` of an unlimited descriptor: the largest uint32, as envoyproxy/ratelimit. */
+export const unlimitedRemaining = 0xffff_ffff;
+
+/**
+ * Maps a verdict to Envoy's RateLimitResponse, as envoyproxy/ratelimit answers: one status
+ * per descriptor in request order; a limited one carries its limit (named by `rate_limit.name`
+ * when set, else by its path in the tree), the whole requests left (0 when over) and the time
+ * until the bucket is full; an unlimited one says OK with `limit_remaining` 4294967295 and no
+ * limit; one without a limit (unknown, replaced, other domain) says OK with 0 and no limit.
+ * The overall code is OVER_LIMIT when any status is (shadow-mode limits answer OK).
+ */
 export function toResponse(result: CheckResult): MessageInitShape<typeof RateLimitResponseSchema> {
   const code = (c: "ok" | "over_limit"): RateLimitResponse_Code =>
     c === "ok" ? RateLimitResponse_Code.OK : RateLimitResponse_Code.OVER_LIMIT;
@@ -56,11 +68,11 @@ export function toResponse(result: CheckResult): MessageInitShape<typeof RateLim
     statuses: result.descriptors.map((d) => ({
       code: code(d.code),
       currentLimit: d.limit && {
-        name: d.limit.name,
+        name: d.limit.limitName ?? d.limit.name,
         requestsPerUnit: d.limit.requestsPerUnit,
         unit: units[d.limit.unit],
       },
-      limitRemaining: d.remaining ?? 0,
+      limitRemaining: d.unlimited === true ? unlimitedRemaining : (d.remaining ?? 0),
       durationUntilReset: d.resetMs === undefined ? undefined : durationFromMs(d.resetMs),
     })),
     responseHeadersToAdd:

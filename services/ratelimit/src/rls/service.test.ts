@@ -14,7 +14,7 @@ import {
   RateLimitResponse_RateLimit_Unit as Unit,
   RateLimitService,
 } from "../gen/envoy/service/ratelimit/v3/rls_pb.js";
-import { parseLimits } from "../limits/config.js";
+import { parseLimits } from "../limits/parse.js";
 import { createRatelimitServer } from "../server.js";
 import type { FailureMode } from "../settings.js";
 
@@ -30,6 +30,9 @@ descriptors:
   - key: remote_address
     value: 10.0.0.9
     unlimited: true
+  - key: trial
+    shadow_mode: true
+    rate_limit: { unit: minute, requests_per_unit: 1 }
 `);
 
 type RlsClient = Client<typeof RateLimitService>;
@@ -167,10 +170,11 @@ describe("ShouldRateLimit over gRPC against Redis", () => {
       ]),
     );
     expect(res.overallCode).toBe(RlsCode.OK);
-    expect(res.statuses.map((s) => [s.code, s.currentLimit])).toEqual([
-      [RlsCode.OK, undefined],
-      [RlsCode.OK, undefined],
-      [RlsCode.OK, undefined],
+    // As envoyproxy/ratelimit: unlimited answers the largest uint32 left, no limit answers 0.
+    expect(res.statuses.map((s) => [s.code, s.currentLimit, s.limitRemaining])).toEqual([
+      [RlsCode.OK, undefined, 4_294_967_295],
+      [RlsCode.OK, undefined, 0],
+      [RlsCode.OK, undefined, 0],
     ]);
     const other = await rls.shouldRateLimit({ ...request([[["user", "erin"]]]), domain: "other" });
     expect(other.statuses[0]?.currentLimit).toBeUndefined();
@@ -194,6 +198,9 @@ describe("ShouldRateLimit over gRPC against Redis", () => {
     await expect(rls.shouldRateLimit({ domain: "" })).rejects.toMatchObject({
       code: Code.InvalidArgument,
     });
+    await expect(rls.shouldRateLimit({ domain: "guardian", descriptors: [] })).rejects.toThrow(
+      /at least one descriptor is required/,
+    );
   });
 });
 
@@ -255,9 +262,12 @@ describe("when Redis is lost", () => {
   });
 
   it("fail closed answers OVER_LIMIT for limited descriptors with a retry hint", async () => {
-    const res = await closed.shouldRateLimit(request([[["user", "u1"]], [["tenant", "t"]]]));
+    const res = await closed.shouldRateLimit(
+      request([[["user", "u1"]], [["tenant", "t"]], [["trial", "t"]]]),
+    );
     expect(res.overallCode).toBe(RlsCode.OVER_LIMIT);
-    expect(res.statuses.map((s) => s.code)).toEqual([RlsCode.OVER_LIMIT, RlsCode.OK]);
+    // A shadow-mode limit is never enforced, not even by the closed failure mode.
+    expect(res.statuses.map((s) => s.code)).toEqual([RlsCode.OVER_LIMIT, RlsCode.OK, RlsCode.OK]);
     expect(res.responseHeadersToAdd.map((h) => [h.key, h.value])).toEqual([["retry-after", "1"]]);
   });
 
