@@ -292,8 +292,12 @@ describe("docker-compose.yml", () => {
     expect(limits.descriptors.map((d) => d.key).sort()).toEqual(
       Object.values(descriptorKeys).sort(),
     );
+    // The directory is mounted, so a file replaced on the host is seen and reloaded.
     expect(envOf(services["ratelimit"]!)["GUARDIAN_RATELIMIT_CONFIG"]).toBe(
-      "/etc/guardian/ratelimit.yaml",
+      "/etc/guardian/ratelimit/limits.yaml",
+    );
+    expect(services["ratelimit"]!["volumes"]).toContain(
+      "./deploy/ratelimit:/etc/guardian/ratelimit:ro",
     );
   });
 });
