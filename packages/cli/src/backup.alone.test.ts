@@ -54,6 +54,7 @@ describe("guardian backup and guardian restore of a production stack", () => {
   const targetUrl = databaseUrl(adminUrl, names.target);
   let sourceEtcd: EtcdCluster;
   let targetEtcd: EtcdCluster;
+  let thirdEtcd: EtcdCluster | undefined;
   let dir: string;
   let stack: Stack | undefined;
   let before: Awaited<ReturnType<typeof readEverything>>;
@@ -74,7 +75,7 @@ describe("guardian backup and guardian restore of a production stack", () => {
 
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([sourceEtcd?.stop(), targetEtcd?.stop()]);
+    await Promise.all([sourceEtcd?.stop(), targetEtcd?.stop(), thirdEtcd?.stop()]);
     for (const name of Object.values(names)) await dropDatabase(adminUrl, name);
     await removeTempDir(dir);
   }, 120_000);
@@ -239,6 +240,38 @@ describe("guardian backup and guardian restore of a production stack", () => {
     });
   }, 240_000);
 
+  it("resumes a watch from a revision before the backup with exactly the changes after it", async () => {
+    const history = before["shop"] as {
+      history: Record<string, { revisions: { revision: bigint }[] }>;
+    };
+    const rollback = history.history["eu/flags"]!.revisions[0]!.revision;
+    const deletion = history.history["retired"]!.revisions[0]!.revision;
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), 60_000);
+    const seen: { kind: string; revision?: bigint; key?: string }[] = [];
+    try {
+      for await (const msg of stack!.client.config.watch(
+        { project: "shop", startRevision: rollback },
+        { signal: ac.signal },
+      )) {
+        if (msg.kind.case === "bookmark") continue;
+        const change = msg.kind.case === "change" ? msg.kind.value : undefined;
+        seen.push({
+          kind: msg.kind.case ?? "",
+          revision: change?.revision,
+          key: change?.config?.key,
+        });
+        if (seen.length === 2) break;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    expect(seen).toEqual([
+      { kind: "change", revision: rollback, key: "eu/flags" },
+      { kind: "change", revision: deletion, key: "retired" },
+    ]);
+  }, 120_000);
+
   it("keeps versions: a compare-and-set on the version from before the backup succeeds, with a higher revision", async () => {
     const { config } = stack!.client;
     const updated = await config.updateConfig({
@@ -257,4 +290,35 @@ describe("guardian backup and guardian restore of a production stack", () => {
       }),
     ).rejects.toMatchObject({ code: Code.Aborted });
   }, 120_000);
+
+  it("with --force replaces a database that holds data, and --min-revision lifts the store's revision", async () => {
+    await stack!.stop();
+    stack = undefined;
+    thirdEtcd = await startEtcdCluster({ size: 1 });
+    const env = stackEnv(targetUrl, thirdEtcd.endpoints);
+    const refused = runGuardian(["restore", "--from", file()], env);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/the target is not empty \(.*users/);
+
+    const manifest = JSON.parse((await readFile(file(), "utf8")).split("\n")[0]!) as {
+      etcd: { revision: string };
+    };
+    const floor = BigInt(manifest.etcd.revision) + 500n;
+    const r = runGuardian(
+      ["restore", "--from", file(), "--force", "--min-revision", `${floor}`],
+      env,
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain(`store revision ${floor}`);
+
+    stack = await startStack(env, password);
+    expect(await readEverything(stack.client, layout)).toEqual(before);
+    const written = await stack.client.config.updateConfig({
+      project: "billing",
+      key: "limits",
+      content: json({ max: 5 }),
+      expectedVersion: lastVersion,
+    });
+    expect(written.config!.version).toBeGreaterThan(floor);
+  }, 240_000);
 });

@@ -28,16 +28,19 @@ const page = 500;
 
 /**
  * Writes every key of the store namespace as of ONE etcd revision, which it returns: the
- * first read fixes the revision and every later page reads at it.
+ * first read fixes the revision and every later page reads at it. Also returns the projects
+ * that have live configs.
  */
 export async function exportEtcd(
   client: EtcdClient,
   ns: string,
   out: BodyWriter,
-): Promise<{ revision: bigint; keys: number }> {
+): Promise<{ revision: bigint; keys: number; projects: Set<string> }> {
   const head = await client.kv.range({ key: Buffer.from(ns), count_only: true });
   const revision = BigInt(head.header.revision);
   let keys = 0;
+  const projects = new Set<string>();
+  const kvRoot = `${ns}kv/`;
   for (const prefix of storeParts(ns)) {
     let from = Buffer.from(prefix, "utf8");
     for (;;) {
@@ -58,6 +61,9 @@ export async function exportEtcd(
         throw err;
       }
       for (const kv of res.kvs) {
+        const name = kv.key.toString("utf8");
+        if (name.startsWith(kvRoot))
+          projects.add(name.slice(kvRoot.length, name.indexOf("/", kvRoot.length)));
         await out.write(
           etcdLine({
             key: kv.key,
@@ -72,5 +78,5 @@ export async function exportEtcd(
       from = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
     }
   }
-  return { revision, keys };
+  return { revision, keys, projects };
 }

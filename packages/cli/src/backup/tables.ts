@@ -8,6 +8,7 @@ import {
   fetchRows,
   listForeignKeys,
   listTables,
+  missingProjects,
   openRowCursor,
 } from "./sql/tables.js";
 
@@ -56,16 +57,19 @@ export function restoreOrder(tables: string[], fks: { child: string; parent: str
  * Writes every backed-up table's rows, read in ONE repeatable-read transaction so that all
  * tables show one moment. With `maxArchiveRevision`, rows of `revision_archive` above it are
  * left out: they were copied after the etcd side of the backup was read (docs/backup.md).
+ * Also reports which of `projects` (those with configs in etcd) the snapshot lacks.
  */
 export async function exportTables(
   pool: pg.Pool,
   out: BodyWriter,
-  opts: { maxArchiveRevision?: bigint },
-): Promise<{ migrations: string[]; tables: { name: string; rows: number }[] }> {
+  opts: { maxArchiveRevision?: bigint; projects?: Set<string> },
+): Promise<{ migrations: string[]; tables: { name: string; rows: number }[]; missing: string[] }> {
   return withTransaction(
     pool,
     async (client) => {
       const migrations = await appliedMigrations(client);
+      const missing = await missingProjects(client, [...(opts.projects ?? [])]);
+      if (missing.length > 0) return { migrations, tables: [], missing };
       const all = (await listTables(client)).filter(isBackedUp);
       const order = restoreOrder(all, await listForeignKeys(client));
       const tables: { name: string; rows: number }[] = [];
@@ -82,7 +86,7 @@ export async function exportTables(
         await closeCursor(client, "backup_rows");
         tables.push({ name, rows });
       }
-      return { migrations, tables };
+      return { migrations, tables, missing };
     },
     { isolation: "repeatable read", opening: "SET TRANSACTION READ ONLY" },
   );

@@ -3,7 +3,26 @@ import { createPool } from "@guardian/db";
 import { openEtcd, readBackupSettings, reportingBackupErrors } from "../backup/connect.js";
 import { exportEtcd, storeNamespace, type EtcdClient } from "../backup/etcd-export.js";
 import { writeBackupFile } from "../backup/file.js";
+import { BackupError } from "../backup/format.js";
 import { exportTables } from "../backup/tables.js";
+
+/** How often a backup is read again when a project was deleted between its two halves. */
+const attempts = 3;
+
+/** A project with configs in the etcd half is gone from the PostgreSQL half. */
+class ProjectsMoved extends Error {
+  override readonly name = "ProjectsMoved";
+  constructor(readonly projects: string[]) {
+    super(`projects deleted while the backup read them: ${projects.join(", ")}`);
+  }
+}
+
+function asBackupError(err: unknown): unknown {
+  if (!(err instanceof ProjectsMoved)) return err;
+  return new BackupError(
+    `${err.message}; each of ${attempts} attempts saw configs of a project the database no longer had, so no backup was written: run it again`,
+  );
+}
 
 /**
  * `guardian backup --out PATH`: writes one file holding the store's etcd keys read at one
@@ -22,21 +41,34 @@ export async function runBackup(opts: { out: string }): Promise<void> {
     let etcd: EtcdClient | undefined;
     try {
       if (settings.storeEngine === "etcd") etcd = await openEtcd(settings);
-      const manifest = await writeBackupFile(out, async (w) => {
-        // etcd first, PostgreSQL second: see "Consistency" in docs/backup.md.
-        const kv = etcd ? await exportEtcd(etcd, storeNamespace, w) : undefined;
-        const db = await exportTables(pool, w, { maxArchiveRevision: kv?.revision });
-        return {
-          storeEngine: settings.storeEngine,
-          migrations: db.migrations,
-          etcd: kv && {
-            namespace: storeNamespace,
-            revision: kv.revision.toString(),
-            keys: kv.keys,
-          },
-          tables: db.tables,
-        };
-      });
+      const write = () =>
+        writeBackupFile(out, async (w) => {
+          // etcd first, PostgreSQL second: see "Consistency" in docs/backup.md.
+          const kv = etcd ? await exportEtcd(etcd, storeNamespace, w) : undefined;
+          const db = await exportTables(pool, w, {
+            maxArchiveRevision: kv?.revision,
+            projects: kv?.projects,
+          });
+          if (db.missing.length > 0) throw new ProjectsMoved(db.missing);
+          return {
+            storeEngine: settings.storeEngine,
+            migrations: db.migrations,
+            etcd: kv && {
+              namespace: storeNamespace,
+              revision: kv.revision.toString(),
+              keys: kv.keys,
+            },
+            tables: db.tables,
+          };
+        });
+      let manifest;
+      for (let attempt = 1; manifest === undefined; attempt++) {
+        try {
+          manifest = await write();
+        } catch (err) {
+          if (!(err instanceof ProjectsMoved) || attempt === attempts) throw asBackupError(err);
+        }
+      }
       const rows = manifest.tables.reduce((n, t) => n + t.rows, 0);
       const at = manifest.etcd
         ? `${manifest.etcd.keys} etcd keys at revision ${manifest.etcd.revision}, `

@@ -122,3 +122,13 @@ export async function resetSequences(q: Queryable, table: string): Promise<void>
     );
   }
 }
+
+/** The names among `names` that are not projects. */
+export async function missingProjects(q: Queryable, names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const r = await q.query<{ name: string }>(
+    "SELECT n.name FROM unnest($1::text[]) AS n(name) WHERE NOT EXISTS (SELECT FROM projects p WHERE p.name = n.name)",
+    [names],
+  );
+  return r.rows.map((row) => row.name);
+}
