@@ -61,7 +61,7 @@ export function createProgram(): Command {
     .command("restore")
     .description("Restore a backup into an empty production stack (docs/backup.md)")
     .requiredOption("--from <path>", "the backup file to restore")
-    .option("--force", "replace what the target database and etcd hold")
+    .option("--force", "replace what the target database holds (etcd must still be fresh)")
     .option(
       "--min-revision <revision>",
       "make the restored store's revision at least this (the old stack's last revision)",

@@ -32,15 +32,6 @@ export async function etcdTarget(
   return { keys, revision };
 }
 
-/** Deletes the store namespace's keys in one transaction (one revision). */
-export async function clearNamespace(client: EtcdClient, ns: string): Promise<void> {
-  await client.kv.txn({
-    success: storeParts(ns).map((p) => ({
-      request_delete_range: { key: Buffer.from(p), range_end: prefixEnd(p) },
-    })),
-  });
-}
-
 /** Where the restore parks the puts that only advance the revision; deleted at the end. */
 const fillerKey = (ns: string) => Buffer.from(`${ns}restore-filler`);
 

@@ -1,7 +1,7 @@
 import { createPool, migrate, withTransaction } from "@guardian/db";
 import { openEtcd, readBackupSettings, reportingBackupErrors } from "../backup/connect.js";
 import type { EtcdClient } from "../backup/etcd-export.js";
-import { clearNamespace, etcdTarget, firstRevision, importEtcd } from "../backup/etcd-import.js";
+import { etcdTarget, firstRevision, importEtcd } from "../backup/etcd-import.js";
 import { openBackupFile } from "../backup/file.js";
 import { BackupError, type EtcdEntry } from "../backup/format.js";
 import { checkMigrations, nonEmptyTables, startTableLoader } from "../backup/restore-tables.js";
@@ -16,7 +16,8 @@ export interface RestoreOptions {
 
 /**
  * `guardian restore --from PATH`: checks the file (format version, checksum), migrates the
- * target database, refuses a target that holds data unless `force`, loads every table in one
+ * target database, refuses a target that holds data (the database's, unless `force`; etcd must
+ * always be fresh), loads every table in one
  * transaction, then writes the store's etcd keys back at their own revisions
  * (docs/backup.md), and reports what it restored.
  */
@@ -46,28 +47,27 @@ export async function runRestore(opts: RestoreOptions): Promise<void> {
       const busy = await nonEmptyTables(pool, m);
       const entries: EtcdEntry[] = [];
       let target = 0n;
-      let clear = false;
+      let etcdKeys = 0;
       if (m.etcd) {
         etcd = await openEtcd(settings);
         for await (const e of backup.entries()) if (e.kind === "etcd") entries.push(e.entry);
         const backupRevision = BigInt(m.etcd.revision);
         target =
           minRevision !== undefined && minRevision > backupRevision ? minRevision : backupRevision;
-        const state = await etcdTarget(etcd, m.etcd.namespace);
-        if (state.keys > 0) busy.push(`${state.keys} etcd keys under ${m.etcd.namespace}`);
-        clear = state.keys > 0;
+        etcdKeys = (await etcdTarget(etcd, m.etcd.namespace)).keys;
+        if (etcdKeys > 0) busy.push(`${etcdKeys} etcd keys under ${m.etcd.namespace}`);
       }
       if (busy.length > 0 && !opts.force) {
         throw new BackupError(
-          `the target is not empty (${busy.join(", ")}); restore into an empty stack, or pass --force to replace what it holds`,
+          `the target is not empty (${busy.join(", ")}); restore into an empty stack, or pass --force to replace the database's contents`,
         );
       }
       if (etcd && m.etcd) {
         const first = firstRevision(entries, m.etcd.namespace, target);
         const { revision } = await etcdTarget(etcd, m.etcd.namespace);
-        if (revision + (clear ? 1n : 0n) >= first) {
+        if (etcdKeys > 0 || revision >= first) {
           throw new BackupError(
-            `etcd is at revision ${revision}, but the backup's keys start at revision ${first}: a restore writes each key at its own revision, so it needs a fresh etcd cluster (nothing else written to it)`,
+            `etcd is at revision ${revision} with ${etcdKeys} keys under ${m.etcd.namespace}, but the backup's keys start at revision ${first}: a restore writes each key at its own revision, so it needs a fresh etcd cluster (nothing written to it)`,
           );
         }
       }
@@ -78,7 +78,6 @@ export async function runRestore(opts: RestoreOptions): Promise<void> {
         return loader.finish();
       });
       if (etcd && m.etcd) {
-        if (clear) await clearNamespace(etcd, m.etcd.namespace);
         await importEtcd(etcd, m.etcd.namespace, entries, target);
       }
       process.stdout.write(summary(entries, m.etcd?.namespace, target, rows));
