@@ -23,14 +23,21 @@ export function runGuardian(args: string[], env: Record<string, string>) {
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-/** The environment of a production stack on `databaseUrl` and the etcd at `endpoints`. */
-export function stackEnv(databaseUrl: string, endpoints: string[]): Record<string, string> {
+/**
+ * The environment of a production stack on `databaseUrl` and the etcd at `endpoints`, or on
+ * the SQL store engine when `endpoints` is undefined.
+ */
+export function stackEnv(
+  databaseUrl: string,
+  endpoints: string[] | undefined,
+): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     GUARDIAN_LOG_LEVEL: "info",
-    GUARDIAN_STORE_ENGINE: "etcd",
     GUARDIAN_PAGE_TOKEN_SECRET: "page token secret of the backup test stack",
-    ETCD_ENDPOINTS: endpoints.join(","),
+    ...(endpoints
+      ? { GUARDIAN_STORE_ENGINE: "etcd", ETCD_ENDPOINTS: endpoints.join(",") }
+      : { GUARDIAN_STORE_ENGINE: "sql" }),
     // Few records per config, so the archiver trims etcd and history spans etcd and the archive.
     GUARDIAN_STORE_RETAIN_PER_CONFIG: "2",
   };
