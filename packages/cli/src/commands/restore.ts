@@ -62,10 +62,13 @@ export async function runRestore(opts: RestoreOptions): Promise<void> {
           `the target is not empty (${busy.join(", ")}); restore into an empty stack, or pass --force to replace the database's contents`,
         );
       }
+      // A store that never held a key has no revisions to keep: nothing is written to etcd.
+      let writeEtcd = false;
       if (etcd && m.etcd) {
         const first = firstRevision(entries, m.etcd.namespace, target);
         const { revision } = await etcdTarget(etcd, m.etcd.namespace);
-        if (etcdKeys > 0 || revision >= first) {
+        writeEtcd = entries.length > 0 || target > revision;
+        if (etcdKeys > 0 || (writeEtcd && revision >= first)) {
           throw new BackupError(
             `etcd is at revision ${revision} with ${etcdKeys} keys under ${m.etcd.namespace}, but the backup's keys start at revision ${first}: a restore writes each key at its own revision, so it needs a fresh etcd cluster (nothing written to it)`,
           );
@@ -77,7 +80,7 @@ export async function runRestore(opts: RestoreOptions): Promise<void> {
           if (e.kind === "row") await loader.add(e.table, e.json);
         return loader.finish();
       });
-      if (etcd && m.etcd) {
+      if (etcd && m.etcd && writeEtcd) {
         await importEtcd(etcd, m.etcd.namespace, entries, target);
       }
       process.stdout.write(summary(entries, m.etcd?.namespace, target, rows));
