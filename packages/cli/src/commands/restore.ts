@@ -16,10 +16,9 @@ export interface RestoreOptions {
 
 /**
  * `guardian restore --from PATH`: checks the file (format version, checksum), migrates the
- * target database, refuses a target that holds data (the database's, unless `force`; etcd must
- * always be fresh), loads every table in one
- * transaction, then writes the store's etcd keys back at their own revisions
- * (docs/backup.md), and reports what it restored.
+ * target database, refuses a target that holds data (the database's, unless `force`; etcd
+ * must always be fresh), loads every table in one transaction, then writes the store's etcd
+ * keys back at their own revisions (docs/backup.md), and reports what it restored.
  */
 export async function runRestore(opts: RestoreOptions): Promise<void> {
   await reportingBackupErrors("restore", async () => {
@@ -51,6 +50,11 @@ export async function runRestore(opts: RestoreOptions): Promise<void> {
       if (m.etcd) {
         etcd = await openEtcd(settings);
         for await (const e of backup.entries()) if (e.kind === "etcd") entries.push(e.entry);
+        if (entries.length !== m.etcd.keys) {
+          throw new BackupError(
+            `the backup lists ${m.etcd.keys} etcd keys but holds ${entries.length}; nothing was restored`,
+          );
+        }
         const backupRevision = BigInt(m.etcd.revision);
         target =
           minRevision !== undefined && minRevision > backupRevision ? minRevision : backupRevision;
