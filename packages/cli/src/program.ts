@@ -10,12 +10,14 @@ import { configWatchCommand } from "./client/config-watch.js";
 import { roleCommand } from "./client/role-commands.js";
 import { schemaCommand } from "./client/schema-commands.js";
 import { adminCommand } from "./commands/admin.js";
+import { runBackup } from "./commands/backup.js";
 import { runDev } from "./commands/dev.js";
 import { runMigrate } from "./commands/migrate.js";
+import { runRestore, type RestoreOptions } from "./commands/restore.js";
 import { runServe } from "./commands/serve.js";
 
 /**
- * The `guardian` command line: the server commands (dev, serve, migrate) and the client
+ * The `guardian` command line: the server commands (dev, serve, migrate, backup, restore) and the client
  * commands, which call a server named by the profile, `--url` or GUARDIAN_URL
  * (docs/cli.md).
  */
@@ -52,6 +54,21 @@ export function createProgram(): Command {
     .description("Apply database migrations to DATABASE_URL")
     .action(() => runMigrate());
   program.addCommand(adminCommand());
+  program
+    .command("backup")
+    .description("Write a consistent backup of a production stack to a file (docs/backup.md)")
+    .requiredOption("--out <path>", "the backup file to write (replaced atomically)")
+    .action((opts: { out: string }) => runBackup(opts));
+  program
+    .command("restore")
+    .description("Restore a backup into an empty production stack (docs/backup.md)")
+    .requiredOption("--from <path>", "the backup file to restore")
+    .option("--force", "replace what the target database holds (etcd must still be fresh)")
+    .option(
+      "--min-revision <revision>",
+      "make the restored store's revision at least this (the old stack's last revision)",
+    )
+    .action((opts: RestoreOptions) => runRestore(opts));
 
   const clientCommands = [
     ...authCommands(),
