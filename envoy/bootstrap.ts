@@ -17,7 +17,7 @@ import { httpFilters } from "./http-filters.js";
 import type { GatewayProfile } from "./profiles.js";
 import { publicRouteConfig } from "./routes.js";
 import { repoRoot } from "./protos.js";
-import { gatewayRpcs, type GatewayRpc } from "./rpcs.js";
+import { gatewayRpcs, streamCluster, type GatewayRpc } from "./rpcs.js";
 
 /** The only paths the metrics listener serves (from the admin interface). */
 export const metricsPaths = ["/stats/prometheus", "/ready"] as const;
@@ -158,6 +158,11 @@ function metricsListener(profile: GatewayProfile): Json {
 /** Builds the whole static bootstrap of a gateway profile from the protos' access options. */
 export function buildBootstrap(profile: GatewayProfile, rpcs = gatewayRpcs()): Json {
   const services = Object.entries(profile.upstreams).map(([name, e]) => serviceCluster(name, e));
+  // Services with streaming calls get a second cluster for them, next to their own.
+  const streaming = new Set(rpcs.filter((r) => r.kind === "stream").map((r) => r.cluster));
+  const streams = Object.entries(profile.upstreams)
+    .filter(([name]) => streaming.has(streamCluster(name)))
+    .map(([name, e]) => serviceCluster(name, e, { streams: true }));
   return {
     node: { id: "guardian-gateway", cluster: "guardian-gateway" },
     admin: { address: socketAddress(adminEndpoint) },
@@ -165,6 +170,7 @@ export function buildBootstrap(profile: GatewayProfile, rpcs = gatewayRpcs()): J
       listeners: [publicListener(profile, rpcs), metricsListener(profile)],
       clusters: [
         ...services,
+        ...streams,
         consoleClusterConfig(profile),
         keycloakCluster(profile),
         otelClusterConfig(profile),
