@@ -14,6 +14,7 @@ import {
 } from "./clusters.js";
 import { consoleClusterConfig } from "./console.js";
 import { httpFilters } from "./http-filters.js";
+import { localReplyConfig } from "./local-replies.js";
 import type { GatewayProfile } from "./profiles.js";
 import { publicRouteConfig } from "./routes.js";
 import { repoRoot } from "./protos.js";
@@ -96,6 +97,7 @@ function publicListener(profile: GatewayProfile, rpcs: readonly GatewayRpc[]): J
                   },
                 },
               },
+              local_reply_config: localReplyConfig(),
               route_config: publicRouteConfig(profile, rpcs),
               http_filters: httpFilters(profile, rpcs),
             },
