@@ -1,4 +1,5 @@
 import type { Endpoint, GatewayProfile } from "./profiles.js";
+import { streamCluster } from "./rpcs.js";
 
 /** A piece of Envoy config in its proto-JSON/YAML shape. */
 export type Json = Record<string, unknown>;
@@ -48,33 +49,55 @@ function http2Options(): Json {
   };
 }
 
+/** Circuit breakers of unary calls: retries bounded by a budget of 20 % of active requests. */
+export const unaryThresholds: Json = {
+  priority: "DEFAULT",
+  max_connections: 1024,
+  max_pending_requests: 1024,
+  max_requests: 4096,
+  retry_budget: { budget_percent: { value: 20 }, min_retry_concurrency: 3 },
+};
+
+/**
+ * Circuit breakers of stream clusters: room for many open streams (each counts as an active
+ * request for as long as it lives) and no retries at all, since streams are never retried.
+ */
+export const streamThresholds: Json = {
+  priority: "DEFAULT",
+  max_connections: 1024,
+  max_pending_requests: 1024,
+  max_requests: 65_536,
+  max_retries: 0,
+};
+
 /**
  * A Guardian service cluster (or the rate limit service): DNS-discovered replicas over h2c,
  * gRPC health checks of the service's own name, and the protections of
- * {@link replicaCluster}.
+ * {@link replicaCluster}. With `streams`, the cluster of the service's streaming calls
+ * ({@link streamCluster}): the same replicas with {@link streamThresholds}.
  */
-export function serviceCluster(name: string, e: Endpoint): Json {
+export function serviceCluster(name: string, e: Endpoint, opts: { streams?: boolean } = {}): Json {
   const healthService = healthServices[name];
   if (healthService === undefined) {
     throw new Error(`no health service known for cluster ${name}`);
   }
-  return replicaCluster(name, e, {
+  return replicaCluster(opts.streams ? streamCluster(name) : name, e, {
     protocolOptions: http2Options(),
     check: { grpc_health_check: { service_name: healthService } },
-    trackRemaining: true,
+    thresholds: { ...(opts.streams ? streamThresholds : unaryThresholds), track_remaining: true },
   });
 }
 
 /**
  * A cluster of DNS-discovered replicas, health-checked by `check` (Envoy's `grpc_health_check`
- * or `http_health_check`), with circuit breakers whose retries are bounded by a budget (20 %
- * of active requests), and outlier detection that ejects a replica after consecutive gateway
- * failures (502/503/504, resets, connect failures).
+ * or `http_health_check`), with circuit breakers (`thresholds`, by default
+ * {@link unaryThresholds}), and outlier detection that ejects a replica after consecutive
+ * gateway failures (502/503/504, resets, connect failures).
  */
 export function replicaCluster(
   name: string,
   e: Endpoint,
-  opts: { check: Json; protocolOptions?: Json; trackRemaining?: boolean },
+  opts: { check: Json; protocolOptions?: Json; thresholds?: Json },
 ): Json {
   return {
     name,
@@ -95,18 +118,7 @@ export function replicaCluster(
         ...opts.check,
       },
     ],
-    circuit_breakers: {
-      thresholds: [
-        {
-          priority: "DEFAULT",
-          max_connections: 1024,
-          max_pending_requests: 1024,
-          max_requests: 4096,
-          retry_budget: { budget_percent: { value: 20 }, min_retry_concurrency: 3 },
-          ...(opts.trackRemaining ? { track_remaining: true } : {}),
-        },
-      ],
-    },
+    circuit_breakers: { thresholds: [opts.thresholds ?? unaryThresholds] },
     outlier_detection: {
       consecutive_5xx: 5,
       consecutive_gateway_failure: 3,

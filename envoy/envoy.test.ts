@@ -27,6 +27,8 @@ describe.each(profiles)("the $name gateway config ($output)", (profile) => {
   const hcm = (d: Doc): Doc =>
     d["static_resources"].listeners[0].filter_chains[0].filters[0].typed_config;
   const routes = (d: Doc): Doc[] => hcm(d)["route_config"].virtual_hosts[0].routes;
+  const filter = (d: Doc, name: string): Doc =>
+    hcm(d)["http_filters"].find((f: Doc) => f["name"] === `envoy.filters.http.${name}`);
   /** Applies a change to the committed YAML and returns the cross-check problems. */
   const problemsAfter = (change: (d: Doc) => void): string[] => {
     const d = doc();
@@ -63,7 +65,7 @@ describe.each(profiles)("the $name gateway config ($output)", (profile) => {
     expect(metricRoutes[2]?.["direct_response"].status).toBe(404);
   });
 
-  it("runs CORS, jwt_authn, local rate limit, rate limit and router in that order", () => {
+  it("runs CORS, gRPC-Web, jwt_authn, local rate limit, rate limit and router in that order", () => {
     expect(hcm(doc())["http_filters"].map((f: Doc) => f["name"])).toEqual([...httpFilterOrder]);
   });
 
@@ -94,7 +96,7 @@ describe.each(profiles)("the $name gateway config ($output)", (profile) => {
     });
     expect(cluster.health_checks[0].http_health_check.path).toBe("/readyz");
     // The files need no token: the page itself signs in.
-    const rules = hcm(doc())["http_filters"][1].typed_config.rules as Doc[];
+    const rules = filter(doc(), "jwt_authn").typed_config.rules as Doc[];
     expect(rules).toContainEqual({ match: { path: "/" } });
     expect(rules).toContainEqual({ match: { prefix: "/assets/" } });
   });
@@ -113,7 +115,7 @@ describe.each(profiles)("the $name gateway config ($output)", (profile) => {
   });
 
   it("exempts public RPCs from JWT and accepts a JWT or nothing on API-key RPCs", () => {
-    const rules = hcm(doc())["http_filters"][1].typed_config.rules as Doc[];
+    const rules = filter(doc(), "jwt_authn").typed_config.rules as Doc[];
     const ruleOf = (path: string) => rules.find((r) => r["match"].path === path);
     expect(ruleOf("/guardian.auth.v1.AuthService/Login")).toEqual({
       match: { path: "/guardian.auth.v1.AuthService/Login" },
@@ -142,7 +144,7 @@ describe.each(profiles)("the $name gateway config ($output)", (profile) => {
 
     it("an unknown field inside a typed_config (Any)", () => {
       reject(
-        (d) => (hcm(d)["http_filters"][1].typed_config.providers.keycloak.issuer_url = "x"),
+        (d) => (filter(d, "jwt_authn").typed_config.providers.keycloak.issuer_url = "x"),
         /issuer_url/,
       );
     });
@@ -158,7 +160,7 @@ describe.each(profiles)("the $name gateway config ($output)", (profile) => {
     it("an @type the API does not know", () => {
       reject(
         (d) =>
-          (hcm(d)["http_filters"][4].typed_config["@type"] =
+          (filter(d, "router").typed_config["@type"] =
             "type.googleapis.com/envoy.extensions.filters.http.router.v3.Routr"),
         /Routr/,
       );
@@ -240,7 +242,7 @@ describe.each(profiles)("the $name gateway config ($output)", (profile) => {
         hcm(d)["route_config"].virtual_hosts[0].routes = routes(d).filter(
           (r) => r["match"].path !== "/guardian.auth.v1.AuthService/WhoAmI",
         );
-        const rules = hcm(d)["http_filters"][1].typed_config.rules as Doc[];
+        const rules = filter(d, "jwt_authn").typed_config.rules as Doc[];
         delete rules.find(
           (r) => r["match"].path === "/guardian.config.v1.ConfigService/DeleteConfig",
         )!["requires"];
@@ -259,7 +261,7 @@ describe.each(profiles)("the $name gateway config ($output)", (profile) => {
         const assets = all.findIndex((r) => r["match"].prefix === "/assets/");
         all.unshift(...all.splice(assets, 1));
         all.find((r) => r["match"].path === "/index.html")!["route"].cluster = "auth";
-        const rules = hcm(d)["http_filters"][1].typed_config.rules as Doc[];
+        const rules = filter(d, "jwt_authn").typed_config.rules as Doc[];
         rules.find((r) => r["match"].path === "/")!["requires"] = { provider_name: "guardian" };
       });
       expect(problems).toEqual(

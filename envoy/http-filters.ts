@@ -6,6 +6,7 @@ import type { GatewayRpc } from "./rpcs.js";
 /** The HTTP filters of the public listener, in the order Envoy runs them. */
 export const httpFilterOrder = [
   "envoy.filters.http.cors",
+  "envoy.filters.http.grpc_web",
   "envoy.filters.http.jwt_authn",
   "envoy.filters.http.local_ratelimit",
   "envoy.filters.http.ratelimit",
@@ -51,6 +52,7 @@ export const corsExposeHeaders = [
   "grpc-status-details-bin",
   "x-request-id",
   "retry-after",
+  "x-envoy-ratelimited",
   "x-ratelimit-limit",
   "x-ratelimit-remaining",
   "x-ratelimit-reset",
@@ -138,12 +140,22 @@ function jwtProvider(profile: GatewayProfile, which: keyof typeof providers): Js
   };
 }
 
-/** The public listener's HTTP filters: CORS, JWT, local then global rate limit, router. */
+/**
+ * The public listener's HTTP filters: CORS (answers preflights first), gRPC-Web (turns
+ * gRPC-Web into gRPC before anything can reject, so that every rejection is a gRPC answer
+ * it frames back as gRPC-Web), JWT, local then global rate limit, router.
+ */
 export function httpFilters(profile: GatewayProfile, rpcs: readonly GatewayRpc[]): Json[] {
   return [
     {
       name: "envoy.filters.http.cors",
       typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors" },
+    },
+    {
+      name: "envoy.filters.http.grpc_web",
+      typed_config: {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb",
+      },
     },
     {
       name: "envoy.filters.http.jwt_authn",

@@ -1,3 +1,8 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseEnvironment } from "./environment.js";
+import { repoRoot } from "./protos.js";
+
 /** Where an upstream listens. */
 export interface Endpoint {
   readonly host: string;
@@ -15,14 +20,14 @@ export interface JwtIssuer {
 }
 
 /**
- * The deployment-specific values of one generated gateway config: addresses, issuers and
- * origins. Everything else (filters, routes, resilience) is the same for every profile.
+ * The deployment-specific values of one generated gateway config, as an environment file
+ * holds them (see {@link parseEnvironment}): addresses, issuers, origins, how the client's
+ * address is found, and edge TLS. Everything else (filters, routes, resilience) is the same
+ * for every environment.
  */
-export interface GatewayProfile {
-  /** Short name, used in the file header. */
+export interface GatewayEnvironment {
+  /** Short name, for messages and tests. */
   readonly name: string;
-  /** Where the generated file goes, relative to the repository root. */
-  readonly output: string;
   /** Port of the public listener (Connect, gRPC, gRPC-Web). */
   readonly publicPort: number;
   /** Port of the listener that serves only `/stats/prometheus` and `/ready`. */
@@ -42,69 +47,40 @@ export interface GatewayProfile {
   readonly audience: string;
   /** Browser origins allowed by CORS, exactly. */
   readonly corsOrigins: readonly string[];
+  /**
+   * How Envoy finds the client's address (`use_remote_address`, `xff_num_trusted_hops`):
+   * with Envoy at the edge, the connection's peer and no trusted `x-forwarded-for` hop.
+   */
+  readonly clientAddress: {
+    readonly useRemoteAddress: boolean;
+    readonly xffNumTrustedHops: number;
+  };
+  /** When set, the public listener terminates TLS with this certificate and key (PEM files). */
+  readonly tls?: { readonly certificateChain: string; readonly privateKey: string };
 }
 
-const composeUpstreams = {
-  auth: { host: "auth", port: 8080 },
-  config: { host: "config", port: 8080 },
-  schema: { host: "schema", port: 8080 },
-  cluster: { host: "cluster", port: 8080 },
-  ratelimit: { host: "ratelimit", port: 8081 },
-} as const;
+/** An environment together with the files it is read from and generated into. */
+export interface GatewayProfile extends GatewayEnvironment {
+  /** The environment file, relative to the repository root (or as given). */
+  readonly environment: string;
+  /** Where the generated file goes, relative to the repository root (or as given). */
+  readonly output: string;
+}
 
-/** docker-compose.yml: everything on one network, consoles on localhost. */
-export const composeProfile: GatewayProfile = {
-  name: "compose",
-  output: "envoy/envoy.yaml",
-  publicPort: 8080,
-  metricsPort: 9902,
-  upstreams: composeUpstreams,
-  console: { host: "console", port: 8080 },
-  keycloak: { host: "keycloak", port: 8080, tls: false },
-  otelCollector: { host: "otel-collector", port: 4317 },
-  issuers: {
-    // KC_HOSTNAME makes Keycloak issue tokens for the URL a browser uses.
-    keycloak: {
-      issuer: "http://localhost:8180/realms/guardian",
-      jwksUri: "http://keycloak:8080/realms/guardian/protocol/openid-connect/certs",
-      cluster: "keycloak",
-    },
-    // GUARDIAN_ISSUER_URL: the public URL of this gateway.
-    guardian: {
-      issuer: "http://localhost:8080",
-      jwksUri: "http://auth:8080/.well-known/jwks.json",
-      cluster: "auth",
-    },
-  },
-  audience: "guardian",
-  corsOrigins: ["http://localhost:3000", "http://localhost:5173"],
-};
+/** Reads an environment file (a path relative to the repository root, or absolute). */
+export function loadProfile(environment: string, output: string): GatewayProfile {
+  const text = readFileSync(resolve(repoRoot, environment), "utf8");
+  return { ...parseEnvironment(text, environment), environment, output };
+}
+
+/** docker-compose.yml: everything on one network, the console on Envoy's origin. */
+export const composeProfile = loadProfile("envoy/environment.yaml", "envoy/envoy.yaml");
 
 /** deploy/k8s: Services named like the compose services, Keycloak outside the cluster. */
-export const k8sProfile: GatewayProfile = {
-  name: "k8s",
-  output: "deploy/k8s/envoy/envoy.yaml",
-  publicPort: 8080,
-  metricsPort: 9902,
-  upstreams: composeUpstreams,
-  console: { host: "console", port: 8080 },
-  keycloak: { host: "sso.example.com", port: 443, tls: true },
-  otelCollector: { host: "otel-collector", port: 4317 },
-  issuers: {
-    keycloak: {
-      issuer: "https://sso.example.com/realms/guardian",
-      jwksUri: "https://sso.example.com/realms/guardian/protocol/openid-connect/certs",
-      cluster: "keycloak",
-    },
-    guardian: {
-      issuer: "https://guardian.example.com",
-      jwksUri: "http://auth:8080/.well-known/jwks.json",
-      cluster: "auth",
-    },
-  },
-  audience: "guardian",
-  corsOrigins: ["https://console.guardian.example.com"],
-};
+export const k8sProfile = loadProfile(
+  "deploy/k8s/envoy/environment.yaml",
+  "deploy/k8s/envoy/envoy.yaml",
+);
 
-/** Every profile the generator writes. */
+/** Every profile the generator writes when called without `--env`. */
 export const profiles: readonly GatewayProfile[] = [composeProfile, k8sProfile];

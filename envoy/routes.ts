@@ -8,6 +8,13 @@ import type { GatewayRpc, RpcKind } from "./rpcs.js";
 /** The route timeout of unary calls. */
 export const unaryTimeout = "15s";
 
+/**
+ * How long a stream may stay silent before Envoy cuts it (the route's `idle_timeout`). Every
+ * streaming RPC sends something well within it: ConfigService/Watch its bookmarks, the
+ * ClusterService streams their keepalives (envoy/streams.test.ts checks both).
+ */
+export const streamIdleTimeoutSeconds = 600;
+
 const previousHosts: Json = {
   name: "envoy.retry_host_predicates.previous_hosts",
   typed_config: {
@@ -58,7 +65,7 @@ export function rpcRoute(rpc: GatewayRpc): Json {
   const action: Json =
     rpc.kind === "stream"
       ? // Watch and other streams live as long as the client wants: no route timeout.
-        { cluster: rpc.cluster, timeout: "0s", idle_timeout: "600s" }
+        { cluster: rpc.cluster, timeout: "0s", idle_timeout: `${streamIdleTimeoutSeconds}s` }
       : { cluster: rpc.cluster, timeout: unaryTimeout };
   if (retry !== undefined) {
     action["retry_policy"] = retry;

@@ -26,7 +26,7 @@ export interface GatewayRpc {
   readonly path: string;
   /** The fully qualified service name. */
   readonly service: string;
-  /** The Envoy cluster of the service. */
+  /** The Envoy cluster the route goes to: the service's, or its streams' for a stream. */
   readonly cluster: string;
   readonly auth: RpcAuth;
   readonly kind: RpcKind;
@@ -42,6 +42,15 @@ export const publicServiceClusters: Readonly<Record<string, string>> = {
   "guardian.schema.v1.SchemaService": "schema",
   "guardian.cluster.v1.ClusterService": "cluster",
 };
+
+/**
+ * The cluster of a service's streaming calls: the same replicas as `cluster`, with circuit
+ * breakers of their own, so that long-lived streams neither use up the request cap of unary
+ * calls nor inflate their retry budget.
+ */
+export function streamCluster(cluster: string): string {
+  return `${cluster}_streams`;
+}
 
 /** Services that never get a public route. */
 export const internalServices: readonly string[] = ["guardian.store.v1.StoreService"];
@@ -65,17 +74,18 @@ export function gatewayRpcs(services: readonly DescService[] = guardianServices)
       if (access === undefined) {
         throw new Error(`${service.typeName}.${method.name} has no guardian.v1.access option`);
       }
+      const kind: RpcKind =
+        method.methodKind !== "unary"
+          ? "stream"
+          : method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS
+            ? "read"
+            : "write";
       out.push({
         path: `/${service.typeName}/${method.name}`,
         service: service.typeName,
-        cluster,
+        cluster: kind === "stream" ? streamCluster(cluster) : cluster,
         auth: access.public ? "public" : access.allowApiKey ? "api_key" : "jwt",
-        kind:
-          method.methodKind !== "unary"
-            ? "stream"
-            : method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS
-              ? "read"
-              : "write",
+        kind,
       });
     }
   }

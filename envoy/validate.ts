@@ -10,6 +10,7 @@ import { metricsPaths } from "./bootstrap.js";
 import { checkConsoleRoutes } from "./check-console.js";
 import { adminCluster, adminEndpoint, healthServices } from "./clusters.js";
 import { httpFilterOrder } from "./http-filters.js";
+import { checkServiceCluster, checkStreamClusters } from "./check-clusters.js";
 import { internalServices, type GatewayRpc } from "./rpcs.js";
 
 const bootstrapType = "envoy.config.bootstrap.v3.Bootstrap";
@@ -169,6 +170,7 @@ export function checkGateway(config: JsonObject, rpcs: readonly GatewayRpc[]): s
     const name = str(c["name"]) ?? "";
     if (healthServices[name] !== undefined) problems.push(...checkServiceCluster(c, name));
   }
+  problems.push(...checkStreamClusters(clusters, rpcs));
   return problems;
 }
 
@@ -265,32 +267,6 @@ function checkJwtRules(hcm: Obj, rpcs: readonly GatewayRpc[]): string[] {
     if (obj(provider)["payloadInMetadata"] === undefined || obj(provider)["forward"] !== true) {
       problems.push(`JWT provider ${name} must forward the token and put its payload in metadata`);
     }
-  }
-  return problems;
-}
-
-function checkServiceCluster(c: Obj, name: string): string[] {
-  const problems: string[] = [];
-  const options = obj(
-    obj(c["typedExtensionProtocolOptions"])[
-      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
-    ],
-  );
-  if (obj(options["explicitHttpConfig"])["http2ProtocolOptions"] === undefined) {
-    problems.push(`cluster ${name} must speak HTTP/2 upstream`);
-  }
-  const grpcHealth = arr(c["healthChecks"]).map(
-    (h) => obj(obj(h)["grpcHealthCheck"])["serviceName"],
-  );
-  if (!grpcHealth.includes(healthServices[name])) {
-    problems.push(`cluster ${name} must gRPC-health-check ${healthServices[name] ?? "?"}`);
-  }
-  const thresholds = arr(obj(c["circuitBreakers"])["thresholds"]).map(obj);
-  if (!thresholds.some((t) => t["retryBudget"] !== undefined)) {
-    problems.push(`cluster ${name} needs circuit breakers with a retry budget`);
-  }
-  if (obj(c["outlierDetection"])["enforcingConsecutiveGatewayFailure"] !== 100) {
-    problems.push(`cluster ${name} must enforce consecutive gateway failure ejection at 100`);
   }
   return problems;
 }

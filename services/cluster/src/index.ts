@@ -20,6 +20,7 @@
 export { createClusterRoutes, createClusterService } from "./routes.js";
 export type { ClusterRoutesDeps } from "./routes.js";
 export { defaultClusterLimits, type ClusterLimits } from "./check.js";
+export { defaultStreamKeepaliveMs } from "./handlers/keepalive.js";
 export { toClusterConnectError } from "./error-map.js";
 export {
   createEtcdClusterBackend,

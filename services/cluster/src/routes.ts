@@ -7,6 +7,7 @@ import type { ClusterBackend } from "./backend/types.js";
 import { defaultClusterLimits, type ClusterLimits } from "./check.js";
 import { toClusterConnectError } from "./error-map.js";
 import { createElectionHandlers } from "./handlers/elections.js";
+import { defaultStreamKeepaliveMs } from "./handlers/keepalive.js";
 import { createLockHandlers } from "./handlers/locks.js";
 import { createMemberHandlers, membershipAudit } from "./handlers/members.js";
 import { createRegistryHandlers } from "./handlers/registry.js";
@@ -18,6 +19,11 @@ export interface ClusterRoutesDeps {
   pool: Queryable;
   /** TTL bounds; defaults to the API's 5 s to 1 h. */
   limits?: Partial<ClusterLimits>;
+  /**
+   * How long a Campaign, Observe or WatchInstances stream may stay silent before it sends a
+   * keepalive; defaults to {@link defaultStreamKeepaliveMs}. Tests lower it.
+   */
+  keepaliveMs?: number;
 }
 
 /**
@@ -29,11 +35,12 @@ export interface ClusterRoutesDeps {
 export function createClusterService(deps: ClusterRoutesDeps): ServiceImpl<typeof ClusterService> {
   const { backend } = deps;
   const limits: ClusterLimits = { ...defaultClusterLimits, ...deps.limits };
+  const keepaliveMs = deps.keepaliveMs ?? defaultStreamKeepaliveMs;
   const impl: ServiceImpl<typeof ClusterService> = {
     ...createMemberHandlers(backend),
-    ...createElectionHandlers(backend, limits),
+    ...createElectionHandlers(backend, limits, keepaliveMs),
     ...createLockHandlers(backend, limits),
-    ...createRegistryHandlers(backend, limits),
+    ...createRegistryHandlers(backend, limits, keepaliveMs),
   };
   const mapped = mapErrors(ClusterService, impl, toClusterConnectError);
   return auditMutations(ClusterService, mapped, deps.pool, membershipAudit);

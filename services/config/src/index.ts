@@ -11,6 +11,7 @@
  *   it applied or rejected; live while its last report is younger than the instance TTL.
  */
 export { createConfigRoutes, createConfigService } from "./routes.js";
+export { maxBookmarkIntervalMs } from "./handlers/watch.js";
 export { createConfigFastRoutes, createReadConfigRoute } from "./lean-read/read-config-route.js";
 export {
   startAuditSweep,

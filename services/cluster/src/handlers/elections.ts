@@ -5,7 +5,7 @@ import {
   type CampaignResponseSchema,
   type ClusterService,
 } from "@guardian/api";
-import type { ClusterBackend } from "../backend/types.js";
+import type { ClusterBackend, LeaderState } from "../backend/types.js";
 import {
   checkCampaignRequest,
   checkCandidateRequest,
@@ -13,6 +13,7 @@ import {
   type ClusterLimits,
 } from "../check.js";
 import { campaignEventToProto, leaderToProto } from "../convert.js";
+import { keepaliveTick, withKeepalives } from "./keepalive.js";
 import { relay, serverDraining } from "./relay.js";
 
 type ElectionMethods = Pick<
@@ -33,16 +34,23 @@ const serverShutdown: MessageInitShape<typeof CampaignResponseSchema> = {
 /**
  * Creates the election handlers. A stream the client cancels ends quietly (a campaign
  * withdraws its candidate first); when the server drains, Observe ends with Unavailable and
- * Campaign reports CampaignLost with SERVER_SHUTDOWN.
+ * Campaign reports CampaignLost with SERVER_SHUTDOWN. Both streams send a keepalive after
+ * `keepaliveMs` without another message (Observe repeats its last state, marked as one).
  */
 export function createElectionHandlers(
   backend: ClusterBackend,
   limits: ClusterLimits,
+  keepaliveMs: number,
 ): ElectionMethods {
   return {
     async *campaign(req, ctx) {
       const input = checkCampaignRequest(req, limits);
-      for await (const event of relay(ctx, backend.campaign(input, ctx.signal))) {
+      const events = withKeepalives(backend.campaign(input, ctx.signal), keepaliveMs);
+      for await (const event of relay(ctx, events)) {
+        if (event === keepaliveTick) {
+          yield { event: { case: "keepalive", value: {} } };
+          continue;
+        }
         yield campaignEventToProto(event);
         if (event.kind === "lost") return;
       }
@@ -70,8 +78,15 @@ export function createElectionHandlers(
 
     async *observe(req, ctx) {
       checkElectionRequest(req);
-      for await (const state of relay(ctx, backend.observe(req.election, ctx.signal))) {
-        yield { leader: leaderToProto(state.leader), revision: state.revision };
+      const states = withKeepalives(backend.observe(req.election, ctx.signal), keepaliveMs);
+      let last: LeaderState | undefined;
+      for await (const state of relay(ctx, states)) {
+        if (state !== keepaliveTick) {
+          last = state;
+          yield { leader: leaderToProto(state.leader), revision: state.revision };
+        } else if (last !== undefined) {
+          yield { leader: leaderToProto(last.leader), revision: last.revision, keepalive: {} };
+        }
       }
       if (serverDraining(ctx)) throw ctx.signal.reason;
     },

@@ -10,6 +10,7 @@ import {
   type ClusterLimits,
 } from "../check.js";
 import { instanceToProto, watchItemToProto } from "../convert.js";
+import { keepaliveTick, withKeepalives } from "./keepalive.js";
 import { relay, serverDraining } from "./relay.js";
 
 type RegistryMethods = Pick<
@@ -28,11 +29,13 @@ const paging = definePaging({ a: "text" });
 /**
  * Creates the service registry handlers: register, heartbeat, deregister, list, and watch
  * the instances of a service; list the services. A watch the client cancels ends quietly;
- * one the server drains ends with Unavailable.
+ * one the server drains ends with Unavailable; one without changes for `keepaliveMs` sends
+ * a keepalive.
  */
 export function createRegistryHandlers(
   backend: ClusterBackend,
   limits: ClusterLimits,
+  keepaliveMs: number,
 ): RegistryMethods {
   return {
     async registerInstance(req) {
@@ -69,7 +72,11 @@ export function createRegistryHandlers(
     async *watchInstances(req, ctx) {
       checkServiceRequest(req);
       const items = backend.watchInstances(req.service, [...req.tags], ctx.signal);
-      for await (const item of relay(ctx, items)) yield watchItemToProto(item);
+      for await (const item of relay(ctx, withKeepalives(items, keepaliveMs))) {
+        yield item === keepaliveTick
+          ? { kind: { case: "keepalive", value: {} } }
+          : watchItemToProto(item);
+      }
       if (serverDraining(ctx)) throw ctx.signal.reason;
     },
   };

@@ -15,10 +15,16 @@ type WatchMessage = MessageInitShape<typeof WatchResponseSchema>;
 
 const defaultBookmarkMs = 30_000;
 
-/** The bookmark interval of a request: unset or zero means 30 s; clamped to 1 s..10 min. */
+/**
+ * The longest a Watch stream stays silent: 5 minutes, half the idle timeout of the gateway's
+ * stream routes, so that a bookmark always reaches the client before a proxy cuts the stream.
+ */
+export const maxBookmarkIntervalMs = 300_000;
+
+/** The bookmark interval of a request: unset or zero means 30 s; clamped to 1 s..5 min. */
 export function bookmarkIntervalMs(d: Duration | undefined): number {
   const ms = d ? Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6) : 0;
-  return ms <= 0 ? defaultBookmarkMs : Math.min(Math.max(ms, 1_000), 600_000);
+  return ms <= 0 ? defaultBookmarkMs : Math.min(Math.max(ms, 1_000), maxBookmarkIntervalMs);
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file guardian/cluster/v1/cluster.proto.
  */
 export const file_guardian_cluster_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("CiFndWFyZGlhbi9jbHVzdGVyL3YxL2NsdXN0ZXIucHJvdG8SE2d1YXJkaWFuLmNsdXN0ZXIudjEiiQIKBk1lbWJlchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBlZXJfdXJscxgDIAMoCRITCgtjbGllbnRfdXJscxgEIAMoCRIPCgdoZWFsdGh5GAUgASgIEhEKCWlzX2xlYWRlchgGIAEoCBISCgppc19sZWFybmVyGAcgASgIEhEKCXJhZnRfdGVybRgIIAEoAxISCgpyYWZ0X2luZGV4GAkgASgDEhUKDWFwcGxpZWRfaW5kZXgYCiABKAMSDwoHZGJfc2l6ZRgLIAEoAxIWCg5kYl9zaXplX2luX3VzZRgMIAEoAxIPCgd2ZXJzaW9uGA0gASgJEg0KBWVycm9yGA4gASgJIk8KBkxlYWRlchIQCghlbGVjdGlvbhgBIAEoCRISCgpsZWFkZXJfa2V5GAIgASgJEg0KBXZhbHVlGAMgASgJEhAKCHJldmlzaW9uGAQgASgDImgKD0NhbXBhaWduU3RhcnRlZBISCgpsZWFkZXJfa2V5GAEgASgJEhAKCGxlYXNlX2lkGAIgASgDEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ6Cg9DYW1wYWlnbkVsZWN0ZWQSEgoKbGVhZGVyX2tleRgBIAEoCRIQCghsZWFzZV9pZBgCIAEoAxIQCghyZXZpc2lvbhgDIAEoAxIvCgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQgoPQ2FtcGFpZ25SZW5ld2VkEi8KC2V4cGlyZV90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJYCgxDYW1wYWlnbkxvc3QSNwoGcmVhc29uGAEgASgOMicuZ3VhcmRpYW4uY2x1c3Rlci52MS5DYW1wYWlnbkxvc3RSZWFzb24SDwoHbWVzc2FnZRgCIAEoCSLBAQoETG9jaxIMCgRuYW1lGAEgASgJEhAKCGxvY2tfa2V5GAIgASgJEg0KBW93bmVyGAMgASgJEhAKCGxlYXNlX2lkGAQgASgDEhUKDWZlbmNpbmdfdG9rZW4YBSABKAMSMAoMYWNxdWlyZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWAoITG9ja0hlbGQSDAoEbmFtZRgBIAEoCRINCgVvd25lchgCIAEoCRIvCgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi/AIKCEluc3RhbmNlEg8KB3NlcnZpY2UYASABKAkSEwoLaW5zdGFuY2VfaWQYAiABKAkSDwoHYWRkcmVzcxgDIAEoCRIMCgRwb3J0GAQgASgFEj0KCG1ldGFkYXRhGAUgAygLMisuZ3VhcmRpYW4uY2x1c3Rlci52MS5JbnN0YW5jZS5NZXRhZGF0YUVudHJ5EgwKBHRhZ3MYBiADKAkSEAoIbGVhc2VfaWQYByABKAMSMQoNcmVnaXN0ZXJfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoTbGFzdF9oZWFydGJlYXRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKIAQoNSW5zdGFuY2VFdmVudBI0CgR0eXBlGAEgASgOMiYuZ3VhcmRpYW4uY2x1c3Rlci52MS5JbnN0YW5jZUV2ZW50VHlwZRIvCghpbnN0YW5jZRgCIAEoCzIdLmd1YXJkaWFuLmNsdXN0ZXIudjEuSW5zdGFuY2USEAoIcmV2aXNpb24YAyABKAMiVgoQSW5zdGFuY2VTbmFwc2hvdBIwCglpbnN0YW5jZXMYASADKAsyHS5ndWFyZGlhbi5jbHVzdGVyLnYxLkluc3RhbmNlEhAKCHJldmlzaW9uGAIgASgDIjYKDlNlcnZpY2VTdW1tYXJ5EgwKBG5hbWUYASABKAkSFgoOaW5zdGFuY2VfY291bnQYAiABKAUiFAoSTGlzdE1lbWJlcnNSZXF1ZXN0IqoBChNMaXN0TWVtYmVyc1Jlc3BvbnNlEiwKB21lbWJlcnMYASADKAsyGy5ndWFyZGlhbi5jbHVzdGVyLnYxLk1lbWJlchIRCglsZWFkZXJfaWQYAiABKAkSEQoJcmFmdF90ZXJtGAMgASgDEisKBmVuZ2luZRgEIAEoDjIbLmd1YXJkaWFuLmNsdXN0ZXIudjEuRW5naW5lEhIKCmNsdXN0ZXJfaWQYBSABKAkiRwoQQWRkTWVtYmVyUmVxdWVzdBIRCglwZWVyX3VybHMYASADKAkSEgoKaXNfbGVhcm5lchgCIAEoCBIMCgRuYW1lGAMgASgJIocBChFBZGRNZW1iZXJSZXNwb25zZRIrCgZtZW1iZXIYASABKAsyGy5ndWFyZGlhbi5jbHVzdGVyLnYxLk1lbWJlchIsCgdtZW1iZXJzGAIgAygLMhsuZ3VhcmRpYW4uY2x1c3Rlci52MS5NZW1iZXISFwoPaW5pdGlhbF9jbHVzdGVyGAMgASgJIjAKE1JlbW92ZU1lbWJlclJlcXVlc3QSCgoCaWQYASABKAkSDQoFZm9yY2UYAiABKAgiRAoUUmVtb3ZlTWVtYmVyUmVzcG9uc2USLAoHbWVtYmVycxgBIAMoCzIbLmd1YXJkaWFuLmNsdXN0ZXIudjEuTWVtYmVyIiIKFFByb21vdGVNZW1iZXJSZXF1ZXN0EgoKAmlkGAEgASgJIkQKFVByb21vdGVNZW1iZXJSZXNwb25zZRIrCgZtZW1iZXIYASABKAsyGy5ndWFyZGlhbi5jbHVzdGVyLnYxLk1lbWJlciImChFNb3ZlTGVhZGVyUmVxdWVzdBIRCgl0YXJnZXRfaWQYASABKAkiJwoSTW92ZUxlYWRlclJlc3BvbnNlEhEKCWxlYWRlcl9pZBgBIAEoCSJaCg9DYW1wYWlnblJlcXVlc3QSEAoIZWxlY3Rpb24YASABKAkSDQoFdmFsdWUYAiABKAkSJgoDdHRsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIvkBChBDYW1wYWlnblJlc3BvbnNlEjcKB3N0YXJ0ZWQYASABKAsyJC5ndWFyZGlhbi5jbHVzdGVyLnYxLkNhbXBhaWduU3RhcnRlZEgAEjcKB2VsZWN0ZWQYAiABKAsyJC5ndWFyZGlhbi5jbHVzdGVyLnYxLkNhbXBhaWduRWxlY3RlZEgAEjcKB3JlbmV3ZWQYAyABKAsyJC5ndWFyZGlhbi5jbHVzdGVyLnYxLkNhbXBhaWduUmVuZXdlZEgAEjEKBGxvc3QYBCABKAsyIS5ndWFyZGlhbi5jbHVzdGVyLnYxLkNhbXBhaWduTG9zdEgAQgcKBWV2ZW50IkYKD1Byb2NsYWltUmVxdWVzdBIQCghlbGVjdGlvbhgBIAEoCRISCgpsZWFkZXJfa2V5GAIgASgJEg0KBXZhbHVlGAMgASgJIj8KEFByb2NsYWltUmVzcG9uc2USKwoGbGVhZGVyGAEgASgLMhsuZ3VhcmRpYW4uY2x1c3Rlci52MS5MZWFkZXIiNQoNUmVzaWduUmVxdWVzdBIQCghlbGVjdGlvbhgBIAEoCRISCgpsZWFkZXJfa2V5GAIgASgJIhAKDlJlc2lnblJlc3BvbnNlIiQKEEdldExlYWRlclJlcXVlc3QSEAoIZWxlY3Rpb24YASABKAkiUgoRR2V0TGVhZGVyUmVzcG9uc2USKwoGbGVhZGVyGAEgASgLMhsuZ3VhcmRpYW4uY2x1c3Rlci52MS5MZWFkZXISEAoIcmV2aXNpb24YAiABKAMiIgoOT2JzZXJ2ZVJlcXVlc3QSEAoIZWxlY3Rpb24YASABKAkiUAoPT2JzZXJ2ZVJlc3BvbnNlEisKBmxlYWRlchgBIAEoCzIbLmd1YXJkaWFuLmNsdXN0ZXIudjEuTGVhZGVyEhAKCHJldmlzaW9uGAIgASgDIooBChJBY3F1aXJlTG9ja1JlcXVlc3QSDAoEbmFtZRgBIAEoCRImCgN0dGwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoMd2FpdF90aW1lb3V0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBW93bmVyGAQgASgJIj4KE0FjcXVpcmVMb2NrUmVzcG9uc2USJwoEbG9jaxgBIAEoCzIZLmd1YXJkaWFuLmNsdXN0ZXIudjEuTG9jayI2ChRLZWVwQWxpdmVMb2NrUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCGxlYXNlX2lkGAIgASgDIkgKFUtlZXBBbGl2ZUxvY2tSZXNwb25zZRIvCgtleHBpcmVfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiNAoSUmVsZWFzZUxvY2tSZXF1ZXN0EgwKBG5hbWUYASABKAkSEAoIbGVhc2VfaWQYAiABKAMiFQoTUmVsZWFzZUxvY2tSZXNwb25zZSIeCg5HZXRMb2NrUmVxdWVzdBIMCgRuYW1lGAEgASgJIjoKD0dldExvY2tSZXNwb25zZRInCgRsb2NrGAEgASgLMhkuZ3VhcmRpYW4uY2x1c3Rlci52MS5Mb2NrIpMCChdSZWdpc3Rlckluc3RhbmNlUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEhMKC2luc3RhbmNlX2lkGAIgASgJEg8KB2FkZHJlc3MYAyABKAkSDAoEcG9ydBgEIAEoBRJMCghtZXRhZGF0YRgFIAMoCzI6Lmd1YXJkaWFuLmNsdXN0ZXIudjEuUmVnaXN0ZXJJbnN0YW5jZVJlcXVlc3QuTWV0YWRhdGFFbnRyeRIMCgR0YWdzGAYgAygJEiYKA3R0bBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiSwoYUmVnaXN0ZXJJbnN0YW5jZVJlc3BvbnNlEi8KCGluc3RhbmNlGAEgASgLMh0uZ3VhcmRpYW4uY2x1c3Rlci52MS5JbnN0YW5jZSJKChBIZWFydGJlYXRSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSEwoLaW5zdGFuY2VfaWQYAiABKAkSEAoIbGVhc2VfaWQYAyABKAMiRAoRSGVhcnRiZWF0UmVzcG9uc2USLwoLZXhwaXJlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkEKGURlcmVnaXN0ZXJJbnN0YW5jZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRITCgtpbnN0YW5jZV9pZBgCIAEoCSIcChpEZXJlZ2lzdGVySW5zdGFuY2VSZXNwb25zZSI1ChRMaXN0SW5zdGFuY2VzUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEgwKBHRhZ3MYAiADKAkiWwoVTGlzdEluc3RhbmNlc1Jlc3BvbnNlEjAKCWluc3RhbmNlcxgBIAMoCzIdLmd1YXJkaWFuLmNsdXN0ZXIudjEuSW5zdGFuY2USEAoIcmV2aXNpb24YAiABKAMiPAoTTGlzdFNlcnZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJmChRMaXN0U2VydmljZXNSZXNwb25zZRI1CghzZXJ2aWNlcxgBIAMoCzIjLmd1YXJkaWFuLmNsdXN0ZXIudjEuU2VydmljZVN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjYKFVdhdGNoSW5zdGFuY2VzUmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEgwKBHRhZ3MYAiADKAkikAEKFldhdGNoSW5zdGFuY2VzUmVzcG9uc2USOQoIc25hcHNob3QYASABKAsyJS5ndWFyZGlhbi5jbHVzdGVyLnYxLkluc3RhbmNlU25hcHNob3RIABIzCgVldmVudBgCIAEoCzIiLmd1YXJkaWFuLmNsdXN0ZXIudjEuSW5zdGFuY2VFdmVudEgAQgYKBGtpbmQqQQoGRW5naW5lEhYKEkVOR0lORV9VTlNQRUNJRklFRBAAEg4KCkVOR0lORV9TUUwQARIPCgtFTkdJTkVfRVRDRBACKtUBChJDYW1wYWlnbkxvc3RSZWFzb24SJAogQ0FNUEFJR05fTE9TVF9SRUFTT05fVU5TUEVDSUZJRUQQABIhCh1DQU1QQUlHTl9MT1NUX1JFQVNPTl9SRVNJR05FRBABEiYKIkNBTVBBSUdOX0xPU1RfUkVBU09OX0xFQVNFX0VYUElSRUQQAhIkCiBDQU1QQUlHTl9MT1NUX1JFQVNPTl9LRVlfREVMRVRFRBADEigKJENBTVBBSUdOX0xPU1RfUkVBU09OX1NFUlZFUl9TSFVURE9XThAEKpMBChFJbnN0YW5jZUV2ZW50VHlwZRIjCh9JTlNUQU5DRV9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASGgoWSU5TVEFOQ0VfRVZFTlRfVFlQRV9VUBABEhwKGElOU1RBTkNFX0VWRU5UX1RZUEVfRE9XThACEh8KG0lOU1RBTkNFX0VWRU5UX1RZUEVfVVBEQVRFRBADMu4QCg5DbHVzdGVyU2VydmljZRJrCgtMaXN0TWVtYmVycxInLmd1YXJkaWFuLmNsdXN0ZXIudjEuTGlzdE1lbWJlcnNSZXF1ZXN0GiguZ3VhcmRpYW4uY2x1c3Rlci52MS5MaXN0TWVtYmVyc1Jlc3BvbnNlIgmQAgGquxgCCAgSYgoJQWRkTWVtYmVyEiUuZ3VhcmRpYW4uY2x1c3Rlci52MS5BZGRNZW1iZXJSZXF1ZXN0GiYuZ3VhcmRpYW4uY2x1c3Rlci52MS5BZGRNZW1iZXJSZXNwb25zZSIGqrsYAggGEmsKDFJlbW92ZU1lbWJlchIoLmd1YXJkaWFuLmNsdXN0ZXIudjEuUmVtb3ZlTWVtYmVyUmVxdWVzdBopLmd1YXJkaWFuLmNsdXN0ZXIudjEuUmVtb3ZlTWVtYmVyUmVzcG9uc2UiBqq7GAIIBhJuCg1Qcm9tb3RlTWVtYmVyEikuZ3VhcmRpYW4uY2x1c3Rlci52MS5Qcm9tb3RlTWVtYmVyUmVxdWVzdBoqLmd1YXJkaWFuLmNsdXN0ZXIudjEuUHJvbW90ZU1lbWJlclJlc3BvbnNlIgaquxgCCAYSZQoKTW92ZUxlYWRlchImLmd1YXJkaWFuLmNsdXN0ZXIudjEuTW92ZUxlYWRlclJlcXVlc3QaJy5ndWFyZGlhbi5jbHVzdGVyLnYxLk1vdmVMZWFkZXJSZXNwb25zZSIGqrsYAggGEmEKCENhbXBhaWduEiQuZ3VhcmRpYW4uY2x1c3Rlci52MS5DYW1wYWlnblJlcXVlc3QaJS5ndWFyZGlhbi5jbHVzdGVyLnYxLkNhbXBhaWduUmVzcG9uc2UiBqq7GAIIBzABEmIKCFByb2NsYWltEiQuZ3VhcmRpYW4uY2x1c3Rlci52MS5Qcm9jbGFpbVJlcXVlc3QaJS5ndWFyZGlhbi5jbHVzdGVyLnYxLlByb2NsYWltUmVzcG9uc2UiCZACAqq7GAIIBxJZCgZSZXNpZ24SIi5ndWFyZGlhbi5jbHVzdGVyLnYxLlJlc2lnblJlcXVlc3QaIy5ndWFyZGlhbi5jbHVzdGVyLnYxLlJlc2lnblJlc3BvbnNlIgaquxgCCAcSZQoJR2V0TGVhZGVyEiUuZ3VhcmRpYW4uY2x1c3Rlci52MS5HZXRMZWFkZXJSZXF1ZXN0GiYuZ3VhcmRpYW4uY2x1c3Rlci52MS5HZXRMZWFkZXJSZXNwb25zZSIJkAIBqrsYAggIEl4KB09ic2VydmUSIy5ndWFyZGlhbi5jbHVzdGVyLnYxLk9ic2VydmVSZXF1ZXN0GiQuZ3VhcmRpYW4uY2x1c3Rlci52MS5PYnNlcnZlUmVzcG9uc2UiBqq7GAIICDABEmgKC0FjcXVpcmVMb2NrEicuZ3VhcmRpYW4uY2x1c3Rlci52MS5BY3F1aXJlTG9ja1JlcXVlc3QaKC5ndWFyZGlhbi5jbHVzdGVyLnYxLkFjcXVpcmVMb2NrUmVzcG9uc2UiBqq7GAIIBxJuCg1LZWVwQWxpdmVMb2NrEikuZ3VhcmRpYW4uY2x1c3Rlci52MS5LZWVwQWxpdmVMb2NrUmVxdWVzdBoqLmd1YXJkaWFuLmNsdXN0ZXIudjEuS2VlcEFsaXZlTG9ja1Jlc3BvbnNlIgaquxgCCAcSawoLUmVsZWFzZUxvY2sSJy5ndWFyZGlhbi5jbHVzdGVyLnYxLlJlbGVhc2VMb2NrUmVxdWVzdBooLmd1YXJkaWFuLmNsdXN0ZXIudjEuUmVsZWFzZUxvY2tSZXNwb25zZSIJkAICqrsYAggHEl8KB0dldExvY2sSIy5ndWFyZGlhbi5jbHVzdGVyLnYxLkdldExvY2tSZXF1ZXN0GiQuZ3VhcmRpYW4uY2x1c3Rlci52MS5HZXRMb2NrUmVzcG9uc2UiCZACAaq7GAIICBJ3ChBSZWdpc3Rlckluc3RhbmNlEiwuZ3VhcmRpYW4uY2x1c3Rlci52MS5SZWdpc3Rlckluc3RhbmNlUmVxdWVzdBotLmd1YXJkaWFuLmNsdXN0ZXIudjEuUmVnaXN0ZXJJbnN0YW5jZVJlc3BvbnNlIgaquxgCCAcSYgoJSGVhcnRiZWF0EiUuZ3VhcmRpYW4uY2x1c3Rlci52MS5IZWFydGJlYXRSZXF1ZXN0GiYuZ3VhcmRpYW4uY2x1c3Rlci52MS5IZWFydGJlYXRSZXNwb25zZSIGqrsYAggHEoABChJEZXJlZ2lzdGVySW5zdGFuY2USLi5ndWFyZGlhbi5jbHVzdGVyLnYxLkRlcmVnaXN0ZXJJbnN0YW5jZVJlcXVlc3QaLy5ndWFyZGlhbi5jbHVzdGVyLnYxLkRlcmVnaXN0ZXJJbnN0YW5jZVJlc3BvbnNlIgmQAgKquxgCCAcScQoNTGlzdEluc3RhbmNlcxIpLmd1YXJkaWFuLmNsdXN0ZXIudjEuTGlzdEluc3RhbmNlc1JlcXVlc3QaKi5ndWFyZGlhbi5jbHVzdGVyLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZSIJkAIBqrsYAggIEm4KDExpc3RTZXJ2aWNlcxIoLmd1YXJkaWFuLmNsdXN0ZXIudjEuTGlzdFNlcnZpY2VzUmVxdWVzdBopLmd1YXJkaWFuLmNsdXN0ZXIudjEuTGlzdFNlcnZpY2VzUmVzcG9uc2UiCZACAaq7GAIICBJzCg5XYXRjaEluc3RhbmNlcxIqLmd1YXJkaWFuLmNsdXN0ZXIudjEuV2F0Y2hJbnN0YW5jZXNSZXF1ZXN0GisuZ3VhcmRpYW4uY2x1c3Rlci52MS5XYXRjaEluc3RhbmNlc1Jlc3BvbnNlIgaquxgCCAgwAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_guardian_v1_access]);
+  fileDesc("CiFndWFyZGlhbi9jbHVzdGVyL3YxL2NsdXN0ZXIucHJvdG8SE2d1YXJkaWFuLmNsdXN0ZXIudjEiiQIKBk1lbWJlchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBlZXJfdXJscxgDIAMoCRITCgtjbGllbnRfdXJscxgEIAMoCRIPCgdoZWFsdGh5GAUgASgIEhEKCWlzX2xlYWRlchgGIAEoCBISCgppc19sZWFybmVyGAcgASgIEhEKCXJhZnRfdGVybRgIIAEoAxISCgpyYWZ0X2luZGV4GAkgASgDEhUKDWFwcGxpZWRfaW5kZXgYCiABKAMSDwoHZGJfc2l6ZRgLIAEoAxIWCg5kYl9zaXplX2luX3VzZRgMIAEoAxIPCgd2ZXJzaW9uGA0gASgJEg0KBWVycm9yGA4gASgJIk8KBkxlYWRlchIQCghlbGVjdGlvbhgBIAEoCRISCgpsZWFkZXJfa2V5GAIgASgJEg0KBXZhbHVlGAMgASgJEhAKCHJldmlzaW9uGAQgASgDImgKD0NhbXBhaWduU3RhcnRlZBISCgpsZWFkZXJfa2V5GAEgASgJEhAKCGxlYXNlX2lkGAIgASgDEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ6Cg9DYW1wYWlnbkVsZWN0ZWQSEgoKbGVhZGVyX2tleRgBIAEoCRIQCghsZWFzZV9pZBgCIAEoAxIQCghyZXZpc2lvbhgDIAEoAxIvCgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQgoPQ2FtcGFpZ25SZW5ld2VkEi8KC2V4cGlyZV90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJYCgxDYW1wYWlnbkxvc3QSNwoGcmVhc29uGAEgASgOMicuZ3VhcmRpYW4uY2x1c3Rlci52MS5DYW1wYWlnbkxvc3RSZWFzb24SDwoHbWVzc2FnZRgCIAEoCSLBAQoETG9jaxIMCgRuYW1lGAEgASgJEhAKCGxvY2tfa2V5GAIgASgJEg0KBW93bmVyGAMgASgJEhAKCGxlYXNlX2lkGAQgASgDEhUKDWZlbmNpbmdfdG9rZW4YBSABKAMSMAoMYWNxdWlyZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWAoITG9ja0hlbGQSDAoEbmFtZRgBIAEoCRINCgVvd25lchgCIAEoCRIvCgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi/AIKCEluc3RhbmNlEg8KB3NlcnZpY2UYASABKAkSEwoLaW5zdGFuY2VfaWQYAiABKAkSDwoHYWRkcmVzcxgDIAEoCRIMCgRwb3J0GAQgASgFEj0KCG1ldGFkYXRhGAUgAygLMisuZ3VhcmRpYW4uY2x1c3Rlci52MS5JbnN0YW5jZS5NZXRhZGF0YUVudHJ5EgwKBHRhZ3MYBiADKAkSEAoIbGVhc2VfaWQYByABKAMSMQoNcmVnaXN0ZXJfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoTbGFzdF9oZWFydGJlYXRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKIAQoNSW5zdGFuY2VFdmVudBI0CgR0eXBlGAEgASgOMiYuZ3VhcmRpYW4uY2x1c3Rlci52MS5JbnN0YW5jZUV2ZW50VHlwZRIvCghpbnN0YW5jZRgCIAEoCzIdLmd1YXJkaWFuLmNsdXN0ZXIudjEuSW5zdGFuY2USEAoIcmV2aXNpb24YAyABKAMiVgoQSW5zdGFuY2VTbmFwc2hvdBIwCglpbnN0YW5jZXMYASADKAsyHS5ndWFyZGlhbi5jbHVzdGVyLnYxLkluc3RhbmNlEhAKCHJldmlzaW9uGAIgASgDIgsKCUtlZXBhbGl2ZSI2Cg5TZXJ2aWNlU3VtbWFyeRIMCgRuYW1lGAEgASgJEhYKDmluc3RhbmNlX2NvdW50GAIgASgFIhQKEkxpc3RNZW1iZXJzUmVxdWVzdCKqAQoTTGlzdE1lbWJlcnNSZXNwb25zZRIsCgdtZW1iZXJzGAEgAygLMhsuZ3VhcmRpYW4uY2x1c3Rlci52MS5NZW1iZXISEQoJbGVhZGVyX2lkGAIgASgJEhEKCXJhZnRfdGVybRgDIAEoAxIrCgZlbmdpbmUYBCABKA4yGy5ndWFyZGlhbi5jbHVzdGVyLnYxLkVuZ2luZRISCgpjbHVzdGVyX2lkGAUgASgJIkcKEEFkZE1lbWJlclJlcXVlc3QSEQoJcGVlcl91cmxzGAEgAygJEhIKCmlzX2xlYXJuZXIYAiABKAgSDAoEbmFtZRgDIAEoCSKHAQoRQWRkTWVtYmVyUmVzcG9uc2USKwoGbWVtYmVyGAEgASgLMhsuZ3VhcmRpYW4uY2x1c3Rlci52MS5NZW1iZXISLAoHbWVtYmVycxgCIAMoCzIbLmd1YXJkaWFuLmNsdXN0ZXIudjEuTWVtYmVyEhcKD2luaXRpYWxfY2x1c3RlchgDIAEoCSIwChNSZW1vdmVNZW1iZXJSZXF1ZXN0EgoKAmlkGAEgASgJEg0KBWZvcmNlGAIgASgIIkQKFFJlbW92ZU1lbWJlclJlc3BvbnNlEiwKB21lbWJlcnMYASADKAsyGy5ndWFyZGlhbi5jbHVzdGVyLnYxLk1lbWJlciIiChRQcm9tb3RlTWVtYmVyUmVxdWVzdBIKCgJpZBgBIAEoCSJEChVQcm9tb3RlTWVtYmVyUmVzcG9uc2USKwoGbWVtYmVyGAEgASgLMhsuZ3VhcmRpYW4uY2x1c3Rlci52MS5NZW1iZXIiJgoRTW92ZUxlYWRlclJlcXVlc3QSEQoJdGFyZ2V0X2lkGAEgASgJIicKEk1vdmVMZWFkZXJSZXNwb25zZRIRCglsZWFkZXJfaWQYASABKAkiWgoPQ2FtcGFpZ25SZXF1ZXN0EhAKCGVsZWN0aW9uGAEgASgJEg0KBXZhbHVlGAIgASgJEiYKA3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKuAgoQQ2FtcGFpZ25SZXNwb25zZRI3CgdzdGFydGVkGAEgASgLMiQuZ3VhcmRpYW4uY2x1c3Rlci52MS5DYW1wYWlnblN0YXJ0ZWRIABI3CgdlbGVjdGVkGAIgASgLMiQuZ3VhcmRpYW4uY2x1c3Rlci52MS5DYW1wYWlnbkVsZWN0ZWRIABI3CgdyZW5ld2VkGAMgASgLMiQuZ3VhcmRpYW4uY2x1c3Rlci52MS5DYW1wYWlnblJlbmV3ZWRIABIxCgRsb3N0GAQgASgLMiEuZ3VhcmRpYW4uY2x1c3Rlci52MS5DYW1wYWlnbkxvc3RIABIzCglrZWVwYWxpdmUYBSABKAsyHi5ndWFyZGlhbi5jbHVzdGVyLnYxLktlZXBhbGl2ZUgAQgcKBWV2ZW50IkYKD1Byb2NsYWltUmVxdWVzdBIQCghlbGVjdGlvbhgBIAEoCRISCgpsZWFkZXJfa2V5GAIgASgJEg0KBXZhbHVlGAMgASgJIj8KEFByb2NsYWltUmVzcG9uc2USKwoGbGVhZGVyGAEgASgLMhsuZ3VhcmRpYW4uY2x1c3Rlci52MS5MZWFkZXIiNQoNUmVzaWduUmVxdWVzdBIQCghlbGVjdGlvbhgBIAEoCRISCgpsZWFkZXJfa2V5GAIgASgJIhAKDlJlc2lnblJlc3BvbnNlIiQKEEdldExlYWRlclJlcXVlc3QSEAoIZWxlY3Rpb24YASABKAkiUgoRR2V0TGVhZGVyUmVzcG9uc2USKwoGbGVhZGVyGAEgASgLMhsuZ3VhcmRpYW4uY2x1c3Rlci52MS5MZWFkZXISEAoIcmV2aXNpb24YAiABKAMiIgoOT2JzZXJ2ZVJlcXVlc3QSEAoIZWxlY3Rpb24YASABKAkigwEKD09ic2VydmVSZXNwb25zZRIrCgZsZWFkZXIYASABKAsyGy5ndWFyZGlhbi5jbHVzdGVyLnYxLkxlYWRlchIQCghyZXZpc2lvbhgCIAEoAxIxCglrZWVwYWxpdmUYAyABKAsyHi5ndWFyZGlhbi5jbHVzdGVyLnYxLktlZXBhbGl2ZSKKAQoSQWNxdWlyZUxvY2tSZXF1ZXN0EgwKBG5hbWUYASABKAkSJgoDdHRsGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi8KDHdhaXRfdGltZW91dBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhINCgVvd25lchgEIAEoCSI+ChNBY3F1aXJlTG9ja1Jlc3BvbnNlEicKBGxvY2sYASABKAsyGS5ndWFyZGlhbi5jbHVzdGVyLnYxLkxvY2siNgoUS2VlcEFsaXZlTG9ja1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghsZWFzZV9pZBgCIAEoAyJIChVLZWVwQWxpdmVMb2NrUmVzcG9uc2USLwoLZXhwaXJlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjQKElJlbGVhc2VMb2NrUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCGxlYXNlX2lkGAIgASgDIhUKE1JlbGVhc2VMb2NrUmVzcG9uc2UiHgoOR2V0TG9ja1JlcXVlc3QSDAoEbmFtZRgBIAEoCSI6Cg9HZXRMb2NrUmVzcG9uc2USJwoEbG9jaxgBIAEoCzIZLmd1YXJkaWFuLmNsdXN0ZXIudjEuTG9jayKTAgoXUmVnaXN0ZXJJbnN0YW5jZVJlcXVlc3QSDwoHc2VydmljZRgBIAEoCRITCgtpbnN0YW5jZV9pZBgCIAEoCRIPCgdhZGRyZXNzGAMgASgJEgwKBHBvcnQYBCABKAUSTAoIbWV0YWRhdGEYBSADKAsyOi5ndWFyZGlhbi5jbHVzdGVyLnYxLlJlZ2lzdGVySW5zdGFuY2VSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSDAoEdGFncxgGIAMoCRImCgN0dGwYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIksKGFJlZ2lzdGVySW5zdGFuY2VSZXNwb25zZRIvCghpbnN0YW5jZRgBIAEoCzIdLmd1YXJkaWFuLmNsdXN0ZXIudjEuSW5zdGFuY2UiSgoQSGVhcnRiZWF0UmVxdWVzdBIPCgdzZXJ2aWNlGAEgASgJEhMKC2luc3RhbmNlX2lkGAIgASgJEhAKCGxlYXNlX2lkGAMgASgDIkQKEUhlYXJ0YmVhdFJlc3BvbnNlEi8KC2V4cGlyZV90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJBChlEZXJlZ2lzdGVySW5zdGFuY2VSZXF1ZXN0Eg8KB3NlcnZpY2UYASABKAkSEwoLaW5zdGFuY2VfaWQYAiABKAkiHAoaRGVyZWdpc3Rlckluc3RhbmNlUmVzcG9uc2UiNQoUTGlzdEluc3RhbmNlc1JlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIMCgR0YWdzGAIgAygJIlsKFUxpc3RJbnN0YW5jZXNSZXNwb25zZRIwCglpbnN0YW5jZXMYASADKAsyHS5ndWFyZGlhbi5jbHVzdGVyLnYxLkluc3RhbmNlEhAKCHJldmlzaW9uGAIgASgDIjwKE0xpc3RTZXJ2aWNlc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiZgoUTGlzdFNlcnZpY2VzUmVzcG9uc2USNQoIc2VydmljZXMYASADKAsyIy5ndWFyZGlhbi5jbHVzdGVyLnYxLlNlcnZpY2VTdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI2ChVXYXRjaEluc3RhbmNlc1JlcXVlc3QSDwoHc2VydmljZRgBIAEoCRIMCgR0YWdzGAIgAygJIsUBChZXYXRjaEluc3RhbmNlc1Jlc3BvbnNlEjkKCHNuYXBzaG90GAEgASgLMiUuZ3VhcmRpYW4uY2x1c3Rlci52MS5JbnN0YW5jZVNuYXBzaG90SAASMwoFZXZlbnQYAiABKAsyIi5ndWFyZGlhbi5jbHVzdGVyLnYxLkluc3RhbmNlRXZlbnRIABIzCglrZWVwYWxpdmUYAyABKAsyHi5ndWFyZGlhbi5jbHVzdGVyLnYxLktlZXBhbGl2ZUgAQgYKBGtpbmQqQQoGRW5naW5lEhYKEkVOR0lORV9VTlNQRUNJRklFRBAAEg4KCkVOR0lORV9TUUwQARIPCgtFTkdJTkVfRVRDRBACKtUBChJDYW1wYWlnbkxvc3RSZWFzb24SJAogQ0FNUEFJR05fTE9TVF9SRUFTT05fVU5TUEVDSUZJRUQQABIhCh1DQU1QQUlHTl9MT1NUX1JFQVNPTl9SRVNJR05FRBABEiYKIkNBTVBBSUdOX0xPU1RfUkVBU09OX0xFQVNFX0VYUElSRUQQAhIkCiBDQU1QQUlHTl9MT1NUX1JFQVNPTl9LRVlfREVMRVRFRBADEigKJENBTVBBSUdOX0xPU1RfUkVBU09OX1NFUlZFUl9TSFVURE9XThAEKpMBChFJbnN0YW5jZUV2ZW50VHlwZRIjCh9JTlNUQU5DRV9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASGgoWSU5TVEFOQ0VfRVZFTlRfVFlQRV9VUBABEhwKGElOU1RBTkNFX0VWRU5UX1RZUEVfRE9XThACEh8KG0lOU1RBTkNFX0VWRU5UX1RZUEVfVVBEQVRFRBADMu4QCg5DbHVzdGVyU2VydmljZRJrCgtMaXN0TWVtYmVycxInLmd1YXJkaWFuLmNsdXN0ZXIudjEuTGlzdE1lbWJlcnNSZXF1ZXN0GiguZ3VhcmRpYW4uY2x1c3Rlci52MS5MaXN0TWVtYmVyc1Jlc3BvbnNlIgmQAgGquxgCCAgSYgoJQWRkTWVtYmVyEiUuZ3VhcmRpYW4uY2x1c3Rlci52MS5BZGRNZW1iZXJSZXF1ZXN0GiYuZ3VhcmRpYW4uY2x1c3Rlci52MS5BZGRNZW1iZXJSZXNwb25zZSIGqrsYAggGEmsKDFJlbW92ZU1lbWJlchIoLmd1YXJkaWFuLmNsdXN0ZXIudjEuUmVtb3ZlTWVtYmVyUmVxdWVzdBopLmd1YXJkaWFuLmNsdXN0ZXIudjEuUmVtb3ZlTWVtYmVyUmVzcG9uc2UiBqq7GAIIBhJuCg1Qcm9tb3RlTWVtYmVyEikuZ3VhcmRpYW4uY2x1c3Rlci52MS5Qcm9tb3RlTWVtYmVyUmVxdWVzdBoqLmd1YXJkaWFuLmNsdXN0ZXIudjEuUHJvbW90ZU1lbWJlclJlc3BvbnNlIgaquxgCCAYSZQoKTW92ZUxlYWRlchImLmd1YXJkaWFuLmNsdXN0ZXIudjEuTW92ZUxlYWRlclJlcXVlc3QaJy5ndWFyZGlhbi5jbHVzdGVyLnYxLk1vdmVMZWFkZXJSZXNwb25zZSIGqrsYAggGEmEKCENhbXBhaWduEiQuZ3VhcmRpYW4uY2x1c3Rlci52MS5DYW1wYWlnblJlcXVlc3QaJS5ndWFyZGlhbi5jbHVzdGVyLnYxLkNhbXBhaWduUmVzcG9uc2UiBqq7GAIIBzABEmIKCFByb2NsYWltEiQuZ3VhcmRpYW4uY2x1c3Rlci52MS5Qcm9jbGFpbVJlcXVlc3QaJS5ndWFyZGlhbi5jbHVzdGVyLnYxLlByb2NsYWltUmVzcG9uc2UiCZACAqq7GAIIBxJZCgZSZXNpZ24SIi5ndWFyZGlhbi5jbHVzdGVyLnYxLlJlc2lnblJlcXVlc3QaIy5ndWFyZGlhbi5jbHVzdGVyLnYxLlJlc2lnblJlc3BvbnNlIgaquxgCCAcSZQoJR2V0TGVhZGVyEiUuZ3VhcmRpYW4uY2x1c3Rlci52MS5HZXRMZWFkZXJSZXF1ZXN0GiYuZ3VhcmRpYW4uY2x1c3Rlci52MS5HZXRMZWFkZXJSZXNwb25zZSIJkAIBqrsYAggIEl4KB09ic2VydmUSIy5ndWFyZGlhbi5jbHVzdGVyLnYxLk9ic2VydmVSZXF1ZXN0GiQuZ3VhcmRpYW4uY2x1c3Rlci52MS5PYnNlcnZlUmVzcG9uc2UiBqq7GAIICDABEmgKC0FjcXVpcmVMb2NrEicuZ3VhcmRpYW4uY2x1c3Rlci52MS5BY3F1aXJlTG9ja1JlcXVlc3QaKC5ndWFyZGlhbi5jbHVzdGVyLnYxLkFjcXVpcmVMb2NrUmVzcG9uc2UiBqq7GAIIBxJuCg1LZWVwQWxpdmVMb2NrEikuZ3VhcmRpYW4uY2x1c3Rlci52MS5LZWVwQWxpdmVMb2NrUmVxdWVzdBoqLmd1YXJkaWFuLmNsdXN0ZXIudjEuS2VlcEFsaXZlTG9ja1Jlc3BvbnNlIgaquxgCCAcSawoLUmVsZWFzZUxvY2sSJy5ndWFyZGlhbi5jbHVzdGVyLnYxLlJlbGVhc2VMb2NrUmVxdWVzdBooLmd1YXJkaWFuLmNsdXN0ZXIudjEuUmVsZWFzZUxvY2tSZXNwb25zZSIJkAICqrsYAggHEl8KB0dldExvY2sSIy5ndWFyZGlhbi5jbHVzdGVyLnYxLkdldExvY2tSZXF1ZXN0GiQuZ3VhcmRpYW4uY2x1c3Rlci52MS5HZXRMb2NrUmVzcG9uc2UiCZACAaq7GAIICBJ3ChBSZWdpc3Rlckluc3RhbmNlEiwuZ3VhcmRpYW4uY2x1c3Rlci52MS5SZWdpc3Rlckluc3RhbmNlUmVxdWVzdBotLmd1YXJkaWFuLmNsdXN0ZXIudjEuUmVnaXN0ZXJJbnN0YW5jZVJlc3BvbnNlIgaquxgCCAcSYgoJSGVhcnRiZWF0EiUuZ3VhcmRpYW4uY2x1c3Rlci52MS5IZWFydGJlYXRSZXF1ZXN0GiYuZ3VhcmRpYW4uY2x1c3Rlci52MS5IZWFydGJlYXRSZXNwb25zZSIGqrsYAggHEoABChJEZXJlZ2lzdGVySW5zdGFuY2USLi5ndWFyZGlhbi5jbHVzdGVyLnYxLkRlcmVnaXN0ZXJJbnN0YW5jZVJlcXVlc3QaLy5ndWFyZGlhbi5jbHVzdGVyLnYxLkRlcmVnaXN0ZXJJbnN0YW5jZVJlc3BvbnNlIgmQAgKquxgCCAcScQoNTGlzdEluc3RhbmNlcxIpLmd1YXJkaWFuLmNsdXN0ZXIudjEuTGlzdEluc3RhbmNlc1JlcXVlc3QaKi5ndWFyZGlhbi5jbHVzdGVyLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZSIJkAIBqrsYAggIEm4KDExpc3RTZXJ2aWNlcxIoLmd1YXJkaWFuLmNsdXN0ZXIudjEuTGlzdFNlcnZpY2VzUmVxdWVzdBopLmd1YXJkaWFuLmNsdXN0ZXIudjEuTGlzdFNlcnZpY2VzUmVzcG9uc2UiCZACAaq7GAIICBJzCg5XYXRjaEluc3RhbmNlcxIqLmd1YXJkaWFuLmNsdXN0ZXIudjEuV2F0Y2hJbnN0YW5jZXNSZXF1ZXN0GisuZ3VhcmRpYW4uY2x1c3Rlci52MS5XYXRjaEluc3RhbmNlc1Jlc3BvbnNlIgaquxgCCAgwAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_guardian_v1_access]);
 
 /**
  * Member is one member of the consensus cluster.
@@ -548,6 +548,24 @@ export const InstanceSnapshotSchema: GenMessage<InstanceSnapshot> = /*@__PURE__*
   messageDesc(file_guardian_cluster_v1_cluster, 10);
 
 /**
+ * Keepalive is sent on a stream (Campaign, Observe, WatchInstances) that has had nothing
+ * else to send for a while (30 seconds by default), so that proxies and load balancers
+ * between client and server, which cut streams that stay idle, keep it open. It carries no
+ * information: clients skip it.
+ *
+ * @generated from message guardian.cluster.v1.Keepalive
+ */
+export type Keepalive = Message<"guardian.cluster.v1.Keepalive"> & {
+};
+
+/**
+ * Describes the message guardian.cluster.v1.Keepalive.
+ * Use `create(KeepaliveSchema)` to create a new message.
+ */
+export const KeepaliveSchema: GenMessage<Keepalive> = /*@__PURE__*/
+  messageDesc(file_guardian_cluster_v1_cluster, 11);
+
+/**
  * ServiceSummary describes one registered service.
  *
  * @generated from message guardian.cluster.v1.ServiceSummary
@@ -573,7 +591,7 @@ export type ServiceSummary = Message<"guardian.cluster.v1.ServiceSummary"> & {
  * Use `create(ServiceSummarySchema)` to create a new message.
  */
 export const ServiceSummarySchema: GenMessage<ServiceSummary> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 11);
+  messageDesc(file_guardian_cluster_v1_cluster, 12);
 
 /**
  * ListMembersRequest has no fields.
@@ -588,7 +606,7 @@ export type ListMembersRequest = Message<"guardian.cluster.v1.ListMembersRequest
  * Use `create(ListMembersRequestSchema)` to create a new message.
  */
 export const ListMembersRequestSchema: GenMessage<ListMembersRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 12);
+  messageDesc(file_guardian_cluster_v1_cluster, 13);
 
 /**
  * ListMembersResponse describes the cluster.
@@ -637,7 +655,7 @@ export type ListMembersResponse = Message<"guardian.cluster.v1.ListMembersRespon
  * Use `create(ListMembersResponseSchema)` to create a new message.
  */
 export const ListMembersResponseSchema: GenMessage<ListMembersResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 13);
+  messageDesc(file_guardian_cluster_v1_cluster, 14);
 
 /**
  * AddMemberRequest describes the member to add.
@@ -672,7 +690,7 @@ export type AddMemberRequest = Message<"guardian.cluster.v1.AddMemberRequest"> &
  * Use `create(AddMemberRequestSchema)` to create a new message.
  */
 export const AddMemberRequestSchema: GenMessage<AddMemberRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 14);
+  messageDesc(file_guardian_cluster_v1_cluster, 15);
 
 /**
  * AddMemberResponse describes the cluster after the change.
@@ -708,7 +726,7 @@ export type AddMemberResponse = Message<"guardian.cluster.v1.AddMemberResponse">
  * Use `create(AddMemberResponseSchema)` to create a new message.
  */
 export const AddMemberResponseSchema: GenMessage<AddMemberResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 15);
+  messageDesc(file_guardian_cluster_v1_cluster, 16);
 
 /**
  * RemoveMemberRequest names the member to remove.
@@ -736,7 +754,7 @@ export type RemoveMemberRequest = Message<"guardian.cluster.v1.RemoveMemberReque
  * Use `create(RemoveMemberRequestSchema)` to create a new message.
  */
 export const RemoveMemberRequestSchema: GenMessage<RemoveMemberRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 16);
+  messageDesc(file_guardian_cluster_v1_cluster, 17);
 
 /**
  * RemoveMemberResponse describes the cluster after the change.
@@ -757,7 +775,7 @@ export type RemoveMemberResponse = Message<"guardian.cluster.v1.RemoveMemberResp
  * Use `create(RemoveMemberResponseSchema)` to create a new message.
  */
 export const RemoveMemberResponseSchema: GenMessage<RemoveMemberResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 17);
+  messageDesc(file_guardian_cluster_v1_cluster, 18);
 
 /**
  * PromoteMemberRequest names the learner to promote.
@@ -778,7 +796,7 @@ export type PromoteMemberRequest = Message<"guardian.cluster.v1.PromoteMemberReq
  * Use `create(PromoteMemberRequestSchema)` to create a new message.
  */
 export const PromoteMemberRequestSchema: GenMessage<PromoteMemberRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 18);
+  messageDesc(file_guardian_cluster_v1_cluster, 19);
 
 /**
  * PromoteMemberResponse returns the promoted member.
@@ -799,7 +817,7 @@ export type PromoteMemberResponse = Message<"guardian.cluster.v1.PromoteMemberRe
  * Use `create(PromoteMemberResponseSchema)` to create a new message.
  */
 export const PromoteMemberResponseSchema: GenMessage<PromoteMemberResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 19);
+  messageDesc(file_guardian_cluster_v1_cluster, 20);
 
 /**
  * MoveLeaderRequest names the new leader.
@@ -820,7 +838,7 @@ export type MoveLeaderRequest = Message<"guardian.cluster.v1.MoveLeaderRequest">
  * Use `create(MoveLeaderRequestSchema)` to create a new message.
  */
 export const MoveLeaderRequestSchema: GenMessage<MoveLeaderRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 20);
+  messageDesc(file_guardian_cluster_v1_cluster, 21);
 
 /**
  * MoveLeaderResponse reports the leader after the change.
@@ -841,7 +859,7 @@ export type MoveLeaderResponse = Message<"guardian.cluster.v1.MoveLeaderResponse
  * Use `create(MoveLeaderResponseSchema)` to create a new message.
  */
 export const MoveLeaderResponseSchema: GenMessage<MoveLeaderResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 21);
+  messageDesc(file_guardian_cluster_v1_cluster, 22);
 
 /**
  * CampaignRequest enters a candidate.
@@ -877,7 +895,7 @@ export type CampaignRequest = Message<"guardian.cluster.v1.CampaignRequest"> & {
  * Use `create(CampaignRequestSchema)` to create a new message.
  */
 export const CampaignRequestSchema: GenMessage<CampaignRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 22);
+  messageDesc(file_guardian_cluster_v1_cluster, 23);
 
 /**
  * CampaignResponse is one message on a Campaign stream.
@@ -922,6 +940,14 @@ export type CampaignResponse = Message<"guardian.cluster.v1.CampaignResponse"> &
      */
     value: CampaignLost;
     case: "lost";
+  } | {
+    /**
+     * Nothing happened for a while (see Keepalive); skip it.
+     *
+     * @generated from field: guardian.cluster.v1.Keepalive keepalive = 5;
+     */
+    value: Keepalive;
+    case: "keepalive";
   } | { case: undefined; value?: undefined };
 };
 
@@ -930,7 +956,7 @@ export type CampaignResponse = Message<"guardian.cluster.v1.CampaignResponse"> &
  * Use `create(CampaignResponseSchema)` to create a new message.
  */
 export const CampaignResponseSchema: GenMessage<CampaignResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 23);
+  messageDesc(file_guardian_cluster_v1_cluster, 24);
 
 /**
  * ProclaimRequest sets the leader's value.
@@ -965,7 +991,7 @@ export type ProclaimRequest = Message<"guardian.cluster.v1.ProclaimRequest"> & {
  * Use `create(ProclaimRequestSchema)` to create a new message.
  */
 export const ProclaimRequestSchema: GenMessage<ProclaimRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 24);
+  messageDesc(file_guardian_cluster_v1_cluster, 25);
 
 /**
  * ProclaimResponse returns the leader.
@@ -986,7 +1012,7 @@ export type ProclaimResponse = Message<"guardian.cluster.v1.ProclaimResponse"> &
  * Use `create(ProclaimResponseSchema)` to create a new message.
  */
 export const ProclaimResponseSchema: GenMessage<ProclaimResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 25);
+  messageDesc(file_guardian_cluster_v1_cluster, 26);
 
 /**
  * ResignRequest names the candidate to resign.
@@ -1014,7 +1040,7 @@ export type ResignRequest = Message<"guardian.cluster.v1.ResignRequest"> & {
  * Use `create(ResignRequestSchema)` to create a new message.
  */
 export const ResignRequestSchema: GenMessage<ResignRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 26);
+  messageDesc(file_guardian_cluster_v1_cluster, 27);
 
 /**
  * ResignResponse has no fields.
@@ -1029,7 +1055,7 @@ export type ResignResponse = Message<"guardian.cluster.v1.ResignResponse"> & {
  * Use `create(ResignResponseSchema)` to create a new message.
  */
 export const ResignResponseSchema: GenMessage<ResignResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 27);
+  messageDesc(file_guardian_cluster_v1_cluster, 28);
 
 /**
  * GetLeaderRequest names an election.
@@ -1050,7 +1076,7 @@ export type GetLeaderRequest = Message<"guardian.cluster.v1.GetLeaderRequest"> &
  * Use `create(GetLeaderRequestSchema)` to create a new message.
  */
 export const GetLeaderRequestSchema: GenMessage<GetLeaderRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 28);
+  messageDesc(file_guardian_cluster_v1_cluster, 29);
 
 /**
  * GetLeaderResponse returns the leader.
@@ -1078,7 +1104,7 @@ export type GetLeaderResponse = Message<"guardian.cluster.v1.GetLeaderResponse">
  * Use `create(GetLeaderResponseSchema)` to create a new message.
  */
 export const GetLeaderResponseSchema: GenMessage<GetLeaderResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 29);
+  messageDesc(file_guardian_cluster_v1_cluster, 30);
 
 /**
  * ObserveRequest names an election.
@@ -1099,7 +1125,7 @@ export type ObserveRequest = Message<"guardian.cluster.v1.ObserveRequest"> & {
  * Use `create(ObserveRequestSchema)` to create a new message.
  */
 export const ObserveRequestSchema: GenMessage<ObserveRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 30);
+  messageDesc(file_guardian_cluster_v1_cluster, 31);
 
 /**
  * ObserveResponse is the leader at one moment.
@@ -1120,6 +1146,14 @@ export type ObserveResponse = Message<"guardian.cluster.v1.ObserveResponse"> & {
    * @generated from field: int64 revision = 2;
    */
   revision: bigint;
+
+  /**
+   * Set when nothing changed for a while (see Keepalive): leader and revision repeat the
+   * last state sent, so a client may skip the message.
+   *
+   * @generated from field: guardian.cluster.v1.Keepalive keepalive = 3;
+   */
+  keepalive?: Keepalive | undefined;
 };
 
 /**
@@ -1127,7 +1161,7 @@ export type ObserveResponse = Message<"guardian.cluster.v1.ObserveResponse"> & {
  * Use `create(ObserveResponseSchema)` to create a new message.
  */
 export const ObserveResponseSchema: GenMessage<ObserveResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 31);
+  messageDesc(file_guardian_cluster_v1_cluster, 32);
 
 /**
  * AcquireLockRequest names the lock to take.
@@ -1171,7 +1205,7 @@ export type AcquireLockRequest = Message<"guardian.cluster.v1.AcquireLockRequest
  * Use `create(AcquireLockRequestSchema)` to create a new message.
  */
 export const AcquireLockRequestSchema: GenMessage<AcquireLockRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 32);
+  messageDesc(file_guardian_cluster_v1_cluster, 33);
 
 /**
  * AcquireLockResponse returns the holding.
@@ -1192,7 +1226,7 @@ export type AcquireLockResponse = Message<"guardian.cluster.v1.AcquireLockRespon
  * Use `create(AcquireLockResponseSchema)` to create a new message.
  */
 export const AcquireLockResponseSchema: GenMessage<AcquireLockResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 33);
+  messageDesc(file_guardian_cluster_v1_cluster, 34);
 
 /**
  * KeepAliveLockRequest names the holding to renew.
@@ -1220,7 +1254,7 @@ export type KeepAliveLockRequest = Message<"guardian.cluster.v1.KeepAliveLockReq
  * Use `create(KeepAliveLockRequestSchema)` to create a new message.
  */
 export const KeepAliveLockRequestSchema: GenMessage<KeepAliveLockRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 34);
+  messageDesc(file_guardian_cluster_v1_cluster, 35);
 
 /**
  * KeepAliveLockResponse returns the new expiry.
@@ -1241,7 +1275,7 @@ export type KeepAliveLockResponse = Message<"guardian.cluster.v1.KeepAliveLockRe
  * Use `create(KeepAliveLockResponseSchema)` to create a new message.
  */
 export const KeepAliveLockResponseSchema: GenMessage<KeepAliveLockResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 35);
+  messageDesc(file_guardian_cluster_v1_cluster, 36);
 
 /**
  * ReleaseLockRequest names the holding to release.
@@ -1269,7 +1303,7 @@ export type ReleaseLockRequest = Message<"guardian.cluster.v1.ReleaseLockRequest
  * Use `create(ReleaseLockRequestSchema)` to create a new message.
  */
 export const ReleaseLockRequestSchema: GenMessage<ReleaseLockRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 36);
+  messageDesc(file_guardian_cluster_v1_cluster, 37);
 
 /**
  * ReleaseLockResponse has no fields.
@@ -1284,7 +1318,7 @@ export type ReleaseLockResponse = Message<"guardian.cluster.v1.ReleaseLockRespon
  * Use `create(ReleaseLockResponseSchema)` to create a new message.
  */
 export const ReleaseLockResponseSchema: GenMessage<ReleaseLockResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 37);
+  messageDesc(file_guardian_cluster_v1_cluster, 38);
 
 /**
  * GetLockRequest names a lock.
@@ -1305,7 +1339,7 @@ export type GetLockRequest = Message<"guardian.cluster.v1.GetLockRequest"> & {
  * Use `create(GetLockRequestSchema)` to create a new message.
  */
 export const GetLockRequestSchema: GenMessage<GetLockRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 38);
+  messageDesc(file_guardian_cluster_v1_cluster, 39);
 
 /**
  * GetLockResponse returns the holding.
@@ -1326,7 +1360,7 @@ export type GetLockResponse = Message<"guardian.cluster.v1.GetLockResponse"> & {
  * Use `create(GetLockResponseSchema)` to create a new message.
  */
 export const GetLockResponseSchema: GenMessage<GetLockResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 39);
+  messageDesc(file_guardian_cluster_v1_cluster, 40);
 
 /**
  * RegisterInstanceRequest describes an instance.
@@ -1389,7 +1423,7 @@ export type RegisterInstanceRequest = Message<"guardian.cluster.v1.RegisterInsta
  * Use `create(RegisterInstanceRequestSchema)` to create a new message.
  */
 export const RegisterInstanceRequestSchema: GenMessage<RegisterInstanceRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 40);
+  messageDesc(file_guardian_cluster_v1_cluster, 41);
 
 /**
  * RegisterInstanceResponse returns the registration.
@@ -1410,7 +1444,7 @@ export type RegisterInstanceResponse = Message<"guardian.cluster.v1.RegisterInst
  * Use `create(RegisterInstanceResponseSchema)` to create a new message.
  */
 export const RegisterInstanceResponseSchema: GenMessage<RegisterInstanceResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 41);
+  messageDesc(file_guardian_cluster_v1_cluster, 42);
 
 /**
  * HeartbeatRequest names the registration to renew.
@@ -1445,7 +1479,7 @@ export type HeartbeatRequest = Message<"guardian.cluster.v1.HeartbeatRequest"> &
  * Use `create(HeartbeatRequestSchema)` to create a new message.
  */
 export const HeartbeatRequestSchema: GenMessage<HeartbeatRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 42);
+  messageDesc(file_guardian_cluster_v1_cluster, 43);
 
 /**
  * HeartbeatResponse returns the new expiry.
@@ -1466,7 +1500,7 @@ export type HeartbeatResponse = Message<"guardian.cluster.v1.HeartbeatResponse">
  * Use `create(HeartbeatResponseSchema)` to create a new message.
  */
 export const HeartbeatResponseSchema: GenMessage<HeartbeatResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 43);
+  messageDesc(file_guardian_cluster_v1_cluster, 44);
 
 /**
  * DeregisterInstanceRequest names the instance to remove.
@@ -1494,7 +1528,7 @@ export type DeregisterInstanceRequest = Message<"guardian.cluster.v1.DeregisterI
  * Use `create(DeregisterInstanceRequestSchema)` to create a new message.
  */
 export const DeregisterInstanceRequestSchema: GenMessage<DeregisterInstanceRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 44);
+  messageDesc(file_guardian_cluster_v1_cluster, 45);
 
 /**
  * DeregisterInstanceResponse has no fields.
@@ -1509,7 +1543,7 @@ export type DeregisterInstanceResponse = Message<"guardian.cluster.v1.Deregister
  * Use `create(DeregisterInstanceResponseSchema)` to create a new message.
  */
 export const DeregisterInstanceResponseSchema: GenMessage<DeregisterInstanceResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 45);
+  messageDesc(file_guardian_cluster_v1_cluster, 46);
 
 /**
  * ListInstancesRequest selects instances of a service.
@@ -1537,7 +1571,7 @@ export type ListInstancesRequest = Message<"guardian.cluster.v1.ListInstancesReq
  * Use `create(ListInstancesRequestSchema)` to create a new message.
  */
 export const ListInstancesRequestSchema: GenMessage<ListInstancesRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 46);
+  messageDesc(file_guardian_cluster_v1_cluster, 47);
 
 /**
  * ListInstancesResponse returns the instances.
@@ -1565,7 +1599,7 @@ export type ListInstancesResponse = Message<"guardian.cluster.v1.ListInstancesRe
  * Use `create(ListInstancesResponseSchema)` to create a new message.
  */
 export const ListInstancesResponseSchema: GenMessage<ListInstancesResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 47);
+  messageDesc(file_guardian_cluster_v1_cluster, 48);
 
 /**
  * ListServicesRequest selects a page of services.
@@ -1593,7 +1627,7 @@ export type ListServicesRequest = Message<"guardian.cluster.v1.ListServicesReque
  * Use `create(ListServicesRequestSchema)` to create a new message.
  */
 export const ListServicesRequestSchema: GenMessage<ListServicesRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 48);
+  messageDesc(file_guardian_cluster_v1_cluster, 49);
 
 /**
  * ListServicesResponse is a page of services.
@@ -1621,7 +1655,7 @@ export type ListServicesResponse = Message<"guardian.cluster.v1.ListServicesResp
  * Use `create(ListServicesResponseSchema)` to create a new message.
  */
 export const ListServicesResponseSchema: GenMessage<ListServicesResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 49);
+  messageDesc(file_guardian_cluster_v1_cluster, 50);
 
 /**
  * WatchInstancesRequest selects the instances to watch.
@@ -1649,7 +1683,7 @@ export type WatchInstancesRequest = Message<"guardian.cluster.v1.WatchInstancesR
  * Use `create(WatchInstancesRequestSchema)` to create a new message.
  */
 export const WatchInstancesRequestSchema: GenMessage<WatchInstancesRequest> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 50);
+  messageDesc(file_guardian_cluster_v1_cluster, 51);
 
 /**
  * WatchInstancesResponse is one message on a WatchInstances stream.
@@ -1678,6 +1712,14 @@ export type WatchInstancesResponse = Message<"guardian.cluster.v1.WatchInstances
      */
     value: InstanceEvent;
     case: "event";
+  } | {
+    /**
+     * Nothing changed for a while (see Keepalive); skip it.
+     *
+     * @generated from field: guardian.cluster.v1.Keepalive keepalive = 3;
+     */
+    value: Keepalive;
+    case: "keepalive";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1686,7 +1728,7 @@ export type WatchInstancesResponse = Message<"guardian.cluster.v1.WatchInstances
  * Use `create(WatchInstancesResponseSchema)` to create a new message.
  */
 export const WatchInstancesResponseSchema: GenMessage<WatchInstancesResponse> = /*@__PURE__*/
-  messageDesc(file_guardian_cluster_v1_cluster, 51);
+  messageDesc(file_guardian_cluster_v1_cluster, 52);
 
 /**
  * Engine is the consensus engine under the store.
@@ -1921,8 +1963,8 @@ export const ClusterService: GenService<{
    *
    * The stream sends CampaignStarted at once, CampaignElected when the candidate becomes
    * leader (possibly much later), CampaignRenewed after every lease renewal (about every
-   * ttl/3, while waiting and while leading), and finally CampaignLost, after which the
-   * stream ends. Cancelling the stream withdraws the candidate or resigns the leadership at
+   * ttl/3, while waiting and while leading), a Keepalive when nothing else was sent for a
+   * while, and finally CampaignLost, after which the stream ends. Cancelling the stream withdraws the candidate or resigns the leadership at
    * once. A stream that breaks without CampaignLost (network, server crash) leaves the lease
    * to expire: the caller must treat itself as leader no longer than the last expire_time.
    * Errors: InvalidArgument for a value over 4 KiB.
@@ -1971,7 +2013,8 @@ export const ClusterService: GenService<{
   },
   /**
    * Observe streams the leader of an election: the current state at once, then every change
-   * of leader or of the leader's value.
+   * of leader or of the leader's value. While nothing changes, the last state is repeated
+   * with keepalive set (see Keepalive).
    *
    * @generated from rpc guardian.cluster.v1.ClusterService.Observe
    */
@@ -2087,8 +2130,8 @@ export const ClusterService: GenService<{
   },
   /**
    * WatchInstances streams the instances of a service: an InstanceSnapshot of the live
-   * instances at once, then an InstanceEvent for every change. Re-opening the stream starts
-   * with a fresh snapshot. Errors that end the stream: ResourceExhausted when the client
+   * instances at once, then an InstanceEvent for every change (and a Keepalive while
+   * nothing changes). Re-opening the stream starts with a fresh snapshot. Errors that end the stream: ResourceExhausted when the client
    * reads too slowly, Unavailable when the server drains; re-open it.
    *
    * @generated from rpc guardian.cluster.v1.ClusterService.WatchInstances

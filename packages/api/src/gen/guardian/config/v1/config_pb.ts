@@ -1712,7 +1712,7 @@ export type WatchRequest = Message<"guardian.config.v1.WatchRequest"> & {
 
   /**
    * How long the stream may stay silent before the server sends a Bookmark. Unset or
-   * zero: 30 seconds. Clamped to between 1 second and 10 minutes.
+   * zero: 30 seconds. Clamped to between 1 second and 5 minutes.
    *
    * @generated from field: google.protobuf.Duration bookmark_interval = 5;
    */
