@@ -101,7 +101,7 @@ export const embeddedRateLimitSettings = {
   rateLimitsFile: str("GUARDIAN_RATELIMIT_CONFIG", {
     optional: true,
     description:
-      "YAML file of rate limit descriptors (user, api_key, remote_address); unset: the bundled deploy/ratelimit/limits.yaml",
+      "Rate limits file (or directory of them) of descriptors user, api_key, remote_address, reloaded when it changes; unset: the bundled deploy/ratelimit/limits.yaml",
   }),
 } as const;
 

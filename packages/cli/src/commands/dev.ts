@@ -8,7 +8,9 @@ import {
   createMemoryBackend,
   createRateLimiter,
   createRateLimitInterceptor,
-  loadLimits,
+  parseLimitsFiles,
+  readLimitsFiles,
+  watchLimits,
 } from "@guardian/ratelimit-service";
 import { createSqlEngine, storeEngineSettings } from "@guardian/store-service";
 import { loadConsole } from "../host/console.js";
@@ -87,10 +89,30 @@ export async function runDev(): Promise<void> {
     pool,
     onError: (err) => logger.warn({ err }, "cluster lease sweep failed"),
   });
+  const limitsPath = settings.rateLimitsFile ?? bundledRateLimitsFile;
+  const limitsFiles = await readLimitsFiles(limitsPath);
   const rateLimiter = createRateLimiter({
-    limits: await loadLimits(settings.rateLimitsFile ?? bundledRateLimitsFile),
+    limits: parseLimitsFiles(limitsFiles),
     backend: createMemoryBackend(),
   });
+  // Limits of one's own are reloaded when their files change, as the rate limit service does.
+  const limitsWatcher =
+    settings.rateLimitsFile === undefined
+      ? undefined
+      : watchLimits({
+          path: limitsPath,
+          initial: limitsFiles,
+          onChange(limits) {
+            rateLimiter.setLimits(limits);
+            logger.info({ file: limitsPath }, "rate limits reloaded");
+          },
+          onError(err) {
+            logger.error(
+              { file: limitsPath, err },
+              "rate limit config rejected; the previous limits stay",
+            );
+          },
+        });
   const lifetime = new AbortController();
   const hosted = hostServices(serviceNames, {
     pool,
@@ -103,6 +125,7 @@ export async function runDev(): Promise<void> {
   });
   const stopAll = async () => {
     lifetime.abort();
+    await limitsWatcher?.close();
     await hosted.close();
     await cluster.close();
     await auth.close();
