@@ -7,13 +7,13 @@ import {
   makeTempDir,
   randomDatabaseName,
   removeTempDir,
+  runGuardian,
 } from "@guardian/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   createOps,
   readEverything,
-  runGuardian,
   stackEnv,
   startStack,
   type Stack,
@@ -46,7 +46,7 @@ describe("guardian backup and restore on the SQL store engine", () => {
   }, 120_000);
 
   it("restores the store's tables with everything else, revisions included", async () => {
-    expect(runGuardian(["migrate"], { DATABASE_URL: sourceUrl }).code).toBe(0);
+    expect((await runGuardian(["migrate"], { DATABASE_URL: sourceUrl })).code).toBe(0);
     await createOps(sourceUrl, password);
     stack = await startStack(stackEnv(sourceUrl, undefined), password);
     const { config, schema } = stack.client;
@@ -61,20 +61,20 @@ describe("guardian backup and restore on the SQL store engine", () => {
     await config.deleteConfig({ project: "shop", key: "gone" });
     const before = await readEverything(stack.client, layout);
     const file = join(dir, "sql.backup");
-    const backup = runGuardian(["backup", "--out", file], stackEnv(sourceUrl, undefined));
-    expect(backup.code, backup.out).toBe(0);
-    expect(backup.out).not.toContain("etcd keys");
+    const backup = await runGuardian(["backup", "--out", file], stackEnv(sourceUrl, undefined));
+    expect(backup.code, backup.output).toBe(0);
+    expect(backup.output).not.toContain("etcd keys");
     await stack.stop();
     stack = undefined;
 
-    const restore = runGuardian(["restore", "--from", file], stackEnv(targetUrl, undefined));
-    expect(restore.code, restore.out).toBe(0);
-    expect(restore.out).toMatch(/store_kv: 1 rows/);
-    const intoEtcd = runGuardian(["restore", "--from", file], {
+    const restore = await runGuardian(["restore", "--from", file], stackEnv(targetUrl, undefined));
+    expect(restore.code, restore.output).toBe(0);
+    expect(restore.output).toMatch(/store_kv: 1 rows/);
+    const intoEtcd = await runGuardian(["restore", "--from", file], {
       ...stackEnv(targetUrl, ["http://127.0.0.1:1"]),
     });
     expect(intoEtcd.code).toBe(1);
-    expect(intoEtcd.out).toContain("the backup is of a stack on the sql store engine");
+    expect(intoEtcd.output).toContain("the backup is of a stack on the sql store engine");
 
     stack = await startStack(stackEnv(targetUrl, undefined), password);
     expect(await readEverything(stack.client, layout)).toEqual(before);

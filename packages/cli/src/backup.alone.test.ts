@@ -11,6 +11,7 @@ import {
   makeTempDir,
   randomDatabaseName,
   removeTempDir,
+  runGuardian,
   startEtcdCluster,
   waitFor,
   type EtcdCluster,
@@ -20,7 +21,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   createOps,
   readEverything,
-  runGuardian,
   stackEnv,
   startStack,
   type Stack,
@@ -81,7 +81,7 @@ describe("guardian backup and guardian restore of a production stack", () => {
   }, 120_000);
 
   it("populates a stack: projects, schema versions, configs with history, keys, bindings, users", async () => {
-    expect(runGuardian(["migrate"], { DATABASE_URL: sourceUrl }).code).toBe(0);
+    expect((await runGuardian(["migrate"], { DATABASE_URL: sourceUrl })).code).toBe(0);
     await createOps(sourceUrl, password);
     stack = await startStack(sourceEnv(), password);
     const { config, schema, auth } = stack.client;
@@ -158,9 +158,9 @@ describe("guardian backup and guardian restore of a production stack", () => {
        VALUES ('shop', 'later', $1, $1, 0, 'create', '\\x7b7d', now())`,
       [ghostRevision.toString()],
     );
-    const r = runGuardian(["backup", "--out", file()], sourceEnv());
-    expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/wrote .*stack\.backup \(\d+ etcd keys at revision \d+/);
+    const r = await runGuardian(["backup", "--out", file()], sourceEnv());
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/wrote .*stack\.backup \(\d+ etcd keys at revision \d+/);
     const manifest = JSON.parse((await readFile(file(), "utf8")).split("\n")[0]!) as {
       format: string;
       etcd: { revision: string };
@@ -193,35 +193,41 @@ describe("guardian backup and guardian restore of a production stack", () => {
     const cut = text.indexOf("\n") + 40;
     const flipped = `${text.slice(0, cut)}${text[cut] === "A" ? "B" : "A"}${text.slice(cut + 1)}`;
     await writeFile(join(dir, "corrupt.backup"), flipped);
-    const corrupt = runGuardian(["restore", "--from", join(dir, "corrupt.backup")], targetEnv());
+    const corrupt = await runGuardian(
+      ["restore", "--from", join(dir, "corrupt.backup")],
+      targetEnv(),
+    );
     expect(corrupt.code).toBe(1);
-    expect(corrupt.out).toContain("guardian restore: the backup is corrupted");
+    expect(corrupt.output).toContain("guardian restore: the backup is corrupted");
 
     await writeFile(join(dir, "future.backup"), text.replace('"version":1,', '"version":99,'));
-    const future = runGuardian(["restore", "--from", join(dir, "future.backup")], targetEnv());
+    const future = await runGuardian(
+      ["restore", "--from", join(dir, "future.backup")],
+      targetEnv(),
+    );
     expect(future.code).toBe(1);
-    expect(future.out).toContain("backup format version 99 is not supported");
+    expect(future.output).toContain("backup format version 99 is not supported");
 
     const migrated = await sql(targetUrl, "SELECT to_regclass('users') AS t");
     expect(migrated[0]).toEqual({ t: null });
   }, 120_000);
 
   it("restores into an empty stack (a fresh database and a fresh 3-member etcd) and reports counts", async () => {
-    const r = runGuardian(["restore", "--from", file()], targetEnv());
-    expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/etcd: 3 configs, \d+ revision records/);
-    expect(r.out).toMatch(/schema_versions: 3 rows/);
+    const r = await runGuardian(["restore", "--from", file()], targetEnv());
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/etcd: 3 configs, \d+ revision records/);
+    expect(r.output).toMatch(/schema_versions: 3 rows/);
     const ghost = await sql(targetUrl, "SELECT key FROM revision_archive WHERE revision >= $1", [
       ghostRevision.toString(),
     ]);
     expect(ghost).toEqual([]);
   }, 240_000);
 
-  it("refuses to restore into a stack that holds data unless forced", () => {
-    const again = runGuardian(["restore", "--from", file()], targetEnv());
+  it("refuses to restore into a stack that holds data unless forced", async () => {
+    const again = await runGuardian(["restore", "--from", file()], targetEnv());
     expect(again.code).toBe(1);
-    expect(again.out).toMatch(/the target is not empty \(.*users.*etcd keys under \/guardian\//);
-    expect(again.out).toContain("--force");
+    expect(again.output).toMatch(/the target is not empty \(.*users.*etcd keys under \/guardian\//);
+    expect(again.output).toContain("--force");
   });
 
   it("serves every config, revision, diff, schema version, binding, user and API key again", async () => {
@@ -296,20 +302,20 @@ describe("guardian backup and guardian restore of a production stack", () => {
     stack = undefined;
     thirdEtcd = await startEtcdCluster({ size: 1 });
     const env = stackEnv(targetUrl, thirdEtcd.endpoints);
-    const refused = runGuardian(["restore", "--from", file()], env);
+    const refused = await runGuardian(["restore", "--from", file()], env);
     expect(refused.code).toBe(1);
-    expect(refused.out).toMatch(/the target is not empty \(.*users/);
+    expect(refused.output).toMatch(/the target is not empty \(.*users/);
 
     const manifest = JSON.parse((await readFile(file(), "utf8")).split("\n")[0]!) as {
       etcd: { revision: string };
     };
     const floor = BigInt(manifest.etcd.revision) + 500n;
-    const r = runGuardian(
+    const r = await runGuardian(
       ["restore", "--from", file(), "--force", "--min-revision", `${floor}`],
       env,
     );
-    expect(r.code, r.out).toBe(0);
-    expect(r.out).toContain(`store revision ${floor}`);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain(`store revision ${floor}`);
 
     stack = await startStack(env, password);
     expect(await readEverything(stack.client, layout)).toEqual(before);

@@ -1,6 +1,3 @@
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { fromJson, toJson } from "@bufbuild/protobuf";
@@ -16,24 +13,7 @@ import { hashPassword } from "@guardian/auth-service";
 import { databaseUrl, dropDatabase, randomDatabaseName } from "@guardian/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startGuardian, stopGuardian, type RunningGuardian } from "@guardian/testkit";
-
-const root = fileURLToPath(new URL("../../..", import.meta.url));
-
-/** Runs `guardian <args>` to completion. */
-function guardian(args: string[], env: Record<string, string>) {
-  const r = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      `file://${join(root, "node_modules/tsx/dist/loader.mjs")}`,
-      join(root, "packages/cli/src/main.ts"),
-      ...args,
-    ],
-    { env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 },
-  );
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
+import { runGuardian, startGuardian, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 
 describe("production mode: guardian migrate and guardian serve on PostgreSQL and etcd", () => {
   const { adminUrl } = inject("postgres");
@@ -62,27 +42,30 @@ describe("production mode: guardian migrate and guardian serve on PostgreSQL and
     await dropDatabase(adminUrl, name);
   });
 
-  it("refuses to start without DATABASE_URL, naming the variable", () => {
-    const r = guardian(["serve", "config"], { DATABASE_URL: "" });
+  it("refuses to start without DATABASE_URL, naming the variable", async () => {
+    const r = await runGuardian(["serve", "config"], { DATABASE_URL: "" });
     expect(r.code).toBe(2);
-    expect(r.out).toContain("DATABASE_URL");
+    expect(r.output).toContain("DATABASE_URL");
   });
 
-  it("refuses to start without a page token secret of 32 characters, naming the variable", () => {
+  it("refuses to start without a page token secret of 32 characters, naming the variable", async () => {
     for (const secret of ["", "too short"]) {
-      const r = guardian(["serve", "config"], { ...env(), GUARDIAN_PAGE_TOKEN_SECRET: secret });
+      const r = await runGuardian(["serve", "config"], {
+        ...env(),
+        GUARDIAN_PAGE_TOKEN_SECRET: secret,
+      });
       expect(r.code).toBe(2);
-      expect(r.out).toContain("GUARDIAN_PAGE_TOKEN_SECRET");
-      expect(r.out).not.toContain("too short");
+      expect(r.output).toContain("GUARDIAN_PAGE_TOKEN_SECRET");
+      expect(r.output).not.toContain("too short");
     }
   });
 
-  it("migrates an empty database once, then finds nothing to do", () => {
-    const first = guardian(["migrate"], { DATABASE_URL: url });
-    expect(first.code, first.out).toBe(0);
-    expect(first.out).toMatch(/applied 0001_initial, 0002_sql_store/);
-    const again = guardian(["migrate"], { DATABASE_URL: url });
-    expect(again.out).toContain("up to date");
+  it("migrates an empty database once, then finds nothing to do", async () => {
+    const first = await runGuardian(["migrate"], { DATABASE_URL: url });
+    expect(first.code, first.output).toBe(0);
+    expect(first.output).toMatch(/applied 0001_initial, 0002_sql_store/);
+    const again = await runGuardian(["migrate"], { DATABASE_URL: url });
+    expect(again.output).toContain("up to date");
   });
 
   it("serves configs from a store process on etcd to an API process, end to end", async () => {

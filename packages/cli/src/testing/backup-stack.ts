@@ -1,27 +1,7 @@
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { builtInTokens, createGuardianClient, type GuardianClient } from "@guardian/client";
 import { hashPassword } from "@guardian/auth-service";
 import { startGuardian, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 import pg from "pg";
-
-const root = fileURLToPath(new URL("../../../..", import.meta.url));
-
-/** Runs `guardian <args>` to completion with `env` added to the environment. */
-export function runGuardian(args: string[], env: Record<string, string>) {
-  const r = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      `file://${join(root, "node_modules/tsx/dist/loader.mjs")}`,
-      join(root, "packages/cli/src/main.ts"),
-      ...args,
-    ],
-    { env: { ...process.env, ...env }, encoding: "utf8", timeout: 180_000 },
-  );
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
 
 /**
  * The environment of a production stack on `databaseUrl` and the etcd at `endpoints`, or on
