@@ -164,9 +164,9 @@ describe("metrics of dashboards and alert rules", () => {
     ]) {
       expect(dev, name).toContain(name);
     }
-    expect(names("guardian serve store (etcd)")).toContain(
-      "guardian_store_operation_duration_seconds",
-    );
+    const store = names("guardian serve store (etcd)");
+    expect(store).toContain("guardian_store_operation_duration_seconds");
+    expect(store).toContain("guardian_store_watch_cache_lag_revisions");
     expect(names("rate limit service")).toContain("guardian_ratelimit_decisions_total");
     expect(names("rate limit service")).toContain("guardian_dependency_up");
     expect(names("etcd")).toContain("etcd_server_quota_backend_bytes");
@@ -183,6 +183,8 @@ describe("metrics of dashboards and alert rules", () => {
     const text = await (await fetch(`${store!.url}/metrics`)).text();
     expect(text).toContain('guardian_dependency_up{dependency="postgres"} 1');
     expect(text).toContain('guardian_dependency_up{dependency="store etcd"} 1');
+    // Nothing was written: the store's etcd watch has nothing to catch up on.
+    expect(text).toContain("guardian_store_watch_cache_lag_revisions 0");
     const devText = await (await fetch(`${dev!.url}/metrics`)).text();
     expect(devText).toContain('guardian_dependency_up{dependency="database"} 1');
     // The rate limit service connects to Redis in the background after it starts.
