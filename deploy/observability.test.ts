@@ -1,11 +1,15 @@
+import { execFile } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
+import { requireSystemBinaries } from "@guardian/testkit";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readRepoFile, repoRoot } from "./checks.js";
 import { parseComposeText } from "./compose-spec.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- these files are free-form YAML and JSON */
+const execFileAsync = promisify(execFile);
 let services: Record<string, unknown>;
 
 beforeAll(async () => {
@@ -35,7 +39,27 @@ describe("observability files", () => {
     for (const rule of alerts) {
       expect(rule.alert).toMatch(/^[A-Z][A-Za-z]+$/);
       expect(typeof rule.expr).toBe("string");
+      expect(["page", "ticket"], rule.alert).toContain(rule.labels.severity);
+      expect(rule.annotations.summary, rule.alert).toBeTruthy();
     }
+    const names = alerts.map((r: any) => r.alert);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("passes promtool: the rules and the scrape config check, and the rules' unit tests pass", async () => {
+    const { promtool } = requireSystemBinaries();
+    const cwd = join(repoRoot, "deploy/prometheus");
+    const run = async (...args: string[]) => {
+      try {
+        return (await execFileAsync(promtool, args, { cwd })).stdout;
+      } catch (err) {
+        const { stdout, stderr } = err as { stdout: string; stderr: string };
+        throw new Error(`promtool ${args.join(" ")} failed:\n${stdout}${stderr}`);
+      }
+    };
+    expect(await run("check", "rules", "alerts.yml")).toContain("SUCCESS");
+    expect(await run("check", "config", "--syntax-only", "prometheus.yml")).toContain("SUCCESS");
+    expect(await run("test", "rules", "alerts.test.yml")).toContain("SUCCESS");
   });
 
   it("provisions Grafana with dashboards that use the provisioned data source", async () => {

@@ -27,3 +27,4 @@ export {
   type ListenerHooks,
   type ListenerOptions,
 } from "./listener.js";
+export { createPoolMetrics, type PoolMetrics } from "./pool-metrics.js";

@@ -62,6 +62,7 @@ export { logSettings } from "./logging/settings.js";
 export { createMetrics, metricsContentType } from "./metrics/metrics.js";
 export type { Metrics, MetricsOptions } from "./metrics/metrics.js";
 export { createRpcMetricsInterceptor, rpcDurationBuckets } from "./metrics/rpc-metrics.js";
+export { registerDependencyMetrics, type DependencyState } from "./metrics/dependency-metrics.js";
 
 export { failOn, maxLength, notNegative, textLength } from "./rpc/checks.js";
 export type { Check } from "./rpc/checks.js";

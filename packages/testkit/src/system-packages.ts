@@ -13,11 +13,13 @@ export interface SystemBinaries {
   readonly etcdctl: string;
   /** The Chromium the browser tests drive (through playwright-core). */
   readonly chromium: string;
+  /** Prometheus's rule checker, which checks and unit-tests the alert rules. */
+  readonly promtool: string;
 }
 
 /** Names of the binaries {@link findSystemBinaries} looks for. */
 export type SystemBinaryName =
-  "postgres" | "initdb" | "redis-server" | "etcd" | "etcdctl" | "chromium";
+  "postgres" | "initdb" | "redis-server" | "etcd" | "etcdctl" | "chromium" | "promtool";
 
 /** What {@link findSystemBinaries} found on this machine. */
 export interface SystemBinaryLookup {
@@ -38,6 +40,7 @@ const debianPackagesOf: Record<SystemBinaryName, readonly string[]> = {
   etcd: ["etcd-server"],
   etcdctl: ["etcd-client"],
   chromium: ["chromium", "fonts-liberation"],
+  promtool: ["prometheus"],
 };
 
 /**
@@ -53,7 +56,7 @@ export function findSystemBinaries(): SystemBinaryLookup {
     found.postgres = join(pgDir, "postgres");
     found.initdb = join(pgDir, "initdb");
   }
-  for (const name of ["redis-server", "etcd", "etcdctl", "chromium"] as const) {
+  for (const name of ["redis-server", "etcd", "etcdctl", "chromium", "promtool"] as const) {
     const path = findOnPath(name);
     if (path !== undefined) found[name] = path;
   }
@@ -64,6 +67,7 @@ export function findSystemBinaries(): SystemBinaryLookup {
     "etcd",
     "etcdctl",
     "chromium",
+    "promtool",
   ];
   return { found, missing: all.filter((name) => found[name] === undefined) };
 }
@@ -85,13 +89,14 @@ export function requireSystemBinaries(): SystemBinaries {
     etcd: found.etcd as string,
     etcdctl: found.etcdctl as string,
     chromium: found.chromium as string,
+    promtool: found.promtool as string,
   };
 }
 
 let aptUpdated = false;
 
 /**
- * Makes sure PostgreSQL, redis-server, etcd, etcdctl and Chromium are installed, and returns
+ * Makes sure PostgreSQL, redis-server, etcd, etcdctl, Chromium and promtool are installed, and returns
  * their paths.
  *
  * When something is missing and the process runs as root on Debian, it installs the missing
@@ -127,7 +132,7 @@ function missingMessage(missing: readonly SystemBinaryName[]): string {
   return (
     `The integration tests need ${missing.join(", ")}, which ${missing.length === 1 ? "is" : "are"} ` +
     `not installed. On Debian/Ubuntu run: ${install}` +
-    ` (elsewhere install PostgreSQL, Redis, etcd 3.4+ and Chromium so these binaries are on PATH).`
+    ` (elsewhere install PostgreSQL, Redis, etcd 3.4+, Chromium and Prometheus's promtool so these binaries are on PATH).`
   );
 }
 

@@ -37,4 +37,11 @@ export {
   type ReadCacheOptions,
   type ReadCacheResult,
 } from "./read-cache/cache.js";
+export {
+  configWriteMethods,
+  configWriteOutcome,
+  createConfigWriteMetrics,
+  type ConfigWriteOutcome,
+} from "./metrics/write-metrics.js";
+export { registerReadCacheMetrics } from "./metrics/read-cache-metrics.js";
 export { applyPatch, diffJson, type PatchOperation } from "./document/json-patch.js";

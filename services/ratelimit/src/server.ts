@@ -1,4 +1,11 @@
-import { createHealth, createMetrics, createServer, type Logger, type Server } from "@guardian/kit";
+import {
+  createHealth,
+  createMetrics,
+  createServer,
+  registerDependencyMetrics,
+  type Logger,
+  type Server,
+} from "@guardian/kit";
 import type { RateLimitBackend } from "./backend/backend.js";
 import type { LimitsConfig } from "./limits/config.js";
 import { createRateLimiter, type RateLimiter } from "./limiter.js";
@@ -48,6 +55,11 @@ export function createRatelimitServer(opts: RatelimitServerOptions): RatelimitSe
   const health = createHealth();
   const metrics = createMetrics();
   const rlMetrics = createRateLimitMetrics(metrics.registry);
+  const connected = opts.backend.connected?.bind(opts.backend);
+  // Redis reachability, beside Guardian's own dependencies; readiness stays independent of it.
+  registerDependencyMetrics(metrics.registry, () =>
+    connected ? [{ name: "redis", ok: connected() }] : [],
+  );
   let lastErrorLog = 0;
   const shadowLogged = new Map<string, number>();
   const limiter = createRateLimiter({

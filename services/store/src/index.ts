@@ -21,5 +21,6 @@ export { createSqlArchive } from "./archive/sql-archive.js";
 export type { KeyMatch, RevisionArchive } from "./archive/types.js";
 export { startArchiver, type Archiver, type ArchiverOptions } from "./archiver/archiver.js";
 export type { CompactionOptions } from "./archiver/compactor.js";
+export { instrumentEngine, timedOperations } from "./metrics/engine-metrics.js";
 export { StoreError, type StoreErrorKind } from "./engine/errors.js";
 export type * from "./engine/types.js";

@@ -2,8 +2,9 @@ import { join, resolve } from "node:path";
 import { createAuthSystem, ensureBootstrapAdmin } from "@guardian/auth-service";
 import { authSettings } from "@guardian/authz";
 import { createSqlClusterBackend } from "@guardian/cluster-service";
-import { checkoutTemplatesDir, openEmbeddedDatabase } from "@guardian/db";
-import { exitOnConfigError, readConfig, remoteAddressKey } from "@guardian/kit";
+import { createConfigWriteMetrics } from "@guardian/config-service";
+import { checkoutTemplatesDir, createPoolMetrics, openEmbeddedDatabase } from "@guardian/db";
+import { createMetrics, exitOnConfigError, readConfig, remoteAddressKey } from "@guardian/kit";
 import {
   createMemoryBackend,
   createRateLimiter,
@@ -12,7 +13,7 @@ import {
   readLimitsFiles,
   watchLimits,
 } from "@guardian/ratelimit-service";
-import { createSqlEngine, storeEngineSettings } from "@guardian/store-service";
+import { createSqlEngine, instrumentEngine, storeEngineSettings } from "@guardian/store-service";
 import { loadConsole } from "../host/console.js";
 import { localSecret, repairModes, secureDataDir } from "../host/data-dir.js";
 import { processLogger, runServer } from "../host/run-server.js";
@@ -72,12 +73,17 @@ export async function runDev(): Promise<void> {
   // more in case it set modes of its own.
   await repairModes(dataDir);
   const { pool } = db;
+  const metrics = createMetrics();
+  createPoolMetrics(metrics.registry).observe(pool, "main");
   const admin = await ensureBootstrapAdmin(pool);
-  const engine = await createSqlEngine({
-    pool,
-    retainPerConfig: settings.retainPerConfig,
-    onError: (err) => logger.warn({ err }, "store change feed failed"),
-  });
+  const engine = instrumentEngine(
+    await createSqlEngine({
+      pool,
+      retainPerConfig: settings.retainPerConfig,
+      onError: (err) => logger.warn({ err }, "store change feed failed"),
+    }),
+    metrics.registry,
+  );
   // PGlite's one backend hears every change this process commits: no LISTEN connection.
   const auth = await createAuthSystem({
     pool,
@@ -122,6 +128,7 @@ export async function runDev(): Promise<void> {
     cluster,
     ...serviceTuning(settings),
     signal: lifetime.signal,
+    metrics,
   });
   const stopAll = async () => {
     lifetime.abort();
@@ -135,9 +142,12 @@ export async function runDev(): Promise<void> {
   const address = await runServer({
     settings,
     logger,
+    metrics,
     services: hosted.services,
     admit: auth.admit,
     interceptors: [
+      // Before RBAC, so that refused config writes are counted too.
+      createConfigWriteMetrics(metrics.registry),
       auth.interceptor,
       createRateLimitInterceptor({
         limiter: rateLimiter,

@@ -1,13 +1,15 @@
 import { createAuthSystem } from "@guardian/auth-service";
 import { upsertServiceAccount } from "@guardian/authz";
 import { createEtcdClusterBackend, createSqlClusterBackend } from "@guardian/cluster-service";
-import { createPool } from "@guardian/db";
-import { exitOnConfigError } from "@guardian/kit";
+import { createConfigWriteMetrics } from "@guardian/config-service";
+import { createPool, createPoolMetrics } from "@guardian/db";
+import { createMetrics, exitOnConfigError } from "@guardian/kit";
 import {
   archiverCompaction,
   createEngineFromSettings,
   createSqlArchive,
   etcdConnectionFromSettings,
+  instrumentEngine,
   startArchiver,
   type StoreEngineSettings,
 } from "@guardian/store-service";
@@ -39,8 +41,13 @@ export async function runServe(args: string[]): Promise<void> {
     url: settings.databaseUrl,
     onError: (err) => logger.warn({ err }, "database connection lost"),
   });
+  const metrics = createMetrics();
+  createPoolMetrics(metrics.registry).observe(pool, "main");
   const engine = hosted.includes("store")
-    ? await createEngineFromSettings(settings, { pool, logger, listenUrl: settings.databaseUrl })
+    ? instrumentEngine(
+        await createEngineFromSettings(settings, { pool, logger, listenUrl: settings.databaseUrl }),
+        metrics.registry,
+      )
     : undefined;
   // One archiver per deployment copies etcd's revisions to PostgreSQL (leader-elected).
   const archiver =
@@ -83,12 +90,18 @@ export async function runServe(args: string[]): Promise<void> {
     cluster,
     ...serviceTuning(settings),
     signal: lifetime.signal,
+    metrics,
   });
   const address = await runServer({
     settings,
     logger,
+    metrics,
     services: services.services,
-    interceptors: [auth.interceptor],
+    interceptors: [
+      // Before RBAC, so that refused config writes are counted too.
+      ...(hosted.includes("config") ? [createConfigWriteMetrics(metrics.registry)] : []),
+      auth.interceptor,
+    ],
     admit: auth.admit,
     httpRoutes: services.httpRoutes,
     ...(site ? { site } : {}),

@@ -7,6 +7,8 @@ import {
   createPageTokenSigner,
   createServer,
   onShutdown,
+  registerDependencyMetrics,
+  type Metrics,
   type HttpRoute,
   type Logger,
   type ServerAddress,
@@ -49,6 +51,8 @@ export interface RunServerOptions {
   dependencies?: DependencyCheck[];
   /** Cleanup run after the server stopped, in order (for example, close the pool). */
   cleanup?: ShutdownStep[];
+  /** The process's metrics, when its services registered their own; default a new registry. */
+  metrics?: Metrics;
 }
 
 /**
@@ -63,7 +67,8 @@ export async function runServer(opts: RunServerOptions): Promise<ServerAddress> 
     intervalMs: opts.settings.readinessIntervalMs,
     timeoutMs: opts.settings.readinessTimeoutMs,
   });
-  const metrics = createMetrics();
+  const metrics = opts.metrics ?? createMetrics();
+  registerDependencyMetrics(metrics.registry, () => health.dependencyResults());
   const server = createServer({
     routes: (router) => {
       for (const s of opts.services) s.routes(router);

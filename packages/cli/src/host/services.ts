@@ -15,10 +15,11 @@ import {
   createConfigFastRoutes,
   createConfigRoutes,
   createReadCache,
+  registerReadCacheMetrics,
   startAuditSweep,
   startInstanceSweep,
 } from "@guardian/config-service";
-import type { FastUnaryRoute, HttpRoute, Logger } from "@guardian/kit";
+import type { FastUnaryRoute, HttpRoute, Logger, Metrics } from "@guardian/kit";
 import {
   createCatalogCache,
   createLocalCatalogFeed,
@@ -80,6 +81,8 @@ export interface ServiceDeps {
   listenUrl?: string;
   /** Aborted at shutdown: ends background watches. */
   signal: AbortSignal;
+  /** The process's metrics, where the read cache reports its lag. */
+  metrics?: Metrics;
 }
 
 /** The services of one process plus what it serves outside Connect. */
@@ -145,6 +148,7 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           maxConfigBytes: deps.maxConfigBytes,
           onError: (err: unknown) => deps.logger.warn({ err }, "read cache watch failed"),
         });
+        if (deps.metrics) registerReadCacheMetrics(deps.metrics.registry, readCache);
         // Settles audit events that a crash (or a lost store) left pending, from the store.
         startAuditSweep({
           pool: deps.pool,

@@ -8,7 +8,7 @@ import {
   type DependencyMonitor,
 } from "./dependency-monitor.js";
 import { runChecks } from "./readiness.js";
-import type { ReadinessCheck, ReadinessReport } from "./readiness.js";
+import type { ReadinessCheck, ReadinessReport, ReadinessResult } from "./readiness.js";
 
 /** Options for {@link createHealth}. */
 export interface HealthOptions {
@@ -43,6 +43,8 @@ export interface Health {
    * dependency; `ok` only when all pass and no shutdown began.
    */
   runReadiness(): Promise<ReadinessReport>;
+  /** The latest outcome of every monitored dependency (empty when none are monitored). */
+  dependencyResults(): readonly ReadinessResult[];
   /** Registers the `grpc.health.v1.Health` service (Check and Watch) on a router. */
   routes: (router: ConnectRouter) => void;
   /** Marks everything NOT_SERVING for good and ends every Watch stream. Idempotent. */
@@ -124,6 +126,7 @@ export function createHealth(opts: HealthOptions = {}): Health {
       if (shuttingDown) all.push({ name: "shutdown", ok: false, error: "shutting down" });
       return { ok: all.every((c) => c.ok), checks: all };
     },
+    dependencyResults: () => dependencies?.results() ?? [],
     routes: createHealthRoutes(state),
     shutdown() {
       if (!shuttingDown) {

@@ -12,11 +12,15 @@ export const rpcDurationBuckets: readonly number[] = [
 /**
  * Registers the RED metrics for RPCs in `registry` and returns the interceptor that records them.
  *
+ * - `guardian_rpc_started_total{service,method}`: calls started
  * - `guardian_rpc_requests_total{service,method,code}`: finished calls by code
  * - `guardian_rpc_duration_seconds{service,method}`: call duration
  * - `guardian_rpc_in_flight{service,method}`: calls in progress
+ * - `guardian_rpc_streams_active{service,method}`: server streams open (Watch and the like)
+ * - `guardian_rpc_stream_messages_sent_total{service,method}`: messages sent on server streams
+ *   (events and bookmarks fanned out to watchers)
  *
- * A streaming call counts when its stream ends.
+ * A streaming call counts as finished when its stream ends.
  */
 export function createRpcMetricsInterceptor(registry: Registry): Interceptor {
   // Call counts and calls in progress are plain numbers on the call path; the metrics read
@@ -34,6 +38,41 @@ export function createRpcMetricsInterceptor(registry: Registry): Interceptor {
           this.inc(count.labels, count.pending);
           count.pending = 0;
         }
+      }
+    },
+  });
+  new Counter({
+    name: "guardian_rpc_started_total",
+    help: "RPCs started, by service and method.",
+    labelNames: ["service", "method"] as const,
+    registers: [registry],
+    collect() {
+      for (const m of methods) {
+        if (m.started === 0) continue;
+        this.inc(m.labels, m.started);
+        m.started = 0;
+      }
+    },
+  });
+  new Gauge({
+    name: "guardian_rpc_streams_active",
+    help: "Server-streaming RPCs in progress (watch streams), by service and method.",
+    labelNames: ["service", "method"] as const,
+    registers: [registry],
+    collect() {
+      for (const m of methods) if (m.streaming) this.set(m.labels, m.inFlight);
+    },
+  });
+  new Counter({
+    name: "guardian_rpc_stream_messages_sent_total",
+    help: "Messages sent on server streams (watch events and bookmarks), by service and method.",
+    labelNames: ["service", "method"] as const,
+    registers: [registry],
+    collect() {
+      for (const m of methods) {
+        if (m.sent === 0) continue;
+        this.inc(m.labels, m.sent);
+        m.sent = 0;
       }
     },
   });
@@ -59,7 +98,16 @@ export function createRpcMetricsInterceptor(registry: Registry): Interceptor {
     let m = byMethod.get(method);
     if (m === undefined) {
       const labels = { service, method: method.name };
-      m = { labels, inFlight: 0, duration: duration.labels(labels), codes: new Map() };
+      m = {
+        labels,
+        streaming:
+          method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
+        started: 0,
+        sent: 0,
+        inFlight: 0,
+        duration: duration.labels(labels),
+        codes: new Map(),
+      };
       byMethod.set(method, m);
       methods.push(m);
     }
@@ -76,15 +124,24 @@ export function createRpcMetricsInterceptor(registry: Registry): Interceptor {
   return (next) => async (req) => {
     const m = metricsOf(req.service.typeName, req.method);
     const started = process.hrtime.bigint();
+    m.started += 1;
     m.inFlight += 1;
-    return observeCall(next, req, {
+    const res = await observeCall(next, req, {
       onEnd(err) {
         m.inFlight -= 1;
         m.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
         countOf(m, err?.code).pending += 1;
       },
     });
+    return res.stream ? { ...res, message: counted(res.message, m) } : res;
   };
+}
+
+async function* counted<T>(source: AsyncIterable<T>, m: MethodMetrics): AsyncGenerator<T> {
+  for await (const message of source) {
+    m.sent += 1;
+    yield message;
+  }
 }
 
 interface CodeCount {
@@ -95,6 +152,12 @@ interface CodeCount {
 
 interface MethodMetrics {
   readonly labels: { service: string; method: string };
+  /** Whether the server sends a stream (its calls count as active streams). */
+  readonly streaming: boolean;
+  /** Calls started since the counter last read them. */
+  started: number;
+  /** Stream messages sent since the counter last read them. */
+  sent: number;
   /** Calls of the method in progress. */
   inFlight: number;
   readonly duration: Histogram.Internal<"service" | "method">;

@@ -57,6 +57,13 @@ export interface ReadCache {
   wrote(revision: bigint): void;
   /** The newest store revision the cache has applied. */
   readonly revision: bigint;
+  /**
+   * The newest store revision this process knows was committed: the applied one, its own
+   * writes, and the store's revision seen when a read waited for one.
+   */
+  readonly knownRevision: bigint;
+  /** When the store watch last delivered an event or a bookmark (epoch milliseconds). */
+  readonly lastWatchItemAt: number;
 }
 
 /** Options for {@link createReadCache}. */
@@ -119,6 +126,10 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     else state.configs.set(kv.key, entryOf(kv));
   }
 
+  let lastWatchItemAt = Date.now();
+  // The newest revision the store reported when a read asked for one.
+  let storeRevision = 0n;
+
   async function follow() {
     let from = 0n;
     const backoff = createBackoff({ initialMs: 100, maxMs: 5_000 });
@@ -151,6 +162,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
             live = deferred();
             from = 0n;
           }
+          lastWatchItemAt = Date.now();
           backoff.reset();
           renewed = false;
         }
@@ -206,6 +218,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     if (position.value >= revision) return;
     // Tell a revision that does not exist yet from one the cache has not applied yet.
     const info = await store.getCompactionInfo({}, { signal: readSignal });
+    if (info.currentRevision > storeRevision) storeRevision = info.currentRevision;
     if (info.currentRevision < revision) {
       throw new ConnectError(
         `min_revision ${revision} is ahead of the store's revision ${info.currentRevision}`,
@@ -243,6 +256,13 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     },
     get revision() {
       return position.value;
+    },
+    get knownRevision() {
+      const known = written > storeRevision ? written : storeRevision;
+      return known > position.value ? known : position.value;
+    },
+    get lastWatchItemAt() {
+      return lastWatchItemAt;
     },
   };
 }

@@ -49,6 +49,8 @@ export interface TakeResult {
 export interface RateLimitBackend {
   /** Takes tokens from the buckets; rejects when the backend cannot be reached. */
   take(requests: readonly BucketRequest[]): Promise<TakeResult>;
+  /** Whether a shared backend holds a live connection now (unset: a backend in memory). */
+  connected?(): boolean;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

@@ -165,6 +165,7 @@ export function createRedisBackend(opts: RedisBackendOptions): RateLimitBackend 
       }
       return decodeReply(reply, requests.length);
     },
+    connected: () => redis.status === "ready",
     async close() {
       try {
         await redis.quit();

@@ -168,5 +168,11 @@ export interface StoreEngine {
   markArchived(revision: bigint): Promise<bigint>;
   currentRevision(): Promise<bigint>;
   compactionInfo(): Promise<CompactionInfo>;
+  /**
+   * Revisions this instance committed that its watch cache has not delivered yet (the etcd
+   * engine, whose one etcd watch feeds every watcher and cached read); unset when the engine
+   * delivers its own writes at once.
+   */
+  watchLag?(): bigint;
   close(): Promise<void>;
 }

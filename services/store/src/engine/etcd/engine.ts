@@ -147,6 +147,8 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
         return head();
       },
 
+      watchLag: () => head() - feed.fanout.revision,
+
       async compactionInfo() {
         const meta = await readNamespaceMeta();
         return {
