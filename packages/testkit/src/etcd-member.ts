@@ -23,6 +23,10 @@ export interface EtcdMember {
    * answers status requests. It rejoins the cluster on its own.
    */
   restart(): Promise<void>;
+  /** Freezes the member with SIGSTOP: it keeps its ports and data but answers nothing. */
+  freeze(): void;
+  /** Lets a frozen member run again with SIGCONT. */
+  thaw(): void;
   /** Asks this member for its raft status over the etcd HTTP gateway. */
   status(): Promise<EtcdMemberStatus>;
   /** Returns the last `lines` lines of the member's log. */
@@ -118,6 +122,8 @@ export function startEtcdMember(spec: EtcdMemberSpec): EtcdMemberHandle {
         { what: `etcd ${spec.name} to answer after restart`, timeoutMs: 15_000 },
       );
     },
+    freeze: () => proc.kill("SIGSTOP"),
+    thaw: () => proc.kill("SIGCONT"),
     status: () => fetchStatus(clientUrl),
     logTail: (lines) => proc.logTail(lines),
   };

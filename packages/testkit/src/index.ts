@@ -7,6 +7,10 @@
  *   ... TEMPLATE`), so each file starts from the same schema in milliseconds.
  * - provided context: values the vitest global setup hands to test files through
  *   `inject("postgres" | "redis" | "etcd")`.
+ * - history: the operations concurrent clients ran, each with its invocation and response
+ *   time; an operation whose outcome is unknown may have taken effect, or not.
+ * - linearizable: some order of a history's operations, each placed between its invocation
+ *   and its response, is accepted by the object's sequential specification (its model).
  */
 export { useTestDatabase } from "./database.js";
 export type { TestDatabase, UseTestDatabaseOptions } from "./database.js";
@@ -16,6 +20,15 @@ export type { EtcdMember, EtcdMemberStatus } from "./etcd-member.js";
 export { failureOf } from "./failure.js";
 export { envelope, exchange } from "./raw-exchange.js";
 export type { Exchange, ExchangeInit } from "./raw-exchange.js";
+export { checkLinearizability, formatAnomaly } from "./linearizability/check.js";
+export type { Anomaly, CheckOptions, LinearizabilityResult } from "./linearizability/check.js";
+export { createHistoryRecorder } from "./linearizability/history.js";
+export type { HistoryRecorder, Operation, PendingOperation } from "./linearizability/history.js";
+export { findLostWrites } from "./linearizability/lost-writes.js";
+export type { AcknowledgedWrite, RecordedRevision } from "./linearizability/lost-writes.js";
+export type { Model } from "./linearizability/model.js";
+export { describeRegisterOperation, versionedRegister } from "./linearizability/register.js";
+export type { RegisterInput, RegisterOutput, RegisterState } from "./linearizability/register.js";
 export { freePort, freePorts } from "./ports.js";
 export { startPostgres } from "./postgres.js";
 export type { PostgresServer, StartPostgresOptions } from "./postgres.js";

@@ -214,16 +214,16 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     return state;
   }
 
-  async function reach(revision: bigint, readSignal?: AbortSignal) {
+  async function reach(project: string, key: string, revision: bigint, readSignal?: AbortSignal) {
     if (position.value >= revision) return;
     // Tell a revision that does not exist yet from one the cache has not applied yet.
     const info = await store.getCompactionInfo({}, { signal: readSignal });
     if (info.currentRevision > storeRevision) storeRevision = info.currentRevision;
     if (info.currentRevision < revision) {
-      throw new ConnectError(
-        `min_revision ${revision} is ahead of the store's revision ${info.currentRevision}`,
-        Code.OutOfRange,
-      );
+      // A store instance on etcd knows the revisions it wrote or watched, and another
+      // instance may have committed this one already: a store read at the revision asks
+      // etcd, and fails with OutOfRange only when the revision does not exist yet.
+      await store.get({ project, key, minRevision: revision }, { signal: readSignal });
     }
     if (await position.reach(revision, timeoutMs, readSignal)) return;
     throw new ConnectError(
@@ -237,7 +237,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
 
   return {
     async read(project, key, ro = {}) {
-      if (ro.minRevision) await reach(ro.minRevision, ro.signal);
+      if (ro.minRevision) await reach(project, key, ro.minRevision, ro.signal);
       // Best effort: should the watch stall, serving the cached state beats failing.
       if (ro.ownWrites !== false && written > position.value) {
         await position.reach(written, timeoutMs, ro.signal);
