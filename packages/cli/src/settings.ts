@@ -169,6 +169,13 @@ export const databaseSettings = {
     secret: true,
     description: "PostgreSQL connection string",
   }),
+  databaseConnectTimeoutMs: duration("GUARDIAN_DATABASE_CONNECT_TIMEOUT", {
+    default: "5s",
+    min: 100,
+    max: 5 * 60_000,
+    description:
+      "How long a call may wait for a PostgreSQL connection (opening one, or a free one in the pool); while the database cannot be reached, calls that need it fail with unavailable after this instead of hanging",
+  }),
 } as const;
 
 /** How `guardian migrate` waits for a database that is still starting. */
