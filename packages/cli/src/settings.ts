@@ -80,6 +80,13 @@ export const limitSettings = {
     description:
       "Live reporting instances one project may have; a report of one more gets resource_exhausted",
   }),
+  readStaleAfterMs: duration("GUARDIAN_READ_STALE_AFTER", {
+    default: "10s",
+    min: 2_000,
+    max: 10 * 60_000,
+    description:
+      "How long the read cache may go without hearing from the store (its watch's events and progress, which the store withholds while it cannot reach an etcd quorum) before ReadConfig and GetConfig mark their answers stale (guardian-stale header, stale_seconds field)",
+  }),
 } as const;
 
 /** The audit sweep, in every process that hosts the config service. */
@@ -199,6 +206,7 @@ export function serviceTuning(
   | "schemaThreads"
   | "schemaDeadlineMs"
   | "instances"
+  | "readStaleAfterMs"
 > {
   return {
     maxConfigBytes: s.maxConfigBytes,
@@ -207,5 +215,6 @@ export function serviceTuning(
     schemaThreads: s.schemaThreads,
     schemaDeadlineMs: s.schemaDeadlineMs,
     instances: { ttlMs: s.instanceTtlMs, maxPerProject: s.maxInstancesPerProject },
+    readStaleAfterMs: s.readStaleAfterMs,
   };
 }
