@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-const roots = ["packages/*/src/**/", "services/*/src/**/", "envoy/**/", "deploy/**/", "test/"];
+const roots = ["packages/*/src/**/", "services/*/src/**/", "envoy/**/", "deploy/**/", "test/**/"];
 
 // Tests named *.alone.test.ts assert a latency bound, so they run after the others, one file
 // at a time, with the machine to themselves (scripts/run-tests.mjs sets GUARDIAN_TEST_GROUP).
