@@ -38,7 +38,14 @@ const details = () => stack?.apis[0]?.output().slice(-4_000) ?? "";
 
 /** ReadConfig with the API key over gRPC (the fast route), and over Connect JSON (generic). */
 async function readBoth(): Promise<{ fast: ReadView; generic: ReadView }> {
-  const fast = await config.readConfig({ project, key: "k" }, { headers: { "x-api-key": apiKey } });
+  let fastHeader: string | undefined;
+  const fast = await config.readConfig(
+    { project, key: "k" },
+    {
+      headers: { "x-api-key": apiKey },
+      onHeader: (h) => (fastHeader = h.get("guardian-stale") ?? undefined),
+    },
+  );
   const res = await fetch(`${stack!.apis[0]!.url}/guardian.config.v1.ConfigService/ReadConfig`, {
     method: "POST",
     // A deadline sends the call to the generic Connect route.
@@ -51,11 +58,15 @@ async function readBoth(): Promise<{ fast: ReadView; generic: ReadView }> {
   });
   const body = (await res.json()) as { content: unknown; staleSeconds?: number };
   return {
-    fast: { content: toJson(ValueSchema, fast.content!), stale: fast.staleSeconds },
+    fast: {
+      content: toJson(ValueSchema, fast.content!),
+      stale: fast.staleSeconds,
+      ...(fastHeader === undefined ? {} : { header: fastHeader }),
+    },
     generic: {
       content: body.content,
       stale: body.staleSeconds ?? 0,
-      header: res.headers.get("guardian-stale") ?? undefined,
+      ...(res.headers.has("guardian-stale") ? { header: res.headers.get("guardian-stale")! } : {}),
     },
   };
 }
@@ -88,7 +99,7 @@ beforeAll(async () => {
     etcdEndpoints: etcd.endpoints,
     apiReplicas: 1,
     apiServices: ["auth", "config", "schema"],
-    env: { GUARDIAN_READ_STALE_AFTER: "2s", GUARDIAN_DATABASE_CONNECT_TIMEOUT: "2s" },
+    env: { GUARDIAN_READ_STALE_AFTER: "5s", GUARDIAN_DATABASE_CONNECT_TIMEOUT: "2s" },
   });
   const transport = createGrpcTransport({ baseUrl: stack.apis[0]!.url });
   const auth = createClient(AuthService, transport);
@@ -171,6 +182,7 @@ describe("etcd quorum loss", () => {
     );
     expect(stale.fast.content).toEqual({ n: 3 });
     expect(stale.generic.content).toEqual({ n: 3 });
+    expect(stale.fast.header).toBe(String(stale.fast.stale));
     expect(stale.generic.header).toBe(String(stale.generic.stale));
     const got = await config.getConfig({ project, key: "k" }, { headers });
     expect(got.config!.version).toBe(version);
@@ -190,7 +202,7 @@ describe("etcd quorum loss", () => {
       },
       { what: "the stale marking to disappear", timeoutMs: 30_000, details },
     );
-    expect(fresh.fast.content).toEqual({ n: 5 });
+    expect(fresh.fast).toEqual({ content: { n: 5 }, stale: 0 });
     expect(fresh.generic).toEqual({ content: { n: 5 }, stale: 0 });
     const got2 = await config.getConfig({ project, key: "k" }, { headers });
     expect(got2.config!.version).toBe(written.config!.version);
