@@ -99,7 +99,11 @@ beforeAll(async () => {
     etcdEndpoints: etcd.endpoints,
     apiReplicas: 1,
     apiServices: ["auth", "config", "schema"],
-    env: { GUARDIAN_READ_STALE_AFTER: "5s", GUARDIAN_DATABASE_CONNECT_TIMEOUT: "2s" },
+    env: {
+      GUARDIAN_READ_STALE_AFTER: "5s",
+      GUARDIAN_DATABASE_CONNECT_TIMEOUT: "2s",
+      GUARDIAN_ETCD_CALL_TIMEOUT: "2s",
+    },
   });
   const transport = createGrpcTransport({ baseUrl: stack.apis[0]!.url });
   const auth = createClient(AuthService, transport);
