@@ -170,7 +170,10 @@ export function createAuthz(opts: AuthzOptions): Authz {
       onError: warn("updating user last use failed"),
     }),
   };
-  const cache = createCredentialCache<CachedAuthentication>(changes, { max: credentialCacheMax });
+  const cache = createCredentialCache<CachedAuthentication>(changes, {
+    max: credentialCacheMax,
+    outageGraceMs: settings.authzOutageGraceMs,
+  });
   const roleMapping = roleMappingOf(settings);
   const failureAudit = createFailureAudit({
     db: pool,

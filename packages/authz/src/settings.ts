@@ -86,6 +86,12 @@ export const authSettings = {
     description:
       "How long a user's disabled flag and role bindings are cached (changes made in this process apply at once)",
   }),
+  authzOutageGraceMs: duration("GUARDIAN_AUTHZ_OUTAGE_GRACE", {
+    default: "10m",
+    max: 24 * 60 * 60_000,
+    description:
+      "While PostgreSQL cannot be reached, how long API keys and tokens verified before the loss keep admitting calls (until their own expiry); a revocation committed elsewhere meanwhile applies once contact returns. 0: calls needing a credential check get unavailable at once",
+  }),
   keycloakIssuerUrl: url("KEYCLOAK_ISSUER_URL", {
     optional: true,
     description:

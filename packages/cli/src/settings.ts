@@ -80,6 +80,13 @@ export const limitSettings = {
     description:
       "Live reporting instances one project may have; a report of one more gets resource_exhausted",
   }),
+  readStaleAfterMs: duration("GUARDIAN_READ_STALE_AFTER", {
+    default: "10s",
+    min: 2_000,
+    max: 10 * 60_000,
+    description:
+      "How long the read cache may go without hearing from the store (its watch's events and progress, which the store withholds while it cannot reach an etcd quorum) before ReadConfig and GetConfig mark their answers stale (guardian-stale header, stale_seconds field)",
+  }),
 } as const;
 
 /** The audit sweep, in every process that hosts the config service. */
@@ -169,6 +176,13 @@ export const databaseSettings = {
     secret: true,
     description: "PostgreSQL connection string",
   }),
+  databaseConnectTimeoutMs: duration("GUARDIAN_DATABASE_CONNECT_TIMEOUT", {
+    default: "5s",
+    min: 100,
+    max: 5 * 60_000,
+    description:
+      "How long a call may wait for a PostgreSQL connection (opening one, or a free one in the pool); while the database cannot be reached, calls that need it fail with unavailable after this instead of hanging",
+  }),
 } as const;
 
 /** How `guardian migrate` waits for a database that is still starting. */
@@ -192,6 +206,7 @@ export function serviceTuning(
   | "schemaThreads"
   | "schemaDeadlineMs"
   | "instances"
+  | "readStaleAfterMs"
 > {
   return {
     maxConfigBytes: s.maxConfigBytes,
@@ -200,5 +215,6 @@ export function serviceTuning(
     schemaThreads: s.schemaThreads,
     schemaDeadlineMs: s.schemaDeadlineMs,
     instances: { ttlMs: s.instanceTtlMs, maxPerProject: s.maxInstancesPerProject },
+    readStaleAfterMs: s.readStaleAfterMs,
   };
 }

@@ -8,6 +8,12 @@ export interface PoolOptions {
   max?: number;
   /** Reported to PostgreSQL as `application_name`. */
   applicationName?: string;
+  /**
+   * How long getting a connection may take (opening one, or waiting for a busy pool) before
+   * the query fails: a database that cannot be reached fails calls after this, never hangs
+   * them. Default 10 s.
+   */
+  connectTimeoutMs?: number;
   /** Called when an idle client fails (the pool replaces it). */
   onError?: (err: Error) => void;
 }
@@ -20,7 +26,7 @@ export function createPool(opts: PoolOptions): pg.Pool {
     connectionString: opts.url,
     max: opts.max ?? 10,
     application_name: opts.applicationName ?? "guardian",
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     idleTimeoutMillis: 30_000,
   });
   // An idle client that loses its server emits 'error' on the pool; unhandled it would kill the process.

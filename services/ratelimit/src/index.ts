@@ -64,4 +64,7 @@ export { watchLimits } from "./limits/watch.js";
 export { reloadLimitsOnChange } from "./reload.js";
 export type { ReloadOptions } from "./reload.js";
 export type { LimitsWatcher, LimitsWatcherOptions } from "./limits/watch.js";
-export { RateLimitService } from "./gen/envoy/service/ratelimit/v3/rls_pb.js";
+export {
+  RateLimitResponse_Code,
+  RateLimitService,
+} from "./gen/envoy/service/ratelimit/v3/rls_pb.js";

@@ -1,6 +1,6 @@
 import { createContextKey } from "@connectrpc/connect";
 import type { Queryable } from "@guardian/db";
-import type { Logger, Principal } from "@guardian/kit";
+import { isPgConnectionLoss, type Logger, type Principal } from "@guardian/kit";
 import type { Accounts, ResolveOptions } from "../accounts/accounts.js";
 import { mapRoles, type RoleMapping } from "../roles.js";
 import type { TokenVerifier } from "../token/verifier.js";
@@ -138,7 +138,16 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
       return hit.authenticated;
     }
     const keep = deps.cache?.begin(text);
-    const verified = await verify(credentials, resolve);
+    let verified: VerifiedCredential<CachedAuthentication>;
+    try {
+      verified = await verify(credentials, resolve);
+    } catch (err) {
+      // The database cannot be reached: what was verified before contact was lost still
+      // admits the call, for a bounded time (the cache's outage grace).
+      const known = isPgConnectionLoss(err) ? deps.cache?.lastKnown(text) : undefined;
+      if (!known) throw err;
+      return known.authenticated;
+    }
     keep?.(verified);
     recordUse(verified.value);
     return verified.value.authenticated;

@@ -22,12 +22,24 @@ export interface CredentialCache<T> {
    * change was heard (or contact lost) meanwhile, since the result may predate it.
    */
   begin(credential: string): (verified: VerifiedCredential<T>) => void;
+  /**
+   * What `credential` was verified as when the process lost contact with access changes,
+   * while that still applies and the contact has been lost for less than `outageGraceMs`;
+   * else undefined. Only for a call whose verification the database cannot answer.
+   */
+  lastKnown(credential: string): T | undefined;
 }
 
 /** Options of {@link createCredentialCache}. */
 export interface CredentialCacheOptions {
   /** The most credentials kept; the least recently used goes first. */
   max: number;
+  /**
+   * How long after losing contact with access changes the credentials verified before may
+   * still admit calls that the database cannot answer (see {@link CredentialCache.lastKnown}).
+   * 0 (the default): never.
+   */
+  outageGraceMs?: number;
   /** The clock (epoch milliseconds); tests pass their own. */
   now?: () => number;
 }
@@ -41,7 +53,9 @@ function keyOf(credential: string): string {
  * Creates the credential cache. A hit costs no query and no signature check. Entries are
  * dropped on every access change (`changes`), and nothing is answered or kept while the
  * process does not hear changes. An entry is never used at or after its `until`: the
- * credential is then verified again, which refuses it with the usual message.
+ * credential is then verified again, which refuses it with the usual message. When contact
+ * is lost, the entries of that moment are held for {@link CredentialCache.lastKnown}; any
+ * later change, or contact regained, drops them.
  */
 export function createCredentialCache<T>(
   changes: AccessChanges,
@@ -49,7 +63,18 @@ export function createCredentialCache<T>(
 ): CredentialCache<T> {
   const now = opts.now ?? Date.now;
   const entries = new LRUCache<string, VerifiedCredential<T>>({ max: opts.max });
-  changes.subscribe(() => entries.clear());
+  const graceMs = opts.outageGraceMs ?? 0;
+  let held: { since: number; entries: Map<string, VerifiedCredential<T>> } | undefined;
+  let wasLive = changes.live();
+  changes.subscribe(() => {
+    const live = changes.live();
+    held =
+      wasLive && !live && graceMs > 0
+        ? { since: now(), entries: new Map(entries.entries()) }
+        : undefined;
+    entries.clear();
+    wasLive = live;
+  });
   return {
     get(credential) {
       if (!changes.live()) return undefined;
@@ -67,6 +92,11 @@ export function createCredentialCache<T>(
         if (now() >= verified.until) return;
         entries.set(keyOf(credential), verified);
       };
+    },
+    lastKnown(credential) {
+      if (!held || changes.live() || now() - held.since >= graceMs) return undefined;
+      const hit = held.entries.get(keyOf(credential));
+      return hit && now() < hit.until ? hit.value : undefined;
     },
   };
 }

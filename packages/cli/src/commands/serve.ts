@@ -39,6 +39,7 @@ export async function runServe(args: string[]): Promise<void> {
   const logger = processLogger(settings, `guardian-${hosted.join("-")}`);
   const pool = createPool({
     url: settings.databaseUrl,
+    connectTimeoutMs: settings.databaseConnectTimeoutMs,
     onError: (err) => logger.warn({ err }, "database connection lost"),
   });
   const metrics = createMetrics();

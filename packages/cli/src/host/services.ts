@@ -71,6 +71,8 @@ export interface ServiceDeps {
   schemaThreads: number;
   /** Longest one schema compile or validation may take, in milliseconds. */
   schemaDeadlineMs: number;
+  /** How long the read cache may go without hearing from the store before reads are stale. */
+  readStaleAfterMs: number;
   /** Apply reports: how long an instance stays live, and how many one project may have. */
   instances: { ttlMs: number; maxPerProject: number };
   /**
@@ -146,6 +148,7 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           store: storeClient(),
           signal: deps.signal,
           maxConfigBytes: deps.maxConfigBytes,
+          staleAfterMs: deps.readStaleAfterMs,
           onError: (err: unknown) => deps.logger.warn({ err }, "read cache watch failed"),
         });
         if (deps.metrics) registerReadCacheMetrics(deps.metrics.registry, readCache);

@@ -53,6 +53,10 @@ describe("createErrorMapper", () => {
     expect(mapper(pgError("ECONNREFUSED")).code).toBe(Code.Unavailable);
     expect(mapper(pgError(pgCodes.adminShutdown)).code).toBe(Code.Unavailable);
     expect(mapper(new Error("Connection terminated unexpectedly")).code).toBe(Code.Unavailable);
+    // The pool's connectionTimeoutMillis ran out: the database could not be reached.
+    expect(mapper(new Error("timeout exceeded when trying to connect")).code).toBe(
+      Code.Unavailable,
+    );
   });
 
   it("uses the rule's message builder when given", () => {

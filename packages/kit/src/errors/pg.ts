@@ -50,15 +50,19 @@ export function isPgError(err: unknown, ...codes: string[]): boolean {
 }
 
 /**
- * Tells whether `err` means the database connection is gone: a shutdown or connection-failure
- * SQLSTATE, a socket error, or node-postgres' "Connection terminated" errors.
+ * Tells whether `err` means the database connection is gone or cannot be had: a shutdown or
+ * connection-failure SQLSTATE, a socket error, node-postgres' "Connection terminated" errors,
+ * or the pool's connection timeout (no connection within `connectTimeoutMs`).
  */
 export function isPgConnectionLoss(err: unknown): boolean {
   const code = errorCode(err);
   if (code !== undefined) {
     return connectionLossCodes.has(code);
   }
-  return err instanceof Error && /^Connection terminated/.test(err.message);
+  return (
+    err instanceof Error &&
+    /^(Connection terminated|timeout exceeded when trying to connect)/.test(err.message)
+  );
 }
 
 /**

@@ -20,6 +20,7 @@ import {
 import { encodeContent, storedDocument, validateDocument } from "../document/content.js";
 import { configNotFound } from "../error-map.js";
 import { configOf } from "../read-cache/config-view.js";
+import { markStale } from "../read-cache/stale.js";
 import { requireProject } from "../require-project.js";
 import { nextPageToken, storePageToken } from "../store/paging.js";
 import { createWriteBasis } from "../store/basis.js";
@@ -221,7 +222,10 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
           minRevision: req.minRevision,
           signal: ctx.signal,
         });
-        if (res.config) return { config: configOf(res.config), revision: res.revision };
+        if (res.config) {
+          const staleSeconds = markStale(ctx, res.staleSeconds);
+          return { config: configOf(res.config), revision: res.revision, staleSeconds };
+        }
         // Only a miss pays for telling an unknown project from an unknown config.
         await requireProject(deps, project);
         throw configNotFound(project, key);

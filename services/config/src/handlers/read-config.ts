@@ -6,6 +6,7 @@ import { checkReadConfigRequest } from "../check/configs.js";
 import { contentOf } from "../convert.js";
 import type { ConfigDeps } from "../deps.js";
 import { configNotFound } from "../error-map.js";
+import { markStale } from "../read-cache/stale.js";
 import { requireProject } from "../require-project.js";
 
 /**
@@ -22,6 +23,7 @@ export function createReadConfigHandler(
       authorizeProject(ctx, req.project, { key: req.key });
       let found: { version: bigint; content: Value } | undefined;
       let revision: bigint;
+      let staleSeconds = 0;
       if (readCache) {
         const res = await readCache.read(req.project, req.key, {
           minRevision: req.minRevision,
@@ -29,6 +31,7 @@ export function createReadConfigHandler(
         });
         found = res.config;
         revision = res.revision;
+        staleSeconds = markStale(ctx, res.staleSeconds);
       } else {
         const res = await store.get(
           { project: req.project, key: req.key, minRevision: req.minRevision },
@@ -43,9 +46,9 @@ export function createReadConfigHandler(
         throw configNotFound(req.project, req.key);
       }
       if (req.ifNoneMatch !== 0n && req.ifNoneMatch === found.version) {
-        return { etag: found.version, notModified: true, revision };
+        return { etag: found.version, notModified: true, revision, staleSeconds };
       }
-      return { content: found.content, etag: found.version, revision };
+      return { content: found.content, etag: found.version, revision, staleSeconds };
     },
   };
 }

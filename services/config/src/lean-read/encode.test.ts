@@ -24,6 +24,10 @@ describe("ReadConfig response encoding", () => {
       { content, etag: 7n, revision: 13n },
       { content, etag: 8n, revision: 13n },
       { etag: 8n, notModified: true, revision: 13n },
+      { content, etag: 8n, revision: 13n, staleSeconds: 0 },
+      { content, etag: 8n, revision: 13n, staleSeconds: 7 },
+      { content, etag: 8n, revision: 13n, staleSeconds: 300 },
+      { etag: 8n, notModified: true, revision: 13n, staleSeconds: 2 },
       { content },
     ];
     for (const reply of replies) {

@@ -18,6 +18,7 @@ interface LastEncoded {
   readonly etag: ReadConfigReply["etag"];
   readonly notModified: ReadConfigReply["notModified"];
   readonly revision: ReadConfigReply["revision"];
+  readonly staleSeconds: ReadConfigReply["staleSeconds"];
   readonly bytes: Uint8Array;
 }
 
@@ -37,7 +38,8 @@ function memoized(
     hit !== undefined &&
     hit.etag === reply.etag &&
     hit.notModified === reply.notModified &&
-    hit.revision === reply.revision
+    hit.revision === reply.revision &&
+    hit.staleSeconds === reply.staleSeconds
   ) {
     return hit.bytes;
   }
@@ -46,6 +48,7 @@ function memoized(
     etag: reply.etag,
     notModified: reply.notModified,
     revision: reply.revision,
+    staleSeconds: reply.staleSeconds,
     bytes,
   });
   return bytes;
@@ -63,8 +66,8 @@ function varint(out: number[], value: bigint | number): void {
 
 /**
  * Encodes a ReadConfig response in proto wire form by concatenation: the content's cached
- * `google.protobuf.Value` bytes (field 1), then etag (2), not_modified (3) and revision (4),
- * each omitted at its zero value, exactly as protobuf-es would write the message.
+ * `google.protobuf.Value` bytes (field 1), then etag (2), not_modified (3), revision (4) and
+ * stale_seconds (5), each omitted at its zero value, exactly as protobuf-es would write the message.
  */
 export function readConfigProto(reply: ReadConfigReply): Uint8Array {
   return memoized(lastProto, reply, encodeProto);
@@ -87,6 +90,10 @@ function encodeProto(reply: ReadConfigReply, value: Value | undefined): Uint8Arr
     tail.push(0x20);
     varint(tail, reply.revision);
   }
+  if (reply.staleSeconds) {
+    tail.push(0x28);
+    varint(tail, reply.staleSeconds);
+  }
   const size = head.length + (content?.byteLength ?? 0) + tail.length;
   const out = new Uint8Array(size);
   out.set(head, 0);
@@ -97,7 +104,7 @@ function encodeProto(reply: ReadConfigReply, value: Value | undefined): Uint8Arr
 
 /**
  * Encodes a ReadConfig response as Connect JSON by concatenation: the content's cached JSON
- * text, then the int64 fields as strings, each omitted at its zero value, in field order, as
+ * text, then the int64 fields as strings and stale_seconds as a number, each omitted at its zero value, in field order, as
  * protobuf-es `toJsonString` writes the message.
  */
 export function readConfigJson(reply: ReadConfigReply): Uint8Array {
@@ -110,6 +117,7 @@ function encodeJson(reply: ReadConfigReply, value: Value | undefined): Uint8Arra
   if (reply.etag) parts.push(`"etag":"${BigInt(reply.etag)}"`);
   if (reply.notModified) parts.push(`"notModified":true`);
   if (reply.revision) parts.push(`"revision":"${BigInt(reply.revision)}"`);
+  if (reply.staleSeconds) parts.push(`"staleSeconds":${reply.staleSeconds}`);
   const rest = parts.join(",");
   if (!content) return encoder.encode(`{${rest}}`);
   const open = encoder.encode(`{"content":`);

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { WatchKeysResponseSchema, type StoreService } from "@guardian/api";
 import { setTimeout as sleep } from "node:timers/promises";
+import { waitFor } from "@guardian/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { useHarness } from "../testing/harness.js";
 import { json, newProject, plain } from "../testing/fixtures.js";
@@ -18,7 +19,7 @@ afterAll(() => {
 describe("read cache", () => {
   /** A store client whose watch streams are counted, and can be told to lose events. */
   function instrumentedStore() {
-    const state = { watches: 0, compactNext: false, expireNext: false };
+    const state = { watches: 0, compactNext: false, expireNext: false, silent: false };
     const store: Client<typeof StoreService> = {
       ...h.store,
       watchKeys(req, opts) {
@@ -39,6 +40,8 @@ describe("read cache", () => {
               });
               return;
             }
+            // A store that cannot reach its source of truth withholds progress.
+            if (state.silent && m.kind.case === "progress") continue;
             yield m;
           }
         })();
@@ -187,5 +190,34 @@ describe("read cache", () => {
     expect(plain(again.config?.content)).toBe("again");
     expect(again.revision).toBeGreaterThanOrEqual(u.revision);
     expect([loads.get(p1), loads.get(p2)]).toEqual([2, 1]);
+  });
+
+  it("marks reads stale while the store watch is silent longer than staleAfterMs, and current again once it speaks", async () => {
+    const { store, state } = instrumentedStore();
+    const ac = new AbortController();
+    stops.push(ac);
+    const cache = createReadCache({ store, signal: ac.signal, staleAfterMs: 2_000 });
+    const p = await newProject(h);
+    await h.config.createConfig({ project: p, key: "a", content: json(1), schema: "any" });
+    const fresh = await cache.read(p, "a");
+    expect(fresh.staleSeconds).toBe(0);
+    state.silent = true;
+    const stale = await waitFor(
+      async () => {
+        const r = await cache.read(p, "a");
+        return r.staleSeconds > 0 ? r : undefined;
+      },
+      { what: "the read to be marked stale", timeoutMs: 20_000 },
+    );
+    // Stale, but still the cached content, at the revision it reflects.
+    expect(plain(stale.config?.content)).toBe(1);
+    expect(stale.revision).toBe(fresh.revision);
+    expect(stale.staleSeconds).toBeGreaterThanOrEqual(2);
+    expect(cache.staleSeconds()).toBe(stale.staleSeconds);
+    state.silent = false;
+    await waitFor(async () => ((await cache.read(p, "a")).staleSeconds === 0 ? true : undefined), {
+      what: "the stale marking to end with the next progress",
+      timeoutMs: 20_000,
+    });
   });
 });

@@ -22,6 +22,8 @@ export interface ReadCacheResult {
   config?: CachedConfig;
   /** The store revision the read reflects. */
   revision: bigint;
+  /** 0, or whole seconds since the cache last heard from the store (see {@link ReadCache.staleSeconds}). */
+  staleSeconds: number;
 }
 
 /**
@@ -62,8 +64,14 @@ export interface ReadCache {
    * writes, and the store's revision seen when a read waited for one.
    */
   readonly knownRevision: bigint;
-  /** When the store watch last delivered an event or a bookmark (epoch milliseconds). */
+  /** When the store watch last delivered events or progress (epoch milliseconds). */
   readonly lastWatchItemAt: number;
+  /**
+   * 0 while the cache is current; otherwise the whole seconds (at least 1) since its store
+   * watch last delivered events or progress, once that is longer than `staleAfterMs`. The
+   * store withholds progress while it cannot reach its source of truth (an etcd quorum).
+   */
+  staleSeconds(): number;
 }
 
 /** Options for {@link createReadCache}. */
@@ -80,6 +88,11 @@ export interface ReadCacheOptions {
    * and reloads on its next read. Default 1,000.
    */
   maxProjects?: number;
+  /**
+   * How long the store watch may stay silent before reads are marked stale. The cache asks
+   * for progress at least twice as often. Default 10 s.
+   */
+  staleAfterMs?: number;
   /** Called with each failure of the store watch before it is re-opened. */
   onError?: (err: unknown) => void;
 }
@@ -112,6 +125,19 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
   // Resolved once the current store watch has reported where it starts.
   let live = deferred();
   const timeoutMs = opts.minRevisionTimeoutMs ?? 3_000;
+  const staleAfterMs = opts.staleAfterMs ?? 10_000;
+  // The store clamps the interval to at least 1 s.
+  const progressMs = Math.max(1_000, Math.floor(staleAfterMs / 2));
+  const progressInterval = {
+    seconds: BigInt(Math.floor(progressMs / 1_000)),
+    nanos: (progressMs % 1_000) * 1_000_000,
+  };
+  // When the store watch last delivered events or progress (monotonic milliseconds).
+  let heardAt = performance.now();
+  const staleSeconds = () => {
+    const silentMs = performance.now() - heardAt;
+    return silentMs > staleAfterMs ? Math.max(1, Math.floor(silentMs / 1_000)) : 0;
+  };
 
   const entryOf = (kv: KeyValue): CachedConfig => ({
     version: kv.version,
@@ -126,7 +152,6 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     else state.configs.set(kv.key, entryOf(kv));
   }
 
-  let lastWatchItemAt = Date.now();
   // The newest revision the store reported when a read asked for one.
   let storeRevision = 0n;
 
@@ -138,10 +163,14 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     let renewed = false;
     while (!signal.aborted) {
       try {
-        const stream = store.watchKeys({ project: "", startRevision: from }, { signal });
+        const stream = store.watchKeys(
+          { project: "", startRevision: from, progressInterval },
+          { signal },
+        );
         let compacted = false;
         for await (const res of stream) {
           const k = res.kind;
+          if (k.case === "events" || k.case === "progress") heardAt = performance.now();
           if (k.case === "events") {
             for (const ev of k.value.events) {
               const state = ev.kv && projects.peek(ev.kv.project);
@@ -162,7 +191,6 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
             live = deferred();
             from = 0n;
           }
-          lastWatchItemAt = Date.now();
           backoff.reset();
           renewed = false;
         }
@@ -248,7 +276,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
         // A project dropped while it loaded no longer follows the watch: read it again.
         if (projects.peek(project) !== state) continue;
         const revision = position.value > state.loadedAt ? position.value : state.loadedAt;
-        return { config: state.configs.get(key), revision };
+        return { config: state.configs.get(key), revision, staleSeconds: staleSeconds() };
       }
     },
     wrote(revision) {
@@ -262,7 +290,8 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
       return known > position.value ? known : position.value;
     },
     get lastWatchItemAt() {
-      return lastWatchItemAt;
+      return Date.now() - (performance.now() - heardAt);
     },
+    staleSeconds,
   };
 }

@@ -1,5 +1,14 @@
 import { readEtcdTls, type EtcdClientOptions } from "@guardian/etcd";
-import { ConfigError, int, list, oneOf, str, type ConfigOf, type Logger } from "@guardian/kit";
+import {
+  ConfigError,
+  duration,
+  int,
+  list,
+  oneOf,
+  str,
+  type ConfigOf,
+  type Logger,
+} from "@guardian/kit";
 import type pg from "pg";
 import { createSqlArchive } from "../archive/sql-archive.js";
 import type { CompactionOptions } from "../archiver/compactor.js";
@@ -34,6 +43,13 @@ export const storeEngineSettings = {
   etcdKeyFile: str("ETCD_KEY_FILE", {
     optional: true,
     description: "PEM private key of ETCD_CERT_FILE.",
+  }),
+  etcdCallTimeoutMs: duration("GUARDIAN_ETCD_CALL_TIMEOUT", {
+    default: "5s",
+    min: 100,
+    max: 60_000,
+    description:
+      "Deadline of each etcd call of the store engine and the cluster service; while etcd has no quorum (or cannot be reached), writes fail with unavailable after this instead of hanging.",
   }),
   etcdCompactionRetention: int("GUARDIAN_ETCD_COMPACTION_RETENTION", {
     default: 3_600,
@@ -98,6 +114,7 @@ export async function etcdConnectionFromSettings(
 ): Promise<EtcdClientOptions> {
   return {
     endpoints: s.etcdEndpoints ?? [],
+    callTimeoutMs: s.etcdCallTimeoutMs,
     auth: s.etcdUsername ? { username: s.etcdUsername, password: s.etcdPassword ?? "" } : undefined,
     tls: await readEtcdTls({
       caFile: s.etcdCaFile,

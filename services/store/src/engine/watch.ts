@@ -11,6 +11,12 @@ export interface WatchSource {
   committedRevision(): Promise<bigint>;
   /** Reads retained records in `scope` with after < revision <= upTo, in revision order. */
   backlog(scope: WatchScope, after: bigint, upTo: bigint): AsyncIterable<RevisionRecord[]>;
+  /**
+   * Tells whether the engine's source of truth answers now (etcd: a quorum read). While it
+   * does not, idle progress is withheld: a progress vouches that nothing changed up to its
+   * revision, which the store cannot know without its source. Unset: always.
+   */
+  confirm?(): Promise<boolean>;
 }
 
 /**
@@ -18,7 +24,8 @@ export interface WatchSource {
  * engine: first the retained backlog, then live events from the fan-out, with no gap and no
  * duplicate between the two. Yields `compacted` and ends when `start` is no longer retained;
  * fails with `future_revision` when `start` is ahead of the newest committed revision. Yields
- * `progress` after `progressIntervalMs` idle.
+ * `progress` after `progressIntervalMs` idle, while `src.confirm` (when set) says the engine's
+ * source of truth answers.
  */
 export async function* watchFrom(
   src: WatchSource,
@@ -65,6 +72,7 @@ export async function* watchFrom(
     for (;;) {
       const item = await sub.next(signal, progressIntervalMs);
       if (item === "idle") {
+        if (src.confirm && !(await src.confirm())) continue;
         yield {
           kind: "progress",
           revision: src.fanout.revision > last ? src.fanout.revision : last,

@@ -73,6 +73,15 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
       onError,
       readCompact: async () => (await readNamespaceMeta()).compact,
     });
+    // One quorum read at a time vouches for every watcher's idle progress.
+    let confirming: Promise<boolean> | undefined;
+    const confirmQuorum = () =>
+      (confirming ??= readNamespaceMeta()
+        .then(
+          () => true,
+          () => false,
+        )
+        .finally(() => (confirming = undefined)));
     let written = 0n;
     const head = () => (written > feed.fanout.revision ? written : feed.fanout.revision);
     const compactRevision = async () => {
@@ -132,6 +141,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
             // etcd's own revision: every later write in this namespace gets a higher one.
             committedRevision: async () => (await readNamespaceMeta()).revision,
             backlog: history.backlog,
+            confirm: confirmQuorum,
           },
           scope,
           startRevision,
