@@ -111,3 +111,12 @@ export type {
   PrincipalApiKey,
   ProjectRoleName,
 } from "./rpc/principal.js";
+
+export {
+  createClientTracingInterceptor,
+  createServerTracingInterceptor,
+} from "./tracing/rpc-tracing.js";
+export { startTracing, tracingRequested } from "./tracing/sdk.js";
+export type { StopTracing } from "./tracing/sdk.js";
+export { traceFields, traced, tracingEnabled } from "./tracing/spans.js";
+export type { TracedKind } from "./tracing/spans.js";

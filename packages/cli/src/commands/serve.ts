@@ -2,7 +2,7 @@ import { createAuthSystem } from "@guardian/auth-service";
 import { upsertServiceAccount } from "@guardian/authz";
 import { createEtcdClusterBackend, createSqlClusterBackend } from "@guardian/cluster-service";
 import { createPool } from "@guardian/db";
-import { exitOnConfigError } from "@guardian/kit";
+import { createClientTracingInterceptor, exitOnConfigError, startTracing } from "@guardian/kit";
 import {
   archiverCompaction,
   createEngineFromSettings,
@@ -35,6 +35,8 @@ export async function runServe(args: string[]): Promise<void> {
   const needsStore = hosted.some((n) => n === "config" || n === "schema");
   const site = plan.console ? loadBuiltConsole(settings) : undefined;
   const logger = processLogger(settings, `guardian-${hosted.join("-")}`);
+  // Before the pool, clients and server are made: their tracing hooks are fixed then.
+  const stopTracing = await startTracing(`guardian-${hosted.join("-")}`);
   const pool = createPool({
     url: settings.databaseUrl,
     onError: (err) => logger.warn({ err }, "database connection lost"),
@@ -79,7 +81,10 @@ export async function runServe(args: string[]): Promise<void> {
     engine,
     storeUrl: settings.storeUrl,
     listenUrl: settings.databaseUrl,
-    storeInterceptors: [createServiceTokenInterceptor(auth.issuer, serviceAccount)],
+    storeInterceptors: [
+      createClientTracingInterceptor(),
+      createServiceTokenInterceptor(auth.issuer, serviceAccount),
+    ],
     cluster,
     ...serviceTuning(settings),
     signal: lifetime.signal,
@@ -107,6 +112,7 @@ export async function runServe(args: string[]): Promise<void> {
           await pool.end();
         },
       },
+      ...(stopTracing ? [{ name: "export the last traces", run: stopTracing }] : []),
     ],
   });
   logger.info({ url: address.url, services: hosted }, "listening");

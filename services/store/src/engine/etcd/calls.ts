@@ -7,6 +7,7 @@ import {
   type IRequestOp,
 } from "etcd3";
 import { isEtcdUnavailable } from "@guardian/etcd";
+import { traced } from "@guardian/kit";
 import { StoreError } from "../errors.js";
 
 /** True when etcd refused a read at a revision it has compacted. */
@@ -58,13 +59,21 @@ export function toStoreError(err: unknown, what: string): unknown {
   return err;
 }
 
-/** Runs one etcd call and maps its failure with {@link toStoreError}. */
+/**
+ * Runs one etcd call and maps its failure with {@link toStoreError}. Every call the etcd
+ * engine makes goes through here, each in an etcd client span named after `what` (with
+ * tracing on).
+ */
 export async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await traced(`etcd ${what}`, "client", etcdAttributes(what), fn);
   } catch (err) {
     throw toStoreError(err, what);
   }
+}
+
+function etcdAttributes(what: string): Record<string, string> {
+  return { "db.system": "etcd", "db.system.name": "etcd", "db.operation.name": what };
 }
 
 /** A range operation for a transaction. */
