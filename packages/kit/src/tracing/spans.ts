@@ -30,7 +30,9 @@ const kinds: Record<TracedKind, SpanKind> = {
 
 /**
  * Runs `fn` inside a new span that is a child of the current one, ending it when `fn` settles
- * and recording a failure as the span's error. With tracing off it only runs `fn`.
+ * and recording a failure as the span's error. With tracing off it only runs `fn`. A client
+ * span (a query, an etcd or Redis command) is made only inside another span, a call's trace:
+ * work outside every call (readiness checks, background loops) makes no traces of its own.
  */
 export async function traced<T>(
   name: string,
@@ -39,6 +41,7 @@ export async function traced<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   if (!enabled) return fn();
+  if (kind === "client" && trace.getSpan(context.active()) === undefined) return fn();
   return trace
     .getTracer(tracerName)
     .startActiveSpan(name, { kind: kinds[kind], attributes }, async (span) => {
