@@ -9,17 +9,15 @@ import {
   migrateDatabase,
   runGuardian,
   startEtcd,
+  startOtlpReceiver,
   startProductionStack,
   waitFor,
   type EtcdCluster,
+  type OtlpReceiver,
   type ProductionStack,
+  type ReceivedSpan,
 } from "@guardian/testkit";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import {
-  startOtlpReceiver,
-  type OtlpReceiver,
-  type ReceivedSpan,
-} from "./testing/otlp-receiver.js";
 
 const password = "the tracing admin's password";
 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -1,3 +1,4 @@
+import { context, propagation, trace } from "@opentelemetry/api";
 import { setTracingEnabled } from "./spans.js";
 
 /** Stops tracing: exports the spans still buffered, then shuts the SDK down. */
@@ -13,8 +14,15 @@ const truthy = new Set(["true", "1", "yes", "on"]);
 export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
   if (truthy.has((env.OTEL_SDK_DISABLED ?? "").trim().toLowerCase())) return false;
   if ((env.OTEL_TRACES_EXPORTER ?? "").trim().toLowerCase() === "none") return false;
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  return (endpoint ?? "").trim() !== "";
+  return tracesUrl(env) !== undefined;
+}
+
+/** Where spans go: the traces endpoint as given, or `/v1/traces` under the OTLP endpoint. */
+function tracesUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const traces = (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? "").trim();
+  if (traces !== "") return traces;
+  const base = (env.OTEL_EXPORTER_OTLP_ENDPOINT ?? "").trim();
+  return base === "" ? undefined : `${base.replace(/\/+$/, "")}/v1/traces`;
 }
 
 /**
@@ -32,7 +40,8 @@ export async function startTracing(
   serviceName: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<StopTracing | undefined> {
-  if (!tracingRequested(env)) return undefined;
+  const url = tracesUrl(env);
+  if (!tracingRequested(env) || url === undefined) return undefined;
   const [node, base, exporter, resources] = await Promise.all([
     import("@opentelemetry/sdk-trace-node"),
     import("@opentelemetry/sdk-trace-base"),
@@ -45,12 +54,16 @@ export async function startTracing(
     .merge(resources.detectResources({ detectors: [resources.envDetector] }));
   const provider = new node.NodeTracerProvider({
     resource,
-    spanProcessors: [new base.BatchSpanProcessor(new exporter.OTLPTraceExporter())],
+    spanProcessors: [new base.BatchSpanProcessor(new exporter.OTLPTraceExporter({ url }))],
   });
   provider.register();
   setTracingEnabled(true);
   return async () => {
     setTracingEnabled(false);
     await provider.shutdown();
+    // Back to the no-op API, as before the start.
+    trace.disable();
+    propagation.disable();
+    context.disable();
   };
 }
