@@ -125,8 +125,7 @@ export function createServer(opts: ServerOptions): Server {
   const admitted = createAdmittedCalls();
 
   const interceptors = [
-    // Outermost: the metrics, the log line and everything else of a call happen in its span.
-    createServerTracingInterceptor(),
+    createServerTracingInterceptor(), // outermost: all of a call runs in its span
     metrics.interceptor,
     createLoggingInterceptor((level) => logger.isLevelEnabled(level)),
     createStreamShutdownInterceptor(shutdown.signal),
