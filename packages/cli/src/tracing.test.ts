@@ -91,7 +91,7 @@ describe("traces of a production stack (a store on etcd, an API process)", () =>
       receiver!.spans.find((s) => s.traceId === traceId && match(s));
     const etcdWrite = await waitFor(
       async () =>
-        inTrace((s) => s.service === "guardian-store" && s.name === "etcd write the config"),
+        inTrace((s) => s.service === "guardian-store" && s.name === "etcd: write the config"),
       { what: "the store's etcd write span", timeoutMs: 30_000 },
     );
     const server = await waitFor(
@@ -114,7 +114,13 @@ describe("traces of a production stack (a store on etcd, an API process)", () =>
     expect(client).toMatchObject({ kind: 3 }); // client
     const storeServer = inTrace((s) => s.service === "guardian-store" && s.name === storeName);
     expect(storeServer).toMatchObject({ kind: 2, parentSpanId: client!.spanId });
-    expect(etcdWrite.attributes).toMatchObject({ "db.system": "etcd" });
+    // ...and its request to etcd, one transaction.
+    const txn = inTrace((s) => s.parentSpanId === etcdWrite.spanId);
+    expect(txn).toMatchObject({
+      name: "etcd KV.txn",
+      kind: 3,
+      attributes: { "db.system": "etcd", "rpc.method": "txn" },
+    });
     // The etcd call is made by the engine's write, inside the store's Write call.
     const byId = new Map(receiver.spans.map((s) => [s.spanId, s]));
     const operation = byId.get(etcdWrite.parentSpanId);

@@ -61,19 +61,15 @@ export function toStoreError(err: unknown, what: string): unknown {
 
 /**
  * Runs one etcd call and maps its failure with {@link toStoreError}. Every call the etcd
- * engine makes goes through here, each in an etcd client span named after `what` (with
- * tracing on).
+ * engine makes goes through here, each in a span named `etcd: <what>` (with tracing on),
+ * around the etcd client's own span of the request it sends (`etcd KV.txn`).
  */
 export async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
-    return await traced(`etcd ${what}`, "client", etcdAttributes(what), fn);
+    return await traced(`etcd: ${what}`, "internal", { "guardian.etcd.operation": what }, fn);
   } catch (err) {
     throw toStoreError(err, what);
   }
-}
-
-function etcdAttributes(what: string): Record<string, string> {
-  return { "db.system": "etcd", "db.system.name": "etcd", "db.operation.name": what };
 }
 
 /** A range operation for a transaction. */
