@@ -89,6 +89,9 @@ function publicListener(profile: GatewayProfile, rpcs: readonly GatewayRpc[]): J
                 initial_connection_window_size: 1_048_576,
               },
               access_log: stdoutAccessLog(),
+              // The OpenTelemetry tracer continues and sends W3C trace context (`traceparent`,
+              // `tracestate`), which Guardian's processes continue; their parent-based sampler
+              // keeps Envoy's decision, so a trace is whole or absent.
               tracing: {
                 random_sampling: { value: 10 },
                 provider: {

@@ -27,6 +27,8 @@ const bundled = [
   "require-from-string",
   "jose",
   "lru-cache",
+  // Tracing's API (a no-op until the SDK, loaded only when tracing is on, registers itself).
+  "@opentelemetry/api",
   "pg",
   "prom-client",
   "re2js",

@@ -1,5 +1,15 @@
 import { fileURLToPath } from "node:url";
-import { bytes, duration, int, logSettings, oneOf, str, url, type ConfigOf } from "@guardian/kit";
+import {
+  bytes,
+  duration,
+  int,
+  logSettings,
+  oneOf,
+  str,
+  tracingSettings,
+  url,
+  type ConfigOf,
+} from "@guardian/kit";
 import type { ServiceDeps } from "./host/services.js";
 
 /** Settings every Guardian process reads, whatever it hosts. */
@@ -40,6 +50,7 @@ export const processSettings = {
     max: 60_000,
     description: "How long one dependency check may take before it counts as failed",
   }),
+  ...tracingSettings,
 } as const;
 
 /** Limits of the config and schema services. */

@@ -1,4 +1,6 @@
 import pg from "pg";
+import { tracingEnabled } from "@guardian/kit";
+import { traceQueries } from "./query-tracing.js";
 
 /** Options for {@link createPool}. */
 export interface PoolOptions {
@@ -19,7 +21,8 @@ export interface PoolOptions {
 }
 
 /**
- * Creates a `pg` pool that never crashes the process when an idle client dies.
+ * Creates a `pg` pool that never crashes the process when an idle client dies. With tracing
+ * on when it is made, every query runs in a span (see {@link traceQueries}).
  */
 export function createPool(opts: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
@@ -31,6 +34,7 @@ export function createPool(opts: PoolOptions): pg.Pool {
   });
   // An idle client that loses its server emits 'error' on the pool; unhandled it would kill the process.
   pool.on("error", (err) => opts.onError?.(err));
+  if (tracingEnabled()) traceQueries(pool);
   return pool;
 }
 

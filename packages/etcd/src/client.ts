@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { Etcd3 } from "etcd3";
+import { tracingEnabled } from "@guardian/kit";
+import { traceEtcdCalls } from "./call-tracing.js";
 
 /** TLS material as PEM contents: the CA that signed the members' certificates, a client pair. */
 export interface EtcdTls {
@@ -47,13 +49,14 @@ export async function readEtcdTls(files: EtcdTlsFiles): Promise<EtcdTls | undefi
 /**
  * Creates an etcd client. Every unary call gets a deadline of `callTimeoutMs`; streams
  * (watches, lease keep-alives) have none. Connections are probed with keepalive pings, so a
- * crashed member is noticed even while no call is active on it.
+ * crashed member is noticed even while no call is active on it. With tracing on when it is
+ * made, each unary call is a span (see {@link traceEtcdCalls}).
  */
 export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
   if (opts.endpoints.length === 0) throw new Error("etcd needs at least one endpoint");
   const callTimeoutMs = opts.callTimeoutMs ?? 5_000;
   const { tls } = opts;
-  return new Etcd3({
+  const client = new Etcd3({
     hosts: opts.endpoints,
     auth: opts.auth,
     credentials:
@@ -70,4 +73,6 @@ export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
     },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
   });
+  if (tracingEnabled()) traceEtcdCalls(client);
+  return client;
 }

@@ -112,3 +112,13 @@ export type {
   PrincipalApiKey,
   ProjectRoleName,
 } from "./rpc/principal.js";
+
+export {
+  createClientTracingInterceptor,
+  createServerTracingInterceptor,
+} from "./tracing/rpc-tracing.js";
+export { startTracing, tracingRequested } from "./tracing/sdk.js";
+export { tracingSettings } from "./tracing/settings.js";
+export type { StopTracing } from "./tracing/sdk.js";
+export { traceFields, traced, tracingEnabled } from "./tracing/spans.js";
+export type { TracedKind } from "./tracing/spans.js";

@@ -64,5 +64,7 @@ export {
 export type { GuardianCommand, RunningGuardian } from "./guardian-process.js";
 export { createEmptyDatabase, migrateDatabase, startProductionStack } from "./production-stack.js";
 export type { ProductionStack, ProductionStackOptions } from "./production-stack.js";
+export { startOtlpReceiver } from "./otlp-receiver.js";
+export type { OtlpReceiver, ReceivedSpan } from "./otlp-receiver.js";
 export { startTcpProxy } from "./tcp-proxy.js";
 export type { TcpProxy } from "./tcp-proxy.js";

@@ -6,7 +6,13 @@
  *
  * Run: `tsx services/ratelimit/src/main.ts`.
  */
-import { createLogger, exitOnConfigError, onShutdown, readConfig } from "@guardian/kit";
+import {
+  createLogger,
+  exitOnConfigError,
+  onShutdown,
+  readConfig,
+  startTracing,
+} from "@guardian/kit";
 import { createRedisBackend } from "./backend/redis.js";
 import { LimitsConfigError, type LimitsConfig } from "./limits/config.js";
 import { parseLimitsFiles, readLimitsFiles } from "./limits/load.js";
@@ -20,6 +26,9 @@ const logger = createLogger({
   pretty: settings.logFormat === "pretty",
   name: "guardian-ratelimit",
 });
+
+// Before the Redis client and the server are made: their tracing hooks are fixed then.
+const stopTracing = await startTracing("guardian-ratelimit");
 
 let files: Map<string, string>;
 let limits: LimitsConfig[];
@@ -74,6 +83,7 @@ onShutdown(
     { name: "stop watching the limits files", run: () => watcher.close() },
     { name: "stop server and drain calls", run: () => server.close() },
     { name: "close redis", run: () => backend.close() },
+    ...(stopTracing ? [{ name: "export the last traces", run: stopTracing }] : []),
   ],
   { timeoutMs: settings.shutdownTimeoutMs + 5_000 },
 );

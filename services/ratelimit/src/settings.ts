@@ -1,4 +1,13 @@
-import { duration, int, logSettings, oneOf, str, url, type ConfigOf } from "@guardian/kit";
+import {
+  duration,
+  int,
+  logSettings,
+  oneOf,
+  tracingSettings,
+  str,
+  url,
+  type ConfigOf,
+} from "@guardian/kit";
 
 /** What the rate limit service answers when its Redis backend cannot be reached. */
 export const failureModes = ["open", "closed"] as const;
@@ -52,6 +61,7 @@ export const ratelimitSettings = {
     description: "Prefix of every Redis key the service writes",
   }),
   ...logSettings,
+  ...tracingSettings,
   shutdownTimeoutMs: duration("GUARDIAN_SHUTDOWN_TIMEOUT", {
     default: "15s",
     description: "How long a graceful shutdown waits for calls before cutting them",

@@ -2,6 +2,7 @@ import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import { StoreService } from "@guardian/api";
 import { mapErrors } from "@guardian/kit";
 import type { StoreServiceDeps } from "./deps.js";
+import { traceEngine } from "./engine/traced-engine.js";
 import { toStoreConnectError } from "./error-map.js";
 import { createCompactionHandlers } from "./handlers/compaction.js";
 import { createHistoryHandlers } from "./handlers/history.js";
@@ -14,7 +15,9 @@ import { createWriteHandlers } from "./handlers/writes.js";
  * validate → (authorization happens in the interceptor) → engine call → map the result;
  * failures are mapped to Connect codes in one place ({@link toStoreConnectError}).
  */
-export function createStoreService(deps: StoreServiceDeps): ServiceImpl<typeof StoreService> {
+export function createStoreService(store: StoreServiceDeps): ServiceImpl<typeof StoreService> {
+  // Each engine operation is a span of its own (with tracing on).
+  const deps = { ...store, engine: traceEngine(store.engine) };
   return mapErrors(
     StoreService,
     {

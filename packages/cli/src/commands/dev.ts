@@ -4,7 +4,13 @@ import { authSettings } from "@guardian/authz";
 import { createSqlClusterBackend } from "@guardian/cluster-service";
 import { createConfigWriteMetrics } from "@guardian/config-service";
 import { checkoutTemplatesDir, createPoolMetrics, openEmbeddedDatabase } from "@guardian/db";
-import { createMetrics, exitOnConfigError, readConfig, remoteAddressKey } from "@guardian/kit";
+import {
+  createMetrics,
+  exitOnConfigError,
+  readConfig,
+  remoteAddressKey,
+  startTracing,
+} from "@guardian/kit";
 import {
   createMemoryBackend,
   createRateLimiter,
@@ -60,6 +66,8 @@ export async function runDev(): Promise<void> {
     signingKeySecret: read.signingKeySecret ?? (await localSecret(dataDir, "signing-key.secret")),
   };
   const logger = processLogger(settings, "guardian");
+  // Nothing is loaded unless an OTLP endpoint is set; then before the pool and the server.
+  const stopTracing = await startTracing("guardian");
   // Built (when its sources changed) while the database opens.
   const consoleSite = loadConsole(logger, settings);
   const db = await openEmbeddedDatabase({
@@ -164,7 +172,10 @@ export async function runDev(): Promise<void> {
         },
       },
     ],
-    cleanup: [{ name: "stop background work and close the database", run: stopAll }],
+    cleanup: [
+      { name: "stop background work and close the database", run: stopAll },
+      ...(stopTracing ? [{ name: "export the last traces", run: stopTracing }] : []),
+    ],
   }).catch(async (err: unknown) => {
     await stopAll();
     throw err;

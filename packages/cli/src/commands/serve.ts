@@ -3,7 +3,12 @@ import { upsertServiceAccount } from "@guardian/authz";
 import { createEtcdClusterBackend, createSqlClusterBackend } from "@guardian/cluster-service";
 import { createConfigWriteMetrics } from "@guardian/config-service";
 import { createPool, createPoolMetrics } from "@guardian/db";
-import { createMetrics, exitOnConfigError } from "@guardian/kit";
+import {
+  createClientTracingInterceptor,
+  createMetrics,
+  exitOnConfigError,
+  startTracing,
+} from "@guardian/kit";
 import {
   archiverCompaction,
   createEngineFromSettings,
@@ -37,6 +42,8 @@ export async function runServe(args: string[]): Promise<void> {
   const needsStore = hosted.some((n) => n === "config" || n === "schema");
   const site = plan.console ? loadBuiltConsole(settings) : undefined;
   const logger = processLogger(settings, `guardian-${hosted.join("-")}`);
+  // Before the pool, clients and server are made: their tracing hooks are fixed then.
+  const stopTracing = await startTracing(`guardian-${hosted.join("-")}`);
   const pool = createPool({
     url: settings.databaseUrl,
     connectTimeoutMs: settings.databaseConnectTimeoutMs,
@@ -87,7 +94,10 @@ export async function runServe(args: string[]): Promise<void> {
     engine,
     storeUrl: settings.storeUrl,
     listenUrl: settings.databaseUrl,
-    storeInterceptors: [createServiceTokenInterceptor(auth.issuer, serviceAccount)],
+    storeInterceptors: [
+      createClientTracingInterceptor(),
+      createServiceTokenInterceptor(auth.issuer, serviceAccount),
+    ],
     cluster,
     ...serviceTuning(settings),
     signal: lifetime.signal,
@@ -121,6 +131,7 @@ export async function runServe(args: string[]): Promise<void> {
           await pool.end();
         },
       },
+      ...(stopTracing ? [{ name: "export the last traces", run: stopTracing }] : []),
     ],
   });
   logger.info({ url: address.url, services: hosted }, "listening");

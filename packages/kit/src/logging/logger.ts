@@ -1,6 +1,7 @@
 import { createContextKey } from "@connectrpc/connect";
 import { pino } from "pino";
 import type { DestinationStream, Logger } from "pino";
+import { traceFields } from "../tracing/spans.js";
 
 export type { Logger } from "pino";
 
@@ -22,7 +23,8 @@ export interface LoggerOptions {
 /**
  * Creates the process logger: pino writing JSON lines to stdout, or compact text when `pretty`.
  *
- * Errors logged under the `err` key are serialized with their stack and `cause` chain.
+ * Errors logged under the `err` key are serialized with their stack and `cause` chain. A line
+ * written inside a span carries its `trace_id` and `span_id` (with tracing on).
  */
 export function createLogger(opts: LoggerOptions): Logger {
   const destination =
@@ -30,6 +32,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   const options = {
     level: opts.level,
     timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: traceFields,
     ...(opts.name === undefined ? {} : { name: opts.name }),
   };
   return destination === undefined ? pino(options) : pino(options, destination);

@@ -20,6 +20,7 @@ import { createAdmittedCalls, headersOf, type Admission } from "./admission.js";
 import { createFastRoutes, type FastUnaryRoute } from "./fast-route.js";
 import { clientAddress } from "./client-address.js";
 import { createTextCheckInterceptor } from "../rpc/text-check.js";
+import { createServerTracingInterceptor } from "../tracing/rpc-tracing.js";
 import { createConnectionTracker } from "./connections.js";
 import { writeEarlyError } from "./early-error.js";
 import { createPlainRoutes } from "./plain-routes.js";
@@ -41,9 +42,9 @@ export interface ServerOptions {
   logger: Logger;
   /** Health registry served as `grpc.health.v1.Health` and at `/readyz`. */
   health: Health;
-  /** Metrics registry served at `/metrics`; its interceptor runs first. */
+  /** Metrics registry served at `/metrics`; its interceptor runs first after tracing. */
   metrics: Metrics;
-  /** Interceptors after metrics, logging, shutdown and the text check (auth goes here). */
+  /** Interceptors after tracing, metrics, logging, shutdown and the text check (auth goes here). */
   interceptors?: Interceptor[];
   /** Extra plain HTTP GET endpoints by exact path, for example `/.well-known/jwks.json`. */
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
@@ -124,6 +125,7 @@ export function createServer(opts: ServerOptions): Server {
   const admitted = createAdmittedCalls();
 
   const interceptors = [
+    createServerTracingInterceptor(), // outermost: all of a call runs in its span
     metrics.interceptor,
     createLoggingInterceptor((level) => logger.isLevelEnabled(level)),
     createStreamShutdownInterceptor(shutdown.signal),

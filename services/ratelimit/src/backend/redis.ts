@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
+import { traced } from "@guardian/kit";
 import {
   BackendUnavailableError,
   type BucketResult,
@@ -135,12 +136,20 @@ export function createRedisBackend(opts: RedisBackendOptions): RateLimitBackend 
     clearTimeout(timer);
   };
 
+  // Each Redis command is one client span (with tracing on).
+  const command = (name: string, fn: () => Promise<unknown>): Promise<unknown> =>
+    traced(
+      name,
+      "client",
+      { "db.system": "redis", "db.system.name": "redis", "db.operation.name": name },
+      fn,
+    );
   const run = async (keys: string[], args: (string | number)[]): Promise<unknown> => {
     try {
-      return await redis.evalsha(takeSha, keys.length, ...keys, ...args);
+      return await command("EVALSHA", () => redis.evalsha(takeSha, keys.length, ...keys, ...args));
     } catch (err) {
       if (err instanceof Error && err.message.startsWith("NOSCRIPT")) {
-        return redis.eval(takeScript, keys.length, ...keys, ...args);
+        return command("EVAL", () => redis.eval(takeScript, keys.length, ...keys, ...args));
       }
       throw err;
     }

@@ -7,6 +7,7 @@ import {
   type IRequestOp,
 } from "etcd3";
 import { isEtcdUnavailable } from "@guardian/etcd";
+import { traced } from "@guardian/kit";
 import { StoreError } from "../errors.js";
 
 /** True when etcd refused a read at a revision it has compacted. */
@@ -58,10 +59,14 @@ export function toStoreError(err: unknown, what: string): unknown {
   return err;
 }
 
-/** Runs one etcd call and maps its failure with {@link toStoreError}. */
+/**
+ * Runs one etcd call and maps its failure with {@link toStoreError}. Every call the etcd
+ * engine makes goes through here, each in a span named `etcd: <what>` (with tracing on),
+ * around the etcd client's own span of the request it sends (`etcd KV.txn`).
+ */
 export async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await traced(`etcd: ${what}`, "internal", { "guardian.etcd.operation": what }, fn);
   } catch (err) {
     throw toStoreError(err, what);
   }
