@@ -110,7 +110,8 @@ export function checkCandidateRequest(
 ): void {
   failOn([
     ["election", checkName(req.election)],
-    ["leader_key", req.leaderKey === "" ? "must not be empty" : undefined],
+    // A leader key is "elections/<election>#<lease id>": longer is no leader key at all.
+    ["leader_key", req.leaderKey === "" ? "must not be empty" : maxLength(req.leaderKey, 256)],
     ["value", req.value === undefined ? undefined : checkValue(req.value)],
   ]);
 }

@@ -2,7 +2,9 @@ import {
   checkConfigKey,
   checkIdempotencyKey,
   checkKeyPrefix,
+  checkLabels,
   checkProjectName,
+  checkSchemaName,
   WriteOp,
 } from "@guardian/api";
 import type { GetRequest, RangeRequest, WatchKeysRequest, WriteRequest } from "@guardian/api";
@@ -51,6 +53,8 @@ export function checkRangeRequest(req: RangeRequest): void {
     ["prefix", checkKeyPrefix(req.prefix)],
     ["revision", notNegative(req.revision)],
     ["min_revision", notNegative(req.minRevision)],
+    ["schema", req.schema === "" ? undefined : checkSchemaName(req.schema)],
+    ["label_selector", checkLabels(req.labelSelector)],
   ]);
 }
 

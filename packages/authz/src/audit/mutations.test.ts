@@ -131,4 +131,17 @@ describe("auditMutations", () => {
     expect(await codeOf(c.createProject({ project: "audit-down" }))).toBe(Code.Unavailable);
     expect(ran).toBe(false);
   });
+
+  it("writes the event of a mutation naming a 300 000-character project, clipped, and runs it", async () => {
+    const huge = `audit-huge-${"a".repeat(300_000)}`;
+    const c = client({
+      deleteProject: () =>
+        Promise.reject(new ConnectError("invalid project", Code.InvalidArgument)),
+    });
+    expect(await codeOf(c.deleteProject({ project: huge }))).toBe(Code.InvalidArgument);
+    const rows = await eventsOf("projects/audit-huge-");
+    expect(rows.map((r) => [r.target.length, r.result, r.error_code])).toEqual([
+      [513, "failed", "invalid_argument"],
+    ]);
+  });
 });

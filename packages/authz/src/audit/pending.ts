@@ -12,6 +12,24 @@ export interface AuditTarget {
   target: string;
 }
 
+/** The most characters of a target or project an audit event keeps. */
+const maxTargetLength = 512;
+
+function clip(text: string | undefined): string | undefined {
+  if (text === undefined || text.length <= maxTargetLength) return text;
+  return `${Array.from(text).slice(0, maxTargetLength).join("")}…`;
+}
+
+/**
+ * Shortens the target and project of an event to {@link maxTargetLength} characters. They come
+ * from the request before it is checked, so they may be far longer than any real name; one
+ * such event must not fail to be written (the project is indexed), nor fail the events
+ * written in the same batch.
+ */
+function clipTarget<T extends Partial<AuditTarget>>(about: T): T {
+  return { ...about, target: clip(about.target), project: clip(about.project) };
+}
+
 /**
  * Records the audit event of a mutation BEFORE it runs, as 'pending', and returns its id. A
  * mutation whose audit record cannot be written does not happen: this throws Unavailable and
@@ -24,7 +42,11 @@ export async function beginAudit(
   about: AuditTarget,
 ): Promise<string> {
   try {
-    return await auditWriterFor(db).begin({ ...auditContext(ctx), ...about, result: "pending" });
+    return await auditWriterFor(db).begin({
+      ...auditContext(ctx),
+      ...clipTarget(about),
+      result: "pending",
+    });
   } catch (err) {
     throw new ConnectError(
       "the audit log cannot be written, so nothing was changed; retry later",
@@ -56,7 +78,7 @@ export async function settleAudit(
   id: string,
   outcome: AuditSettlement,
 ): Promise<void> {
-  const about = { target: outcome.target, project: outcome.project };
+  const about = clipTarget({ target: outcome.target, project: outcome.project });
   const settled =
     "error" in outcome
       ? { ...auditOutcome(outcome.error), detail: outcome.detail ?? {}, ...about }

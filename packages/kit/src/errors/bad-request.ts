@@ -7,11 +7,27 @@ export interface FieldViolationInit {
   readonly description: string;
 }
 
+/** The most characters of a field path or description an error repeats. */
+const maxEcho = 300;
+
+/**
+ * Shortens a text to {@link maxEcho} characters. Descriptions quote the bad value (a label
+ * key, a name), which may be as long as the request allows: repeated whole, it can make
+ * the answer too large to send (a gRPC status travels in one HTTP/2 header frame).
+ */
+function clip(text: string): string {
+  return text.length <= maxEcho ? text : `${Array.from(text).slice(0, maxEcho).join("")}…`;
+}
+
 /**
  * Builds a Code.InvalidArgument error naming every malformed field, for example
  * `invalid project_id: must not be empty`, with a `guardian.v1.BadRequest` detail listing them.
  */
-export function invalidArgument(violations: readonly FieldViolationInit[]): ConnectError {
+export function invalidArgument(requested: readonly FieldViolationInit[]): ConnectError {
+  const violations = requested.map((v) => ({
+    field: clip(v.field),
+    description: clip(v.description),
+  }));
   const text = violations.map((v) => `${v.field}: ${v.description}`).join("; ");
   const message = violations.length === 1 ? `invalid ${text}` : `invalid request: ${text}`;
   return new ConnectError(message, Code.InvalidArgument, undefined, [

@@ -10,6 +10,17 @@ function pgError(code: string, message = "pg failure"): Error {
   return Object.assign(new Error(message), { code });
 }
 
+describe("invalidArgument", () => {
+  it("quotes at most 300 characters of a field or description, in the message and the detail", () => {
+    const key = "😀".repeat(70_000);
+    const err = invalidArgument([{ field: "labels", description: `label key "${key}" is bad` }]);
+    const violation = err.findDetails(BadRequestSchema)[0]!.fieldViolations[0]!;
+    expect(Array.from(violation.description)).toHaveLength(301);
+    expect(violation.description.endsWith("…")).toBe(true);
+    expect(err.rawMessage.length).toBeLessThan(1_000);
+  });
+});
+
 describe("internalError", () => {
   it("sends a generic message with the request id and keeps the real error as cause", () => {
     const cause = new Error("password authentication failed for user guardian");

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Interceptor } from "@connectrpc/connect";
+import { asDecodeError, isDecodeFailure } from "../errors/decode-failure.js";
 import { internalError } from "../errors/internal.js";
 import { codeName, observeCall } from "../rpc/observe-call.js";
 import { loggerKey, requestIdKey } from "./logger.js";
@@ -16,6 +17,8 @@ export function sanitizeError(
   err: unknown,
   requestId: string,
 ): { client: ConnectError; logged: unknown } {
+  // A streamed request message that cannot be decoded fails inside the call: the client's error.
+  if (isDecodeFailure(err)) return { client: asDecodeError(err) as ConnectError, logged: err };
   if (err instanceof ConnectError && err.code !== Code.Internal) {
     return { client: withoutTransportHeaders(err), logged: err };
   }

@@ -22,6 +22,7 @@ import { clientAddress } from "./client-address.js";
 import { createTextCheckInterceptor } from "../rpc/text-check.js";
 import { createServerTracingInterceptor } from "../tracing/rpc-tracing.js";
 import { createConnectionTracker } from "./connections.js";
+import { withDecodeErrors } from "./decode-errors.js";
 import { writeEarlyError } from "./early-error.js";
 import { createPlainRoutes } from "./plain-routes.js";
 import type { HttpRoute, StaticSite } from "./plain-routes.js";
@@ -154,6 +155,7 @@ export function createServer(opts: ServerOptions): Server {
     routes(router) {
       health.routes(router);
       opts.routes(router);
+      router.handlers.forEach((handler, i) => (router.handlers[i] = withDecodeErrors(handler)));
       for (const handler of router.handlers) {
         methods.set(handler.requestPath, handler.method);
         if (health.check(handler.service.typeName) === undefined) {

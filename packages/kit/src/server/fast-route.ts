@@ -9,6 +9,7 @@ import type {
 } from "@connectrpc/connect";
 import { createMethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { create } from "@bufbuild/protobuf";
+import { asDecodeError } from "../errors/decode-failure.js";
 import type { NodeRequest, NodeResponse } from "./node-http.js";
 import { classifyFastWire, type FastWire } from "./fast-wire.js";
 import { readBody, readQueryMessage, writeFastError, writeFastReply } from "./fast-io.js";
@@ -141,7 +142,7 @@ function prepare(route: FastUnaryRoute, opts: FastRoutesOptions): Prepared {
       const { header, trailer } = served.set();
       await writeFastReply(req, res, wire, served.reply, header, trailer);
     } catch (err) {
-      writeFastError(req, res, wire, err);
+      writeFastError(req, res, wire, asDecodeError(err));
     }
   };
 }

@@ -15,7 +15,7 @@ import {
   type UserRow,
 } from "@guardian/authz";
 import { withTransaction } from "@guardian/db";
-import { failOn, principalOf } from "@guardian/kit";
+import { failOn, maxLength, principalOf } from "@guardian/kit";
 import { checkPassword, required } from "../check.js";
 import { userToProto } from "../convert.js";
 import type { AuthServiceDeps } from "../deps.js";
@@ -218,7 +218,8 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
           "refresh_token",
           req.refreshToken === "" && !req.allSessions
             ? "set refresh_token, all_sessions or both"
-            : undefined,
+            : // Refresh tokens are far shorter: a longer one is malformed, not merely unknown.
+              maxLength(req.refreshToken, 512),
         ],
       ]);
       const account = principalOf(ctx).account;
