@@ -12,21 +12,18 @@ import { internalError } from "../errors/internal.js";
 import type { Health } from "../health/health.js";
 import { loggerKey, remoteAddressKey, requestIdKey } from "../logging/logger.js";
 import type { Logger } from "../logging/logger.js";
-import { createLoggingInterceptor } from "../logging/rpc-logging.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { pageTokenSignerKey, type PageTokenSigner } from "../rpc/page-signer.js";
-import { createStreamShutdownInterceptor } from "../rpc/stream-shutdown.js";
 import { createAdmittedCalls, headersOf, type Admission } from "./admission.js";
 import { createFastRoutes, type FastUnaryRoute } from "./fast-route.js";
 import { clientAddress } from "./client-address.js";
-import { createTextCheckInterceptor } from "../rpc/text-check.js";
-import { createServerTracingInterceptor } from "../tracing/rpc-tracing.js";
 import { createConnectionTracker } from "./connections.js";
 import { withDecodeErrors } from "./decode-errors.js";
 import { writeEarlyError } from "./early-error.js";
 import { createPlainRoutes } from "./plain-routes.js";
 import type { HttpRoute, StaticSite } from "./plain-routes.js";
 import { assignRequestId, requestIdOf, resolveRequestId } from "./request-id.js";
+import { serverInterceptors } from "./server-interceptors.js";
 import { handOverHttp1, sniffProtocol } from "./sniff.js";
 
 /** Options for {@link createServer}. */
@@ -125,16 +122,12 @@ export function createServer(opts: ServerOptions): Server {
   // Context values an admission check filled in, for the call's handler and interceptors.
   const admitted = createAdmittedCalls();
 
-  const interceptors = [
-    createServerTracingInterceptor(), // outermost: all of a call runs in its span
-    metrics.interceptor,
-    createLoggingInterceptor((level) => logger.isLevelEnabled(level)),
-    createStreamShutdownInterceptor(shutdown.signal),
-    // Before authentication: a request PostgreSQL could not store writes nothing, not even
-    // the audit event of a denial.
-    createTextCheckInterceptor(),
-    ...(opts.interceptors ?? []),
-  ];
+  const interceptors = serverInterceptors({
+    logger,
+    metrics,
+    shutdownSignal: shutdown.signal,
+    extra: opts.interceptors,
+  });
   const valuesOf = (req: NodeRequest): ContextValues => {
     const id = requestIdOf(req) ?? resolveRequestId(undefined);
     const values = admitted.valuesOf(req) ?? createContextValues();
