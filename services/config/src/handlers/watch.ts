@@ -100,6 +100,37 @@ export function createWatchHandler(
     }
   }
 
+  /**
+   * Fails with OutOfRange unless `revision` is committed. A store instance on etcd knows the
+   * revisions it wrote or watched, and another instance may have committed later ones, so a
+   * read at least at the revision asks etcd before the watch is refused.
+   */
+  async function confirmCommitted(
+    revision: bigint,
+    scope: { project: string; key: string; prefix: string },
+    signal: AbortSignal,
+  ): Promise<void> {
+    try {
+      await store.range(
+        {
+          project: scope.project,
+          prefix: scope.key || scope.prefix,
+          minRevision: revision,
+          limit: 1,
+          keysOnly: true,
+        },
+        { signal },
+      );
+    } catch (err) {
+      const e = ConnectError.from(err);
+      if (e.code !== Code.OutOfRange) throw err;
+      throw new ConnectError(
+        `start_revision ${revision + 1n} is ahead of the store: ${e.rawMessage}`,
+        Code.OutOfRange,
+      );
+    }
+  }
+
   return {
     async *watch(req: WatchRequest, ctx) {
       checkWatchRequest(req);
@@ -119,10 +150,7 @@ export function createWatchHandler(
       if (req.startRevision > 1n) {
         const info = await store.getCompactionInfo({}, { signal: ctx.signal });
         if (req.startRevision > info.currentRevision + 1n) {
-          throw new ConnectError(
-            `start_revision ${req.startRevision} is ahead of the store's revision ${info.currentRevision}`,
-            Code.OutOfRange,
-          );
+          await confirmCommitted(req.startRevision - 1n, scope, ctx.signal);
         }
         retainedAfter = info.compactRevision;
       }
