@@ -42,6 +42,7 @@ export type { ReadinessReport, ReadinessResult } from "./health/readiness.js";
 
 export { onShutdown } from "./lifecycle/shutdown.js";
 
+export type { ScheduledJob, ScheduledRunContext } from "./jobs/scheduled-job.js";
 export { createBackoff, sleep } from "./timing/backoff.js";
 export type { Backoff, BackoffOptions } from "./timing/backoff.js";
 export { createRevisionWaiters } from "./timing/revision-waiters.js";
