@@ -189,10 +189,11 @@ export {
   projectExists,
   selectProject,
   selectProjects,
+  selectHistoryRetentionPolicies,
   selectProjectVersion,
   updateProject,
 } from "./sql/projects.js";
-export type { ProjectRow } from "./sql/projects.js";
+export type { HistoryRetentionPolicy, ProjectRow } from "./sql/projects.js";
 export {
   insertSigningKey,
   lockSigningKeyRotation,

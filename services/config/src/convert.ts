@@ -111,5 +111,9 @@ export function projectOf(row: ProjectRow): MessageInitShape<typeof ProjectSchem
     updateTime: timestampFromDate(row.updated_at),
     createdBy: row.created_by,
     version: BigInt(row.version),
+    historyRetention: {
+      maxAgeDays: row.history_max_age_days,
+      minRevisionsPerConfig: row.history_min_revisions,
+    },
   };
 }

@@ -24,3 +24,10 @@ export type { CompactionOptions } from "./archiver/compactor.js";
 export { instrumentEngine, timedOperations } from "./metrics/engine-metrics.js";
 export { StoreError, type StoreErrorKind } from "./engine/errors.js";
 export type * from "./engine/types.js";
+export {
+  createHistoryRetentionJob,
+  historyRetentionSettings,
+  type HistoryRetentionJobDeps,
+  type HistoryRetentionSettings,
+  type ProjectHistoryPolicy,
+} from "./retention/history-retention.js";

@@ -10,10 +10,19 @@ export interface ProjectRow {
   created_at: Date;
   updated_at: Date;
   version: string;
+  history_max_age_days: number;
+  history_min_revisions: number;
+}
+
+/** A project's history retention policy, as stored (0 days: keep forever). */
+export interface HistoryRetentionPolicy {
+  maxAgeDays: number;
+  minRevisionsPerConfig: number;
 }
 
 const columns =
-  "name, display_name, description, labels, created_by, created_at, updated_at, version";
+  "name, display_name, description, labels, created_by, created_at, updated_at, version, " +
+  "history_max_age_days, history_min_revisions";
 
 /**
  * Claims a project name for good. Fails with a unique violation when the name is taken, also
@@ -26,12 +35,29 @@ export async function insertProjectName(db: Queryable, name: string): Promise<vo
 /** Inserts a project and returns its row. */
 export async function insertProject(
   db: Queryable,
-  p: { name: string; displayName: string; description: string; labels: object; createdBy: string },
+  p: {
+    name: string;
+    displayName: string;
+    description: string;
+    labels: object;
+    createdBy: string;
+    historyRetention?: HistoryRetentionPolicy;
+  },
 ): Promise<ProjectRow> {
   const r = await db.query<ProjectRow>(
-    `INSERT INTO projects (name, display_name, description, labels, created_by)
-     VALUES ($1, $2, $3, $4, $5) RETURNING ${columns}`,
-    [p.name, p.displayName, p.description, JSON.stringify(p.labels), p.createdBy],
+    `INSERT INTO projects
+       (name, display_name, description, labels, created_by, history_max_age_days,
+        history_min_revisions)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${columns}`,
+    [
+      p.name,
+      p.displayName,
+      p.description,
+      JSON.stringify(p.labels),
+      p.createdBy,
+      p.historyRetention?.maxAgeDays ?? 0,
+      p.historyRetention?.minRevisionsPerConfig ?? 0,
+    ],
   );
   return r.rows[0]!;
 }
@@ -94,7 +120,12 @@ export async function selectProjects(
 export async function updateProject(
   db: Queryable,
   name: string,
-  set: { displayName?: string; description?: string; labels?: Record<string, string> },
+  set: {
+    displayName?: string;
+    description?: string;
+    labels?: Record<string, string>;
+    historyRetention?: HistoryRetentionPolicy;
+  },
   expectedVersion: bigint | undefined,
 ): Promise<ProjectRow | undefined> {
   const r = await db.query<ProjectRow>(
@@ -102,6 +133,8 @@ export async function updateProject(
        display_name = coalesce($2, display_name),
        description = coalesce($3, description),
        labels = coalesce($4::jsonb, labels),
+       history_max_age_days = coalesce($6, history_max_age_days),
+       history_min_revisions = coalesce($7, history_min_revisions),
        version = version + 1,
        updated_at = now()
      WHERE name = $1 AND ($5::bigint IS NULL OR version = $5)
@@ -112,9 +145,22 @@ export async function updateProject(
       set.description ?? null,
       set.labels ? JSON.stringify(set.labels) : null,
       expectedVersion?.toString() ?? null,
+      set.historyRetention?.maxAgeDays ?? null,
+      set.historyRetention?.minRevisionsPerConfig ?? null,
     ],
   );
   return r.rows[0];
+}
+
+/** Reads the history retention policy of every project that does not keep history forever. */
+export async function selectHistoryRetentionPolicies(
+  db: Queryable,
+): Promise<Array<HistoryRetentionPolicy & { project: string }>> {
+  const r = await db.query<{ name: string; days: number; min: number }>(
+    `SELECT name, history_max_age_days AS days, history_min_revisions AS min
+       FROM projects WHERE history_max_age_days > 0 ORDER BY name`,
+  );
+  return r.rows.map((p) => ({ project: p.name, maxAgeDays: p.days, minRevisionsPerConfig: p.min }));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { checkLabels, checkProjectName } from "@guardian/api";
 import type {
   CreateProjectRequest,
+  HistoryRetention,
   DeleteProjectRequest,
   GetProjectRequest,
   ListProjectsRequest,
@@ -15,7 +16,32 @@ export function checkCreateProjectRequest(req: CreateProjectRequest): void {
     ["display_name", maxLength(req.displayName, 200)],
     ["description", maxLength(req.description, 2000)],
     ["labels", checkLabels(req.labels)],
+    ...checkHistoryRetention(req.historyRetention),
   ]);
+}
+
+/** The most days of history a policy may keep (about a century), and of revisions per config. */
+const maxHistoryDays = 36_500;
+const maxHistoryRevisions = 1_000_000;
+
+/** Checks a history retention policy's bounds (unset: keep forever). */
+function checkHistoryRetention(
+  policy: HistoryRetention | undefined,
+): Array<[string, string | undefined]> {
+  const days = policy?.maxAgeDays ?? 0;
+  const revisions = policy?.minRevisionsPerConfig ?? 0;
+  return [
+    [
+      "history_retention.max_age_days",
+      days > maxHistoryDays
+        ? `must be at most ${maxHistoryDays} (0 keeps history forever)`
+        : undefined,
+    ],
+    [
+      "history_retention.min_revisions_per_config",
+      revisions > maxHistoryRevisions ? `must be at most ${maxHistoryRevisions}` : undefined,
+    ],
+  ];
 }
 
 /** Validates a GetProject request. */
@@ -31,7 +57,8 @@ export function checkListProjectsRequest(req: ListProjectsRequest): void {
   ]);
 }
 
-const projectPaths = new Set(["display_name", "description", "labels"]);
+const projectPaths = new Set(["display_name", "description", "labels", "history_retention"]);
+const allowedPaths = [...projectPaths].join(", ");
 
 /** Validates an UpdateProject request and returns the paths of its update mask. */
 export function checkUpdateProjectRequest(req: UpdateProjectRequest): Set<string> {
@@ -42,14 +69,15 @@ export function checkUpdateProjectRequest(req: UpdateProjectRequest): Set<string
     [
       "update_mask",
       paths.length === 0
-        ? "must name at least one of display_name, description, labels"
+        ? `must name at least one of ${allowedPaths}`
         : unknown.length > 0
-          ? `unknown paths ${unknown.map((p) => `"${p}"`).join(", ")}; allowed: display_name, description, labels`
+          ? `unknown paths ${unknown.map((p) => `"${p}"`).join(", ")}; allowed: ${allowedPaths}`
           : undefined,
     ],
     ["display_name", maxLength(req.displayName, 200)],
     ["description", maxLength(req.description, 2000)],
     ["labels", checkLabels(req.labels)],
+    ...checkHistoryRetention(req.historyRetention),
     ["expected_version", notNegative(req.expectedVersion)],
   ]);
   return new Set(paths);

@@ -9,8 +9,9 @@ import {
   selectProjectVersion,
   updateProject as updateProjectRow,
 } from "@guardian/authz";
+import type { HistoryRetentionPolicy } from "@guardian/authz";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { ConfigService } from "@guardian/api";
+import type { ConfigService, HistoryRetention } from "@guardian/api";
 import { withTransaction, type Queryable } from "@guardian/db";
 import { definePaging, pageSize, principalOf } from "@guardian/kit";
 import { authorizeProject, readableProjects } from "../authorize.js";
@@ -34,6 +35,11 @@ type ProjectHandlers = Pick<
 // ListProjects pages continue after project name `a`.
 const namePaging = definePaging({ a: "text" });
 
+/** A request's history retention policy as stored; unset keeps history forever. */
+function policyOf(p: HistoryRetention | undefined): HistoryRetentionPolicy {
+  return { maxAgeDays: p?.maxAgeDays ?? 0, minRevisionsPerConfig: p?.minRevisionsPerConfig ?? 0 };
+}
+
 /** Fails with NotFound, or Aborted when the project exists at another version. */
 async function missedProject(db: Queryable, project: string, expected?: bigint): Promise<never> {
   const current = await selectProjectVersion(db, project);
@@ -56,6 +62,7 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
           description: req.description,
           labels: req.labels,
           createdBy: principal.name,
+          historyRetention: policyOf(req.historyRetention),
         });
         if (principal.account) {
           await insertAdminBinding(db, {
@@ -101,6 +108,9 @@ export function createProjectHandlers(deps: ConfigDeps): ProjectHandlers {
           displayName: mask.has("display_name") ? req.displayName : undefined,
           description: mask.has("description") ? req.description : undefined,
           labels: mask.has("labels") ? req.labels : undefined,
+          historyRetention: mask.has("history_retention")
+            ? policyOf(req.historyRetention)
+            : undefined,
         },
         req.expectedVersion,
       );
