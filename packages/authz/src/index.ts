@@ -157,6 +157,7 @@ export {
 } from "./sql/role-bindings.js";
 export type { BindingRow } from "./sql/role-bindings.js";
 export {
+  deleteEndedApiKeys,
   insertApiKey,
   listApiKeys,
   liveApiKeyNameTaken,
@@ -168,6 +169,7 @@ export {
 } from "./sql/api-keys.js";
 export type { ApiKeyRow } from "./sql/api-keys.js";
 export {
+  deleteOldAuditEvents,
   listAuditEvents,
   recordAudit,
   selectStalePending,

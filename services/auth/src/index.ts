@@ -22,3 +22,12 @@ export type { IssuedToken, Signer, TokenIssuer, TokenSubject } from "./issuer/to
 export { ensureSigningKey, rotateSigningKey, signingAlgorithm } from "./issuer/signing-keys.js";
 export { wellKnownRoutes } from "./issuer/well-known.js";
 export { createLoginThrottle, type LoginThrottle } from "./login-throttle.js";
+export { housekeepingSettings, type HousekeepingSettings } from "./housekeeping/settings.js";
+export {
+  createCredentialCleanupJob,
+  type CredentialCleanupDeps,
+} from "./housekeeping/credential-cleanup.js";
+export {
+  createAuditRetentionJob,
+  type AuditRetentionDeps,
+} from "./housekeeping/audit-retention.js";

@@ -197,3 +197,26 @@ export async function touchApiKeys(db: Queryable, ids: readonly string[]): Promi
     [ids],
   );
 }
+
+/**
+ * Deletes up to `limit` API keys revoked, or expired, more than `keepMs` ago, and returns
+ * them (id and project). A key another key was rotated from stays until that one is gone.
+ * Each delete moves the access epoch (migration 0009), which drops cached credentials.
+ */
+export async function deleteEndedApiKeys(
+  db: Queryable,
+  keepMs: number,
+  limit: number,
+): Promise<Array<{ id: string; project: string; name: string }>> {
+  const r = await db.query<{ id: string; project: string; name: string }>(
+    `DELETE FROM api_keys WHERE id IN (
+       SELECT k.id FROM api_keys k
+        WHERE least(k.revoked_at, k.expires_at)
+                < now() - make_interval(secs => $1::double precision / 1000)
+          AND NOT EXISTS (SELECT 1 FROM api_keys r WHERE r.rotated_from = k.id)
+        ORDER BY k.id LIMIT $2)
+     RETURNING id, project, name`,
+    [keepMs, limit],
+  );
+  return r.rows;
+}

@@ -263,3 +263,23 @@ export async function selectStalePending(
   );
   return res.rows;
 }
+
+/**
+ * Deletes up to `limit` of the oldest audit events older than `keepMs`, never one still
+ * 'pending' (its outcome is not settled yet); returns how many.
+ */
+export async function deleteOldAuditEvents(
+  db: Queryable,
+  keepMs: number,
+  limit: number,
+): Promise<number> {
+  const r = await db.query(
+    `DELETE FROM audit_log WHERE id IN (
+       SELECT id FROM audit_log
+        WHERE at < now() - make_interval(secs => $1::double precision / 1000)
+          AND result <> 'pending'
+        ORDER BY at, id LIMIT $2)`,
+    [keepMs, limit],
+  );
+  return r.rowCount ?? 0;
+}

@@ -98,3 +98,31 @@ export async function pruneSessions(db: Queryable, keepMs: number): Promise<numb
   );
   return res.rowCount ?? 0;
 }
+
+/**
+ * Deletes up to `limit` sessions that expired, or were revoked, more than `graceMs` ago,
+ * with their refresh tokens; returns how many of each.
+ */
+export async function deleteEndedSessions(
+  db: Queryable,
+  graceMs: number,
+  limit: number,
+): Promise<{ sessions: number; refreshTokens: number }> {
+  const res = await db.query<{ sessions: number; tokens: number }>(
+    `WITH ended AS (
+       SELECT id FROM auth_sessions
+        WHERE least(expires_at, revoked_at)
+                < now() - make_interval(secs => $1::double precision / 1000)
+        ORDER BY id LIMIT $2
+     ), tokens AS (
+       DELETE FROM refresh_tokens t USING ended e WHERE t.session_id = e.id RETURNING 1
+     ), sessions AS (
+       DELETE FROM auth_sessions s USING ended e WHERE s.id = e.id RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM sessions)::int AS sessions,
+            (SELECT count(*) FROM tokens)::int AS tokens`,
+    [graceMs, limit],
+  );
+  const row = res.rows[0];
+  return { sessions: row?.sessions ?? 0, refreshTokens: row?.tokens ?? 0 };
+}

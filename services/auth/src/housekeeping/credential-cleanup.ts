@@ -1,0 +1,69 @@
+import { deleteEndedApiKeys, recordAudit } from "@guardian/authz";
+import { withTransaction } from "@guardian/db";
+import type { ScheduledJob } from "@guardian/kit";
+import type pg from "pg";
+import { deleteEndedSessions } from "../sql/sessions.js";
+import type { HousekeepingSettings } from "./settings.js";
+
+/** What {@link createCredentialCleanupJob} needs. */
+export interface CredentialCleanupDeps {
+  pool: pg.Pool;
+  settings?: Partial<
+    Pick<
+      HousekeepingSettings,
+      "credentialCleanupInterval" | "refreshTokenGrace" | "apiKeyRetention"
+    >
+  >;
+  /** Rows deleted per statement. Default 1000. */
+  batchSize?: number;
+}
+
+const dayMs = 86_400_000;
+
+/**
+ * Creates the credential cleanup job. It deletes built-in issuer sessions, with their refresh
+ * tokens, that expired or were revoked more than `refreshTokenGrace` ago, and API keys that
+ * expired or were revoked more than `apiKeyRetention` ago, each deletion audited as
+ * `auth.api_key_deleted`. Works in batches (each one transaction) and stops between batches
+ * when the signal aborts. Resolves to `{ sessions, refreshTokens, apiKeys }`.
+ */
+export function createCredentialCleanupJob(deps: CredentialCleanupDeps): ScheduledJob {
+  const batchSize = deps.batchSize ?? 1_000;
+  const graceMs = deps.settings?.refreshTokenGrace ?? 30 * dayMs;
+  const keyRetentionMs = deps.settings?.apiKeyRetention ?? 30 * dayMs;
+  return {
+    name: "credential-cleanup",
+    intervalMs: deps.settings?.credentialCleanupInterval ?? 3_600_000,
+    async run({ signal }) {
+      const summary = { sessions: 0, refreshTokens: 0, apiKeys: 0 };
+      for (;;) {
+        if (signal.aborted) return { ...summary, aborted: true };
+        const batch = await deleteEndedSessions(deps.pool, graceMs, batchSize);
+        summary.sessions += batch.sessions;
+        summary.refreshTokens += batch.refreshTokens;
+        if (batch.sessions < batchSize) break;
+      }
+      for (;;) {
+        if (signal.aborted) return { ...summary, aborted: true };
+        const deleted = await withTransaction(deps.pool, async (db) => {
+          const keys = await deleteEndedApiKeys(db, keyRetentionMs, batchSize);
+          for (const key of keys) {
+            await recordAudit(db, {
+              actor: "",
+              actorKind: "",
+              action: "auth.api_key_deleted",
+              target: `projects/${key.project}/apikeys/${key.id}`,
+              project: key.project,
+              result: "ok",
+              detail: { name: key.name, by: "credential_cleanup" },
+            });
+          }
+          return keys.length;
+        });
+        summary.apiKeys += deleted;
+        if (deleted < batchSize) break;
+      }
+      return summary;
+    },
+  };
+}
