@@ -8,12 +8,35 @@ function configAuditTarget(req: { project?: string; key?: string }): AuditTarget
   return { project, target };
 }
 
-/** The facts of a response worth keeping: the revision a write made, a project's version. */
-function detailOf(_req: unknown, response: unknown): Record<string, unknown> {
-  const r = response as { revision?: unknown; project?: { version?: unknown } };
+/** A project's history retention policy, as a response carries it. */
+interface RetentionShape {
+  maxAgeDays: number;
+  minRevisionsPerConfig: number;
+}
+
+/**
+ * The facts of a response worth keeping: the revision a write made, a project's version, and
+ * a project's history retention policy when the request set it.
+ */
+function detailOf(request: unknown, response: unknown): Record<string, unknown> {
+  const q = request as { historyRetention?: unknown; updateMask?: { paths: string[] } };
+  const r = response as {
+    revision?: unknown;
+    project?: { version?: unknown; historyRetention?: RetentionShape };
+  };
   const detail: Record<string, unknown> = {};
   if (typeof r.revision === "bigint") detail["revision"] = r.revision.toString();
   if (typeof r.project?.version === "bigint") detail["version"] = r.project.version.toString();
+  const setsRetention = q.updateMask
+    ? q.updateMask.paths.includes("history_retention")
+    : q.historyRetention !== undefined;
+  const policy = r.project?.historyRetention;
+  if (setsRetention && policy) {
+    detail["history_retention"] = {
+      max_age_days: policy.maxAgeDays,
+      min_revisions_per_config: policy.minRevisionsPerConfig,
+    };
+  }
   return detail;
 }
 
