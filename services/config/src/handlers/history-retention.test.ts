@@ -14,7 +14,7 @@ const retention = (days: number) =>
   createHistoryRetentionJob({
     pool: h.pool,
     policies: () => selectHistoryRetentionPolicies(h.pool),
-    compactRevision: async () => (await h.engine.compactionInfo()).compactRevision,
+    storeRetention: () => h.engine.compactionInfo(),
     now: () => new Date(Date.now() + days * day),
   });
 const run = async (days: number) =>

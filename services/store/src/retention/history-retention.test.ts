@@ -40,12 +40,20 @@ async function remaining(project: string, key: string): Promise<bigint[]> {
 
 function job(
   policies: ProjectHistoryPolicy[],
-  opts: { pool?: pg.Pool; batchSize?: number; compactRevision?: bigint } = {},
+  opts: {
+    pool?: pg.Pool;
+    batchSize?: number;
+    compactRevision?: bigint;
+    retainedPerConfig?: number;
+  } = {},
 ) {
   return createHistoryRetentionJob({
     pool: opts.pool ?? db.pool(),
     policies: async () => policies,
-    compactRevision: async () => opts.compactRevision ?? nextRevision,
+    storeRetention: async () => ({
+      compactRevision: opts.compactRevision ?? nextRevision,
+      retainedPerConfig: opts.retainedPerConfig ?? 1,
+    }),
     now: () => now,
     ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
   });
@@ -98,6 +106,30 @@ describe("history retention job", () => {
     });
     expect(await run(j)).toEqual({ deleted: 1, projects: 1 });
     expect(await remaining(p, "k")).toEqual([k[0], k[2], k[3]]);
+  });
+
+  it("keeps the revisions the store's own retention still holds, in etcd or in its change log", async () => {
+    const p = projectName();
+    const k = await archive(p, "k", [100, 90, 80, 70, 60]);
+    const policy = [{ project: p, maxAgeDays: 30, minRevisionsPerConfig: 1 }];
+    // etcd holds the newest 3 revisions of each config (copies of them are archived too).
+    expect(await run(job(policy, { retainedPerConfig: 3 }))).toMatchObject({ deleted: 1 });
+    expect(await remaining(p, "k")).toEqual([k[0], k[2], k[3], k[4]]);
+    // The SQL engine's change log holds newer revisions of the config: they count.
+    const q = projectName();
+    const m = await archive(q, "m", [100, 90, 80]);
+    await db.pool().query(
+      `INSERT INTO store_log SELECT revision + 100000, project, key, create_revision,
+              previous_revision, change_type, value, deleted, author, message, request_id,
+              schema_name, schema_version, validated_schema_version, rolled_back_from, labels,
+              created_at
+         FROM revision_archive WHERE project = $1 AND revision = $2`,
+      [q, m[2]!.toString()],
+    );
+    expect(
+      await run(job([{ project: q, maxAgeDays: 30, minRevisionsPerConfig: 2 }])),
+    ).toMatchObject({ deleted: 1 });
+    expect(await remaining(q, "m")).toEqual([m[0], m[2]]);
   });
 
   it("refuses past-state reads below what it deleted instead of missing configs", async () => {

@@ -30,10 +30,11 @@ export interface HistoryRetentionJobDeps {
   /** Reads the policies of the projects that do not keep history forever. */
   policies: () => Promise<ProjectHistoryPolicy[]>;
   /**
-   * The store's compact revision: revisions above it the store may still hold in its own
-   * change log (or etcd), so the job never deletes them from the archive.
+   * The store's retention (`StoreEngine.compactionInfo`, or the store's GetCompactionInfo):
+   * revisions above `compactRevision`, and the newest `retainedPerConfig` of each config, the
+   * store may still hold itself (in its change log or etcd), so the job never deletes them.
    */
-  compactRevision: () => Promise<bigint>;
+  storeRetention: () => Promise<{ compactRevision: bigint; retainedPerConfig: number }>;
   settings?: Partial<HistoryRetentionSettings>;
   /** Revisions deleted per statement. Default 1000. */
   batchSize?: number;
@@ -46,7 +47,8 @@ const dayMs = 86_400_000;
 /**
  * Creates the history retention job: for each project with a policy, it deletes archived
  * revisions older than the policy's days that are not among the newest revisions of their
- * config (see `deleteExpiredArchivedRevisions`), in batches, each in one transaction that
+ * config, by the policy or by the store's own retention, whichever keeps more (see
+ * `deleteExpiredArchivedRevisions`), in batches, each in one transaction that
  * also raises the project's archive horizon, so that past-state reads below it answer "no
  * longer retained" instead of a state with configs missing. Stops between batches when the
  * signal aborts. Resolves to `{ deleted, projects }`: revisions deleted, projects with a policy.
@@ -60,7 +62,7 @@ export function createHistoryRetentionJob(deps: HistoryRetentionJobDeps): Schedu
     async run({ signal }) {
       let deleted = 0;
       const policies = (await deps.policies()).filter((p) => p.maxAgeDays > 0);
-      const upToRevision = await deps.compactRevision();
+      const store = await deps.storeRetention();
       for (const policy of policies) {
         const before = new Date(now().getTime() - policy.maxAgeDays * dayMs);
         for (;;) {
@@ -69,8 +71,8 @@ export function createHistoryRetentionJob(deps: HistoryRetentionJobDeps): Schedu
             const res = await deleteExpiredArchivedRevisions(db, {
               project: policy.project,
               before,
-              upToRevision,
-              keepPerConfig: policy.minRevisionsPerConfig,
+              upToRevision: store.compactRevision,
+              keepPerConfig: Math.max(policy.minRevisionsPerConfig, store.retainedPerConfig),
               limit: batchSize,
             });
             if (res.deleted > 0) await raiseArchiveHorizon(db, policy.project, res.horizon);

@@ -7,7 +7,10 @@ export interface ArchiveRetentionBatch {
   before: Date;
   /** Only revisions at or below this one: newer ones the store may still hold itself. */
   upToRevision: bigint;
-  /** The newest this many archived revisions of each config are kept (at least one). */
+  /**
+   * The newest this many revisions of each config are kept (at least one), counted over the
+   * SQL engine's change log and the archive together.
+   */
   keepPerConfig: number;
   /** Revisions deleted at most. */
   limit: number;
@@ -22,24 +25,28 @@ export interface ArchiveRetentionResult {
 
 /**
  * Deletes up to `limit` archived revisions of a project, oldest first, that are older than
- * `before`, at or below `upToRevision`, not among the newest `keepPerConfig` archived
- * revisions of their config (never its newest) and not the creation of its current
- * lifetime (who created it and when is read from there). Returns how many, and the revision
- * from which past states are still whole: the revision that followed each deleted one.
+ * `before`, at or below `upToRevision`, not among the newest `keepPerConfig` revisions of
+ * their config (never its newest; records still in `store_log`, always newer than the
+ * archived ones of their config, count too) and not the creation of the config's newest
+ * archived lifetime (who created it and when is read from there). Returns how many, and the
+ * revision from which past states are still whole: the highest revision that followed a
+ * deleted one.
  */
 export async function deleteExpiredArchivedRevisions(
   db: Queryable,
   b: ArchiveRetentionBatch,
 ): Promise<ArchiveRetentionResult> {
   const r = await db.query<{ deleted: number; horizon: string | null }>(
-    `WITH ranked AS (
-       SELECT key, revision, created_at,
-              row_number() OVER newest AS rank,
-              first_value(create_revision) OVER newest AS current_create,
-              lead(revision) OVER (PARTITION BY key ORDER BY revision) AS next_revision
-         FROM revision_archive
-        WHERE project = $1
-       WINDOW newest AS (PARTITION BY key ORDER BY revision DESC)
+    `WITH logged AS (
+       SELECT key, count(*) AS n FROM store_log WHERE project = $1 GROUP BY key
+     ), ranked AS (
+       SELECT a.key, a.revision, a.created_at,
+              row_number() OVER newest + coalesce(l.n, 0) AS rank,
+              first_value(a.create_revision) OVER newest AS current_create,
+              lead(a.revision) OVER (PARTITION BY a.key ORDER BY a.revision) AS next_revision
+         FROM revision_archive a LEFT JOIN logged l ON l.key = a.key
+        WHERE a.project = $1
+       WINDOW newest AS (PARTITION BY a.key ORDER BY a.revision DESC)
      ), doomed AS (
        SELECT key, revision, next_revision FROM ranked
         WHERE created_at < $2 AND revision <= $3 AND rank > greatest($4::int, 1)
