@@ -25,7 +25,11 @@ export interface RevisionArchive {
   get(project: string, key: string, revision: bigint): Promise<RevisionRecord | undefined>;
   /** Reads archived records by their (global) revision numbers, in no particular order. */
   getMany(revisions: bigint[]): Promise<RevisionRecord[]>;
-  /** Reads, for every archived config that `match` covers, its newest record at or below `revision`. */
+  /**
+   * Reads, for every archived config that `match` covers, its newest record at or below
+   * `revision`. Fails with StoreError "compacted" when history retention deleted records below
+   * the project's archive horizon and `revision` is under it: that state can no longer be read.
+   */
   latestAt(project: string, match: KeyMatch, revision: bigint): Promise<RevisionRecord[]>;
   /** The highest archived revision (0n when the archive is empty). */
   newestRevision(): Promise<bigint>;

@@ -987,7 +987,8 @@ export type GetConfigRequest = Message<"guardian.config.v1.GetConfigRequest"> & 
   /**
    * Read the config as it was at this past revision (the state after the newest write at or
    * below it). 0: the current state. Served from the archive when the store no longer holds
-   * it.
+   * it. OutOfRange when the project's history retention removed revisions that state is made
+   * of (the message names the lowest revision still readable).
    *
    * @generated from field: int64 revision = 4;
    */
@@ -2434,7 +2435,8 @@ export const ConfigService: GenService<{
    * of an earlier revision of the same config. History is never rewritten. It also restores
    * a deleted config. The restored content is validated against the restored binding as it
    * resolves now. Errors: NotFound when to_revision is not a revision of this config or the
-   * schema is gone; FailedPrecondition when to_revision is a deletion; Aborted with
+   * schema is gone (or the project's history retention removed to_revision);
+   * FailedPrecondition when to_revision is a deletion; Aborted with
    * guardian.v1.VersionConflict (expected_version 0 expects a deleted config);
    * InvalidArgument with guardian.v1.ValidationFailure.
    *
@@ -2460,8 +2462,9 @@ export const ConfigService: GenService<{
   /**
    * ListRevisions lists the history of a config, newest first, including revisions before
    * a deletion. It merges the revisions still held by the store with the archive in
-   * PostgreSQL, so it shows the full history. Errors: NotFound when the config never
-   * existed.
+   * PostgreSQL, so it shows the full history, less the archived revisions the project's
+   * history retention policy removed (see Project.history_retention). Errors: NotFound when
+   * the config never existed.
    *
    * @generated from rpc guardian.config.v1.ConfigService.ListRevisions
    */
@@ -2472,7 +2475,7 @@ export const ConfigService: GenService<{
   },
   /**
    * GetRevision returns one revision of a config, with its content. Errors: NotFound when
-   * the revision is not a write of this config.
+   * the revision is not a write of this config, or history retention removed it.
    *
    * @generated from rpc guardian.config.v1.ConfigService.GetRevision
    */
@@ -2484,7 +2487,8 @@ export const ConfigService: GenService<{
   /**
    * DiffRevisions returns the JSON Patch (RFC 6902) that turns the content at from_revision
    * into the content at to_revision. A deleted state counts as the JSON value null. Errors:
-   * NotFound when either revision is not a write of this config.
+   * NotFound when either revision is not a write of this config, or history retention
+   * removed it.
    *
    * @generated from rpc guardian.config.v1.ConfigService.DiffRevisions
    */
