@@ -120,7 +120,9 @@ describe("project history retention", () => {
 
     const get = await failureOf(h.config.getRevision({ project: p, key: "k", revision: gone }));
     expect(get.code).toBe(Code.NotFound);
-    expect(get.rawMessage).toContain(`revision ${gone}`);
+    expect(get.rawMessage).toBe(
+      `revision ${gone} is not a write of config "k" in project "${p}", or the project's history retention (max_age_days 1, min_revisions_per_config 2) removed it`,
+    );
     const diff = await failureOf(
       h.config.diffRevisions({ project: p, key: "k", fromRevision: gone, toRevision: revs[9]! }),
     );
