@@ -15,3 +15,6 @@ CREATE TABLE revision_archive_horizon (
   project text PRIMARY KEY,
   revision bigint NOT NULL
 );
+
+-- The credential cleanup job finds ended sessions (expired or revoked) oldest end first.
+CREATE INDEX auth_sessions_ended ON auth_sessions (least(expires_at, revoked_at));

@@ -113,7 +113,7 @@ export async function deleteEndedSessions(
        SELECT id FROM auth_sessions
         WHERE least(expires_at, revoked_at)
                 < now() - make_interval(secs => $1::double precision / 1000)
-        ORDER BY id LIMIT $2
+        ORDER BY least(expires_at, revoked_at) LIMIT $2
      ), tokens AS (
        DELETE FROM refresh_tokens t USING ended e WHERE t.session_id = e.id RETURNING 1
      ), sessions AS (
