@@ -156,6 +156,14 @@ export function describeQueueContract(bed: QueueBed): void {
       expect((await queue.get(c.id))?.state).toBe("dead");
     });
 
+    it("refuses a job spec the table cannot hold, naming every bad field, and adds nothing", async () => {
+      setup();
+      await expect(
+        queue.enqueue({ task: "", queue: "", maxAttempts: 0, priority: 2 ** 31, jobKey: "" }),
+      ).rejects.toThrow("invalid job spec: task, queue, jobKey, maxAttempts, priority");
+      expect(await queue.counts()).toEqual([]);
+    });
+
     it("adds nothing for a job key that a waiting job holds, and reports the existing job", async () => {
       setup();
       const runAt = new Date(Date.now() + 3_600_000);

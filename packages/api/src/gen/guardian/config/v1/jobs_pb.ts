@@ -267,7 +267,8 @@ export const RetryJobRequestSchema: GenMessage<RetryJobRequest> = /*@__PURE__*/
  */
 export type RetryJobResponse = Message<"guardian.config.v1.RetryJobResponse"> & {
   /**
-   * The job, now waiting (unless a worker already took it).
+   * The job, waiting again, or already running or failed again when a worker took it at
+   * once; unset when a worker already completed it.
    *
    * @generated from field: guardian.config.v1.Job job = 1;
    */
