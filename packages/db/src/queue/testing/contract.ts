@@ -174,6 +174,24 @@ export function describeQueueContract(bed: QueueBed): void {
       expect(await queue.counts()).toEqual([{ queue: "default", waiting: 1, running: 0, dead: 0 }]);
     });
 
+    it("runs due jobs highest priority first, then oldest run_at first", async () => {
+      setup();
+      const order: string[] = [];
+      const past = (s: number) => new Date(Date.now() - s * 1000);
+      await queue.enqueue({ task: "t", payload: "low-old", priority: 0, runAt: past(30) });
+      await queue.enqueue({ task: "t", payload: "high-new", priority: 5, runAt: past(10) });
+      await queue.enqueue({ task: "t", payload: "high-old", priority: 5, runAt: past(20) });
+      const last = await queue.enqueue({
+        task: "t",
+        payload: "low-new",
+        priority: 0,
+        runAt: past(5),
+      });
+      start({ t: async (job) => void order.push(job.payload as string) }, { concurrency: 1 });
+      await wait("every job to run", gone(last.id));
+      expect(order).toEqual(["high-old", "high-new", "low-old", "low-new"]);
+    });
+
     it("does not run a delayed job before its run_at, while it runs jobs that are due", async () => {
       setup();
       const ran: string[] = [];
