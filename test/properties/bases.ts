@@ -7,6 +7,7 @@ import {
   AuthService,
   ClusterService,
   ConfigService,
+  JobService,
   Role,
   SchemaService,
   StoreService,
@@ -157,11 +158,20 @@ const store: Bases<typeof StoreService> = {
   markArchived: () => ({ revision: 1n }),
 };
 
+const jobs: Bases<typeof JobService> = {
+  listDeadJobs: () => ({ queue: "props", pageSize: 1 }),
+  getJob: () => ({ id: 1_000_000_000n }),
+  retryJob: () => ({ id: 1_000_000_000n }),
+  discardJob: () => ({ id: 1_000_000_000n }),
+  getQueueStats: () => ({}),
+};
+
 type AnyBase = () => MessageInitShape<DescMethod["input"]>;
 
 const bases: Record<string, Record<string, AnyBase>> = {
   [AuthService.typeName]: auth,
   [ConfigService.typeName]: config,
+  [JobService.typeName]: jobs,
   [SchemaService.typeName]: schema,
   [ClusterService.typeName]: cluster,
   [StoreService.typeName]: store,
@@ -170,7 +180,7 @@ const bases: Record<string, Record<string, AnyBase>> = {
 /**
  * Returns the well-formed base request of an RPC, or undefined when there is none (a new RPC
  * or service): the property suite fails then. The compiler insists on a base for every
- * method of the five services, with the right request shape.
+ * method of the six services, with the right request shape.
  */
 export function baseRequest(method: DescMethod): AnyBase | undefined {
   const forService = bases[method.parent.typeName];

@@ -28,3 +28,16 @@ export {
   type ListenerOptions,
 } from "./listener.js";
 export { createPoolMetrics, type PoolMetrics } from "./pool-metrics.js";
+export type {
+  Job,
+  JobContext,
+  JobQueue,
+  JobSpec,
+  JobState,
+  QueueCounts,
+  TaskHandler,
+  Worker,
+} from "./queue/types.js";
+export { createJobQueue, type JobQueueOptions } from "./queue/queue.js";
+export { startWorker, type WorkerOptions } from "./queue/worker.js";
+export { retryDelay, type RetryDelayOptions } from "./queue/retry-delay.js";

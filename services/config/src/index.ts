@@ -45,3 +45,9 @@ export {
 } from "./metrics/write-metrics.js";
 export { registerReadCacheMetrics } from "./metrics/read-cache-metrics.js";
 export { applyPatch, diffJson, type PatchOperation } from "./document/json-patch.js";
+export {
+  createJobRoutes,
+  createJobService,
+  jobAuditTable,
+  type JobServiceDeps,
+} from "./jobs/routes.js";

@@ -14,6 +14,7 @@ import type { ClusterBackend } from "@guardian/cluster-service";
 import {
   createConfigFastRoutes,
   createConfigRoutes,
+  createJobRoutes,
   createReadCache,
   registerReadCacheMetrics,
   startAuditSweep,
@@ -33,6 +34,7 @@ import {
   createStoreRoutes,
   type StoreEngine,
 } from "@guardian/store-service";
+import { createJobQueue, type JobQueue } from "@guardian/db";
 import type pg from "pg";
 
 /** The names of the services a process can host. */
@@ -85,6 +87,8 @@ export interface ServiceDeps {
   signal: AbortSignal;
   /** The process's metrics, where the read cache reports its lag. */
   metrics?: Metrics;
+  /** The job queue JobService administers; by default one on `pool`. */
+  jobQueue?: JobQueue;
 }
 
 /** The services of one process plus what it serves outside Connect. */
@@ -177,10 +181,18 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           instanceTtlMs: deps.instances.ttlMs,
           maxInstancesPerProject: deps.instances.maxPerProject,
         };
+        const jobQueue =
+          deps.jobQueue ??
+          createJobQueue({ pool: deps.pool, notify: deps.listenUrl ? "postgres" : "local" });
+        const jobRoutes = createJobRoutes({ pool: deps.pool, queue: jobQueue });
+        const configRoutes = createConfigRoutes(configDeps);
         return {
           name,
           typeName: ConfigService.typeName,
-          routes: createConfigRoutes(configDeps),
+          routes: (router) => {
+            configRoutes(router);
+            jobRoutes(router);
+          },
           fastRoutes: createConfigFastRoutes(configDeps),
         };
       }
