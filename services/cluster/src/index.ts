@@ -29,3 +29,4 @@ export {
 export { createSqlClusterBackend, type SqlClusterBackendOptions } from "./backend/sql/backend.js";
 export { ClusterError, type ClusterErrorDetail, type ClusterErrorKind } from "./backend/errors.js";
 export type * from "./backend/types.js";
+export { startScheduler, type Scheduler, type SchedulerOptions } from "./scheduler/scheduler.js";
