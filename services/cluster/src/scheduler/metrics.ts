@@ -20,12 +20,15 @@ function shared<T extends Metric>(registry: Registry, name: string, make: () => 
 /**
  * Registers the scheduler metrics in `registry` (a private one when none is given):
  *
- * - `guardian_scheduler_runs_total{job,outcome}`: runs this replica ran, by outcome
- *   (`ok`, `failed`, `aborted`)
- * - `guardian_scheduler_run_duration_seconds{job}`: how long each run took
- * - `guardian_scheduler_last_success_timestamp_seconds{job}`: when the job last succeeded on
- *   any replica, as the record in PostgreSQL says (set while this replica leads)
- * - `guardian_scheduler_interval_seconds{job}`: the job's interval
+ * - `guardian_scheduler_runs_total{scheduled_job,outcome}`: runs this replica ran, by
+ *   outcome (`ok`, `failed`, `aborted`)
+ * - `guardian_scheduler_run_duration_seconds{scheduled_job}`: how long each run took
+ * - `guardian_scheduler_last_success_timestamp_seconds{scheduled_job}`: when the job last
+ *   succeeded on any replica, as the record in PostgreSQL says (set while this replica leads)
+ * - `guardian_scheduler_interval_seconds{scheduled_job}`: the job's interval
+ *
+ * The job's label is `scheduled_job`, since Prometheus gives every series a `job` label of
+ * its own (the scrape job).
  * - `guardian_scheduler_leader{group}`: 1 while this replica leads the group's election
  */
 export function createSchedulerMetrics(registry: Registry = new Registry()): SchedulerMetrics {
@@ -37,7 +40,7 @@ export function createSchedulerMetrics(registry: Registry = new Registry()): Sch
       new Counter({
         name: "guardian_scheduler_runs_total",
         help: "Scheduled job runs on this replica, by job and outcome (ok, failed, aborted).",
-        labelNames: ["job", "outcome"] as const,
+        labelNames: ["scheduled_job", "outcome"] as const,
         registers,
       }),
   );
@@ -48,7 +51,7 @@ export function createSchedulerMetrics(registry: Registry = new Registry()): Sch
       new Histogram({
         name: "guardian_scheduler_run_duration_seconds",
         help: "Duration of scheduled job runs on this replica, in seconds.",
-        labelNames: ["job"] as const,
+        labelNames: ["scheduled_job"] as const,
         buckets: durationBuckets,
         registers,
       }),
@@ -60,7 +63,7 @@ export function createSchedulerMetrics(registry: Registry = new Registry()): Sch
       new Gauge({
         name: "guardian_scheduler_last_success_timestamp_seconds",
         help: "Unix time of a scheduled job's last successful run on any replica, as recorded (reported by the leader).",
-        labelNames: ["job"] as const,
+        labelNames: ["scheduled_job"] as const,
         registers,
       }),
   );
@@ -71,7 +74,7 @@ export function createSchedulerMetrics(registry: Registry = new Registry()): Sch
       new Gauge({
         name: "guardian_scheduler_interval_seconds",
         help: "Time between the end of one run of a scheduled job and the start of the next, in seconds.",
-        labelNames: ["job"] as const,
+        labelNames: ["scheduled_job"] as const,
         registers,
       }),
   );
@@ -88,14 +91,14 @@ export function createSchedulerMetrics(registry: Registry = new Registry()): Sch
   );
   return {
     ran(job, status, seconds) {
-      runs.inc({ job, outcome: status });
-      duration.observe({ job }, seconds);
+      runs.inc({ scheduled_job: job, outcome: status });
+      duration.observe({ scheduled_job: job }, seconds);
     },
     succeeded(job, at) {
-      lastSuccess.set({ job }, at.getTime() / 1_000);
+      lastSuccess.set({ scheduled_job: job }, at.getTime() / 1_000);
     },
     interval(job, ms) {
-      intervals.set({ job }, ms / 1_000);
+      intervals.set({ scheduled_job: job }, ms / 1_000);
     },
     leading(group, on) {
       leader.set({ group }, on ? 1 : 0);

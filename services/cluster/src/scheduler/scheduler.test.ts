@@ -110,7 +110,7 @@ function defineSchedulerSuite(engine: string, place: () => ElectionPlace) {
       expect(await metric(registries[follower], "guardian_scheduler_leader", { group })).toBe(0);
       expect(
         await metric(registries[leader], "guardian_scheduler_runs_total", {
-          job: fast.name,
+          scheduled_job: fast.name,
           outcome: "ok",
         }),
       ).toBeGreaterThanOrEqual(5);
