@@ -99,8 +99,24 @@ describe("the archive job, run by the store's scheduler", () => {
     const early = await engine.listChanges(0n, 4);
     expect(await createSqlArchive(db.pool()).insert(early)).toBe(4);
 
-    archive(engine);
+    const election = newArchiveElection();
+    archive(engine, election);
     await waitArchived(engine, del.revision);
+    // Each run is recorded, with the revision it archived up to.
+    const archived = await waitFor(
+      async () => {
+        const r = await db
+          .pool()
+          .query<{ last_status: string; last_summary: { archivedRevision: string } }>(
+            "SELECT last_status, last_summary FROM scheduled_jobs WHERE name = $1",
+            [election.jobName],
+          );
+        const summary = r.rows[0]?.last_summary;
+        return summary && BigInt(summary.archivedRevision) >= del.revision ? r.rows[0] : undefined;
+      },
+      { what: "a run recorded up to the last revision", timeoutMs: 20_000, intervalMs: 25 },
+    );
+    expect(archived.last_status).toBe("ok");
 
     const rows = await archivedRows(p);
     expect(rows.map((r) => BigInt(r.revision))).toEqual(revisions);
