@@ -25,7 +25,10 @@ import { startScheduler, type Scheduler } from "./scheduler.js";
 const db = useTestDatabase({ poolSize: 10 });
 const logger = createLogger({ level: "silent" });
 const tickMs = 50;
-const ttlMs = 2_000;
+// Short where a test waits for a dead leader's lease to expire; longer elsewhere, so that a
+// busy machine does not depose a leader in the middle of a test that expects one.
+const failoverTtlMs = 2_000;
+const steadyTtlMs = 6_000;
 // An upper bound on the time between two runs of one replica, generous for a busy machine:
 // a missed period shows as a gap of a whole interval or more beyond it.
 const slackMs = 3_000;
@@ -75,7 +78,7 @@ function defineSchedulerSuite(engine: string, place: () => ElectionPlace) {
       group: string,
       name: string,
       jobs: ScheduledJob[],
-      extra: { backend?: ClusterBackend; registry?: Registry } = {},
+      extra: { backend?: ClusterBackend; registry?: Registry; ttlMs?: number } = {},
     ): Scheduler {
       const scheduler = startScheduler({
         backend: extra.backend ?? backend(),
@@ -84,7 +87,7 @@ function defineSchedulerSuite(engine: string, place: () => ElectionPlace) {
         jobs,
         logger,
         instanceId: name,
-        electionTtlMs: ttlMs,
+        electionTtlMs: extra.ttlMs ?? steadyTtlMs,
         tickMs,
         ...(extra.registry ? { registry: extra.registry } : {}),
       });
@@ -135,7 +138,7 @@ function defineSchedulerSuite(engine: string, place: () => ElectionPlace) {
 
     it("records a failing run as failed and runs the job again one period later", async () => {
       const group = unique("g");
-      const job = { name: unique("failing"), intervalMs: 300 };
+      const job = { name: unique("failing"), intervalMs: 500 };
       const a = replica(group, "a", [
         loggingJob(db.pool(), { ...job, replica: "a", fails: (n) => n <= 2 }),
       ]);
@@ -194,6 +197,7 @@ function defineSchedulerSuite(engine: string, place: () => ElectionPlace) {
         };
         replicaA = replica(group, "a", [loggingJob(db.pool(), { ...job, replica: "a", hold })], {
           backend: proxied,
+          ttlMs: failoverTtlMs,
         });
       });
       const signal = await holding;
@@ -201,6 +205,7 @@ function defineSchedulerSuite(engine: string, place: () => ElectionPlace) {
       const tokenA = BigInt((await recordOf(db.pool(), job.name))!.fencing_token);
       const b = replica(group, "b", [loggingJob(db.pool(), { ...job, replica: "b" })], {
         backend: direct,
+        ttlMs: failoverTtlMs,
       });
       proxy.cut();
       await until("A's run to see its leadership lost", async () =>
@@ -231,7 +236,7 @@ function defineSchedulerSuite(engine: string, place: () => ElectionPlace) {
         group,
         replica: "child",
         jobs: [job],
-        electionTtlMs: ttlMs,
+        electionTtlMs: failoverTtlMs,
         tickMs,
         logFile: join(logDir, `${group}.log`),
       });
@@ -247,7 +252,9 @@ function defineSchedulerSuite(engine: string, place: () => ElectionPlace) {
             details: () => child.logTail(),
           },
         );
-        const b = replica(group, "b", [loggingJob(db.pool(), { ...job, replica: "b" })]);
+        const b = replica(group, "b", [loggingJob(db.pool(), { ...job, replica: "b" })], {
+          ttlMs: failoverTtlMs,
+        });
         await finishedRuns(job.name, 4, "child");
         expect(b.leading).toBe(false);
         child.kill("SIGKILL");
