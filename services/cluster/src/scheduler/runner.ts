@@ -91,7 +91,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   function start(job: ScheduledJob, token: bigint, signal: AbortSignal): void {
     const run = runOnce(job, token, signal)
       .catch((err: unknown) =>
-        logger.warn({ err, job: job.name }, "could not record a scheduled run"),
+        logger.warn({ err, job: job.name }, "could not claim or record a scheduled run"),
       )
       .finally(() => running.delete(job.name));
     running.set(job.name, run);
