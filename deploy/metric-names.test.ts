@@ -173,6 +173,16 @@ describe("metrics of dashboards and alert rules", () => {
     const store = names("guardian serve store (etcd)");
     expect(store).toContain("guardian_store_operation_duration_seconds");
     expect(store).toContain("guardian_store_watch_cache_lag_revisions");
+    // The store's scheduler (the archive job) on etcd.
+    for (const name of [
+      "guardian_scheduler_runs_total",
+      "guardian_scheduler_run_duration_seconds",
+      "guardian_scheduler_last_success_timestamp_seconds",
+      "guardian_scheduler_interval_seconds",
+      "guardian_scheduler_leader",
+    ]) {
+      expect(store, name).toContain(name);
+    }
     expect(names("rate limit service")).toContain("guardian_ratelimit_decisions_total");
     expect(names("rate limit service")).toContain("guardian_dependency_up");
     expect(names("etcd")).toContain("etcd_server_quota_backend_bytes");

@@ -1,7 +1,8 @@
 /**
  * The cluster service: cluster membership, leader elections, distributed locks and a service
  * registry, over etcd (production) or PostgreSQL/PGlite (embedded), behind one backend
- * interface and one set of routes.
+ * interface and one set of routes; and the scheduler of housekeeping jobs, built on its
+ * elections.
  *
  * Glossary:
  * - lease: a time-to-live grant that holds a candidacy, a lock or an instance registration.
@@ -16,6 +17,9 @@
  * - instance: one registered process of a service (address, port, metadata, tags), live while
  *   its lease is.
  * - revision: the store revision (etcd) or cluster revision (SQL) a state or event reflects.
+ * - scheduler group: the replicas that elect one leader ("scheduler/<group>") to run a set of
+ *   scheduled jobs; each job's runs are recorded in `scheduled_jobs` under the leader's
+ *   fencing token.
  */
 export { createClusterRoutes, createClusterService } from "./routes.js";
 export type { ClusterRoutesDeps } from "./routes.js";
@@ -29,3 +33,4 @@ export {
 export { createSqlClusterBackend, type SqlClusterBackendOptions } from "./backend/sql/backend.js";
 export { ClusterError, type ClusterErrorDetail, type ClusterErrorKind } from "./backend/errors.js";
 export type * from "./backend/types.js";
+export { startScheduler, type Scheduler, type SchedulerOptions } from "./scheduler/scheduler.js";

@@ -19,7 +19,7 @@ export {
 } from "./engine/settings.js";
 export { createSqlArchive } from "./archive/sql-archive.js";
 export type { KeyMatch, RevisionArchive } from "./archive/types.js";
-export { startArchiver, type Archiver, type ArchiverOptions } from "./archiver/archiver.js";
+export { createArchiveJob, type ArchiveJobOptions } from "./archiver/archive-job.js";
 export type { CompactionOptions } from "./archiver/compactor.js";
 export { instrumentEngine, timedOperations } from "./metrics/engine-metrics.js";
 export { StoreError, type StoreErrorKind } from "./engine/errors.js";

@@ -13,12 +13,13 @@ import {
 } from "./sql/tables.js";
 
 /**
- * Tables a backup leaves out: the migration ledger (a restore migrates the target itself) and
- * the SQL cluster backend's leases, locks, elections and instances, which belong to running
+ * Tables a backup leaves out: the migration ledger (a restore migrates the target itself),
+ * the SQL cluster backend's leases, locks, elections and instances, and the scheduler's run
+ * records (fenced by election revisions of the running cluster), which belong to running
  * processes and mean nothing to a restored stack.
  */
 export function isBackedUp(table: string): boolean {
-  return table !== "pgmigrations" && !table.startsWith("cluster_");
+  return table !== "pgmigrations" && table !== "scheduled_jobs" && !table.startsWith("cluster_");
 }
 
 /**

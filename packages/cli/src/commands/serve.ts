@@ -1,6 +1,10 @@
 import { createAuthSystem } from "@guardian/auth-service";
 import { upsertServiceAccount } from "@guardian/authz";
-import { createEtcdClusterBackend, createSqlClusterBackend } from "@guardian/cluster-service";
+import {
+  createEtcdClusterBackend,
+  createSqlClusterBackend,
+  startScheduler,
+} from "@guardian/cluster-service";
 import { createConfigWriteMetrics } from "@guardian/config-service";
 import { createPool, createPoolMetrics } from "@guardian/db";
 import {
@@ -11,11 +15,11 @@ import {
 } from "@guardian/kit";
 import {
   archiverCompaction,
+  createArchiveJob,
   createEngineFromSettings,
   createSqlArchive,
   etcdConnectionFromSettings,
   instrumentEngine,
-  startArchiver,
   type StoreEngineSettings,
 } from "@guardian/store-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
@@ -57,14 +61,28 @@ export async function runServe(args: string[]): Promise<void> {
         metrics.registry,
       )
     : undefined;
-  // One archiver per deployment copies etcd's revisions to PostgreSQL (leader-elected).
-  const archiver =
+  // One store replica per deployment (the leader of the "store" scheduler group) copies
+  // etcd's revisions to PostgreSQL.
+  const schedulerBackend =
     engine?.name === "etcd"
-      ? startArchiver({
-          engine,
-          archive: createSqlArchive(pool),
+      ? createEtcdClusterBackend(await etcdConnectionFromSettings(settings))
+      : undefined;
+  const storeScheduler =
+    engine?.name === "etcd" && schedulerBackend
+      ? startScheduler({
+          backend: schedulerBackend,
+          pool,
+          group: "store",
+          jobs: [
+            createArchiveJob({
+              engine,
+              archive: createSqlArchive(pool),
+              logger,
+              compaction: archiverCompaction(settings),
+            }),
+          ],
           logger,
-          compaction: archiverCompaction(settings),
+          registry: metrics.registry,
         })
       : undefined;
   const auth = await createAuthSystem({
@@ -126,7 +144,8 @@ export async function runServe(args: string[]): Promise<void> {
           await services.close();
           await cluster?.close();
           await auth.close();
-          await archiver?.stop();
+          await storeScheduler?.stop();
+          await schedulerBackend?.close();
           await engine?.close();
           await pool.end();
         },

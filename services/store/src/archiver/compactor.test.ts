@@ -6,7 +6,7 @@ import type { EtcdStoreEngine } from "../engine/etcd/engine.js";
 import { useHarness } from "../testing/harness.js";
 import { listAllRevisions } from "../testing/history.js";
 import { putJson, testMeta } from "../testing/writes.js";
-import { startArchiver } from "./archiver.js";
+import { newArchiveElection, scheduleArchive } from "../testing/archive-scheduler.js";
 import { createCompactor } from "./compactor.js";
 
 // A dedicated member: these tests compact etcd, which would disturb the shared cluster.
@@ -82,20 +82,12 @@ describe("etcd compaction behind the archiver", () => {
     expect(await etcdCompactRevision(engine)).toBe(r2);
   });
 
-  it("keeps every revision listed after the leader compacted etcd", async () => {
+  it("keeps every revision listed after the archive job's leader compacted etcd", async () => {
     const engine = await open();
     let clock = 0;
-    const archiver = h.track(
-      startArchiver({
-        engine,
-        archive: createSqlArchive(db.pool()),
-        logger,
-        batchSize: 5,
-        pollIntervalMs: 20,
-        electionTtlSeconds: 1,
-        compaction: { retentionMs: 1_000, checkIntervalMs: 10, now: () => clock },
-      }),
-    );
+    const archiver = scheduleArchive(h, db.pool(), engine, newArchiveElection(), {
+      job: { compaction: { retentionMs: 1_000, checkIntervalMs: 10, now: () => clock } },
+    });
     const revisions: bigint[] = [];
     for (let n = 1; n <= 6; n++) revisions.push(await write(engine, n % 2 ? "odd" : "even", n));
     const last = revisions[revisions.length - 1]!;

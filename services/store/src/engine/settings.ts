@@ -70,7 +70,7 @@ export const storeEngineSettings = {
 /** The typed store engine settings. */
 export type StoreEngineSettings = ConfigOf<typeof storeEngineSettings>;
 
-/** The archiver's etcd compaction the settings ask for (`startArchiver`'s `compaction`). */
+/** The archiver's etcd compaction the settings ask for (`createArchiveJob`'s `compaction`). */
 export function archiverCompaction(settings: StoreEngineSettings): CompactionOptions | false {
   const seconds = settings.etcdCompactionRetention;
   return seconds === 0 ? false : { retentionMs: seconds * 1_000 };
@@ -80,7 +80,7 @@ export function archiverCompaction(settings: StoreEngineSettings): CompactionOpt
  * Creates the engine the settings pick. The SQL engine uses `pool` (and `listenUrl` for
  * LISTEN/NOTIFY with real PostgreSQL); the etcd engine uses `pool` as its history archive.
  * Throws a ConfigError when the etcd engine is chosen without endpoints or with half a
- * credential or key pair. `engine.name === "etcd"` narrows the result for `startArchiver`.
+ * credential or key pair. `engine.name === "etcd"` narrows the result for `createArchiveJob`.
  */
 export async function createEngineFromSettings(
   settings: StoreEngineSettings,

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { createLogger } from "@guardian/kit";
 import { startTcpProxy, useTestDatabase, waitFor } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
 import { createSqlArchive } from "../archive/sql-archive.js";
@@ -9,11 +8,15 @@ import type { WriteInput } from "../engine/types.js";
 import { useHarness } from "../testing/harness.js";
 import { listAllRevisions } from "../testing/history.js";
 import { putJson, testMeta } from "../testing/writes.js";
-import { startArchiver } from "./archiver.js";
+import {
+  newArchiveElection,
+  scheduleArchive,
+  type ArchiveElection,
+} from "../testing/archive-scheduler.js";
+import type { ArchiveJobOptions } from "./archive-job.js";
 
 const h = useHarness();
 const db = useTestDatabase();
-const logger = createLogger({ level: "silent" });
 
 function open(
   namespace: string,
@@ -29,19 +32,14 @@ function open(
 
 function archive(
   engine: EtcdStoreEngine,
-  extra: Partial<Parameters<typeof startArchiver>[0]> = {},
+  election: ArchiveElection = newArchiveElection(),
+  job: Partial<ArchiveJobOptions> = {},
+  endpoints?: string[],
 ) {
-  return h.track(
-    startArchiver({
-      engine,
-      archive: createSqlArchive(db.pool()),
-      logger,
-      batchSize: 5,
-      pollIntervalMs: 20,
-      electionTtlSeconds: 1,
-      ...extra,
-    }),
-  );
+  return scheduleArchive(h, db.pool(), engine, election, {
+    job,
+    ...(endpoints ? { endpoints } : {}),
+  });
 }
 
 function put(project: string, key: string, n: number): WriteInput {
@@ -83,7 +81,7 @@ function deferred() {
   return { promise, resolve };
 }
 
-describe("archiver", () => {
+describe("the archive job, run by the store's scheduler", () => {
   it("copies every revision record into the archive once, keeping rows copied by an earlier run", async () => {
     const engine = await open(h.namespace());
     const p = `p-${randomUUID().slice(0, 8)}`;
@@ -101,8 +99,24 @@ describe("archiver", () => {
     const early = await engine.listChanges(0n, 4);
     expect(await createSqlArchive(db.pool()).insert(early)).toBe(4);
 
-    archive(engine);
+    const election = newArchiveElection();
+    archive(engine, election);
     await waitArchived(engine, del.revision);
+    // Each run is recorded, with the revision it archived up to.
+    const archived = await waitFor(
+      async () => {
+        const r = await db
+          .pool()
+          .query<{ last_status: string; last_summary: { archivedRevision: string } }>(
+            "SELECT last_status, last_summary FROM scheduled_jobs WHERE name = $1",
+            [election.jobName],
+          );
+        const summary = r.rows[0]?.last_summary;
+        return summary && BigInt(summary.archivedRevision) >= del.revision ? r.rows[0] : undefined;
+      },
+      { what: "a run recorded up to the last revision", timeoutMs: 20_000, intervalMs: 25 },
+    );
+    expect(archived.last_status).toBe("ok");
 
     const rows = await archivedRows(p);
     expect(rows.map((r) => BigInt(r.revision))).toEqual(revisions);
@@ -131,22 +145,28 @@ describe("archiver", () => {
     const proxy = await startTcpProxy(h.endpoints()[0]!);
     try {
       const engineA = await open(ns, { endpoints: [proxy.url] });
-      const archiverA = archive(engineA, {
-        afterCopy: async (last) => {
-          copiedByA.push(last);
-          if (copiedByA.length === 3) {
-            crashed.resolve();
-            await hang.promise;
-          }
+      const election = newArchiveElection();
+      const archiverA = archive(
+        engineA,
+        election,
+        {
+          afterCopy: async (last) => {
+            copiedByA.push(last);
+            if (copiedByA.length === 3) {
+              crashed.resolve();
+              await hang.promise;
+            }
+          },
         },
-      });
+        [proxy.url],
+      );
       await crashed.promise;
       expect(archiverA.leading).toBe(true);
       proxy.cut();
       const markedByA = (await writer.compactionInfo()).archivedRevision;
       expect(markedByA).toBe(copiedByA[1]);
 
-      archive(writer, { afterCopy: async (last) => void copiedByB.push(last) });
+      archive(writer, election, { afterCopy: async (last) => void copiedByB.push(last) });
       await waitArchived(writer, revisions[revisions.length - 1]!);
     } finally {
       hang.resolve();
@@ -196,14 +216,15 @@ describe("archiver", () => {
     expect(info.archivedRevision).toBeGreaterThanOrEqual(revs[5]!);
   });
 
-  it("lets one archiver lead at a time and hands over when the leader stops", async () => {
+  it("lets one replica archive at a time and hands over when the leader stops", async () => {
     const ns = h.namespace();
     const first = await open(ns);
     const second = await open(ns);
-    const a = archive(first);
-    const b = archive(second);
+    const election = newArchiveElection();
+    const a = archive(first, election);
+    const b = archive(second, election);
     const leader = await waitFor(async () => (a.leading ? a : b.leading ? b : undefined), {
-      what: "an archiver to lead",
+      what: "a scheduler to lead",
       timeoutMs: 10_000,
       intervalMs: 20,
     });
@@ -211,7 +232,7 @@ describe("archiver", () => {
     expect(follower.leading).toBe(false);
     await leader.stop();
     await waitFor(async () => (follower.leading ? true : undefined), {
-      what: "the other archiver to take over",
+      what: "the other scheduler to take over",
       timeoutMs: 10_000,
       intervalMs: 20,
     });
