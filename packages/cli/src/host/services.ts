@@ -15,9 +15,11 @@ import {
   createConfigFastRoutes,
   createConfigRoutes,
   createReadCache,
+  createWebhookRoutes,
   registerReadCacheMetrics,
   startAuditSweep,
   startInstanceSweep,
+  type WebhookServiceDeps,
 } from "@guardian/config-service";
 import type { FastUnaryRoute, HttpRoute, Logger, Metrics } from "@guardian/kit";
 import {
@@ -85,6 +87,8 @@ export interface ServiceDeps {
   signal: AbortSignal;
   /** The process's metrics, where the read cache reports its lag. */
   metrics?: Metrics;
+  /** WebhookService's settings and the key its secrets are sealed with (defaults without). */
+  webhooks?: Omit<WebhookServiceDeps, "pool">;
 }
 
 /** The services of one process plus what it serves outside Connect. */
@@ -177,10 +181,16 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           instanceTtlMs: deps.instances.ttlMs,
           maxInstancesPerProject: deps.instances.maxPerProject,
         };
+        const configRoutes = createConfigRoutes(configDeps);
+        // WebhookService is part of the config service, on the same routes.
+        const webhookRoutes = createWebhookRoutes({ ...deps.webhooks, pool: deps.pool });
         return {
           name,
           typeName: ConfigService.typeName,
-          routes: createConfigRoutes(configDeps),
+          routes: (router) => {
+            configRoutes(router);
+            webhookRoutes(router);
+          },
           fastRoutes: createConfigFastRoutes(configDeps),
         };
       }
