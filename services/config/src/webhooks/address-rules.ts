@@ -50,11 +50,13 @@ for (const [net, bits] of nonPublicV6) nonPublic.addSubnet(net, bits, "ipv6");
 /** Expands an IPv6 address into its eight 16-bit groups. */
 function ipv6Groups(address: string): number[] {
   // A dotted IPv4 tail ("::ffff:127.0.0.1") is two groups written differently.
-  const text = address.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a: string, b: string, c: string, d: string) =>
-    [
-      ((Number(a) << 8) | Number(b)).toString(16),
-      ((Number(c) << 8) | Number(d)).toString(16),
-    ].join(":"),
+  const text = address.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_m, a: string, b: string, c: string, d: string) =>
+      [
+        ((Number(a) << 8) | Number(b)).toString(16),
+        ((Number(c) << 8) | Number(d)).toString(16),
+      ].join(":"),
   );
   const parse = (s: string) => (s === "" ? [] : s.split(":").map((g) => parseInt(g, 16)));
   const [head = "", rest] = text.split("::");

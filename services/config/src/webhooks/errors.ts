@@ -1,5 +1,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createErrorMapper, isPgError, pgCodes, pgErrorRules, type FailedCall } from "@guardian/kit";
+import {
+  createErrorMapper,
+  isPgError,
+  pgCodes,
+  pgErrorRules,
+  type FailedCall,
+} from "@guardian/kit";
 import { projectNotFound } from "../error-map.js";
 
 /** The audit target of a webhook, or of a project's webhooks before an id exists. */

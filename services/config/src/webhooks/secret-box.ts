@@ -17,7 +17,9 @@ export function sealWebhookSecret(secret: string, key: string | undefined): stri
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", keyFrom(key), iv);
   const body = Buffer.concat([cipher.update(secret, "utf8"), cipher.final()]);
-  return sealedPrefix + [iv, cipher.getAuthTag(), body].map((p) => p.toString("base64url")).join(".");
+  return (
+    sealedPrefix + [iv, cipher.getAuthTag(), body].map((p) => p.toString("base64url")).join(".")
+  );
 }
 
 /** Opens a secret sealed by {@link sealWebhookSecret}; throws without (or with the wrong) key. */

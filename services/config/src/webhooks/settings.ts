@@ -20,7 +20,8 @@ export const webhookSettings = {
     default: "10s",
     min: 100,
     max: 120_000,
-    description: "How long one delivery attempt may take in all, from connect to the end of the answer",
+    description:
+      "How long one delivery attempt may take in all, from connect to the end of the answer",
   }),
   webhookMaxFailures: int("GUARDIAN_WEBHOOK_MAX_FAILURES", {
     default: 20,

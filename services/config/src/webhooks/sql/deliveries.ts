@@ -91,10 +91,10 @@ export async function recordDeliveryAttempt(
 
 /** Marks a delivery failed without an attempt (its webhook is disabled). */
 export async function failDelivery(db: Queryable, id: string, error: string): Promise<void> {
-  await db.query(
-    `UPDATE webhook_deliveries SET status = 'failed', last_error = $2 WHERE id = $1`,
-    [id, error],
-  );
+  await db.query(`UPDATE webhook_deliveries SET status = 'failed', last_error = $2 WHERE id = $1`, [
+    id,
+    error,
+  ]);
 }
 
 /** Lists a webhook's deliveries, newest first, below `before` (a seq) when given. */

@@ -23,7 +23,10 @@ const columns =
 /** Inserts a webhook and returns it. */
 export async function insertWebhook(
   db: Queryable,
-  w: Pick<WebhookRow, "id" | "project" | "url" | "secret" | "key_prefix" | "event_types" | "created_by">,
+  w: Pick<
+    WebhookRow,
+    "id" | "project" | "url" | "secret" | "key_prefix" | "event_types" | "created_by"
+  >,
 ): Promise<WebhookRow> {
   const r = await db.query<WebhookRow>(
     `INSERT INTO webhooks (id, project, url, secret, key_prefix, event_types, created_by)

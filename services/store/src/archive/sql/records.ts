@@ -102,7 +102,8 @@ export async function selectChangesAfter(
   after: bigint,
   limit: number,
 ): Promise<ChangeRow[]> {
-  const columns = "revision, project, key, previous_revision, change_type, deleted, author, created_at";
+  const columns =
+    "revision, project, key, previous_revision, change_type, deleted, author, created_at";
   const r = await db.query<ChangeRow>(
     `SELECT DISTINCT ON (revision) ${columns} FROM (
        (SELECT ${columns} FROM store_log WHERE revision > $1 ORDER BY revision LIMIT $2)
