@@ -264,8 +264,9 @@ describe("the webhook delivery task", () => {
         status: "pending",
         last_http_status: 0,
       });
+      // localhost may resolve to ::1 as well as 127.0.0.1: either is refused.
       expect((await deliveryRow(s.deliveryId))["last_error"]).toMatch(
-        /127\.0\.0\.1.* is not public/,
+        /(127\.0\.0\.1|::1)\)? is not public/,
       );
     }
     expect(receiver.requests).toEqual([]);
