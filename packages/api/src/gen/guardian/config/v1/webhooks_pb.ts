@@ -275,7 +275,7 @@ export const ListWebhooksRequestSchema: GenMessage<ListWebhooksRequest> = /*@__P
  */
 export type ListWebhooksResponse = Message<"guardian.config.v1.ListWebhooksResponse"> & {
   /**
-   * The webhooks, oldest first.
+   * The webhooks, in id order.
    *
    * @generated from field: repeated guardian.config.v1.Webhook webhooks = 1;
    */
@@ -869,7 +869,7 @@ export const WebhookService: GenService<{
     output: typeof GetWebhookResponseSchema;
   },
   /**
-   * ListWebhooks lists a project's webhooks, oldest first.
+   * ListWebhooks lists a project's webhooks in id order.
    *
    * @generated from rpc guardian.config.v1.WebhookService.ListWebhooks
    */
