@@ -161,6 +161,12 @@ describe("metrics of dashboards and alert rules", () => {
       "guardian_db_pool_connections",
       "guardian_db_pool_waiting_clients",
       "guardian_dependency_up",
+      "guardian_jobs_claimed_total",
+      "guardian_jobs_completed_total",
+      "guardian_jobs_failed_total",
+      "guardian_jobs_dead_lettered_total",
+      "guardian_job_duration_seconds",
+      "guardian_jobs",
     ]) {
       expect(dev, name).toContain(name);
     }

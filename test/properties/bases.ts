@@ -7,6 +7,7 @@ import {
   AuthService,
   ClusterService,
   ConfigService,
+  JobService,
   Role,
   SchemaService,
   StoreService,
@@ -185,12 +186,21 @@ const webhooks: Bases<typeof WebhookService> = {
   listWebhookDeliveries: () => ({ project, webhookId: missingWebhook, pageSize: 1 }),
 };
 
+const jobs: Bases<typeof JobService> = {
+  listDeadJobs: () => ({ queue: "props", pageSize: 1 }),
+  getJob: () => ({ id: 1_000_000_000n }),
+  retryJob: () => ({ id: 1_000_000_000n }),
+  discardJob: () => ({ id: 1_000_000_000n }),
+  getQueueStats: () => ({}),
+};
+
 type AnyBase = () => MessageInitShape<DescMethod["input"]>;
 
 const bases: Record<string, Record<string, AnyBase>> = {
   [AuthService.typeName]: auth,
   [ConfigService.typeName]: config,
   [WebhookService.typeName]: webhooks,
+  [JobService.typeName]: jobs,
   [SchemaService.typeName]: schema,
   [ClusterService.typeName]: cluster,
   [StoreService.typeName]: store,

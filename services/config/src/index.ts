@@ -59,3 +59,9 @@ export {
   webhookSettings,
   type WebhookSettings,
 } from "./webhooks/settings.js";
+export {
+  createJobRoutes,
+  createJobService,
+  jobAuditTable,
+  type JobServiceDeps,
+} from "./jobs/routes.js";

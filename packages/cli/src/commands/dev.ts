@@ -3,7 +3,13 @@ import { createAuthSystem, ensureBootstrapAdmin } from "@guardian/auth-service";
 import { authSettings } from "@guardian/authz";
 import { createSqlClusterBackend } from "@guardian/cluster-service";
 import { createConfigWriteMetrics } from "@guardian/config-service";
-import { checkoutTemplatesDir, createPoolMetrics, openEmbeddedDatabase } from "@guardian/db";
+import {
+  checkoutTemplatesDir,
+  createJobQueue,
+  createPoolMetrics,
+  openEmbeddedDatabase,
+  startWorker,
+} from "@guardian/db";
 import {
   createMetrics,
   exitOnConfigError,
@@ -127,6 +133,16 @@ export async function runDev(): Promise<void> {
             );
           },
         });
+  // The job queue: the in-process nudge wakes the worker (one connection, no LISTEN).
+  const jobQueue = createJobQueue({ pool, notify: "local" });
+  const worker = startWorker({
+    pool,
+    queue: jobQueue,
+    tasks: {},
+    logger,
+    concurrency: 1,
+    registry: metrics.registry,
+  });
   const lifetime = new AbortController();
   const hosted = hostServices(serviceNames, {
     pool,
@@ -137,9 +153,11 @@ export async function runDev(): Promise<void> {
     ...serviceTuning(settings),
     signal: lifetime.signal,
     metrics,
+    jobQueue,
   });
   const stopAll = async () => {
     lifetime.abort();
+    await worker.stop();
     await limitsWatcher?.close();
     await hosted.close();
     await cluster.close();

@@ -14,6 +14,7 @@ import type { ClusterBackend } from "@guardian/cluster-service";
 import {
   createConfigFastRoutes,
   createConfigRoutes,
+  createJobRoutes,
   createReadCache,
   createWebhookRoutes,
   registerReadCacheMetrics,
@@ -35,6 +36,7 @@ import {
   createStoreRoutes,
   type StoreEngine,
 } from "@guardian/store-service";
+import { createJobQueue, type JobQueue } from "@guardian/db";
 import type pg from "pg";
 
 /** The names of the services a process can host. */
@@ -89,6 +91,8 @@ export interface ServiceDeps {
   metrics?: Metrics;
   /** WebhookService's settings and the key its secrets are sealed with (defaults without). */
   webhooks?: Omit<WebhookServiceDeps, "pool">;
+  /** The job queue JobService administers; by default one on `pool`. */
+  jobQueue?: JobQueue;
 }
 
 /** The services of one process plus what it serves outside Connect. */
@@ -181,6 +185,10 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           instanceTtlMs: deps.instances.ttlMs,
           maxInstancesPerProject: deps.instances.maxPerProject,
         };
+        const jobQueue =
+          deps.jobQueue ??
+          createJobQueue({ pool: deps.pool, notify: deps.listenUrl ? "postgres" : "local" });
+        const jobRoutes = createJobRoutes({ pool: deps.pool, queue: jobQueue });
         const configRoutes = createConfigRoutes(configDeps);
         // WebhookService is part of the config service, on the same routes.
         const webhookRoutes = createWebhookRoutes({ ...deps.webhooks, pool: deps.pool });
@@ -190,6 +198,7 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           routes: (router) => {
             configRoutes(router);
             webhookRoutes(router);
+            jobRoutes(router);
           },
           fastRoutes: createConfigFastRoutes(configDeps),
         };

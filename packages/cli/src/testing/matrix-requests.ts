@@ -7,6 +7,7 @@ import {
   AuthService,
   ClusterService,
   ConfigService,
+  JobService,
   Role,
   SchemaService,
   StoreService,
@@ -195,12 +196,22 @@ const webhooks: RequestBuilders<typeof WebhookService> = {
   listWebhookDeliveries: (t) => ({ project: t.project, webhookId: missingWebhook }),
 };
 
+// Job ids that name no job: the mutations allowed by the matrix find nothing to change.
+const jobs: RequestBuilders<typeof JobService> = {
+  listDeadJobs: () => ({ pageSize: 1 }),
+  getJob: () => ({ id: 1_000_000_000n }),
+  retryJob: () => ({ id: 1_000_000_000n }),
+  discardJob: () => ({ id: 1_000_000_000n }),
+  getQueueStats: () => ({}),
+};
+
 type AnyBuilder = (t: RequestTargets) => MessageInitShape<DescMethod["input"]>;
 
 const builders: Record<string, Record<string, AnyBuilder>> = {
   [AuthService.typeName]: auth,
   [ConfigService.typeName]: config,
   [WebhookService.typeName]: webhooks,
+  [JobService.typeName]: jobs,
   [SchemaService.typeName]: schema,
   [ClusterService.typeName]: cluster,
   [StoreService.typeName]: store,

@@ -33,27 +33,32 @@ export function queueNudges(queue: JobQueue): EventTarget | undefined {
 /** Longest accepted names and keys, in characters. */
 const maxName = 200;
 
+const maxInt32 = 2 ** 31 - 1;
+
+// Names and keys must be non-empty and bounded; the integer columns hold 32 bits.
+const badText = (t: string | undefined, max: number) =>
+  t !== undefined && (t === "" || t.length > max);
+const badInt = (n: number | undefined, min: number) =>
+  n !== undefined && !(Number.isInteger(n) && n >= min && n <= maxInt32);
+
+/** Refuses a spec the table cannot hold, naming every bad field. */
 function checkSpec(spec: JobSpec): void {
-  const bad: string[] = [];
-  if (spec.task.length === 0 || spec.task.length > maxName) bad.push("task");
-  if (spec.queue !== undefined && (spec.queue.length === 0 || spec.queue.length > maxName))
-    bad.push("queue");
-  if (spec.jobKey !== undefined && (spec.jobKey.length === 0 || spec.jobKey.length > 1000))
-    bad.push("jobKey");
-  if (
-    spec.maxAttempts !== undefined &&
-    !(Number.isInteger(spec.maxAttempts) && spec.maxAttempts > 0)
-  ) {
-    bad.push("maxAttempts");
-  }
-  if (spec.priority !== undefined && !Number.isInteger(spec.priority)) bad.push("priority");
-  if (spec.runAt !== undefined && Number.isNaN(spec.runAt.getTime())) bad.push("runAt");
+  const bad = [
+    badText(spec.task, maxName) && "task",
+    badText(spec.queue, maxName) && "queue",
+    badText(spec.jobKey, 1000) && "jobKey",
+    badInt(spec.maxAttempts, 1) && "maxAttempts",
+    badInt(spec.priority, -maxInt32) && "priority",
+    spec.runAt !== undefined && Number.isNaN(spec.runAt.getTime()) && "runAt",
+  ].filter((field) => field !== false);
   if (bad.length > 0) throw new RangeError(`invalid job spec: ${bad.join(", ")}`);
 }
 
 /**
  * Creates the job queue on the `jobs` table: enqueue (in the caller's transaction when given
- * a client), and the administration of dead letters.
+ * a client), and the administration of dead letters. `enqueue` throws a RangeError naming
+ * every field of a spec the table cannot hold (empty or over-long names and keys, attempts
+ * or a priority outside 32 bits, an invalid date).
  */
 export function createJobQueue(opts: JobQueueOptions): JobQueue {
   const { pool } = opts;

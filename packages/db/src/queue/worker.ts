@@ -156,11 +156,13 @@ export function startWorker(opts: WorkerOptions): Worker {
 
   const heartbeatMs = Math.max(Math.floor(lockTimeoutMs / 3), 10);
   const sweepMs = Math.min(Math.max(Math.floor(lockTimeoutMs / 2), 1_000), 60_000);
+  // Renews locks until the running jobs are finished or released, the grace time included.
+  const released = new AbortController();
   const heartbeat = async () => {
-    while (!stopping.signal.aborted) {
-      await sleep(heartbeatMs, stopping.signal);
+    while (!released.signal.aborted) {
+      await sleep(heartbeatMs, released.signal);
       const ids = [...running.keys()];
-      if (ids.length > 0 && !stopping.signal.aborted) {
+      if (ids.length > 0 && !released.signal.aborted) {
         await renewLocks(pool, ids, workerId).catch((err: unknown) =>
           log.warn({ err }, "could not renew the locks of running jobs"),
         );
@@ -176,6 +178,7 @@ export function startWorker(opts: WorkerOptions): Worker {
         if (performance.now() - sweptAt >= sweepMs) {
           sweptAt = performance.now();
           const reset = await resetStaleLocks(pool, lockTimeoutMs);
+          for (const job of reset) if (job.dead) metrics?.deadLettered(job.queue, job.task);
           if (reset.length > 0)
             log.warn({ jobs: reset.map((r) => String(r.id)) }, "reset stale job locks");
         }
@@ -214,7 +217,7 @@ export function startWorker(opts: WorkerOptions): Worker {
       stopping.abort();
       idle.abort();
       nudges?.removeEventListener("job", onNudge);
-      await Promise.all([looping, beating]);
+      await looping;
       const pending = [...running.values()];
       if (pending.length > 0) {
         const deadline = new AbortController();
@@ -233,6 +236,8 @@ export function startWorker(opts: WorkerOptions): Worker {
           workerId,
         ).catch((err: unknown) => log.warn({ err }, "could not release running jobs at stop"));
       }
+      released.abort();
+      await beating;
       await listener?.close();
     },
   };

@@ -183,13 +183,14 @@ export async function renewLocks(db: Queryable, ids: bigint[], workerId: string)
 
 /**
  * Unlocks jobs whose lock is older than `timeoutMs` (their worker stopped renewing it). The
- * attempt counts: a job at its last attempt becomes dead. Resolves to the unlocked jobs.
+ * attempt counts: a job at its last attempt becomes dead. Resolves to the unlocked jobs and
+ * whether each is now dead.
  */
 export async function resetStaleLocks(
   db: Queryable,
   timeoutMs: number,
-): Promise<{ id: bigint; lockedBy: string | null }[]> {
-  const result = await db.query<{ id: string; locked_by: string | null }>(
+): Promise<{ id: bigint; queue: string; task: string; dead: boolean }[]> {
+  const result = await db.query<{ id: string; queue: string; task: string; dead: boolean }>(
     `WITH stale AS (
        SELECT id, locked_by FROM jobs
        WHERE locked_at < now() - $1 * interval '1 millisecond'
@@ -198,10 +199,10 @@ export async function resetStaleLocks(
      UPDATE jobs SET locked_at = NULL, locked_by = NULL, updated_at = now(),
        last_error = 'the worker ' || coalesce(stale.locked_by, '?') || ' stopped renewing its lock'
      FROM stale WHERE jobs.id = stale.id
-     RETURNING stale.id, stale.locked_by`,
+     RETURNING jobs.id, jobs.queue, jobs.task, jobs.attempts >= jobs.max_attempts AS dead`,
     [timeoutMs],
   );
-  return result.rows.map((r) => ({ id: BigInt(r.id), lockedBy: r.locked_by }));
+  return result.rows.map((r) => ({ id: BigInt(r.id), queue: r.queue, task: r.task, dead: r.dead }));
 }
 
 /** One job by id. */

@@ -156,6 +156,14 @@ export function describeQueueContract(bed: QueueBed): void {
       expect((await queue.get(c.id))?.state).toBe("dead");
     });
 
+    it("refuses a job spec the table cannot hold, naming every bad field, and adds nothing", async () => {
+      setup();
+      await expect(
+        queue.enqueue({ task: "", queue: "", maxAttempts: 0, priority: 2 ** 31, jobKey: "" }),
+      ).rejects.toThrow("invalid job spec: task, queue, jobKey, maxAttempts, priority");
+      expect(await queue.counts()).toEqual([]);
+    });
+
     it("adds nothing for a job key that a waiting job holds, and reports the existing job", async () => {
       setup();
       const runAt = new Date(Date.now() + 3_600_000);
@@ -164,6 +172,24 @@ export function describeQueueContract(bed: QueueBed): void {
       expect(again).toEqual({ id: first.id, created: false });
       expect((await queue.get(first.id))?.payload).toEqual({});
       expect(await queue.counts()).toEqual([{ queue: "default", waiting: 1, running: 0, dead: 0 }]);
+    });
+
+    it("runs due jobs highest priority first, then oldest run_at first", async () => {
+      setup();
+      const order: string[] = [];
+      const past = (s: number) => new Date(Date.now() - s * 1000);
+      await queue.enqueue({ task: "t", payload: "low-old", priority: 0, runAt: past(30) });
+      await queue.enqueue({ task: "t", payload: "high-new", priority: 5, runAt: past(10) });
+      await queue.enqueue({ task: "t", payload: "high-old", priority: 5, runAt: past(20) });
+      const last = await queue.enqueue({
+        task: "t",
+        payload: "low-new",
+        priority: 0,
+        runAt: past(5),
+      });
+      start({ t: async (job) => void order.push(job.payload as string) }, { concurrency: 1 });
+      await wait("every job to run", gone(last.id));
+      expect(order).toEqual(["high-old", "high-new", "low-old", "low-new"]);
     });
 
     it("does not run a delayed job before its run_at, while it runs jobs that are due", async () => {

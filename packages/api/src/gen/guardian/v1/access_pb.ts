@@ -145,8 +145,8 @@ export enum Permission {
   PROJECT_CREATE = 5,
 
   /**
-   * Global administration: users, the full audit log, cluster membership changes. Granted
-   * by global role admin.
+   * Global administration: users, the full audit log, cluster membership changes, the job
+   * queue's dead letters (JobService). Granted by global role admin.
    *
    * @generated from enum value: PERMISSION_GLOBAL_ADMIN = 6;
    */
