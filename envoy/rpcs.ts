@@ -39,6 +39,7 @@ export interface GatewayRpc {
 export const publicServiceClusters: Readonly<Record<string, string>> = {
   "guardian.auth.v1.AuthService": "auth",
   "guardian.config.v1.ConfigService": "config",
+  "guardian.config.v1.WebhookService": "config",
   "guardian.config.v1.JobService": "config",
   "guardian.schema.v1.SchemaService": "schema",
   "guardian.cluster.v1.ClusterService": "cluster",

@@ -11,6 +11,8 @@ import {
   Role,
   SchemaService,
   StoreService,
+  WebhookEventType,
+  WebhookService,
   WriteOp,
 } from "@guardian/api";
 import { names } from "./fixture.js";
@@ -158,6 +160,32 @@ const store: Bases<typeof StoreService> = {
   markArchived: () => ({ revision: 1n }),
 };
 
+// Webhook targets are loopback addresses, refused after every other check: nothing is created.
+const missingWebhook = "00000000-0000-4000-8000-0000000000ff";
+const webhooks: Bases<typeof WebhookService> = {
+  createWebhook: () => ({
+    project,
+    url: "http://127.0.0.1:9/props",
+    keyPrefix: "props",
+    eventTypes: [WebhookEventType.CREATE],
+  }),
+  getWebhook: () => ({ project, id: missingWebhook }),
+  listWebhooks: () => ({ project, pageSize: 1 }),
+  updateWebhook: () => ({
+    project,
+    id: missingWebhook,
+    updateMask: { paths: ["url", "key_prefix", "event_types", "enabled"] },
+    url: "http://127.0.0.1:9/props",
+    keyPrefix: "props",
+    eventTypes: [WebhookEventType.UPDATE],
+    enabled: true,
+  }),
+  deleteWebhook: () => ({ project, id: missingWebhook }),
+  rotateWebhookSecret: () => ({ project, id: missingWebhook }),
+  testWebhook: () => ({ project, id: missingWebhook }),
+  listWebhookDeliveries: () => ({ project, webhookId: missingWebhook, pageSize: 1 }),
+};
+
 const jobs: Bases<typeof JobService> = {
   listDeadJobs: () => ({ queue: "props", pageSize: 1 }),
   getJob: () => ({ id: 1_000_000_000n }),
@@ -171,6 +199,7 @@ type AnyBase = () => MessageInitShape<DescMethod["input"]>;
 const bases: Record<string, Record<string, AnyBase>> = {
   [AuthService.typeName]: auth,
   [ConfigService.typeName]: config,
+  [WebhookService.typeName]: webhooks,
   [JobService.typeName]: jobs,
   [SchemaService.typeName]: schema,
   [ClusterService.typeName]: cluster,
@@ -180,7 +209,7 @@ const bases: Record<string, Record<string, AnyBase>> = {
 /**
  * Returns the well-formed base request of an RPC, or undefined when there is none (a new RPC
  * or service): the property suite fails then. The compiler insists on a base for every
- * method of the six services, with the right request shape.
+ * method of every service, with the right request shape.
  */
 export function baseRequest(method: DescMethod): AnyBase | undefined {
   const forService = bases[method.parent.typeName];

@@ -14,6 +14,7 @@ import {
   Role,
   SchemaService,
   StoreService,
+  WebhookService,
 } from "@guardian/api";
 import { bootstrapPassword, startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 
@@ -31,6 +32,7 @@ export const names = {
 export interface Clients {
   auth: Client<typeof AuthService>;
   config: Client<typeof ConfigService>;
+  webhooks: Client<typeof WebhookService>;
   schema: Client<typeof SchemaService>;
   cluster: Client<typeof ClusterService>;
   store: Client<typeof StoreService>;
@@ -112,6 +114,7 @@ function clientsFor(url: string, headers: Record<string, string>): Clients {
   return {
     auth: createClient(AuthService, transport),
     config: createClient(ConfigService, transport),
+    webhooks: createClient(WebhookService, transport),
     schema: createClient(SchemaService, transport),
     cluster: createClient(ClusterService, transport),
     store: createClient(StoreService, transport),

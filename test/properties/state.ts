@@ -16,8 +16,8 @@ async function allPages<T>(
 
 /**
  * Everything a bad request could have changed, as JSON: projects, users (without their last
- * login), the fixture project's configs with content, schemas, role bindings, API keys and
- * reporting instances, the fixture lock, the registered services, and the store's current
+ * login), the fixture project's configs with content, schemas, role bindings, API keys,
+ * webhooks and reporting instances, the fixture lock, the registered services, and the store's current
  * revision, which any write at all would move. The audit log is left out: refused calls are
  * audited by design.
  */
@@ -35,6 +35,7 @@ export async function readState(c: Clients): Promise<Record<string, unknown>> {
   const schemas = await c.schema.listSchemas({ project });
   const bindings = await c.auth.listRoleBindings({ project });
   const apiKeys = await c.auth.listApiKeys({ project });
+  const webhooks = await c.webhooks.listWebhooks({ project });
   const instances = await c.config.listConfigInstances({ project });
   const lock = await c.cluster.getLock({ name: names.lock });
   const services = await c.cluster.listServices({});
@@ -46,6 +47,7 @@ export async function readState(c: Clients): Promise<Record<string, unknown>> {
     schemas: schemas.schemas,
     bindings: bindings.bindings,
     apiKeys: apiKeys.apiKeys.map((k) => ({ ...k, lastUsedTime: undefined })),
+    webhooks: webhooks.webhooks,
     instances: instances.instances,
     lock: lock.lock,
     services: services.services,

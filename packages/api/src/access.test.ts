@@ -38,10 +38,11 @@ function hasKeyField(method: DescMethod, name: string): boolean {
 }
 
 describe("guardian.v1.access option", () => {
-  it("covers all six Guardian services and finds methods in each", () => {
+  it("covers all seven Guardian services and finds methods in each", () => {
     expect(guardianServices.map((s) => s.typeName)).toEqual([
       "guardian.auth.v1.AuthService",
       "guardian.config.v1.ConfigService",
+      "guardian.config.v1.WebhookService",
       "guardian.config.v1.JobService",
       "guardian.schema.v1.SchemaService",
       "guardian.cluster.v1.ClusterService",

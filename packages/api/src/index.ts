@@ -28,6 +28,7 @@ import { getOption, hasOption, type DescMethod } from "@bufbuild/protobuf";
 import { AuthService } from "./gen/guardian/auth/v1/auth_pb.js";
 import { ClusterService } from "./gen/guardian/cluster/v1/cluster_pb.js";
 import { ConfigService } from "./gen/guardian/config/v1/config_pb.js";
+import { WebhookService } from "./gen/guardian/config/v1/webhooks_pb.js";
 import { JobService } from "./gen/guardian/config/v1/jobs_pb.js";
 import { SchemaService } from "./gen/guardian/schema/v1/schema_pb.js";
 import { StoreService } from "./gen/guardian/store/v1/store_pb.js";
@@ -38,6 +39,7 @@ export * from "./gen/guardian/v1/common_pb.js";
 export * from "./gen/guardian/v1/errors_pb.js";
 export * from "./gen/guardian/auth/v1/auth_pb.js";
 export * from "./gen/guardian/config/v1/config_pb.js";
+export * from "./gen/guardian/config/v1/webhooks_pb.js";
 export * from "./gen/guardian/config/v1/jobs_pb.js";
 export * from "./gen/guardian/schema/v1/schema_pb.js";
 export * from "./gen/guardian/cluster/v1/cluster_pb.js";
@@ -45,12 +47,13 @@ export * from "./gen/guardian/store/v1/store_pb.js";
 export * from "./gen/grpc/health/v1/health_pb.js";
 
 /**
- * Lists the service descriptors of all six Guardian services. Every method of each carries
+ * Lists the service descriptors of all seven Guardian services. Every method of each carries
  * the `guardian.v1.access` option. The gRPC health service is not part of it.
  */
 export const guardianServices = [
   AuthService,
   ConfigService,
+  WebhookService,
   JobService,
   SchemaService,
   ClusterService,

@@ -45,6 +45,20 @@ export {
 } from "./metrics/write-metrics.js";
 export { registerReadCacheMetrics } from "./metrics/read-cache-metrics.js";
 export { applyPatch, diffJson, type PatchOperation } from "./document/json-patch.js";
+export { createWebhookRoutes, createWebhookService } from "./webhooks/routes.js";
+export type { WebhookServiceDeps } from "./webhooks/deps.js";
+export {
+  createWebhookFanoutJob,
+  webhookDeliveryTask,
+  webhookQueue,
+  type WebhookFanoutDeps,
+} from "./webhooks/fanout.js";
+export { createWebhookTasks, type WebhookTaskDeps } from "./webhooks/tasks.js";
+export {
+  resolveWebhookSettings,
+  webhookSettings,
+  type WebhookSettings,
+} from "./webhooks/settings.js";
 export {
   createJobRoutes,
   createJobService,

@@ -18,6 +18,7 @@ export {
   type StoreEngineSettings,
 } from "./engine/settings.js";
 export { createSqlArchive } from "./archive/sql-archive.js";
+export { selectChangesAfter, type ChangeRow } from "./archive/sql/records.js";
 export type { KeyMatch, RevisionArchive } from "./archive/types.js";
 export { createArchiveJob, type ArchiveJobOptions } from "./archiver/archive-job.js";
 export type { CompactionOptions } from "./archiver/compactor.js";

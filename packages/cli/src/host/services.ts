@@ -16,9 +16,11 @@ import {
   createConfigRoutes,
   createJobRoutes,
   createReadCache,
+  createWebhookRoutes,
   registerReadCacheMetrics,
   startAuditSweep,
   startInstanceSweep,
+  type WebhookServiceDeps,
 } from "@guardian/config-service";
 import type { FastUnaryRoute, HttpRoute, Logger, Metrics } from "@guardian/kit";
 import {
@@ -87,6 +89,8 @@ export interface ServiceDeps {
   signal: AbortSignal;
   /** The process's metrics, where the read cache reports its lag. */
   metrics?: Metrics;
+  /** WebhookService's settings and the key its secrets are sealed with (defaults without). */
+  webhooks?: Omit<WebhookServiceDeps, "pool">;
   /** The job queue JobService administers; by default one on `pool`. */
   jobQueue?: JobQueue;
 }
@@ -186,11 +190,14 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           createJobQueue({ pool: deps.pool, notify: deps.listenUrl ? "postgres" : "local" });
         const jobRoutes = createJobRoutes({ pool: deps.pool, queue: jobQueue });
         const configRoutes = createConfigRoutes(configDeps);
+        // WebhookService is part of the config service, on the same routes.
+        const webhookRoutes = createWebhookRoutes({ ...deps.webhooks, pool: deps.pool });
         return {
           name,
           typeName: ConfigService.typeName,
           routes: (router) => {
             configRoutes(router);
+            webhookRoutes(router);
             jobRoutes(router);
           },
           fastRoutes: createConfigFastRoutes(configDeps),

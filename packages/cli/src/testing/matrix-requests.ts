@@ -11,6 +11,7 @@ import {
   Role,
   SchemaService,
   StoreService,
+  WebhookService,
   WriteOp,
 } from "@guardian/api";
 
@@ -38,6 +39,7 @@ const missingKey = "matrix/missing";
 const missingSchema = "matrix-missing";
 const missingApiKey = "ak_0000000000ff";
 const missingMember = "abc123";
+const missingWebhook = "00000000-0000-4000-8000-0000000000ff";
 const farVersion = 1_000_000n;
 const document = fromJson(ValueSchema, { enabled: true });
 const jsonSchema = { type: "object" };
@@ -177,6 +179,23 @@ const store: RequestBuilders<typeof StoreService> = {
   markArchived: () => ({ revision: 1n }),
 };
 
+// CreateWebhook names a loopback target, refused after authorization: nothing is created.
+const webhooks: RequestBuilders<typeof WebhookService> = {
+  createWebhook: (t) => ({ project: t.project, url: "http://127.0.0.1:9/matrix" }),
+  getWebhook: (t) => ({ project: t.project, id: missingWebhook }),
+  listWebhooks: (t) => ({ project: t.project }),
+  updateWebhook: (t) => ({
+    project: t.project,
+    id: missingWebhook,
+    updateMask: { paths: ["enabled"] },
+    enabled: true,
+  }),
+  deleteWebhook: (t) => ({ project: t.project, id: missingWebhook }),
+  rotateWebhookSecret: (t) => ({ project: t.project, id: missingWebhook }),
+  testWebhook: (t) => ({ project: t.project, id: missingWebhook }),
+  listWebhookDeliveries: (t) => ({ project: t.project, webhookId: missingWebhook }),
+};
+
 // Job ids that name no job: the mutations allowed by the matrix find nothing to change.
 const jobs: RequestBuilders<typeof JobService> = {
   listDeadJobs: () => ({ pageSize: 1 }),
@@ -191,6 +210,7 @@ type AnyBuilder = (t: RequestTargets) => MessageInitShape<DescMethod["input"]>;
 const builders: Record<string, Record<string, AnyBuilder>> = {
   [AuthService.typeName]: auth,
   [ConfigService.typeName]: config,
+  [WebhookService.typeName]: webhooks,
   [JobService.typeName]: jobs,
   [SchemaService.typeName]: schema,
   [ClusterService.typeName]: cluster,
@@ -200,7 +220,7 @@ const builders: Record<string, Record<string, AnyBuilder>> = {
 /**
  * Returns the matrix request builder of an RPC, or undefined when the matrix has none (a
  * new RPC or service): the role matrix test fails then. The compiler already insists on a
- * builder for every method of the six services, with the right request shape.
+ * builder for every method of every service, with the right request shape.
  */
 export function matrixRequest(method: DescMethod): AnyBuilder | undefined {
   const forService = builders[method.parent.typeName];

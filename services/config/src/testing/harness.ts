@@ -5,7 +5,7 @@ import {
   type Client,
   type Interceptor,
 } from "@connectrpc/connect";
-import { ConfigService, StoreService } from "@guardian/api";
+import { ConfigService, StoreService, WebhookService } from "@guardian/api";
 import { principalKey, type Principal } from "@guardian/kit";
 import {
   createCatalogCache,
@@ -23,6 +23,8 @@ import { afterAll, beforeAll } from "vitest";
 import { createReadCache, type ReadCache } from "../read-cache/cache.js";
 import { createConfigRoutes } from "../routes.js";
 import type { ConfigDeps } from "../deps.js";
+import type { WebhookServiceDeps } from "../webhooks/deps.js";
+import { createWebhookRoutes } from "../webhooks/routes.js";
 
 /** A config service wired to a real SQL store engine and the real schema registry. */
 export interface Harness {
@@ -39,6 +41,8 @@ export interface Harness {
   catalogFeed: CatalogFeed;
   /** Builds another config client over the same dependencies, with some replaced. */
   configWith(overrides: Partial<ConfigDeps>): Client<typeof ConfigService>;
+  /** Builds a WebhookService client on the harness's pool with these settings. */
+  webhooksWith(deps?: Omit<WebhookServiceDeps, "pool">): Client<typeof WebhookService>;
   close(): Promise<void>;
 }
 
@@ -104,6 +108,13 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
     catalog,
     catalogFeed: feed,
     configWith,
+    webhooksWith: (webhookDeps = {}) =>
+      createClient(
+        WebhookService,
+        createRouterTransport(createWebhookRoutes({ ...webhookDeps, pool }), {
+          router: { interceptors: [testPrincipal] },
+        }),
+      ),
     async close() {
       ac.abort();
       catalog.close();

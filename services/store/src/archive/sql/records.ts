@@ -76,3 +76,41 @@ export async function selectLatestRecordsAt(
   );
   return r.rows;
 }
+
+/** A committed config change without its content, as the webhook fan-out reads it. */
+export interface ChangeRow {
+  revision: string;
+  project: string;
+  key: string;
+  previous_revision: string;
+  change_type: string;
+  deleted: boolean;
+  author: string;
+  created_at: Date;
+}
+
+/**
+ * Reads the changes after revision `after` (exclusive), in revision order, from the SQL
+ * engine's change log and the revision archive together, in one statement (one snapshot).
+ * Both engines leave every revision there: the SQL engine writes its log and moves old
+ * records to the archive in the write's transaction, and with etcd the archiver copies every
+ * revision in order. Revisions commit in order on both, so what one snapshot sees after
+ * `after` has no holes that a later snapshot could fill.
+ */
+export async function selectChangesAfter(
+  db: Queryable,
+  after: bigint,
+  limit: number,
+): Promise<ChangeRow[]> {
+  const columns =
+    "revision, project, key, previous_revision, change_type, deleted, author, created_at";
+  const r = await db.query<ChangeRow>(
+    `SELECT DISTINCT ON (revision) ${columns} FROM (
+       (SELECT ${columns} FROM store_log WHERE revision > $1 ORDER BY revision LIMIT $2)
+       UNION ALL
+       (SELECT ${columns} FROM revision_archive WHERE revision > $1 ORDER BY revision LIMIT $2)
+     ) AS changes ORDER BY revision LIMIT $2`,
+    [after.toString(), limit],
+  );
+  return r.rows;
+}
