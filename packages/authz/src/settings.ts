@@ -36,7 +36,7 @@ export const authSettings = {
     optional: true,
     secret: true,
     description:
-      "Encrypts the built-in issuer's private keys in PostgreSQL (AES-256-GCM, key derived from this secret); keys stored in plain JSON are encrypted at start. Set it in production; unset in embedded mode: a secret generated once and kept in the data directory (signing-key.secret, 0600)",
+      "Encrypts the built-in issuer's private keys and webhook secrets in PostgreSQL (AES-256-GCM, key derived from this secret); issuer keys stored in plain JSON are encrypted at start. Set it in production; unset in embedded mode: a secret generated once and kept in the data directory (signing-key.secret, 0600)",
   }),
   localLogin: bool("GUARDIAN_LOCAL_LOGIN", {
     default: true,

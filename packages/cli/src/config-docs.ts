@@ -11,6 +11,10 @@ const groupTitles: Record<string, string> = {
   remoteStore: "Reaching the store service (`guardian serve`)",
   pageTokens: "Page tokens (`guardian serve`)",
   storeEngine: "Store engine (`guardian serve store`)",
+  jobs: "Job worker and schedulers (`guardian serve worker`, `guardian serve store`, `guardian dev`)",
+  webhooks: "Webhooks (`guardian serve worker` delivers, `guardian serve config` registers)",
+  housekeeping:
+    "Housekeeping jobs (history retention: `guardian serve store`; the others: `guardian serve worker`)",
   auth: "Authentication and authorization",
   embeddedRateLimits: "Rate limits in embedded mode",
   console: "Web console (`guardian dev`, `guardian serve console`)",

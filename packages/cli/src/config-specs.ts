@@ -1,7 +1,10 @@
 import { describeConfig, type ConfigSpec } from "@guardian/kit";
+import { housekeepingSettings } from "@guardian/auth-service";
 import { authSettings } from "@guardian/authz";
+import { webhookSettings } from "@guardian/config-service";
 import { ratelimitSettings } from "@guardian/ratelimit-service";
-import { storeEngineSettings } from "@guardian/store-service";
+import { historyRetentionSettings, storeEngineSettings } from "@guardian/store-service";
+import { jobRunnerSettings } from "./host/background.js";
 import {
   auditSettings,
   consoleSettings,
@@ -26,6 +29,9 @@ export const configSpecs: Record<string, ConfigSpec> = {
   remoteStore: remoteStoreSettings,
   pageTokens: pageTokenSettings,
   storeEngine: storeEngineSettings,
+  jobs: jobRunnerSettings,
+  webhooks: webhookSettings,
+  housekeeping: { ...historyRetentionSettings, ...housekeepingSettings },
   auth: authSettings,
   embeddedRateLimits: embeddedRateLimitSettings,
   console: consoleSettings,

@@ -8,7 +8,6 @@ import {
   createJobQueue,
   createPoolMetrics,
   openEmbeddedDatabase,
-  startWorker,
 } from "@guardian/db";
 import {
   createMetrics,
@@ -26,6 +25,14 @@ import {
   watchLimits,
 } from "@guardian/ratelimit-service";
 import { createSqlEngine, instrumentEngine, storeEngineSettings } from "@guardian/store-service";
+import {
+  startBackground,
+  storeJobSettings,
+  storeJobs,
+  webhookSettingsOf,
+  workerJobs,
+  workerSettings,
+} from "../host/background.js";
 import { loadConsole } from "../host/console.js";
 import { localSecret, repairModes, secureDataDir } from "../host/data-dir.js";
 import { processLogger, runServer } from "../host/run-server.js";
@@ -55,6 +62,8 @@ export async function runDev(): Promise<void> {
       ...authSettings,
       ...embeddedRateLimitSettings,
       ...consoleSettings,
+      ...storeJobSettings,
+      ...workerSettings,
       retainPerConfig: storeEngineSettings.retainPerConfig,
     }),
   );
@@ -133,15 +142,20 @@ export async function runDev(): Promise<void> {
             );
           },
         });
-  // The job queue: the in-process nudge wakes the worker (one connection, no LISTEN).
+  // The job queue: the in-process nudge wakes the worker (one connection, no LISTEN). Both
+  // scheduler groups run here, elected on the SQL cluster backend like replicas would be.
   const jobQueue = createJobQueue({ pool, notify: "local" });
-  const worker = startWorker({
+  const background = startBackground({
     pool,
-    queue: jobQueue,
-    tasks: {},
     logger,
-    concurrency: 1,
-    registry: metrics.registry,
+    metrics,
+    cluster,
+    settings,
+    groups: [
+      { group: "store", jobs: storeJobs({ engine, pool, logger, settings }) },
+      { group: "worker", jobs: workerJobs({ pool, queue: jobQueue, settings }) },
+    ],
+    worker: { queue: jobQueue, settings, secretKey: settings.signingKeySecret, concurrency: 1 },
   });
   const lifetime = new AbortController();
   const hosted = hostServices(serviceNames, {
@@ -154,10 +168,11 @@ export async function runDev(): Promise<void> {
     signal: lifetime.signal,
     metrics,
     jobQueue,
+    webhooks: { settings: webhookSettingsOf(settings), secretKey: settings.signingKeySecret },
   });
   const stopAll = async () => {
     lifetime.abort();
-    await worker.stop();
+    await background.stop();
     await limitsWatcher?.close();
     await hosted.close();
     await cluster.close();

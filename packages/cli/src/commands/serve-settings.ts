@@ -3,6 +3,7 @@ import { ConfigError, readConfig } from "@guardian/kit";
 import { UsageError } from "../usage-error.js";
 import { storeEngineSettings } from "@guardian/store-service";
 import { isServiceName, serviceNames, type ServiceName } from "../host/services.js";
+import { storeJobSettings, workerSettings } from "../host/background.js";
 import {
   auditSettings,
   consoleSettings,
@@ -24,6 +25,8 @@ export const serveSettingSpecs = {
   ...pageTokenSettings,
   ...authSettings,
   ...storeEngineSettings,
+  ...storeJobSettings,
+  ...workerSettings,
 };
 
 /** What `guardian serve <words>` is asked to run. */
@@ -32,32 +35,47 @@ export interface ServePlan {
   hosted: ServiceName[];
   /** Whether the web console is served too. */
   console: boolean;
+  /**
+   * Whether this process runs background work: the job worker (webhook deliveries) and the
+   * "worker" scheduler group (webhook fan-out, credential cleanup, audit retention).
+   */
+  worker: boolean;
 }
 
+const roles = ["console", "worker"] as const;
+
 /**
- * Reads the service words of `guardian serve` (none: every service but the console). Throws
- * a UsageError naming an unknown word.
+ * Reads the service words of `guardian serve` (none: every service and the worker, but not
+ * the console). Throws a UsageError naming an unknown word.
  */
 export function planServe(args: readonly string[]): ServePlan {
-  const names = args.length === 0 ? [...serviceNames] : [...args];
-  const unknown = names.filter((n) => !isServiceName(n) && n !== "console");
+  const names = args.length === 0 ? [...serviceNames, "worker"] : [...args];
+  const unknown = names.filter(
+    (n) => !isServiceName(n) && !(roles as readonly string[]).includes(n),
+  );
   if (unknown.length > 0) {
     throw new UsageError(
-      `unknown service ${unknown.join(", ")}; expected one of ${[...serviceNames, "console"].join(", ")}`,
+      `unknown service ${unknown.join(", ")}; expected one of ${[...serviceNames, ...roles].join(", ")}`,
     );
   }
-  return { hosted: names.filter(isServiceName), console: names.includes("console") };
+  return {
+    hosted: names.filter(isServiceName),
+    console: names.includes("console"),
+    worker: names.includes("worker"),
+  };
 }
 
 /**
- * Reads and checks the settings of a process hosting `hosted`: a ConfigError names a missing
- * or malformed variable, and a UsageError says that config or schema without the store in
- * the same process need GUARDIAN_STORE_URL. ETCD_ENDPOINTS without GUARDIAN_STORE_ENGINE=etcd
- * is refused where store or cluster is hosted: they would silently use PostgreSQL instead.
+ * Reads and checks the settings of a process hosting `hosted` (and the worker): a ConfigError
+ * names a missing or malformed variable, and a UsageError says that config or schema without
+ * the store in the same process need GUARDIAN_STORE_URL. ETCD_ENDPOINTS without
+ * GUARDIAN_STORE_ENGINE=etcd is refused where store, cluster or the worker runs: their
+ * elections and data would silently use PostgreSQL instead.
  */
 export function readServeSettings(
   hosted: readonly ServiceName[],
   env: Record<string, string | undefined>,
+  opts: { worker?: boolean } = {},
 ) {
   const settings = readConfig(env, serveSettingSpecs);
   const needsStore = hosted.some((n) => n === "config" || n === "schema");
@@ -66,13 +84,13 @@ export function readServeSettings(
       "GUARDIAN_STORE_URL is required: config and schema reach the store through it (or run store in the same process: guardian serve store config schema)",
     );
   }
-  const usesEtcd = hosted.some((n) => n === "store" || n === "cluster");
+  const usesEtcd = opts.worker === true || hosted.some((n) => n === "store" || n === "cluster");
   if (usesEtcd && settings.storeEngine !== "etcd" && (settings.etcdEndpoints?.length ?? 0) > 0) {
     throw new ConfigError([
       {
         variable: "GUARDIAN_STORE_ENGINE",
         problem:
-          "is sql while ETCD_ENDPOINTS is set: set GUARDIAN_STORE_ENGINE=etcd for the store and cluster services to use etcd, or unset ETCD_ENDPOINTS",
+          "is sql while ETCD_ENDPOINTS is set: set GUARDIAN_STORE_ENGINE=etcd for the store, the cluster service and the worker to use etcd, or unset ETCD_ENDPOINTS",
       },
     ]);
   }

@@ -1,12 +1,8 @@
 import { createAuthSystem } from "@guardian/auth-service";
 import { upsertServiceAccount } from "@guardian/authz";
-import {
-  createEtcdClusterBackend,
-  createSqlClusterBackend,
-  startScheduler,
-} from "@guardian/cluster-service";
+import { createEtcdClusterBackend, createSqlClusterBackend } from "@guardian/cluster-service";
 import { createConfigWriteMetrics } from "@guardian/config-service";
-import { createPool, createPoolMetrics } from "@guardian/db";
+import { createJobQueue, createPool, createPoolMetrics } from "@guardian/db";
 import {
   createClientTracingInterceptor,
   createMetrics,
@@ -14,15 +10,13 @@ import {
   startTracing,
 } from "@guardian/kit";
 import {
-  archiverCompaction,
-  createArchiveJob,
   createEngineFromSettings,
-  createSqlArchive,
   etcdConnectionFromSettings,
   instrumentEngine,
   type StoreEngineSettings,
 } from "@guardian/store-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
+import { startBackground, storeJobs, webhookSettingsOf, workerJobs } from "../host/background.js";
 import { loadBuiltConsole } from "../host/console.js";
 import { processLogger, runServer } from "../host/run-server.js";
 import { serveDependencies } from "../host/dependencies.js";
@@ -36,18 +30,22 @@ import { planServe, readServeSettings } from "./serve-settings.js";
  * Runs the named services in one production process against PostgreSQL at `DATABASE_URL`.
  * It never migrates: run `guardian migrate` first. `console` names the built web console:
  * alone, it is served without a database (see {@link runServeConsole}); beside services, on
- * their port.
+ * their port. `worker` runs the job worker and the "worker" scheduler group; the store runs
+ * the "store" group (archival, history retention).
  */
 export async function runServe(args: string[]): Promise<void> {
   const plan = planServe(args);
   const hosted = plan.hosted;
-  if (hosted.length === 0) return runServeConsole();
-  const settings = exitOnConfigError(() => readServeSettings(hosted, process.env));
+  if (hosted.length === 0 && !plan.worker) return runServeConsole();
+  const settings = exitOnConfigError(() =>
+    readServeSettings(hosted, process.env, { worker: plan.worker }),
+  );
   const needsStore = hosted.some((n) => n === "config" || n === "schema");
   const site = plan.console ? loadBuiltConsole(settings) : undefined;
-  const logger = processLogger(settings, `guardian-${hosted.join("-")}`);
+  const roles = [...hosted, ...(plan.worker ? ["worker"] : [])];
+  const logger = processLogger(settings, `guardian-${roles.join("-")}`);
   // Before the pool, clients and server are made: their tracing hooks are fixed then.
-  const stopTracing = await startTracing(`guardian-${hosted.join("-")}`);
+  const stopTracing = await startTracing(`guardian-${roles.join("-")}`);
   const pool = createPool({
     url: settings.databaseUrl,
     connectTimeoutMs: settings.databaseConnectTimeoutMs,
@@ -61,30 +59,6 @@ export async function runServe(args: string[]): Promise<void> {
         metrics.registry,
       )
     : undefined;
-  // One store replica per deployment (the leader of the "store" scheduler group) copies
-  // etcd's revisions to PostgreSQL.
-  const schedulerBackend =
-    engine?.name === "etcd"
-      ? createEtcdClusterBackend(await etcdConnectionFromSettings(settings))
-      : undefined;
-  const storeScheduler =
-    engine?.name === "etcd" && schedulerBackend
-      ? startScheduler({
-          backend: schedulerBackend,
-          pool,
-          group: "store",
-          jobs: [
-            createArchiveJob({
-              engine,
-              archive: createSqlArchive(pool),
-              logger,
-              compaction: archiverCompaction(settings),
-            }),
-          ],
-          logger,
-          registry: metrics.registry,
-        })
-      : undefined;
   const auth = await createAuthSystem({
     pool,
     settings,
@@ -92,13 +66,50 @@ export async function runServe(args: string[]): Promise<void> {
     accessChanges: { listenUrl: settings.databaseUrl },
   });
   const cluster = hosted.includes("cluster") ? await clusterBackend(settings, pool) : undefined;
+  // The schedulers' elections: the cluster service's backend, or one of their own.
+  const runsJobs = plan.worker || engine !== undefined;
+  const electionBackend = cluster ?? (runsJobs ? await clusterBackend(settings, pool) : undefined);
+  const jobQueue = createJobQueue({ pool, notify: "postgres" });
+  const background = electionBackend
+    ? startBackground({
+        pool,
+        logger,
+        metrics,
+        cluster: electionBackend,
+        settings,
+        groups: [
+          ...(engine
+            ? [
+                {
+                  group: "store",
+                  jobs: storeJobs({ engine, pool, logger, settings, etcd: settings }),
+                },
+              ]
+            : []),
+          ...(plan.worker
+            ? [{ group: "worker", jobs: workerJobs({ pool, queue: jobQueue, settings }) }]
+            : []),
+        ],
+        ...(plan.worker
+          ? {
+              worker: {
+                queue: jobQueue,
+                settings,
+                listenUrl: settings.databaseUrl,
+                ...(settings.signingKeySecret ? { secretKey: settings.signingKeySecret } : {}),
+              },
+            }
+          : {}),
+      })
+    : undefined;
   const serviceAccount = `svc-${hosted.join("-")}`;
   if (needsStore && !hosted.includes("store")) await upsertServiceAccount(pool, serviceAccount);
   const dependencies = serveDependencies({
     hosted,
     pool,
     ...(engine?.name === "etcd" ? { storeEtcd: engine.client } : {}),
-    ...(cluster?.engine === "etcd"
+    // The store's engine check covers its elections; the worker's have a check of their own.
+    ...((cluster ?? (engine ? undefined : electionBackend))?.engine === "etcd"
       ? { clusterEtcd: await etcdConnectionFromSettings(settings) }
       : {}),
     ...(settings.storeUrl ? { storeUrl: settings.storeUrl } : {}),
@@ -120,6 +131,11 @@ export async function runServe(args: string[]): Promise<void> {
     ...serviceTuning(settings),
     signal: lifetime.signal,
     metrics,
+    jobQueue,
+    webhooks: {
+      settings: webhookSettingsOf(settings),
+      ...(settings.signingKeySecret ? { secretKey: settings.signingKeySecret } : {}),
+    },
   });
   const address = await runServer({
     settings,
@@ -140,12 +156,13 @@ export async function runServe(args: string[]): Promise<void> {
         name: "stop background work and close the database",
         run: async () => {
           lifetime.abort();
+          // First: the schedulers give up their leadership while their backend still works.
+          await background?.stop();
           dependencies.close();
           await services.close();
           await cluster?.close();
+          if (electionBackend !== cluster) await electionBackend?.close();
           await auth.close();
-          await storeScheduler?.stop();
-          await schedulerBackend?.close();
           await engine?.close();
           await pool.end();
         },
@@ -153,7 +170,7 @@ export async function runServe(args: string[]): Promise<void> {
       ...(stopTracing ? [{ name: "export the last traces", run: stopTracing }] : []),
     ],
   });
-  logger.info({ url: address.url, services: hosted }, "listening");
+  logger.info({ url: address.url, services: roles }, "listening");
 }
 
 /** The cluster backend that matches the store engine: etcd in production, SQL otherwise. */
