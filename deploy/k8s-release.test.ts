@@ -107,7 +107,7 @@ describe("deploy/k8s releases", () => {
         }
       }
     }
-    const guardian = ["auth", "config", "schema", "cluster", "store", "console"];
+    const guardian = ["auth", "config", "schema", "cluster", "store", "worker", "console"];
     expect(Object.fromEntries(scraped)).toEqual({
       ...Object.fromEntries(guardian.map((name) => [name, "guardian"])),
       ratelimit: "ratelimit",
