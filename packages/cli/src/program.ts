@@ -44,9 +44,9 @@ export function createProgram(): Command {
   program
     .command("serve")
     .description(
-      "Run services against PostgreSQL (auth config schema cluster store), or the built web console (console)",
+      "Run services against PostgreSQL (auth config schema cluster store), background work (worker), or the built web console (console)",
     )
-    .argument("[service...]", "the services to run (default: all but console)")
+    .argument("[service...]", "the services to run (default: all and the worker, but not console)")
     .allowUnknownOption()
     .action((services: string[]) => runServe(services));
   program
