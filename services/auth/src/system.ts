@@ -13,7 +13,6 @@ import { createTokenIssuer, signerReloadMs, type TokenIssuer } from "./issuer/to
 import { wellKnownRoutes } from "./issuer/well-known.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { createAuthRoutes } from "./routes.js";
-import { pruneSessions } from "./sql/sessions.js";
 
 /** Options for {@link createAuthSystem}. */
 export interface AuthSystemOptions {
@@ -24,7 +23,10 @@ export interface AuthSystemOptions {
   logger: Logger;
   /** Caching of Keycloak's JWKS; tests shorten it. */
   remoteKeys?: RemoteKeysOptions;
-  /** How often signing-key rotation and session cleanup are checked. Default 1 hour. */
+  /**
+   * How often signing-key rotation is checked. Default 1 hour. (Ended sessions are deleted
+   * by the credential cleanup job of the scheduler.)
+   */
   maintenanceIntervalMs?: number;
   /** Where access changes are heard, so that credentials can be cached (see createAuthz). */
   accessChanges?: AccessChangesSource;
@@ -50,9 +52,6 @@ export interface AuthSystem {
    */
   close(): Promise<void>;
 }
-
-/** Keeps sessions this long after they expired, for investigations; then deletes them. */
-const sessionRetentionMs = 30 * 86_400_000;
 
 /**
  * Wires authentication and authorization for one process: token verification (built-in
@@ -92,7 +91,6 @@ export async function createAuthSystem(opts: AuthSystemOptions): Promise<AuthSys
     try {
       await issuer.ensureKey();
       await pruneSigningKeys(pool);
-      await pruneSessions(pool, sessionRetentionMs);
     } catch (err) {
       logger.warn({ err }, "auth maintenance failed; retrying at the next interval");
     }

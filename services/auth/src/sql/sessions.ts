@@ -90,15 +90,6 @@ export async function revokeUserSessions(
   return res.rowCount ?? 0;
 }
 
-/** Deletes sessions (and their tokens) that ended more than `keepMs` ago. */
-export async function pruneSessions(db: Queryable, keepMs: number): Promise<number> {
-  const res = await db.query(
-    `DELETE FROM auth_sessions WHERE expires_at < now() - $1 * interval '1 millisecond'`,
-    [keepMs],
-  );
-  return res.rowCount ?? 0;
-}
-
 /**
  * Deletes up to `limit` sessions that expired, or were revoked, more than `graceMs` ago,
  * with their refresh tokens; returns how many of each.
