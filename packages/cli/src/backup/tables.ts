@@ -23,10 +23,14 @@ export function isBackedUp(table: string): boolean {
 }
 
 /**
- * Tables whose one row the migrations insert (counters and epochs): a target holding only
- * these rows is still empty, and a restore replaces them.
+ * Tables whose one row the migrations insert (counters, epochs, the webhook fan-out's
+ * cursor): a target holding only these rows is still empty, and a restore replaces them.
  */
-export const seededTables: ReadonlySet<string> = new Set(["store_state", "access_epoch"]);
+export const seededTables: ReadonlySet<string> = new Set([
+  "store_state",
+  "access_epoch",
+  "webhook_fanout_cursor",
+]);
 
 /**
  * Orders tables so that each comes after every table it references (alphabetical among
