@@ -43,6 +43,8 @@ export type { ReadinessReport, ReadinessResult } from "./health/readiness.js";
 export { onShutdown } from "./lifecycle/shutdown.js";
 
 export type { ScheduledJob, ScheduledRunContext } from "./jobs/scheduled-job.js";
+export { openText, sealText, SealedTextError } from "./crypto/sealed-text.js";
+export type { SealedTextProblem } from "./crypto/sealed-text.js";
 export { createBackoff, sleep } from "./timing/backoff.js";
 export type { Backoff, BackoffOptions } from "./timing/backoff.js";
 export { createRevisionWaiters } from "./timing/revision-waiters.js";
