@@ -29,7 +29,6 @@ import {
   startBackground,
   storeJobSettings,
   storeJobs,
-  webhookSettingsOf,
   workerJobs,
   workerSettings,
 } from "../host/background.js";
@@ -168,7 +167,7 @@ export async function runDev(): Promise<void> {
     signal: lifetime.signal,
     metrics,
     jobQueue,
-    webhooks: { settings: webhookSettingsOf(settings), secretKey: settings.signingKeySecret },
+    webhooks: { settings, secretKey: settings.signingKeySecret },
   });
   const stopAll = async () => {
     lifetime.abort();

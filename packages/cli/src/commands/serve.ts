@@ -16,7 +16,7 @@ import {
   type StoreEngineSettings,
 } from "@guardian/store-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
-import { startBackground, storeJobs, webhookSettingsOf, workerJobs } from "../host/background.js";
+import { startBackground, storeJobs, workerJobs } from "../host/background.js";
 import { loadBuiltConsole } from "../host/console.js";
 import { processLogger, runServer } from "../host/run-server.js";
 import { serveDependencies } from "../host/dependencies.js";
@@ -133,7 +133,7 @@ export async function runServe(args: string[]): Promise<void> {
     metrics,
     jobQueue,
     webhooks: {
-      settings: webhookSettingsOf(settings),
+      settings,
       ...(settings.signingKeySecret ? { secretKey: settings.signingKeySecret } : {}),
     },
   });

@@ -9,7 +9,6 @@ import {
   createWebhookFanoutJob,
   createWebhookTasks,
   webhookSettings,
-  type WebhookSettings,
 } from "@guardian/config-service";
 import { startWorker, type JobQueue, type Worker } from "@guardian/db";
 import {
@@ -75,17 +74,6 @@ export const storeJobSettings = { ...jobRunnerSettings, ...historyRetentionSetti
 
 /** The typed settings of the worker role. */
 export type WorkerSettings = ConfigOf<typeof workerSettings>;
-
-/** Picks the webhook settings out of a process's settings. */
-export function webhookSettingsOf(s: WebhookSettings): WebhookSettings {
-  return {
-    webhookAllowNetworks: s.webhookAllowNetworks,
-    webhookConnectTimeoutMs: s.webhookConnectTimeoutMs,
-    webhookTimeoutMs: s.webhookTimeoutMs,
-    webhookMaxFailures: s.webhookMaxFailures,
-    webhookResponseLimitBytes: s.webhookResponseLimitBytes,
-  };
-}
 
 /**
  * The scheduled jobs of the process that hosts the store: copying etcd's revisions to
@@ -183,7 +171,7 @@ export function startBackground(opts: BackgroundOptions): Background {
         queue: w.queue,
         tasks: createWebhookTasks({
           pool: opts.pool,
-          settings: webhookSettingsOf(w.settings),
+          settings: w.settings,
           ...(w.secretKey ? { secretKey: w.secretKey } : {}),
         }),
         logger: opts.logger,

@@ -36,7 +36,7 @@ import {
   createStoreRoutes,
   type StoreEngine,
 } from "@guardian/store-service";
-import { createJobQueue, type JobQueue } from "@guardian/db";
+import type { JobQueue } from "@guardian/db";
 import type pg from "pg";
 
 /** The names of the services a process can host. */
@@ -89,10 +89,10 @@ export interface ServiceDeps {
   signal: AbortSignal;
   /** The process's metrics, where the read cache reports its lag. */
   metrics?: Metrics;
-  /** WebhookService's settings and the key its secrets are sealed with (defaults without). */
-  webhooks?: Omit<WebhookServiceDeps, "pool">;
-  /** The job queue JobService administers; by default one on `pool`. */
-  jobQueue?: JobQueue;
+  /** WebhookService's settings and the key its secrets are sealed with. */
+  webhooks: Omit<WebhookServiceDeps, "pool">;
+  /** The job queue JobService administers (the one this process's worker hears, if any). */
+  jobQueue: JobQueue;
 }
 
 /** The services of one process plus what it serves outside Connect. */
@@ -185,10 +185,7 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           instanceTtlMs: deps.instances.ttlMs,
           maxInstancesPerProject: deps.instances.maxPerProject,
         };
-        const jobQueue =
-          deps.jobQueue ??
-          createJobQueue({ pool: deps.pool, notify: deps.listenUrl ? "postgres" : "local" });
-        const jobRoutes = createJobRoutes({ pool: deps.pool, queue: jobQueue });
+        const jobRoutes = createJobRoutes({ pool: deps.pool, queue: deps.jobQueue });
         const configRoutes = createConfigRoutes(configDeps);
         // WebhookService is part of the config service, on the same routes.
         const webhookRoutes = createWebhookRoutes({ ...deps.webhooks, pool: deps.pool });
