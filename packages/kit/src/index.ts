@@ -10,7 +10,13 @@
  *   then cut what is left after a timeout.
  */
 
-export { ConfigError, describeConfig, exitOnConfigError, readConfig } from "./config/env.js";
+export {
+  ConfigError,
+  configWithDefaults,
+  describeConfig,
+  exitOnConfigError,
+  readConfig,
+} from "./config/env.js";
 export type { ConfigOf, ConfigProblem, ConfigSpec, ConfigVariable } from "./config/env.js";
 export { bool, int, oneOf, str, url } from "./config/fields.js";
 export type {

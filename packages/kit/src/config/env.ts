@@ -63,6 +63,19 @@ export function readConfig<S extends ConfigSpec>(
   return out as ConfigOf<S>;
 }
 
+/**
+ * The settings of `spec` as a library takes them: each one given (and not undefined) as it
+ * is, every other at its default, so that defaults live only in the spec. Throws a
+ * ConfigError when a setting without a default is missing.
+ */
+export function configWithDefaults<S extends ConfigSpec>(
+  spec: S,
+  given: Partial<ConfigOf<S>> = {},
+): ConfigOf<S> {
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  return { ...readConfig({}, spec), ...defined };
+}
+
 /** One entry of {@link describeConfig}: a variable the process reads. */
 export interface ConfigVariable {
   /** The environment variable name. */

@@ -1,7 +1,7 @@
 import { deleteOldAuditEvents } from "@guardian/authz";
-import type { ScheduledJob } from "@guardian/kit";
+import { configWithDefaults, type ScheduledJob } from "@guardian/kit";
 import type pg from "pg";
-import type { HousekeepingSettings } from "./settings.js";
+import { housekeepingSettings, type HousekeepingSettings } from "./settings.js";
 
 /** What {@link createAuditRetentionJob} needs. */
 export interface AuditRetentionDeps {
@@ -18,10 +18,11 @@ export interface AuditRetentionDeps {
  */
 export function createAuditRetentionJob(deps: AuditRetentionDeps): ScheduledJob {
   const batchSize = deps.batchSize ?? 1_000;
-  const keepMs = deps.settings?.auditRetention ?? 365 * 86_400_000;
+  const settings = configWithDefaults(housekeepingSettings, deps.settings);
+  const keepMs = settings.auditRetention;
   return {
     name: "audit-retention",
-    intervalMs: deps.settings?.auditRetentionInterval ?? 3_600_000,
+    intervalMs: settings.auditRetentionInterval,
     async run({ signal }) {
       let deleted = 0;
       if (keepMs === 0) return { deleted };

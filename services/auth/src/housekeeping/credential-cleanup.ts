@@ -1,9 +1,9 @@
 import { deleteEndedApiKeys, recordAudit } from "@guardian/authz";
 import { withTransaction } from "@guardian/db";
-import type { ScheduledJob } from "@guardian/kit";
+import { configWithDefaults, type ScheduledJob } from "@guardian/kit";
 import type pg from "pg";
 import { deleteEndedSessions } from "../sql/sessions.js";
-import type { HousekeepingSettings } from "./settings.js";
+import { housekeepingSettings, type HousekeepingSettings } from "./settings.js";
 
 /** What {@link createCredentialCleanupJob} needs. */
 export interface CredentialCleanupDeps {
@@ -18,8 +18,6 @@ export interface CredentialCleanupDeps {
   batchSize?: number;
 }
 
-const dayMs = 86_400_000;
-
 /**
  * Creates the credential cleanup job. It deletes built-in issuer sessions, with their refresh
  * tokens, that expired or were revoked more than `refreshTokenGrace` ago, and API keys that
@@ -29,11 +27,12 @@ const dayMs = 86_400_000;
  */
 export function createCredentialCleanupJob(deps: CredentialCleanupDeps): ScheduledJob {
   const batchSize = deps.batchSize ?? 1_000;
-  const graceMs = deps.settings?.refreshTokenGrace ?? 30 * dayMs;
-  const keyRetentionMs = deps.settings?.apiKeyRetention ?? 30 * dayMs;
+  const settings = configWithDefaults(housekeepingSettings, deps.settings);
+  const graceMs = settings.refreshTokenGrace;
+  const keyRetentionMs = settings.apiKeyRetention;
   return {
     name: "credential-cleanup",
-    intervalMs: deps.settings?.credentialCleanupInterval ?? 3_600_000,
+    intervalMs: settings.credentialCleanupInterval,
     async run({ signal }) {
       const summary = { sessions: 0, refreshTokens: 0, apiKeys: 0 };
       for (;;) {

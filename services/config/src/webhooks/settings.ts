@@ -1,4 +1,4 @@
-import { bytes, duration, int, list, readConfig, type ConfigOf } from "@guardian/kit";
+import { bytes, duration, int, list, configWithDefaults, type ConfigOf } from "@guardian/kit";
 
 /**
  * The environment variables of webhook delivery, as `readConfig` field builders. Spread it
@@ -43,6 +43,5 @@ export type WebhookSettings = ConfigOf<typeof webhookSettings>;
 
 /** The settings with every absent one at its default. */
 export function resolveWebhookSettings(given: Partial<WebhookSettings> = {}): WebhookSettings {
-  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
-  return { ...readConfig({}, webhookSettings), ...defined };
+  return configWithDefaults(webhookSettings, given);
 }

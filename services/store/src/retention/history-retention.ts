@@ -1,5 +1,5 @@
 import { withTransaction } from "@guardian/db";
-import { duration, type ConfigOf, type ScheduledJob } from "@guardian/kit";
+import { configWithDefaults, duration, type ConfigOf, type ScheduledJob } from "@guardian/kit";
 import type pg from "pg";
 import { deleteExpiredArchivedRevisions, raiseArchiveHorizon } from "../archive/sql/retention.js";
 
@@ -58,7 +58,8 @@ export function createHistoryRetentionJob(deps: HistoryRetentionJobDeps): Schedu
   const now = deps.now ?? (() => new Date());
   return {
     name: "history-retention",
-    intervalMs: deps.settings?.historyRetentionInterval ?? 3_600_000,
+    intervalMs: configWithDefaults(historyRetentionSettings, deps.settings)
+      .historyRetentionInterval,
     async run({ signal }) {
       let deleted = 0;
       const policies = (await deps.policies()).filter((p) => p.maxAgeDays > 0);
