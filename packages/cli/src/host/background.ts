@@ -93,7 +93,7 @@ export function storeJobs(opts: {
     pool,
     policies: () => selectHistoryRetentionPolicies(pool),
     storeRetention: () => engine.compactionInfo(),
-    settings: { historyRetentionInterval: opts.settings.historyRetentionInterval },
+    settings: opts.settings,
   });
   if (!isEtcdEngine(engine)) return [history];
   const archive = createArchiveJob({

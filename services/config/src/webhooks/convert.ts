@@ -1,4 +1,4 @@
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   WebhookDeliveryStatus,
   WebhookEventType,
@@ -26,11 +26,6 @@ const statuses = {
   succeeded: WebhookDeliveryStatus.SUCCEEDED,
   failed: WebhookDeliveryStatus.FAILED,
 } as const;
-
-/** Milliseconds as a google.protobuf.Duration. */
-export function durationOf(ms: number): { seconds: bigint; nanos: number } {
-  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
-}
 
 /** A webhook row as the Webhook message (never its secret). */
 export function webhookToProto(r: WebhookRow): MessageInitShape<typeof WebhookSchema> {
@@ -63,7 +58,7 @@ export function deliveryToProto(r: DeliveryRow): MessageInitShape<typeof Webhook
     status: statuses[r.status],
     attempts: r.attempts,
     lastHttpStatus: r.last_http_status,
-    lastLatency: durationOf(r.last_latency_ms),
+    lastLatency: durationFromMs(r.last_latency_ms),
     lastError: r.last_error,
     createTime: timestampFromDate(r.created_at),
     ...(r.last_attempt_at ? { lastAttemptTime: timestampFromDate(r.last_attempt_at) } : {}),

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { checkProjectName, type WebhookService } from "@guardian/api";
 import { auditDetail, auditTarget, projectExists } from "@guardian/authz";
@@ -11,7 +12,7 @@ import {
   checkWebhookRef,
   checkWebhookSecret,
 } from "./check.js";
-import { durationOf, eventTypeNamesOf, webhookToProto } from "./convert.js";
+import { eventTypeNamesOf, webhookToProto } from "./convert.js";
 import type { WebhookServiceDeps } from "./deps.js";
 import { postWebhook } from "./post.js";
 import { openWebhookSecret, sealWebhookSecret } from "./secret-box.js";
@@ -152,7 +153,7 @@ export function createWebhookHandlers(deps: WebhookServiceDeps): Handlers {
       return {
         success: outcome.ok,
         httpStatus: outcome.status,
-        latency: durationOf(outcome.latencyMs),
+        latency: durationFromMs(outcome.latencyMs),
         error: outcome.error,
         eventId,
       };
