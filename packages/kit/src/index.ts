@@ -72,6 +72,12 @@ export { createMetrics, metricsContentType } from "./metrics/metrics.js";
 export type { Metrics, MetricsOptions } from "./metrics/metrics.js";
 export { createRpcMetricsInterceptor, rpcDurationBuckets } from "./metrics/rpc-metrics.js";
 export { registerDependencyMetrics, type DependencyState } from "./metrics/dependency-metrics.js";
+export { gatherProcessMetrics, shareProcessMetrics } from "./metrics/cluster-metrics.js";
+export type {
+  MetricsChannel,
+  ProcessMetricsGatherer,
+  ProcessMetricsMessage,
+} from "./metrics/cluster-metrics.js";
 
 export { failOn, maxLength, notNegative, textLength } from "./rpc/checks.js";
 export type { Check } from "./rpc/checks.js";

@@ -15,6 +15,8 @@ export function registerReadCacheMetrics(registry: Registry, cache: ReadCache): 
     name: "guardian_read_cache_lag_revisions",
     help: "Store revisions the config read cache has not applied yet.",
     registers: [registry],
+    // Summed over several processes on one port: the one furthest behind.
+    aggregator: "max",
     collect() {
       this.set(Number(cache.knownRevision - cache.revision));
     },
@@ -23,6 +25,7 @@ export function registerReadCacheMetrics(registry: Registry, cache: ReadCache): 
     name: "guardian_read_cache_last_update_age_seconds",
     help: "Seconds since the config read cache's store watch delivered an event or bookmark.",
     registers: [registry],
+    aggregator: "max",
     collect() {
       this.set((Date.now() - cache.lastWatchItemAt) / 1000);
     },
