@@ -4,6 +4,8 @@ import { configSpecs } from "./config-specs.js";
 /** Where each group of settings applies, as shown in docs/configuration.md. */
 const groupTitles: Record<string, string> = {
   process: "Every process",
+  processes:
+    "Processes on one port (`guardian serve` of auth, config, schema, cluster; `guardian dev`, store and worker run one)",
   embedded: "Embedded mode (`guardian dev`)",
   database: "PostgreSQL (`guardian serve`, `guardian migrate`, `guardian admin create`)",
   migrate: "Migrations (`guardian migrate`)",

@@ -14,6 +14,7 @@ import {
   limitSettings,
   migrateSettings,
   pageTokenSettings,
+  processCountSettings,
   processSettings,
   remoteStoreSettings,
 } from "./settings.js";
@@ -21,6 +22,7 @@ import {
 /** Every configuration spec a Guardian process may read, by where it applies. */
 export const configSpecs: Record<string, ConfigSpec> = {
   process: processSettings,
+  processes: processCountSettings,
   embedded: embeddedOnlySettings,
   database: databaseSettings,
   migrate: migrateSettings,

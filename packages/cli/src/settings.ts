@@ -1,5 +1,7 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
+  ConfigError,
   bytes,
   duration,
   int,
@@ -9,6 +11,7 @@ import {
   tracingSettings,
   url,
   type ConfigOf,
+  type Field,
 } from "@guardian/kit";
 import type { ServiceDeps } from "./host/services.js";
 
@@ -52,6 +55,47 @@ export const processSettings = {
   }),
   ...tracingSettings,
 } as const;
+
+/**
+ * A number of processes: an integer from 1 to `max`, or `auto` for the number of CPUs this
+ * process may use (`os.availableParallelism()`).
+ */
+function processCount(variable: string, opts: { max: number; description: string }): Field<number> {
+  const count = int(variable, { default: 1, min: 1, max: opts.max, description: opts.description });
+  return {
+    ...count,
+    read(raw) {
+      if (raw?.trim().toLowerCase() === "auto") return { ok: true, value: availableParallelism() };
+      const read = count.read(raw);
+      return read.ok
+        ? read
+        : {
+            ok: false,
+            problem: `expected an integer between 1 and ${opts.max}, or auto, got ${JSON.stringify(raw)}`,
+          };
+    },
+  };
+}
+
+/** How many server processes share the port (`guardian serve` of the API services). */
+export const processCountSettings = {
+  processes: processCount("GUARDIAN_PROCESSES", {
+    max: 256,
+    description:
+      "Server processes that `guardian serve` runs on its one port, each with its own caches, connections and store watch, under a supervisor that restarts them and sums their `/metrics`; `auto`: one per CPU the process may use. Only for auth, config, schema and cluster (and console beside them); `guardian dev`, `guardian serve console` alone, store and worker run one (docs/deploy.md)",
+  }),
+} as const;
+
+/**
+ * Refuses GUARDIAN_PROCESSES above 1 for a command that runs as one process, saying why:
+ * a ConfigError naming the setting.
+ */
+export function requireOneProcess(processes: number, why: string): void {
+  if (processes === 1) return;
+  throw new ConfigError([
+    { variable: "GUARDIAN_PROCESSES", problem: `is ${processes}, but ${why}; set it to 1` },
+  ]);
+}
 
 /** Limits of the config and schema services. */
 export const limitSettings = {

@@ -43,6 +43,8 @@ import {
   embeddedRateLimitSettings,
   embeddedSettings,
   limitSettings,
+  processCountSettings,
+  requireOneProcess,
   serviceTuning,
 } from "../settings.js";
 
@@ -53,9 +55,10 @@ import {
  * signing key encryption) are generated once and kept in it.
  */
 export async function runDev(): Promise<void> {
-  const read = exitOnConfigError(() =>
-    readConfig(process.env, {
+  const read = exitOnConfigError(() => {
+    const values = readConfig(process.env, {
       ...embeddedSettings,
+      ...processCountSettings,
       ...limitSettings,
       ...auditSettings,
       ...authSettings,
@@ -64,8 +67,13 @@ export async function runDev(): Promise<void> {
       ...storeJobSettings,
       ...workerSettings,
       retainPerConfig: storeEngineSettings.retainPerConfig,
-    }),
-  );
+    });
+    requireOneProcess(
+      values.processes,
+      "guardian dev runs one process: it owns one embedded database",
+    );
+    return values;
+  });
   // The built-in issuer names this server; default it to where embedded mode listens.
   const issuerUrl =
     !process.env["GUARDIAN_ISSUER_URL"] && read.port !== 0

@@ -3,7 +3,12 @@ import { authSettings } from "@guardian/authz";
 import { exitOnConfigError, readConfig } from "@guardian/kit";
 import { loadBuiltConsole } from "../host/console.js";
 import { processLogger, runServer } from "../host/run-server.js";
-import { consoleSettings, processSettings } from "../settings.js";
+import {
+  consoleSettings,
+  processCountSettings,
+  processSettings,
+  requireOneProcess,
+} from "../settings.js";
 
 /**
  * Runs `guardian serve console`: the built web console (GUARDIAN_CONSOLE_DIR) with health and
@@ -11,13 +16,16 @@ import { consoleSettings, processSettings } from "../settings.js";
  * without `index.html` stops it with a message naming the setting.
  */
 export async function runServeConsole(): Promise<void> {
-  const settings = exitOnConfigError(() =>
-    readConfig(process.env, {
+  const settings = exitOnConfigError(() => {
+    const read = readConfig(process.env, {
       ...processSettings,
+      ...processCountSettings,
       ...consoleSettings,
       keycloakIssuerUrl: authSettings.keycloakIssuerUrl,
-    }),
-  );
+    });
+    requireOneProcess(read.processes, "the web console alone is served by one process");
+    return read;
+  });
   const site = loadBuiltConsole(settings);
   const logger = processLogger(settings, "guardian-console");
   const address = await runServer({

@@ -10,6 +10,7 @@ import {
   databaseSettings,
   limitSettings,
   pageTokenSettings,
+  processCountSettings,
   processSettings,
   remoteStoreSettings,
 } from "../settings.js";
@@ -17,6 +18,7 @@ import {
 /** Every setting `guardian serve` reads when it hosts services. */
 export const serveSettingSpecs = {
   ...processSettings,
+  ...processCountSettings,
   ...consoleSettings,
   ...databaseSettings,
   ...limitSettings,
@@ -45,6 +47,13 @@ export interface ServePlan {
 const roles = ["console", "worker"] as const;
 
 /**
+ * The services that may run as several processes on one port: they answer from memory
+ * (caches fed by change feeds and the store watch) and keep no state a second process
+ * would contradict.
+ */
+export const multiProcessServices: readonly ServiceName[] = ["auth", "config", "schema", "cluster"];
+
+/**
  * Reads the service words of `guardian serve` (none: every service and the worker, but not
  * the console). Throws a UsageError naming an unknown word.
  */
@@ -70,7 +79,9 @@ export function planServe(args: readonly string[]): ServePlan {
  * names a missing or malformed variable, and a UsageError says that config or schema without
  * the store in the same process need GUARDIAN_STORE_URL. ETCD_ENDPOINTS without
  * GUARDIAN_STORE_ENGINE=etcd is refused where store, cluster or the worker runs: their
- * elections and data would silently use PostgreSQL instead.
+ * elections and data would silently use PostgreSQL instead. GUARDIAN_PROCESSES above 1 is
+ * refused unless every service is one of {@link multiProcessServices} and the worker is not
+ * asked for.
  */
 export function readServeSettings(
   hosted: readonly ServiceName[],
@@ -91,6 +102,18 @@ export function readServeSettings(
         variable: "GUARDIAN_STORE_ENGINE",
         problem:
           "is sql while ETCD_ENDPOINTS is set: set GUARDIAN_STORE_ENGINE=etcd for the store, the cluster service and the worker to use etcd, or unset ETCD_ENDPOINTS",
+      },
+    ]);
+  }
+  const single = [
+    ...hosted.filter((n) => !multiProcessServices.includes(n)),
+    ...(opts.worker === true ? ["worker"] : []),
+  ];
+  if (settings.processes > 1 && single.length > 0) {
+    throw new ConfigError([
+      {
+        variable: "GUARDIAN_PROCESSES",
+        problem: `is ${settings.processes} while this process runs ${single.join(" and ")}: several processes on one port are for ${multiProcessServices.join(", ")} (and console beside them); run store and worker with 1 and add replicas instead`,
       },
     ]);
   }

@@ -16,15 +16,18 @@ import {
   type StoreEngineSettings,
 } from "@guardian/store-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
+import nodeCluster from "node:cluster";
 import { startBackground, storeJobs, workerJobs } from "../host/background.js";
 import { loadBuiltConsole } from "../host/console.js";
+import { joinSupervisor } from "../host/process-channel.js";
+import { superviseProcesses } from "../host/processes.js";
 import { processLogger, runServer } from "../host/run-server.js";
 import { serveDependencies } from "../host/dependencies.js";
 import { createServiceTokenInterceptor } from "../host/service-token.js";
 import { runServeConsole } from "./serve-console.js";
 import { hostServices } from "../host/services.js";
 import { serviceTuning } from "../settings.js";
-import { planServe, readServeSettings } from "./serve-settings.js";
+import { planServe, readServeSettings, type ServePlan } from "./serve-settings.js";
 
 /**
  * Runs the named services in one production process against PostgreSQL at `DATABASE_URL`.
@@ -35,11 +38,35 @@ import { planServe, readServeSettings } from "./serve-settings.js";
  */
 export async function runServe(args: string[]): Promise<void> {
   const plan = planServe(args);
-  const hosted = plan.hosted;
-  if (hosted.length === 0 && !plan.worker) return runServeConsole();
+  if (plan.hosted.length === 0 && !plan.worker) return runServeConsole();
   const settings = exitOnConfigError(() =>
-    readServeSettings(hosted, process.env, { worker: plan.worker }),
+    readServeSettings(plan.hosted, process.env, { worker: plan.worker }),
   );
+  if (settings.processes > 1 && nodeCluster.isPrimary) {
+    // Every process runs this same command and finds itself a cluster worker.
+    const logger = processLogger(settings, `guardian-${plan.hosted.join("-")}`);
+    const code = await superviseProcesses({
+      count: settings.processes,
+      logger,
+      shutdownTimeoutMs: settings.shutdownTimeoutMs,
+    });
+    logger.info({ exitCode: code }, "every server process exited");
+    logger.flush();
+    process.exit(code);
+  }
+  await serve(plan, settings);
+}
+
+/**
+ * Runs what `guardian serve` hosts in this process, on its own or as one of the processes
+ * of a supervisor (GUARDIAN_PROCESSES).
+ */
+async function serve(
+  plan: ServePlan,
+  settings: ReturnType<typeof readServeSettings>,
+): Promise<void> {
+  const hosted = plan.hosted;
+  const supervisor = nodeCluster.isWorker ? joinSupervisor() : undefined;
   const needsStore = hosted.some((n) => n === "config" || n === "schema");
   const site = plan.console ? loadBuiltConsole(settings) : undefined;
   const roles = [...hosted, ...(plan.worker ? ["worker"] : [])];
@@ -51,7 +78,7 @@ export async function runServe(args: string[]): Promise<void> {
     connectTimeoutMs: settings.databaseConnectTimeoutMs,
     onError: (err) => logger.warn({ err }, "database connection lost"),
   });
-  const metrics = createMetrics();
+  const metrics = supervisor ? supervisor.shareMetrics(createMetrics()) : createMetrics();
   createPoolMetrics(metrics.registry).observe(pool, "main");
   const engine = hosted.includes("store")
     ? instrumentEngine(
@@ -151,6 +178,7 @@ export async function runServe(args: string[]): Promise<void> {
     httpRoutes: services.httpRoutes,
     ...(site ? { site } : {}),
     dependencies: dependencies.checks,
+    ...(supervisor ? { stopSignals: supervisor.stopSignals } : {}),
     cleanup: [
       {
         name: "stop background work and close the database",

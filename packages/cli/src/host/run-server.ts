@@ -53,6 +53,8 @@ export interface RunServerOptions {
   cleanup?: ShutdownStep[];
   /** The process's metrics, when its services registered their own; default a new registry. */
   metrics?: Metrics;
+  /** Where shutdown requests come from; default this process's SIGTERM and SIGINT. */
+  stopSignals?: Pick<NodeJS.EventEmitter, "on" | "off">;
 }
 
 /**
@@ -93,7 +95,10 @@ export async function runServer(opts: RunServerOptions): Promise<ServerAddress> 
   onShutdown(
     opts.logger,
     [{ name: "stop server and drain calls", run: () => server.close() }, ...(opts.cleanup ?? [])],
-    { timeoutMs: opts.settings.shutdownTimeoutMs + 5_000 },
+    {
+      timeoutMs: opts.settings.shutdownTimeoutMs + 5_000,
+      ...(opts.stopSignals ? { target: opts.stopSignals } : {}),
+    },
   );
   return address;
 }
