@@ -21,7 +21,8 @@ async function bootstrapAdmin(databaseUrl: string): Promise<string> {
 /**
  * Starts production mode as `docs/deploy.md` lays it out, without Envoy: PostgreSQL (from
  * testkit), `guardian migrate`'s migrations, a store process on the etcd engine over the
- * given 3-member cluster, and one API process hosting auth, config, schema and cluster.
+ * given 3-member cluster, and one API instance hosting auth, config, schema and cluster that
+ * runs one server process per core on its port (`GUARDIAN_PROCESSES=auto`).
  */
 export async function startProduction(
   workDir: string,
@@ -58,7 +59,13 @@ export async function startProduction(
     const url = `http://127.0.0.1:${apiPort}`;
     const api = startGuardian({
       args: ["serve", "auth", "config", "schema", "cluster"],
-      env: { ...env, GUARDIAN_PORT: String(apiPort), GUARDIAN_STORE_URL: storeUrl },
+      env: {
+        ...env,
+        GUARDIAN_PORT: String(apiPort),
+        GUARDIAN_STORE_URL: storeUrl,
+        // One server process per core on the API port, as etcd's server uses every core.
+        GUARDIAN_PROCESSES: "auto",
+      },
       logDir: workDir,
       name: "api",
     });
