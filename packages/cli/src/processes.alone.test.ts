@@ -11,9 +11,11 @@ import {
   migrateDatabase,
   runGuardian,
   startGuardian,
+  startTcpProxy,
   stopGuardian,
   waitFor,
   type RunningGuardian,
+  type TcpProxy,
 } from "@guardian/testkit";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { childPids, connectionOwner } from "./testing/process-tree.js";
@@ -208,4 +210,57 @@ describe("guardian serve auth config schema cluster with GUARDIAN_PROCESSES=2", 
     expect(drained.map((d) => d.pid).sort((a, b) => a - b)).toEqual(pids);
     expect(drained.every((d) => d.exitCode === 0)).toBe(true);
   });
+});
+
+describe("guardian serve auth with GUARDIAN_PROCESSES=2 when processes fail to start", () => {
+  const { adminUrl } = inject("postgres");
+  let name: string | undefined;
+  let proxy: TcpProxy | undefined;
+  let api: RunningGuardian | undefined;
+
+  afterAll(async () => {
+    if (api) await stopGuardian(api);
+    await proxy?.close();
+    if (name) await dropDatabase(adminUrl, name);
+  });
+
+  const env = (databaseUrl: string) => ({
+    DATABASE_URL: databaseUrl,
+    GUARDIAN_PAGE_TOKEN_SECRET: "page token secret shared by every process",
+    GUARDIAN_LOG_LEVEL: "info",
+    GUARDIAN_PROCESSES: "2",
+  });
+
+  it("reports a first start that fails once, as one process does, and exits with its code", async () => {
+    const closed = `postgres://guardian@127.0.0.1:${await freePort()}/guardian`;
+    const run = await runGuardian(["serve", "auth"], env(closed));
+    expect(run.code, run.output).toBe(1);
+    expect(run.output.match(/ECONNREFUSED/g)?.length, run.output).toBeGreaterThan(0);
+    expect(run.output.match(/^guardian: Error/gm)).toHaveLength(1);
+    expect(run.output).toContain("the first server process failed to start");
+  }, 120_000);
+
+  it("gives up with exit code 1 when replacements keep failing to start", async () => {
+    const db = await createEmptyDatabase(adminUrl);
+    name = db.name;
+    await migrateDatabase(db.url);
+    proxy = await startTcpProxy(db.url);
+    const running = await startGuardian(["serve", "auth"], env(proxy.url));
+    api = running;
+    await waitFor(
+      async () => (running.output().includes("every server process listens") ? true : undefined),
+      { what: "both server processes to listen", timeoutMs: 120_000, details: running.output },
+    );
+    const exited = new Promise<number | null>((resolve) =>
+      running.child.once("exit", (code) => resolve(code)),
+    );
+    // The database goes away and a process dies: every replacement fails at its start.
+    proxy.cut();
+    process.kill(childPids(running.child.pid!)[0]!, "SIGKILL");
+    expect(await exited, running.output()).toBe(1);
+    api = undefined;
+    expect(running.output()).toContain("server processes keep failing to start");
+    expect(running.output().match(/server process exited; replacing it/g)).toHaveLength(5);
+    expect(childPids(running.child.pid!)).toEqual([]);
+  }, 240_000);
 });
