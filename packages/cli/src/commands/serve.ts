@@ -34,7 +34,9 @@ import { planServe, readServeSettings, type ServePlan } from "./serve-settings.j
  * It never migrates: run `guardian migrate` first. `console` names the built web console:
  * alone, it is served without a database (see {@link runServeConsole}); beside services, on
  * their port. `worker` runs the job worker and the "worker" scheduler group; the store runs
- * the "store" group (archival, history retention).
+ * the "store" group (archival, history retention). With GUARDIAN_PROCESSES above 1 this
+ * process becomes the supervisor of that many processes of the same command on its port
+ * (see {@link superviseProcesses}).
  */
 export async function runServe(args: string[]): Promise<void> {
   const plan = planServe(args);
