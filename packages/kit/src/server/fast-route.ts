@@ -83,7 +83,7 @@ type Prepared = (req: NodeRequest, res: NodeResponse, wire: FastWire) => Promise
 
 interface Served {
   reply: EncodedReply;
-  set(): { header: Headers | undefined; trailer: Headers | undefined };
+  ctx: FastHandlerContext;
 }
 
 const replyKey = createContextKey<Served | undefined>(undefined);
@@ -99,9 +99,9 @@ function prepare(route: FastUnaryRoute, opts: FastRoutesOptions): Prepared {
   // the call's context values (which every copy of the request shares).
   const placeholder = create(method.output);
   const handler = async (req: UnaryRequest): Promise<UnaryResponse> => {
-    const { ctx, set } = handlerContext(req);
+    const ctx = new FastHandlerContext(req);
     const reply = await route.serve(req.message, ctx);
-    req.contextValues.set(replyKey, { reply, set });
+    req.contextValues.set(replyKey, { reply, ctx });
     return {
       stream: false,
       service,
@@ -139,7 +139,7 @@ function prepare(route: FastUnaryRoute, opts: FastRoutesOptions): Prepared {
       const served = contextValues.get(replyKey);
       if (served === undefined) throw new ConnectError("internal error", Code.Internal);
       // Headers the handler or an interceptor set (none, usually: then none are made).
-      const { header, trailer } = served.set();
+      const { header, trailer } = served.ctx;
       await writeFastReply(req, res, wire, served.reply, header, trailer);
     } catch (err) {
       writeFastError(req, res, wire, asDecodeError(err));
@@ -147,27 +147,42 @@ function prepare(route: FastUnaryRoute, opts: FastRoutesOptions): Prepared {
   };
 }
 
-/** The handler context of a call; response headers are made only when someone asks for them. */
-function handlerContext(req: UnaryRequest): { ctx: HandlerContext; set: Served["set"] } {
-  let responseHeader: Headers | undefined;
-  let responseTrailer: Headers | undefined;
-  const set = () => ({ header: responseHeader, trailer: responseTrailer });
-  const ctx: HandlerContext = {
-    method: req.method,
-    service: req.service,
-    signal: req.signal,
-    timeoutMs: () => undefined,
-    requestMethod: req.requestMethod,
-    requestHeader: req.header,
-    get responseHeader() {
-      return (responseHeader ??= new Headers());
-    },
-    get responseTrailer() {
-      return (responseTrailer ??= new Headers());
-    },
-    protocolName: "connect",
-    values: req.contextValues,
-    url: req.url,
-  };
-  return { ctx, set };
+/**
+ * The handler context of a fast call. A class, so that its response header getters live on
+ * the prototype instead of being made per call; the headers are made only when someone asks
+ * for them.
+ */
+class FastHandlerContext implements HandlerContext {
+  readonly method: HandlerContext["method"];
+  readonly service: HandlerContext["service"];
+  readonly signal: AbortSignal;
+  readonly requestMethod: string;
+  readonly requestHeader: Headers;
+  readonly protocolName = "connect";
+  readonly values: ContextValues;
+  readonly url: string;
+  header: Headers | undefined = undefined;
+  trailer: Headers | undefined = undefined;
+
+  constructor(req: UnaryRequest) {
+    this.method = req.method;
+    this.service = req.service;
+    this.signal = req.signal;
+    this.requestMethod = req.requestMethod;
+    this.requestHeader = req.header;
+    this.values = req.contextValues;
+    this.url = req.url;
+  }
+
+  timeoutMs(): undefined {
+    return undefined;
+  }
+
+  get responseHeader(): Headers {
+    return (this.header ??= new Headers());
+  }
+
+  get responseTrailer(): Headers {
+    return (this.trailer ??= new Headers());
+  }
 }
