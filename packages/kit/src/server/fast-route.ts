@@ -13,6 +13,7 @@ import { asDecodeError } from "../errors/decode-failure.js";
 import type { NodeRequest, NodeResponse } from "./node-http.js";
 import { classifyFastWire, type FastWire } from "./fast-wire.js";
 import { readBody, readQueryMessage, writeFastError, writeFastReply } from "./fast-io.js";
+import { createFastJsonReader } from "./fast-json.js";
 
 /** A response a fast route produced, encoded on demand in the codec the call uses. */
 export interface EncodedReply {
@@ -95,6 +96,12 @@ function prepare(route: FastUnaryRoute, opts: FastRoutesOptions): Prepared {
     readMaxBytes: opts.readMaxBytes,
     writeMaxBytes: Number.MAX_SAFE_INTEGER,
   });
+  const parse = serialization.getI.bind(serialization);
+  // Plain JSON requests skip protobuf-es's general reader; anything else still goes through it.
+  const readJson = createFastJsonReader(method.input);
+  const messageOf = (bytes: Uint8Array, binary: boolean): UnaryRequest["message"] =>
+    (!binary && bytes.byteLength <= opts.readMaxBytes && readJson?.(bytes)) ||
+    parse(binary).parse(bytes);
   // Interceptors see a response message; the reply travels beside it, already encoded, in
   // the call's context values (which every copy of the request shares).
   const placeholder = create(method.output);
@@ -134,7 +141,7 @@ function prepare(route: FastUnaryRoute, opts: FastRoutesOptions): Prepared {
         signal: opts.signal,
         header: opts.headerOf(req),
         contextValues,
-        message: serialization.getI(wire.binary).parse(bytes),
+        message: messageOf(bytes, wire.binary),
       });
       const served = contextValues.get(replyKey);
       if (served === undefined) throw new ConnectError("internal error", Code.Internal);
