@@ -109,18 +109,7 @@ function prepare(route: FastUnaryRoute, opts: FastRoutesOptions): Prepared {
     const ctx = new FastHandlerContext(req);
     const reply = await route.serve(req.message, ctx);
     req.contextValues.set(replyKey, { reply, ctx });
-    return {
-      stream: false,
-      service,
-      method,
-      get header() {
-        return ctx.responseHeader;
-      },
-      get trailer() {
-        return ctx.responseTrailer;
-      },
-      message: placeholder,
-    };
+    return new FastUnaryResponse(service, method, ctx, placeholder);
   };
   let chain = handler;
   for (const interceptor of [...opts.interceptors].reverse()) {
@@ -191,5 +180,25 @@ class FastHandlerContext implements HandlerContext {
 
   get responseTrailer(): Headers {
     return (this.trailer ??= new Headers());
+  }
+}
+
+/** The response interceptors see; its headers are the handler context's, made on demand. */
+class FastUnaryResponse implements UnaryResponse {
+  readonly stream = false as const;
+
+  constructor(
+    readonly service: DescService,
+    readonly method: DescMethodUnary,
+    private readonly ctx: FastHandlerContext,
+    readonly message: UnaryResponse["message"],
+  ) {}
+
+  get header(): Headers {
+    return this.ctx.responseHeader;
+  }
+
+  get trailer(): Headers {
+    return this.ctx.responseTrailer;
   }
 }
