@@ -15,7 +15,8 @@ export interface CheckRequest {
   readonly hits?: number;
   /**
    * True when no descriptor value is a secret (a raw API key is one; principal ids and
-   * addresses are not): bucket keys are then remembered instead of hashed on every check.
+   * addresses are not): the request's plan (limits and bucket keys) is then remembered
+   * instead of resolved and hashed on every check.
    */
   readonly secretFree?: boolean;
 }
@@ -35,12 +36,11 @@ export interface DescriptorVerdict {
   readonly resetMs?: number;
 }
 
-/** Names the bucket of a descriptor; `memo` allows remembering it (no secret values). */
+/** Names the bucket of a descriptor (see {@link bucketKey}). */
 export type BucketKeyOf = (
   domain: string,
   name: string,
   entries: readonly DescriptorEntry[],
-  memo: boolean,
 ) => string;
 
 /** What a check does before it asks the backend. */
@@ -106,7 +106,7 @@ export function planCheck(
       verdicts[i] = { code: "ok", limit };
       bucketOf[i] = buckets.length;
       buckets.push({
-        key: keyOf(req.domain, limit.name, req.descriptors[i]!, req.secretFree === true),
+        key: keyOf(req.domain, limit.name, req.descriptors[i]!),
         capacity: limit.requestsPerUnit,
         periodMs: limit.periodMs,
         hits,

@@ -4,7 +4,7 @@ import {
   bucketKey,
   planCheck,
   type AppliedLimit,
-  type BucketKeyOf,
+  type CheckPlan,
   type CheckRequest,
   type DescriptorVerdict,
 } from "./check-plan.js";
@@ -69,19 +69,24 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const failureMode = opts.failureMode ?? "open";
   let domains = byDomain(opts.limits);
   let domain = firstDomain(opts.limits);
-  // Bucket keys of secret-free descriptors, by domain, limit name and descriptor values.
-  const keys = new LRUCache<string, string>({ max: 10_000 });
-  const keyOf: BucketKeyOf = (dom, name, entries, memo) => {
-    if (!memo) return bucketKey(dom, name, entries);
+  // Plans of secret-free requests (no raw API key among the values), by domain, cost and
+  // descriptor values: a steady client's check then resolves nothing and hashes nothing.
+  const plans = new LRUCache<string, CheckPlan>({ max: 10_000 });
+  const planOf = (req: CheckRequest): CheckPlan => {
+    const config = domains.get(req.domain);
+    if (req.secretFree !== true) return planCheck(config, req, bucketKey);
     // No key or value holds NUL (ids are PostgreSQL text, addresses come from HTTP headers).
-    let text = `${dom}\0${name}`;
-    for (const e of entries) text += `\0${e.key}\0${e.value}`;
-    let key = keys.get(text);
-    if (key === undefined) {
-      key = bucketKey(dom, name, entries);
-      keys.set(text, key);
+    let text = `${req.domain}\0${req.hits ?? 0}`;
+    for (const entries of req.descriptors) {
+      text += "\0";
+      for (const e of entries) text += `\0${e.key}\0${e.value}`;
     }
-    return key;
+    let plan = plans.get(text);
+    if (plan === undefined) {
+      plan = planCheck(config, req, bucketKey);
+      plans.set(text, plan);
+    }
+    return plan;
   };
   const report = (i: number, v: DescriptorVerdict, req: CheckRequest): DescriptorVerdict => {
     if (v.limit !== undefined) opts.onVerdict?.(v.limit, v, req.descriptors[i]!);
@@ -94,9 +99,10 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     setLimits(limits) {
       domains = byDomain(limits);
       domain = firstDomain(limits);
+      plans.clear();
     },
     async check(req) {
-      const plan = planCheck(domains.get(req.domain), req, keyOf);
+      const plan = planOf(req);
       if (plan.buckets.length === 0 || plan.blocked) {
         const descriptors = plan.verdicts.map((v, i) => report(i, v, req));
         const code = plan.blocked ? "over_limit" : "ok";

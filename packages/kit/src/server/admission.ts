@@ -48,25 +48,43 @@ export function headersOf(req: NodeRequest): Headers {
   return requestHeaders(req);
 }
 
+interface Entry {
+  values: ContextValues;
+  header?: Headers;
+}
+
+/** An admission call; its headers are built when the check looks at them (health never does). */
+class PendingCall implements AdmitCall {
+  readonly requestId: string;
+  readonly values: ContextValues;
+
+  constructor(
+    private readonly req: NodeRequest,
+    private readonly entry: Entry,
+    readonly method: DescMethod,
+    readonly remoteAddress: string,
+  ) {
+    this.requestId = requestIdOf(req) ?? "";
+    this.values = entry.values;
+  }
+
+  get header(): Headers {
+    return (this.entry.header ??= headersOf(this.req));
+  }
+}
+
 /** Creates the {@link AdmittedCalls} of a server. */
 export function createAdmittedCalls(): AdmittedCalls {
-  const admitted = new WeakMap<NodeRequest, { values: ContextValues; header?: Headers }>();
+  // Kept on the request itself (a property lookup is cheaper than a WeakMap entry per call).
+  const slot = Symbol("guardian.admitted");
+  type Tagged = NodeRequest & { [slot]?: Entry };
   return {
     callOf(req, method, remoteAddress) {
-      const entry: { values: ContextValues; header?: Headers } = { values: createContextValues() };
-      admitted.set(req, entry);
-      return {
-        method,
-        // Built when the check looks at it (the health service's calls never do).
-        get header() {
-          return (entry.header ??= headersOf(req));
-        },
-        remoteAddress,
-        requestId: requestIdOf(req) ?? "",
-        values: entry.values,
-      };
+      const entry: Entry = { values: createContextValues() };
+      (req as Tagged)[slot] = entry;
+      return new PendingCall(req, entry, method, remoteAddress);
     },
-    valuesOf: (req) => admitted.get(req)?.values,
-    headerOf: (req) => admitted.get(req)?.header,
+    valuesOf: (req) => (req as Tagged)[slot]?.values,
+    headerOf: (req) => (req as Tagged)[slot]?.header,
   };
 }

@@ -13,6 +13,7 @@ import { asDecodeError } from "../errors/decode-failure.js";
 import type { NodeRequest, NodeResponse } from "./node-http.js";
 import { classifyFastWire, type FastWire } from "./fast-wire.js";
 import { readBody, readQueryMessage, writeFastError, writeFastReply } from "./fast-io.js";
+import { createFastJsonReader } from "./fast-json.js";
 
 /** A response a fast route produced, encoded on demand in the codec the call uses. */
 export interface EncodedReply {
@@ -83,7 +84,7 @@ type Prepared = (req: NodeRequest, res: NodeResponse, wire: FastWire) => Promise
 
 interface Served {
   reply: EncodedReply;
-  set(): { header: Headers | undefined; trailer: Headers | undefined };
+  ctx: FastHandlerContext;
 }
 
 const replyKey = createContextKey<Served | undefined>(undefined);
@@ -95,25 +96,20 @@ function prepare(route: FastUnaryRoute, opts: FastRoutesOptions): Prepared {
     readMaxBytes: opts.readMaxBytes,
     writeMaxBytes: Number.MAX_SAFE_INTEGER,
   });
+  const parse = serialization.getI.bind(serialization);
+  // Plain JSON requests skip protobuf-es's general reader; anything else still goes through it.
+  const readJson = createFastJsonReader(method.input);
+  const messageOf = (bytes: Uint8Array, binary: boolean): UnaryRequest["message"] =>
+    (!binary && bytes.byteLength <= opts.readMaxBytes && readJson?.(bytes)) ||
+    parse(binary).parse(bytes);
   // Interceptors see a response message; the reply travels beside it, already encoded, in
   // the call's context values (which every copy of the request shares).
   const placeholder = create(method.output);
   const handler = async (req: UnaryRequest): Promise<UnaryResponse> => {
-    const { ctx, set } = handlerContext(req);
+    const ctx = new FastHandlerContext(req);
     const reply = await route.serve(req.message, ctx);
-    req.contextValues.set(replyKey, { reply, set });
-    return {
-      stream: false,
-      service,
-      method,
-      get header() {
-        return ctx.responseHeader;
-      },
-      get trailer() {
-        return ctx.responseTrailer;
-      },
-      message: placeholder,
-    };
+    req.contextValues.set(replyKey, { reply, ctx });
+    return new FastUnaryResponse(service, method, ctx, placeholder);
   };
   let chain = handler;
   for (const interceptor of [...opts.interceptors].reverse()) {
@@ -134,12 +130,12 @@ function prepare(route: FastUnaryRoute, opts: FastRoutesOptions): Prepared {
         signal: opts.signal,
         header: opts.headerOf(req),
         contextValues,
-        message: serialization.getI(wire.binary).parse(bytes),
+        message: messageOf(bytes, wire.binary),
       });
       const served = contextValues.get(replyKey);
       if (served === undefined) throw new ConnectError("internal error", Code.Internal);
       // Headers the handler or an interceptor set (none, usually: then none are made).
-      const { header, trailer } = served.set();
+      const { header, trailer } = served.ctx;
       await writeFastReply(req, res, wire, served.reply, header, trailer);
     } catch (err) {
       writeFastError(req, res, wire, asDecodeError(err));
@@ -147,27 +143,62 @@ function prepare(route: FastUnaryRoute, opts: FastRoutesOptions): Prepared {
   };
 }
 
-/** The handler context of a call; response headers are made only when someone asks for them. */
-function handlerContext(req: UnaryRequest): { ctx: HandlerContext; set: Served["set"] } {
-  let responseHeader: Headers | undefined;
-  let responseTrailer: Headers | undefined;
-  const set = () => ({ header: responseHeader, trailer: responseTrailer });
-  const ctx: HandlerContext = {
-    method: req.method,
-    service: req.service,
-    signal: req.signal,
-    timeoutMs: () => undefined,
-    requestMethod: req.requestMethod,
-    requestHeader: req.header,
-    get responseHeader() {
-      return (responseHeader ??= new Headers());
-    },
-    get responseTrailer() {
-      return (responseTrailer ??= new Headers());
-    },
-    protocolName: "connect",
-    values: req.contextValues,
-    url: req.url,
-  };
-  return { ctx, set };
+/**
+ * The handler context of a fast call. A class, so that its response header getters live on
+ * the prototype instead of being made per call; the headers are made only when someone asks
+ * for them.
+ */
+class FastHandlerContext implements HandlerContext {
+  readonly method: HandlerContext["method"];
+  readonly service: HandlerContext["service"];
+  readonly signal: AbortSignal;
+  readonly requestMethod: string;
+  readonly requestHeader: Headers;
+  readonly protocolName = "connect";
+  readonly values: ContextValues;
+  readonly url: string;
+  header: Headers | undefined = undefined;
+  trailer: Headers | undefined = undefined;
+
+  constructor(req: UnaryRequest) {
+    this.method = req.method;
+    this.service = req.service;
+    this.signal = req.signal;
+    this.requestMethod = req.requestMethod;
+    this.requestHeader = req.header;
+    this.values = req.contextValues;
+    this.url = req.url;
+  }
+
+  timeoutMs(): undefined {
+    return undefined;
+  }
+
+  get responseHeader(): Headers {
+    return (this.header ??= new Headers());
+  }
+
+  get responseTrailer(): Headers {
+    return (this.trailer ??= new Headers());
+  }
+}
+
+/** The response interceptors see; its headers are the handler context's, made on demand. */
+class FastUnaryResponse implements UnaryResponse {
+  readonly stream = false as const;
+
+  constructor(
+    readonly service: DescService,
+    readonly method: DescMethodUnary,
+    private readonly ctx: FastHandlerContext,
+    readonly message: UnaryResponse["message"],
+  ) {}
+
+  get header(): Headers {
+    return this.ctx.responseHeader;
+  }
+
+  get trailer(): Headers {
+    return this.ctx.responseTrailer;
+  }
 }

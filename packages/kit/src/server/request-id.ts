@@ -20,7 +20,9 @@ export function resolveRequestId(incoming: string | string[] | undefined): strin
   return value !== undefined && isSaneRequestId(value) ? value : randomUUID();
 }
 
-const assigned = new WeakMap<NodeRequest, string>();
+// Kept on the request itself (a property lookup is cheaper than a WeakMap entry per call).
+const requestIdSlot = Symbol("guardian.requestId");
+type Tagged = NodeRequest & { [requestIdSlot]?: string };
 
 /**
  * Resolves the request id for a Node request, echoes it in the response's `x-request-id`
@@ -30,12 +32,12 @@ const assigned = new WeakMap<NodeRequest, string>();
  */
 export function assignRequestId(req: NodeRequest, res: NodeResponse): string {
   const id = resolveRequestId(req.headers[requestIdHeader]);
-  assigned.set(req, id);
+  (req as Tagged)[requestIdSlot] = id;
   res.setHeader(requestIdHeader, id);
   return id;
 }
 
 /** Returns the request id assigned to a Node request by {@link assignRequestId}, if any. */
 export function requestIdOf(req: NodeRequest): string | undefined {
-  return assigned.get(req);
+  return (req as Tagged)[requestIdSlot];
 }

@@ -3,9 +3,9 @@ import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { StoreEventType, type KeyValue, type StoreEvent, type StoreService } from "@guardian/api";
 import { createBackoff, sleep } from "@guardian/kit";
 import { LRUCache } from "lru-cache";
-import { contentOf } from "../convert.js";
 import { contentPageLimit, defaultMaxConfigBytes } from "../deps.js";
 import { readSnapshot } from "../store/snapshot.js";
+import { CachedEntry } from "./cached-entry.js";
 import { createAppliedRevision, within } from "./position.js";
 
 /** One cached config: its version and its content, converted once per version. */
@@ -139,11 +139,7 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
     return silentMs > staleAfterMs ? Math.max(1, Math.floor(silentMs / 1_000)) : 0;
   };
 
-  const entryOf = (kv: KeyValue): CachedConfig => ({
-    version: kv.version,
-    content: contentOf(kv.value)!,
-    kv,
-  });
+  const entryOf = (kv: KeyValue): CachedConfig => new CachedEntry(kv);
 
   function applyTo(state: ProjectState, ev: StoreEvent) {
     const kv = ev.kv;

@@ -1,5 +1,6 @@
-import { rename, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { sleep } from "@guardian/kit";
 import { makeTempDir, removeTempDir, waitFor } from "@guardian/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConfigMapDir } from "../testing/configmap-dir.js";
@@ -92,6 +93,28 @@ describe("watchLimits", () => {
     await writeFile(join(root, "unrelated.txt"), "x");
     await w.until("the same text to be read again", () => w.unchanged() > seen);
     expect(w.applied.length).toBe(count);
+  });
+
+  it("reads nothing when only other files beside the limits file change", async () => {
+    const dir = join(root, "busy");
+    await mkdir(dir);
+    const file = join(dir, "limits.yaml");
+    await writeFile(file, limitsYaml(1));
+    const w = await watching(file);
+    // The watcher reads the file once as it starts.
+    await w.until("the first read", () => w.unchanged() === 1);
+    // A log written beside the file, as a process's output often is.
+    for (let i = 0; i < 20; i++) {
+      await appendFile(join(dir, "server.log"), `line ${i}\n`);
+      await sleep(10);
+    }
+    // Well past the debounce, so a read the log caused would have happened by now.
+    await sleep(500);
+    // Then the file itself: the next read the watcher makes is of this change.
+    await writeFile(file, limitsYaml(7));
+    await w.until("the changed file to be applied", () => w.perMinute() === 7);
+    expect(w.unchanged()).toBe(1);
+    expect(w.applied.length).toBe(1);
   });
 
   it("watches a directory of domain files", async () => {

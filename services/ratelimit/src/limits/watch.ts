@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from "node:fs";
 import { stat } from "node:fs/promises";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { sleep } from "@guardian/kit";
 import type { LimitsConfig } from "./config.js";
 import { limitsFiles, parseLimitsFiles, readLimitsFiles } from "./load.js";
@@ -34,7 +34,8 @@ export interface LimitsWatcher {
 /**
  * Reloads the limits when their files change. It watches the directory that holds them, not
  * the file: Kubernetes updates a mounted ConfigMap by pointing its `..data` symlink at a new
- * directory, which an event on the old file would never report. Events are debounced, and
+ * directory, which an event on the old file would never report. Beside a single file, events
+ * of other files in its folder are ignored. Events are debounced, and
  * every `pollMs` the files are stat'ed (following symlinks: inode, size, mtime) as a fallback
  * for file systems without events. A reload that reads the text in force, or the same invalid
  * text again, changes nothing (`onUnchanged`); an unreadable or invalid file goes to `onError`
@@ -52,15 +53,23 @@ export function watchLimits(opts: LimitsWatcherOptions): LimitsWatcher {
   const startWatch = async (): Promise<void> => {
     if (opts.events === false) return;
     let dir = dirname(opts.path);
+    // In a file's folder only its own name and Kubernetes' `..data` swap concern the limits;
+    // other files there (logs, for example) may change all the time.
+    let relevant = (name: string | null): boolean =>
+      name === null || name === basename(opts.path) || name.startsWith("..");
     try {
-      if ((await stat(opts.path)).isDirectory()) dir = opts.path;
+      if ((await stat(opts.path)).isDirectory()) {
+        dir = opts.path;
+        relevant = () => true;
+      }
     } catch {
       // Missing for now: watch where it would appear.
     }
     try {
-      watcher = watch(dir, { persistent: false }, () => {
+      watcher = watch(dir, { persistent: false }, (_event, name) => {
+        if (!relevant(name)) return;
         pending = true;
-        wake.abort();
+        if (!wake.signal.aborted) wake.abort();
       });
       // A watch that fails (directory removed) is dropped; the poll starts a new one.
       watcher.on("error", () => {
