@@ -1,4 +1,4 @@
-import { create, fromJsonString, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, fromJson, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import {
   ChangeType,
@@ -16,9 +16,14 @@ import type { ProjectRow } from "@guardian/authz";
 
 const decoder = new TextDecoder();
 
-/** Parses stored UTF-8 JSON bytes into a google.protobuf.Value (undefined for empty bytes). */
+/**
+ * Parses stored UTF-8 JSON bytes into a google.protobuf.Value (undefined for empty bytes).
+ * Stored content was written by Guardian from a Value, so it never repeats a key: the
+ * engine's own `JSON.parse` reads it, not protobuf-es's stricter and slower parser.
+ */
 export function contentOf(bytes: Uint8Array): Value | undefined {
-  return bytes.length === 0 ? undefined : fromJsonString(ValueSchema, decoder.decode(bytes));
+  if (bytes.length === 0) return undefined;
+  return fromJson(ValueSchema, JSON.parse(decoder.decode(bytes)) as JsonValue);
 }
 
 /** Parses stored UTF-8 JSON bytes into a plain JSON value (null for empty bytes). */
