@@ -20,8 +20,9 @@ export async function archiveOldLogMany(
   keep: number,
 ): Promise<number> {
   if (configs.length === 0) return 0;
-  const r = await db.query<{ moved: number }>(
-    `WITH moved AS (
+  const r = await db.query<{ moved: number }>({
+    name: "store_archive_old_log",
+    text: `WITH moved AS (
        DELETE FROM store_log WHERE revision IN (
          SELECT beyond.revision FROM unnest($1::text[], $2::text[]) AS c(project, key)
           CROSS JOIN LATERAL (
@@ -39,8 +40,8 @@ export async function archiveOldLogMany(
         WHERE id = 1 AND m.newest IS NOT NULL
      )
      SELECT count(*)::int AS moved FROM moved`,
-    [configs.map((c) => c.project), configs.map((c) => c.key), keep],
-  );
+    values: [configs.map((c) => c.project), configs.map((c) => c.key), keep],
+  });
   return r.rows[0]?.moved ?? 0;
 }
 
