@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { StoreService, VersionConflictSchema, WriteOp } from "@guardian/api";
 import { guardServiceClient, isOutcomeUnknown } from "@guardian/kit";
-import { useTestDatabase } from "@guardian/testkit";
+import { failureOf, useTestDatabase } from "@guardian/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSqlEngine } from "./engine/sql/engine.js";
 import type { StoreEngine } from "./engine/types.js";
@@ -41,22 +41,28 @@ describe("createLocalStoreClient", () => {
       op: WriteOp.PUT,
       value: value(1),
     });
-    const err = await store
-      .write({
+    const err = await failureOf(
+      store.write({
         project: "local",
         key: "b",
         op: WriteOp.PUT,
         value: value(2),
         expectedVersion: first.revision - 1n,
-      })
-      .catch((e: unknown) => ConnectError.from(e));
-    expect(err?.code).toBe(Code.Aborted);
+      }),
+    );
+    expect(err.code).toBe(Code.Aborted);
     expect(isOutcomeUnknown(err)).toBe(false);
-    expect(err?.findDetails(VersionConflictSchema)[0]?.currentVersion).toBe(first.revision);
-    const missing = await store
-      .write({ project: "local", key: "nope", op: WriteOp.PUT, value: value(1), mustExist: true })
-      .catch((e: unknown) => ConnectError.from(e));
-    expect(missing?.code).toBe(Code.NotFound);
+    expect(err.findDetails(VersionConflictSchema)[0]?.currentVersion).toBe(first.revision);
+    const missing = await failureOf(
+      store.write({
+        project: "local",
+        key: "nope",
+        op: WriteOp.PUT,
+        value: value(1),
+        mustExist: true,
+      }),
+    );
+    expect(missing.code).toBe(Code.NotFound);
   });
 
   it("delivers every change of a watch once, in order", async () => {
