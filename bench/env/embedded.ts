@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, type ManagedProcess } from "@guardian/testkit";
@@ -8,10 +8,14 @@ import { commonEnv, type Deployment } from "./deployment.js";
 
 /**
  * Writes a rate limit file whose limits are far above anything the bench sends, so that the
- * embedded limiter still runs on every call but never refuses one.
+ * embedded limiter still runs on every call but never refuses one. The file gets a folder of
+ * its own: the limiter watches the folder of its file, and the load generator's request logs
+ * in `dir` would otherwise wake it on every logged request.
  */
 export function writeHugeLimits(dir: string): string {
-  const file = join(dir, "ratelimit.yaml");
+  const folder = join(dir, "ratelimit");
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, "ratelimit.yaml");
   const limit = "rate_limit: { unit: second, requests_per_unit: 1000000000 }";
   writeFileSync(
     file,

@@ -100,7 +100,12 @@ export {
   resolveRequestId,
 } from "./server/request-id.js";
 
-export { guardServiceClient, isOutcomeUnknown, serviceCallError } from "./rpc/service-client.js";
+export {
+  guardServiceClient,
+  inProcessAnswer,
+  isOutcomeUnknown,
+  serviceCallError,
+} from "./rpc/service-client.js";
 export {
   createPageTokenSigner,
   minPageTokenSecretBytes,

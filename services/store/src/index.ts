@@ -2,6 +2,7 @@
  * The store service.
  */
 export { createStoreRoutes } from "./routes.js";
+export { createLocalStoreClient } from "./local-client.js";
 export { createStoreFastRoutes } from "./fast-routes.js";
 export type { StoreServiceDeps } from "./deps.js";
 export { createSqlEngine, type SqlEngineOptions } from "./engine/sql/engine.js";

@@ -19,10 +19,11 @@ function counted(refuse?: RegExp): Queryable & { statements: string[] } {
   const statements: string[] = [];
   return {
     statements,
-    query: ((text: string, values?: unknown[]) => {
+    query: ((query: string | { text: string }, values?: unknown[]) => {
+      const text = typeof query === "string" ? query : query.text;
       statements.push(text);
       if (refuse?.test(text)) return Promise.reject(new Error("connection reset"));
-      return db.pool().query(text, values);
+      return db.pool().query(query, values);
     }) as Queryable["query"],
   };
 }

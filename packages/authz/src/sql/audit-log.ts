@@ -67,8 +67,9 @@ export async function recordAuditEvents(
 ): Promise<string[]> {
   const column = <T>(pick: (e: AuditEventInit) => T) => events.map(pick);
   // The ids are drawn before the insert so that each comes back with its input's position.
-  const res = await db.query<{ id: string }>(
-    `WITH input AS (
+  const res = await db.query<{ id: string }>({
+    name: "audit_record_events",
+    text: `WITH input AS (
        SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) AS id, t.*
          FROM (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                                     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
@@ -82,7 +83,7 @@ export async function recordAuditEvents(
               detail::jsonb, remote_address FROM input
      )
      SELECT id::text FROM input ORDER BY n`,
-    [
+    values: [
       column((e) => e.actor),
       column((e) => e.actorKind),
       column((e) => e.action),
@@ -94,7 +95,7 @@ export async function recordAuditEvents(
       column((e) => JSON.stringify(e.detail ?? {})),
       column((e) => e.remoteAddress ?? ""),
     ],
-  );
+  });
   return res.rows.map((r) => r.id);
 }
 
@@ -210,15 +211,16 @@ export async function settleAuditEvents(
   settlements: readonly AuditEventSettlement[],
 ): Promise<Set<string>> {
   const column = <T>(pick: (s: AuditEventSettlement) => T) => settlements.map(pick);
-  const res = await db.query<{ id: string }>(
-    `UPDATE audit_log a SET result = u.result, error_code = u.error_code,
+  const res = await db.query<{ id: string }>({
+    name: "audit_settle_events",
+    text: `UPDATE audit_log a SET result = u.result, error_code = u.error_code,
             detail = a.detail || u.detail::jsonb, target = COALESCE(u.target, a.target),
             project = COALESCE(NULLIF(u.project, ''), a.project)
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
          AS u(id, result, error_code, detail, target, project)
       WHERE a.id = u.id AND a.result = 'pending'
       RETURNING a.id::text`,
-    [
+    values: [
       column((s) => s.id),
       column((s) => s.result),
       column((s) => s.errorCode),
@@ -226,7 +228,7 @@ export async function settleAuditEvents(
       column((s) => s.target ?? null),
       column((s) => s.project ?? null),
     ],
-  );
+  });
   return new Set(res.rows.map((r) => r.id));
 }
 

@@ -1,5 +1,5 @@
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { createClient, createRouterTransport, type Client } from "@connectrpc/connect";
+import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
   AuthService,
@@ -32,6 +32,7 @@ import {
   createSchemaWorkers,
 } from "@guardian/schema-service";
 import {
+  createLocalStoreClient,
   createStoreFastRoutes,
   createStoreRoutes,
   type StoreEngine,
@@ -108,17 +109,15 @@ export interface HostedServices {
 
 /**
  * Builds the routes of the named services. Config and schema reach the store through a
- * Connect client: in-memory when this process hosts the store, over gRPC otherwise.
+ * Connect client: calling the store's handlers directly when this process hosts the store, over gRPC
+ * otherwise.
  */
 export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): HostedServices {
   let store: Client<typeof StoreService> | undefined;
   const storeClient = () => {
     if (store) return store;
     if (deps.engine) {
-      store = createClient(
-        StoreService,
-        createRouterTransport(createStoreRoutes({ engine: deps.engine })),
-      );
+      store = createLocalStoreClient({ engine: deps.engine });
     } else if (deps.storeUrl) {
       store = createClient(
         StoreService,

@@ -20,12 +20,26 @@ function refused(err: unknown): boolean {
   return false;
 }
 
+/** The errors that a service called in this process answered with: no connection was involved. */
+const answeredInProcess = new WeakSet<ConnectError>();
+
+/**
+ * Marks an error as the answer of a service whose handlers run in this process (a client that
+ * calls them directly), so that {@link serviceCallError} passes it on like an answer that
+ * arrived over a connection.
+ */
+export function inProcessAnswer(err: ConnectError): ConnectError {
+  answeredInProcess.add(err);
+  return err;
+}
+
 /**
  * Tells whether an error is an answer the other service sent (its status reached us), rather
- * than a failure of the connection: gRPC answers carry grpc-status, Connect answers a body.
+ * than a failure of the connection: gRPC answers carry grpc-status, Connect answers a body,
+ * and a service in this process answers directly.
  */
 function sentByService(err: ConnectError): boolean {
-  if (err.metadata.has("grpc-status")) return true;
+  if (answeredInProcess.has(err) || err.metadata.has("grpc-status")) return true;
   const type = err.metadata.get("content-type") ?? "";
   return type !== "" && !type.startsWith("application/grpc");
 }

@@ -1,4 +1,4 @@
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { openEmbeddedDatabase, type EmbeddedDatabase } from "@guardian/db";
 import { failureOf, makeTempDir, removeTempDir } from "@guardian/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,6 +51,41 @@ describe("writes on an embedded database", () => {
     expect(keys.map((key) => byTarget.get(`projects/${p}/configs/${key}`))).toEqual(
       written.map((w) => ["ok", String(w.revision)]),
     );
+  });
+
+  it("audits the writes of one group that lose their compare as failed, never as ok", async () => {
+    const p = await newProject(h);
+    const created = await h.config.createConfig({
+      project: p,
+      key: "k",
+      content: json(0),
+      schema: "any",
+    });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        h.config.updateConfig({
+          project: p,
+          key: "k",
+          content: json(i + 1),
+          expectedVersion: created.revision,
+        }),
+      ),
+    );
+    const won = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value.revision] : []));
+    const lost = outcomes.flatMap((o) =>
+      o.status === "rejected" ? [ConnectError.from(o.reason).code] : [],
+    );
+    expect(won).toHaveLength(1);
+    expect(lost).toEqual(Array.from({ length: 9 }, () => Code.Aborted));
+    const events = await h.pool.query<{ result: string; error_code: string; revision: string }>(
+      `SELECT result, error_code, coalesce(detail->>'revision', '') AS revision FROM audit_log
+        WHERE project = $1 AND action LIKE '%/UpdateConfig' ORDER BY result, id`,
+      [p],
+    );
+    expect(events.rows).toEqual([
+      ...lost.map(() => ({ result: "failed", error_code: "aborted", revision: "" })),
+      { result: "ok", error_code: "", revision: String(won[0]) },
+    ]);
   });
 
   it("refuses the next write to a deleted project", async () => {

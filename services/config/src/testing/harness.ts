@@ -5,7 +5,8 @@ import {
   type Client,
   type Interceptor,
 } from "@connectrpc/connect";
-import { ConfigService, StoreService, WebhookService } from "@guardian/api";
+import type { StoreService } from "@guardian/api";
+import { ConfigService, WebhookService } from "@guardian/api";
 import { principalKey, type Principal } from "@guardian/kit";
 import {
   createCatalogCache,
@@ -16,7 +17,7 @@ import {
   type CatalogCache,
   type CatalogFeed,
 } from "@guardian/schema-service";
-import { createSqlEngine, createStoreRoutes, type StoreEngine } from "@guardian/store-service";
+import { createLocalStoreClient, createSqlEngine, type StoreEngine } from "@guardian/store-service";
 import { useTestDatabase, type TestDatabase } from "@guardian/testkit";
 import type pg from "pg";
 import { afterAll, beforeAll } from "vitest";
@@ -76,7 +77,8 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
     minRevisionTimeoutMs: 300,
     watchBufferSize: opts.watchBufferSize,
   });
-  const store = createClient(StoreService, createRouterTransport(createStoreRoutes({ engine })));
+  // The client the embedded host uses: the store's handlers, called in this process.
+  const store = createLocalStoreClient({ engine });
   const ac = new AbortController();
   const workers = createSchemaWorkers({ threads: 1 });
   const readCache = createReadCache({ store, signal: ac.signal, minRevisionTimeoutMs: 2_000 });

@@ -42,8 +42,9 @@ export async function applyGroupRows(db: Queryable, g: GroupRows): Promise<void>
     g.notify,
     notifyChannel,
   ];
-  await db.query(
-    `WITH log AS (
+  await db.query({
+    name: "store_apply_group",
+    text: `WITH log AS (
        INSERT INTO store_log (${logColumns})
        SELECT * FROM unnest(
          $1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
@@ -74,6 +75,6 @@ export async function applyGroupRows(db: Queryable, g: GroupRows): Promise<void>
        UPDATE store_state SET revision = $42::bigint WHERE id = 1
      )
      SELECT pg_notify($44::text, $42::bigint::text) WHERE $43::boolean`,
-    params,
-  );
+    values: params,
+  });
 }

@@ -21,16 +21,17 @@ export async function findIdempotencyMany(
     request_hash: string;
     revision: string;
     config_key: string;
-  }>(
-    `SELECT project, idempotency_key, request_hash, revision, config_key FROM store_idempotency
+  }>({
+    name: "store_find_idempotency_many",
+    text: `SELECT project, idempotency_key, request_hash, revision, config_key FROM store_idempotency
       WHERE (project, config_key, idempotency_key) IN
             (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
-    [
+    values: [
       wanted.map((w) => w.project),
       wanted.map((w) => w.configKey),
       wanted.map((w) => w.idempotencyKey),
     ],
-  );
+  });
   return r.rows.map((row) => ({
     project: row.project,
     idempotencyKey: row.idempotency_key,

@@ -56,10 +56,11 @@ export async function selectKvMany(
   configs: { project: string; key: string }[],
 ): Promise<KvRow[]> {
   if (configs.length === 0) return [];
-  const r = await db.query<KvRow>(
-    `SELECT ${kvColumns} FROM store_kv
+  const r = await db.query<KvRow>({
+    name: "store_select_kv_many",
+    text: `SELECT ${kvColumns} FROM store_kv
       WHERE (project, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-    [configs.map((c) => c.project), configs.map((c) => c.key)],
-  );
+    values: [configs.map((c) => c.project), configs.map((c) => c.key)],
+  });
   return r.rows;
 }

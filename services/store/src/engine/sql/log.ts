@@ -7,28 +7,42 @@ import type { LogRow } from "./rows.js";
 export const notifyChannel = "guardian_store";
 
 /**
- * Removes all but the newest `keep` change-log records of each of several configs, in one
- * statement, and returns the removed records. Each config's records are walked newest first
- * on the (project, key, revision) index, so the cost follows the records of those configs,
- * not the size of the log.
+ * Moves all but the newest `keep` change-log records of each of several configs to the
+ * revision archive and raises the compact revision to the newest record moved, in ONE
+ * statement (data-modifying CTEs), so the records never travel to this process and back.
+ * Returns how many records moved. Each config's records are walked newest first on the
+ * (project, key, revision) index, so the cost follows the records of those configs, not the
+ * size of the log. Run it in the transaction that holds the revision lock.
  */
-export async function deleteOldLogMany(
+export async function archiveOldLogMany(
   db: Queryable,
   configs: { project: string; key: string }[],
   keep: number,
-): Promise<LogRow[]> {
-  if (configs.length === 0) return [];
-  const r = await db.query<LogRow>(
-    `DELETE FROM store_log WHERE revision IN (
-       SELECT beyond.revision FROM unnest($1::text[], $2::text[]) AS c(project, key)
-        CROSS JOIN LATERAL (
-          SELECT s.revision FROM store_log s
-           WHERE s.project = c.project AND s.key = c.key
-           ORDER BY s.revision DESC OFFSET $3) beyond)
-     RETURNING ${logColumns}`,
-    [configs.map((c) => c.project), configs.map((c) => c.key), keep],
-  );
-  return r.rows;
+): Promise<number> {
+  if (configs.length === 0) return 0;
+  const r = await db.query<{ moved: number }>({
+    name: "store_archive_old_log",
+    text: `WITH moved AS (
+       DELETE FROM store_log WHERE revision IN (
+         SELECT beyond.revision FROM unnest($1::text[], $2::text[]) AS c(project, key)
+          CROSS JOIN LATERAL (
+            SELECT s.revision FROM store_log s
+             WHERE s.project = c.project AND s.key = c.key
+             ORDER BY s.revision DESC OFFSET $3) beyond)
+       RETURNING ${logColumns}
+     ), archived AS (
+       INSERT INTO revision_archive (${logColumns})
+       SELECT ${logColumns} FROM moved
+       ON CONFLICT (project, key, revision) DO NOTHING
+     ), compacted AS (
+       UPDATE store_state SET compact_revision = greatest(compact_revision, m.newest)
+         FROM (SELECT max(revision) AS newest FROM moved) m
+        WHERE id = 1 AND m.newest IS NOT NULL
+     )
+     SELECT count(*)::int AS moved FROM moved`,
+    values: [configs.map((c) => c.project), configs.map((c) => c.key), keep],
+  });
+  return r.rows[0]?.moved ?? 0;
 }
 
 /** Reads change-log records after `after` (exclusive) up to `upTo` (inclusive), in order. */

@@ -26,11 +26,3 @@ export function stateOf(r: { rows: unknown[] } | undefined): StoreState {
 export async function readState(db: Queryable): Promise<StoreState> {
   return stateOf(await db.query(selectState));
 }
-
-/** Raises the compact revision to at least `revision`. */
-export async function raiseCompactRevision(db: Queryable, revision: bigint): Promise<void> {
-  await db.query(
-    "UPDATE store_state SET compact_revision = greatest(compact_revision, $1) WHERE id = 1",
-    [revision.toString()],
-  );
-}

@@ -1,6 +1,5 @@
 import { withTransaction } from "@guardian/db";
 import type pg from "pg";
-import { createSqlArchive } from "../../archive/sql-archive.js";
 import { toRecord } from "../../archive/sql/rows.js";
 import type { RevisionRecord, WriteInput, WriteResult } from "../types.js";
 import { hashWriteRequest, idempotencyTtlSeconds } from "../write-rules.js";
@@ -9,9 +8,9 @@ import { findRecord } from "./history.js";
 import { applyGroupRows } from "./apply.js";
 import { findIdempotencyMany, pruneIdempotency } from "./idempotency.js";
 import { selectKvMany } from "./kv.js";
-import { deleteOldLogMany } from "./log.js";
+import { archiveOldLogMany } from "./log.js";
 import { configId, idempotencyId, planGroup, type GroupWrite, type PlannedWrite } from "./plan.js";
-import { lockStateStatement, raiseCompactRevision, stateOf, type StoreState } from "./state.js";
+import { lockStateStatement, stateOf, type StoreState } from "./state.js";
 
 /** What the SQL write path needs. */
 export interface SqlWriterOptions {
@@ -40,7 +39,7 @@ export interface SqlWriterOptions {
  * {@link planGroup}), and writes every value, change-log record and idempotency record with
  * one multi-row statement per table. Each write gets its own consecutive revision; a write
  * whose check fails fails alone. Records beyond the retention move to the archive in the same
- * transaction.
+ * transaction, by one statement that never reads them into this process.
  */
 export function createSqlWriter(
   opts: SqlWriterOptions,
@@ -146,14 +145,7 @@ async function commitGroup(
       notify: opts.notify,
     });
     const written = [...plan.kv.keys()].map((id) => configs.get(id)!);
-    const moved = (await deleteOldLogMany(db, written, opts.retain)).map(toRecord);
-    if (moved.length > 0) {
-      await createSqlArchive(db).insert(moved);
-      await raiseCompactRevision(
-        db,
-        moved.reduce((m, r) => (r.revision > m ? r.revision : m), 0n),
-      );
-    }
+    await archiveOldLogMany(db, written, opts.retain);
     if (plan.revision / 256n > state.revision / 256n) {
       await pruneIdempotency(db, idempotencyTtlSeconds);
     }

@@ -1,0 +1,114 @@
+import { create, type DescMethod } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  createContextValues,
+  type CallOptions,
+  type Client,
+  type HandlerContext,
+} from "@connectrpc/connect";
+import { StoreService } from "@guardian/api";
+import { inProcessAnswer } from "@guardian/kit";
+import type { StoreServiceDeps } from "./deps.js";
+import { createStoreService } from "./routes.js";
+
+type Handler = (req: unknown, ctx: HandlerContext) => unknown;
+
+/**
+ * Creates a StoreService client for a process that hosts the store itself: each call runs the
+ * store's handlers (the same ones its routes serve) directly, with no encoding of messages and
+ * no transport. Requests and responses are still made complete messages of their types, a
+ * failure reaches the caller as the ConnectError the handler mapped it to (marked as an answer
+ * of the service, see `inProcessAnswer`), and a call whose signal is aborted fails with
+ * Canceled. A stream ends when its caller stops reading it or aborts its signal.
+ */
+export function createLocalStoreClient(deps: StoreServiceDeps): Client<typeof StoreService> {
+  const impl = createStoreService(deps) as unknown as Record<string, Handler>;
+  const client: Record<string, unknown> = {};
+  for (const method of StoreService.methods) {
+    const handler = impl[method.localName]!.bind(impl);
+    if (method.methodKind === "unary") client[method.localName] = unary(method, handler);
+    else if (method.methodKind === "server_streaming") {
+      client[method.localName] = serverStream(method, handler);
+    }
+  }
+  return client as Client<typeof StoreService>;
+}
+
+function unary(method: DescMethod, handler: Handler) {
+  return async (req: unknown, options?: CallOptions) => {
+    const signal = callSignal(options);
+    if (signal.aborted) throw canceled();
+    try {
+      const ctx = contextOf(method, signal);
+      return create(
+        method.output,
+        (await handler(create(method.input, req as never), ctx)) as never,
+      );
+    } catch (err) {
+      throw failure(err, signal);
+    }
+  };
+}
+
+function serverStream(method: DescMethod, handler: Handler) {
+  return async function* (req: unknown, options?: CallOptions) {
+    // The handler's context ends with the stream, however the stream ends.
+    const done = new AbortController();
+    const signal = AbortSignal.any([callSignal(options), done.signal]);
+    if (signal.aborted) throw canceled();
+    const ctx = contextOf(method, signal);
+    const responses = handler(create(method.input, req as never), ctx) as AsyncIterable<unknown>;
+    try {
+      for await (const res of responses) yield create(method.output, res as never);
+      if (options?.signal?.aborted) throw canceled();
+    } catch (err) {
+      throw failure(err, options?.signal);
+    } finally {
+      done.abort();
+    }
+  };
+}
+
+/** The call's signal, or one of its own: a handler may leave listeners on it. */
+function callSignal(options: CallOptions | undefined): AbortSignal {
+  const signal = options?.signal ?? new AbortController().signal;
+  const timeoutMs = options?.timeoutMs;
+  return timeoutMs === undefined
+    ? signal
+    : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+}
+
+function canceled(): ConnectError {
+  return new ConnectError("the call was canceled", Code.Canceled);
+}
+
+function failure(err: unknown, signal: AbortSignal | undefined): ConnectError {
+  if (signal?.aborted) return canceled();
+  return inProcessAnswer(ConnectError.from(err, Code.Internal));
+}
+
+function contextOf(method: DescMethod, signal: AbortSignal): HandlerContext {
+  let requestHeader: Headers | undefined;
+  let responseHeader: Headers | undefined;
+  let responseTrailer: Headers | undefined;
+  return {
+    method,
+    service: method.parent,
+    signal,
+    timeoutMs: () => undefined,
+    requestMethod: "POST",
+    get requestHeader() {
+      return (requestHeader ??= new Headers());
+    },
+    get responseHeader() {
+      return (responseHeader ??= new Headers());
+    },
+    get responseTrailer() {
+      return (responseTrailer ??= new Headers());
+    },
+    protocolName: "in-process",
+    values: createContextValues(),
+    url: `/${method.parent.typeName}/${method.name}`,
+  };
+}
