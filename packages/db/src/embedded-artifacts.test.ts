@@ -15,7 +15,7 @@ describe("preloaded PGlite artifacts", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("are PGlite's compiled module and file system bundle, taken once", async () => {
+  it("are PGlite's compiled module, taken once", async () => {
     expect(await takeEmbeddedArtifacts()).toBeUndefined();
     preloadEmbeddedArtifacts();
     preloadEmbeddedArtifacts();
@@ -23,7 +23,6 @@ describe("preloaded PGlite artifacts", () => {
     expect(Object.prototype.toString.call(artifacts?.pgliteWasmModule)).toBe(
       "[object WebAssembly.Module]",
     );
-    expect(artifacts?.fsBundle.size).toBeGreaterThan(0);
     expect(await takeEmbeddedArtifacts()).toBeUndefined();
   });
 

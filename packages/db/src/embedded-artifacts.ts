@@ -2,10 +2,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
-/** PGlite's WebAssembly module, compiled, and its file system bundle, read. */
+/** PGlite's WebAssembly module, compiled. */
 export interface EmbeddedArtifacts {
   pgliteWasmModule: WebAssembly.Module;
-  fsBundle: Blob;
 }
 
 /** V8's WebAssembly API (the project's TypeScript libraries declare only its types). */
@@ -30,11 +29,10 @@ function pgliteDist(): string {
 async function load(): Promise<EmbeddedArtifacts | undefined> {
   try {
     // Read synchronously: a read completing on the event loop would wait for the modules
-    // still being evaluated, and the compilation must start before them.
-    const dist = pgliteDist();
-    const compiling = wasm.compile(readFileSync(join(dist, "pglite.wasm")));
-    const fsBundle = new Blob([readFileSync(join(dist, "pglite.data"))]);
-    return { pgliteWasmModule: await compiling, fsBundle };
+    // still being evaluated, and the compilation must start before them. (PGlite reads its
+    // file system bundle itself: a copy made here would only add to the resident memory.)
+    const bytes = readFileSync(join(pgliteDist(), "pglite.wasm"));
+    return { pgliteWasmModule: await wasm.compile(bytes) };
   } catch {
     // Only a head start: PGlite reads and compiles its files itself.
     return undefined;
@@ -42,7 +40,7 @@ async function load(): Promise<EmbeddedArtifacts | undefined> {
 }
 
 /**
- * Starts reading PGlite's files and compiling its WebAssembly module (on V8's background
+ * Starts compiling PGlite's WebAssembly module (on V8's background
  * threads) so that this overlaps the rest of the start; the embedded database's open takes
  * the result. Call it as early as possible; calling it again does nothing.
  */

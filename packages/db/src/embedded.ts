@@ -37,7 +37,7 @@ export async function startEmbeddedPostgres(opts: {
   await mkdir(opts.dataDir, { recursive: true });
   const db = await PGlite.create({
     dataDir: opts.dataDir,
-    // PGlite's module compiled and its files read ahead of time, when the start asked for it.
+    // PGlite's module compiled ahead of time, when the start asked for it.
     ...(await takeEmbeddedArtifacts()),
     startParams: [...PGlite.defaultStartParams, ...embeddedSettings.flatMap((s) => ["-c", s])],
   });
