@@ -6,8 +6,11 @@ pnpm_version="12.21.0"
 bootstrap_fail() { echo "guardian: $*" >&2; exit 1; }
 
 command -v node >/dev/null 2>&1 || bootstrap_fail "Node.js 20 or newer is required (https://nodejs.org)"
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-[ "$node_major" -ge 20 ] || bootstrap_fail "Node.js 20 or newer is required, found $(node -v)"
+# `node --version` answers without starting JavaScript (`node -p` would cost a whole start).
+node_version="$(node --version)"
+node_major="${node_version#v}"
+node_major="${node_major%%.*}"
+[ "$node_major" -ge 20 ] 2>/dev/null || bootstrap_fail "Node.js 20 or newer is required, found $node_version"
 
 # pnpm: use a matching global pnpm 12, else a project-local copy in .tools/.
 if command -v pnpm >/dev/null 2>&1 && [ "$(pnpm --version 2>/dev/null | cut -d. -f1)" = "12" ]; then

@@ -1,3 +1,4 @@
+import "./host/preload.js";
 import { CommanderError } from "commander";
 import { ConnectError } from "@connectrpc/connect";
 import { exitCodeOf, exitCodes } from "./client/exit-codes.js";

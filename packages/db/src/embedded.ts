@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import type pg from "pg";
+import { takeEmbeddedArtifacts } from "./embedded-artifacts.js";
 import { migrate } from "./migrate.js";
 import { createPool } from "./pool.js";
 import { copyTemplate, emptyDir, ensureTemplate, holdsDatabase, templateName } from "./template.js";
@@ -36,6 +37,8 @@ export async function startEmbeddedPostgres(opts: {
   await mkdir(opts.dataDir, { recursive: true });
   const db = await PGlite.create({
     dataDir: opts.dataDir,
+    // PGlite's module compiled ahead of time, when the start asked for it.
+    ...(await takeEmbeddedArtifacts()),
     startParams: [...PGlite.defaultStartParams, ...embeddedSettings.flatMap((s) => ["-c", s])],
   });
   const host = opts.host ?? "127.0.0.1";

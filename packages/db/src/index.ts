@@ -20,6 +20,7 @@ export {
   type EmbeddedPostgres,
   type OpenEmbeddedOptions,
 } from "./embedded.js";
+export { preloadEmbeddedArtifacts } from "./embedded-artifacts.js";
 export { checkoutTemplatesDir } from "./template.js";
 export {
   keepListening,

@@ -26,6 +26,7 @@ import {
 } from "@guardian/ratelimit-service";
 import { createSqlEngine, instrumentEngine, storeEngineSettings } from "@guardian/store-service";
 import {
+  type Background,
   startBackground,
   storeJobSettings,
   storeJobs,
@@ -149,21 +150,11 @@ export async function runDev(): Promise<void> {
             );
           },
         });
-  // The job queue: the in-process nudge wakes the worker (one connection, no LISTEN). Both
-  // scheduler groups run here, elected on the SQL cluster backend like replicas would be.
+  // The job queue: the in-process nudge wakes the worker (one connection, no LISTEN).
   const jobQueue = createJobQueue({ pool, notify: "local" });
-  const background = startBackground({
-    pool,
-    logger,
-    metrics,
-    cluster,
-    settings,
-    groups: [
-      { group: "store", jobs: storeJobs({ engine, pool, logger, settings }) },
-      { group: "worker", jobs: workerJobs({ pool, queue: jobQueue, settings }) },
-    ],
-    worker: { queue: jobQueue, settings, secretKey: settings.signingKeySecret, concurrency: 1 },
-  });
+  // Started once the server listens (below), so that its first elections and sweeps do not
+  // queue ahead of the readiness check on the one database connection.
+  let background: Background | undefined;
   const lifetime = new AbortController();
   const hosted = hostServices(serviceNames, {
     pool,
@@ -179,7 +170,7 @@ export async function runDev(): Promise<void> {
   });
   const stopAll = async () => {
     lifetime.abort();
-    await background.stop();
+    await background?.stop();
     await limitsWatcher?.close();
     await hosted.close();
     await cluster.close();
@@ -220,6 +211,21 @@ export async function runDev(): Promise<void> {
     await stopAll();
     throw err;
   });
+  // Both scheduler groups run here, elected on the SQL cluster backend like replicas would be.
+  if (!lifetime.signal.aborted) {
+    background = startBackground({
+      pool,
+      logger,
+      metrics,
+      cluster,
+      settings,
+      groups: [
+        { group: "store", jobs: storeJobs({ engine, pool, logger, settings }) },
+        { group: "worker", jobs: workerJobs({ pool, queue: jobQueue, settings }) },
+      ],
+      worker: { queue: jobQueue, settings, secretKey: settings.signingKeySecret, concurrency: 1 },
+    });
+  }
   const lines = [
     `Guardian (embedded) listening on ${address.url}`,
     `  services: ${serviceNames.join(", ")} (Connect, gRPC and gRPC-Web on this one port)`,
