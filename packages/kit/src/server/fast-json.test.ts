@@ -2,23 +2,12 @@ import { equals, fromJsonString, type DescMessage } from "@bufbuild/protobuf";
 import { DurationSchema, Int64ValueSchema } from "@bufbuild/protobuf/wkt";
 import * as api from "@guardian/api";
 import { ReadConfigRequestSchema } from "@guardian/api";
+import { seededRandom } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
 import { createFastJsonReader } from "./fast-json.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** A small deterministic generator, so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const values: unknown[] = [
   "",
@@ -89,7 +78,7 @@ describe("createFastJsonReader", () => {
   it("reads a message exactly as protobuf-es does, or leaves it to protobuf-es", () => {
     const eligible = messagesOf(api).filter((d) => createFastJsonReader(d) !== undefined);
     expect(eligible.map((d) => d.typeName)).toContain(ReadConfigRequestSchema.typeName);
-    const next = random(20261130);
+    const next = seededRandom(20261130);
     let read = 0;
     for (const desc of eligible) {
       const reader = createFastJsonReader(desc)!;

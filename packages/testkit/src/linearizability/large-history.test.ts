@@ -2,23 +2,12 @@ import { describe, expect, it } from "vitest";
 import { checkLinearizability, formatAnomaly } from "./check.js";
 import type { Operation } from "./history.js";
 import { versionedRegister } from "./register.js";
+import { seededRandom } from "../seeded-random.js";
 import type { RegisterInput, RegisterOutput, RegisterState } from "./register.js";
 
 type Op = Operation<RegisterInput, RegisterOutput>;
 
 const model = versionedRegister(() => ({ version: 1n, value: "init" }));
-
-/** A small seeded generator (mulberry32), so every run checks the same histories. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Simulates six clients on a real register: operation i takes effect at time 10·i and its
@@ -27,7 +16,7 @@ function seeded(seed: number): () => number {
  * outcome (and took effect or not).
  */
 function simulate(seed: number, count: number, keys: string[]): Op[] {
-  const rand = seeded(seed);
+  const rand = seededRandom(seed);
   const states = new Map<string, RegisterState>(
     keys.map((k) => [k, { version: 1n, value: "init" }]),
   );

@@ -7,23 +7,12 @@ import {
   type Client,
 } from "@connectrpc/connect";
 import { StoreEventType, StoreService } from "@guardian/api";
+import { seededRandom } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
 import { createStoreRoutes } from "../../routes.js";
 import { deleteKey, putJson } from "../../testing/writes.js";
 import { inScope } from "../scope.js";
 import type { RevisionRecord, StoreEngine, WatchScope } from "../types.js";
-
-/** A small deterministic PRNG (mulberry32), so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function rejection(p: Promise<unknown>): Promise<ConnectError> {
   try {
@@ -102,7 +91,7 @@ export function defineWatchStartProperty(name: string, open: () => Promise<Store
           createRouterTransport(createStoreRoutes({ engine })),
         );
         const seed = 0x5eed;
-        const rand = random(seed);
+        const rand = seededRandom(seed);
         const projects = [`w-${randomUUID().slice(0, 8)}`, `w-${randomUUID().slice(0, 8)}`];
         const keys = ["a/x", "a/y", "b/z", "c"];
         /** Checks every start revision against the engine's retained changes. */
