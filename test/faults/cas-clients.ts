@@ -54,10 +54,10 @@ export function valueOf(content: Value | undefined): string {
 /**
  * Starts `clients` loops over the config service. Each picks a key and either reads it or
  * updates it with `expected_version` set to the version it last saw of that key. A read asks
- * for at least the newest revision any call has returned by the time it starts, which is
- * how a client of several API processes reads its own and others' completed writes. A read
- * that fails is dropped (it changed nothing); a write that fails other than with a version
- * conflict has an unknown outcome.
+ * for at least the newest revision any call has returned by the time it starts (a version
+ * conflict's current version included), which is how a client of several API processes
+ * reads its own and others' completed writes. A read that fails is dropped (it changed
+ * nothing); a write that fails other than with a version conflict has an unknown outcome.
  */
 export function startCasClients(opts: CasClientsOptions): CasClients {
   const history = createHistoryRecorder<RegisterInput, RegisterOutput>();
@@ -119,6 +119,8 @@ export function startCasClients(opts: CasClientsOptions): CasClients {
           if (e.code === Code.Aborted && current !== undefined) {
             op.ok({ kind: "conflict", current });
             known.set(key, current);
+            // The current version is the revision of the config's last write: returned too.
+            seen(current);
           } else {
             op.unknown();
           }

@@ -190,7 +190,7 @@ describe("compare-and-set stays linearizable and loses nothing while etcd member
     console.log(summary);
     expect(lost, summary).toEqual([]);
     expect(
-      result.anomalies.map((a) => formatAnomaly(model, a)),
+      result.anomalies.map((a) => formatAnomaly(model, a) + historyNear(a, histories)),
       summary,
     ).toEqual([]);
     // A backend that fails is Unavailable (or a call runs out of time), never anything else.
@@ -223,6 +223,31 @@ async function revisionsOf(
     pageToken = page.nextPageToken;
   } while (pageToken !== "");
   return all.reverse();
+}
+
+/**
+ * The recorded revisions of an anomaly's partition from a few before the oldest version its
+ * operations name to the end of those they name, so a report shows what each write became.
+ */
+function historyNear(
+  anomaly: { partition: string; involved: Operation<RegisterInput, RegisterOutput>[] },
+  histories: Map<string, RecordedRevision[]>,
+): string {
+  const versions: bigint[] = [];
+  for (const op of anomaly.involved) {
+    if (op.input.kind === "cas") versions.push(op.input.expected);
+    const out = op.output;
+    if (out?.kind === "read" || out?.kind === "written") versions.push(out.version);
+    if (out?.kind === "conflict" && out.current !== undefined) versions.push(out.current);
+  }
+  const history = histories.get(anomaly.partition) ?? [];
+  const top = versions.reduce((a, b) => (b > a ? b : a), 0n);
+  const end = history.findIndex((r) => r.revision > top);
+  const near = history.slice(
+    Math.max(0, (end < 0 ? history.length : end) - 12),
+    end < 0 ? undefined : end + 3,
+  );
+  return `\n  recorded history of ${anomaly.partition} there: ${near.map((r) => `v${r.revision} ${JSON.stringify(r.value)}`).join(", ")}`;
 }
 
 /**

@@ -139,6 +139,13 @@ export function versionConflict(c: {
   );
 }
 
+/** The current version a version conflict (Aborted with guardian.v1.VersionConflict) reports. */
+export function conflictingVersion(err: unknown): bigint | undefined {
+  if (!(err instanceof ConnectError) || err.code !== Code.Aborted) return undefined;
+  const current = err.findDetails(VersionConflictSchema)[0]?.currentVersion;
+  return current !== undefined && current > 0n ? current : undefined;
+}
+
 /** ResourceExhausted with guardian.v1.LimitExceeded for a document over the size limit. */
 export function configTooLarge(max: number, actual: number): ConnectError {
   return new ConnectError(

@@ -18,7 +18,7 @@ import {
   type ConfigDeps,
 } from "../deps.js";
 import { encodeContent, storedDocument, validateDocument } from "../document/content.js";
-import { configNotFound } from "../error-map.js";
+import { configNotFound, conflictingVersion } from "../error-map.js";
 import { configOf } from "../read-cache/config-view.js";
 import { markStale } from "../read-cache/stale.js";
 import { requireProject } from "../require-project.js";
@@ -45,9 +45,20 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
   const maxBytes = deps.maxConfigBytes ?? defaultMaxConfigBytes;
   const basis = createWriteBasis({ readCache: deps.readCache });
 
-  /** Writes through the store, and lets this process's reads see the write from now on. */
+  /**
+   * Writes through the store, and lets this process's reads see the write from now on. A
+   * version conflict names the config's current version, so this process's reads do not show
+   * an older one after that answer either: its answers never go back in time.
+   */
   async function commit(ctx: HandlerContext, w: ConfigWrite): Promise<WriteResponse> {
-    const res = await writeConfig(store, ctx, w);
+    let res: WriteResponse;
+    try {
+      res = await writeConfig(store, ctx, w);
+    } catch (err) {
+      const current = conflictingVersion(err);
+      if (current !== undefined) deps.readCache?.wrote(current);
+      throw err;
+    }
     deps.readCache?.wrote(res.revision);
     return res;
   }

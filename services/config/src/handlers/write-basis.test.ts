@@ -1,11 +1,21 @@
 import { Code } from "@connectrpc/connect";
 import { VersionConflictSchema } from "@guardian/api";
 import { failureOf } from "@guardian/testkit";
-import { describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Client } from "@connectrpc/connect";
+import type { StoreService } from "@guardian/api";
+import { afterAll, describe, expect, it } from "vitest";
+import { createReadCache } from "../read-cache/cache.js";
 import { useHarness } from "../testing/harness.js";
 import { json, newProject, plain } from "../testing/fixtures.js";
 
 const h = useHarness();
+const stops: AbortController[] = [];
+
+// Runs before the harness closes (after-hooks run in reverse order of registration).
+afterAll(() => {
+  for (const ac of stops) ac.abort();
+});
 
 /**
  * Two config services over one store, as two API processes are: `other` has no read cache,
@@ -83,5 +93,43 @@ describe("updates built on the state this process knows", () => {
     expect(again.revision).toBe(first.revision);
     const history = await h.store.listKeyRevisions({ project: p, key: "k" });
     expect(history.records).toHaveLength(3);
+  });
+
+  it("after a version conflict, read no older version than the one it reported", async () => {
+    // A process whose store watch delivers each change 1.5 s late, as a busy one may.
+    const late: Client<typeof StoreService> = {
+      ...h.store,
+      watchKeys(req, opts) {
+        return (async function* () {
+          for await (const m of h.store.watchKeys(req, opts)) {
+            if (m.kind.case === "events") await sleep(1_500);
+            yield m;
+          }
+        })();
+      },
+    };
+    const ac = new AbortController();
+    stops.push(ac);
+    const behind = h.configWith({ readCache: createReadCache({ store: late, signal: ac.signal }) });
+    const p = await newProject(h);
+    const v1 = await h.config.createConfig({
+      project: p,
+      key: "k",
+      content: json(1),
+      schema: "any",
+    });
+    await behind.readConfig({ project: p, key: "k", minRevision: v1.revision });
+    const v2 = await h.config.updateConfig({ project: p, key: "k", content: json(2) });
+    const stale = await behind.readConfig({ project: p, key: "k" });
+    expect(stale.etag).toBe(v1.revision);
+
+    const err = await failureOf(
+      behind.updateConfig({ project: p, key: "k", content: json(3), expectedVersion: v1.revision }),
+    );
+    expect(err.findDetails(VersionConflictSchema)[0]?.currentVersion).toBe(v2.revision);
+    // The answer named v2: a read through the same process no longer shows v1.
+    const read = await behind.readConfig({ project: p, key: "k" });
+    expect(read.etag).toBe(v2.revision);
+    expect(plain(read.content)).toBe(2);
   });
 });

@@ -52,9 +52,10 @@ export interface ReadCache {
     },
   ): Promise<ReadCacheResult>;
   /**
-   * Tells the cache about a revision this process's own write committed, so that reads
-   * through this process see the write once it returned (read-your-writes), although the
-   * watch that feeds the cache may deliver it a moment later.
+   * Tells the cache about a revision this process's own write committed (or that a version
+   * conflict it answered reported as current), so that reads through this process see it once
+   * the answer was given (read-your-writes), although the watch that feeds the cache may
+   * deliver it a moment later.
    */
   wrote(revision: bigint): void;
   /** The newest store revision the cache has applied. */
