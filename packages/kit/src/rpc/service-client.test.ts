@@ -61,4 +61,17 @@ describe("classifying failed service-to-service calls", () => {
     const canceled = new ConnectError("canceled", Code.Canceled);
     expect(classify(canceled, write, ac.signal)).toBe(canceled);
   });
+
+  it("answers with the caller's own deadline when it ended the call, not with the cut stream", () => {
+    const ac = new AbortController();
+    const deadline = new ConnectError("the operation timed out", Code.DeadlineExceeded);
+    ac.abort(deadline);
+    for (const m of [write, get]) {
+      const cut = new ConnectError(
+        "http/2 stream closed with error code CANCEL (0x8)",
+        Code.Canceled,
+      );
+      expect(classify(cut, m, ac.signal)).toBe(deadline);
+    }
+  });
 });

@@ -49,14 +49,21 @@ function sentByService(err: ConnectError): boolean {
  * an Aborted without a guardian.v1.VersionConflict detail: only a version conflict may be
  * Aborted. A broken connection (reset, HTTP/2 cancel, a process that died mid-call) becomes
  * Unavailable; for a write that may have reached the service it says that the outcome is
- * unknown (see {@link isOutcomeUnknown}). A call the caller itself cancelled keeps its error.
+ * unknown (see {@link isOutcomeUnknown}). A call that the caller's own signal ended answers
+ * with the signal's reason when that is a ConnectError (a handler's deadline is
+ * DeadlineExceeded), and keeps its error otherwise.
  */
 export function serviceCallError(
   err: unknown,
   method: DescMethod,
   opts: { signal?: AbortSignal; writes: ReadonlySet<string> },
 ): unknown {
-  if (opts.signal?.aborted) return err;
+  if (opts.signal?.aborted) {
+    // The caller's deadline or cancellation ended the call: say so (DeadlineExceeded for a
+    // deadline), not what the stream it cut reported ("stream closed with CANCEL").
+    const reason: unknown = opts.signal.reason;
+    return reason instanceof ConnectError ? reason : err;
+  }
   const ce = ConnectError.from(err);
   if (sentByService(ce)) {
     const conflict = ce.findDetails(VersionConflictSchema).length > 0;
