@@ -149,6 +149,20 @@ describe("checkLinearizability on a versioned register", () => {
     expect(r.anomalies[0]!.culprit.id).toBe(2);
   });
 
+  it("names the real culprit when an earlier response saw a write still in flight", () => {
+    const r = checkLinearizability(
+      model,
+      history([
+        // The write commits at once but answers last; a refusal reports its version first.
+        [1, 0, 30, ...cas(1n, "a", 4n)],
+        [2, 2, 3, { kind: "cas", expected: 1n, value: "b" }, { kind: "conflict", current: 4n }],
+        [3, 20, 21, ...read(1n, "init")],
+      ]),
+    );
+    expect(r.ok).toBe(false);
+    expect(r.anomalies[0]!.culprit.id).toBe(2);
+  });
+
   it("checks each key on its own and reports only the broken one", () => {
     const good = history([[1, 0, 1, ...cas(1n, "a", 4n)]], "a");
     const bad = history(

@@ -63,11 +63,26 @@ export function checkLinearizability<S, I, O>(
   return { ok: anomalies.length === 0, anomalies, partitions };
 }
 
-/** The history as it stood just after time `t`: later responses are not yet known. */
-function prefixAt<I, O>(ops: readonly Operation<I, O>[], t: number): Operation<I, O>[] {
+/**
+ * The history as it stood just after time `t`: later responses are not yet known, but what
+ * they reveal about an operation's effect (the version a write got) is, through the model's
+ * {@link Model.inFlight}. Otherwise a prefix could fail where the whole history does not (a
+ * write in flight that a conflict in the prefix had already observed), and the bisection
+ * would name the wrong culprit.
+ */
+function prefixAt<S, I, O>(
+  model: Model<S, I, O>,
+  ops: readonly Operation<I, O>[],
+  t: number,
+): Operation<I, O>[] {
   return ops
     .filter((op) => op.call <= t)
-    .map((op) => (op.ret <= t ? op : { ...op, output: undefined, ret: Infinity }));
+    .map((op) => {
+      if (op.ret <= t) return op;
+      const input =
+        op.output !== undefined && model.inFlight ? model.inFlight(op.input, op.output) : op.input;
+      return { ...op, input, output: undefined, ret: Infinity };
+    });
 }
 
 function minimalAnomaly<S, I, O>(
@@ -83,11 +98,11 @@ function minimalAnomaly<S, I, O>(
   let hi = responses.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (isLinearizable(model, partition, prefixAt(ops, responses[mid]!.ret))) lo = mid + 1;
+    if (isLinearizable(model, partition, prefixAt(model, ops, responses[mid]!.ret))) lo = mid + 1;
     else hi = mid;
   }
   const culprit = responses[lo]!;
-  const prefix = prefixAt(ops, culprit.ret);
+  const prefix = prefixAt(model, ops, culprit.ret);
   const overlapping = prefix.filter((op) => op.id !== culprit.id && op.ret > culprit.call);
   const before = prefix
     .filter((op) => op.ret <= culprit.call)

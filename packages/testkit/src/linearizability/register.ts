@@ -84,6 +84,12 @@ export function versionedRegister(
         }
       }
     },
+    inFlight(input, output) {
+      // A write in flight may already have taken effect, with the version it got.
+      return input.kind !== "read" && output.kind === "written"
+        ? { ...input, version: output.version }
+        : input;
+    },
     key: (state) => `${state.version}:${state.value}`,
     describe: describeRegisterOperation,
   };
