@@ -1,3 +1,4 @@
+import "./host/plain-proto-keys.js";
 import "./host/preload.js";
 import { CommanderError } from "commander";
 import { ConnectError } from "@connectrpc/connect";
