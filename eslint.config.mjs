@@ -39,7 +39,13 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          patterns: [{ group: ["@guardian/*/*"], message: "Import a package through its index." }],
+          patterns: [
+            {
+              // The one exception: a module imported for its effect on the process.
+              group: ["@guardian/*/*", "!@guardian/kit/plain-proto-keys"],
+              message: "Import a package through its index.",
+            },
+          ],
         },
       ],
     },

@@ -12,7 +12,7 @@ export default defineConfig({
     exclude: alone ? [] : ["**/node_modules/**", "**/*.alone.test.ts"],
     globalSetup: ["test/global-setup.ts"],
     // What the CLI's entry point does first, so in-process servers decode requests as it does.
-    setupFiles: ["packages/cli/src/host/plain-proto-keys.ts"],
+    setupFiles: ["packages/kit/src/plain-proto-keys.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -1,4 +1,4 @@
-import "./host/plain-proto-keys.js";
+import "@guardian/kit/plain-proto-keys";
 import "./host/preload.js";
 import { CommanderError } from "commander";
 import { ConnectError } from "@connectrpc/connect";

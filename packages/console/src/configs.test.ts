@@ -281,4 +281,24 @@ describe("config screens", () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('keeps a member named "__proto__" through the editor and a save', async () => {
+    // Made by JSON.parse: in an object literal it would set the prototype instead.
+    const doc = (replicas: number) => `{"replicas": ${replicas}, "__proto__": {"x": 1}}`;
+    await create("eu/proto", JSON.parse(doc(2)) as JsonValue);
+    const { context, page, problems } = await signedIn();
+    await page.goto(`/#/p/${project}/c/eu%2Fproto`);
+    await expect.poll(() => editorText(page)).toContain('"__proto__"');
+    await typeDocument(page, doc(3));
+    await page.getByRole("heading", { name: "No violations" }).waitFor();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: /Saved as version/ })
+      .waitFor();
+    const stored = await admin.config.getConfig({ project, key: "eu/proto" });
+    expect(toJson(ValueSchema, stored.config!.content!)).toEqual(JSON.parse(doc(3)));
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });

@@ -1,3 +1,4 @@
+import "@guardian/kit/plain-proto-keys";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app.js";

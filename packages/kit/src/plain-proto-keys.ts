@@ -1,7 +1,8 @@
-// Imported first by the CLI's entry point (and by the test setup), before any request or
-// response is decoded.
+// Imported first by the CLI's and the web console's entry points (and by the test setup),
+// before any request or response is decoded. Import it for its effect only:
+// `import "@guardian/kit/plain-proto-keys"`.
 //
-// Makes "__proto__" an ordinary property name in this process, as `node --disable-proto=delete`
+// Makes "__proto__" an ordinary property name in this process (or page), as `node --disable-proto=delete`
 // does: Object.prototype's __proto__ accessor is removed, so `obj["__proto__"] = v` creates an
 // own property instead of replacing the object's prototype. protobuf-es builds the members of
 // google.protobuf.Struct and the entries of map fields by assignment; with the accessor, a JSON
