@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
   ConfigError,
@@ -13,6 +12,7 @@ import {
   type ConfigOf,
   type Field,
 } from "@guardian/kit";
+import { autoProcessCount } from "./host/cpu-quota.js";
 import type { ServiceDeps } from "./host/services.js";
 
 /** Settings every Guardian process reads, whatever it hosts. */
@@ -58,14 +58,14 @@ export const processSettings = {
 
 /**
  * A number of processes: an integer from 1 to `max`, or `auto` for the number of CPUs this
- * process may use (`os.availableParallelism()`).
+ * process may use (`os.availableParallelism()`, bounded by a container's CPU quota).
  */
 function processCount(variable: string, opts: { max: number; description: string }): Field<number> {
   const count = int(variable, { default: 1, min: 1, max: opts.max, description: opts.description });
   return {
     ...count,
     read(raw) {
-      if (raw?.trim().toLowerCase() === "auto") return { ok: true, value: availableParallelism() };
+      if (raw?.trim().toLowerCase() === "auto") return { ok: true, value: autoProcessCount() };
       const read = count.read(raw);
       return read.ok
         ? read
@@ -82,7 +82,7 @@ export const processCountSettings = {
   processes: processCount("GUARDIAN_PROCESSES", {
     max: 256,
     description:
-      "Server processes that `guardian serve` runs on its one port, each with its own caches, connections and store watch, under a supervisor that restarts them and sums their `/metrics`; `auto`: one per CPU the process may use. Only for auth, config, schema and cluster (and console beside them); `guardian dev`, `guardian serve console` alone, store and worker run one (docs/deploy.md)",
+      "Server processes that `guardian serve` runs on its one port, each with its own caches, connections and store watch, under a supervisor that restarts them and sums their `/metrics`; `auto`: one per CPU the process may use, no more than a container's CPU limit allows (rounded up). Only for auth, config, schema and cluster (and console beside them); `guardian dev`, `guardian serve console` alone, store and worker run one (docs/deploy.md)",
   }),
 } as const;
 
