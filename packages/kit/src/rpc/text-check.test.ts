@@ -69,6 +69,16 @@ describe("strings PostgreSQL cannot store", () => {
     expect(found.find((v) => v.field === "content")?.description).toMatch(/^keys must not/);
   });
 
+  it("are looked for in a document's own members only, whatever its objects inherit", () => {
+    // What protobuf-es builds for a "__proto__" member where Object.prototype keeps its
+    // __proto__ accessor: the member's value becomes the object's prototype.
+    const content = fromJson(ValueSchema, { a: 1 });
+    const fields = (content.kind.value as { fields: object }).fields;
+    Object.setPrototypeOf(fields, fromJson(ValueSchema, { bad: nul }));
+    const req = create(CreateConfigRequestSchema, { project: "p", key: "k", content });
+    expect(findTextProblems(CreateConfigRequestSchema, req)).toEqual([]);
+  });
+
   it("leave a clean request alone, and survive deeply nested content", () => {
     const clean = create(CreateConfigRequestSchema, {
       project: "p",

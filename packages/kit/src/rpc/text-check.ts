@@ -120,7 +120,9 @@ function walkText(
           stack.push({ kind: "json", json: item, at: { up: at, seg: i, kind: "index" } }),
         );
       } else if (json !== null && typeof json === "object") {
-        for (const key in json) {
+        // Own members only: a decoder that turned a "__proto__" member into the object's
+        // prototype must not make its members look like the document's.
+        for (const key of Object.keys(json)) {
           check(key, at, "keys ");
           stack.push({
             kind: "json",
@@ -133,7 +135,7 @@ function walkText(
     }
     if (work.kind === "struct") {
       const fields = work.struct.fields;
-      for (const key in fields) {
+      for (const key of Object.keys(fields)) {
         check(key, work.at, "keys ");
         stack.push({
           kind: "value",
