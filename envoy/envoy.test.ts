@@ -69,6 +69,18 @@ describe.each(profiles)("the $name gateway config ($output)", (profile) => {
     expect(hcm(doc())["http_filters"].map((f: Doc) => f["name"])).toEqual([...httpFilterOrder]);
   });
 
+  it("lets a browser read every header a Guardian answer carries for its client", () => {
+    const host = hcm(doc())["route_config"].virtual_hosts[0] as Doc;
+    const cors = host["typed_per_filter_config"]["envoy.filters.http.cors"] as Doc;
+    const exposed = (cors["expose_headers"] as string).split(", ");
+    for (const header of ["grpc-status-details-bin", "x-request-id", "retry-after"]) {
+      expect(exposed).toContain(header);
+    }
+    // ReadConfig's stale mark and the ETag of a Connect GET.
+    expect(exposed).toContain("guardian-stale");
+    expect(exposed).toContain("etag");
+  });
+
   it("routes every public Guardian RPC and nothing of the store service", () => {
     const paths = routes(doc()).map((r) => (r["match"].path ?? r["match"].prefix) as string);
     for (const rpc of rpcs) expect(paths).toContain(rpc.path);

@@ -45,7 +45,10 @@ export const corsAllowHeaders = [
   "x-request-id",
 ];
 
-/** Response headers a browser may read: gRPC status, request id and rate limit hints. */
+/**
+ * Response headers a browser may read: gRPC status, request id, rate limit hints, a read's
+ * staleness mark (`guardian-stale`) and a Connect GET's `etag` (for `if-none-match`).
+ */
 export const corsExposeHeaders = [
   "grpc-status",
   "grpc-message",
@@ -56,6 +59,8 @@ export const corsExposeHeaders = [
   "x-ratelimit-limit",
   "x-ratelimit-remaining",
   "x-ratelimit-reset",
+  "guardian-stale",
+  "etag",
 ];
 
 /** The CORS policy of the public virtual host: exact origins only, no credentials mode. */
