@@ -5,6 +5,7 @@ import {
   gatherProcessMetrics,
   shareProcessMetrics,
   type MetricsChannel,
+  type ProcessMetricsGatherer,
 } from "./cluster-metrics.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 
@@ -35,26 +36,28 @@ interface Member {
   cut(): void;
 }
 
+/** One server process with its own metrics, joined to the supervisor's gatherer as `id`. */
+function startProcess(gatherer: ProcessMetricsGatherer, id: number, timeoutMs: number): Member {
+  const own = createMetrics({ defaultMetrics: false });
+  const calls = new Counter({ name: "calls_total", help: "calls", registers: [own.registry] });
+  new Gauge({
+    name: "up",
+    help: "up",
+    registers: [own.registry],
+    aggregator: "min",
+    collect() {
+      this.set(id === 1 ? 0 : 1);
+    },
+  });
+  const pair = channelPair();
+  const metrics = shareProcessMetrics(own, pair.process, { timeoutMs });
+  gatherer.join(id, pair.supervisor);
+  return { metrics, calls, cut: pair.cut };
+}
+
 function startProcesses(count: number, timeoutMs = 2_000) {
   const gatherer = gatherProcessMetrics({ timeoutMs });
-  const members: Member[] = [];
-  for (let id = 0; id < count; id++) {
-    const own = createMetrics({ defaultMetrics: false });
-    const calls = new Counter({ name: "calls_total", help: "calls", registers: [own.registry] });
-    new Gauge({
-      name: "up",
-      help: "up",
-      registers: [own.registry],
-      aggregator: "min",
-      collect() {
-        this.set(id === 1 ? 0 : 1);
-      },
-    });
-    const pair = channelPair();
-    const metrics = shareProcessMetrics(own, pair.process, { timeoutMs });
-    gatherer.join(id, pair.supervisor);
-    members.push({ metrics, calls, cut: pair.cut });
-  }
+  const members = Array.from({ length: count }, (_, id) => startProcess(gatherer, id, timeoutMs));
   return { gatherer, members };
 }
 
@@ -88,5 +91,23 @@ describe("metrics of several processes on one port", () => {
     members[0]!.calls.inc(2);
     members[1]!.cut();
     await expect(members[0]!.metrics.render()).rejects.toThrow(/within 100 ms/);
+  });
+
+  it("keeps the counts of a process that exited in every later sum, but not its gauges", async () => {
+    const { gatherer, members } = startProcesses(2);
+    members[0]!.calls.inc(2);
+    members[1]!.calls.inc(5);
+    const before = await members[0]!.metrics.render();
+    expect(before).toContain("calls_total 7");
+    expect(before).toContain("up 0");
+    members[1]!.cut();
+    gatherer.leave(1);
+    const after = await members[0]!.metrics.render();
+    expect(after).toContain("calls_total 7");
+    expect(after).toContain("up 1");
+    // Its replacement starts from zero; the total goes on from where it was.
+    const replacement = startProcess(gatherer, 2, 2_000);
+    replacement.calls.inc(1);
+    expect(await replacement.metrics.render()).toContain("calls_total 8");
   });
 });

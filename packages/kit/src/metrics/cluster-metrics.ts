@@ -101,19 +101,50 @@ export interface ProcessMetricsGatherer {
 
 interface Round {
   readonly waitingFor: Set<number>;
-  readonly parts: OwnMetrics[];
+  /** Each answering process's own metrics, by process. */
+  readonly parts: Map<number, OwnMetrics>;
   finish(error?: string): void;
+}
+
+/** Metrics whose values only grow while a process lives: what a process that exits leaves. */
+const cumulativeTypes = new Set(["counter", "histogram"]);
+
+/**
+ * Adds the cumulative metrics of `part` (counters, histogram buckets, sums and counts) to
+ * `total`, value by value (same metric and labels), and returns the new total.
+ */
+function addCumulative(total: OwnMetrics, part: OwnMetrics): OwnMetrics {
+  const byName = new Map(total.map((m) => [m.name, { ...m, values: [...m.values] }]));
+  for (const metric of part) {
+    if (!cumulativeTypes.has(String(metric.type))) continue;
+    const into = byName.get(metric.name) ?? { ...metric, values: [] };
+    byName.set(metric.name, into);
+    for (const v of metric.values) {
+      const key = (x: MetricValue<string>) =>
+        JSON.stringify([(x as { metricName?: string }).metricName ?? "", x.labels]);
+      const at = into.values.findIndex((x) => key(x) === key(v));
+      if (at < 0) into.values.push({ ...v });
+      else into.values[at] = { ...into.values[at]!, value: into.values[at]!.value + v.value };
+    }
+  }
+  return [...byName.values()];
 }
 
 /**
  * Gathers, for each scrape that reaches one of its processes, the metrics of every process
  * that joined, and answers the asking process with their sum (see {@link shareProcessMetrics}).
- * A process that does not answer within `timeoutMs` fails that scrape.
+ * A process that does not answer within `timeoutMs` fails that scrape. The counters and
+ * histograms a process last reported stay in every later sum after it exits, so the totals do
+ * not go backwards when the supervisor replaces a process (its gauges leave with it).
  */
 export function gatherProcessMetrics(opts: { timeoutMs: number }): ProcessMetricsGatherer {
   const members = new Map<number, { channel: MetricsChannel; listener: (m: unknown) => void }>();
   const rounds = new Map<number, Round>();
   let nextRound = 0;
+  /** Each process's metrics as its latest complete sum counted them. */
+  const lastCounted = new Map<number, OwnMetrics>();
+  /** The cumulative metrics that processes which exited had reported. */
+  let departed: OwnMetrics = [];
 
   const sum = (asker: number, askId: number): void => {
     const id = nextRound++;
@@ -121,7 +152,7 @@ export function gatherProcessMetrics(opts: { timeoutMs: number }): ProcessMetric
     let done = false;
     const round: Round = {
       waitingFor: new Set(members.keys()),
-      parts: [],
+      parts: new Map(),
       finish(error) {
         if (done) return;
         done = true;
@@ -130,8 +161,15 @@ export function gatherProcessMetrics(opts: { timeoutMs: number }): ProcessMetric
         const reply = (answer: { text?: string; error?: string }) =>
           members.get(asker)?.channel.send({ type: "guardian:metrics-sum", id: askId, ...answer });
         if (error !== undefined) return reply({ error });
+        // A process that exited during the round counts by what `departed` holds of it.
+        const parts = [departed];
+        for (const [member, part] of round.parts) {
+          if (!members.has(member)) continue;
+          lastCounted.set(member, part);
+          parts.push(part);
+        }
         Promise.resolve()
-          .then(() => AggregatorRegistry.aggregate(round.parts).metrics())
+          .then(() => AggregatorRegistry.aggregate(parts).metrics())
           .then(
             (text) => reply({ text }),
             (err: unknown) => reply({ error: String(err) }),
@@ -156,7 +194,7 @@ export function gatherProcessMetrics(opts: { timeoutMs: number }): ProcessMetric
     const round = rounds.get(message.id);
     if (round === undefined || !round.waitingFor.delete(from)) return;
     if (message.error !== undefined) return round.finish(message.error);
-    round.parts.push(message.metrics ?? []);
+    round.parts.set(from, message.metrics ?? []);
     if (round.waitingFor.size === 0) round.finish();
   };
 
@@ -174,6 +212,9 @@ export function gatherProcessMetrics(opts: { timeoutMs: number }): ProcessMetric
       if (member === undefined) return;
       member.channel.off("message", member.listener);
       members.delete(id);
+      const last = lastCounted.get(id);
+      lastCounted.delete(id);
+      if (last !== undefined) departed = addCumulative(departed, last);
       for (const round of [...rounds.values()]) {
         if (round.waitingFor.delete(id) && round.waitingFor.size === 0) round.finish();
       }
