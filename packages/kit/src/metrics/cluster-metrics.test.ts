@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { Counter, Gauge } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
 import { describe, expect, it } from "vitest";
 import {
   gatherProcessMetrics,
@@ -97,6 +97,8 @@ describe("metrics of several processes on one port", () => {
     const { gatherer, members } = startProcesses(2);
     members[0]!.calls.inc(2);
     members[1]!.calls.inc(5);
+    const registers = [members[1]!.metrics.registry];
+    new Histogram({ name: "took_seconds", help: "took", buckets: [1], registers }).observe(0.5);
     const before = await members[0]!.metrics.render();
     expect(before).toContain("calls_total 7");
     expect(before).toContain("up 0");
@@ -104,6 +106,8 @@ describe("metrics of several processes on one port", () => {
     gatherer.leave(1);
     const after = await members[0]!.metrics.render();
     expect(after).toContain("calls_total 7");
+    expect(after).toContain('took_seconds_bucket{le="1"} 1');
+    expect(after).toContain("took_seconds_count 1");
     expect(after).toContain("up 1");
     // Its replacement starts from zero; the total goes on from where it was.
     const replacement = startProcess(gatherer, 2, 2_000);

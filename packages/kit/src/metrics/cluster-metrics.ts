@@ -114,20 +114,24 @@ const cumulativeTypes = new Set(["counter", "histogram"]);
  * `total`, value by value (same metric and labels), and returns the new total.
  */
 function addCumulative(total: OwnMetrics, part: OwnMetrics): OwnMetrics {
-  const byName = new Map(total.map((m) => [m.name, { ...m, values: [...m.values] }]));
+  const key = (v: MetricValue<string>) =>
+    JSON.stringify([(v as { metricName?: string }).metricName ?? "", v.labels]);
+  const byName = new Map(
+    total.map((m) => [m.name, { metric: m, values: new Map(m.values.map((v) => [key(v), v])) }]),
+  );
   for (const metric of part) {
     if (!cumulativeTypes.has(String(metric.type))) continue;
-    const into = byName.get(metric.name) ?? { ...metric, values: [] };
-    byName.set(metric.name, into);
+    let into = byName.get(metric.name);
+    if (into === undefined) byName.set(metric.name, (into = { metric, values: new Map() }));
     for (const v of metric.values) {
-      const key = (x: MetricValue<string>) =>
-        JSON.stringify([(x as { metricName?: string }).metricName ?? "", x.labels]);
-      const at = into.values.findIndex((x) => key(x) === key(v));
-      if (at < 0) into.values.push({ ...v });
-      else into.values[at] = { ...into.values[at]!, value: into.values[at]!.value + v.value };
+      const seen = into.values.get(key(v));
+      into.values.set(key(v), seen === undefined ? v : { ...seen, value: seen.value + v.value });
     }
   }
-  return [...byName.values()];
+  return [...byName.values()].map(({ metric, values }) => ({
+    ...metric,
+    values: [...values.values()],
+  }));
 }
 
 /**
