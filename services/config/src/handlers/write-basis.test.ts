@@ -1,13 +1,10 @@
 import { Code } from "@connectrpc/connect";
 import { VersionConflictSchema } from "@guardian/api";
 import { failureOf } from "@guardian/testkit";
-import { setTimeout as sleep } from "node:timers/promises";
-import type { Client } from "@connectrpc/connect";
-import type { StoreService } from "@guardian/api";
 import { afterAll, describe, expect, it } from "vitest";
 import { createReadCache } from "../read-cache/cache.js";
 import { useHarness } from "../testing/harness.js";
-import { json, newProject, plain } from "../testing/fixtures.js";
+import { json, lateWatchStore, newProject, plain } from "../testing/fixtures.js";
 
 const h = useHarness();
 const stops: AbortController[] = [];
@@ -97,17 +94,7 @@ describe("updates built on the state this process knows", () => {
 
   it("after a version conflict, read no older version than the one it reported", async () => {
     // A process whose store watch delivers each change 1.5 s late, as a busy one may.
-    const late: Client<typeof StoreService> = {
-      ...h.store,
-      watchKeys(req, opts) {
-        return (async function* () {
-          for await (const m of h.store.watchKeys(req, opts)) {
-            if (m.kind.case === "events") await sleep(1_500);
-            yield m;
-          }
-        })();
-      },
-    };
+    const late = lateWatchStore(h.store, 1_500);
     const ac = new AbortController();
     stops.push(ac);
     const behind = h.configWith({ readCache: createReadCache({ store: late, signal: ac.signal }) });

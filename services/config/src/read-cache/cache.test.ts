@@ -1,11 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { WatchKeysResponseSchema, type StoreService } from "@guardian/api";
-import { setTimeout as sleep } from "node:timers/promises";
 import { waitFor } from "@guardian/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { useHarness } from "../testing/harness.js";
-import { json, newProject, plain } from "../testing/fixtures.js";
+import { json, lateWatchStore, newProject, plain } from "../testing/fixtures.js";
 import { createReadCache } from "./cache.js";
 
 const h = useHarness();
@@ -51,17 +50,7 @@ describe("read cache", () => {
   }
 
   it("lets a process read its own write at once, although the watch delivers it later", async () => {
-    const delayed: Client<typeof StoreService> = {
-      ...h.store,
-      watchKeys(req, opts) {
-        return (async function* () {
-          for await (const m of h.store.watchKeys(req, opts)) {
-            if (m.kind.case === "events") await sleep(300);
-            yield m;
-          }
-        })();
-      },
-    };
+    const delayed = lateWatchStore(h.store, 300);
     const ac = new AbortController();
     stops.push(ac);
     const cache = createReadCache({ store: delayed, signal: ac.signal });

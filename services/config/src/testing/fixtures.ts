@@ -1,5 +1,8 @@
 import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import type { Client } from "@connectrpc/connect";
+import type { StoreService } from "@guardian/api";
+import { setTimeout as sleep } from "node:timers/promises";
 
 import type { ApiKeyScopeName, Principal } from "@guardian/kit";
 import { as, type Harness } from "./harness.js";
@@ -90,4 +93,25 @@ export function json(value: JsonValue): Value {
 /** Converts a google.protobuf.Value of a response back to plain JSON. */
 export function plain(value: Value | undefined): JsonValue | undefined {
   return value && toJson(ValueSchema, value);
+}
+
+/**
+ * A store client whose watch streams deliver each batch of changes `delayMs` late, as the
+ * watch of a busy process may: a read cache over it stays behind the store for that long.
+ */
+export function lateWatchStore(
+  store: Client<typeof StoreService>,
+  delayMs: number,
+): Client<typeof StoreService> {
+  return {
+    ...store,
+    watchKeys(req, opts) {
+      return (async function* () {
+        for await (const m of store.watchKeys(req, opts)) {
+          if (m.kind.case === "events") await sleep(delayMs);
+          yield m;
+        }
+      })();
+    },
+  };
 }
