@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { observedRevisionHeader } from "@guardian/store-service";
 import {
   BadRequestSchema,
   LimitExceededSchema,
@@ -139,11 +140,20 @@ export function versionConflict(c: {
   );
 }
 
-/** The current version a version conflict (Aborted with guardian.v1.VersionConflict) reports. */
-export function conflictingVersion(err: unknown): bigint | undefined {
-  if (!(err instanceof ConnectError) || err.code !== Code.Aborted) return undefined;
-  const current = err.findDetails(VersionConflictSchema)[0]?.currentVersion;
-  return current !== undefined && current > 0n ? current : undefined;
+/**
+ * The revision a refused store write says its refusal holds at: the current version of a
+ * version conflict (Aborted with guardian.v1.VersionConflict), or, for a config that does not
+ * exist, the store's `guardian-observed-revision` (its deletion, or later). Removes that
+ * header from the error, which is the store's to the config service, not the client's.
+ */
+export function refusedAtRevision(err: unknown): bigint | undefined {
+  if (!(err instanceof ConnectError)) return undefined;
+  const observed = err.metadata.get(observedRevisionHeader);
+  err.metadata.delete(observedRevisionHeader);
+  if (err.code !== Code.Aborted && err.code !== Code.NotFound) return undefined;
+  const current = err.findDetails(VersionConflictSchema)[0]?.currentVersion ?? 0n;
+  if (current > 0n) return current;
+  return observed !== null && /^[1-9][0-9]{0,18}$/.test(observed) ? BigInt(observed) : undefined;
 }
 
 /** ResourceExhausted with guardian.v1.LimitExceeded for a document over the size limit. */

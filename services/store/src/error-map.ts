@@ -46,8 +46,19 @@ export function toStoreConnectError(
     e.cause = err;
     return e;
   }
-  return new ConnectError(err.message, codes[err.kind], undefined, detailsOf(err, call), err);
+  const observed = err.detail.observedRevision;
+  const metadata =
+    observed !== undefined && observed > 0n
+      ? { [observedRevisionHeader]: observed.toString() }
+      : undefined;
+  return new ConnectError(err.message, codes[err.kind], metadata, detailsOf(err, call), err);
 }
+
+/**
+ * The header of a refused write (Aborted, NotFound) that names a revision at which the state it
+ * was refused on holds: a caller's reads at that revision or later do not show an older one.
+ */
+export const observedRevisionHeader = "guardian-observed-revision";
 
 type Details = ConstructorParameters<typeof ConnectError>[3];
 

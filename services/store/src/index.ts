@@ -25,6 +25,7 @@ export { createArchiveJob, type ArchiveJobOptions } from "./archiver/archive-job
 export type { CompactionOptions } from "./archiver/compactor.js";
 export { instrumentEngine, timedOperations } from "./metrics/engine-metrics.js";
 export { StoreError, type StoreErrorKind } from "./engine/errors.js";
+export { observedRevisionHeader } from "./error-map.js";
 export type * from "./engine/types.js";
 export {
   createHistoryRetentionJob,

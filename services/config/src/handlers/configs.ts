@@ -18,7 +18,7 @@ import {
   type ConfigDeps,
 } from "../deps.js";
 import { encodeContent, storedDocument, validateDocument } from "../document/content.js";
-import { configNotFound, conflictingVersion } from "../error-map.js";
+import { configNotFound, refusedAtRevision } from "../error-map.js";
 import { configOf } from "../read-cache/config-view.js";
 import { markStale } from "../read-cache/stale.js";
 import { requireProject } from "../require-project.js";
@@ -47,16 +47,17 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
 
   /**
    * Writes through the store, and lets this process's reads see the write from now on. A
-   * version conflict names the config's current version, so this process's reads do not show
-   * an older one after that answer either: its answers never go back in time.
+   * refusal (a version conflict, a config that does not exist) names the revision its state
+   * holds at, so this process's reads do not show an older state after that answer either:
+   * its answers never go back in time.
    */
   async function commit(ctx: HandlerContext, w: ConfigWrite): Promise<WriteResponse> {
     let res: WriteResponse;
     try {
       res = await writeConfig(store, ctx, w);
     } catch (err) {
-      const current = conflictingVersion(err);
-      if (current !== undefined) deps.readCache?.wrote(current);
+      const at = refusedAtRevision(err);
+      if (at !== undefined) deps.readCache?.wrote(at);
       throw err;
     }
     deps.readCache?.wrote(res.revision);
@@ -122,11 +123,16 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
       // that leaves the request the store sees (and its idempotency record) unchanged.
       let known = await firstBasis(req);
       for (let attempt = 1; ; attempt++) {
-        const current =
-          known ??
-          (await store.get({ project: req.project, key: req.key }, { signal: ctx.signal })).kv;
-        // Only a store read can tell that the config does not exist.
-        if (!current?.meta) throw configNotFound(req.project, req.key);
+        const read = known
+          ? undefined
+          : await store.get({ project: req.project, key: req.key }, { signal: ctx.signal });
+        const current = known ?? read?.kv;
+        // Only a store read can tell that the config does not exist; after that answer, this
+        // process's reads do not show it either.
+        if (!current?.meta) {
+          if (read) deps.readCache?.wrote(read.revision);
+          throw configNotFound(req.project, req.key);
+        }
         const guessed = known !== undefined && req.expectedVersion === undefined;
         known = undefined;
         const doc = mask.has("content")

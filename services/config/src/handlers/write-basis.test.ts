@@ -119,4 +119,28 @@ describe("updates built on the state this process knows", () => {
     expect(read.etag).toBe(v2.revision);
     expect(plain(read.content)).toBe(2);
   });
+
+  it("after NotFound for a config deleted elsewhere, read it no longer", async () => {
+    const late = lateWatchStore(h.store, 1_500);
+    const ac = new AbortController();
+    stops.push(ac);
+    const behind = h.configWith({ readCache: createReadCache({ store: late, signal: ac.signal }) });
+    const p = await newProject(h);
+    const v1 = await h.config.createConfig({
+      project: p,
+      key: "k",
+      content: json(1),
+      schema: "any",
+    });
+    await behind.readConfig({ project: p, key: "k", minRevision: v1.revision });
+    await h.config.deleteConfig({ project: p, key: "k" });
+    expect((await behind.readConfig({ project: p, key: "k" })).etag).toBe(v1.revision);
+
+    const err = await failureOf(behind.updateConfig({ project: p, key: "k", content: json(2) }));
+    expect(err.code).toBe(Code.NotFound);
+    // The store's revision header is for the config service, not passed on to the client.
+    expect(err.metadata.get("guardian-observed-revision")).toBeNull();
+    const read = await failureOf(behind.readConfig({ project: p, key: "k" }));
+    expect(read.code).toBe(Code.NotFound);
+  });
 });

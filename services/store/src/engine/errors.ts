@@ -14,6 +14,12 @@ export type StoreErrorKind =
 export interface StoreErrorDetail {
   /** version_conflict: the config's current version (0n: it does not exist). */
   currentVersion?: bigint;
+  /**
+   * version_conflict and not_found of a write: a revision at which the key's state the write
+   * was checked against holds (its last write, a deletion included; 0n: unknown). A read at
+   * this revision or later does not show an older state.
+   */
+  observedRevision?: bigint;
   /** compacted: the compact revision. */
   compactRevision?: bigint;
   /** slow_consumer: the watcher's buffer size, in events. */

@@ -46,19 +46,27 @@ export function checkIdempotentReplay(input: WriteInput, seenHash: string, hash:
 /**
  * Checks a write's preconditions against the key's current version (0n when the key does not
  * exist): the expected version must match (`version_conflict`), and a delete or a `mustExist`
- * write needs an existing key (`not_found`).
+ * write needs an existing key (`not_found`). `observedRevision` is a revision at which that
+ * state holds (the key's last write, or later); a refusal carries it, so that the caller can
+ * read no older state after it.
  */
-export function checkWritePreconditions(input: WriteInput, currentVersion: bigint): void {
+export function checkWritePreconditions(
+  input: WriteInput,
+  currentVersion: bigint,
+  observedRevision = currentVersion,
+): void {
   if (input.expectedVersion !== undefined && input.expectedVersion !== currentVersion) {
     throw new StoreError(
       "version_conflict",
       input.expectedVersion === 0n
         ? `config "${input.key}" already exists at version ${currentVersion}`
         : `config "${input.key}" is at version ${currentVersion}, not ${input.expectedVersion}`,
-      { currentVersion },
+      { currentVersion, observedRevision },
     );
   }
   if ((input.op === "delete" || input.mustExist) && currentVersion === 0n) {
-    throw new StoreError("not_found", `config "${input.key}" does not exist`);
+    throw new StoreError("not_found", `config "${input.key}" does not exist`, {
+      observedRevision,
+    });
   }
 }

@@ -36,6 +36,7 @@ export function writeContract(ctx: ContractContext): void {
     );
     expect(stale.kind).toBe("version_conflict");
     expect(stale.detail.currentVersion).toBe(second.revision);
+    expect(stale.detail.observedRevision).toBeGreaterThanOrEqual(second.revision);
     expect(read((await engine.get(p, "k")).kv!.value)).toBe(2);
   });
 
@@ -120,10 +121,17 @@ export function writeContract(ctx: ContractContext): void {
     const created = await engine.write(put(p, "gone", 1));
     const updated = await engine.write(put(p, "gone", 2, { mustExist: true }));
     expect(updated.record.meta.changeKind).toBe("update");
-    await engine.write(deleteKey(p, "gone"));
+    const deleted = await engine.write(deleteKey(p, "gone"));
     const before = await engine.currentRevision();
     const recreated = await storeError(engine.write(put(p, "gone", 3, { mustExist: true })));
     expect(recreated.kind).toBe("not_found");
+    // The refusal names a revision at which the key is known to be gone.
+    expect(recreated.detail.observedRevision).toBeGreaterThanOrEqual(deleted.revision);
+    const stale = await storeError(
+      engine.write(put(p, "gone", 3, { expectedVersion: updated.revision })),
+    );
+    expect(stale.detail).toMatchObject({ currentVersion: 0n });
+    expect(stale.detail.observedRevision).toBeGreaterThanOrEqual(deleted.revision);
     expect((await engine.get(p, "gone")).kv).toBeUndefined();
     expect(await engine.currentRevision()).toBe(before);
     const history = await engine.listRevisions(p, "gone");

@@ -191,7 +191,8 @@ export function createWriter(
       const currentVersion = current?.version ?? 0n;
       try {
         // The compare below (value key absent, or at this version) makes these hold at commit.
-        checkWritePreconditions(input, currentVersion);
+        // The key's newest record (its deletion, when it is gone) is the state's revision.
+        checkWritePreconditions(input, currentVersion, basis.slot);
       } catch (err) {
         if (state) throw err;
         // The cache may be behind: only etcd's own state can fail a write.

@@ -77,7 +77,8 @@ export function planGroup(writes: GroupWrite[], state: GroupState, now: Date): G
       }
       const id = configId(input.project, input.key);
       const current = kv.get(id);
-      checkWritePreconditions(input, current ? BigInt(current.version) : 0n);
+      // The group's revision so far covers the key's last write, a deletion included.
+      checkWritePreconditions(input, current ? BigInt(current.version) : 0n, plan.revision);
       const revision = plan.revision + 1n;
       const row: LogRow = {
         revision: revision.toString(),
