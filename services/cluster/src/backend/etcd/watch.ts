@@ -1,4 +1,4 @@
-import type { Etcd3, IKeyValue } from "etcd3";
+import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from "etcd3";
 import { ClusterError } from "../errors.js";
 
 /** The events of one watch response, all committed at or below `revision`. */
@@ -8,10 +8,40 @@ export interface WatchBatch {
 }
 
 /**
+ * Keeps a watcher's resume point at the first revision it has not delivered yet, and returns
+ * what updates it from each response. The etcd3 client resumes a broken watch from the header
+ * revision of the last response it received plus one: the store's revision when the watch was
+ * created or answered, not the last event delivered. A watch that broke before delivering its
+ * backlog (a start in the past, a slow stream) would resume past events it never delivered.
+ * The client updates its resume point in its own listeners, which run first; this sets it
+ * again after them (and at once: call it right after `create()` resolves).
+ */
+export function pinResumeRevision(
+  watcher: Watcher,
+  fromRevision: bigint,
+): (res: IWatchResponse) => void {
+  let next = fromRevision;
+  const pin = () => {
+    watcher.request.start_revision = next.toString();
+  };
+  // create() resolved after the first connection, whose answer the client has applied.
+  pin();
+  watcher.on("connected", pin);
+  return (res) => {
+    for (const e of res.events) {
+      const after = BigInt(e.kv.mod_revision) + 1n;
+      if (after > next) next = after;
+    }
+    pin();
+  };
+}
+
+/**
  * Watches every key under `prefix` from `fromRevision` (inclusive) until `signal` aborts,
- * yielding batches in revision order. The etcd3 client resumes a broken watch from its last
- * revision. A consumer that falls more than `bufferSize` batches behind is cut off with a
- * slow_consumer error, so it never holds events for the others.
+ * yielding batches in revision order. A broken watch resumes from the first revision it has
+ * not delivered (see {@link pinResumeRevision}). A consumer that falls more than `bufferSize`
+ * batches behind is cut off with a slow_consumer error, so it never holds events for the
+ * others.
  */
 export async function* watchPrefix(
   client: Etcd3,
@@ -30,7 +60,9 @@ export async function* watchPrefix(
     .startRevision(fromRevision.toString())
     .withPreviousKV()
     .create();
+  const delivered = pinResumeRevision(watcher, fromRevision);
   watcher.on("data", (res) => {
+    delivered(res);
     if (res.events.length === 0 || failure) return;
     if (queue.length >= bufferSize) {
       failure = new ClusterError(
@@ -91,7 +123,11 @@ export async function onChanges(
     .prefix(prefix)
     .startRevision(fromRevision.toString())
     .create();
-  watcher.on("data", () => onChange());
+  const delivered = pinResumeRevision(watcher, fromRevision);
+  watcher.on("data", (res) => {
+    delivered(res);
+    onChange();
+  });
   // A failed watch wakes the waiter too; it re-reads and waits on its timer from then on.
   watcher.on("error", () => onChange());
   return () => {
