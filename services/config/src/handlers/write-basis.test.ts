@@ -23,6 +23,21 @@ function twoWriters() {
   return { mine: h.config, other: h.configWith({ readCache: undefined }) };
 }
 
+/**
+ * A config service whose read cache hears of every change 1.5 s late, as a busy process's may,
+ * and a config "k" at v1 that it has read.
+ */
+async function configReadBehind() {
+  const ac = new AbortController();
+  stops.push(ac);
+  const readCache = createReadCache({ store: lateWatchStore(h.store, 1_500), signal: ac.signal });
+  const behind = h.configWith({ readCache });
+  const p = await newProject(h);
+  const v1 = await h.config.createConfig({ project: p, key: "k", content: json(1), schema: "any" });
+  await behind.readConfig({ project: p, key: "k", minRevision: v1.revision });
+  return { behind, p, v1 };
+}
+
 describe("updates built on the state this process knows", () => {
   it("keep a change made elsewhere since this process last wrote the config", async () => {
     const p = await newProject(h);
@@ -93,19 +108,7 @@ describe("updates built on the state this process knows", () => {
   });
 
   it("after a version conflict, read no older version than the one it reported", async () => {
-    // A process whose store watch delivers each change 1.5 s late, as a busy one may.
-    const late = lateWatchStore(h.store, 1_500);
-    const ac = new AbortController();
-    stops.push(ac);
-    const behind = h.configWith({ readCache: createReadCache({ store: late, signal: ac.signal }) });
-    const p = await newProject(h);
-    const v1 = await h.config.createConfig({
-      project: p,
-      key: "k",
-      content: json(1),
-      schema: "any",
-    });
-    await behind.readConfig({ project: p, key: "k", minRevision: v1.revision });
+    const { behind, p, v1 } = await configReadBehind();
     const v2 = await h.config.updateConfig({ project: p, key: "k", content: json(2) });
     const stale = await behind.readConfig({ project: p, key: "k" });
     expect(stale.etag).toBe(v1.revision);
@@ -121,18 +124,7 @@ describe("updates built on the state this process knows", () => {
   });
 
   it("after NotFound for a config deleted elsewhere, read it no longer", async () => {
-    const late = lateWatchStore(h.store, 1_500);
-    const ac = new AbortController();
-    stops.push(ac);
-    const behind = h.configWith({ readCache: createReadCache({ store: late, signal: ac.signal }) });
-    const p = await newProject(h);
-    const v1 = await h.config.createConfig({
-      project: p,
-      key: "k",
-      content: json(1),
-      schema: "any",
-    });
-    await behind.readConfig({ project: p, key: "k", minRevision: v1.revision });
+    const { behind, p, v1 } = await configReadBehind();
     await h.config.deleteConfig({ project: p, key: "k" });
     expect((await behind.readConfig({ project: p, key: "k" })).etag).toBe(v1.revision);
 
