@@ -57,14 +57,14 @@ describe("production mode: the store process dies while calls are in flight", ()
     await dropDatabase(adminUrl, name);
   });
 
-  it("answers Unavailable (never Aborted or Canceled), says a write's outcome is unknown, and the sweep settles its audit event", async () => {
+  /** A store process and an API process that reaches it, signed in as the admin. */
+  async function startStack(apiEnv: Record<string, string> = {}) {
     const store = await startGuardian(["serve", "store"], env);
     running.push(store);
     const api = await startGuardian(["serve", "auth", "config", "schema"], {
       ...env,
+      ...apiEnv,
       GUARDIAN_STORE_URL: store.url,
-      GUARDIAN_AUDIT_SWEEP_INTERVAL: "200ms",
-      GUARDIAN_AUDIT_PENDING_TIMEOUT: "2s",
     });
     running.push(api);
     const transport = createGrpcTransport({ baseUrl: api.url });
@@ -74,12 +74,18 @@ describe("production mode: the store process dies while calls are in flight", ()
     });
     const headers = { authorization: `Bearer ${login.tokens!.accessToken}` };
     const config = createClient(ConfigService, transport);
+    const schema = createClient(SchemaService, transport);
+    return { store, api, headers, config, schema };
+  }
+
+  it("answers Unavailable (never Aborted or Canceled), says a write's outcome is unknown, and the sweep settles its audit event", async () => {
+    const { store, api, headers, config, schema } = await startStack({
+      GUARDIAN_AUDIT_SWEEP_INTERVAL: "200ms",
+      GUARDIAN_AUDIT_PENDING_TIMEOUT: "2s",
+    });
     const project = `death-${randomDatabaseName().slice(2, 10)}`;
     await config.createProject({ project }, { headers });
-    await createClient(SchemaService, transport).createSchema(
-      { project, name: "any", content: {} },
-      { headers },
-    );
+    await schema.createSchema({ project, name: "any", content: {} }, { headers });
     const content = fromJson(ValueSchema, { a: 1 });
     const first = await config.createConfig(
       { project, key: "k", schema: "any", content },
@@ -149,5 +155,50 @@ describe("production mode: the store process dies while calls are in flight", ()
     expect(read.code).toBe(Code.NotFound);
     expect(await stopGuardian(api)).toBe(0);
     expect(await stopGuardian(again)).toBe(0);
+  }, 120_000);
+  it("answers Unavailable for reads and schema calls that reach the store, the read cache's included", async () => {
+    const { store, api, headers, config, schema } = await startStack();
+    const content = fromJson(ValueSchema, { a: 1 });
+    // Projects the read cache has not loaded yet: a read must fetch them from the store.
+    const projects: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const project = `cold${i}-${randomDatabaseName().slice(2, 8)}`;
+      projects.push(project);
+      await config.createProject({ project }, { headers });
+      await schema.createSchema({ project, name: "any", content: {} }, { headers });
+      await schema.createSchema({ project, name: "unused", content: {} }, { headers });
+      await config.createConfig({ project, key: "k", schema: "any", content }, { headers });
+    }
+    const [p0, p1, p2] = projects as [string, string, string];
+
+    process.kill(store.child.pid!, "SIGSTOP");
+    const calls = {
+      "ReadConfig, project not cached": config.readConfig({ project: p0, key: "k" }, { headers }),
+      "GetConfig, project not cached": config.getConfig({ project: p1, key: "k" }, { headers }),
+      "ReadConfig past the cache": config.readConfig(
+        { project: p2, key: "k", minRevision: 1_000_000n },
+        { headers },
+      ),
+      "GetConfig at a revision": config.getConfig(
+        { project: p2, key: "k", revision: 1n },
+        { headers },
+      ),
+      ListConfigs: config.listConfigs({ project: p2 }, { headers }),
+      DeleteSchema: schema.deleteSchema({ project: p2, name: "unused" }, { headers }),
+      DryRunSchemaVersion: schema.dryRunSchemaVersion(
+        { project: p2, name: "any", content: { type: "object" } },
+        { headers },
+      ),
+    };
+    const failures = Object.entries(calls).map(
+      async ([call, p]) => [call, await failureOf(p)] as const,
+    );
+    // Let every call reach the frozen store, then kill it under them.
+    await new Promise((r) => setTimeout(r, 1_500));
+    process.kill(store.child.pid!, "SIGKILL");
+    for (const [call, err] of await Promise.all(failures)) {
+      expect(`${call}: ${Code[err.code]}`, err.message).toBe(`${call}: Unavailable`);
+    }
+    expect(await stopGuardian(api)).toBe(0);
   }, 120_000);
 });

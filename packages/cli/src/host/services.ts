@@ -22,7 +22,13 @@ import {
   startInstanceSweep,
   type WebhookServiceDeps,
 } from "@guardian/config-service";
-import type { FastUnaryRoute, HttpRoute, Logger, Metrics } from "@guardian/kit";
+import {
+  guardServiceClient,
+  type FastUnaryRoute,
+  type HttpRoute,
+  type Logger,
+  type Metrics,
+} from "@guardian/kit";
 import {
   createCatalogCache,
   createLocalCatalogFeed,
@@ -116,10 +122,11 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
   let store: Client<typeof StoreService> | undefined;
   const storeClient = () => {
     if (store) return store;
+    let raw: Client<typeof StoreService>;
     if (deps.engine) {
-      store = createLocalStoreClient({ engine: deps.engine });
+      raw = createLocalStoreClient({ engine: deps.engine });
     } else if (deps.storeUrl) {
-      store = createClient(
+      raw = createClient(
         StoreService,
         createGrpcTransport({ baseUrl: deps.storeUrl, interceptors: deps.storeInterceptors ?? [] }),
       );
@@ -128,6 +135,9 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
         "GUARDIAN_STORE_URL is required when the store service runs in another process",
       );
     }
+    // Every user of the store (handlers, the fast read routes, the read cache, the audit sweep)
+    // sees a lost store as Unavailable, never as the transport's Aborted or Canceled.
+    store = guardServiceClient(StoreService, raw, ["write"]);
     return store;
   };
   // Threads start on first use, so processes that never validate start none.

@@ -55,6 +55,18 @@ describe("classifying failed service-to-service calls", () => {
     expect(isOutcomeUnknown(read)).toBe(false);
   });
 
+  it("classifies once when a client is guarded twice", () => {
+    const cut = new ConnectError(
+      "http/2 stream closed with error code CANCEL (0x8)",
+      Code.Canceled,
+    );
+    const once = classify(cut);
+    expect(classify(once)).toBe(once);
+    expect(isOutcomeUnknown(classify(once))).toBe(true);
+    const read = classify(cut, get);
+    expect(classify(read, get)).toBe(read);
+  });
+
   it("keeps the error of a call the caller cancelled", () => {
     const ac = new AbortController();
     ac.abort();

@@ -12,6 +12,9 @@ export function isOutcomeUnknown(err: unknown): boolean {
   return err instanceof ConnectError && outcomeUnknown.has(err);
 }
 
+/** The errors {@link serviceCallError} made: a client guarded twice classifies once. */
+const classified = new WeakSet<ConnectError>();
+
 /** Tells whether a connection was refused: the request never reached the service. */
 function refused(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
@@ -65,6 +68,8 @@ export function serviceCallError(
     return reason instanceof ConnectError ? reason : err;
   }
   const ce = ConnectError.from(err);
+  // Already classified by an outer guard of the same client: keep it as it is.
+  if (classified.has(ce)) return err;
   if (sentByService(ce)) {
     const conflict = ce.findDetails(VersionConflictSchema).length > 0;
     if (ce.code !== Code.Aborted || conflict) return err;
@@ -75,7 +80,9 @@ export function serviceCallError(
     const message = write
       ? `${service} cannot be reached, so nothing was changed; retry`
       : `${service} cannot be reached; retry`;
-    return new ConnectError(message, Code.Unavailable, undefined, undefined, err);
+    const lost = new ConnectError(message, Code.Unavailable, undefined, undefined, err);
+    classified.add(lost);
+    return lost;
   }
   const unknown = new ConnectError(
     `the connection to ${service} failed during the write, so its outcome is unknown: read the resource (or retry with the same idempotency_key) before writing again`,
@@ -85,6 +92,7 @@ export function serviceCallError(
     err,
   );
   outcomeUnknown.add(unknown);
+  classified.add(unknown);
   return unknown;
 }
 
