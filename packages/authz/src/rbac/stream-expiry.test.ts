@@ -14,13 +14,20 @@ const boundMs = 1_000;
 let pushed = 0;
 
 /**
- * Pushes a number every 50 ms until the stream ends and returns when each was pushed, then
- * checks the end: Unauthenticated, within the bound after `expiresAtMs`, nothing pushed after
- * the expiry delivered, and the stream live until shortly before it.
+ * Pushes a number every 50 ms until the stream ends (unless the stream is to stay idle) and
+ * returns when each was pushed, then checks the end: Unauthenticated, within the bound after
+ * `expiresAtMs`, nothing pushed after the expiry delivered, and a busy stream live until
+ * shortly before it. An idle stream gets no message that could notice the expiry, so only the
+ * expiry itself can end it.
  */
-async function expectEndsAtExpiry(stream: Followed, expiresAtMs: number): Promise<void> {
+async function expectEndsAtExpiry(
+  stream: Followed,
+  expiresAtMs: number,
+  traffic: "busy" | "idle" = "busy",
+): Promise<void> {
   const pushedAt = new Map<number, number>();
   const timer = setInterval(() => {
+    if (traffic === "idle") return;
     pushedAt.set(++pushed, Date.now());
     f.server.push(pushed);
   }, 50);
@@ -33,7 +40,8 @@ async function expectEndsAtExpiry(stream: Followed, expiresAtMs: number): Promis
     const late = stream.got.filter((n) => n > 0 && pushedAt.get(n)! >= expiresAtMs);
     expect(late).toEqual([]);
     // It was live until shortly before: it ended at the expiry, not for another reason.
-    expect(stream.got.some((n) => n > 0 && pushedAt.get(n)! >= expiresAtMs - 500)).toBe(true);
+    if (traffic === "busy")
+      expect(stream.got.some((n) => n > 0 && pushedAt.get(n)! >= expiresAtMs - 500)).toBe(true);
   } finally {
     clearInterval(timer);
     stream.close();
@@ -79,5 +87,20 @@ describe("open streams end when their credentials expire", () => {
       [key.id, graceEnds, hashApiKeySecret(generateApiKeySecret(key.id))],
     );
     await expectEndsAtExpiry(stream, graceEnds.getTime());
+  });
+
+  it("ends an idle Watch with Unauthenticated when its API key expires", async () => {
+    const expiresAt = new Date(Date.now() + 1_500);
+    const key = await createKey(f, { expiresAt });
+    await expectEndsAtExpiry(watch(key.headers), expiresAt.getTime(), "idle");
+  });
+
+  it("ends an idle Observe with Unauthenticated when the access token expires", async () => {
+    const user = await localUser(f, ["viewer"], 2);
+    const stream = follow(
+      (signal) => f.cluster.observe({}, { headers: user.headers, signal }),
+      (m) => Number(m.revision),
+    );
+    await expectEndsAtExpiry(stream, user.exp * 1000, "idle");
   });
 });
