@@ -199,12 +199,11 @@ export type { HistoryRetentionPolicy, ProjectRow } from "./sql/projects.js";
 export {
   insertSigningKey,
   lockSigningKeyRotation,
+  deletePlainSigningKeys,
   pruneSigningKeys,
   retireCurrentSigningKey,
   selectCurrentSigningKey,
-  selectPlainSigningKeys,
   selectPublishedSigningKeys,
-  updateSigningKeyJwk,
 } from "./sql/signing-keys.js";
 export type { PublishedKeyRow, StoredSigningKey } from "./sql/signing-keys.js";
 

@@ -1,10 +1,22 @@
-import { chmod, lstat, mkdtemp, readdir, rm } from "node:fs/promises";
+import { createPrivateKey, sign, type JsonWebKey } from "node:crypto";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureSigningKey } from "@guardian/auth-service";
 import { openEmbeddedDatabase } from "@guardian/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
+import { repairModes } from "./host/data-dir.js";
 
 /** Every path below `dir` (itself included) that is not owner-only, with its mode in octal. */
 async function exposed(dir: string): Promise<string[]> {
@@ -59,6 +71,15 @@ async function post(dev: RunningGuardian, path: string, body: unknown, token = "
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+/** Signs the claims of `token` again, as ES256 with `jwk` under its kid. */
+function resign(token: string, jwk: JsonWebKey & { kid?: string }): string {
+  const header = { alg: "ES256", kid: jwk.kid, typ: "JWT" };
+  const signed = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${token.split(".")[1]}`;
+  const key = createPrivateKey({ key: jwk, format: "jwk" });
+  const sig = sign("sha256", Buffer.from(signed), { key, dsaEncoding: "ieee-p1363" });
+  return `${signed}.${sig.toString("base64url")}`;
+}
+
 /** Checks that nothing in the data directory is open to others and every signing key is sealed. */
 async function expectPrivateAndSealed(dataDir: string): Promise<void> {
   expect(await exposed(dataDir)).toEqual([]);
@@ -104,7 +125,7 @@ describe("embedded mode's data directory at rest", () => {
     await expectPrivateAndSealed(dataDir);
   }, 120_000);
 
-  it("repairs an existing data directory: modes become owner-only, a plaintext signing key is encrypted", async () => {
+  it("repairs an existing data directory: modes become owner-only, a plaintext signing key is withdrawn", async () => {
     const dataDir = join(root, "old");
     // A data directory as an older version wrote it: a private key in plain JSON, mode 0666.
     const db = await openEmbeddedDatabase({ dataDir: join(dataDir, "pgdata") });
@@ -117,14 +138,17 @@ describe("embedded mode's data directory at rest", () => {
     } finally {
       await db.close();
     }
-    expect((await signingKeys(dataDir))[0]).toMatch(/^plain:/);
+    const plain = (await signingKeys(dataDir))[0]!;
+    expect(plain).toMatch(/^plain:/);
+    // What anyone who could read the directory may have copied.
+    const stolen = JSON.parse(plain.slice("plain:".length)) as JsonWebKey & { kid?: string };
     expect(await openUp(dataDir)).toBeGreaterThan(100);
     expect((await exposed(dataDir)).length).toBeGreaterThan(100);
 
     const dev = await startDev(dataDir);
     try {
       expect(await exposed(dataDir)).toEqual([]);
-      // The re-sealed key still signs: a login works and its token is accepted.
+      // A new key signs: a login works and its token is accepted.
       const password = /password "([^"]+)"/.exec(dev.output())![1]!;
       const login = await post(dev, "guardian.auth.v1.AuthService/Login", {
         username: "admin",
@@ -134,10 +158,32 @@ describe("embedded mode's data directory at rest", () => {
       const token = (login.json["tokens"] as { accessToken: string }).accessToken;
       const me = await post(dev, "guardian.auth.v1.AuthService/WhoAmI", {}, token);
       expect(me.status).toBe(200);
+      // The same claims signed with the copied key are refused: that key no longer verifies.
+      const forged = resign(token, stolen);
+      const refused = await post(dev, "guardian.auth.v1.AuthService/WhoAmI", {}, forged);
+      expect(refused.status).toBe(401);
     } finally {
       expect(await stopGuardian(dev)).toBe(0);
     }
     // Before the test opens the database itself (under its own umask).
     await expectPrivateAndSealed(dataDir);
   }, 120_000);
+
+  it("repairs a data directory reached through a symbolic link, and follows no link inside it", async () => {
+    const real = join(root, "linked", "real");
+    await mkdir(join(real, "pgdata"), { recursive: true });
+    await writeFile(join(real, "signing-key.secret"), "x".repeat(43));
+    await writeFile(join(real, "pgdata", "PG_VERSION"), "17");
+    const outside = join(root, "linked", "outside.txt");
+    await writeFile(outside, "not Guardian's");
+    await symlink(outside, join(real, "elsewhere"));
+    await openUp(real);
+    await chmod(outside, 0o666);
+    const link = join(root, "linked", "data-link");
+    await symlink(real, link);
+
+    await repairModes(link);
+    expect(await exposed(real)).toEqual([]);
+    expect((await stat(outside)).mode & 0o777).toBe(0o666);
+  });
 });

@@ -52,23 +52,13 @@ export async function lockSigningKeyRotation(db: Queryable): Promise<void> {
   await db.query(`SELECT pg_advisory_xact_lock(hashtext('guardian.signing_keys'))`);
 }
 
-/** Reads, locked, every key whose private JWK is still stored as plain JSON. */
-export async function selectPlainSigningKeys(
-  db: Queryable,
-): Promise<{ kid: string; private_jwk: string }[]> {
-  const res = await db.query<{ kid: string; private_jwk: string }>(
-    `SELECT kid, private_jwk FROM signing_keys WHERE private_jwk LIKE 'plain:%' FOR UPDATE`,
-  );
-  return res.rows;
-}
-
-/** Replaces the stored private JWK of a key. */
-export async function updateSigningKeyJwk(
-  db: Queryable,
-  kid: string,
-  sealed: string,
-): Promise<void> {
-  await db.query(`UPDATE signing_keys SET private_jwk = $2 WHERE kid = $1`, [kid, sealed]);
+/**
+ * Deletes every key whose private JWK is stored as plain JSON, current or retired: it is
+ * neither used to sign nor published any more. Returns how many went.
+ */
+export async function deletePlainSigningKeys(db: Queryable): Promise<number> {
+  const res = await db.query(`DELETE FROM signing_keys WHERE private_jwk LIKE 'plain:%'`);
+  return res.rowCount ?? 0;
 }
 
 /** Deletes retired keys that are no longer published. */

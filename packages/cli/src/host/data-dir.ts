@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, lstatSync, readdirSync } from "node:fs";
+import { chmodSync, lstatSync, readdirSync, realpathSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -10,7 +10,8 @@ export const dataDirModes = { directory: 0o700, file: 0o600 } as const;
  * Makes embedded mode's data directory private to its owner: the process umask becomes 077
  * so that every file created later (PGlite's included) is 0600 and every directory 0700,
  * the directory is created 0700 when missing, and the modes of an existing directory and
- * everything in it are repaired. Symbolic links are left alone, never followed.
+ * everything in it are repaired. The directory itself may be reached through symbolic links;
+ * links inside it are left alone, never followed.
  */
 export async function secureDataDir(dir: string): Promise<void> {
   process.umask(0o077);
@@ -19,12 +20,14 @@ export async function secureDataDir(dir: string): Promise<void> {
 }
 
 /**
- * Sets owner-only modes on `path` and, for a directory, on everything below it. It runs at
- * start only, before anything is served, so it walks the tree (the database's thousand-odd
- * files) with synchronous calls: one thread-pool round trip per file would cost more.
+ * Sets owner-only modes on `path` (resolved first, so a data directory given as a symbolic
+ * link is repaired where it really is) and, for a directory, on everything below it. It runs
+ * at start only, before anything is served, so it walks the tree (the database's
+ * thousand-odd files) with synchronous calls: one thread-pool round trip per file would cost
+ * more.
  */
 export async function repairModes(path: string): Promise<void> {
-  repairModesSync(path);
+  repairModesSync(realpathSync(path));
 }
 
 function repairModesSync(path: string): void {

@@ -5,9 +5,8 @@ import {
   insertSigningKey,
   lockSigningKeyRotation,
   retireCurrentSigningKey,
+  deletePlainSigningKeys,
   selectCurrentSigningKey,
-  selectPlainSigningKeys,
-  updateSigningKeyJwk,
 } from "@guardian/authz";
 import { openPrivateJwk, sealPrivateJwk } from "./key-crypto.js";
 
@@ -51,8 +50,11 @@ export async function rotateSigningKey(pool: pg.Pool, opts: SigningKeyOptions): 
 
 /**
  * Makes sure a current signing key exists and is younger than `rotationMs`, rotating when
- * not. With a secret, first encrypts any private key still stored in plain JSON. Safe to
- * call from several processes at once. Returns the kid created, if any.
+ * not. With a secret, first withdraws every key whose private JWK is stored in plain JSON:
+ * whoever could read it may hold a copy, so encrypting it in place would leave that copy
+ * able to sign (and the plain text stays in the database's files until they are rewritten).
+ * A new key replaces it, and tokens it signed stop verifying. Safe to call from several
+ * processes at once. Returns the kid created, if any.
  */
 export async function ensureSigningKey(
   pool: pg.Pool,
@@ -61,12 +63,7 @@ export async function ensureSigningKey(
   const key = await newSigningKey(opts.secret);
   return withTransaction(pool, async (client) => {
     await lockSigningKeyRotation(client);
-    if (opts.secret !== undefined) {
-      for (const row of await selectPlainSigningKeys(client)) {
-        const sealed = sealPrivateJwk(openPrivateJwk(row.private_jwk, undefined), opts.secret);
-        await updateSigningKeyJwk(client, row.kid, sealed);
-      }
-    }
+    if (opts.secret !== undefined) await deletePlainSigningKeys(client);
     const current = await selectCurrentSigningKey(client);
     if (current) {
       // Fail here, at startup, rather than on the first Login.
