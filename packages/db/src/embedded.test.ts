@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openEmbeddedDatabase } from "./embedded.js";
+import { openEmbeddedDatabase, startEmbeddedPostgres } from "./embedded.js";
 import { migrationsDir } from "./migrate.js";
+import { createPool } from "./pool.js";
 
 describe("openEmbeddedDatabase with a templates folder", () => {
   let dir: string;
@@ -46,5 +47,31 @@ describe("openEmbeddedDatabase with a templates folder", () => {
     } finally {
       await reopened.close();
     }
+  }, 120_000);
+});
+
+describe("startEmbeddedPostgres", () => {
+  it("serves the database only on a Unix socket in a directory private to this user, removed at stop", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "guardian-embedded-socket-"));
+    const pg = await startEmbeddedPostgres({ dataDir: join(dir, "pgdata") });
+    const url = new URL(pg.url);
+    const socketDir = url.searchParams.get("host")!;
+    try {
+      // No TCP port: the server has no authentication.
+      expect(socketDir.startsWith("/")).toBe(true);
+      const st = await stat(socketDir);
+      expect(st.mode & 0o777).toBe(0o700);
+      expect(st.uid).toBe(process.getuid!());
+      const pool = createPool({ url: pg.url, max: 1 });
+      try {
+        expect((await pool.query("SELECT 1 + 1 AS two")).rows).toEqual([{ two: 2 }]);
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+    await expect(stat(socketDir)).rejects.toMatchObject({ code: "ENOENT" });
   }, 120_000);
 });

@@ -1,4 +1,6 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import type pg from "pg";
@@ -24,16 +26,16 @@ export interface EmbeddedPostgres {
 const embeddedSettings = ["shared_buffers=16MB"];
 
 /**
- * Starts PGlite on `dataDir` and serves it to the `pg` driver on a loopback port.
+ * Starts PGlite on `dataDir` and serves it to the `pg` driver on a Unix socket in a new
+ * directory only this user can enter (mode 0700, under the system's temporary directory, so
+ * the socket's path stays short). The server has no authentication: a loopback TCP port
+ * would let any local user who reaches it while Guardian's one connection is being replaced
+ * read and change the database.
  *
  * Every connection shares PGlite's single backend, so callers must use one connection and
  * must not rely on LISTEN/NOTIFY between connections.
  */
-export async function startEmbeddedPostgres(opts: {
-  dataDir: string;
-  host?: string;
-  port?: number;
-}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(opts: { dataDir: string }): Promise<EmbeddedPostgres> {
   await mkdir(opts.dataDir, { recursive: true });
   const db = await PGlite.create({
     dataDir: opts.dataDir,
@@ -41,19 +43,32 @@ export async function startEmbeddedPostgres(opts: {
     ...(await takeEmbeddedArtifacts()),
     startParams: [...PGlite.defaultStartParams, ...embeddedSettings.flatMap((s) => ["-c", s])],
   });
-  const host = opts.host ?? "127.0.0.1";
-  const server = new PGLiteSocketServer({ db, host, port: opts.port ?? 0, maxConnections: 1 });
-  await server.start();
-  const conn = server.getServerConn();
-  const port = Number(conn.slice(conn.lastIndexOf(":") + 1));
+  const socketDir = await mkdtemp(join(tmpdir(), "guardian-pg-"));
+  const server = new PGLiteSocketServer({
+    db,
+    path: join(socketDir, `.s.PGSQL.${socketPort}`),
+    maxConnections: 1,
+  });
+  try {
+    await server.start();
+  } catch (err) {
+    await db.close();
+    await rm(socketDir, { recursive: true, force: true });
+    throw err;
+  }
+  const host = encodeURIComponent(socketDir);
   return {
-    url: `postgres://postgres@${host}:${port}/postgres?sslmode=disable`,
+    url: `postgres://postgres@localhost/postgres?host=${host}&port=${socketPort}&sslmode=disable`,
     async stop() {
       await server.stop();
       await db.close();
+      await rm(socketDir, { recursive: true, force: true });
     },
   };
 }
+
+/** The port in the socket's name, which the `pg` driver derives from the URL's port. */
+const socketPort = 5432;
 
 /** An embedded database ready for use: migrated, with its single-connection pool. */
 export interface EmbeddedDatabase {
