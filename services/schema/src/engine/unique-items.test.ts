@@ -42,6 +42,23 @@ describe("uniqueItems", () => {
     ]);
   });
 
+  it("reads each item a bounded number of times, never comparing items pairwise", () => {
+    let reads = 0;
+    const count: ProxyHandler<object> = {
+      get: (target, key, receiver) => {
+        reads += 1;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    };
+    const list = Array.from(
+      { length: 2_000 },
+      (_, i) => new Proxy({ id: i, name: `item-${i}`, tags: ["a", "b"] }, count),
+    );
+    expect(compileCandidate(schema).validate({ list })).toEqual([]);
+    // A pairwise check reads every item about 2,000 times; a linear one a few times.
+    expect(reads / list.length).toBeLessThan(20);
+  });
+
   it("allows duplicates when false, and works in draft-07 and in the meta-schema", () => {
     const allowed = compileCandidate({ type: "array", uniqueItems: false });
     expect(allowed.validate([1, 1])).toEqual([]);
