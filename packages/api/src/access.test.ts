@@ -158,6 +158,22 @@ describe("guardian.v1.access option", () => {
     ]);
   });
 
+  it("runs a caller's schema only for callers who may add it: every RPC that takes schema content needs PROJECT_ADMIN", () => {
+    const schemaService = guardianServices.find((s) => s.typeName.endsWith("SchemaService"))!;
+    const takesSchema = schemaService.methods.filter((m) =>
+      m.input.fields.some((f) => f.name === "content_value"),
+    );
+    expect(takesSchema.map((m) => m.name).sort()).toEqual([
+      "AddSchemaVersion",
+      "CreateSchema",
+      "DryRunSchemaVersion",
+    ]);
+    for (const method of takesSchema) {
+      expect(getAccess(method)?.permission, rpcName(method)).toBe(Permission.PROJECT_ADMIN);
+      expect(getAccess(method)?.allowApiKey, rpcName(method)).toBe(false);
+    }
+  });
+
   it("returns undefined for a method without the option", () => {
     expect(getAccess(Health.method.check)).toBeUndefined();
   });
