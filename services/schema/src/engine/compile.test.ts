@@ -241,7 +241,7 @@ describe("validate", () => {
 });
 
 describe("validationFailedError", () => {
-  it("summarises the first violation and counts the rest", () => {
+  it("summarises the first violation and counts the rest, as a floor once the list was cut", () => {
     const violations = Array.from({ length: 103 }, (_, i) => ({
       pointer: `/items/${i}`,
       message: "must be <= 65535",
@@ -251,10 +251,13 @@ describe("validationFailedError", () => {
     const err = validationFailedError(violations, 'schema "app" v2');
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.rawMessage).toBe(
-      'content does not match schema "app" v2: /items/0: must be <= 65535 (and 102 more)',
+      'content does not match schema "app" v2: /items/0: must be <= 65535 (and at least 100 more)',
     );
     const [failure] = err.findDetails(ValidationFailureSchema);
     expect(failure?.violations).toHaveLength(100);
     expect(failure?.truncated).toBe(true);
+    expect(validationFailedError(violations.slice(0, 3), "it").rawMessage).toBe(
+      "content does not match it: /items/0: must be <= 65535 (and 2 more)",
+    );
   });
 });

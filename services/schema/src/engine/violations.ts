@@ -85,12 +85,20 @@ export function inDocumentOrder(
     .map(({ v }) => v);
 }
 
-/** Summarises violations for an error message: "/port: must be <= 65535 (and 2 more)". */
+/**
+ * Summarises violations for an error message: "/port: must be <= 65535 (and 2 more)". A list
+ * longer than {@link maxViolations} was cut where it was found, so its count is a floor.
+ */
 export function summarizeViolations(violations: readonly SchemaViolation[]): string {
   const [first] = violations;
   if (!first) return "no details";
   const where = first.pointer === "" ? "" : `${first.pointer}: `;
-  const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
+  const more =
+    violations.length > maxViolations
+      ? ` (and at least ${maxViolations} more)`
+      : violations.length > 1
+        ? ` (and ${violations.length - 1} more)`
+        : "";
   return `${where}${first.message}${more}`;
 }
 

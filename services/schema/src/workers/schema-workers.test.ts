@@ -34,6 +34,18 @@ describe("schema workers", () => {
     expect(results[2]![0]!.message).toBe("stored value is not JSON");
   });
 
+  it("send back the first 101 violations of a document, in document order, however many it has", async () => {
+    const checked = await workers.compile(
+      JSON.stringify({ type: "array", items: { type: "string" } }),
+    );
+    const [violations] = await workers.validate(checked.source, [
+      JSON.stringify(Array.from({ length: 50_000 }, (_, i) => i)),
+    ]);
+    expect(violations!.map((v) => v.pointer)).toEqual(
+      Array.from({ length: 101 }, (_, i) => `/${i}`),
+    );
+  });
+
   it("refuse an invalid schema with InvalidArgument and its violations, as in process", async () => {
     const err = await failureOf(
       workers.compile(JSON.stringify({ properties: { s: { pattern: "(a)\\1" } } })),

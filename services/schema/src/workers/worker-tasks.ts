@@ -4,6 +4,7 @@ import { ValidationFailureSchema, type ValidationFailure } from "@guardian/api";
 import { LRUCache } from "lru-cache";
 import { compileCandidate, compileStored, type CompiledSchema } from "../engine/compile.js";
 import type { DialectName } from "../engine/dialect.js";
+import { maxViolations } from "../engine/violations.js";
 import type { FormatMode } from "../formats/guardian-formats.js";
 import type { SchemaViolation } from "../contract.js";
 
@@ -50,7 +51,11 @@ export type CompileReply =
   | { ok: true; dialect: DialectName; warnings: SchemaViolation[] }
   | { ok: false; error: WorkerError };
 
-/** The answer to a {@link ValidateRequest}: violations per document, in order. */
+/**
+ * The answer to a {@link ValidateRequest}: violations per document, in document order, at
+ * most {@link maxViolations} + 1 each (enough to tell that the list was cut), so that a
+ * document with half a million violations costs the main thread no more than one with 101.
+ */
 export type ValidateReply =
   { ok: true; results: SchemaViolation[][] } | { ok: false; error: WorkerError };
 
@@ -125,7 +130,8 @@ export function runValidate(req: ValidateRequest): ValidateReply {
     const compiled = storedSchema(req.schema);
     const results = req.documents.map((text) => {
       const document = parse(text);
-      return document === notJson ? [notJson] : compiled.validate(document);
+      if (document === notJson) return [notJson];
+      return compiled.validate(document).slice(0, maxViolations + 1);
     });
     return { ok: true, results };
   } catch (err) {
