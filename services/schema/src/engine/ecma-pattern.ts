@@ -1,6 +1,7 @@
 // ECMAScript pattern spellings (with the `u` flag) that RE2 reads differently or not at all,
-// rewritten to RE2 spellings of the same meaning: long Unicode property names, and `\s`,
-// which in ECMAScript also matches Unicode white space and line terminators.
+// rewritten to RE2 spellings of the same meaning: long Unicode property names; `\s`, which in
+// ECMAScript also matches Unicode white space and line terminators; and `.`, which in
+// ECMAScript matches no line terminator (RE2's matches `\r`, U+2028 and U+2029).
 
 const categories: Record<string, string> = {
   Letter: "L",
@@ -47,6 +48,9 @@ const categories: Record<string, string> = {
   Unassigned: "Cn",
 };
 
+/** ECMAScript's LineTerminator code points, which its `.` does not match. */
+const anyButLineTerminator = "[^\\n\\r\\u2028\\u2029]";
+
 /** ECMAScript's WhiteSpace and LineTerminator code points, which its `\s` matches. */
 const space =
   "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff";
@@ -59,6 +63,19 @@ function property(name: string): string {
   return categories[value ?? ""] ?? value ?? "";
 }
 
+/**
+ * Tells why `pattern` is not an ECMAScript regular expression (with the `u` flag, as JSON
+ * Schema reads patterns), or undefined when it is one. Building a RegExp only parses it.
+ */
+export function ecmaSyntaxProblem(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern, "u");
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 /** Rewrites an ECMAScript pattern (`u` flag) so that RE2 matches what ECMAScript would. */
 export function toRe2Syntax(pattern: string): string {
   let out = "";
@@ -68,7 +85,7 @@ export function toRe2Syntax(pattern: string): string {
     if (ch !== "\\") {
       if (ch === "[" && !inClass) inClass = true;
       else if (ch === "]" && inClass) inClass = false;
-      out += ch;
+      out += ch === "." && !inClass ? anyButLineTerminator : ch;
       continue;
     }
     const next = pattern[i + 1] ?? "";

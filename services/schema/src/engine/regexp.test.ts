@@ -63,6 +63,35 @@ describe("pattern and patternProperties", () => {
     }
   });
 
+  it("match what ECMAScript matches: `.` stops at every line terminator, a class's `.` is a dot", () => {
+    const c = compileCandidate({
+      type: "array",
+      prefixItems: [{ pattern: "^a.b$" }, { pattern: "^[.]$" }],
+    });
+    for (const terminator of ["\n", "\r", "\u2028", "\u2029"]) {
+      const s = `a${terminator}b`;
+      expect(new RegExp("^a.b$", "u").test(s)).toBe(false);
+      expect(
+        c.validate([s, "."]).map((v) => v.pointer),
+        JSON.stringify(s),
+      ).toEqual(["/0"]);
+    }
+    expect(c.validate(["a\tb", "."])).toEqual([]);
+    expect(c.validate(["a😀b", "x"]).map((v) => v.pointer)).toEqual(["/1"]);
+  });
+
+  it("refuse patterns that are not ECMAScript regular expressions, naming the pointer", () => {
+    for (const pattern of ["(?i)abc", "[\\d-z]", "\\C", "a{2,1}", "(?P<n>x)", "\\Z"]) {
+      const { code, message, violations } = refusalOf({ properties: { s: { pattern } } });
+      expect(code, pattern).toBe(Code.InvalidArgument);
+      expect(
+        violations.map((v) => v.pointer),
+        pattern,
+      ).toEqual(["/properties/s/pattern"]);
+      expect(message, pattern).toContain("is not an ECMAScript regular expression");
+    }
+  });
+
   it("leave `const`, `enum` and `default` values alone: they are data, not patterns", () => {
     expect(() =>
       compileCandidate({ properties: { pattern: { const: "(a)\\1" }, x: { default: "(?=x)" } } }),

@@ -1,6 +1,6 @@
 import { RE2JS } from "re2js";
 import type { CodeOptions } from "ajv";
-import { toRe2Syntax } from "./ecma-pattern.js";
+import { ecmaSyntaxProblem, toRe2Syntax } from "./ecma-pattern.js";
 
 /** ajv's hook for building the regexes of `pattern` and `patternProperties`. */
 type RegExpEngine = NonNullable<CodeOptions["regExp"]>;
@@ -27,10 +27,16 @@ export const re2RegExp: RegExpEngine = Object.assign(
 );
 
 /**
- * Says why a pattern cannot be used (undefined: it can). RE2 has no backreferences and no
- * lookaround, because they cannot be matched in linear time.
+ * Says why a pattern cannot be used (undefined: it can). A pattern must be an ECMAScript
+ * regular expression, as JSON Schema defines it, so that no pattern means something else
+ * here than in other validators (`(?i)abc` is RE2 syntax only). RE2 has no backreferences
+ * and no lookaround, because they cannot be matched in linear time.
  */
 export function patternProblem(pattern: string): string | undefined {
+  const notEcma = ecmaSyntaxProblem(pattern);
+  if (notEcma !== undefined) {
+    return `pattern ${JSON.stringify(pattern)} is not an ECMAScript regular expression: ${notEcma}`;
+  }
   try {
     compile(pattern);
     return undefined;
