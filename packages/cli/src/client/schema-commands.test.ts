@@ -140,6 +140,44 @@ describe("guardian schema (the real binary, a real server)", () => {
     expect(forced.stderr).toMatch(/1 config\(s\) no longer validate[\s\S]*eu\/quota/);
   }, 120_000);
 
+  it("sets the format mode, and keeps the latest version's when pushing or dry-running without it", async () => {
+    const mode = async () =>
+      JSON.parse((await cli(["schema", "get", "shop", "emails", "-o", "json"])).stdout) as {
+        version: number;
+        formatMode?: string;
+      };
+    const push = (...more: string[]) =>
+      cli(["schema", "push", "shop", "emails", "--file", file("v1.json"), ...more]);
+    const created = await push("--format-mode", "annotate");
+    expect(created.code, created.stderr).toBe(0);
+    expect(await mode()).toMatchObject({ version: 1, formatMode: "FORMAT_MODE_ANNOTATE" });
+
+    // The same document again, mode not given: nothing changes (the mode is not reset).
+    const same = await push();
+    expect(same.stdout).toContain("Unchanged: version 1");
+    const dry = await cli(["schema", "dry-run", "shop", "emails", "--file", file("v1.json")]);
+    expect(dry.stdout).toContain("Unchanged: the document equals the latest version");
+
+    const dryAssert = await cli([
+      "schema",
+      "dry-run",
+      "shop",
+      "emails",
+      "--file",
+      file("v1.json"),
+      "--format-mode",
+      "assert",
+    ]);
+    expect(dryAssert.stdout).toContain("Would add version 2 of emails");
+    const asserted = await push("--format-mode", "assert");
+    expect(asserted.stdout).toContain("Added version 2 of schema emails");
+    expect(await mode()).toMatchObject({ version: 2, formatMode: "FORMAT_MODE_ASSERT" });
+
+    const bad = await push("--format-mode", "strict");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('must be "assert" or "annotate", got "strict"');
+  }, 120_000);
+
   it("exits 3 for a missing project or schema, 2 for bad input and 5 when denied", async () => {
     expect((await cli(["schema", "list", "no-such-project"])).code).toBe(3);
     expect((await cli(["schema", "get", "shop", "no-such-schema"])).code).toBe(3);

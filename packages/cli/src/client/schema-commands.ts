@@ -5,13 +5,14 @@ import {
   AddSchemaVersionResponseSchema,
   CreateSchemaResponseSchema,
   DryRunSchemaVersionResponseSchema,
+  FormatMode,
   ListSchemasResponseSchema,
   SchemaVersionSchema,
   ValidateDocumentResponseSchema,
   type Violation,
 } from "@guardian/api";
 import { create } from "@bufbuild/protobuf";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { exitCodes } from "./exit-codes.js";
 import { parseJson, readTextFile } from "./input.js";
 import { printMessage, printTable, when } from "./output.js";
@@ -25,8 +26,46 @@ async function readDocument(file: string): Promise<Value> {
   return fromJson(ValueSchema, parseJson(await readTextFile(file), file) as never);
 }
 
+const formatModes: Record<string, FormatMode> = {
+  assert: FormatMode.ASSERT,
+  annotate: FormatMode.ANNOTATE,
+};
+
+/** Reads `--format-mode`: assert or annotate. */
+function parseFormatMode(value: string): FormatMode {
+  const mode = formatModes[value];
+  if (mode === undefined) {
+    throw new InvalidArgumentError(`must be "assert" or "annotate", got ${JSON.stringify(value)}`);
+  }
+  return mode;
+}
+
+const formatModeHelp =
+  "what `format` does: assert (a value that does not match its format is a violation) or " +
+  "annotate (format never fails validation); default: the latest version's, assert for a new schema";
+
+/**
+ * The format mode to send for a new version of an existing schema: the one asked for, else
+ * the latest version's, so that pushing the same document again changes nothing.
+ */
+async function formatModeFor(
+  session: Awaited<ReturnType<typeof openSession>>,
+  project: string,
+  name: string,
+  asked: FormatMode | undefined,
+): Promise<FormatMode> {
+  if (asked !== undefined) return asked;
+  const latest = await session.schema.getSchema({ project, name, version: 0 });
+  return latest.schemaVersion?.formatMode || FormatMode.ASSERT;
+}
+
 function printWarnings(warnings: readonly Violation[]): void {
   for (const line of warningLines(warnings)) process.stderr.write(`${line}\n`);
+}
+
+interface DryRunOptions {
+  file: string;
+  formatMode?: FormatMode;
 }
 
 /** `guardian schema list|get|push|validate|dry-run`. */
@@ -90,11 +129,12 @@ export function schemaCommand(): Command {
     .requiredOption("--file <file>", "the JSON Schema document (- for stdin)")
     .option("--message <text>", "a message recorded with the version")
     .option("--force", "add the version even if configs that follow the latest would break")
+    .option("--format-mode <mode>", formatModeHelp, parseFormatMode)
     .action(
       async (
         project: string,
         name: string,
-        opts: { file: string; message?: string; force?: boolean },
+        opts: { file: string; message?: string; force?: boolean; formatMode?: FormatMode },
         cmd: Command,
       ) => {
         const globals = cmd.optsWithGlobals<GlobalOptions>();
@@ -102,7 +142,13 @@ export function schemaCommand(): Command {
         const session = await openSession(globals);
         const message = opts.message ?? "";
         try {
-          const res = await session.schema.createSchema({ project, name, contentValue, message });
+          const res = await session.schema.createSchema({
+            project,
+            name,
+            contentValue,
+            message,
+            formatMode: opts.formatMode ?? FormatMode.ASSERT,
+          });
           if (globals.output === "json") return printMessage(CreateSchemaResponseSchema, res);
           process.stdout.write(`Created schema ${name} in ${project}: version 1\n`);
           return printWarnings(res.warnings);
@@ -110,12 +156,14 @@ export function schemaCommand(): Command {
           if (!(err instanceof ConnectError) || err.code !== Code.AlreadyExists) throw err;
         }
         const force = opts.force ?? false;
+        const formatMode = await formatModeFor(session, project, name, opts.formatMode);
         const res = await session.schema.addSchemaVersion({
           project,
           name,
           contentValue,
           message,
           force,
+          formatMode,
         });
         if (globals.output === "json") return printMessage(AddSchemaVersionResponseSchema, res);
         const version = res.schemaVersion?.version;
@@ -171,11 +219,18 @@ export function schemaCommand(): Command {
     .argument("<project>", "the project")
     .argument("<name>", "the schema")
     .requiredOption("--file <file>", "the candidate JSON Schema document (- for stdin)")
-    .action(async (project: string, name: string, opts: { file: string }, cmd: Command) => {
+    .option("--format-mode <mode>", formatModeHelp, parseFormatMode)
+    .action(async (project: string, name: string, opts: DryRunOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const contentValue = await readDocument(opts.file);
       const session = await openSession(globals);
-      const res = await session.schema.dryRunSchemaVersion({ project, name, contentValue });
+      const formatMode = await formatModeFor(session, project, name, opts.formatMode);
+      const res = await session.schema.dryRunSchemaVersion({
+        project,
+        name,
+        contentValue,
+        formatMode,
+      });
       if (globals.output === "json") return printMessage(DryRunSchemaVersionResponseSchema, res);
       const lines: string[] = [];
       if (res.unchanged) lines.push(`Unchanged: the document equals the latest version of ${name}`);
