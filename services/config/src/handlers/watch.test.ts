@@ -97,6 +97,53 @@ describe("watch", () => {
     }
   });
 
+  it("delivers exactly the changes at or after any start revision, from 1 to the next one", async () => {
+    const p = await newProject(h);
+    const other = await newProject(h);
+    // Creates, updates and deletes over two prefixes, with another project's writes between.
+    const written: Array<{ key: string; revision: bigint }> = [];
+    const keys = ["web/a", "web/b", "db/c"];
+    for (let i = 0; i < 12; i++) {
+      const key = keys[i % keys.length]!;
+      const res =
+        i < 3
+          ? await h.config.createConfig({ project: p, key, content: json(i), schema: "any" })
+          : i === 7
+            ? await h.config.deleteConfig({ project: p, key })
+            : i === 10
+              ? await h.config.createConfig({ project: p, key, content: json(i), schema: "any" })
+              : await h.config.updateConfig({ project: p, key, content: json(i) });
+      written.push({ key, revision: res.revision });
+      await h.config.createConfig({
+        project: other,
+        key: `o${i}`,
+        content: json(i),
+        schema: "any",
+      });
+    }
+    const current = await h.engine.currentRevision();
+    expect((await h.store.getCompactionInfo({})).compactRevision).toBe(0n);
+    const scopes = [
+      { want: () => true, target: undefined },
+      { want: (k: string) => k.startsWith("web/"), target: { case: "prefix", value: "web/" } },
+      { want: (k: string) => k === "db/c", target: { case: "key", value: "db/c" } },
+    ] as const;
+    for (let start = 1n; start <= current + 1n; start++) {
+      for (const scope of scopes) {
+        const w = watch({ project: p, startRevision: start, target: scope.target });
+        const got = await w.until(
+          (m) => m.kind.case === "bookmark" && m.kind.value.revision >= current,
+        );
+        w.close();
+        const want = written.filter((c) => c.revision >= start && scope.want(c.key));
+        expect(
+          changes(got).map((e) => [e.config?.key, e.revision]),
+          `start ${start}, ${scope.target?.value ?? "project"}`,
+        ).toEqual(want.map((c) => [c.key, c.revision]));
+      }
+    }
+  }, 120_000);
+
   it("starts from now with a bookmark, then streams create, update and delete in order", async () => {
     const p = await newProject(h);
     const w = watch({ project: p, target: { case: "prefix", value: "web/" } });
