@@ -200,6 +200,35 @@ describe("warnings", () => {
       ["/else", "else"],
     ]);
   });
+
+  it("say each thing once: an `if` alone, and a keyword the dialect does not know", () => {
+    const messages = (schema: Record<string, unknown>) =>
+      compileCandidate(schema).warnings.map((w) => `${w.pointer}: ${w.message}`);
+    expect(messages({ if: { type: "string" } })).toEqual([
+      '/if: "if" without "then" or "else" constrains nothing',
+    ]);
+    const d7 = "http://json-schema.org/draft-07/schema#";
+    expect(messages({ $schema: d7, minContains: 1 })).toEqual([
+      '/minContains: unknown keyword "minContains" is ignored',
+    ]);
+    expect(messages({ minContains: 1 })).toEqual([
+      '/minContains: "minContains" without "contains" is ignored',
+    ]);
+  });
+
+  it("do not call the root's $schema ignored beside $ref: it chooses the dialect", () => {
+    const d7 = "http://json-schema.org/draft-07/schema#";
+    const compiled = compileCandidate({
+      $schema: d7,
+      $ref: "#/definitions/n",
+      definitions: { n: { type: "integer", $ref: "#/definitions/m", $schema: d7 }, m: {} },
+    });
+    expect(compiled.dialect).toBe("draft-07");
+    expect(compiled.warnings.map((w) => w.pointer)).toEqual([
+      "/definitions/n/type",
+      "/definitions/n/$schema",
+    ]);
+  });
 });
 
 describe("validate", () => {

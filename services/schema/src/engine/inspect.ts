@@ -59,7 +59,9 @@ export function inspectSchema(
     const has = (k: string) => Object.hasOwn(node, k);
     for (const [keyword, value] of Object.entries(node)) {
       const at = `${pointer}/${escapePointerToken(keyword)}`;
-      if (ignoredBesideRef(node, keyword, dialect)) {
+      // The root's `$schema` chooses the dialect before anything else is read.
+      const choosesDialect = keyword === "$schema" && pointer === "";
+      if (ignoredBesideRef(node, keyword, dialect) && !choosesDialect) {
         warn(at, keyword, `"${keyword}" beside "$ref" is ignored (draft-07)`);
       } else if (!ajv.RULES.keywords[keyword]) {
         warn(at, keyword, `unknown keyword "${keyword}" is ignored`);
@@ -78,7 +80,8 @@ export function inspectSchema(
       }
     }
     for (const [keyword, sibling] of needs) {
-      if (has(keyword) && !has(sibling)) {
+      // A keyword this dialect does not know was reported as unknown above.
+      if (has(keyword) && !has(sibling) && ajv.RULES.keywords[keyword]) {
         warn(`${pointer}/${keyword}`, keyword, `"${keyword}" without "${sibling}" is ignored`);
       }
     }
