@@ -1,5 +1,6 @@
 import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { FormatMode } from "@guardian/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInClients, type FixtureClients } from "./testing/admin-fixtures.js";
 import { startConsoleTestbed, type ConsoleTestbed } from "./testing/browser.js";
@@ -114,6 +115,59 @@ describe("console schema screens", () => {
     await page.getByRole("dialog").getByRole("button", { name: "Add version" }).click();
     await page.getByRole("status").getByText("Version 2 added.").waitFor();
     await page.getByRole("table", { name: "Versions" }).getByText("2 (forced)").waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it("creates a schema in annotate mode; the same text again is unchanged, and only switching to assert adds a version", async () => {
+    const { context, page, problems } = await bed.signedIn();
+    await page.goto(`/#/p/${project}/schemas`);
+    await page.getByRole("heading", { name: `Schemas of ${project}` }).waitFor();
+    await page.getByLabel("Schema name").fill("hosts");
+    const schema = { type: "object", properties: { host: { type: "string", format: "hostname" } } };
+    await page.getByLabel("JSON Schema").fill(JSON.stringify(schema));
+    const created = page.getByRole("form", { name: "New schema" }).getByLabel("Format keyword");
+    await expect.poll(() => created.inputValue()).toBe(String(FormatMode.ASSERT));
+    await created.selectOption({ label: "Annotate only (format never fails validation)" });
+    await page.getByRole("button", { name: "Create schema" }).click();
+    await page.getByRole("heading", { name: "Schema hosts" }).waitFor();
+    const versions = page.getByRole("table", { name: "Versions" });
+    await expect.poll(() => versions.getByRole("row").count()).toBe(2);
+    await expect.poll(() => versions.getByRole("row").nth(1).textContent()).toContain("Annotate");
+    const modes = async () =>
+      (await admin.schema.listSchemaVersions({ project, name: "hosts" })).schemaVersions.map(
+        (v) => [v.version, v.formatMode],
+      );
+    expect(await modes()).toEqual([[1, FormatMode.ANNOTATE]]);
+
+    // The new version starts as the latest: same text, same mode, so nothing to add.
+    const mode = page.getByRole("form", { name: "New version" }).getByLabel("Format keyword");
+    await expect.poll(() => mode.inputValue()).toBe(String(FormatMode.ANNOTATE));
+    await page.getByRole("button", { name: "Dry run" }).click();
+    const result = page.getByRole("region", { name: /^Dry run of version/ });
+    await result
+      .getByText(/^Unchanged: the text and format mode equal the latest version/)
+      .waitFor();
+    await expect.poll(() => page.getByRole("button", { name: /^Add version/ }).count()).toBe(0);
+    expect(await modes()).toEqual([[1, FormatMode.ANNOTATE]]);
+
+    // Changing the mode drops the finished dry run; the next one is for a new version.
+    await mode.selectOption({
+      label: "Assert formats (a value that does not match its format is a violation)",
+    });
+    await expect.poll(() => result.count()).toBe(0);
+    await page.getByRole("button", { name: "Dry run" }).click();
+    await result.getByText("none would break.").waitFor();
+    await page.getByRole("button", { name: "Add version 2" }).click();
+    await page.getByRole("status").getByText("Version 2 added.").waitFor();
+    await expect.poll(() => versions.getByRole("row").count()).toBe(3);
+    await expect.poll(() => versions.getByRole("row").nth(1).textContent()).toMatch(/^2.*Assert/);
+    await expect.poll(() => versions.getByRole("row").nth(2).textContent()).toMatch(/^1.*Annotate/);
+    await expect.poll(() => mode.inputValue()).toBe(String(FormatMode.ASSERT));
+    expect(await modes()).toEqual([
+      [2, FormatMode.ASSERT],
+      [1, FormatMode.ANNOTATE],
+    ]);
     expect(problems).toEqual([]);
     await context.close();
   }, 90_000);

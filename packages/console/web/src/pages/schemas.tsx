@@ -131,6 +131,7 @@ export function SchemaPage({ project, name }: { project: string; name: string })
               name={name}
               latest={latest.version}
               latestText={versionText(latest)}
+              latestFormatMode={latest.formatMode}
               onAdded={(v) => {
                 setNotice(`Version ${v} added.`);
                 setShown(undefined);

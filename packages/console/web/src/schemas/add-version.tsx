@@ -1,15 +1,17 @@
-import type { DryRunSchemaVersionResponse } from "@guardian/api";
+import type { DryRunSchemaVersionResponse, FormatMode } from "@guardian/api";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { describeError } from "../api/errors.js";
 import { useClients } from "../auth/use-session.js";
 import { ConfirmButton } from "../components/confirm-button.js";
 import { ErrorBanner } from "../components/feedback.js";
 import { DryRunResult } from "./dry-run-result.js";
+import { effectiveFormatMode, FormatModeSelect } from "./format-mode.js";
 import { parseSchemaText, type SchemaDocument } from "./schema-json.js";
 
-/** A dry run that was made for one text, at one latest version. */
+/** A dry run that was made for one text and format mode, at one latest version. */
 interface Checked {
   readonly document: SchemaDocument;
+  readonly formatMode: FormatMode;
   readonly result: DryRunSchemaVersionResponse;
   readonly latest: number;
 }
@@ -17,17 +19,20 @@ interface Checked {
 /**
  * Adds a version to a schema, dry run first: the text is checked with DryRunSchemaVersion,
  * which lists the configs it would break, and only then can the user add it (or cancel).
+ * The format mode starts as the latest version's, so the same text again adds nothing.
  */
 export function AddVersion(props: {
   project: string;
   name: string;
   latest: number;
   latestText: string;
+  latestFormatMode: FormatMode;
   onAdded: (version: number) => void;
 }): ReactNode {
   const clients = useClients();
   const { project, name } = props;
   const [text, setText] = useState(props.latestText);
+  const [formatMode, setFormatMode] = useState(effectiveFormatMode(props.latestFormatMode));
   const [message, setMessage] = useState("");
   const [checked, setChecked] = useState<Checked>();
   const [error, setError] = useState<string>();
@@ -45,8 +50,13 @@ export function AddVersion(props: {
     }
     setBusy(true);
     try {
-      const result = await clients.schema.dryRunSchemaVersion({ project, name, ...document });
-      setChecked({ document, result, latest: props.latest });
+      const result = await clients.schema.dryRunSchemaVersion({
+        project,
+        name,
+        ...document,
+        formatMode,
+      });
+      setChecked({ document, formatMode, result, latest: props.latest });
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -62,6 +72,7 @@ export function AddVersion(props: {
         project,
         name,
         ...checked.document,
+        formatMode: checked.formatMode,
         message,
         force,
         expectedLatestVersion: checked.latest,
@@ -94,6 +105,13 @@ export function AddVersion(props: {
             }}
           />
         </label>
+        <FormatModeSelect
+          value={formatMode}
+          onChange={(mode) => {
+            setFormatMode(mode);
+            setChecked(undefined);
+          }}
+        />
         <label>
           Message
           <input

@@ -1,8 +1,10 @@
+import { FormatMode } from "@guardian/api";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { describeError } from "../api/errors.js";
 import { useClients } from "../auth/use-session.js";
 import { ErrorBanner } from "../components/feedback.js";
 import { navigate } from "../router.js";
+import { FormatModeSelect } from "./format-mode.js";
 import { parseSchemaText } from "./schema-json.js";
 
 const starter = `{
@@ -17,6 +19,7 @@ export function CreateSchemaForm({ project }: { project: string }): ReactNode {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [text, setText] = useState(starter);
+  const [formatMode, setFormatMode] = useState(FormatMode.ASSERT);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
@@ -31,7 +34,7 @@ export function CreateSchemaForm({ project }: { project: string }): ReactNode {
     }
     setBusy(true);
     try {
-      await clients.schema.createSchema({ project, name, description, ...document });
+      await clients.schema.createSchema({ project, name, description, ...document, formatMode });
       navigate({ page: "schema", project, name });
     } catch (err) {
       setError(describeError(err));
@@ -73,6 +76,7 @@ export function CreateSchemaForm({ project }: { project: string }): ReactNode {
           onChange={(e) => setText(e.target.value)}
         />
       </label>
+      <FormatModeSelect value={formatMode} onChange={setFormatMode} />
       <ErrorBanner error={error} />
       <div>
         <button type="submit" disabled={busy}>

@@ -9,7 +9,7 @@ export function DryRunResult({ result }: { result: DryRunSchemaVersionResponse }
       <h3 id="dry-run-title">Dry run of version {result.nextVersion}</h3>
       <p>
         {result.unchanged
-          ? "The text equals the latest version: adding it changes nothing."
+          ? "Unchanged: the text and format mode equal the latest version, so adding it changes nothing."
           : `Checked ${result.checkedCount} config${result.checkedCount === 1n ? "" : "s"} at revision ${result.revision}: ` +
             (breaking === 0 ? "none would break." : `${breaking} would no longer validate.`)}
       </p>

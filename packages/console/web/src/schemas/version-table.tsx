@@ -1,8 +1,12 @@
 import type { SchemaVersion } from "@guardian/api";
 import type { ReactNode } from "react";
 import { Time } from "../components/timestamp.js";
+import { formatModeName } from "./format-mode.js";
 
-/** The versions of a schema, newest first, each with a button that shows its text. */
+/**
+ * The versions of a schema, newest first, each with its format mode and a button that shows
+ * its text.
+ */
 export function VersionTable(props: {
   versions: SchemaVersion[];
   shown: number | undefined;
@@ -15,6 +19,7 @@ export function VersionTable(props: {
           <th scope="col">Version</th>
           <th scope="col">Author</th>
           <th scope="col">Added</th>
+          <th scope="col">Format</th>
           <th scope="col">Message</th>
           <th scope="col">
             <span className="visually-hidden">Actions</span>
@@ -32,6 +37,7 @@ export function VersionTable(props: {
             <td>
               <Time ts={v.createTime} />
             </td>
+            <td>{formatModeName(v.formatMode)}</td>
             <td>{v.message}</td>
             <td>
               <button
