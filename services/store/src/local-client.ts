@@ -5,10 +5,11 @@ import {
   createContextValues,
   type CallOptions,
   type Client,
+  type ContextValues,
   type HandlerContext,
 } from "@connectrpc/connect";
 import { StoreService } from "@guardian/api";
-import { inProcessAnswer } from "@guardian/kit";
+import { inProcessAnswer, pageTokenSignerKey, type PageTokenSigner } from "@guardian/kit";
 import type { StoreServiceDeps } from "./deps.js";
 import { createStoreService } from "./routes.js";
 
@@ -21,26 +22,40 @@ type Handler = (req: unknown, ctx: HandlerContext) => unknown;
  * failure reaches the caller as the ConnectError the handler mapped it to (marked as an answer
  * of the service, see `inProcessAnswer`), and a call whose signal is aborted fails with
  * Canceled. A stream ends when its caller stops reading it or aborts its signal.
+ *
+ * `pageTokenSigner` signs the store's page tokens, as the server's signer does for calls that
+ * arrive over the network: give it the deployment's (GUARDIAN_PAGE_TOKEN_SECRET), so that a
+ * token stays valid across restarts and replicas. Without it, the tokens are signed with a key
+ * of this process.
  */
-export function createLocalStoreClient(deps: StoreServiceDeps): Client<typeof StoreService> {
+export function createLocalStoreClient(
+  deps: StoreServiceDeps & { pageTokenSigner?: PageTokenSigner },
+): Client<typeof StoreService> {
   const impl = createStoreService(deps) as unknown as Record<string, Handler>;
   const client: Record<string, unknown> = {};
+  const values = () => {
+    const v = createContextValues();
+    if (deps.pageTokenSigner) v.set(pageTokenSignerKey, deps.pageTokenSigner);
+    return v;
+  };
   for (const method of StoreService.methods) {
     const handler = impl[method.localName]!.bind(impl);
-    if (method.methodKind === "unary") client[method.localName] = unary(method, handler);
+    if (method.methodKind === "unary") client[method.localName] = unary(method, handler, values);
     else if (method.methodKind === "server_streaming") {
-      client[method.localName] = serverStream(method, handler);
+      client[method.localName] = serverStream(method, handler, values);
     }
   }
   return client as Client<typeof StoreService>;
 }
 
-function unary(method: DescMethod, handler: Handler) {
+type Values = () => ContextValues;
+
+function unary(method: DescMethod, handler: Handler, values: Values) {
   return async (req: unknown, options?: CallOptions) => {
     const signal = callSignal(options);
     if (signal.aborted) throw canceled();
     try {
-      const ctx = contextOf(method, signal);
+      const ctx = contextOf(method, signal, values());
       return create(
         method.output,
         (await handler(create(method.input, req as never), ctx)) as never,
@@ -51,13 +66,13 @@ function unary(method: DescMethod, handler: Handler) {
   };
 }
 
-function serverStream(method: DescMethod, handler: Handler) {
+function serverStream(method: DescMethod, handler: Handler, values: Values) {
   return async function* (req: unknown, options?: CallOptions) {
     // The handler's context ends with the stream, however the stream ends.
     const done = new AbortController();
     const signal = AbortSignal.any([callSignal(options), done.signal]);
     if (signal.aborted) throw canceled();
-    const ctx = contextOf(method, signal);
+    const ctx = contextOf(method, signal, values());
     const responses = handler(create(method.input, req as never), ctx) as AsyncIterable<unknown>;
     try {
       for await (const res of responses) yield create(method.output, res as never);
@@ -88,7 +103,7 @@ function failure(err: unknown, signal: AbortSignal | undefined): ConnectError {
   return inProcessAnswer(ConnectError.from(err, Code.Internal));
 }
 
-function contextOf(method: DescMethod, signal: AbortSignal): HandlerContext {
+function contextOf(method: DescMethod, signal: AbortSignal, values: ContextValues): HandlerContext {
   let requestHeader: Headers | undefined;
   let responseHeader: Headers | undefined;
   let responseTrailer: Headers | undefined;
@@ -108,7 +123,7 @@ function contextOf(method: DescMethod, signal: AbortSignal): HandlerContext {
       return (responseTrailer ??= new Headers());
     },
     protocolName: "in-process",
-    values: createContextValues(),
+    values,
     url: `/${method.parent.typeName}/${method.name}`,
   };
 }

@@ -163,6 +163,7 @@ export async function runDev(): Promise<void> {
     engine,
     cluster,
     ...serviceTuning(settings),
+    pageTokenSecret: settings.pageTokenSecret,
     signal: lifetime.signal,
     metrics,
     jobQueue,

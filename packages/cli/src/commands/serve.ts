@@ -158,6 +158,7 @@ async function serve(
     ],
     cluster,
     ...serviceTuning(settings),
+    pageTokenSecret: settings.pageTokenSecret,
     signal: lifetime.signal,
     metrics,
     jobQueue,

@@ -23,6 +23,7 @@ import {
   type WebhookServiceDeps,
 } from "@guardian/config-service";
 import {
+  createPageTokenSigner,
   guardServiceClient,
   type FastUnaryRoute,
   type HttpRoute,
@@ -70,6 +71,8 @@ export interface ServiceDeps {
   engine?: StoreEngine;
   /** Where the store service runs, when this process does not host it. */
   storeUrl?: string;
+  /** The deployment's page-token secret: the store's tokens must verify in every process. */
+  pageTokenSecret: string;
   /** Interceptors for calls to a remote store (service credentials). */
   storeInterceptors?: Interceptor[];
   /** The cluster backend, when this process hosts the cluster service. */
@@ -124,7 +127,10 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
     if (store) return store;
     let raw: Client<typeof StoreService>;
     if (deps.engine) {
-      raw = createLocalStoreClient({ engine: deps.engine });
+      raw = createLocalStoreClient({
+        engine: deps.engine,
+        pageTokenSigner: createPageTokenSigner(deps.pageTokenSecret),
+      });
     } else if (deps.storeUrl) {
       raw = createClient(
         StoreService,
