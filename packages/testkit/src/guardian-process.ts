@@ -37,7 +37,11 @@ export async function startGuardian(
   child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
   child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 90_000);
+    const timer = setTimeout(() => {
+      // Never leave a process behind that the caller has no handle on.
+      child.kill("SIGKILL");
+      reject(new Error(`no URL printed:\n${out}`));
+    }, 90_000);
     child.stdout!.on("data", () => {
       const m = /(?:listening on |"url":")(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) {
