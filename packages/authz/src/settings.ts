@@ -36,7 +36,7 @@ export const authSettings = {
     optional: true,
     secret: true,
     description:
-      "Encrypts the built-in issuer's private keys and webhook secrets in PostgreSQL (AES-256-GCM, key derived from this secret); issuer keys stored in plain JSON are encrypted at start. Set it in production; unset in embedded mode: a secret generated once and kept in the data directory (signing-key.secret, 0600)",
+      "Encrypts the built-in issuer's private keys and webhook secrets in PostgreSQL (AES-256-GCM, key derived from this secret); issuer keys stored in plain JSON are withdrawn at start and replaced by a new encrypted key. Set it in production; unset in embedded mode: a secret generated once and kept in the data directory (signing-key.secret, 0600)",
   }),
   localLogin: bool("GUARDIAN_LOCAL_LOGIN", {
     default: true,
@@ -51,7 +51,8 @@ export const authSettings = {
   loginMaxFailures: int("GUARDIAN_LOGIN_MAX_FAILURES", {
     default: 5,
     min: 1,
-    description: "Failed logins per username and lockout window before Login is refused",
+    description:
+      "Wrong passwords per account (every spelling of its name counts as one) within GUARDIAN_LOGIN_LOCKOUT before Login and ChangePassword are refused; counted by each process",
   }),
   loginLockoutMs: duration("GUARDIAN_LOGIN_LOCKOUT", {
     default: "15m",
