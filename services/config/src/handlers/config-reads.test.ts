@@ -41,6 +41,33 @@ describe("reading configs", () => {
     expect(stored.kv?.meta).toMatchObject({ message: "first", author: "alice", schema: "limits" });
   });
 
+  it("says who created a config and when after others update it: in answers, reads and watch events", async () => {
+    const p = await newProject(h);
+    const watch = h.config.watch({ project: p })[Symbol.asyncIterator]();
+    expect((await watch.next()).value?.kind.case).toBe("bookmark");
+    const created = await h.config.createConfig(
+      { project: p, key: "k", content: json(1), schema: "any" },
+      as(user("alice")),
+    );
+    const creator = { createdBy: "alice", createTime: created.config!.createTime };
+    const updated = await h.config.updateConfig(
+      { project: p, key: "k", content: json(2) },
+      as(user("bob")),
+    );
+    expect(updated.config).toMatchObject({ ...creator, updatedBy: "bob" });
+    const read = await h.config.getConfig({ project: p, key: "k", minRevision: updated.revision });
+    expect(read.config).toMatchObject({ ...creator, updatedBy: "bob" });
+    const history = await h.config.getConfig({ project: p, key: "k", revision: updated.revision });
+    expect(history.config).toMatchObject(creator);
+    for (;;) {
+      const m = (await watch.next()).value;
+      if (m?.kind.case !== "change") continue;
+      expect(m.kind.value.config).toMatchObject(creator);
+      if (m.kind.value.revision === updated.revision) break;
+    }
+    await watch.return?.();
+  });
+
   it("answers NotFound for an unknown project, config or schema", async () => {
     const p = await newProject(h);
     const unknownProject = await failureOf(

@@ -12,7 +12,7 @@ export function recordToKeyValue(r: RevisionRecord, created?: RevisionRecord): K
     version: r.revision,
     createRevision: r.createRevision,
     meta: r.meta,
-    createdBy: (created ?? r).meta.author,
-    createTime: (created ?? r).meta.time,
+    createdBy: created?.meta.author ?? r.creator?.author ?? r.meta.author,
+    createTime: created?.meta.time ?? r.creator?.time ?? r.meta.time,
   };
 }

@@ -53,6 +53,18 @@ export interface RevisionRecord {
   value: Uint8Array;
   deleted: boolean;
   meta: RevisionMeta;
+  /**
+   * Who created this incarnation of the key and when (the author and time of the record at
+   * `createRevision`). Absent only on records written before it was kept; then a record that
+   * is not the creation names its own author.
+   */
+  creator?: KeyCreator;
+}
+
+/** Who created a key and when. */
+export interface KeyCreator {
+  author: string;
+  time: Date;
 }
 
 /** A write request: compare the version, then put value, revision and idempotency record. */

@@ -18,7 +18,8 @@ export async function insertArchivedRevisions(
      SELECT * FROM unnest(
        $1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bytea[],
        $8::boolean[], $9::text[], $10::text[], $11::text[], $12::text[], $13::integer[],
-       $14::integer[], $15::bigint[], $16::jsonb[], $17::timestamptz[])
+       $14::integer[], $15::bigint[], $16::jsonb[], $17::timestamptz[], $18::text[],
+       $19::timestamptz[])
      ON CONFLICT (project, key, revision) DO NOTHING`,
     [
       col((x) => x.revision.toString()),
@@ -38,6 +39,8 @@ export async function insertArchivedRevisions(
       col((x) => x.meta.rolledBackFrom.toString()),
       col((x) => JSON.stringify(x.meta.labels)),
       col((x) => x.meta.time),
+      col((x) => x.creator?.author ?? null),
+      col((x) => x.creator?.time ?? null),
     ],
   );
   return r.rowCount ?? 0;

@@ -22,13 +22,16 @@ export interface RecordRow {
   rolled_back_from: string;
   labels: Record<string, string>;
   created_at: Date;
+  /** Who created the key's incarnation, and when (null on rows written before 0017). */
+  key_created_by: string | null;
+  key_created_at: Date | null;
 }
 
 /** The columns of {@link RecordRow}, in its order. */
 export const recordColumns =
   "revision, project, key, create_revision, previous_revision, change_type, value, deleted, " +
   "author, message, request_id, schema_name, schema_version, validated_schema_version, " +
-  "rolled_back_from, labels, created_at";
+  "rolled_back_from, labels, created_at, key_created_by, key_created_at";
 
 /** The metadata columns every revision row carries. */
 export type MetaColumns = Pick<
@@ -71,5 +74,8 @@ export function toRecord(r: RecordRow): RevisionRecord {
     value: new Uint8Array(r.value),
     deleted: r.deleted,
     meta: metaOf(r, r.created_at),
+    ...(r.key_created_by !== null && r.key_created_at !== null
+      ? { creator: { author: r.key_created_by, time: r.key_created_at } }
+      : {}),
   };
 }

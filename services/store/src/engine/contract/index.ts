@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe } from "vitest";
 import type { StoreEngine } from "../types.js";
+import { creatorContract } from "./creators.js";
 import { groupContract } from "./groups.js";
 import { historyContract } from "./history.js";
 import { readContract } from "./reads.js";
@@ -50,5 +51,6 @@ export function defineStoreContract(name: string, open: OpenEngine): void {
     readContract(ctx);
     historyContract(ctx);
     watchContract(ctx);
+    creatorContract(ctx);
   });
 }

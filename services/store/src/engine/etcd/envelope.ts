@@ -91,6 +91,7 @@ export function decodeWrite(kv: Pick<IKeyValue, "value" | "mod_revision">): Stor
         rolledBackFrom: BigInt(h.meta.rolledBackFrom),
         time: new Date(h.meta.time),
       },
+      creator: { author: h.createdBy, time: new Date(h.createTime) },
     },
     createdBy: h.createdBy,
     createTime: new Date(h.createTime),

@@ -210,6 +210,10 @@ export function createWriter(
           value,
           deleted: input.op === "delete",
           meta: { ...input.meta, changeKind: changeKindOf(input, !!current), time: now },
+          creator: {
+            author: current?.createdBy ?? input.meta.author,
+            time: current?.createTime ?? now,
+          },
         },
         createdBy: current?.createdBy ?? input.meta.author,
         createTime: current?.createTime ?? now,

@@ -49,13 +49,14 @@ export async function applyGroupRows(db: Queryable, g: GroupRows): Promise<void>
        SELECT * FROM unnest(
          $1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
          $7::bytea[], $8::boolean[], $9::text[], $10::text[], $11::text[], $12::text[],
-         $13::integer[], $14::integer[], $15::bigint[], $16::jsonb[], $17::timestamptz[])
+         $13::integer[], $14::integer[], $15::bigint[], $16::jsonb[], $17::timestamptz[],
+         $18::text[], $19::timestamptz[])
      ), upserted AS (
        INSERT INTO store_kv (${kvColumns})
        SELECT * FROM unnest(
-         $18::text[], $19::text[], $20::bytea[], $21::bigint[], $22::bigint[], $23::text[],
-         $24::text[], $25::text[], $26::text[], $27::text[], $28::integer[], $29::integer[],
-         $30::bigint[], $31::jsonb[], $32::timestamptz[], $33::text[], $34::timestamptz[])
+         $20::text[], $21::text[], $22::bytea[], $23::bigint[], $24::bigint[], $25::text[],
+         $26::text[], $27::text[], $28::text[], $29::text[], $30::integer[], $31::integer[],
+         $32::bigint[], $33::jsonb[], $34::timestamptz[], $35::text[], $36::timestamptz[])
        ON CONFLICT (project, key) DO UPDATE SET
          value = EXCLUDED.value, version = EXCLUDED.version,
          create_revision = EXCLUDED.create_revision, change_type = EXCLUDED.change_type,
@@ -67,14 +68,14 @@ export async function applyGroupRows(db: Queryable, g: GroupRows): Promise<void>
          created_at = EXCLUDED.created_at
      ), deleted AS (
        DELETE FROM store_kv
-        WHERE (project, key) IN (SELECT * FROM unnest($35::text[], $36::text[]))
+        WHERE (project, key) IN (SELECT * FROM unnest($37::text[], $38::text[]))
      ), idempotency AS (
        INSERT INTO store_idempotency (project, idempotency_key, request_hash, revision, config_key)
-       SELECT * FROM unnest($37::text[], $38::text[], $39::text[], $40::bigint[], $41::text[])
+       SELECT * FROM unnest($39::text[], $40::text[], $41::text[], $42::bigint[], $43::text[])
      ), state AS (
-       UPDATE store_state SET revision = $42::bigint WHERE id = 1
+       UPDATE store_state SET revision = $44::bigint WHERE id = 1
      )
-     SELECT pg_notify($44::text, $42::bigint::text) WHERE $43::boolean`,
+     SELECT pg_notify($46::text, $44::bigint::text) WHERE $45::boolean`,
     values: params,
   });
 }

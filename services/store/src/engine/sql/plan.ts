@@ -98,6 +98,8 @@ export function planGroup(writes: GroupWrite[], state: GroupState, now: Date): G
         rolled_back_from: input.meta.rolledBackFrom.toString(),
         labels: input.meta.labels,
         created_at: now,
+        key_created_by: current ? current.created_by : input.meta.author,
+        key_created_at: current ? current.created_at : now,
       };
       const next: KvRow | undefined =
         input.op === "delete"
