@@ -52,7 +52,7 @@ export const authSettings = {
     default: 5,
     min: 1,
     description:
-      "Wrong passwords per account (every spelling of its name counts as one) within GUARDIAN_LOGIN_LOCKOUT before Login and ChangePassword are refused; counted by each process",
+      "Wrong passwords per account (every spelling of its name counts as one) within GUARDIAN_LOGIN_LOCKOUT before Login and ChangePassword are refused; counted across all processes",
   }),
   loginLockoutMs: duration("GUARDIAN_LOGIN_LOCKOUT", {
     default: "15m",

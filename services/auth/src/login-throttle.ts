@@ -2,30 +2,31 @@ import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { LimitExceededSchema } from "@guardian/api";
-import { createAttemptWindow } from "@guardian/authz";
+import type { Queryable } from "@guardian/db";
+import { clearLoginGuesses, countLoginGuess } from "./sql/login-attempts.js";
 
 /**
  * Counts password guesses per account and refuses them after too many. Keys are opaque:
  * callers pass {@link loginKeyOf}, so that every spelling of one account shares one count.
+ * The count is kept in PostgreSQL, so every process of a deployment shares it.
  */
 export interface LoginThrottle {
   /**
    * Counts a guess before its password is checked. Throws ResourceExhausted (with
    * LimitExceeded and retry_after) when the key has no guesses left; the guess is then not
-   * checked at all. Synchronous: concurrent guesses are counted one by one, so at most
-   * `maxFailures` of them are ever checked within the window.
+   * checked at all. Concurrent guesses are counted one by one, in whichever process, so at
+   * most `maxFailures` of them are ever checked within the window.
    */
-  attempt(key: string): void;
+  attempt(key: string): Promise<void>;
   /** Forgets the counted guesses after the right password. */
-  succeed(key: string): void;
+  succeed(key: string): Promise<void>;
 }
 
 /** Options for {@link createLoginThrottle}. */
 export interface LoginThrottleOptions {
+  pool: Queryable;
   maxFailures: number;
   windowMs: number;
-  /** Accounts and names remembered at most; the least recently guessed are evicted first. */
-  maxKeys?: number;
 }
 
 /**
@@ -37,39 +38,35 @@ export function loginKeyOf(account: { id: string } | undefined, canonicalName: s
 }
 
 /**
- * Creates an in-process login throttle: at most `maxFailures` guesses per key within
- * `windowMs`, a right password resetting the count. Each process counts on its own; the
- * per-address limit on failed authentication and the gateway's rate limits bound the total.
+ * Creates the login throttle: at most `maxFailures` guesses per key within `windowMs`, in
+ * every process together (table `login_attempts`), a right password resetting the count.
  */
 export function createLoginThrottle(opts: LoginThrottleOptions): LoginThrottle {
-  const window = createAttemptWindow({
-    max: opts.maxFailures,
-    windowMs: opts.windowMs,
-    ...(opts.maxKeys === undefined ? {} : { maxKeys: opts.maxKeys }),
-  });
   return {
-    attempt(key) {
-      const used = window.take(key);
-      if (!used) return;
+    async attempt(key) {
+      const guess = await countLoginGuess(opts.pool, key, opts.maxFailures, opts.windowMs);
+      if (guess.counted) return;
+      const retryAfterMs = Math.max(1000, guess.retryAt.getTime() - Date.now());
+      const seconds = Math.ceil(retryAfterMs / 1000);
       throw new ConnectError(
-        `too many failed sign-in attempts; retry in ${Math.ceil(used.retryAfterMs / 1000)} s`,
+        `too many failed sign-in attempts; retry in ${seconds} s`,
         Code.ResourceExhausted,
-        { "retry-after": String(Math.ceil(used.retryAfterMs / 1000)) },
+        { "retry-after": String(seconds) },
         [
           {
             desc: LimitExceededSchema,
             value: create(LimitExceededSchema, {
               limit: "rate:login",
               max: BigInt(opts.maxFailures),
-              actual: BigInt(used.count),
-              retryAfter: durationFromMs(Math.max(1000, used.retryAfterMs)),
+              actual: BigInt(guess.count),
+              retryAfter: durationFromMs(retryAfterMs),
             }),
           },
         ],
       );
     },
-    succeed(key) {
-      window.reset(key);
+    async succeed(key) {
+      await clearLoginGuesses(opts.pool, key);
     },
   };
 }

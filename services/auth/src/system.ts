@@ -104,6 +104,7 @@ export async function createAuthSystem(opts: AuthSystemOptions): Promise<AuthSys
     authz,
     issuer,
     throttle: createLoginThrottle({
+      pool,
       maxFailures: settings.loginMaxFailures,
       windowMs: settings.loginLockoutMs,
     }),

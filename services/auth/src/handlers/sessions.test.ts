@@ -1,8 +1,11 @@
-import { Code, ConnectError } from "@connectrpc/connect";
-import { GlobalRole, LimitExceededSchema, PrincipalKind } from "@guardian/api";
+import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
+import { AuthService, GlobalRole, LimitExceededSchema, PrincipalKind } from "@guardian/api";
+import { testAuthSettings } from "@guardian/authz";
+import { createLogger } from "@guardian/kit";
 import { useTestDatabase } from "@guardian/testkit";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createAuthSystem } from "../system.js";
 import { codeOf, testIssuerUrl, useHarness } from "../testing/harness.js";
 
 const db = useTestDatabase();
@@ -16,6 +19,7 @@ beforeAll(async () => {
     ["carl", []],
     ["dina", []],
     ["race-user", []],
+    ["two-process-user", []],
     ["fold-i-user", []],
     ["kelvin", []],
   ] as const) {
@@ -136,6 +140,36 @@ describe("Login lockout", () => {
     expect(await codeOf(h.client.login({ username: "race-user", password }))).toBe(
       Code.ResourceExhausted,
     );
+  });
+
+  it("counts guesses in every process together: another process refuses the next one", async () => {
+    // A second auth process of the same deployment (same database).
+    const other = await createAuthSystem({
+      pool: db.pool(),
+      settings: testAuthSettings({ GUARDIAN_LOGIN_MAX_FAILURES: "3" }),
+      logger: createLogger({ level: "silent" }),
+    });
+    try {
+      const elsewhere = createClient(
+        AuthService,
+        createRouterTransport(other.authRoutes, {
+          router: { interceptors: [other.interceptor] },
+        }),
+      );
+      const wrong = { username: "two-process-user", password: "wrong password!!" };
+      expect(await codeOf(h.client.login(wrong))).toBe(Code.Unauthenticated);
+      expect(await codeOf(elsewhere.login(wrong))).toBe(Code.Unauthenticated);
+      expect(await codeOf(h.client.login(wrong))).toBe(Code.Unauthenticated);
+      // Three guesses made, in two processes: both refuse the right password now.
+      expect(await codeOf(elsewhere.login({ username: "two-process-user", password }))).toBe(
+        Code.ResourceExhausted,
+      );
+      expect(await codeOf(h.client.login({ username: "two-process-user", password }))).toBe(
+        Code.ResourceExhausted,
+      );
+    } finally {
+      await other.close();
+    }
   });
 
   it("shares one lockout between every spelling of an account", async () => {

@@ -112,7 +112,7 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
       const user = name === undefined ? undefined : await selectUserByUsername(pool, name);
       const key = loginKeyOf(user, name ?? req.username.slice(0, 256));
       // The guess is counted before its password is checked.
-      throttle.attempt(key);
+      await throttle.attempt(key);
       const valid =
         user?.issuer === localIssuer && user.password_hash !== null
           ? await verifyPassword(req.password, user.password_hash)
@@ -130,7 +130,7 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
         });
         throw new ConnectError("user is disabled", Code.PermissionDenied);
       }
-      throttle.succeed(key);
+      await throttle.succeed(key);
       const signer = await issuer.signer();
       const { access, grant } = await withTransaction(pool, async (client) => {
         await touchUserLogin(client, user.id);
@@ -254,7 +254,7 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
       const user = await localUserOf(ctx);
       const base = { ...auditContext(ctx), target: `users/${user.username}` };
       const key = loginKeyOf(user, user.username);
-      throttle.attempt(key);
+      await throttle.attempt(key);
       if (!(await verifyPassword(req.currentPassword, user.password_hash!))) {
         await auditFailure({
           ...base,
@@ -263,7 +263,7 @@ export function createSessionHandlers(deps: AuthServiceDeps): SessionHandlers {
         });
         throw new ConnectError("current password is wrong", Code.Unauthenticated);
       }
-      throttle.succeed(key);
+      await throttle.succeed(key);
       const hash = await hashPassword(req.newPassword);
       const signer = await issuer.signer();
       const { access, grant } = await withTransaction(pool, async (client) => {

@@ -92,7 +92,7 @@ describe("credential cleanup job", () => {
     const longRevokedKey = await apiKey(p, { revokedDays: -31, expiresDays: 100 });
     const before = await epoch();
 
-    expect(await run(job())).toEqual({ sessions: 2, refreshTokens: 4, apiKeys: 2 });
+    expect(await run(job())).toMatchObject({ sessions: 2, refreshTokens: 4, apiKeys: 2 });
     expect(await ids("auth_sessions")).toEqual([live, recentlyExpired, recentlyRevoked].sort());
     expect(await ids("refresh_tokens", "session_id")).toEqual(
       [live, live, recentlyExpired, recentlyExpired, recentlyRevoked, recentlyRevoked].sort(),
@@ -110,7 +110,17 @@ describe("credential cleanup job", () => {
       [longExpiredKey, longRevokedKey].map((id) => `projects/${p}/apikeys/${id}`).sort(),
     );
 
-    expect(await run(job())).toEqual({ sessions: 0, refreshTokens: 0, apiKeys: 0 });
+    expect(await run(job())).toMatchObject({ sessions: 0, refreshTokens: 0, apiKeys: 0 });
+  });
+
+  it("deletes counts of wrong-password guesses whose lockout window has passed", async () => {
+    await db.pool().query(
+      `INSERT INTO login_attempts (key, attempts, expires_at) VALUES
+         ('account:old', ARRAY[now() - interval '2 hours'], now() - interval '1 hour'),
+         ('account:new', ARRAY[now()], now() + interval '15 minutes')`,
+    );
+    expect(await run(job())).toMatchObject({ loginAttempts: 1 });
+    expect(await ids("login_attempts", "key")).toEqual(["account:new"]);
   });
 
   it("deletes a key another key was rotated from only after that one", async () => {
@@ -138,6 +148,7 @@ describe("credential cleanup job", () => {
       sessions: 2,
       refreshTokens: 4,
       apiKeys: 0,
+      loginAttempts: 0,
       aborted: true,
     });
     expect(await run(job({ batchSize: 1 }))).toMatchObject({ sessions: 2, refreshTokens: 4 });

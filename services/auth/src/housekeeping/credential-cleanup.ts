@@ -2,6 +2,7 @@ import { deleteEndedApiKeys, recordAudit } from "@guardian/authz";
 import { withTransaction } from "@guardian/db";
 import { configWithDefaults, type ScheduledJob } from "@guardian/kit";
 import type pg from "pg";
+import { deleteExpiredLoginGuesses } from "../sql/login-attempts.js";
 import { deleteEndedSessions } from "../sql/sessions.js";
 import { housekeepingSettings, type HousekeepingSettings } from "./settings.js";
 
@@ -22,8 +23,9 @@ export interface CredentialCleanupDeps {
  * Creates the credential cleanup job. It deletes built-in issuer sessions, with their refresh
  * tokens, that expired or were revoked more than `refreshTokenGrace` ago, and API keys that
  * expired or were revoked more than `apiKeyRetention` ago, each deletion audited as
- * `auth.api_key_deleted`. Works in batches (each one transaction) and stops between batches
- * when the signal aborts. Resolves to `{ sessions, refreshTokens, apiKeys }`.
+ * `auth.api_key_deleted`, and counts of wrong-password guesses whose lockout window has
+ * passed. Works in batches (each one transaction) and stops between batches when the signal
+ * aborts. Resolves to `{ sessions, refreshTokens, apiKeys, loginAttempts }`.
  */
 export function createCredentialCleanupJob(deps: CredentialCleanupDeps): ScheduledJob {
   const batchSize = deps.batchSize ?? 1_000;
@@ -34,7 +36,7 @@ export function createCredentialCleanupJob(deps: CredentialCleanupDeps): Schedul
     name: "credential-cleanup",
     intervalMs: settings.credentialCleanupInterval,
     async run({ signal }) {
-      const summary = { sessions: 0, refreshTokens: 0, apiKeys: 0 };
+      const summary = { sessions: 0, refreshTokens: 0, apiKeys: 0, loginAttempts: 0 };
       for (;;) {
         if (signal.aborted) return { ...summary, aborted: true };
         const batch = await deleteEndedSessions(deps.pool, graceMs, batchSize);
@@ -60,6 +62,12 @@ export function createCredentialCleanupJob(deps: CredentialCleanupDeps): Schedul
           return keys.length;
         });
         summary.apiKeys += deleted;
+        if (deleted < batchSize) break;
+      }
+      for (;;) {
+        if (signal.aborted) return { ...summary, aborted: true };
+        const deleted = await deleteExpiredLoginGuesses(deps.pool, batchSize);
+        summary.loginAttempts += deleted;
         if (deleted < batchSize) break;
       }
       return summary;
