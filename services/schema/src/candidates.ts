@@ -28,7 +28,7 @@ export function createCandidates(workers: SchemaWorkers, maxSchemaBytes: number)
       return workers.compile(text, signal, formatMode);
     },
     against(checked, signal) {
-      return (documents) => workers.validate(checked.source, documents, signal);
+      return (documents) => workers.validate(checked.source, documents, signal, "check");
     },
   };
 }

@@ -3,6 +3,8 @@
  * schema version a config binds to and validating documents against it.
  */
 
+import type { WorkLane } from "./workers/schema-workers.js";
+
 /** One way a document fails its schema, located by JSON pointers. */
 export interface SchemaViolation {
   /** RFC 6901 pointer into the document ("" for the whole document). */
@@ -23,9 +25,9 @@ export interface ResolvedSchema {
   /**
    * Validates a JSON document, given as JSON text, on a worker thread; an empty list means
    * valid. Fails with DeadlineExceeded when validation takes longer than the workers'
-   * deadline.
+   * deadline. `lane` says whose work it is (default "write", see WorkLane).
    */
-  validate(documentText: string, signal?: AbortSignal): Promise<SchemaViolation[]>;
+  validate(documentText: string, signal?: AbortSignal, lane?: WorkLane): Promise<SchemaViolation[]>;
 }
 
 /** Looks up and compiles schema versions, caching compiled validators. */

@@ -46,8 +46,8 @@ export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions)
       project,
       name,
       version,
-      async validate(documentText, signal) {
-        const [violations] = await workers.validate(source, [documentText], signal);
+      async validate(documentText, signal, lane) {
+        const [violations] = await workers.validate(source, [documentText], signal, lane);
         return violations ?? [];
       },
     };

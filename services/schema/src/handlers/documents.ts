@@ -16,7 +16,8 @@ export function createDocumentHandlers(deps: HandlerDeps): DocumentHandlers {
       const document = JSON.stringify(documentOf(req.document!, "document"));
       checkSize(document, maxDocumentBytes, "config_size_bytes", "document");
       const schema = await registry.resolve(req.project, req.name, req.version);
-      const violations = await schema.validate(document, ctx.signal);
+      // A caller's own check: it may not take the thread that config writes keep.
+      const violations = await schema.validate(document, ctx.signal, "check");
       return {
         valid: violations.length === 0,
         ...validationFailure(violations),

@@ -126,6 +126,39 @@ describe("the workers' deadline", () => {
     await workers.close();
   });
 
+  it("keep a thread for config writes however many costly checks callers ask for", async () => {
+    // A deadline that leaves the write time to start a thread of its own on a loaded machine.
+    const workers = createSchemaWorkers({ threads: 2, deadlineMs: 6_000 });
+    const slow = {
+      key: "slow-checks",
+      dialect: "draft-2020-12" as const,
+      content: JSON.stringify({
+        items: { enum: Array.from({ length: 20_000 }, (_, i) => ({ a: i })) },
+      }),
+    };
+    const items = JSON.stringify(Array.from({ length: 100_000 }, () => ({ a: -1 })));
+    const order: string[] = [];
+    // Three callers' checks that each run until the deadline, asked for at once.
+    const checks = Array.from({ length: 3 }, (_, i) =>
+      failureOf(workers.validate(slow, [items], undefined, "check")).then((err) => {
+        order.push(`check ${i}: ${Code[err.code]}`);
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const small = { key: "write", dialect: "draft-2020-12" as const, content: '{"type":"string"}' };
+    expect(await workers.validate(small, ['"x"'])).toEqual([[]]);
+    order.push("write");
+    await Promise.all(checks);
+    // The write was answered while every check still held or waited for its thread.
+    expect(order[0]).toBe("write");
+    expect(order.slice(1).sort()).toEqual([
+      "check 0: DeadlineExceeded",
+      "check 1: DeadlineExceeded",
+      "check 2: DeadlineExceeded",
+    ]);
+    await workers.close();
+  }, 30_000);
+
   it("refuses calls beyond the queue with ResourceExhausted, and cancelled calls with Canceled", async () => {
     const workers = createSchemaWorkers({ threads: 1, maxQueue: 1 });
     const source = { key: "k", dialect: "draft-2020-12" as const, content: '{"type":"string"}' };

@@ -35,14 +35,23 @@ export interface CheckedCandidate {
 }
 
 /**
+ * Whose work a call is. "write": validating a config that is being written. "check": work a
+ * caller asks for on its own (ValidateDocument, compiling a candidate schema, checking stored
+ * configs against one). Checks never hold more than all but one thread, so writes always
+ * find a thread that no caller's checks can take (with at least two threads).
+ */
+export type WorkLane = "write" | "check";
+
+/**
  * Compiles and validates JSON Schemas on worker threads, so that no schema or document,
  * however costly, holds the event loop. Every call has a deadline; a call that overruns it
  * fails with DeadlineExceeded and its thread is terminated and replaced.
  */
 export interface SchemaWorkers {
   /**
-   * Checks a candidate schema document, given as JSON text, completely and compiles it.
-   * Throws InvalidArgument with guardian.v1.ValidationFailure when it is not acceptable.
+   * Checks a candidate schema document, given as JSON text, completely and compiles it
+   * (in the "check" lane). Throws InvalidArgument with guardian.v1.ValidationFailure when it
+   * is not acceptable.
    */
   compile(text: string, signal?: AbortSignal, formats?: FormatMode): Promise<CheckedCandidate>;
   /**
@@ -53,6 +62,7 @@ export interface SchemaWorkers {
     schema: SchemaSource,
     documents: string[],
     signal?: AbortSignal,
+    lane?: WorkLane,
   ): Promise<SchemaViolation[][]>;
   /** Stops the threads; calls still running fail with Unavailable. */
   close(): Promise<void>;
@@ -96,6 +106,10 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
   // Piscina does not bound the queue of tasks that carry an abort signal, so this does.
   const maxInFlight = threads + (opts.maxQueue ?? 256);
   let inFlight = 0;
+  // The "check" lane: at most all but one thread, callers beyond it wait in order.
+  const checkSlots = Math.max(1, threads - 1);
+  let checksRunning = 0;
+  const checksWaiting: Array<() => void> = [];
   let pool: Piscina | undefined;
   let closed = false;
 
@@ -114,7 +128,35 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
     return pool;
   };
 
-  async function run<T>(req: WorkerRequest, signal: AbortSignal | undefined): Promise<T> {
+  /** Takes a slot of the "check" lane, waiting for one at most until `deadline`. */
+  async function enterCheckLane(deadline: AbortSignal): Promise<void> {
+    while (checksRunning >= checkSlots) {
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          deadline.removeEventListener("abort", expire);
+          resolve();
+        };
+        const expire = () => {
+          checksWaiting.splice(checksWaiting.indexOf(wake), 1);
+          reject(deadline.reason as Error);
+        };
+        checksWaiting.push(wake);
+        deadline.addEventListener("abort", expire, { once: true });
+      });
+    }
+    checksRunning++;
+  }
+
+  function leaveCheckLane(): void {
+    checksRunning--;
+    checksWaiting.shift()?.();
+  }
+
+  async function run<T>(
+    req: WorkerRequest,
+    signal: AbortSignal | undefined,
+    lane: WorkLane,
+  ): Promise<T> {
     if (signal?.aborted) throw new ConnectError("the call was canceled", Code.Canceled);
     // Only the deadline stops a running task: stopping one terminates its thread, and a
     // caller must not be able to make the pool restart threads by cancelling cheap calls.
@@ -126,7 +168,12 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
     }
     const deadline = AbortSignal.timeout(deadlineMs);
     inFlight++;
+    let inCheckLane = false;
     try {
+      if (lane === "check") {
+        await enterCheckLane(deadline);
+        inCheckLane = true;
+      }
       return (await started().run(req, { signal: deadline })) as T;
     } catch (err) {
       if (deadline.aborted) {
@@ -147,6 +194,7 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
       throw internalError(err);
     } finally {
       inFlight--;
+      if (inCheckLane) leaveCheckLane();
     }
   }
 
@@ -158,6 +206,7 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
       const reply = await run<CompileReply>(
         { kind: "compile", schema: { key, content: text, formats } },
         signal,
+        "check",
       );
       if (!reply.ok) throw fromWorker(reply.error);
       return {
@@ -166,8 +215,8 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
         warnings: reply.warnings,
       };
     },
-    async validate(schema, documents, signal) {
-      const reply = await run<ValidateReply>({ kind: "validate", schema, documents }, signal);
+    async validate(schema, documents, signal, lane = "write") {
+      const reply = await run<ValidateReply>({ kind: "validate", schema, documents }, signal, lane);
       if (!reply.ok) throw fromWorker(reply.error);
       return reply.results;
     },
