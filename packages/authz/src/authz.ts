@@ -79,6 +79,8 @@ export interface Authz {
  * revoked.
  */
 const streamRecheckPollMs = 250;
+/** How often idle streams re-read the epoch while a LISTEN connection reports changes. */
+const streamLivePollMs = 500;
 
 /** The most verified credentials a process keeps (about 1 KB each). */
 const credentialCacheMax = 10_000;
@@ -194,6 +196,7 @@ export function createAuthz(opts: AuthzOptions): Authz {
     ...(opts.logger ? { logger: opts.logger } : {}),
   };
   const authenticate = createAuthenticator(authenticatorDeps);
+  const heardInStep = opts.accessChanges !== undefined && "embedded" in opts.accessChanges;
   const rbac = createAuthInterceptor({
     ...authenticatorDeps,
     failureAudit,
@@ -201,7 +204,9 @@ export function createAuthz(opts: AuthzOptions): Authz {
       pollMs: streamRecheckPollMs,
       onError: warn("reading the access epoch failed"),
       changes,
-      heardInStep: opts.accessChanges !== undefined && "embedded" in opts.accessChanges,
+      heardInStep,
+      // A LISTEN connection can die silently: idle streams still learn of revocations in 1 s.
+      ...(heardInStep ? {} : { livePollMs: streamLivePollMs }),
     }),
   });
   const interceptor: Interceptor = (next) => failures.interceptor(rbac(next));

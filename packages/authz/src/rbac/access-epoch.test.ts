@@ -135,6 +135,26 @@ describe("access epoch", () => {
     expect(state.queries).toBeGreaterThan(3);
   });
 
+  it("still polls now and then while the feed says it is live, when asked to (a silently dead connection)", async () => {
+    const { q, state } = instrumented();
+    const changes = createAccessChanges();
+    const epoch = createAccessEpoch(q, { pollMs: 20, livePollMs: 100, changes });
+    changes.connected(await createAccessEpoch(db.pool(), { pollMs: 60_000 }).read());
+    const start = await epoch.read();
+    let heard = () => {};
+    const heardNew = new Promise<void>((r) => (heard = r));
+    const unsubscribe = epoch.subscribe((e) => {
+      if (e > start) heard();
+    });
+    // The change is committed, but the feed never hears of it: the poll must find it.
+    await disableSomeone();
+    const before = state.queries;
+    await heardNew;
+    unsubscribe();
+    expect(changes.live()).toBe(true);
+    expect(state.queries).toBeGreaterThan(before);
+  });
+
   it("answers reads from the epochs heard in step, and queries after a change heard without one", async () => {
     const { q, state } = instrumented();
     const start = await createAccessEpoch(db.pool(), { pollMs: 60_000 }).read();

@@ -30,8 +30,15 @@ export interface AccessEpochOptions {
   pollMs: number;
   /** Receives the first of a run of failed polls (later polls retry). */
   onError?: (err: unknown) => void;
-  /** The process's access changes: while live, they replace polling. */
+  /** The process's access changes: while live, they replace polling (but see livePollMs). */
   changes?: AccessChanges;
+  /**
+   * While access changes are heard, the epoch is still polled this often: a connection that
+   * hears them can die without a sign (a silent network partition) and stay "live" until its
+   * keepalive notices, so this bounds how late idle streams learn of a revocation. Unset: no
+   * polling while live (changes heard in step cannot be missed).
+   */
+  livePollMs?: number;
   /**
    * Every change is heard before the statement that committed it returns, and before any
    * later statement on the database runs (PGlite, whose one backend every connection
@@ -137,12 +144,17 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
     } else if (listeners.size > 0) read().catch(() => {});
   });
 
+  let lastLivePoll = performance.now();
   const poll = () => {
     timer = setTimeout(() => {
-      if (opts.changes?.live()) {
+      const live = opts.changes?.live();
+      const due =
+        opts.livePollMs !== undefined && performance.now() - lastLivePoll >= opts.livePollMs;
+      if (live && !due) {
         poll();
         return;
       }
+      if (live) lastLivePoll = performance.now();
       read().then(
         () => (failing = false),
         (err: unknown) => {
