@@ -3,28 +3,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrapPassword, startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
+import { createJsonCaller } from "./testing/json-caller.js";
 
-/** Calls a unary RPC over the Connect protocol with JSON, as `token`. */
-async function call(dev: RunningGuardian, path: string, body: unknown, token = "") {
-  const res = await fetch(`${dev.url}/${path}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function signIn(dev: RunningGuardian, password: string): Promise<string> {
-  const login = await call(dev, "guardian.auth.v1.AuthService/Login", {
-    username: "admin",
-    password,
-  });
-  return (login["tokens"] as { accessToken: string }).accessToken;
+/** A JSON caller of `dev`, signed in as the admin: calls answer their JSON or throw. */
+async function signedIn(dev: RunningGuardian, password: string) {
+  const caller = createJsonCaller(() => dev.url);
+  const call = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+    const { status, json } = await caller.call(path, body);
+    if (status !== 200) throw new Error(`${path}: ${status} ${JSON.stringify(json)}`);
+    return json as Record<string, unknown>;
+  };
+  const login = await call("guardian.auth.v1.AuthService/Login", { username: "admin", password });
+  caller.token = (login["tokens"] as { accessToken: string }).accessToken;
+  return call;
 }
 
 const config = "guardian.config.v1.ConfigService";
@@ -44,45 +35,34 @@ describe("page tokens of embedded mode", () => {
     const password = bootstrapPassword(dev.output());
     const pages: Array<{ rpc: string; req: object; second: unknown }> = [];
     try {
-      const token = await signIn(dev, password);
+      const call = await signedIn(dev, password);
       for (const project of ["pages-a", "pages-b"]) {
-        await call(dev, `${config}/CreateProject`, { project }, token);
+        await call(`${config}/CreateProject`, { project });
       }
-      await call(
-        dev,
-        "guardian.schema.v1.SchemaService/CreateSchema",
-        { project: "pages-a", name: "any", content: {} },
-        token,
-      );
+      await call("guardian.schema.v1.SchemaService/CreateSchema", {
+        project: "pages-a",
+        name: "any",
+        content: {},
+      });
       for (const key of ["a", "b"]) {
-        await call(
-          dev,
-          `${config}/CreateConfig`,
-          { project: "pages-a", key, schema: "any", content: { v: 1 } },
-          token,
-        );
+        await call(`${config}/CreateConfig`, {
+          project: "pages-a",
+          key,
+          schema: "any",
+          content: { v: 1 },
+        });
       }
-      await call(
-        dev,
-        `${config}/UpdateConfig`,
-        { project: "pages-a", key: "a", content: 2 },
-        token,
-      );
+      await call(`${config}/UpdateConfig`, { project: "pages-a", key: "a", content: 2 });
       const lists = {
         ListProjects: {},
         ListConfigs: { project: "pages-a" },
         ListRevisions: { project: "pages-a", key: "a" },
       };
       for (const [rpc, req] of Object.entries(lists)) {
-        const first = await call(dev, `${config}/${rpc}`, { ...req, pageSize: 1 }, token);
+        const first = await call(`${config}/${rpc}`, { ...req, pageSize: 1 });
         const pageToken = first["nextPageToken"] as string;
         expect(pageToken, rpc).toBeTruthy();
-        const second = await call(
-          dev,
-          `${config}/${rpc}`,
-          { ...req, pageSize: 1, pageToken },
-          token,
-        );
+        const second = await call(`${config}/${rpc}`, { ...req, pageSize: 1, pageToken });
         pages.push({ rpc, req: { ...req, pageSize: 1, pageToken }, second });
       }
     } finally {
@@ -91,10 +71,10 @@ describe("page tokens of embedded mode", () => {
 
     dev = await startDev(dataDir);
     try {
-      const token = await signIn(dev, password);
+      const call = await signedIn(dev, password);
       // The same tokens, signed before the restart, give the same pages.
       for (const { rpc, req, second } of pages) {
-        expect(await call(dev, `${config}/${rpc}`, req, token), rpc).toEqual(second);
+        expect(await call(`${config}/${rpc}`, req), rpc).toEqual(second);
       }
     } finally {
       expect(await stopGuardian(dev)).toBe(0);
