@@ -97,6 +97,24 @@ describe("access epoch", () => {
     expect(state.queries).toBe(2);
   });
 
+  it("never answers a read with an earlier query, whenever the gap ends", async () => {
+    // A clock that moves 6 ms per look against a 10 ms gap: a read finds the gap still
+    // running, and by the time it schedules its query the gap is over.
+    let t = 0;
+    const epoch = createAccessEpoch(db.pool(), {
+      pollMs: 60_000,
+      gapMs: 10,
+      now: () => (t += 6),
+    });
+    let last = await epoch.read();
+    for (let i = 0; i < 5; i++) {
+      await disableSomeone();
+      const next = await epoch.read();
+      expect(next).toBe(last + 1n);
+      last = next;
+    }
+  });
+
   it("polls while someone listens and tells listeners of each new epoch", async () => {
     const { q, state } = instrumented();
     const epoch = createAccessEpoch(q, { pollMs: 50 });

@@ -53,6 +53,8 @@ export interface AccessEpochOptions {
    * its next read at once.
    */
   gapMs?: number;
+  /** The clock, in milliseconds (default `performance.now`); tests pass their own. */
+  now?: () => number;
 }
 
 /** The default of {@link AccessEpochOptions.gapMs}. */
@@ -84,10 +86,11 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
   };
 
   const gapMs = opts.gapMs ?? defaultGapMs;
+  const now = opts.now ?? (() => performance.now());
   let startedAt = -Infinity;
 
   const start = (): Promise<bigint> => {
-    startedAt = performance.now();
+    startedAt = now();
     const at = opts.changes?.generation() ?? -1;
     const p = selectAccessEpoch(db).then((epoch) => {
       seen(epoch);
@@ -114,7 +117,7 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
     ) {
       return Promise.resolve(last);
     }
-    if (!inflight && !queued && performance.now() - startedAt >= gapMs) return start();
+    if (!inflight && !queued && now() - startedAt >= gapMs) return start();
     // A query already in flight may have started before the caller's event; wait for the
     // next one, shared by everyone who arrives meanwhile. It starts after the one in flight
     // ends and a gap after the last start, so it still starts after every caller it answers.
@@ -125,8 +128,10 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
         return start();
       };
       const afterGap = (): Promise<bigint> => {
-        const left = startedAt + gapMs - performance.now();
-        return left > 0 ? sleep(left).then(startQueued) : startQueued();
+        const left = startedAt + gapMs - now();
+        // Never synchronously: `queued` must be assigned before startQueued clears it, or a
+        // settled query would stay queued and answer every later read with its old epoch.
+        return left > 0 ? sleep(left).then(startQueued) : Promise.resolve().then(startQueued);
       };
       queued = inflight ? inflight.then(afterGap, afterGap) : afterGap();
     }
@@ -144,17 +149,16 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
     } else if (listeners.size > 0) read().catch(() => {});
   });
 
-  let lastLivePoll = performance.now();
+  let lastLivePoll = now();
   const poll = () => {
     timer = setTimeout(() => {
       const live = opts.changes?.live();
-      const due =
-        opts.livePollMs !== undefined && performance.now() - lastLivePoll >= opts.livePollMs;
+      const due = opts.livePollMs !== undefined && now() - lastLivePoll >= opts.livePollMs;
       if (live && !due) {
         poll();
         return;
       }
-      if (live) lastLivePoll = performance.now();
+      if (live) lastLivePoll = now();
       read().then(
         () => (failing = false),
         (err: unknown) => {
