@@ -13,6 +13,22 @@ function branching(depth: number): Record<string, unknown> {
   return { anyOf: [branching(depth - 1), { properties: { a: branching(depth - 1) } }] };
 }
 
+/**
+ * A schema and a document that take minutes to validate: 100,000 items, each compared with
+ * 20,000 enum objects. `key` names the schema for the workers' cache.
+ */
+function minutesOfValidation(key: string) {
+  const slow = {
+    key,
+    dialect: "draft-2020-12" as const,
+    content: JSON.stringify({
+      items: { enum: Array.from({ length: 20_000 }, (_, i) => ({ a: i })) },
+    }),
+  };
+  const items = JSON.stringify(Array.from({ length: 100_000 }, () => ({ a: -1 })));
+  return { slow, items };
+}
+
 describe("schema workers", () => {
   const workers = createSchemaWorkers({ threads: 1, deadlineMs: 30_000 });
   afterAll(() => workers.close());
@@ -107,17 +123,9 @@ describe("the workers' deadline", () => {
   });
 
   it("terminates a thread stuck in validation and serves the next call on a fresh one", async () => {
-    // 100,000 items, each compared with 20,000 enum objects: minutes of work, against a
-    // deadline that leaves a fresh thread ample time to start and answer a small call.
+    // A deadline that leaves a fresh thread ample time to start and answer a small call.
     const workers = createSchemaWorkers({ threads: 1, deadlineMs: 5_000 });
-    const slow = {
-      key: "slow",
-      dialect: "draft-2020-12" as const,
-      content: JSON.stringify({
-        items: { enum: Array.from({ length: 20_000 }, (_, i) => ({ a: i })) },
-      }),
-    };
-    const items = JSON.stringify(Array.from({ length: 100_000 }, () => ({ a: -1 })));
+    const { slow, items } = minutesOfValidation("slow");
     const err = await failureOf(workers.validate(slow, [items]));
     expect(err.code).toBe(Code.DeadlineExceeded);
     expect(err.rawMessage).toMatch(/^schema validate took longer than the limit of 5000 ms/);
@@ -129,14 +137,7 @@ describe("the workers' deadline", () => {
   it("keep a thread for config writes however many costly checks callers ask for", async () => {
     // A deadline that leaves the write time to start a thread of its own on a loaded machine.
     const workers = createSchemaWorkers({ threads: 2, deadlineMs: 6_000 });
-    const slow = {
-      key: "slow-checks",
-      dialect: "draft-2020-12" as const,
-      content: JSON.stringify({
-        items: { enum: Array.from({ length: 20_000 }, (_, i) => ({ a: i })) },
-      }),
-    };
-    const items = JSON.stringify(Array.from({ length: 100_000 }, () => ({ a: -1 })));
+    const { slow, items } = minutesOfValidation("slow-checks");
     const order: string[] = [];
     // Three callers' checks that each run until the deadline, asked for at once.
     const checks = Array.from({ length: 3 }, (_, i) =>
