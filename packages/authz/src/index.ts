@@ -43,7 +43,13 @@ export type {
 export { actorOf, auditContext, auditOutcome, procedureOf } from "./audit/record.js";
 export { createFailureAudit } from "./audit/failure-audit.js";
 export { auditDetail, auditMutations, auditTarget } from "./audit/mutations.js";
-export type { AuditedMutation, AuditTable } from "./audit/mutations.js";
+export type { AuditedMutation, AuditMutationsOptions, AuditTable } from "./audit/mutations.js";
+export {
+  auditUnwritableMessage,
+  carriedAuditKey,
+  writeCarriedAudits,
+  type CarriedAudit,
+} from "./audit/carried.js";
 export type { FailureAudit, FailureAuditOptions } from "./audit/failure-audit.js";
 export { beginAudit, settleAudit } from "./audit/pending.js";
 export type { AuditSettlement, AuditTarget } from "./audit/pending.js";

@@ -33,6 +33,12 @@ export interface ConfigDeps {
   instanceTtlMs?: number;
   /** Live reporting instances one project may have (GUARDIAN_MAX_INSTANCES_PER_PROJECT). */
   maxInstancesPerProject?: number;
+  /**
+   * `store` runs the SQL store engine in this process, on `pool`'s database: a config write's
+   * audit event is written in the store's transaction with the change (see `CarriedAudit`),
+   * instead of as a pending event before the write and its settlement after.
+   */
+  auditWithStore?: boolean;
 }
 
 /** The default instance TTL: 10 minutes. */

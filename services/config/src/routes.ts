@@ -17,7 +17,9 @@ type Impl = ServiceImpl<typeof ConfigService>;
 /**
  * Creates the ConfigService implementation. Every handler runs validate → authorize →
  * PostgreSQL or store call → map the result; every failure is mapped by the one error table
- * ({@link toConfigError}) and every mutation is audited ({@link configAuditTable}).
+ * ({@link toConfigError}) and every mutation is audited ({@link configAuditTable}); a config
+ * write's event goes in the store's transaction when the store shares the pool
+ * (`auditWithStore`).
  */
 export function createConfigService(raw: ConfigDeps): Impl {
   // Store failures are classified once: a broken connection is Unavailable, never a conflict.
@@ -35,6 +37,7 @@ export function createConfigService(raw: ConfigDeps): Impl {
     mapErrors(ConfigService, impl, toConfigError),
     deps.pool,
     configAuditTable,
+    { carry: deps.auditWithStore },
   );
 }
 

@@ -9,6 +9,7 @@ import {
   type HandlerContext,
 } from "@connectrpc/connect";
 import { StoreService } from "@guardian/api";
+import { carriedAuditKey } from "@guardian/authz";
 import { inProcessAnswer, pageTokenSignerKey, type PageTokenSigner } from "@guardian/kit";
 import type { StoreServiceDeps } from "./deps.js";
 import { createStoreService } from "./routes.js";
@@ -33,9 +34,13 @@ export function createLocalStoreClient(
 ): Client<typeof StoreService> {
   const impl = createStoreService(deps) as unknown as Record<string, Handler>;
   const client: Record<string, unknown> = {};
-  const values = () => {
+  // The store's handlers get context values of their own; of the caller's, only the audit
+  // event its write carries (see `CarriedAudit`), which only a caller in this process can give.
+  const values = (options?: CallOptions) => {
     const v = createContextValues();
     if (deps.pageTokenSigner) v.set(pageTokenSignerKey, deps.pageTokenSigner);
+    const audit = options?.contextValues?.get(carriedAuditKey);
+    if (audit) v.set(carriedAuditKey, audit);
     return v;
   };
   for (const method of StoreService.methods) {
@@ -48,14 +53,14 @@ export function createLocalStoreClient(
   return client as Client<typeof StoreService>;
 }
 
-type Values = () => ContextValues;
+type Values = (options?: CallOptions) => ContextValues;
 
 function unary(method: DescMethod, handler: Handler, values: Values) {
   return async (req: unknown, options?: CallOptions) => {
     const signal = callSignal(options);
     if (signal.aborted) throw canceled();
     try {
-      const ctx = contextOf(method, signal, values());
+      const ctx = contextOf(method, signal, values(options));
       return create(
         method.output,
         (await handler(create(method.input, req as never), ctx)) as never,

@@ -13,6 +13,11 @@ export interface AuditWriter {
   begin(event: AuditEventInit): Promise<string>;
   /** Settles one pending event; resolves false when it was no longer pending. */
   settle(settlement: AuditEventSettlement): Promise<boolean>;
+  /**
+   * Stores one event that is already settled (the outcome of a mutation that changed nothing,
+   * or whose change wrote its event itself) and resolves with its id.
+   */
+  record(event: AuditEventInit): Promise<string>;
 }
 
 /** The most events one statement writes or settles. */
@@ -36,7 +41,8 @@ export function auditWriterFor(db: Queryable): AuditWriter {
 }
 
 function createBatchedWriter(db: Queryable): AuditWriter {
-  const begins: Batcher<AuditEventInit, string> = createBatcher(
+  // Pending events and settled ones are both inserts: they share the statements.
+  const inserts: Batcher<AuditEventInit, string> = createBatcher(
     (events) => eachAloneOnFailure(events, (some) => recordAuditEvents(db, some), refusedData),
     { maxItems: maxBatch },
   );
@@ -52,7 +58,11 @@ function createBatchedWriter(db: Queryable): AuditWriter {
       ),
     { maxItems: maxBatch },
   );
-  return { begin: (event) => begins.add(event), settle: (s) => settles.add(s) };
+  return {
+    begin: (event) => inserts.add(event),
+    settle: (s) => settles.add(s),
+    record: (event) => inserts.add(event),
+  };
 }
 
 /**
@@ -68,5 +78,6 @@ function createDirectWriter(db: Queryable): AuditWriter {
   return {
     begin: async (event) => (await recordAuditEvents(db, [event]))[0]!,
     settle: async (s) => (await settleAuditEvents(db, [s])).has(s.id),
+    record: async (event) => (await recordAuditEvents(db, [event]))[0]!,
   };
 }

@@ -6,9 +6,11 @@ import {
   type ServiceImpl,
 } from "@connectrpc/connect";
 import type { Queryable } from "@guardian/db";
-import { isOutcomeUnknown } from "@guardian/kit";
-import { beginAudit, settleAudit, type AuditTarget } from "./pending.js";
-import type { AuditDraft } from "./record.js";
+import { isOutcomeUnknown, loggerKey } from "@guardian/kit";
+import { auditWriterFor } from "./audit-writer.js";
+import { carriedAuditKey, type CarriedAudit } from "./carried.js";
+import { beginAudit, clipTarget, settleAudit, settledFields, type AuditTarget } from "./pending.js";
+import { auditContext, type AuditDraft } from "./record.js";
 
 /** How one mutation is audited: the resource it acts on and the facts of its response. */
 export interface AuditedMutation<Req = never, Res = never> {
@@ -19,6 +21,21 @@ export interface AuditedMutation<Req = never, Res = never> {
   target(req: Req, ctx: HandlerContext): AuditTarget;
   /** The facts of a successful response worth keeping, for example the revision written. */
   detail?(req: Req, res: Res): Record<string, unknown>;
+  /**
+   * The handler makes its change through a write path that can carry the audit event in the
+   * change's own transaction ({@link carriedAuditKey}); used when `auditMutations` is told
+   * the write path shares the audit log's database (`carry`).
+   */
+  carried?: boolean;
+}
+
+/** Options of {@link auditMutations}. */
+export interface AuditMutationsOptions {
+  /**
+   * The write path of the `carried` mutations commits in the audit log's database and writes
+   * their events in its own transactions (the SQL store engine in this process).
+   */
+  carry?: boolean;
 }
 
 type MethodsOf<S extends DescService> = S["method"];
@@ -71,6 +88,12 @@ export function auditTarget(
  * the error the client gets. A call whose outcome is unknown (a dependency may or may not
  * have applied it) stays 'pending' for the audit sweep. The action is the procedure name.
  *
+ * With `carry`, a `carried` mutation writes no pending event: its change's transaction
+ * writes the event, settled, with the change (see {@link CarriedAudit}), so that the event
+ * exists exactly when the change does, even when the outcome is unknown to this process. When
+ * the mutation changed nothing (it failed, or replayed an earlier write), the event is
+ * written settled once the outcome is known.
+ *
  * Wrap the implementation whose errors are already mapped, so that the event records the
  * code the client sees: `auditMutations(S, mapErrors(S, impl, toError), pool, table)`.
  */
@@ -79,6 +102,7 @@ export function auditMutations<S extends DescService, I extends Partial<ServiceI
   impl: I,
   db: Queryable,
   table: AuditTable<S>,
+  opts: AuditMutationsOptions = {},
 ): I {
   const wrapped: Record<string, unknown> = { ...impl };
   for (const [name, mutation] of Object.entries(table) as [
@@ -89,6 +113,10 @@ export function auditMutations<S extends DescService, I extends Partial<ServiceI
       impl as Record<string, ((req: unknown, ctx: HandlerContext) => unknown) | undefined>
     )[name];
     if (handler === undefined || service.method[name]?.methodKind !== "unary") continue;
+    if (opts.carry && mutation.carried) {
+      wrapped[name] = carriedHandler(mutation, handler, db);
+      continue;
+    }
     wrapped[name] = async (req: unknown, ctx: HandlerContext) => {
       const about = mutation.target(req, ctx);
       const id = await beginAudit(db, ctx, about);
@@ -118,4 +146,60 @@ function moved(before: AuditTarget, draft: AuditDraft): Partial<AuditTarget> {
   if (draft.target !== undefined && draft.target !== before.target) out.target = draft.target;
   if (draft.project !== undefined && draft.project !== before.project) out.project = draft.project;
   return out;
+}
+
+/**
+ * Runs a mutation whose event rides on its change (see {@link auditMutations}'s `carry`). When
+ * the change committed, its transaction wrote the event. Otherwise nothing changed and the
+ * outcome is written now; an unknown outcome writes nothing, since the event was committed
+ * exactly if the change was.
+ */
+function carriedHandler(
+  mutation: AuditedMutation<unknown, unknown>,
+  handler: (req: unknown, ctx: HandlerContext) => unknown,
+  db: Queryable,
+) {
+  return async (req: unknown, ctx: HandlerContext) => {
+    const about = clipTarget(mutation.target(req, ctx));
+    // Facts the handler adds (auditDetail) before its change commits are written with it.
+    const draft: AuditDraft = { ...about, detail: {} };
+    ctx.values.set(draftKey, draft);
+    const event = { ...auditContext(ctx), ...about, result: "ok" as const, detail: draft.detail };
+    const carried: CarriedAudit = { event, written: false };
+    ctx.values.set(carriedAuditKey, carried);
+    let res: unknown;
+    try {
+      res = await handler(req, ctx);
+    } catch (err) {
+      const error = ConnectError.from(err);
+      if (!carried.written && !isOutcomeUnknown(error)) {
+        await recordSettled(
+          db,
+          ctx,
+          { ...event, ...moved(about, draft) },
+          { error, detail: draft.detail },
+        );
+      }
+      throw err;
+    }
+    if (!carried.written) {
+      const detail = { ...mutation.detail?.(req, res), ...draft.detail };
+      await recordSettled(db, ctx, { ...event, ...moved(about, draft) }, { detail });
+    }
+    return res;
+  };
+}
+
+/** Writes the event of a mutation that changed nothing, with its outcome; logs a failure. */
+async function recordSettled(
+  db: Queryable,
+  ctx: HandlerContext,
+  event: CarriedAudit["event"],
+  outcome: Parameters<typeof settledFields>[0],
+): Promise<void> {
+  try {
+    await auditWriterFor(db).record({ ...event, ...settledFields(outcome) });
+  } catch (err) {
+    ctx.values.get(loggerKey).warn({ err }, "writing an audit event failed");
+  }
 }

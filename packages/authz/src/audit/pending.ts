@@ -2,7 +2,9 @@ import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Queryable } from "@guardian/db";
 import { loggerKey } from "@guardian/kit";
 import { auditWriterFor } from "./audit-writer.js";
+import { auditUnwritableMessage } from "./carried.js";
 import { auditContext, auditOutcome } from "./record.js";
+import type { AuditResultName } from "../sql/audit-log.js";
 
 /** The resource a mutation acts on, as its audit event names it. */
 export interface AuditTarget {
@@ -26,7 +28,7 @@ function clip(text: string | undefined): string | undefined {
  * such event must not fail to be written (the project is indexed), nor fail the events
  * written in the same batch.
  */
-function clipTarget<T extends Partial<AuditTarget>>(about: T): T {
+export function clipTarget<T extends Partial<AuditTarget>>(about: T): T {
   return { ...about, target: clip(about.target), project: clip(about.project) };
 }
 
@@ -48,13 +50,7 @@ export async function beginAudit(
       result: "pending",
     });
   } catch (err) {
-    throw new ConnectError(
-      "the audit log cannot be written, so nothing was changed; retry later",
-      Code.Unavailable,
-      undefined,
-      undefined,
-      err,
-    );
+    throw new ConnectError(auditUnwritableMessage, Code.Unavailable, undefined, undefined, err);
   }
 }
 
@@ -64,6 +60,16 @@ export type AuditSettlement = (
 ) &
   /** The target, when the mutation learned it only while running (e.g. a generated id). */
   Partial<AuditTarget>;
+
+/** The result, error code and detail of an event settled with `outcome`. */
+export function settledFields(
+  outcome:
+    { detail: Record<string, unknown> } | { error: ConnectError; detail?: Record<string, unknown> },
+): { result: AuditResultName; errorCode: string; detail: Record<string, unknown> } {
+  return "error" in outcome
+    ? { ...auditOutcome(outcome.error), detail: outcome.detail ?? {} }
+    : { result: "ok", errorCode: "", detail: outcome.detail };
+}
 
 /**
  * Settles a pending audit event with the mutation's outcome: 'ok' with the facts of the
@@ -79,10 +85,7 @@ export async function settleAudit(
   outcome: AuditSettlement,
 ): Promise<void> {
   const about = clipTarget({ target: outcome.target, project: outcome.project });
-  const settled =
-    "error" in outcome
-      ? { ...auditOutcome(outcome.error), detail: outcome.detail ?? {}, ...about }
-      : { result: "ok", errorCode: "", detail: outcome.detail, ...about };
+  const settled = { ...settledFields(outcome), ...about };
   try {
     await auditWriterFor(db).settle({ id, ...settled });
   } catch (err) {

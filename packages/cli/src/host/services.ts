@@ -193,6 +193,8 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
         const configDeps = {
           pool: deps.pool,
           store: storeClient(),
+          // The SQL engine writes on this pool: config writes carry their audit events.
+          auditWithStore: deps.engine?.name === "sql",
           schemas: registry,
           catalog,
           maxConfigBytes: deps.maxConfigBytes,

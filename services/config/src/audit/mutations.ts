@@ -42,13 +42,16 @@ function detailOf(request: unknown, response: unknown): Record<string, unknown> 
 
 const audited = { target: configAuditTarget, detail: detailOf };
 
+/** A config write: one store write, which can carry its audit event (`auditWithStore`). */
+const configWrite = { ...audited, carried: true };
+
 /** The mutations of ConfigService: each call of one is written to the audit log. */
 export const configAuditTable: AuditTable<typeof ConfigService> = {
   createProject: audited,
   updateProject: audited,
   deleteProject: audited,
-  createConfig: audited,
-  updateConfig: audited,
-  deleteConfig: audited,
-  rollbackConfig: audited,
+  createConfig: configWrite,
+  updateConfig: configWrite,
+  deleteConfig: configWrite,
+  rollbackConfig: configWrite,
 };

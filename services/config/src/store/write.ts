@@ -63,7 +63,8 @@ export async function writeConfig(
         rolledBackFrom: w.rolledBackFrom ?? 0n,
       },
     },
-    { signal: ctx.signal },
+    // The context values carry the call's audit event to a store in this process.
+    { signal: ctx.signal, contextValues: ctx.values },
   );
   if (res.idempotentReplay) {
     const meta = res.kv?.meta;

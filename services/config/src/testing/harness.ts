@@ -92,6 +92,8 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
     readCache,
     maxConfigBytes: opts.maxConfigBytes,
     watchBufferEvents: opts.watchBufferSize,
+    // As the embedded host does: the SQL engine writes on this pool.
+    auditWithStore: true,
   };
   const configWith = (overrides: Partial<ConfigDeps>) =>
     createClient(

@@ -1,3 +1,5 @@
+import type { CarriedAudit } from "@guardian/authz";
+
 /**
  * The store engine contract: what every engine (SQL, etcd) provides to the store service.
  *
@@ -79,6 +81,13 @@ export interface WriteInput {
   mustExist?: boolean;
   idempotencyKey?: string;
   meta: Omit<RevisionMeta, "time">;
+  /**
+   * The audit event of the mutation this write makes, to be written in the write's own
+   * transaction when it changes the config (not on a replay or a failure). The SQL engine
+   * does, and marks it written once that transaction committed; the etcd engine cannot (the
+   * audit log is in PostgreSQL), so its caller audits the write itself.
+   */
+  audit?: CarriedAudit;
 }
 
 /** The outcome of a successful write (or of the replay of an earlier one). */

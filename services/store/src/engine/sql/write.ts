@@ -1,7 +1,9 @@
+import { auditUnwritableMessage, writeCarriedAudits } from "@guardian/authz";
 import { withTransaction } from "@guardian/db";
 import type pg from "pg";
 import { toRecord } from "../../archive/sql/rows.js";
 import type { RevisionRecord, WriteInput, WriteResult } from "../types.js";
+import { StoreError } from "../errors.js";
 import { hashWriteRequest, idempotencyTtlSeconds } from "../write-rules.js";
 import { createGroupQueue, type Settled } from "../group.js";
 import { findRecord } from "./history.js";
@@ -60,9 +62,14 @@ export function createSqlWriter(
       },
       { opening: lockStateStatement },
     );
-    const records = outcomes.flatMap((o) =>
-      o.ok && !o.value.idempotentReplay ? [o.value.record] : [],
-    );
+    const records: RevisionRecord[] = [];
+    outcomes.forEach((o, i) => {
+      if (!o.ok || o.value.idempotentReplay) return;
+      records.push(o.value.record);
+      // The audit events went in with the changes: they are stored now.
+      const audit = writes[i]!.input.audit;
+      if (audit) audit.written = true;
+    });
     if (records.length > 0) opts.onCommitted?.(records);
     return outcomes;
   }
@@ -144,6 +151,7 @@ async function commitGroup(
       revision: plan.revision,
       notify: opts.notify,
     });
+    await writeAudits(db, writes, plan.outcomes);
     const written = [...plan.kv.keys()].map((id) => configs.get(id)!);
     await archiveOldLogMany(db, written, opts.retain);
     if (plan.revision / 256n > state.revision / 256n) {
@@ -155,6 +163,27 @@ async function commitGroup(
     outcomes.push(await settle(db, writes[i]!.input, o));
   }
   return outcomes;
+}
+
+/**
+ * Writes the audit events the group's changes carry (see `CarriedAudit`), in the group's
+ * transaction. An event that cannot be written fails the transaction, so that nothing is
+ * changed without its event.
+ */
+async function writeAudits(
+  db: pg.PoolClient,
+  writes: GroupWrite[],
+  outcomes: PlannedWrite[],
+): Promise<void> {
+  const changes = outcomes.flatMap((o, i) => {
+    const audit = writes[i]!.input.audit;
+    return o.kind === "write" && audit ? [{ audit, revision: BigInt(o.row.revision) }] : [];
+  });
+  try {
+    await writeCarriedAudits(db, changes);
+  } catch (err) {
+    throw new StoreError("unavailable", auditUnwritableMessage, {}, { cause: err });
+  }
 }
 
 async function settle(
