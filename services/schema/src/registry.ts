@@ -6,7 +6,6 @@ import { selectTarget, selectVersion } from "./sql/schema-versions.js";
 import type { CatalogCache } from "./catalog/cache.js";
 import type { ResolvedSchema, SchemaRegistry } from "./contract.js";
 import type { SchemaWorkers } from "./workers/schema-workers.js";
-import { createValidationBatcher } from "./workers/validation-batcher.js";
 
 /** Options for {@link createSchemaRegistry}. */
 export interface SchemaRegistryOptions {
@@ -43,16 +42,11 @@ export function createSchemaRegistry(pool: pg.Pool, opts: SchemaRegistryOptions)
       dialect: row.dialect as DialectName,
       formats: row.format_mode,
     };
-    // Writes' validations of this version that arrive together share one worker task.
-    const batched = createValidationBatcher((documents) =>
-      workers.validate(source, documents, undefined, "write"),
-    );
     const resolved: ResolvedSchema = {
       project,
       name,
       version,
-      async validate(documentText, signal, lane = "write") {
-        if (lane === "write") return batched(documentText, signal);
+      async validate(documentText, signal, lane) {
         const [violations] = await workers.validate(source, [documentText], signal, lane);
         return violations ?? [];
       },
