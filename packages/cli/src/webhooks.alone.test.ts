@@ -206,5 +206,5 @@ describe("webhook deliveries while a worker process is killed and restarted", ()
     } finally {
       await client.end();
     }
-  });
+  }, 360_000);
 });
