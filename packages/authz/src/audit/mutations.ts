@@ -6,10 +6,15 @@ import {
   type ServiceImpl,
 } from "@connectrpc/connect";
 import type { Queryable } from "@guardian/db";
-import { isOutcomeUnknown, loggerKey } from "@guardian/kit";
-import { auditWriterFor } from "./audit-writer.js";
+import { isOutcomeUnknown } from "@guardian/kit";
 import { carriedAuditKey, type CarriedAudit } from "./carried.js";
-import { beginAudit, clipTarget, settleAudit, settledFields, type AuditTarget } from "./pending.js";
+import {
+  beginAudit,
+  clipTarget,
+  recordSettledAudit,
+  settleAudit,
+  type AuditTarget,
+} from "./pending.js";
 import { auditContext, type AuditDraft } from "./record.js";
 
 /** How one mutation is audited: the resource it acts on and the facts of its response. */
@@ -173,33 +178,18 @@ function carriedHandler(
     } catch (err) {
       const error = ConnectError.from(err);
       if (!carried.written && !isOutcomeUnknown(error)) {
-        await recordSettled(
-          db,
-          ctx,
-          { ...event, ...moved(about, draft) },
-          { error, detail: draft.detail },
-        );
+        await recordSettledAudit(db, ctx, event, {
+          error,
+          detail: draft.detail,
+          ...moved(about, draft),
+        });
       }
       throw err;
     }
     if (!carried.written) {
       const detail = { ...mutation.detail?.(req, res), ...draft.detail };
-      await recordSettled(db, ctx, { ...event, ...moved(about, draft) }, { detail });
+      await recordSettledAudit(db, ctx, event, { detail, ...moved(about, draft) });
     }
     return res;
   };
-}
-
-/** Writes the event of a mutation that changed nothing, with its outcome; logs a failure. */
-async function recordSettled(
-  db: Queryable,
-  ctx: HandlerContext,
-  event: CarriedAudit["event"],
-  outcome: Parameters<typeof settledFields>[0],
-): Promise<void> {
-  try {
-    await auditWriterFor(db).record({ ...event, ...settledFields(outcome) });
-  } catch (err) {
-    ctx.values.get(loggerKey).warn({ err }, "writing an audit event failed");
-  }
 }

@@ -4,7 +4,7 @@ import { loggerKey } from "@guardian/kit";
 import { auditWriterFor } from "./audit-writer.js";
 import { auditUnwritableMessage } from "./carried.js";
 import { auditContext, auditOutcome } from "./record.js";
-import type { AuditResultName } from "../sql/audit-log.js";
+import type { AuditEventInit, AuditResultName } from "../sql/audit-log.js";
 
 /** The resource a mutation acts on, as its audit event names it. */
 export interface AuditTarget {
@@ -62,7 +62,7 @@ export type AuditSettlement = (
   Partial<AuditTarget>;
 
 /** The result, error code and detail of an event settled with `outcome`. */
-export function settledFields(
+function settledFields(
   outcome:
     { detail: Record<string, unknown> } | { error: ConnectError; detail?: Record<string, unknown> },
 ): { result: AuditResultName; errorCode: string; detail: Record<string, unknown> } {
@@ -90,5 +90,28 @@ export async function settleAudit(
     await auditWriterFor(db).settle({ id, ...settled });
   } catch (err) {
     ctx.values.get(loggerKey).warn({ err, auditId: id }, "settling an audit event failed");
+  }
+}
+
+/**
+ * Writes the event of a mutation that changed nothing (it failed, or replayed an earlier
+ * write) once its outcome is known, already settled, in the same way {@link settleAudit}
+ * settles a pending one. A failure is logged: nothing was changed that the event would record.
+ */
+export async function recordSettledAudit(
+  db: Queryable,
+  ctx: Pick<HandlerContext, "values">,
+  event: Omit<AuditEventInit, "result" | "errorCode" | "detail">,
+  outcome: AuditSettlement,
+): Promise<void> {
+  const moved = clipTarget({ target: outcome.target, project: outcome.project });
+  const about = {
+    target: moved.target ?? event.target,
+    project: moved.project ?? event.project,
+  };
+  try {
+    await auditWriterFor(db).record({ ...event, ...settledFields(outcome), ...about });
+  } catch (err) {
+    ctx.values.get(loggerKey).warn({ err }, "writing an audit event failed");
   }
 }
