@@ -2,10 +2,11 @@
 // (see build-bundle.mjs), and rebuilds the checkout's CLI when a source it was built from
 // changes.
 //
-// The CLI is two ES module bundles in packages/cli/dist/: main.js (the CLI) and
-// worker-entry.js (the schema service's worker threads). The bundles sit three folders below
-// the root, as the sources do, so the paths the sources compute from import.meta.url (the
-// migrations folder, the bundled rate limits, the web console, the worker entry) still hold.
+// The CLI is three ES module bundles in packages/cli/dist/: main.js (the CLI),
+// worker-entry.js (the schema service's worker threads) and decode-entry.js (the thread that
+// decodes large requests). The bundles sit three folders below the root, as the sources do,
+// so the paths the sources compute from import.meta.url (the migrations folder, the bundled
+// rate limits, the web console, the worker entries) still hold.
 // The images build the CLI and the rate limit service the same way into a production-only
 // tree (`buildInto`).
 //
@@ -34,6 +35,7 @@ export const targets = {
     entries: {
       main: "packages/cli/src/main.ts",
       "worker-entry": "services/schema/src/workers/worker-entry.ts",
+      "decode-entry": "packages/kit/src/offload/decode-entry.ts",
     },
     outDir: "packages/cli/dist",
     buildOnly: ["vite"],

@@ -85,9 +85,9 @@ describe("the event loop under costly schema work", () => {
         { project, name: "open", content: branching(12) },
       ],
     ];
-    // Each request message is decoded on the event loop before its handler runs (tens of
-    // milliseconds for the largest, a protobuf Struct or Value of 20,000 members), so the
-    // calls start 100 ms apart: the samples measure the checking, which runs on the workers.
+    // The large request messages (a protobuf Struct or Value of 20,000 members) are decoded on
+    // the server's decoding thread, and their documents reach the handlers as JSON text; the
+    // calls still start 100 ms apart, so that the samples see each call's own work.
     const costly = () =>
       Promise.all(
         requests.map(async ([method, body], i) => {
@@ -95,8 +95,8 @@ describe("the event loop under costly schema work", () => {
           return call(`guardian.${method}`, body);
         }),
       );
-    // Two rounds warm the process up: the first decodes of a large message run through cold,
-    // unoptimized code (over 100 ms), once per process.
+    // Two rounds warm the process up: the first calls run through cold, unoptimized code and
+    // start the worker threads, once per process.
     await costly();
     await costly();
 

@@ -45,6 +45,17 @@ describe("requests holding NUL characters or lone surrogates", () => {
     return (res.json.configs ?? []).length;
   }
 
+  // Lone surrogates in string fields already fail JSON decoding (naming the field); those
+  // in JSON content and every NUL are refused by the text check.
+  const refusals: Array<[Record<string, unknown>, RegExp]> = [
+    [{ key: "eu\u0000app" }, /^invalid key: must not contain the NUL/],
+    [{ message: "deploy\u0000" }, /^invalid message: must not contain the NUL/],
+    [{ labels: { "team\u0000": "x" } }, /^invalid labels: keys must not contain the NUL/],
+    [{ labels: { team: "x\ud800" } }, /labels.*invalid UTF8/],
+    [{ content: { a: ["ok", "b\u0000"] } }, /^invalid content\["a"\]\[1\]: must not contain/],
+    [{ content: { a: "\udc00" } }, /^invalid content\["a"\]: must not contain a lone/],
+  ];
+
   const create = (fields: Record<string, unknown>) =>
     call("guardian.config.v1.ConfigService/CreateConfig", {
       project: "text",
@@ -56,17 +67,7 @@ describe("requests holding NUL characters or lone surrogates", () => {
 
   it("refuses them in config keys, messages, labels and content, writing nothing", async () => {
     const audits = await auditCount();
-    // Lone surrogates in string fields already fail JSON decoding (naming the field); those
-    // in JSON content and every NUL are refused by the text check.
-    const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ key: "eu\u0000app" }, /^invalid key: must not contain the NUL/],
-      [{ message: "deploy\u0000" }, /^invalid message: must not contain the NUL/],
-      [{ labels: { "team\u0000": "x" } }, /^invalid labels: keys must not contain the NUL/],
-      [{ labels: { team: "x\ud800" } }, /labels.*invalid UTF8/],
-      [{ content: { a: ["ok", "b\u0000"] } }, /^invalid content\["a"\]\[1\]: must not contain/],
-      [{ content: { a: "\udc00" } }, /^invalid content\["a"\]: must not contain a lone/],
-    ];
-    for (const [fields, message] of cases) {
+    for (const [fields, message] of refusals) {
       const res = await create(fields);
       expect(res.status, JSON.stringify(res.json)).toBe(400);
       expect(res.json.code).toBe("invalid_argument");
@@ -105,5 +106,56 @@ describe("requests holding NUL characters or lone surrogates", () => {
     expect(user.status).toBe(400);
     expect(user.json.message).toContain("invalid display_name");
     expect(await auditCount()).toBe(audits);
+  });
+
+  // Requests of 32 KiB or more are decoded on the server's decoding thread, not the event loop.
+  const padding = Array.from({ length: 3000 }, (_, i) => `item ${i} é😀`);
+  const large = (fields: Record<string, unknown>): Record<string, unknown> => {
+    const content = (fields.content ?? {}) as Record<string, unknown>;
+    return { ...fields, content: { ...content, padding } };
+  };
+
+  it("answers large requests as it answers small ones", async () => {
+    const audits = await auditCount();
+    const configs = await configCount();
+    for (const [fields, message] of refusals) {
+      const res = await create(large(fields));
+      expect(res.status, JSON.stringify(res.json)).toBe(400);
+      expect(res.json.message).toMatch(message);
+    }
+    expect(await configCount()).toBe(configs);
+    expect(await auditCount()).toBe(audits);
+
+    const doc = { padding, n: [0, -1.5, 1e21, 0.1], t: true, f: false, z: null, o: { "": [{}] } };
+    const created = await create({ key: "large", content: doc });
+    expect(created.status, JSON.stringify(created.json)).toBe(200);
+    expect(created.json.config.content).toEqual(doc);
+    const key = { project: "text", key: "large" };
+    const got = await call("guardian.config.v1.ConfigService/GetConfig", key);
+    expect(got.json.config.content).toEqual(doc);
+    const updated = await call("guardian.config.v1.ConfigService/UpdateConfig", {
+      ...key,
+      content: { ...doc, t: false },
+    });
+    expect(updated.status, JSON.stringify(updated.json)).toBe(200);
+    expect((await call("guardian.config.v1.ConfigService/ReadConfig", key)).json.content).toEqual({
+      ...doc,
+      t: false,
+    });
+
+    const description = padding.join(" ");
+    const schema = await call("guardian.schema.v1.SchemaService/CreateSchema", {
+      project: "text",
+      name: "large",
+      content: { type: "object", description },
+    });
+    expect(schema.status, JSON.stringify(schema.json)).toBe(200);
+    const version = await call("guardian.schema.v1.SchemaService/AddSchemaVersion", {
+      project: "text",
+      name: "large",
+      contentValue: { type: "object", title: description },
+    });
+    expect(version.status, JSON.stringify(version.json)).toBe(200);
+    expect(version.json.schemaVersion.content).toEqual({ type: "object", title: description });
   });
 });

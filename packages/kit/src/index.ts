@@ -48,6 +48,9 @@ export type { ReadinessReport, ReadinessResult } from "./health/readiness.js";
 
 export { onShutdown } from "./lifecycle/shutdown.js";
 
+export { jsonKindOf, jsonOfValue, jsonTextOfValue } from "./offload/predecoded.js";
+export { workerScript } from "./offload/worker-script.js";
+
 export type { ScheduledJob, ScheduledRunContext } from "./jobs/scheduled-job.js";
 export { openText, sealText, SealedTextError } from "./crypto/sealed-text.js";
 export type { SealedTextProblem } from "./crypto/sealed-text.js";

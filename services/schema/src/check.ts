@@ -16,7 +16,7 @@ import {
   type UpdateSchemaRequest,
   type ValidateDocumentRequest,
 } from "@guardian/api";
-import { failOn, maxLength, notNegative, type Check } from "@guardian/kit";
+import { failOn, jsonKindOf, maxLength, notNegative, type Check } from "@guardian/kit";
 import { documentOf, formatModeOf } from "./convert.js";
 import type { FormatMode as FormatModeName } from "./formats/guardian-formats.js";
 
@@ -51,7 +51,7 @@ function contentProblem(req: CandidateFields): Check {
     return ["content_value", "must not be set together with content"];
   }
   if (req.contentValue !== undefined) {
-    const kind = req.contentValue.kind.case;
+    const kind = jsonKindOf(req.contentValue);
     return [
       "content_value",
       kind === "structValue" || kind === "boolValue"
@@ -157,7 +157,12 @@ export function checkValidateDocumentRequest(req: ValidateDocumentRequest): void
   failOn([
     ...names(req),
     ["version", versionNumber(req.version)],
-    ["document", req.document?.kind.case === undefined ? "must be set" : undefined],
+    [
+      "document",
+      req.document === undefined || jsonKindOf(req.document) === undefined
+        ? "must be set"
+        : undefined,
+    ],
   ]);
 }
 

@@ -1,12 +1,11 @@
 import {
   fromJson,
-  toJson,
   type JsonObject,
   type JsonValue,
   type MessageInitShape,
 } from "@bufbuild/protobuf";
 import { timestampFromDate, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
-import { badRequest } from "@guardian/kit";
+import { badRequest, jsonOfValue, jsonTextOfValue } from "@guardian/kit";
 import { FormatMode, type SchemaSchema, type SchemaVersionSchema } from "@guardian/api";
 import type { FormatMode as FormatModeName } from "./formats/guardian-formats.js";
 import { dialectToProto } from "./engine/dialect.js";
@@ -66,7 +65,16 @@ export function formatModeOf(mode: FormatMode): FormatModeName | undefined {
 /** Converts a google.protobuf.Value to plain JSON; a value without a kind is InvalidArgument. */
 export function documentOf(value: Value, field: string): JsonValue {
   try {
-    return toJson(ValueSchema, value);
+    return jsonOfValue(value);
+  } catch {
+    return badRequest(field, "must be a JSON value (every nested value must be set)");
+  }
+}
+
+/** {@link documentOf} as JSON text (protobuf-es `toJsonString`). */
+export function documentTextOf(value: Value, field: string): string {
+  try {
+    return jsonTextOfValue(value);
   } catch {
     return badRequest(field, "must be a JSON value (every nested value must be set)");
   }

@@ -3,6 +3,7 @@ import type { ListValue, Struct, Value } from "@bufbuild/protobuf/wkt";
 import { isReflectMessage, reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
 import type { Interceptor } from "@connectrpc/connect";
 import { invalidArgument, type FieldViolationInit } from "../errors/bad-request.js";
+import { isTextChecked } from "../offload/predecoded.js";
 import { textProblem } from "./text.js";
 
 /** The most violations one error lists; the walk stops there. */
@@ -105,6 +106,8 @@ function walkText(
     const work = stack.pop()!;
     visited += 1;
     if (work.kind === "value") {
+      // A document a decoding thread already checked (its Value is built only on demand).
+      if (isTextChecked(work.value)) continue;
       const { kind } = work.value;
       if (kind.case === "stringValue") check(kind.value, work.at);
       else if (kind.case === "structValue")
@@ -156,7 +159,7 @@ function walkText(
         case "message": {
           const struct = localStruct(msg, field);
           if (struct !== null && typeof struct === "object" && !("$typeName" in struct)) {
-            stack.push({ kind: "json", json: struct, at: here });
+            if (!isTextChecked(struct)) stack.push({ kind: "json", json: struct, at: here });
           } else pushMessage(msg.get(field), here);
           break;
         }

@@ -19,6 +19,8 @@ import { createFastRoutes, type FastUnaryRoute } from "./fast-route.js";
 import { clientAddress } from "./client-address.js";
 import { createConnectionTracker } from "./connections.js";
 import { withDecodeErrors } from "./decode-errors.js";
+import { createRequestDecoder } from "../offload/decoder.js";
+import { withOffloadedDecode } from "../offload/offload-handler.js";
 import { writeEarlyError } from "./early-error.js";
 import { createPlainRoutes } from "./plain-routes.js";
 import type { HttpRoute, StaticSite } from "./plain-routes.js";
@@ -67,6 +69,11 @@ export interface ServerOptions {
   fastRoutes?: readonly FastUnaryRoute[];
   /** A static site on the same port (the console): asked about each non-RPC path first. */
   site?: StaticSite;
+  /**
+   * Request messages of unary methods with JSON documents (Value or Struct fields) from this
+   * many bytes on are decoded on a worker thread, not the event loop. Default 32 KiB.
+   */
+  offloadMinBytes?: number;
   /**
    * Signs the page tokens handlers hand out; every process of a deployment must share its
    * secret. Default: a secret made at random for this process.
@@ -144,11 +151,16 @@ export function createServer(opts: ServerOptions): Server {
     return values;
   };
   const readMaxBytes = opts.maxRequestBytes ?? 4 * 1024 * 1024;
+  const decoder = createRequestDecoder({ logger });
+  const offload = { decoder, readMaxBytes, minBytes: opts.offloadMinBytes ?? 32 * 1024 };
   const rpcHandler = connectNodeAdapter({
     routes(router) {
       health.routes(router);
       opts.routes(router);
-      router.handlers.forEach((handler, i) => (router.handlers[i] = withDecodeErrors(handler)));
+      router.handlers.forEach(
+        (handler, i) =>
+          (router.handlers[i] = withDecodeErrors(withOffloadedDecode(handler, offload))),
+      );
       for (const handler of router.handlers) {
         methods.set(handler.requestPath, handler.method);
         if (health.check(handler.service.typeName) === undefined) {
@@ -292,6 +304,7 @@ export function createServer(opts: ServerOptions): Server {
         await closed;
         http1Server.close();
         http2Server.close();
+        await decoder.close();
         logger.info("server closed");
       })();
       return closing;

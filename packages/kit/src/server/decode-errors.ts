@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { sameRoute } from "./wrap-handler.js";
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { asDecodeError, decodeFailurePrefix as prefix } from "../errors/decode-failure.js";
 
@@ -73,12 +74,5 @@ export function withDecodeErrors(handler: UniversalHandler): UniversalHandler {
     }
     return res;
   };
-  return Object.assign(wrapped, {
-    protocolNames: handler.protocolNames,
-    service: handler.service,
-    method: handler.method,
-    requestPath: handler.requestPath,
-    allowedMethods: handler.allowedMethods,
-    supportedContentType: handler.supportedContentType,
-  });
+  return sameRoute(handler, wrapped);
 }

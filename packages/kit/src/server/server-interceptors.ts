@@ -1,5 +1,6 @@
 import type { Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../logging/logger.js";
+import { createPredecodedInterceptor } from "../offload/restore.js";
 import { createLoggingInterceptor } from "../logging/rpc-logging.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createStreamShutdownInterceptor } from "../rpc/stream-shutdown.js";
@@ -7,7 +8,8 @@ import { createTextCheckInterceptor } from "../rpc/text-check.js";
 import { createServerTracingInterceptor } from "../tracing/rpc-tracing.js";
 
 /**
- * The interceptor chain every RPC of a server runs through, outermost first: tracing (all of
+ * The interceptor chain every RPC of a server runs through, outermost first: restoring the
+ * documents decoded off the event loop (see `offload/`), tracing (all of
  * a call runs in its span), metrics, logging, ending streams at shutdown, the text check, then
  * the server's own (authentication, authorization, rate limits).
  */
@@ -19,6 +21,8 @@ export function serverInterceptors(opts: {
 }): Interceptor[] {
   const { logger } = opts;
   return [
+    // Documents decoded off the event loop go back into the message before anyone reads it.
+    createPredecodedInterceptor(),
     createServerTracingInterceptor(),
     opts.metrics.interceptor,
     createLoggingInterceptor((level) => logger.isLevelEnabled(level)),

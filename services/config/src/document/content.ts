@@ -1,6 +1,5 @@
-import { toJsonString } from "@bufbuild/protobuf";
-import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
-import { badRequest } from "@guardian/kit";
+import type { Value } from "@bufbuild/protobuf/wkt";
+import { badRequest, jsonTextOfValue } from "@guardian/kit";
 import { validationFailedError, type SchemaRegistry } from "@guardian/schema-service";
 import { configTooLarge } from "../error-map.js";
 
@@ -20,7 +19,8 @@ export interface Document {
 export function encodeContent(content: Value, maxBytes: number): Document {
   let text: string;
   try {
-    text = toJsonString(ValueSchema, content);
+    // Content decoded off the event loop is already text.
+    text = jsonTextOfValue(content);
   } catch {
     // A Value can hold NaN or Infinity, which JSON cannot.
     badRequest("content", "must be valid JSON (no NaN or Infinity)");

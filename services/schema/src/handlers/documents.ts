@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { SchemaService } from "@guardian/api";
 import { checkSize, checkValidateDocumentRequest } from "../check.js";
-import { documentOf } from "../convert.js";
+import { documentTextOf } from "../convert.js";
 import type { HandlerDeps } from "../deps.js";
 import { validationFailure } from "../engine/violations.js";
 
@@ -13,7 +13,7 @@ export function createDocumentHandlers(deps: HandlerDeps): DocumentHandlers {
   return {
     async validateDocument(req, ctx) {
       checkValidateDocumentRequest(req);
-      const document = JSON.stringify(documentOf(req.document!, "document"));
+      const document = documentTextOf(req.document!, "document");
       checkSize(document, maxDocumentBytes, "config_size_bytes", "document");
       const schema = await registry.resolve(req.project, req.name, req.version);
       // A caller's own check: it may not take the thread that config writes keep.

@@ -1,9 +1,7 @@
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema } from "@guardian/api";
-import { internalError } from "@guardian/kit";
+import { internalError, workerScript } from "@guardian/kit";
 import { Piscina } from "piscina";
 import type { DialectName } from "../engine/dialect.js";
 import type { FormatMode } from "../formats/guardian-formats.js";
@@ -68,32 +66,6 @@ export interface SchemaWorkers {
   close(): Promise<void>;
 }
 
-/**
- * Where tsx's loader is: the one this process was started with (`tsx main.ts`, `guardian`,
- * the container image's global tsx), else the workspace's own (vitest, which transforms
- * files itself and starts no loader).
- */
-function tsxLoader(): string {
-  const args = process.execArgv;
-  for (const [i, arg] of args.entries()) {
-    const value = arg === "--import" ? args[i + 1] : /^--import=(.*)$/.exec(arg)?.[1];
-    if (value !== undefined && /(^|[/\\])tsx([/\\]|$)/.test(value)) return value;
-  }
-  return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-}
-
-/**
- * The worker's entry and the Node options it needs. From TypeScript sources the thread
- * loads the `.ts` entry through tsx, whose loader a worker thread does not get on its own;
- * compiled JavaScript needs nothing.
- */
-function workerEntry(): { filename: string; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith(".ts");
-  const entry = fromSource ? "./worker-entry.ts" : "./worker-entry.js";
-  const filename = new URL(entry, import.meta.url).href;
-  return { filename, execArgv: fromSource ? ["--import", tsxLoader()] : [] };
-}
-
 function fromWorker(error: WorkerError): ConnectError {
   const details = error.failure ? [{ desc: ValidationFailureSchema, value: error.failure }] : [];
   return new ConnectError(error.message, error.code, undefined, details);
@@ -116,7 +88,7 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
   const started = (): Piscina => {
     if (closed) throw new ConnectError("schema workers are shut down", Code.Unavailable);
     pool ??= new Piscina({
-      ...workerEntry(),
+      ...workerScript(import.meta.url, "worker-entry"),
       name: "runTask",
       minThreads: 0,
       maxThreads: threads,
