@@ -49,6 +49,7 @@ export type { ReadinessReport, ReadinessResult } from "./health/readiness.js";
 export { onShutdown } from "./lifecycle/shutdown.js";
 
 export { jsonKindOf, jsonOfValue, jsonTextOfValue } from "./offload/predecoded.js";
+export { valueWire } from "./offload/value-wire.js";
 export { workerScript } from "./offload/worker-script.js";
 
 export type { ScheduledJob, ScheduledRunContext } from "./jobs/scheduled-job.js";

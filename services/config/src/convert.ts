@@ -1,5 +1,14 @@
-import { create, fromJson, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromJson,
+  type JsonValue,
+  type Message,
+  type MessageInitShape,
+} from "@bufbuild/protobuf";
+import { WireType } from "@bufbuild/protobuf/wire";
 import { timestampFromDate, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import { valueWire } from "@guardian/kit";
+import { binaryCodec } from "./watch/encoded-change.js";
 import {
   ChangeType,
   ConfigSchema,
@@ -7,8 +16,9 @@ import {
   type ChangeEventSchema,
   type Config,
   type KeyValue,
+  RevisionSchema,
   type ProjectSchema,
-  type RevisionSchema,
+  type Revision,
   type StoreEvent,
   type StoredRevision,
 } from "@guardian/api";
@@ -32,15 +42,30 @@ export function jsonOf(bytes: Uint8Array): unknown {
 }
 
 /**
+ * How a Config's content is held. "value": a google.protobuf.Value, as every codec needs it.
+ * "wire": only the content's proto bytes, written straight from the stored JSON as an unknown
+ * field (number 3), which the binary codec writes out as if it were the field itself; a JSON
+ * codec would drop it. Building and writing the Value tree of a large document takes the
+ * event loop ten times as long.
+ */
+export type ContentForm = "value" | "wire";
+
+/** The content form a call's answer can take, from its request's content type. */
+export function contentFormOf(ctx: { requestHeader: Headers }): ContentForm {
+  return binaryCodec(ctx.requestHeader.get("content-type")) ? "wire" : "value";
+}
+
+/**
  * Converts a store key-value to a Config. The content is set only when the store returned
  * the value (not for keys-only reads).
  */
-export function kvToConfig(kv: KeyValue): Config {
+export function kvToConfig(kv: KeyValue, form: ContentForm = "value"): Config {
   const meta = kv.meta;
-  return create(ConfigSchema, {
+  const wire = form === "wire" && kv.value.length > 0;
+  const config = create(ConfigSchema, {
     project: kv.project,
     key: kv.key,
-    content: contentOf(kv.value),
+    content: wire ? undefined : contentOf(kv.value),
     schema: meta?.schema ?? "",
     schemaVersion: meta?.schemaVersion ?? 0,
     validatedSchemaVersion: meta?.validatedSchemaVersion ?? 0,
@@ -52,6 +77,14 @@ export function kvToConfig(kv: KeyValue): Config {
     updatedBy: meta?.author ?? "",
     labels: { ...meta?.labels },
   });
+  return wire ? withWireContent(config, 3, kv.value) : config;
+}
+
+/** Gives a message its content field (number `no`) as the proto bytes of stored JSON. */
+function withWireContent<T extends Message>(msg: T, no: number, stored: Uint8Array): T {
+  const data = valueWire(jsonOf(stored) as JsonValue, { lengthPrefixed: true });
+  msg.$unknown = [{ no, wireType: WireType.LengthDelimited, data }];
+  return msg;
 }
 
 /** Converts a deletion tombstone to the Config a delete event carries: identity and who/when. */
@@ -69,15 +102,17 @@ export function tombstoneToConfig(kv: KeyValue): Config {
 export function recordToRevision(
   r: StoredRevision,
   withContent: boolean,
-): MessageInitShape<typeof RevisionSchema> {
+  form: ContentForm = "value",
+): Revision {
   const meta = r.meta;
-  return {
+  const wire = form === "wire" && withContent && !r.deleted && r.value.length > 0;
+  const revision = create(RevisionSchema, {
     project: r.project,
     key: r.key,
     revision: r.revision,
     previousRevision: r.previousRevision,
     changeType: r.deleted ? ChangeType.DELETE : (meta?.changeType ?? ChangeType.UNSPECIFIED),
-    content: withContent && !r.deleted ? contentOf(r.value) : undefined,
+    content: withContent && !r.deleted && !wire ? contentOf(r.value) : undefined,
     author: meta?.author ?? "",
     message: meta?.message ?? "",
     createTime: meta?.time,
@@ -87,21 +122,23 @@ export function recordToRevision(
     rolledBackFrom: meta?.rolledBackFrom ?? 0n,
     labels: { ...meta?.labels },
     requestId: meta?.requestId ?? "",
-  };
+  });
+  return wire ? withWireContent(revision, 6, r.value) : revision;
 }
 
 /** Converts a store watch event to a config ChangeEvent. */
 export function eventToChange(
   ev: StoreEvent,
   includePrevious: boolean,
+  form: ContentForm = "value",
 ): MessageInitShape<typeof ChangeEventSchema> {
   const kv = ev.kv!;
   const deleted = ev.type === StoreEventType.DELETE;
   return {
     type: deleted ? ChangeType.DELETE : (kv.meta?.changeType ?? ChangeType.UPDATE),
     revision: kv.version,
-    config: deleted ? tombstoneToConfig(kv) : kvToConfig(kv),
-    previous: includePrevious && ev.prevKv ? kvToConfig(ev.prevKv) : undefined,
+    config: deleted ? tombstoneToConfig(kv) : kvToConfig(kv, form),
+    previous: includePrevious && ev.prevKv ? kvToConfig(ev.prevKv, form) : undefined,
   };
 }
 

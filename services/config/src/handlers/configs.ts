@@ -10,7 +10,7 @@ import {
   checkRollbackConfigRequest,
   checkUpdateConfigRequest,
 } from "../check/configs.js";
-import { kvToConfig } from "../convert.js";
+import { contentFormOf, kvToConfig } from "../convert.js";
 import {
   contentPageLimit,
   defaultMaxConfigBytes,
@@ -107,7 +107,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         decides: { binding: true, labels: true },
       });
       basis.wrote(res.kv!);
-      return { config: kvToConfig(res.kv!), revision: res.revision };
+      return { config: kvToConfig(res.kv!, contentFormOf(ctx)), revision: res.revision };
     },
 
     async updateConfig(req, ctx) {
@@ -166,7 +166,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
             },
           });
           basis.wrote(res.kv!);
-          return { config: kvToConfig(res.kv!), revision: res.revision };
+          return { config: kvToConfig(res.kv!, contentFormOf(ctx)), revision: res.revision };
         } catch (err) {
           const raced = err instanceof ConnectError && err.code === Code.Aborted;
           // A guess that lost costs one store read, never an error of its own.
@@ -226,7 +226,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         decides: { binding: true, labels: true },
       });
       basis.wrote(res.kv!);
-      return { config: kvToConfig(res.kv!), revision: res.revision };
+      return { config: kvToConfig(res.kv!, contentFormOf(ctx)), revision: res.revision };
     },
 
     async getConfig(req, ctx) {
@@ -241,7 +241,8 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         });
         if (res.config) {
           const staleSeconds = markStale(ctx, res.staleSeconds);
-          return { config: configOf(res.config), revision: res.revision, staleSeconds };
+          const config = configOf(res.config, contentFormOf(ctx));
+          return { config, revision: res.revision, staleSeconds };
         }
         // Only a miss pays for telling an unknown project from an unknown config.
         await requireProject(deps, project);
@@ -254,7 +255,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         { signal: ctx.signal },
       );
       if (!res.kv) throw configNotFound(project, key, req.revision || undefined);
-      return { config: kvToConfig(res.kv), revision: res.revision };
+      return { config: kvToConfig(res.kv, contentFormOf(ctx)), revision: res.revision };
     },
 
     async listConfigs(req, ctx) {
@@ -274,6 +275,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         keysOnly: !req.includeContent,
       };
       const configs: Config[] = [];
+      const form = contentFormOf(ctx);
       let token = storePageToken(ctx, req) ?? "";
       let revision = 0n;
       let bytes = 0;
@@ -281,7 +283,7 @@ export function createConfigHandlers(deps: ConfigDeps): ConfigHandlers {
         const res = await store.range({ ...base, pageToken: token }, { signal: ctx.signal });
         revision = res.revision;
         for (const kv of res.kvs) {
-          configs.push(kvToConfig(kv));
+          configs.push(kvToConfig(kv, form));
           bytes += kv.value.length;
         }
         token = res.nextPageToken;

@@ -9,7 +9,7 @@ import {
   checkGetRevisionRequest,
   checkListRevisionsRequest,
 } from "../check/configs.js";
-import { jsonOf, recordToRevision } from "../convert.js";
+import { contentFormOf, jsonOf, recordToRevision } from "../convert.js";
 import type { ConfigDeps } from "../deps.js";
 import { configNotFound } from "../error-map.js";
 import { diffJson } from "../document/json-patch.js";
@@ -51,7 +51,7 @@ export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
       const out = res.records;
       if (out.length === 0 && from === undefined) throw configNotFound(req.project, req.key);
       return {
-        revisions: out.map((r) => recordToRevision(r, req.includeContent)),
+        revisions: out.map((r) => recordToRevision(r, req.includeContent, contentFormOf(ctx))),
         nextPageToken: nextPageToken(ctx, req, res.nextPageToken),
       };
     },
@@ -61,7 +61,7 @@ export function createHistoryHandlers(deps: ConfigDeps): HistoryHandlers {
       authorizeProject(ctx, req.project, { key: req.key });
       await requireProject(deps, req.project);
       const rec = await findRevision(deps, ctx, req.project, req.key, req.revision);
-      return { revision: recordToRevision(rec, true) };
+      return { revision: recordToRevision(rec, true, contentFormOf(ctx)) };
     },
 
     async diffRevisions(req, ctx) {

@@ -4,7 +4,7 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@conn
 import type { ConfigService, WatchRequest, WatchResponseSchema } from "@guardian/api";
 import { authorizeProject } from "../authorize.js";
 import { checkWatchRequest } from "../check/configs.js";
-import { eventToChange, kvToConfig } from "../convert.js";
+import { contentFormOf, eventToChange, kvToConfig } from "../convert.js";
 import { contentPageLimit, defaultMaxConfigBytes, type ConfigDeps } from "../deps.js";
 import { requireProject } from "../require-project.js";
 import { readSnapshot, type SnapshotScope } from "../store/snapshot.js";
@@ -53,7 +53,8 @@ export function createWatchHandler(
           yield { kind: { case: "resync", value: { ...resync, snapshotRevision: revision } } };
         }
       }
-      const configs = page.kvs.map(kvToConfig);
+      const form = contentFormOf(ctx);
+      const configs = page.kvs.map((kv) => kvToConfig(kv, form));
       yield { kind: { case: "snapshot", value: { configs, revision, last: page.last } } };
     }
     return revision ?? 0n;
@@ -154,6 +155,7 @@ export function createWatchHandler(
         }
         retainedAfter = info.compactRevision;
       }
+      const form = contentFormOf(ctx);
       const ms = bookmarkIntervalMs(req.bookmarkInterval);
       const progressInterval = { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
       // The next revision to deliver; 0 means "from now".
@@ -175,7 +177,9 @@ export function createWatchHandler(
             const k = res.kind;
             if (k.case === "events") {
               for (const ev of k.value.events) {
-                yield { kind: { case: "change", value: eventToChange(ev, req.includePrevious) } };
+                yield {
+                  kind: { case: "change", value: eventToChange(ev, req.includePrevious, form) },
+                };
               }
               next = k.value.revision + 1n;
             } else if (k.case === "progress") {

@@ -1,19 +1,28 @@
 import type { Config } from "@guardian/api";
-import { kvToConfig } from "../convert.js";
+import { kvToConfig, type ContentForm } from "../convert.js";
 import type { CachedConfig } from "./cache.js";
 
-const configs = new WeakMap<CachedConfig, Config>();
+const views = new WeakMap<CachedConfig, Partial<Record<ContentForm, Config>>>();
 
 /**
- * The GetConfig view of a cached config, built once per version and shared by every response
- * for it; its content is the cache's own, so it is not parsed again.
+ * The GetConfig view of a cached config in one content form, built once per version and form
+ * and shared by every response for it. The "value" view's content is the cache's own, so it is
+ * not parsed again; the "wire" view never builds it (see {@link ContentForm}).
  */
-export function configOf(cached: CachedConfig): Config {
-  let config = configs.get(cached);
+export function configOf(cached: CachedConfig, form: ContentForm = "value"): Config {
+  let forms = views.get(cached);
+  if (forms === undefined) {
+    forms = {};
+    views.set(cached, forms);
+  }
+  let config = forms[form];
   if (config === undefined) {
-    config = kvToConfig(cached.kv);
-    config.content = cached.content;
-    configs.set(cached, config);
+    if (form === "wire") config = kvToConfig(cached.kv, "wire");
+    else {
+      config = kvToConfig({ ...cached.kv, value: new Uint8Array() });
+      config.content = cached.content;
+    }
+    forms[form] = config;
   }
   return config;
 }

@@ -40,8 +40,14 @@ export interface Harness {
   catalog: CatalogCache;
   /** The feed that keeps {@link Harness.catalog} correct. */
   catalogFeed: CatalogFeed;
-  /** Builds another config client over the same dependencies, with some replaced. */
-  configWith(overrides: Partial<ConfigDeps>): Client<typeof ConfigService>;
+  /**
+   * Builds another config client over the same dependencies, with some replaced; with
+   * `json`, the client speaks the JSON codec (the default is the binary one).
+   */
+  configWith(
+    overrides: Partial<ConfigDeps>,
+    opts?: { json?: boolean },
+  ): Client<typeof ConfigService>;
   /** Builds a WebhookService client on the harness's pool with these settings. */
   webhooksWith(deps?: Omit<WebhookServiceDeps, "pool">): Client<typeof WebhookService>;
   close(): Promise<void>;
@@ -95,11 +101,12 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
     // As the embedded host does: the SQL engine writes on this pool.
     auditWithStore: true,
   };
-  const configWith = (overrides: Partial<ConfigDeps>) =>
+  const configWith = (overrides: Partial<ConfigDeps>, opts: { json?: boolean } = {}) =>
     createClient(
       ConfigService,
       createRouterTransport(createConfigRoutes({ ...deps, ...overrides }), {
         router: { interceptors: [testPrincipal] },
+        transport: { useBinaryFormat: !opts.json },
       }),
     );
   return {

@@ -155,7 +155,8 @@ export function createWatchHub(
                 key: kv.key,
                 size: kv.value.length,
                 change: changeOf,
-                encoded: () => (encoded ??= encodedChange(changeOf())),
+                // Binary streams get the content's proto bytes, made from its JSON directly.
+                encoded: () => (encoded ??= encodedChange(eventToChange(ev, false, "wire"))),
               });
             }
             if (k.value.revision > run.revision) run.revision = k.value.revision;
