@@ -5,9 +5,7 @@ import * as net from "node:net";
 import { Code, ConnectError, createContextValues, type ContextValues } from "@connectrpc/connect";
 import type { DescMethod } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { urlHost, type NodeRequest, type NodeResponse } from "./node-http.js";
-import { HealthCheckResponse_ServingStatus as ServingStatus } from "@guardian/api";
 import { internalError } from "../errors/internal.js";
 import type { Health } from "../health/health.js";
 import { loggerKey, remoteAddressKey, requestIdKey } from "../logging/logger.js";
@@ -18,11 +16,10 @@ import { createAdmittedCalls, headersOf, type Admission } from "./admission.js";
 import { createFastRoutes, type FastUnaryRoute } from "./fast-route.js";
 import { clientAddress } from "./client-address.js";
 import { createConnectionTracker } from "./connections.js";
-import { withDecodeErrors } from "./decode-errors.js";
 import { createRequestDecoder } from "../offload/decoder.js";
-import { withOffloadedDecode } from "../offload/offload-handler.js";
 import { writeEarlyError } from "./early-error.js";
 import { createPlainRoutes } from "./plain-routes.js";
+import { createRpcHandler } from "./rpc-handler.js";
 import type { HttpRoute, StaticSite } from "./plain-routes.js";
 import { assignRequestId, requestIdOf, resolveRequestId } from "./request-id.js";
 import { serverInterceptors } from "./server-interceptors.js";
@@ -152,29 +149,16 @@ export function createServer(opts: ServerOptions): Server {
   };
   const readMaxBytes = opts.maxRequestBytes ?? 4 * 1024 * 1024;
   const decoder = createRequestDecoder({ logger });
-  const offload = { decoder, readMaxBytes, minBytes: opts.offloadMinBytes ?? 32 * 1024 };
-  const rpcHandler = connectNodeAdapter({
-    routes(router) {
-      health.routes(router);
-      opts.routes(router);
-      router.handlers.forEach(
-        (handler, i) =>
-          (router.handlers[i] = withDecodeErrors(withOffloadedDecode(handler, offload))),
-      );
-      for (const handler of router.handlers) {
-        methods.set(handler.requestPath, handler.method);
-        if (health.check(handler.service.typeName) === undefined) {
-          health.setStatus(handler.service.typeName, ServingStatus.SERVING);
-        }
-      }
-    },
+  const rpcHandler = createRpcHandler({
+    routes: opts.routes,
+    health,
+    methods,
     readMaxBytes,
-    shutdownSignal: force.signal,
+    decoder,
+    offloadMinBytes: opts.offloadMinBytes ?? 32 * 1024,
+    signal: force.signal,
     interceptors,
-    contextValues: valuesOf,
-    connect: true,
-    grpc: true,
-    grpcWeb: true,
+    valuesOf,
   });
   const plainRoutes = createPlainRoutes(opts);
   const fastRoutes = createFastRoutes({
