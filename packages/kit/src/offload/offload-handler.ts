@@ -1,4 +1,5 @@
 import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
+import { connectUnaryType } from "../server/fast-wire.js";
 import { sameRoute } from "../server/wrap-handler.js";
 import { documentFields, type DecodeTask, type OffloadProtocol } from "./decode-task.js";
 import type { RequestDecoder } from "./decoder.js";
@@ -15,7 +16,6 @@ export interface OffloadOptions {
 
 type Wire = Omit<DecodeTask, "body" | "readMaxBytes">;
 
-const connectType = /^application\/(json|proto)(?:; ?charset=utf-?8)?$/i;
 const grpcType = /^application\/(grpc|grpc-web)(\+proto|\+json)?$/i;
 
 function encodingOf(value: string | null): Wire["encoding"] | null {
@@ -27,7 +27,7 @@ function encodingOf(value: string | null): Wire["encoding"] | null {
 function wireOf(req: UniversalServerRequest): Wire | undefined {
   if (req.method !== "POST") return undefined;
   const type = req.header.get("content-type") ?? "";
-  const connect = connectType.exec(type);
+  const connect = connectUnaryType.exec(type);
   const grpc = connect ? null : grpcType.exec(type);
   if (!connect && !grpc) return undefined;
   const encoding = encodingOf(req.header.get(connect ? "content-encoding" : "grpc-encoding"));
@@ -38,30 +38,42 @@ function wireOf(req: UniversalServerRequest): Wire | undefined {
   return { protocol, binary: grpc![2]?.toLowerCase() !== "+json", encoding };
 }
 
-async function* replay(
-  chunks: Uint8Array[],
-  rest: AsyncIterator<Uint8Array> | undefined,
-): AsyncIterable<Uint8Array> {
-  yield* chunks;
+/** What {@link readUpTo} read of a body. */
+interface Read {
+  chunks: Uint8Array[];
+  size: number;
+  /** The unread rest of a body past the limit. */
+  rest?: AsyncIterator<Uint8Array>;
+  /** Why the body could not be read to its end (the client went away, say). */
+  failed?: { error: unknown };
+}
+
+/** The body as Connect would have read it: the chunks, then the rest or the failure. */
+async function* replay(read: Pick<Read, "chunks" | "rest" | "failed">): AsyncIterable<Uint8Array> {
+  yield* read.chunks;
+  if (read.failed) throw read.failed.error;
+  const rest = read.rest;
   if (!rest) return;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 /**
  * Reads a body up to `limit` bytes; past it, the rest stays unread in the iterator returned
- * (the request then goes to Connect, which refuses it in its own words).
+ * (the request then goes to Connect, which refuses it in its own words). A body that fails
+ * while it is read is returned with its failure, for Connect to answer as it would.
  */
-async function readUpTo(
-  body: AsyncIterable<Uint8Array>,
-  limit: number,
-): Promise<{ chunks: Uint8Array[]; size: number; rest?: AsyncIterator<Uint8Array> }> {
+async function readUpTo(body: AsyncIterable<Uint8Array>, limit: number): Promise<Read> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   const it = body[Symbol.asyncIterator]();
-  for (let next = await it.next(); !next.done; next = await it.next()) {
-    chunks.push(next.value);
-    size += next.value.byteLength;
-    if (size > limit) return { chunks, size, rest: it };
+  try {
+    for (let next = await it.next(); !next.done; next = await it.next()) {
+      chunks.push(next.value);
+      size += next.value.byteLength;
+      if (size > limit) return { chunks, size, rest: it };
+    }
+  } catch (error) {
+    return { chunks, size, failed: { error } };
   }
   return { chunks, size };
 }
@@ -93,14 +105,14 @@ export function withOffloadedDecode(
     if (wire.encoding === undefined && declared < opts.minBytes) return handler(req);
     // gRPC frames the message in a 5-byte envelope.
     const read = await readUpTo(body, opts.readMaxBytes + 5);
-    if (read.rest) return handler({ ...req, body: replay(read.chunks, read.rest) });
+    if (read.rest || read.failed) return handler({ ...req, body: replay(read) });
     const bytes = read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks);
     // A compressed body says nothing about the size of its message: it always goes.
     const worth = wire.encoding !== undefined || bytes.byteLength >= opts.minBytes;
     const decoded = worth
       ? await opts.decoder.decode(path, { ...wire, body: bytes, readMaxBytes: opts.readMaxBytes })
       : undefined;
-    if (decoded === undefined) return handler({ ...req, body: replay([bytes], undefined) });
+    if (decoded === undefined) return handler({ ...req, body: replay({ chunks: [bytes] }) });
     values.set(predecodedKey, decoded.documents);
     const header = new Headers(req.header);
     if (wire.protocol === "connect" && wire.encoding) {
@@ -112,7 +124,7 @@ export function withOffloadedDecode(
     if (header.has("content-length") || wire.protocol === "connect") {
       header.set("content-length", String(decoded.body.byteLength));
     }
-    return handler({ ...req, header, body: replay([decoded.body], undefined) });
+    return handler({ ...req, header, body: replay({ chunks: [decoded.body] }) });
   };
   return sameRoute(handler, wrapped);
 }

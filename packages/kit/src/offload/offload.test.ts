@@ -4,9 +4,12 @@ import {
   Code,
   ConnectError,
   createClient,
+  createConnectRouter,
+  createContextValues,
   type ConnectRouter,
   type Transport,
 } from "@connectrpc/connect";
+import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
 import {
   compressionGzip,
   createConnectTransport,
@@ -18,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../logging/logger.js";
 import { closeAll, h1, start } from "../server/server-testing.js";
 import { createRequestDecoder } from "./decoder.js";
+import { withOffloadedDecode } from "./offload-handler.js";
 import { isPredecoded, isTextChecked, jsonKindOf, jsonTextOfValue } from "./predecoded.js";
 
 /**
@@ -171,6 +175,47 @@ describe("request messages decoded off the event loop", () => {
       .catch((e: unknown) => ConnectError.from(e));
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).toBe(Code.ResourceExhausted);
+  });
+});
+
+describe("withOffloadedDecode", () => {
+  it("hands Connect a body that failed while it was read, for Connect to answer as it would", async () => {
+    const handler = createConnectRouter({ connect: true })
+      .service(SchemaService, {
+        validateDocument: () => ({ valid: true }),
+      })
+      .handlers.find((h) => h.method.name === "ValidateDocument")!;
+    const decoder = createRequestDecoder({ logger: createLogger({ level: "silent" }) });
+    const wrapped = withOffloadedDecode(handler, {
+      decoder,
+      readMaxBytes: 1 << 20,
+      minBytes: 1024,
+    });
+    const request = (): UniversalServerRequest => ({
+      httpVersion: "1.1",
+      method: "POST",
+      url: "http://127.0.0.1/guardian.schema.v1.SchemaService/ValidateDocument",
+      header: new Headers({ "content-type": "application/json", "content-length": "100000" }),
+      contextValues: createContextValues(),
+      signal: new AbortController().signal,
+      body: (async function* () {
+        yield new TextEncoder().encode('{"project":"p","document":[');
+        throw new Error("aborted: the client went away");
+      })(),
+    });
+    try {
+      const [off, on] = await Promise.all([wrapped(request()), handler(request())]);
+      expect(off.status).toBe(on.status);
+      expect(off.status).toBeGreaterThanOrEqual(400);
+      const text = async (body: unknown) => {
+        const parts: Uint8Array[] = [];
+        for await (const chunk of body as AsyncIterable<Uint8Array>) parts.push(chunk);
+        return Buffer.concat(parts).toString();
+      };
+      expect(await text(off.body)).toBe(await text(on.body));
+    } finally {
+      await decoder.close();
+    }
   });
 });
 

@@ -19,7 +19,8 @@ export interface FastWire {
 }
 
 const available = [compressionGzip, compressionBrotli];
-const connectUnaryType = /^application\/(json|proto)(?:; ?charset=utf-?8)?$/i;
+/** The content type of a Connect unary request (not a stream), with its codec. */
+export const connectUnaryType = /^application\/(json|proto)(?:; ?charset=utf-?8)?$/i;
 const grpcType = /^application\/grpc(\+proto)?$/i;
 
 /** Responses this small are sent uncompressed, as Connect does by default. */

@@ -282,7 +282,7 @@ describe("watch", () => {
   });
 
   it("ends a stream that reads too slowly with ResourceExhausted", async () => {
-    const small = await startHarness(h.db, { watchBufferSize: 4 });
+    const small = await startHarness(h.db, { watchBufferEvents: 4 });
     try {
       const p = await newProject(h);
       const w = watch({ project: p }, small);

@@ -57,8 +57,12 @@ export interface Harness {
 export interface HarnessOptions {
   /** The config size limit of the config service. */
   maxConfigBytes?: number;
-  /** Events the store buffers for one watch before it cuts the watch off. */
-  watchBufferSize?: number;
+  /**
+   * Events a Watch stream of the config service may fall behind its hub before it is ended.
+   * The store's own watch buffer keeps its default, so the hub never loses its store watch
+   * to a burst and the stream's end does not depend on timing.
+   */
+  watchBufferEvents?: number;
   /**
    * The database is embedded (PGlite): nothing listens for notifications, and the catalog
    * cache hears only the changes made through this harness, as in `guardian dev`.
@@ -81,7 +85,6 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
     listenUrl: opts.embedded ? undefined : db.url(),
     retainPerConfig: 5,
     minRevisionTimeoutMs: 300,
-    watchBufferSize: opts.watchBufferSize,
   });
   // The client the embedded host uses: the store's handlers, called in this process.
   const store = createLocalStoreClient({ engine });
@@ -97,7 +100,7 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
     catalog,
     readCache,
     maxConfigBytes: opts.maxConfigBytes,
-    watchBufferEvents: opts.watchBufferSize,
+    watchBufferEvents: opts.watchBufferEvents,
     // As the embedded host does: the SQL engine writes on this pool.
     auditWithStore: true,
   };
