@@ -50,6 +50,7 @@ export { onShutdown } from "./lifecycle/shutdown.js";
 
 export { jsonKindOf, jsonOfValue, jsonTextOfValue } from "./offload/predecoded.js";
 export { valueWire } from "./offload/value-wire.js";
+export { jsonAnswerText, jsonAnswerValue } from "./offload/json-answer.js";
 export { workerScript } from "./offload/worker-script.js";
 
 export type { ScheduledJob, ScheduledRunContext } from "./jobs/scheduled-job.js";

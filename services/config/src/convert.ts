@@ -7,7 +7,7 @@ import {
 } from "@bufbuild/protobuf";
 import { WireType } from "@bufbuild/protobuf/wire";
 import { timestampFromDate, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
-import { valueWire } from "@guardian/kit";
+import { jsonAnswerValue, valueWire } from "@guardian/kit";
 import { binaryCodec } from "./watch/encoded-change.js";
 import {
   ChangeType,
@@ -42,17 +42,29 @@ export function jsonOf(bytes: Uint8Array): unknown {
 }
 
 /**
- * How a Config's content is held. "value": a google.protobuf.Value, as every codec needs it.
- * "wire": only the content's proto bytes, written straight from the stored JSON as an unknown
- * field (number 3), which the binary codec writes out as if it were the field itself; a JSON
- * codec would drop it. Building and writing the Value tree of a large document takes the
- * event loop ten times as long.
+ * How a Config's content is held in an answer.
+ * - "value": a google.protobuf.Value, as every codec and every reader needs it.
+ * - "wire": only the content's proto bytes, written straight from the stored JSON as an
+ *   unknown field (number 3), which the binary codec writes out as if it were the field
+ *   itself; a JSON codec would drop it.
+ * - "text": a Value that a JSON codec writes from the stored JSON text, parsed by
+ *   `JSON.parse` (kit's `jsonAnswerValue`); a binary codec cannot write it.
+ * Building a large document's Value tree, and writing it, takes the event loop many times as
+ * long as either of the last two.
  */
-export type ContentForm = "value" | "wire";
+export type ContentForm = "value" | "wire" | "text";
 
 /** The content form a call's answer can take, from its request's content type. */
 export function contentFormOf(ctx: { requestHeader: Headers }): ContentForm {
-  return binaryCodec(ctx.requestHeader.get("content-type")) ? "wire" : "value";
+  const type = ctx.requestHeader.get("content-type");
+  if (binaryCodec(type)) return "wire";
+  return type !== null && /json/i.test(type) ? "text" : "value";
+}
+
+/** The content of an answer in `form`, from stored bytes (none for "wire" or empty bytes). */
+function contentIn(form: ContentForm, stored: Uint8Array): Value | undefined {
+  if (form === "wire" || stored.length === 0) return undefined;
+  return form === "text" ? jsonAnswerValue(decoder.decode(stored)) : contentOf(stored);
 }
 
 /**
@@ -65,7 +77,7 @@ export function kvToConfig(kv: KeyValue, form: ContentForm = "value"): Config {
   const config = create(ConfigSchema, {
     project: kv.project,
     key: kv.key,
-    content: wire ? undefined : contentOf(kv.value),
+    content: contentIn(form, kv.value),
     schema: meta?.schema ?? "",
     schemaVersion: meta?.schemaVersion ?? 0,
     validatedSchemaVersion: meta?.validatedSchemaVersion ?? 0,
@@ -112,7 +124,7 @@ export function recordToRevision(
     revision: r.revision,
     previousRevision: r.previousRevision,
     changeType: r.deleted ? ChangeType.DELETE : (meta?.changeType ?? ChangeType.UNSPECIFIED),
-    content: withContent && !r.deleted && !wire ? contentOf(r.value) : undefined,
+    content: withContent && !r.deleted ? contentIn(form, r.value) : undefined,
     author: meta?.author ?? "",
     message: meta?.message ?? "",
     createTime: meta?.time,

@@ -1,8 +1,9 @@
-import { create, toBinary, type JsonValue } from "@bufbuild/protobuf";
+import { create, toBinary, toJsonString, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { Client } from "@connectrpc/connect";
-import { KeyValueSchema, type Config, type ConfigService } from "@guardian/api";
-import { contentOf as storedContent, kvToConfig } from "../convert.js";
+import { jsonAnswerText } from "@guardian/kit";
+import { ConfigSchema, KeyValueSchema, type Config, type ConfigService } from "@guardian/api";
+import { contentFormOf, contentOf as storedContent, kvToConfig } from "../convert.js";
 import { describe, expect, it } from "vitest";
 import { useHarness } from "../testing/harness.js";
 import { json, newProject, plain } from "../testing/fixtures.js";
@@ -130,5 +131,19 @@ describe("config content in answers, by codec", () => {
     expect(
       kvToConfig(create(KeyValueSchema, { project: "p", key: "k" }), "wire").$unknown,
     ).toBeUndefined();
+  });
+
+  it("writes the text form's content in JSON as the Value would, without building it", () => {
+    const stored = new TextEncoder().encode(JSON.stringify(doc));
+    const kv = create(KeyValueSchema, { project: "p", key: "k", value: stored });
+    const text = kvToConfig(kv, "text");
+    expect(jsonAnswerText(text.content!)).toBe(JSON.stringify(doc));
+    expect(toJsonString(ConfigSchema, text)).toBe(toJsonString(ConfigSchema, kvToConfig(kv)));
+    const form = (type: string | null) =>
+      contentFormOf({ requestHeader: new Headers(type === null ? {} : { "content-type": type }) });
+    expect(form("application/json")).toBe("text");
+    expect(form("application/grpc-web+json")).toBe("text");
+    expect(form("application/connect+proto")).toBe("wire");
+    expect(form(null)).toBe("value");
   });
 });

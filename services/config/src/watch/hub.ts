@@ -148,7 +148,8 @@ export function createWatchHub(
               // Converted only when a stream sends it: most events may match no stream.
               let change: MessageInitShape<typeof ChangeEventSchema> | undefined;
               let encoded: WatchResponse | undefined;
-              const changeOf = () => (change ??= eventToChange(ev, false));
+              // JSON streams write the content from its text (see ContentForm "text").
+              const changeOf = () => (change ??= eventToChange(ev, false, "text"));
               publish(run, {
                 revision: kv.version,
                 project: kv.project,

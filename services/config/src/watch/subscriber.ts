@@ -10,7 +10,10 @@ export interface HubEvent {
   key: string;
   /** Bytes of the config's content, counted against the hub's cache. */
   size: number;
-  /** The change as a message, converted on first use. */
+  /**
+   * The change as a message for streams with a JSON codec, converted on first use (its
+   * content in the "text" form, which only a JSON codec can write).
+   */
   change(): MessageInitShape<typeof ChangeEventSchema>;
   /** The change as a response encoded once, for streams with a binary codec. */
   encoded(): WatchResponse;
