@@ -78,9 +78,15 @@ describe("watch", () => {
     const u = await h.config.updateConfig({ project: p, key: "k", content: json(2) });
     expect((await h.store.getCompactionInfo({})).compactRevision).toBe(0n);
     for (const startRevision of [1n, c.revision, u.revision]) {
-      const w = watch({ project: p, startRevision, target: { case: "key", value: "k" } });
+      const w = watch({
+        project: p,
+        startRevision,
+        target: { case: "key", value: "k" },
+        bookmarkInterval: { seconds: 1n },
+      });
       // The replay may reach the live feed before the feed has seen the last commit; then a
-      // bookmark comes first at an earlier revision, and the rest follows it.
+      // bookmark comes first at an earlier revision, the rest follows it, and the next
+      // bookmark (a second later) names the last commit.
       const got = await w.until(
         (m) => m.kind.case === "bookmark" && m.kind.value.revision >= u.revision,
       );
@@ -130,7 +136,14 @@ describe("watch", () => {
     ] as const;
     for (let start = 1n; start <= current + 1n; start++) {
       for (const scope of scopes) {
-        const w = watch({ project: p, startRevision: start, target: scope.target });
+        // A first bookmark before the feed saw the last commit is followed by another a
+        // second later.
+        const w = watch({
+          project: p,
+          startRevision: start,
+          target: scope.target,
+          bookmarkInterval: { seconds: 1n },
+        });
         const got = await w.until(
           (m) => m.kind.case === "bookmark" && m.kind.value.revision >= current,
         );
