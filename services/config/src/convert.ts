@@ -57,8 +57,8 @@ export type ContentForm = "value" | "wire" | "text";
 /** The content form a call's answer can take, from its request's content type. */
 export function contentFormOf(ctx: { requestHeader: Headers }): ContentForm {
   const type = ctx.requestHeader.get("content-type");
-  if (binaryCodec(type)) return "wire";
-  return type !== null && /json/i.test(type) ? "text" : "value";
+  if (type === null) return "value";
+  return binaryCodec(type) ? "wire" : "text";
 }
 
 /** The content of an answer in `form`, from stored bytes (none for "wire" or empty bytes). */
