@@ -97,7 +97,8 @@ export { clientAddress } from "./server/client-address.js";
 export type { Server, ServerAddress, ServerOptions } from "./server/create-server.js";
 export type { NodeRequest, NodeResponse } from "./server/node-http.js";
 export type { HttpRoute, StaticSite } from "./server/plain-routes.js";
-export type { EncodedReply, FastUnaryRoute } from "./server/fast-route.js";
+export type { EncodedReply, FastRoute, FastUnaryRoute } from "./server/fast-route.js";
+export type { FastStreamRoute } from "./server/fast-stream.js";
 export {
   isSaneRequestId,
   requestIdHeader,

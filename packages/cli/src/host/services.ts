@@ -13,7 +13,7 @@ import { createClusterRoutes } from "@guardian/cluster-service";
 import type { ClusterBackend } from "@guardian/cluster-service";
 import {
   createConfigFastRoutes,
-  createConfigRoutes,
+  createConfigService,
   createJobRoutes,
   createReadCache,
   createWebhookRoutes,
@@ -25,7 +25,7 @@ import {
 import {
   createPageTokenSigner,
   guardServiceClient,
-  type FastUnaryRoute,
+  type FastRoute,
   type HttpRoute,
   type Logger,
   type Metrics,
@@ -58,8 +58,8 @@ export interface HostedService {
   name: ServiceName;
   typeName: string;
   routes: (router: ConnectRouter) => void;
-  /** Unary RPCs the server answers without Connect's router (kit's `fastRoutes`). */
-  fastRoutes?: FastUnaryRoute[];
+  /** RPCs the server answers without Connect's router (kit's `fastRoutes`). */
+  fastRoutes?: FastRoute[];
 }
 
 /** What the hosted services share. */
@@ -203,18 +203,19 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
           maxInstancesPerProject: deps.instances.maxPerProject,
         };
         const jobRoutes = createJobRoutes({ pool: deps.pool, queue: deps.jobQueue });
-        const configRoutes = createConfigRoutes(configDeps);
+        // One instance serves both routes: one watch hub, so one store watch per process.
+        const config = createConfigService(configDeps);
         // WebhookService is part of the config service, on the same routes.
         const webhookRoutes = createWebhookRoutes({ ...deps.webhooks, pool: deps.pool });
         return {
           name,
           typeName: ConfigService.typeName,
           routes: (router) => {
-            configRoutes(router);
+            router.service(ConfigService, config);
             webhookRoutes(router);
             jobRoutes(router);
           },
-          fastRoutes: createConfigFastRoutes(configDeps),
+          fastRoutes: createConfigFastRoutes(config),
         };
       }
       case "schema":

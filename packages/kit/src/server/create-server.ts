@@ -13,7 +13,7 @@ import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { pageTokenSignerKey, type PageTokenSigner } from "../rpc/page-signer.js";
 import { createAdmittedCalls, headersOf, type Admission } from "./admission.js";
-import { createFastRoutes, type FastUnaryRoute } from "./fast-route.js";
+import { createFastRoutes, type FastRoute } from "./fast-route.js";
 import { clientAddress } from "./client-address.js";
 import { createConnectionTracker } from "./connections.js";
 import { createRequestDecoder } from "../offload/decoder.js";
@@ -60,10 +60,11 @@ export interface ServerOptions {
   /** How long a new connection may stay silent before it is dropped. Default 30 s. */
   firstByteTimeoutMs?: number;
   /**
-   * Unary RPCs answered without Connect's generic router, after the same admission check and
-   * interceptors (see {@link FastUnaryRoute}); calls they do not serve exactly go to Connect.
+   * RPCs answered without Connect's generic router, after the same admission check and
+   * interceptors: unary ones (`FastUnaryRoute`) and server streams over gRPC
+   * (`FastStreamRoute`); calls they do not serve exactly go to Connect.
    */
-  fastRoutes?: readonly FastUnaryRoute[];
+  fastRoutes?: readonly FastRoute[];
   /** A static site on the same port (the console): asked about each non-RPC path first. */
   site?: StaticSite;
   /**

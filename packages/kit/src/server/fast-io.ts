@@ -28,12 +28,13 @@ export function readQueryMessage(query: URLSearchParams, readMaxBytes: number): 
 
 /**
  * Reads the request message of a POST: the whole body for Connect, the one enveloped
- * message for gRPC.
+ * message for gRPC (`kind` names the method's kind in Connect's errors).
  */
 export async function readBody(
   req: NodeRequest,
   wire: FastWire,
   readMaxBytes: number,
+  kind: "unary" | "server-streaming" = "unary",
 ): Promise<Uint8Array> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (wire.protocol === "connect" && declared > readMaxBytes) {
@@ -45,7 +46,7 @@ export async function readBody(
   if (wire.protocol === "connect") return body;
   if (body.byteLength === 0) {
     throw new ConnectError(
-      "protocol error: missing input message for unary method",
+      `protocol error: missing input message for ${kind} method`,
       Code.Unimplemented,
     );
   }
@@ -59,7 +60,7 @@ export async function readBody(
   }
   if (body.byteLength > 5 + length) {
     throw new ConnectError(
-      "protocol error: received extra input message for unary method",
+      `protocol error: received extra input message for ${kind} method`,
       Code.Unimplemented,
     );
   }

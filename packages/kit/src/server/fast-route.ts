@@ -14,6 +14,7 @@ import type { NodeRequest, NodeResponse } from "./node-http.js";
 import { classifyFastWire, type FastWire } from "./fast-wire.js";
 import { readBody, readQueryMessage, writeFastError, writeFastReply } from "./fast-io.js";
 import { createFastJsonReader } from "./fast-json.js";
+import { prepareStream, type FastStreamRoute } from "./fast-stream.js";
 
 /** A response a fast route produced, encoded on demand in the codec the call uses. */
 export interface EncodedReply {
@@ -40,9 +41,12 @@ export interface FastUnaryRoute {
   serve(message: UnaryRequest["message"], ctx: HandlerContext): Promise<EncodedReply>;
 }
 
+/** A unary or server-streaming RPC with a fast route. */
+export type FastRoute = FastUnaryRoute | FastStreamRoute;
+
 /** What {@link createFastRoutes} needs from the server. */
 export interface FastRoutesOptions {
-  routes: readonly FastUnaryRoute[];
+  routes: readonly FastRoute[];
   /** The interceptors of the Connect route, in the same order. */
   interceptors: readonly Interceptor[];
   readMaxBytes: number;
@@ -55,7 +59,7 @@ export interface FastRoutesOptions {
 }
 
 /**
- * Builds the dispatcher of the fast routes: returns true when it took the call, false when
+ * Builds the dispatcher of the fast routes (unary ones here, streams in `fast-stream.ts`): returns true when it took the call, false when
  * the path has no fast route or the call is not one it serves exactly (the Connect route
  * then serves it).
  */
@@ -65,7 +69,9 @@ export function createFastRoutes(
   const table = new Map(
     opts.routes.map((r) => [
       `/${r.method.parent.typeName}/${r.method.name}`,
-      { method: r.method, serve: prepare(r, opts) },
+      r.method.methodKind === "server_streaming"
+        ? { method: r.method, grpcOnly: true, serve: prepareStream(r as FastStreamRoute, opts) }
+        : { method: r.method, grpcOnly: false, serve: prepare(r as FastUnaryRoute, opts) },
     ]),
   );
   return (req, res, path) => {
@@ -73,7 +79,8 @@ export function createFastRoutes(
     const route = table.get(path);
     if (route === undefined) return false;
     const wire = classifyFastWire(req, req.url ?? "", route.method);
-    if (wire === undefined) return false;
+    // A stream is served over gRPC only; Connect streams and gRPC-Web go to Connect.
+    if (wire === undefined || (route.grpcOnly && wire.protocol !== "grpc")) return false;
     // A reply that cannot be written (the client went away mid-write) ends the exchange.
     route.serve(req, res, wire).catch((err: unknown) => res.destroy(err as Error));
     return true;

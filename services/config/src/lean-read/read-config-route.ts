@@ -1,10 +1,8 @@
 import { ConfigService } from "@guardian/api";
-import type { FastUnaryRoute } from "@guardian/kit";
+import type { FastRoute, FastUnaryRoute } from "@guardian/kit";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ReadConfigRequest } from "@guardian/api";
 import { readConfigJson, readConfigProto } from "./encode.js";
-import type { ConfigDeps } from "../deps.js";
-import { createConfigService } from "../routes.js";
 
 /**
  * Creates the fast route of `ConfigService/ReadConfig`: kit's server reads the call and runs
@@ -29,9 +27,13 @@ export function createReadConfigRoute(
 }
 
 /**
- * The fast routes of the config service, for kit's `fastRoutes`: ReadConfig, over its own
- * instance of the service (the same handlers, the same read cache as `deps`).
+ * The fast routes of the config service, for kit's `fastRoutes`, over the instance of the
+ * service that the Connect route serves: ReadConfig, and Watch over gRPC (each message
+ * written as one frame, with the same watch hub as the Connect route's streams).
  */
-export function createConfigFastRoutes(deps: ConfigDeps): FastUnaryRoute[] {
-  return [createReadConfigRoute(createConfigService(deps))];
+export function createConfigFastRoutes(impl: ServiceImpl<typeof ConfigService>): FastRoute[] {
+  return [
+    createReadConfigRoute(impl),
+    { method: ConfigService.method.watch, serve: impl.watch.bind(impl) as never },
+  ];
 }

@@ -5,9 +5,18 @@ import {
   type Client,
   type Interceptor,
 } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { StoreService } from "@guardian/api";
 import { ConfigService, WebhookService } from "@guardian/api";
-import { principalKey, type Principal } from "@guardian/kit";
+import {
+  createHealth,
+  createLogger,
+  createMetrics,
+  createServer,
+  principalKey,
+  type Principal,
+  type Server,
+} from "@guardian/kit";
 import {
   createCatalogCache,
   createLocalCatalogFeed,
@@ -22,7 +31,8 @@ import { useTestDatabase, type TestDatabase } from "@guardian/testkit";
 import type pg from "pg";
 import { afterAll, beforeAll } from "vitest";
 import { createReadCache, type ReadCache } from "../read-cache/cache.js";
-import { createConfigRoutes } from "../routes.js";
+import { createConfigFastRoutes } from "../lean-read/read-config-route.js";
+import { createConfigRoutes, createConfigService } from "../routes.js";
 import type { ConfigDeps } from "../deps.js";
 import type { WebhookServiceDeps } from "../webhooks/deps.js";
 import { createWebhookRoutes } from "../webhooks/routes.js";
@@ -34,6 +44,8 @@ export interface Harness {
   engine: StoreEngine;
   store: Client<typeof StoreService>;
   config: Client<typeof ConfigService>;
+  /** With `overGrpc`: the base URL of the server `config` speaks to. */
+  url?: string;
   readCache: ReadCache;
   pool: pg.Pool;
   /** The cached project and schema lookups, fed by the database's catalog notifications. */
@@ -68,6 +80,11 @@ export interface HarnessOptions {
    * cache hears only the changes made through this harness, as in `guardian dev`.
    */
   embedded?: boolean;
+  /**
+   * `config` speaks gRPC to kit's server on a loopback port, which serves the service with
+   * its fast routes (Watch's included), as a host does; otherwise it calls in memory.
+   */
+  overGrpc?: boolean;
 }
 
 /**
@@ -112,11 +129,13 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
         transport: { useBinaryFormat: !opts.json },
       }),
     );
+  const server = opts.overGrpc ? await serveOverGrpc(deps) : undefined;
   return {
     db,
     engine,
     store,
-    config: configWith({}),
+    config: server ? server.client : configWith({}),
+    ...(server ? { url: server.url } : {}),
     readCache,
     pool,
     catalog,
@@ -130,6 +149,7 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
         }),
       ),
     async close() {
+      await server?.server.close();
       ac.abort();
       catalog.close();
       await feed.close();
@@ -137,6 +157,24 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
       await engine.close();
     },
   };
+}
+
+/** Serves the config service as a host does, on a loopback port, to a gRPC client. */
+async function serveOverGrpc(
+  deps: ConfigDeps,
+): Promise<{ server: Server; url: string; client: Client<typeof ConfigService> }> {
+  const impl = createConfigService(deps);
+  const server = createServer({
+    routes: (router) => router.service(ConfigService, impl),
+    fastRoutes: createConfigFastRoutes(impl),
+    logger: createLogger({ level: "silent" }),
+    health: createHealth(),
+    metrics: createMetrics({ defaultMetrics: false }),
+    interceptors: [testPrincipal],
+  });
+  const { url } = await server.listen();
+  const client = createClient(ConfigService, createGrpcTransport({ baseUrl: url }));
+  return { server, url, client };
 }
 
 /** Options of {@link useHarness}. */
