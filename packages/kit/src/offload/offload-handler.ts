@@ -41,7 +41,6 @@ function wireOf(req: UniversalServerRequest): Wire | undefined {
 /** What {@link readUpTo} read of a body. */
 interface Read {
   chunks: Uint8Array[];
-  size: number;
   /** The unread rest of a body past the limit. */
   rest?: AsyncIterator<Uint8Array>;
   /** Why the body could not be read to its end (the client went away, say). */
@@ -49,7 +48,7 @@ interface Read {
 }
 
 /** The body as Connect would have read it: the chunks, then the rest or the failure. */
-async function* replay(read: Pick<Read, "chunks" | "rest" | "failed">): AsyncIterable<Uint8Array> {
+async function* replay(read: Read): AsyncIterable<Uint8Array> {
   yield* read.chunks;
   if (read.failed) throw read.failed.error;
   const rest = read.rest;
@@ -70,12 +69,12 @@ async function readUpTo(body: AsyncIterable<Uint8Array>, limit: number): Promise
     for (let next = await it.next(); !next.done; next = await it.next()) {
       chunks.push(next.value);
       size += next.value.byteLength;
-      if (size > limit) return { chunks, size, rest: it };
+      if (size > limit) return { chunks, rest: it };
     }
   } catch (error) {
-    return { chunks, size, failed: { error } };
+    return { chunks, failed: { error } };
   }
-  return { chunks, size };
+  return { chunks };
 }
 
 /**
