@@ -41,6 +41,7 @@ describe("console site", () => {
     writeFileSync(join(dir, "assets", "index-AbC123.js"), script);
     writeFileSync(join(dir, "assets", "index-AbC123.css"), "body{margin:0}");
     writeFileSync(join(dir, "assets", "logo-Xy9.svg"), "<svg/>");
+    writeFileSync(join(dir, "assets", "late-Q1.js"), "written before the site");
     writeFileSync(join(dir, "assets", "nested", "deep.js"), "1");
     writeFileSync(join(dir, "secret.txt"), "not served");
     const site = createConsoleSite({ dir, connectOrigins: ["https://sso.example.com"] });
@@ -89,6 +90,17 @@ describe("console site", () => {
       expect(res.headers["x-content-type-options"]).toBe("nosniff");
     }
     expect((await call(url, "/assets/index-AbC123.js")).body).toBe(script);
+  });
+
+  it("reads a file when it is first asked for, and only then", async () => {
+    // Listed when the site was made, but not read: what it holds now is what is served.
+    writeFileSync(join(dir, "assets", "late-Q1.js"), "written after the site");
+    const first = await call(url, "/assets/late-Q1.js");
+    expect(first.body).toBe("written after the site");
+    writeFileSync(join(dir, "assets", "late-Q1.js"), "written after the first answer");
+    const again = await call(url, "/assets/late-Q1.js");
+    expect(again.body).toBe("written after the site");
+    expect(again.headers.etag).toBe(first.headers.etag);
   });
 
   it("answers HEAD with the headers and no body", async () => {

@@ -15,10 +15,14 @@ export interface ConsoleSiteOptions {
 }
 
 interface File {
-  readonly body: Buffer;
+  readonly path: string;
   readonly type: string;
-  readonly etag: string;
   readonly cacheControl: string;
+}
+
+interface Loaded {
+  readonly body: Buffer;
+  readonly etag: string;
 }
 
 const types: Record<string, string> = {
@@ -56,16 +60,26 @@ export function consoleCsp(connectOrigins: readonly string[] = []): string {
 /**
  * Serves the built console: `/` (and `/index.html`) with `Cache-Control: no-cache`, the
  * content-hashed files under `/assets/` as immutable, each with an ETag (304 on a match), a
- * strict Content-Security-Policy and the usual hardening headers. The files are read once,
- * when the site is created. Returns false for any other path (the server's 404).
+ * strict Content-Security-Policy and the usual hardening headers. The folder is listed when
+ * the site is created; each file is read (and its ETag computed) once, when it is first
+ * asked for, so a server nobody browses holds none of it (the source map alone is a few
+ * MB). Returns false for any other path (the server's 404).
  */
 export function createConsoleSite(opts: ConsoleSiteOptions): StaticSite {
   const files = new Map<string, File>();
+  const loaded = new Map<string, Loaded>();
   const add = (path: string, file: string, cacheControl: string) => {
-    const body = readFileSync(file);
-    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
     const type = types[extname(file)] ?? "application/octet-stream";
-    files.set(path, { body, type, etag, cacheControl });
+    files.set(path, { path: file, type, cacheControl });
+  };
+  const load = (file: File): Loaded => {
+    let done = loaded.get(file.path);
+    if (done === undefined) {
+      const body = readFileSync(file.path);
+      const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
+      loaded.set(file.path, (done = { body, etag }));
+    }
+    return done;
   };
   const index = join(opts.dir, "index.html");
   add("/", index, revalidate);
@@ -77,8 +91,9 @@ export function createConsoleSite(opts: ConsoleSiteOptions): StaticSite {
   }
   const csp = consoleCsp(opts.connectOrigins);
   return (req, res, path) => {
-    const file = files.get(path);
-    if (file === undefined || (req.method !== "GET" && req.method !== "HEAD")) return false;
+    const found = files.get(path);
+    if (found === undefined || (req.method !== "GET" && req.method !== "HEAD")) return false;
+    const file = { ...found, ...load(found) };
     res.setHeader("content-security-policy", csp);
     res.setHeader("x-content-type-options", "nosniff");
     res.setHeader("referrer-policy", "no-referrer");
