@@ -173,6 +173,44 @@ describe("fast stream routes", () => {
     });
   });
 
+  it("end open streams at shutdown as the Connect route does", async () => {
+    const { server, url, seen } = await startWatch();
+    /** Opens a `hang` stream: `opened` once its first message came, `ended` with its trailers. */
+    const openHanging = (deadline: boolean) => {
+      const session = http2.connect(url);
+      session.on("error", () => {});
+      const headers = grpc(new Uint8Array(), false).headers;
+      const stream = session.request({
+        ":method": "POST",
+        ":path": watchPath,
+        ...headers,
+        // A deadline far away, only so that the Connect route serves the call.
+        ...(deadline ? { "grpc-timeout": "100S" } : {}),
+      });
+      stream.end(envelope(request("hang")));
+      let trailers: Record<string, unknown> = {};
+      stream.on("trailers", (t) => (trailers = { ...t }));
+      const opened = new Promise((resolve) => stream.once("data", resolve));
+      const ended = new Promise<Record<string, unknown>>((resolve) =>
+        stream.on("close", () => {
+          session.close();
+          resolve(trailers);
+        }),
+      );
+      stream.on("data", () => {});
+      return { opened, ended };
+    };
+    const fast = openHanging(false);
+    const generic = openHanging(true);
+    await Promise.all([fast.opened, generic.opened]);
+    expect(seen.fast).toBe(1);
+    await server.close();
+    const [a, b] = await Promise.all([fast.ended, generic.ended]);
+    expect(a["grpc-status"]).toBe("0");
+    expect(a).toEqual(b);
+    expect(seen.aborted).toBe(2);
+  });
+
   it("abort the handler's signal when the client cancels the stream", async () => {
     const { url, seen } = await startWatch();
     const session = http2.connect(url);
