@@ -26,9 +26,10 @@ const watchPath = "/guardian.config.v1.ConfigService/Watch";
 /**
  * A Watch implementation driven by the request's project: `ok` sends three bookmarks (and a
  * response header and trailer), `fail-first` fails before any message, `fail-later` after
- * two, `big` sends one 4 KiB message, `hang` one bookmark and then waits for its signal.
+ * two, `big` sends one 4 KiB message, `hang` one bookmark and then waits for its signal,
+ * `late` one bookmark and another 300 ms later whatever its signal says (and counts its end).
  */
-function watchImpl(seen: { aborted: number }) {
+function watchImpl(seen: { aborted: number; finished: number }) {
   return async function* (req: WatchRequest, ctx: HandlerContext) {
     switch (req.project) {
       case "ok":
@@ -47,6 +48,17 @@ function watchImpl(seen: { aborted: number }) {
           kind: { case: "change", value: { revision: 7n, config: { key: "k".repeat(4096) } } },
         };
         return;
+      case "late":
+        // Ignores its signal: its next message comes after the client has gone.
+        try {
+          yield { kind: { case: "bookmark", value: { revision: 1n } } };
+          await sleep(300);
+          yield { kind: { case: "bookmark", value: { revision: 2n } } };
+          await new Promise(() => {});
+        } finally {
+          seen.finished += 1;
+        }
+        return;
       case "hang":
         yield { kind: { case: "bookmark", value: { revision: 1n } } };
         await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
@@ -59,7 +71,7 @@ function watchImpl(seen: { aborted: number }) {
 }
 
 async function startWatch() {
-  const seen = { aborted: 0, fast: 0 };
+  const seen = { aborted: 0, finished: 0, fast: 0 };
   const impl = watchImpl(seen);
   const route: FastStreamRoute = {
     method: ConfigService.method.watch,
@@ -209,6 +221,26 @@ describe("fast stream routes", () => {
     expect(a["grpc-status"]).toBe("0");
     expect(a).toEqual(b);
     expect(seen.aborted).toBe(2);
+  });
+
+  it("close the handler's stream when a message comes after the client went away", async () => {
+    const { url, seen } = await startWatch();
+    const session = http2.connect(url);
+    try {
+      const stream = session.request({
+        ":method": "POST",
+        ":path": watchPath,
+        ...grpc(new Uint8Array(), false).headers,
+      });
+      stream.end(envelope(request("late")));
+      await new Promise((resolve) => stream.once("data", resolve));
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      for (let i = 0; i < 100 && seen.finished === 0; i++) await sleep(20);
+      expect(seen.finished).toBe(1);
+      expect(seen.fast).toBe(1);
+    } finally {
+      session.close();
+    }
   });
 
   it("abort the handler's signal when the client cancels the stream", async () => {

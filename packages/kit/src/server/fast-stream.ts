@@ -81,6 +81,8 @@ export function prepareStream(
     chain = interceptor(chain as never) as typeof chain;
   }
   return async (req, res, wire) => {
+    // gRPC travels over HTTP/2 only.
+    const h2 = res as Http2ServerResponse;
     const contextValues = opts.valuesOf(req);
     // Connect's own request signal: aborted when the client resets or leaves the stream.
     const { signal: requestSignal } = universalRequestFromNodeRequest(
@@ -127,8 +129,7 @@ export function prepareStream(
       let next = await messages.next();
       if (!res.headersSent) res.writeHead(200, nodeHeaders(context.responseHeader));
       for (; next.done !== true; next = await messages.next()) {
-        // gRPC travels over HTTP/2 only.
-        await send(res as Http2ServerResponse, await frame(method.output, next.value, wire));
+        await send(h2, await frame(method.output, next.value, wire));
       }
       copyHeaders(response.trailer, context.responseTrailer);
       context.abort();
@@ -144,7 +145,7 @@ export function prepareStream(
     } finally {
       messages?.return?.().catch(() => {});
     }
-    if (res.destroyed || res.writableEnded) return;
+    if (gone(h2)) return;
     if (!res.headersSent) res.writeHead(200, nodeHeaders(context.responseHeader));
     res.addTrailers(nodeHeaders(context.responseTrailer));
     res.end();
@@ -183,25 +184,35 @@ async function frame(schema: DescMessage, value: unknown, wire: FastWire): Promi
   return out;
 }
 
-/** Writes one frame; waits while the client reads slowly, fails once the stream is gone. */
+/**
+ * Writes one frame; waits while the client reads slowly, fails once the stream is gone (a
+ * write to a closed stream writes nothing and would wait for a `drain` that never comes).
+ */
 function send(res: Http2ServerResponse, chunk: Buffer): Promise<void> {
-  if (res.destroyed) return Promise.reject(gone());
+  const { stream } = res;
+  if (gone(res)) return Promise.reject(wentAway());
   if (res.write(chunk)) return Promise.resolve();
+  if (gone(res)) return Promise.reject(wentAway());
   return new Promise((resolve, reject) => {
     const done = (err?: Error): void => {
-      res.off("drain", onDrain);
-      res.off("close", onClose);
+      stream.off("drain", onDrain);
+      stream.off("close", onClose);
       if (err) reject(err);
       else resolve();
     };
     const onDrain = (): void => done();
-    const onClose = (): void => done(gone());
-    res.on("drain", onDrain);
-    res.on("close", onClose);
+    const onClose = (): void => done(wentAway());
+    stream.on("drain", onDrain);
+    stream.on("close", onClose);
   });
 }
 
-function gone(): ConnectError {
+/** Whether the call's HTTP/2 stream can no longer be written. */
+function gone(res: Http2ServerResponse): boolean {
+  return res.stream.destroyed || res.stream.closed || res.writableEnded;
+}
+
+function wentAway(): ConnectError {
   return new ConnectError("the client went away", Code.Canceled);
 }
 
