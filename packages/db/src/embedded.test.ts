@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openEmbeddedDatabase, startEmbeddedPostgres } from "./embedded.js";
 import { migrationsDir } from "./migrate.js";
@@ -73,5 +74,29 @@ describe("startEmbeddedPostgres", () => {
       await rm(dir, { recursive: true, force: true });
     }
     await expect(stat(socketDir)).rejects.toMatchObject({ code: "ENOENT" });
+  }, 120_000);
+
+  it("serves arrays to the pg driver although its start skips PGlite's array type lookup", async () => {
+    // The lookup only serves PGlite's own query API; the method it overrides must still exist.
+    expect(typeof PGlite.prototype._initArrayTypes).toBe("function");
+    const dir = await mkdtemp(join(tmpdir(), "guardian-embedded-arrays-"));
+    const pg = await startEmbeddedPostgres({ dataDir: join(dir, "pgdata") });
+    const pool = createPool({ url: pg.url, max: 1 });
+    try {
+      const { rows } = await pool.query(
+        "SELECT $1::int[] AS ints, $2::text[] AS texts, ARRAY[now(), now()]::timestamptz[] AS times",
+        [
+          [1, 2, 3],
+          ["a", 'b"c', null],
+        ],
+      );
+      expect(rows[0].ints).toEqual([1, 2, 3]);
+      expect(rows[0].texts).toEqual(["a", 'b"c', null]);
+      expect(rows[0].times.map((t: unknown) => t instanceof Date)).toEqual([true, true]);
+    } finally {
+      await pool.end();
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
