@@ -14,7 +14,7 @@ import {
   HealthCheckResponse_ServingStatus,
 } from "@guardian/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
+import { runGuardian, startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
 
 describe("guardian dev (embedded mode)", () => {
   let dataDir: string;
@@ -78,6 +78,21 @@ describe("guardian dev (embedded mode)", () => {
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).toBe(Code.NotFound);
   });
+
+  it("refuses a second guardian dev on its data directory, naming the process that has it", async () => {
+    const second = await runGuardian(["dev"], {
+      GUARDIAN_DATA_DIR: dataDir,
+      GUARDIAN_PORT: "0",
+      GUARDIAN_LOG_LEVEL: "warn",
+    });
+    expect(second.code).toBe(1);
+    expect(second.output).toContain(
+      `guardian: the data directory ${dataDir} is in use by another guardian dev (process ${first.child.pid})`,
+    );
+    expect(second.output).not.toContain("listening on");
+    // The first one is unharmed.
+    expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+  }, 60_000);
 
   it("keeps its data across a restart and does not show the password again", async () => {
     expect(await stopGuardian(first)).toBe(0);

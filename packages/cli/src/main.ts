@@ -4,6 +4,7 @@ import { CommanderError } from "commander";
 import { ConnectError } from "@connectrpc/connect";
 import { exitCodeOf, exitCodes } from "./client/exit-codes.js";
 import { printError } from "./client/output.js";
+import { DataDirInUseError } from "./host/data-dir-lock.js";
 import { createProgram } from "./program.js";
 import { UsageError } from "./usage-error.js";
 
@@ -17,6 +18,8 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   }
   if (err instanceof UsageError) {
     process.stderr.write(`guardian: ${err.message}\n(run "guardian --help" for usage)\n`);
+  } else if (err instanceof DataDirInUseError) {
+    process.stderr.write(`guardian: ${err.message}\n`);
   } else if (err instanceof ConnectError) {
     printError(err);
   } else {

@@ -201,7 +201,7 @@ export const embeddedOnlySettings = {
   dataDir: str("GUARDIAN_DATA_DIR", {
     default: ".guardian",
     description:
-      "Where embedded mode keeps its database and local secrets (created when missing; owner-only: directories 0700, files 0600, repaired at start)",
+      "Where embedded mode keeps its database and local secrets (created when missing; owner-only: directories 0700, files 0600, repaired at start; one guardian dev at a time)",
   }),
   pageTokenSecret: str("GUARDIAN_PAGE_TOKEN_SECRET", {
     optional: true,

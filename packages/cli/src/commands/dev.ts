@@ -35,6 +35,7 @@ import {
 } from "../host/background.js";
 import { loadConsole } from "../host/console.js";
 import { localSecret, repairModes, secureDataDir } from "../host/data-dir.js";
+import { lockDataDir } from "../host/data-dir-lock.js";
 import { processLogger, runServer } from "../host/run-server.js";
 import { hostServices, serviceNames } from "../host/services.js";
 import {
@@ -82,6 +83,8 @@ export async function runDev(): Promise<void> {
       : read.issuerUrl;
   const dataDir = resolve(read.dataDir);
   await secureDataDir(dataDir);
+  // Before anything in it is read or written: a second process would open the same database.
+  const lock = await lockDataDir(dataDir);
   const settings = {
     ...read,
     issuerUrl,
@@ -178,6 +181,7 @@ export async function runDev(): Promise<void> {
     await auth.close();
     await engine.close();
     await db.close();
+    await lock.release();
   };
   const address = await runServer({
     settings,
