@@ -17,12 +17,25 @@ export interface RequestDecoder {
 }
 
 /**
+ * How many bytes of request bodies may wait for the thread or be in it at once, by default.
+ * Each is copied to the thread, so the bound caps that copy; requests beyond it go to Connect
+ * as they are, decoded where they arrived, as without the thread.
+ */
+const defaultMaxQueuedBytes = 64 * 1024 * 1024;
+
+/**
  * Creates the decoder. Its one thread starts on first use, does not keep the process alive,
  * and is started again after it fails (a request it was decoding goes to Connect as it is).
+ * At most `maxQueuedBytes` of bodies are handed to it at once.
  */
-export function createRequestDecoder(opts: { logger: Logger }): RequestDecoder {
+export function createRequestDecoder(opts: {
+  logger: Logger;
+  maxQueuedBytes?: number;
+}): RequestDecoder {
+  const maxQueuedBytes = opts.maxQueuedBytes ?? defaultMaxQueuedBytes;
   let worker: Worker | undefined;
   let nextId = 0;
+  let queuedBytes = 0;
   const pending = new Map<number, (decoded: DecodedRequest | undefined) => void>();
 
   const settleAll = (): void => {
@@ -62,7 +75,19 @@ export function createRequestDecoder(opts: { logger: Logger }): RequestDecoder {
 
   return {
     decode(path, task) {
-      return new Promise((resolve) => {
+      const size = task.body.byteLength;
+      if (queuedBytes > 0 && queuedBytes + size > maxQueuedBytes) {
+        return Promise.resolve(undefined);
+      }
+      queuedBytes += size;
+      return new Promise<DecodedRequest | undefined>((settle) => {
+        let settled = false;
+        const resolve = (decoded: DecodedRequest | undefined) => {
+          if (settled) return;
+          settled = true;
+          queuedBytes -= size;
+          settle(decoded);
+        };
         const id = nextId++;
         pending.set(id, resolve);
         try {

@@ -239,4 +239,32 @@ describe("createRequestDecoder", () => {
     expect(await decoder.decode("no.such.Service/Method", task)).toBeUndefined();
     await decoder.close();
   });
+
+  it("hands the thread at most maxQueuedBytes at once; the rest go to Connect as they are", async () => {
+    const body = new TextEncoder().encode(JSON.stringify({ project: "p", document: small }));
+    const decoder = createRequestDecoder({
+      logger: createLogger({ level: "silent" }),
+      maxQueuedBytes: Math.floor(body.byteLength * 1.5),
+    });
+    const task = {
+      protocol: "connect",
+      binary: false,
+      encoding: undefined,
+      body,
+      readMaxBytes: 1 << 20,
+    } as const;
+    const path = "guardian.schema.v1.SchemaService/ValidateDocument";
+    try {
+      const first = decoder.decode(path, task);
+      // Would exceed the bound while the first is with the thread: not handed over.
+      expect(await decoder.decode(path, task)).toBeUndefined();
+      expect((await first)?.documents).toHaveLength(1);
+      // Once the first is done, the thread takes the next.
+      const results = await Promise.all([decoder.decode(path, task), decoder.decode(path, task)]);
+      expect(results.map((r) => r?.documents.length)).toEqual([1, undefined]);
+      expect((await decoder.decode(path, task))?.documents).toHaveLength(1);
+    } finally {
+      await decoder.close();
+    }
+  });
 });
