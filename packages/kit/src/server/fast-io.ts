@@ -117,6 +117,13 @@ function collect(req: NodeRequest, limit: number, readMaxBytes: number): Promise
   });
 }
 
+/** Headers as Node's `writeHead` and `addTrailers` take them. */
+export function plainHeaders(headers: Headers | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers?.forEach((value, name) => (out[name] = value));
+  return out;
+}
+
 function setHeaders(res: NodeResponse, headers: Headers | undefined): void {
   headers?.forEach((value, name) => res.setHeader(name, value));
 }
@@ -142,9 +149,7 @@ export async function writeFastReply(
     frame.writeUInt32BE(body.byteLength, 1);
     frame.set(body, 5);
     res.writeHead(200);
-    const trailers: Record<string, string> = { "grpc-status": "0" };
-    trailer?.forEach((value, name) => (trailers[name] = value));
-    res.addTrailers(trailers);
+    res.addTrailers({ "grpc-status": "0", ...plainHeaders(trailer) });
     res.end(frame);
     return;
   }
@@ -200,11 +205,8 @@ export function writeFastError(
   if (wire.protocol === "grpc") {
     res.setHeader("content-type", "application/grpc+proto");
     if (wire.compression) res.setHeader("grpc-encoding", wire.compression.name);
-    const trailer = setTrailerStatus(new Headers(), err);
-    const trailers: Record<string, string> = {};
-    trailer.forEach((value, name) => (trailers[name] = value));
     res.writeHead(200);
-    res.addTrailers(trailers);
+    res.addTrailers(plainHeaders(setTrailerStatus(new Headers(), err)));
     res.end();
     return;
   }

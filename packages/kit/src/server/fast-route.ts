@@ -59,9 +59,9 @@ export interface FastRoutesOptions {
 }
 
 /**
- * Builds the dispatcher of the fast routes (unary ones here, streams in `fast-stream.ts`): returns true when it took the call, false when
- * the path has no fast route or the call is not one it serves exactly (the Connect route
- * then serves it).
+ * Builds the dispatcher of the fast routes (unary ones here, streams in `fast-stream.ts`):
+ * returns true when it took the call, false when the path has no fast route or the call is
+ * not one it serves exactly (the Connect route then serves it).
  */
 export function createFastRoutes(
   opts: FastRoutesOptions,

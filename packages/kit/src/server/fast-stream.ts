@@ -12,7 +12,7 @@ import { createMethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { universalRequestFromNodeRequest } from "@connectrpc/connect-node";
 import { asDecodeError } from "../errors/decode-failure.js";
-import { readBody } from "./fast-io.js";
+import { plainHeaders, readBody } from "./fast-io.js";
 import { compressMinBytes, type FastWire } from "./fast-wire.js";
 import type { NodeRequest, NodeResponse } from "./node-http.js";
 
@@ -127,7 +127,7 @@ export function prepareStream(
       messages = response.message[Symbol.asyncIterator]();
       // Headers go out with the first message, so the handler may still set some before it.
       let next = await messages.next();
-      if (!res.headersSent) res.writeHead(200, nodeHeaders(context.responseHeader));
+      if (!res.headersSent) res.writeHead(200, plainHeaders(context.responseHeader));
       for (; next.done !== true; next = await messages.next()) {
         await send(h2, await frame(method.output, next.value, wire));
       }
@@ -146,8 +146,8 @@ export function prepareStream(
       messages?.return?.().catch(() => {});
     }
     if (gone(h2)) return;
-    if (!res.headersSent) res.writeHead(200, nodeHeaders(context.responseHeader));
-    res.addTrailers(nodeHeaders(context.responseTrailer));
+    if (!res.headersSent) res.writeHead(200, plainHeaders(context.responseHeader));
+    res.addTrailers(plainHeaders(context.responseTrailer));
     res.end();
   };
 }
@@ -214,12 +214,6 @@ function gone(res: Http2ServerResponse): boolean {
 
 function wentAway(): ConnectError {
   return new ConnectError("the client went away", Code.Canceled);
-}
-
-function nodeHeaders(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  headers.forEach((value, name) => (out[name] = value));
-  return out;
 }
 
 /** Replaces `to`'s entries with `from`'s, as Connect does with a response's headers. */
