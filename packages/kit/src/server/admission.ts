@@ -1,5 +1,6 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import { createContextValues, type ConnectError, type ContextValues } from "@connectrpc/connect";
+import type { ConnectError, ContextValues } from "@connectrpc/connect";
+import { createCallValues } from "./call-values.js";
 import type { NodeRequest } from "./node-http.js";
 import { requestIdOf } from "./request-id.js";
 import { requestHeaders } from "./request-headers.js";
@@ -80,7 +81,7 @@ export function createAdmittedCalls(): AdmittedCalls {
   type Tagged = NodeRequest & { [slot]?: Entry };
   return {
     callOf(req, method, remoteAddress) {
-      const entry: Entry = { values: createContextValues() };
+      const entry: Entry = { values: createCallValues() };
       (req as Tagged)[slot] = entry;
       return new PendingCall(req, entry, method, remoteAddress);
     },

@@ -2,17 +2,18 @@ import { setMaxListeners } from "node:events";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import { Code, ConnectError, createContextValues, type ContextValues } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { DescMethod } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { urlHost, type NodeRequest, type NodeResponse } from "./node-http.js";
 import { internalError } from "../errors/internal.js";
 import type { Health } from "../health/health.js";
-import { loggerKey, remoteAddressKey, requestIdKey } from "../logging/logger.js";
+import { remoteAddressKey, requestIdKey } from "../logging/logger.js";
 import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { pageTokenSignerKey, type PageTokenSigner } from "../rpc/page-signer.js";
 import { createAdmittedCalls, headersOf, type Admission } from "./admission.js";
+import { bindCallLogger, createCallValues } from "./call-values.js";
 import { createFastRoutes, type FastRoute } from "./fast-route.js";
 import { clientAddress } from "./client-address.js";
 import { createConnectionTracker } from "./connections.js";
@@ -135,17 +136,11 @@ export function createServer(opts: ServerOptions): Server {
   });
   const valuesOf = (req: NodeRequest): ContextValues => {
     const id = requestIdOf(req) ?? resolveRequestId(undefined);
-    const values = admitted.valuesOf(req) ?? createContextValues();
+    const values = admitted.valuesOf(req) ?? createCallValues();
     if (opts.pageTokenSigner) values.set(pageTokenSignerKey, opts.pageTokenSigner);
     values.set(requestIdKey, id).set(remoteAddressKey, addressOf(req));
     // The call's child logger is made when something logs through it, not on every call.
-    let child: Logger | undefined;
-    Object.defineProperty(values, loggerKey.id, {
-      get: () => (child ??= logger.child({ reqId: id })),
-      set: (value: Logger) => (child = value),
-      configurable: true,
-      enumerable: true,
-    });
+    bindCallLogger(values, logger, id);
     return values;
   };
   const readMaxBytes = opts.maxRequestBytes ?? 4 * 1024 * 1024;
