@@ -54,11 +54,23 @@ export function jsonOf(bytes: Uint8Array): unknown {
  */
 export type ContentForm = "value" | "wire" | "text";
 
-/** The content form a call's answer can take, from its request's content type. */
-export function contentFormOf(ctx: { requestHeader: Headers }): ContentForm {
+/**
+ * The content form a call's answer can take, from its request's content type, or for a
+ * Connect GET (which has none) from the codec its query names (`encoding=json|proto`).
+ */
+export function contentFormOf(ctx: {
+  requestHeader: Headers;
+  requestMethod?: string;
+  url?: string;
+}): ContentForm {
   const type = ctx.requestHeader.get("content-type");
-  if (type === null) return "value";
-  return binaryCodec(type) ? "wire" : "text";
+  if (type !== null) return binaryCodec(type) ? "wire" : "text";
+  if (ctx.requestMethod === "GET" && ctx.url !== undefined) {
+    const encoding = new URL(ctx.url, "http://localhost").searchParams.get("encoding");
+    if (encoding === "proto") return "wire";
+    if (encoding === "json") return "text";
+  }
+  return "value";
 }
 
 /** The content of an answer in `form`, from stored bytes (none for "wire" or empty bytes). */

@@ -1,8 +1,9 @@
 import { create, toBinary, toJsonString, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import type { Client } from "@connectrpc/connect";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { jsonAnswerText } from "@guardian/kit";
-import { ConfigSchema, KeyValueSchema, type Config, type ConfigService } from "@guardian/api";
+import { ConfigSchema, ConfigService, KeyValueSchema, type Config } from "@guardian/api";
 import { contentFormOf, contentOf as storedContent, kvToConfig } from "../convert.js";
 import { describe, expect, it } from "vitest";
 import { useHarness } from "../testing/harness.js";
@@ -145,5 +146,39 @@ describe("config content in answers, by codec", () => {
     expect(form("application/grpc-web+json")).toBe("text");
     expect(form("application/connect+proto")).toBe("wire");
     expect(form(null)).toBe("value");
+    // A Connect GET has no content type: its query names the codec.
+    const get = (query: string) =>
+      contentFormOf({
+        requestHeader: new Headers(),
+        requestMethod: "GET",
+        url: `http://h/guardian.config.v1.ConfigService/GetConfig?${query}`,
+      });
+    expect(get("encoding=json&message=e30")).toBe("text");
+    expect(get("message=&encoding=proto&base64=1")).toBe("wire");
+    expect(get("message=e30")).toBe("value");
+  });
+});
+
+describe("config content in answers to Connect GET", () => {
+  const hs = useHarness({ overGrpc: true });
+
+  it.each([
+    ["JSON", false],
+    ["protobuf", true],
+  ])("is the same document over %s", async (_, useBinaryFormat) => {
+    const p = await newProject(hs);
+    await hs.config.createConfig({ project: p, key: "big", content: json(doc), schema: "any" });
+    const client = createClient(
+      ConfigService,
+      createConnectTransport({
+        baseUrl: hs.url!,
+        httpVersion: "1.1",
+        useHttpGet: true,
+        useBinaryFormat,
+      }),
+    );
+    const got = await client.getConfig({ project: p, key: "big" });
+    expect(contentOf(got.config)).toEqual(doc);
+    expect(got).toEqual(await hs.config.getConfig({ project: p, key: "big" }));
   });
 });
