@@ -39,7 +39,7 @@ function wireOf(req: UniversalServerRequest): Wire | undefined {
 }
 
 /** What {@link readUpTo} read of a body. */
-interface Read {
+export interface Read {
   chunks: Uint8Array[];
   /** The unread rest of a body past the limit. */
   rest?: AsyncIterator<Uint8Array>;
@@ -48,7 +48,7 @@ interface Read {
 }
 
 /** The body as Connect would have read it: the chunks, then the rest or the failure. */
-async function* replay(read: Read): AsyncIterable<Uint8Array> {
+export async function* replay(read: Read): AsyncIterable<Uint8Array> {
   yield* read.chunks;
   if (read.failed) throw read.failed.error;
   const rest = read.rest;
@@ -61,7 +61,7 @@ async function* replay(read: Read): AsyncIterable<Uint8Array> {
  * (the request then goes to Connect, which refuses it in its own words). A body that fails
  * while it is read is returned with its failure, for Connect to answer as it would.
  */
-async function readUpTo(body: AsyncIterable<Uint8Array>, limit: number): Promise<Read> {
+export async function readUpTo(body: AsyncIterable<Uint8Array>, limit: number): Promise<Read> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   const it = body[Symbol.asyncIterator]();
@@ -128,6 +128,6 @@ export function withOffloadedDecode(
   return sameRoute(handler, wrapped);
 }
 
-function isAsyncIterable(body: unknown): body is AsyncIterable<Uint8Array> {
+export function isAsyncIterable(body: unknown): body is AsyncIterable<Uint8Array> {
   return typeof body === "object" && body !== null && Symbol.asyncIterator in body;
 }

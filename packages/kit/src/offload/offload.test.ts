@@ -146,7 +146,7 @@ describe("request messages decoded off the event loop", () => {
     });
   });
 
-  it("answers a large request Connect cannot decode in Connect's own words", async () => {
+  it("answers a large request that does not decode as it would without the thread", async () => {
     const body = JSON.stringify({ project: "p", document: big, version: "two" });
     const headers = { "content-type": "application/json" };
     const [off, on] = await Promise.all(

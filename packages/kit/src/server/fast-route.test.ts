@@ -124,7 +124,13 @@ describe("fast unary routes", () => {
 
   it("answer a malformed message and an oversized one with Connect's errors", async () => {
     const { url, served } = await startFast();
-    for (const body of [json("{not json"), json(`{"service":"${"x".repeat(2000)}"}`)]) {
+    const bodies = [
+      json("{not json"),
+      json(`{"service":"${"x".repeat(2000)}"}`),
+      json('{"service":5}'),
+    ];
+    const answers = [];
+    for (const body of bodies) {
       const headers = { "content-type": "application/json" };
       const fast = await exchange(url, check, { headers, body });
       const generic = await exchange(url, check, {
@@ -132,7 +138,12 @@ describe("fast unary routes", () => {
         body,
       });
       expect(fast).toEqual(generic);
+      answers.push(JSON.parse(fast.body.toString()) as { code: string; message: string });
     }
+    expect(answers[2]).toMatchObject({
+      code: "invalid_argument",
+      message: "invalid service: must be a string, not 5",
+    });
     expect(served.count).toBe(0);
   });
 

@@ -13,6 +13,7 @@ import { asDecodeError } from "../errors/decode-failure.js";
 import type { NodeRequest, NodeResponse } from "./node-http.js";
 import { classifyFastWire, type FastWire } from "./fast-wire.js";
 import { readBody, readQueryMessage, writeFastError, writeFastReply } from "./fast-io.js";
+import { jsonDecodeError } from "./json-decode-errors.js";
 import { createFastJsonReader } from "./fast-json.js";
 import { prepareStream, type FastStreamRoute } from "./fast-stream.js";
 
@@ -106,9 +107,18 @@ function prepare(route: FastUnaryRoute, opts: FastRoutesOptions): Prepared {
   const parse = serialization.getI.bind(serialization);
   // Plain JSON requests skip protobuf-es's general reader; anything else still goes through it.
   const readJson = createFastJsonReader(method.input);
-  const messageOf = (bytes: Uint8Array, binary: boolean): UnaryRequest["message"] =>
-    (!binary && bytes.byteLength <= opts.readMaxBytes && readJson?.(bytes)) ||
-    parse(binary).parse(bytes);
+  const messageOf = (bytes: Uint8Array, binary: boolean): UnaryRequest["message"] => {
+    if (binary) return parse(true).parse(bytes);
+    const read = bytes.byteLength <= opts.readMaxBytes && readJson?.(bytes);
+    if (read) return read;
+    try {
+      return parse(false).parse(bytes);
+    } catch (err) {
+      // As the Connect route answers it: naming the field, when one is to blame.
+      const undecodable = err instanceof ConnectError && err.code === Code.InvalidArgument;
+      throw (undecodable && jsonDecodeError(method.input, bytes)) || err;
+    }
+  };
   // Interceptors see a response message; the reply travels beside it, already encoded, in
   // the call's context values (which every copy of the request shares).
   const placeholder = create(method.output);

@@ -6,6 +6,7 @@ import type { Health } from "../health/health.js";
 import type { RequestDecoder } from "../offload/decoder.js";
 import { withOffloadedDecode } from "../offload/offload-handler.js";
 import { withDecodeErrors } from "./decode-errors.js";
+import { withJsonDecodeErrors } from "./json-decode-errors.js";
 import type { NodeRequest, NodeResponse } from "./node-http.js";
 
 /** What {@link createRpcHandler} needs from the server. */
@@ -27,7 +28,8 @@ export interface RpcHandlerOptions {
 /**
  * Creates Connect's handler of every RPC route (Connect, gRPC and gRPC-Web), the Health
  * service included. Each route decodes large documents on the decoding thread
- * (`offload/`) and answers a message it cannot decode with InvalidArgument; every service
+ * (`offload/`) and answers a message it cannot decode with InvalidArgument (naming the
+ * field of a JSON message, `json-decode-errors.ts`); every service
  * starts out SERVING unless its health was already set.
  */
 export function createRpcHandler(
@@ -38,9 +40,12 @@ export function createRpcHandler(
     routes(router) {
       o.health.routes(router);
       o.routes(router);
+      const json = { maxBytes: o.readMaxBytes };
       router.handlers.forEach(
         (handler, i) =>
-          (router.handlers[i] = withDecodeErrors(withOffloadedDecode(handler, offload))),
+          (router.handlers[i] = withDecodeErrors(
+            withOffloadedDecode(withJsonDecodeErrors(handler, json), offload),
+          )),
       );
       for (const handler of router.handlers) {
         o.methods.set(handler.requestPath, handler.method);
