@@ -74,15 +74,18 @@ async function* failing(error: unknown): AsyncIterable<Uint8Array> {
  * about a type (`cannot decode message google.protobuf.Struct from JSON true`). The
  * message is decoded here as Connect will decode it; only when that fails is the field
  * looked for, and the body Connect then reads fails with the error, which Connect answers
- * in the call's protocol (Connect, gRPC or gRPC-Web, unary or streaming). Compressed bodies,
- * bodies over `maxBytes`, binary ones and requests the decoding thread already decoded go
- * to Connect as they are.
+ * in the call's protocol (Connect, gRPC or gRPC-Web, unary or server-streaming). Client
+ * streams, compressed bodies, bodies over `maxBytes`, binary ones and requests the decoding
+ * thread already decoded go to Connect as they are.
  */
 export function withJsonDecodeErrors(
   handler: UniversalHandler,
   opts: { maxBytes: number },
 ): UniversalHandler {
-  const desc = handler.method.input;
+  const { method } = handler;
+  // A client stream's body is not read ahead: it may be long-lived.
+  if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") return handler;
+  const desc = method.input;
   const wrapped = async (req: UniversalServerRequest) => {
     const framing = framingOf(req);
     const body = req.body;
