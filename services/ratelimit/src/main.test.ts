@@ -18,7 +18,9 @@ import {
 } from "./gen/envoy/service/ratelimit/v3/rls_pb.js";
 import { createConfigMapDir } from "./testing/configmap-dir.js";
 
-const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
+// Node with tsx's loader, not the tsx command: that one relays a signal to its child and, when
+// the child does not confirm it within 30 ms (a busy machine), kills it and exits 143.
+const loader = new URL("../../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 
 let dir: string;
@@ -34,8 +36,8 @@ afterAll(async () => {
 function start(env: Record<string, string>, name: string): ManagedProcess {
   return spawnProcess({
     name,
-    command: tsx,
-    args: [main],
+    command: process.execPath,
+    args: ["--import", loader, main],
     logFile: join(dir, `${name}.log`),
     env: { PATH: process.env["PATH"], ...env },
   });
