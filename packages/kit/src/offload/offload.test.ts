@@ -220,17 +220,19 @@ describe("withOffloadedDecode", () => {
 });
 
 describe("createRequestDecoder", () => {
+  const body = new TextEncoder().encode(JSON.stringify({ project: "p", document: small }));
+  /** A small ValidateDocument request over Connect JSON. */
+  const task = {
+    protocol: "connect",
+    binary: false,
+    encoding: undefined,
+    body,
+    readMaxBytes: 1 << 20,
+  } as const;
+  const path = "guardian.schema.v1.SchemaService/ValidateDocument";
+
   it("starts its thread again after it was stopped", async () => {
     const decoder = createRequestDecoder({ logger: createLogger({ level: "silent" }) });
-    const body = new TextEncoder().encode(JSON.stringify({ project: "p", document: small }));
-    const task = {
-      protocol: "connect",
-      binary: false,
-      encoding: undefined,
-      body,
-      readMaxBytes: 1 << 20,
-    } as const;
-    const path = "guardian.schema.v1.SchemaService/ValidateDocument";
     expect((await decoder.decode(path, task))?.documents).toEqual([
       { field: 4, json: JSON.stringify(small) },
     ]);
@@ -241,19 +243,10 @@ describe("createRequestDecoder", () => {
   });
 
   it("hands the thread at most maxQueuedBytes at once; the rest go to Connect as they are", async () => {
-    const body = new TextEncoder().encode(JSON.stringify({ project: "p", document: small }));
     const decoder = createRequestDecoder({
       logger: createLogger({ level: "silent" }),
       maxQueuedBytes: Math.floor(body.byteLength * 1.5),
     });
-    const task = {
-      protocol: "connect",
-      binary: false,
-      encoding: undefined,
-      body,
-      readMaxBytes: 1 << 20,
-    } as const;
-    const path = "guardian.schema.v1.SchemaService/ValidateDocument";
     try {
       const first = decoder.decode(path, task);
       // Would exceed the bound while the first is with the thread: not handed over.
