@@ -98,4 +98,29 @@ describe("jsonFieldViolation", () => {
     const found = jsonFieldViolation(WatchRequestSchema, { includePrevious: long });
     expect(found?.description).toBe(`must be true or false, not "${"x".repeat(39)}…`);
   });
+
+  it("says a string is refused for a lone surrogate, in a value or a key", () => {
+    expect(jsonFieldViolation(CreateConfigRequestSchema, { labels: { team: "x\ud800" } })).toEqual({
+      field: 'labels["team"]',
+      description: "must not contain a lone surrogate (invalid UTF8)",
+    });
+    expect(jsonFieldViolation(CreateConfigRequestSchema, { labels: { "\udc00": "x" } })).toEqual({
+      field: "labels",
+      description: "keys must not contain a lone surrogate (invalid UTF8)",
+    });
+    expect(jsonFieldViolation(CreateConfigRequestSchema, { key: "a\ud800b" })).toEqual({
+      field: "key",
+      description: "must not contain a lone surrogate (invalid UTF8)",
+    });
+  });
+
+  it("never throws, whatever the nesting", () => {
+    const deep = (depth: number): unknown => (depth === 0 ? 1 : [deep(depth - 1)]);
+    for (const value of [deep(5_000), { a: deep(5_000) }]) {
+      expect(() => jsonFieldViolation(CreateSchemaRequestSchema, { content: value })).not.toThrow();
+      expect(() =>
+        jsonFieldViolation(ReportConfigStatusRequestSchema, { statuses: value }),
+      ).not.toThrow();
+    }
+  });
 });

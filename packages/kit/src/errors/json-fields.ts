@@ -49,9 +49,19 @@ const maxSample = 40;
 
 /** A short JSON rendering of what the caller sent. */
 function sample(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    // Nested too deep to write back.
+    text = Array.isArray(value) ? "[…]" : "{…}";
+  }
   return text.length <= maxSample ? text : `${text.slice(0, maxSample)}…`;
 }
+
+/** A UTF-16 surrogate without its pair, which no UTF-8 text can hold. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const surrogateText = "must not contain a lone surrogate (invalid UTF8)";
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -76,7 +86,12 @@ export function jsonFieldViolation(
   desc: DescMessage,
   json: unknown,
 ): FieldViolationInit | undefined {
-  return inMessage(desc, json, "");
+  try {
+    return inMessage(desc, json, "");
+  } catch {
+    // Nested past what the walk can follow: protobuf-es's own error stands.
+    return undefined;
+  }
 }
 
 function inMessage(desc: DescMessage, json: unknown, path: string): FieldViolationInit | undefined {
@@ -112,7 +127,9 @@ function inField(
       if (field.mapKind === "message") {
         return fine({ [k]: {} }) ? inElement(field.message, v, p) : badKey(field, k, at);
       }
-      if (field.mapKey === ScalarType.STRING) return blame(field, v, p);
+      if (field.mapKey === ScalarType.STRING) {
+        return loneSurrogate.test(k) ? badKey(field, k, at) : blame(field, v, p);
+      }
       return {
         field: at,
         description: `has a key or value its type refuses: key ${sample(k)}, value ${sample(v)}`,
@@ -127,10 +144,19 @@ function inField(
 }
 
 function blame(field: DescField, value: unknown, at: string): FieldViolationInit {
+  // A string where a string belongs fails only for what it holds.
+  if (
+    typeof value === "string" &&
+    field.scalar === ScalarType.STRING &&
+    loneSurrogate.test(value)
+  ) {
+    return { field: at, description: surrogateText };
+  }
   return { field: at, description: `${valueExpectation(field)}, not ${sample(value)}` };
 }
 
 function badKey(field: DescField, key: string, at: string): FieldViolationInit {
+  if (loneSurrogate.test(key)) return { field: at, description: `keys ${surrogateText}` };
   const kind = field.fieldKind === "map" ? ScalarType[field.mapKey].toLowerCase() : "key";
   return { field: at, description: `has a key that is not a ${kind}: ${sample(key)}` };
 }

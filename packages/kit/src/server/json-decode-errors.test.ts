@@ -113,6 +113,19 @@ describe("a JSON request whose field does not decode", () => {
     });
   });
 
+  it("is answered, never left unanswered, when the JSON is nested thousands deep", async () => {
+    const deep = `${"[".repeat(5_000)}1${"]".repeat(5_000)}`;
+    for (const body of [`{"project":"p","name":"n","content":${deep}}`, `{"project":${deep}}`]) {
+      const res = await h1(s.url, createSchema, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body)).toMatchObject({ code: "invalid_argument" });
+    }
+  });
+
   it("is answered over gRPC and gRPC-Web with status 3 and the same message", async () => {
     expect(await grpcJson(s.url, createSchema, bad)).toEqual({ status: "3", message: expected });
     const web = await new Promise<Buffer>((resolve, reject) => {

@@ -40,8 +40,13 @@ const decoder = new TextDecoder();
  * field is to blame (Connect's own error then stands).
  */
 export function jsonDecodeError(desc: DescMessage, message: Uint8Array): ConnectError | undefined {
-  const violation = violationOf(desc, message);
-  return violation && invalidArgument([violation]);
+  try {
+    const violation = violationOf(desc, message);
+    return violation && invalidArgument([violation]);
+  } catch {
+    // Whatever fails here (a JSON text nested past the stack, say), Connect's error stands.
+    return undefined;
+  }
 }
 
 function violationOf(desc: DescMessage, message: Uint8Array) {
