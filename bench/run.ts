@@ -1,10 +1,13 @@
 // `pnpm bench [--duration=10s] [--warmup=3s] [figure...]`: measures Guardian side by side
 // with etcd and writes bench/results/latest.json and latest.md (see bench/README.md).
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeTempDir, removeTempDir } from "@guardian/testkit";
 import { allFigures, unitOf } from "./figures/index.js";
 import { parseArgs } from "./lib/args.js";
+import { repoRoot } from "./lib/processes.js";
 import { createContext, failedFigure } from "./lib/context.js";
 import { toMarkdown, writeResults, type Figure } from "./lib/results.js";
 import { ensureTools } from "./lib/system.js";
@@ -49,6 +52,15 @@ async function main(): Promise<number> {
   const wanted = (name: string) => names.length === 0 || names.includes(name);
   const selected = allFigures.filter((d) => d.names.some(wanted));
   await ensureTools((line) => console.log(line));
+  // Every figure runs `./guardian` as it is, so that none times a build: the CLI is compiled
+  // from these sources here first when one changed (`./guardian` says so on stderr).
+  const built = spawnSync(join(repoRoot, "guardian"), ["--help"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  if (built.status !== 0) {
+    console.error("bench: ./guardian --help failed; the CLI could not be compiled");
+    return 1;
+  }
   const workDir = await makeTempDir("bench");
   const ctx = createContext(settings, workDir);
   const figures: Figure[] = [];
