@@ -87,7 +87,8 @@ export function jsonFieldViolation(
   json: unknown,
 ): FieldViolationInit | undefined {
   try {
-    return inMessage(desc, json, "");
+    // One decode of the whole when it is fine; the search below decodes field by field.
+    return decodes(desc, json) ? undefined : inMessage(desc, json, "");
   } catch {
     // Nested past what the walk can follow: protobuf-es's own error stands.
     return undefined;

@@ -63,7 +63,10 @@ function finiteOnly(_key: string, value: unknown): unknown {
   return value;
 }
 
-function decompress(bytes: Uint8Array, task: DecodeTask): Uint8Array {
+function decompress(
+  bytes: Uint8Array,
+  task: Pick<DecodeTask, "encoding" | "readMaxBytes">,
+): Uint8Array {
   const options = { maxOutputLength: task.readMaxBytes };
   // Over the limit, zlib throws; the request then goes to Connect, which refuses it.
   return task.encoding === "gzip"
@@ -73,9 +76,14 @@ function decompress(bytes: Uint8Array, task: DecodeTask): Uint8Array {
       : bytes;
 }
 
-/** The one message of a gRPC body (5-byte envelope), uncompressed; undefined when unusual. */
-function unenvelope(task: DecodeTask): Uint8Array | undefined {
-  const { body } = task;
+/**
+ * The one message of an enveloped body (gRPC, gRPC-Web, a Connect stream's request),
+ * uncompressed with `task.encoding`; undefined when unusual.
+ */
+export function unenvelope(
+  body: Uint8Array,
+  task: Pick<DecodeTask, "encoding" | "readMaxBytes">,
+): Uint8Array | undefined {
   if (body.byteLength < 5) return undefined;
   const flags = body[0]!;
   const length = Buffer.from(body.buffer, body.byteOffset, body.byteLength).readUInt32BE(1);
@@ -133,7 +141,7 @@ export function decodeRequest(schema: DescMessage, task: DecodeTask): DecodedReq
   let bytes: Uint8Array | undefined;
   let message: Message;
   try {
-    bytes = task.protocol === "connect" ? decompress(task.body, task) : unenvelope(task);
+    bytes = task.protocol === "connect" ? decompress(task.body, task) : unenvelope(task.body, task);
     if (bytes === undefined || bytes.byteLength > task.readMaxBytes) return undefined;
     message = task.binary
       ? fromBinary(schema, bytes)

@@ -24,7 +24,7 @@ function encodingOf(value: string | null): Wire["encoding"] | null {
 }
 
 /** How a unary request travels, or undefined for what is left to Connect as it is. */
-function wireOf(req: UniversalServerRequest): Wire | undefined {
+export function wireOf(req: UniversalServerRequest): Wire | undefined {
   if (req.method !== "POST") return undefined;
   const type = req.header.get("content-type") ?? "";
   const connect = connectUnaryType.exec(type);

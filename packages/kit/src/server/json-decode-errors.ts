@@ -1,35 +1,29 @@
-import { fromJsonString, type DescMessage } from "@bufbuild/protobuf";
+import type { DescMessage } from "@bufbuild/protobuf";
 import type { ConnectError } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { invalidArgument } from "../errors/bad-request.js";
 import { jsonFieldViolation } from "../errors/json-fields.js";
-import { isAsyncIterable, readUpTo, replay } from "../offload/offload-handler.js";
+import { unenvelope } from "../offload/decode-task.js";
+import { isAsyncIterable, readUpTo, replay, wireOf } from "../offload/offload-handler.js";
 import { predecodedKey } from "../offload/restore.js";
 import { sameRoute } from "./wrap-handler.js";
 
-/** JSON request bodies: Connect's unary POST (the message), or enveloped messages. */
-const connectUnaryJson = /^application\/json(?:; ?charset=utf-?8)?$/i;
-const envelopedJson = /^application\/(?:connect|grpc|grpc-web)\+json(?:; ?charset=utf-?8)?$/i;
+/** A Connect stream's JSON request (a server-streaming call's one enveloped message). */
+const connectStreamJson = /^application\/connect\+json(?:; ?charset=utf-?8)?$/i;
 
 /** How the message of a JSON request is framed; undefined when it is not one read here. */
 function framingOf(req: UniversalServerRequest): "raw" | "envelope" | undefined {
-  if (req.method !== "POST") return undefined;
-  const type = req.header.get("content-type") ?? "";
-  // A compressed body is left to Connect, which decompresses it.
-  const encoded = (name: string) => {
-    const value = req.header.get(name);
-    return value !== null && value !== "identity";
-  };
-  if (connectUnaryJson.test(type)) return encoded("content-encoding") ? undefined : "raw";
-  if (!envelopedJson.test(type)) return undefined;
-  return encoded("connect-content-encoding") || encoded("grpc-encoding") ? undefined : "envelope";
-}
-
-/** The message of a body holding exactly one uncompressed envelope. */
-function unenvelope(body: Uint8Array): Uint8Array | undefined {
-  if (body.byteLength < 5 || body[0] !== 0) return undefined;
-  const length = Buffer.from(body.buffer, body.byteOffset, body.byteLength).readUInt32BE(1);
-  return body.byteLength === 5 + length ? body.subarray(5) : undefined;
+  const wire = wireOf(req);
+  if (wire) {
+    // A compressed body is left to Connect, which decompresses it.
+    if (wire.binary || wire.encoding) return undefined;
+    return wire.protocol === "connect" ? "raw" : "envelope";
+  }
+  if (req.method !== "POST" || !connectStreamJson.test(req.header.get("content-type") ?? "")) {
+    return undefined;
+  }
+  const encoding = req.header.get("connect-content-encoding");
+  return encoding === null || encoding === "identity" ? "envelope" : undefined;
 }
 
 const decoder = new TextDecoder();
@@ -50,16 +44,9 @@ export function jsonDecodeError(desc: DescMessage, message: Uint8Array): Connect
 }
 
 function violationOf(desc: DescMessage, message: Uint8Array) {
-  const text = decoder.decode(message);
-  try {
-    fromJsonString(desc, text, { ignoreUnknownFields: true });
-    return undefined;
-  } catch {
-    // Below.
-  }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(decoder.decode(message));
   } catch {
     // Not JSON at all: Connect says so itself.
     return undefined;
@@ -99,7 +86,10 @@ export function withJsonDecodeErrors(
     const read = await readUpTo(body, opts.maxBytes + 5);
     if (read.rest || read.failed) return handler({ ...req, body: replay(read) });
     const bytes = read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks);
-    const message = framing === "raw" ? bytes : unenvelope(bytes);
+    const message =
+      framing === "raw"
+        ? bytes
+        : unenvelope(bytes, { encoding: undefined, readMaxBytes: opts.maxBytes });
     const error = message && jsonDecodeError(desc, message);
     return handler({ ...req, body: error ? failing(error) : replay({ chunks: [bytes] }) });
   };
