@@ -4,81 +4,26 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { DescMethod } from "@bufbuild/protobuf";
-import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { urlHost, type NodeRequest, type NodeResponse } from "./node-http.js";
 import { internalError } from "../errors/internal.js";
-import type { Health } from "../health/health.js";
 import { remoteAddressKey, requestIdKey } from "../logging/logger.js";
-import type { Logger } from "../logging/logger.js";
-import type { Metrics } from "../metrics/metrics.js";
-import { pageTokenSignerKey, type PageTokenSigner } from "../rpc/page-signer.js";
-import { createAdmittedCalls, headersOf, type Admission } from "./admission.js";
+import { pageTokenSignerKey } from "../rpc/page-signer.js";
+import { createAdmittedCalls, headersOf } from "./admission.js";
 import { bindCallLogger, createCallValues } from "./call-values.js";
-import { createFastRoutes, type FastRoute } from "./fast-route.js";
+import { createFastRoutes } from "./fast-route.js";
 import { clientAddress } from "./client-address.js";
 import { createConnectionTracker } from "./connections.js";
+import { answerFailure, authorityError } from "./connect-adapter.js";
 import { createRequestDecoder } from "../offload/decoder.js";
 import { writeEarlyError } from "./early-error.js";
 import { createPlainRoutes } from "./plain-routes.js";
 import { createRpcHandler } from "./rpc-handler.js";
-import type { HttpRoute, StaticSite } from "./plain-routes.js";
 import { assignRequestId, requestIdOf, resolveRequestId } from "./request-id.js";
 import { serverInterceptors } from "./server-interceptors.js";
+import type { ServerOptions } from "./server-options.js";
 import { handOverHttp1, sniffProtocol } from "./sniff.js";
 
-/** Options for {@link createServer}. */
-export interface ServerOptions {
-  /** Registers the services this process serves. The Health service is added automatically. */
-  routes: (router: ConnectRouter) => void;
-  /** Interface to bind; default `127.0.0.1`. */
-  host?: string;
-  /** Port to bind; `0` (the default) picks a free port. */
-  port?: number;
-  /** Largest request message accepted, in bytes; larger ones get ResourceExhausted. Default 4 MiB. */
-  maxRequestBytes?: number;
-  /** The process logger; each request gets a child bound to its request id. */
-  logger: Logger;
-  /** Health registry served as `grpc.health.v1.Health` and at `/readyz`. */
-  health: Health;
-  /** Metrics registry served at `/metrics`; its interceptor runs first after tracing. */
-  metrics: Metrics;
-  /** Interceptors after tracing, metrics, logging, shutdown and the text check (auth goes here). */
-  interceptors?: Interceptor[];
-  /** Extra plain HTTP GET endpoints by exact path, for example `/.well-known/jwks.json`. */
-  httpRoutes?: Readonly<Record<string, HttpRoute>>;
-  /**
-   * Decides from the headers alone, before the body is read, whether an RPC is served
-   * (authentication uses it to turn away calls that cannot authenticate).
-   */
-  admit?: Admission;
-  /**
-   * Proxies in front of this server whose `x-forwarded-for` entries are trusted (Envoy's
-   * `xff_num_trusted_hops`). 0, the default, uses the peer address and ignores the header.
-   */
-  trustedProxyHops?: number;
-  /** How long close() waits for calls to finish before cutting connections. Default 10 s. */
-  shutdownTimeoutMs?: number;
-  /** How long a new connection may stay silent before it is dropped. Default 30 s. */
-  firstByteTimeoutMs?: number;
-  /**
-   * RPCs answered without Connect's generic router, after the same admission check and
-   * interceptors: unary ones (`FastUnaryRoute`) and server streams over gRPC
-   * (`FastStreamRoute`); calls they do not serve exactly go to Connect.
-   */
-  fastRoutes?: readonly FastRoute[];
-  /** A static site on the same port (the console): asked about each non-RPC path first. */
-  site?: StaticSite;
-  /**
-   * Request messages of unary methods with JSON documents (Value or Struct fields) from this
-   * many bytes on are decoded on a worker thread, not the event loop. Default 32 KiB.
-   */
-  offloadMinBytes?: number;
-  /**
-   * Signs the page tokens handlers hand out; every process of a deployment must share its
-   * secret. Default: a secret made at random for this process.
-   */
-  pageTokenSigner?: PageTokenSigner;
-}
+export type { ServerOptions } from "./server-options.js";
 
 /** The bound address of a listening server. */
 export interface ServerAddress {
@@ -155,6 +100,7 @@ export function createServer(opts: ServerOptions): Server {
     signal: force.signal,
     interceptors,
     valuesOf,
+    logger,
   });
   const plainRoutes = createPlainRoutes(opts);
   const fastRoutes = createFastRoutes({
@@ -165,20 +111,22 @@ export function createServer(opts: ServerOptions): Server {
     valuesOf,
     headerOf: (req) => admitted.headerOf(req) ?? headersOf(req),
   });
+  const failure = { logger, readMaxBytes };
   const serve = (req: NodeRequest, res: NodeResponse, path: string): void => {
-    if (!fastRoutes(req, res, path)) rpcHandler(req, res);
+    try {
+      if (!fastRoutes(req, res, path)) rpcHandler(req, res);
+    } catch (err) {
+      answerFailure(req, res, err, failure, `rpc ${path}`);
+    }
   };
 
-  const onRequest = (req: NodeRequest, res: NodeResponse): void => {
-    assignRequestId(req, res);
-    connections.trackRequest(req, res);
-    const url = req.url ?? "";
-    const query = url.indexOf("?");
-    const path = query < 0 ? url : url.slice(0, query);
+  const route = (req: NodeRequest, res: NodeResponse, path: string): void => {
     if (plainRoutes(req, res, path)) return;
     if (opts.site && !methods.has(path) && opts.site(req, res, path)) return;
-    const method = opts.admit ? methods.get(path) : undefined;
-    const verdict = method && opts.admit?.(admitted.callOf(req, method, addressOf(req)));
+    const method = methods.get(path);
+    const verdict =
+      (method && authorityError(req)) ||
+      (method && opts.admit?.(admitted.callOf(req, method, addressOf(req))));
     if (verdict instanceof Promise) {
       // The body stays unread (no one consumes the stream) until the check settles.
       verdict.then(
@@ -196,6 +144,19 @@ export function createServer(opts: ServerOptions): Server {
       return;
     }
     serve(req, res, path);
+  };
+  // Nothing thrown while a request is routed may escape: it would end the process.
+  const onRequest = (req: NodeRequest, res: NodeResponse): void => {
+    const url = req.url ?? "";
+    const query = url.indexOf("?");
+    const path = query < 0 ? url : url.slice(0, query);
+    try {
+      assignRequestId(req, res);
+      connections.trackRequest(req, res);
+      route(req, res, path);
+    } catch (err) {
+      answerFailure(req, res, err, failure, `request ${path}`);
+    }
   };
 
   const peers = new WeakMap<http2.Http2Session, net.Socket>();

@@ -2,7 +2,7 @@ import * as net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import { closeAll, start } from "./server-testing.js";
+import { closeAll, h1, h2, start } from "./server-testing.js";
 
 afterEach(closeAll);
 
@@ -52,4 +52,30 @@ describe("an HTTP/1.1 call refused before its body is read", () => {
       expect(answer).toContain('"code":"unauthenticated"');
     });
   }
+});
+
+describe("a refusal whose metadata Node cannot send", () => {
+  it("is answered without the metadata, on HTTP/1.1 and h2", async () => {
+    // WHATWG Headers take control characters that Node refuses in a header value.
+    const refused = new ConnectError("refused", Code.PermissionDenied, { "x-odd": "a\u0001b" });
+    const { url } = await start({ admit: () => refused });
+    const viaH1 = await h1(url, "/grpc.health.v1.Health/Check", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(viaH1.status).toBe(403);
+    expect(JSON.parse(viaH1.body)).toEqual({ code: "permission_denied", message: "refused" });
+    const viaH2 = await h2(
+      url,
+      {
+        ":method": "POST",
+        ":path": "/grpc.health.v1.Health/Check",
+        "content-type": "application/grpc",
+      },
+      "\0\0\0\0\0",
+    );
+    expect(viaH2.headers["grpc-status"]).toBe(String(Code.PermissionDenied));
+    expect(viaH2.headers["x-odd"]).toBeUndefined();
+  });
 });

@@ -1,4 +1,4 @@
-import type { ConnectError } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import {
   codeToHttpStatus,
@@ -52,6 +52,16 @@ export function writeEarlyError(
 }
 
 function answer(req: NodeRequest, res: NodeResponse, err: ConnectError): void {
+  try {
+    write(req, res, err);
+  } catch {
+    // A header Node refuses (in the error's metadata): answered without the metadata.
+    if (res.headersSent) res.destroy();
+    else write(req, res, new ConnectError(err.rawMessage, err.code));
+  }
+}
+
+function write(req: NodeRequest, res: NodeResponse, err: ConnectError): void {
   const contentType = String(req.headers["content-type"] ?? "");
   const headers = new Headers(err.metadata);
   headers.delete("content-length");

@@ -14,7 +14,7 @@ import { universalRequestFromNodeRequest } from "@connectrpc/connect-node";
 import { asDecodeError } from "../errors/decode-failure.js";
 import { plainHeaders, readBody } from "./fast-io.js";
 import { compressMinBytes, type FastWire } from "./fast-wire.js";
-import type { NodeRequest, NodeResponse } from "./node-http.js";
+import { responseGone, type NodeRequest, type NodeResponse } from "./node-http.js";
 
 /**
  * A server-streaming RPC the server answers over gRPC without Connect's generic router: the
@@ -145,7 +145,7 @@ export function prepareStream(
     } finally {
       messages?.return?.().catch(() => {});
     }
-    if (gone(h2)) return;
+    if (responseGone(h2)) return;
     if (!res.headersSent) res.writeHead(200, plainHeaders(context.responseHeader));
     res.addTrailers(plainHeaders(context.responseTrailer));
     res.end();
@@ -190,9 +190,9 @@ async function frame(schema: DescMessage, value: unknown, wire: FastWire): Promi
  */
 function send(res: Http2ServerResponse, chunk: Buffer): Promise<void> {
   const { stream } = res;
-  if (gone(res)) return Promise.reject(wentAway());
+  if (responseGone(res)) return Promise.reject(wentAway());
   if (res.write(chunk)) return Promise.resolve();
-  if (gone(res)) return Promise.reject(wentAway());
+  if (responseGone(res)) return Promise.reject(wentAway());
   return new Promise((resolve, reject) => {
     const done = (err?: Error): void => {
       stream.off("drain", onDrain);
@@ -205,11 +205,6 @@ function send(res: Http2ServerResponse, chunk: Buffer): Promise<void> {
     stream.on("drain", onDrain);
     stream.on("close", onClose);
   });
-}
-
-/** Whether the call's HTTP/2 stream can no longer be written. */
-function gone(res: Http2ServerResponse): boolean {
-  return res.stream.destroyed || res.stream.closed || res.writableEnded;
 }
 
 function wentAway(): ConnectError {

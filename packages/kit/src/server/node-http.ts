@@ -14,3 +14,12 @@ export function urlHost(bound: AddressInfo): string {
   if (bound.address === "::") return "[::1]";
   return bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
 }
+
+/**
+ * Whether a response can no longer be written: finished, or its connection (HTTP/1.1) or
+ * stream (HTTP/2) closed. An `Http2ServerResponse` has no `destroyed` of its own.
+ */
+export function responseGone(res: NodeResponse): boolean {
+  if (res.writableEnded) return true;
+  return "stream" in res ? res.stream.destroyed || res.stream.closed : res.destroyed;
+}
