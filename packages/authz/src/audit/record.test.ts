@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { useTestDatabase } from "@guardian/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
-import { recordAudit } from "../sql/audit-log.js";
+import { recordAudit, recordAuditEvents } from "../sql/audit-log.js";
 import { auditOutcome } from "./record.js";
 
 const db = useTestDatabase();
@@ -44,6 +44,45 @@ describe("recordAudit", () => {
       detail: { reason: "because" },
       remote_address: "10.0.0.1",
     });
+  });
+
+  it("stores an event whose project, target or actor is longer than an index row, cut", async () => {
+    // A denied call's project comes from the request before any check of its length.
+    const long = "p".repeat(900_000);
+    const id = await recordAudit(db.pool(), {
+      ...event,
+      actor: `apikey:${"a".repeat(5_000)}`,
+      project: long,
+      target: `projects/${long}/configs/x`,
+      result: "denied",
+    });
+    const res = await db.pool().query(`SELECT * FROM audit_log WHERE id = $1`, [id]);
+    const row = res.rows[0] as { actor: string; project: string; target: string };
+    expect(row.project).toBe(`${"p".repeat(256)}… (900000 characters)`);
+    expect(row.target).toBe(`projects/${"p".repeat(1015)}… (900019 characters)`);
+    expect(row.actor).toMatch(/^apikey:a{249}… \(5007 characters\)$/);
+    // Never cut inside a surrogate pair.
+    const emoji = await recordAudit(db.pool(), {
+      ...event,
+      project: `${"p".repeat(255)}😀😀`,
+      result: "denied",
+    });
+    const cut = await db.pool().query(`SELECT project FROM audit_log WHERE id = $1`, [emoji]);
+    expect(cut.rows[0].project).toBe(`${"p".repeat(255)}… (259 characters)`);
+  });
+
+  it("writes a batch holding an over-long event whole, the others untouched", async () => {
+    const ids = await recordAuditEvents(db.pool(), [
+      { ...event, project: "payments", result: "ok" },
+      { ...event, project: "x".repeat(100_000), result: "denied" },
+    ]);
+    const res = await db
+      .pool()
+      .query(`SELECT project FROM audit_log WHERE id = ANY($1::bigint[]) ORDER BY id`, [ids]);
+    expect(res.rows.map((r: { project: string }) => r.project.slice(0, 10))).toEqual([
+      "payments",
+      "xxxxxxxxxx",
+    ]);
   });
 
   it("stores an empty project as NULL (a global resource)", async () => {

@@ -31,11 +31,37 @@ export interface AuditEventInit {
   remoteAddress?: string;
 }
 
+/** Longest actor and project stored, in UTF-16 units: both are indexed. */
+const maxIndexedLength = 256;
+/** Longest target stored. */
+const maxTargetLength = 1024;
+
+/**
+ * A value cut to `max` UTF-16 units (never inside a surrogate pair), marked as cut with its
+ * full length. A denied call's project and target come from the request before any check of
+ * their length; a value longer than an index row can hold made the whole insert fail (and
+ * with it every event written in the same statement).
+ */
+function cut(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const end = /[\uD800-\uDBFF]/.test(value.charAt(max - 1)) ? max - 1 : max;
+  return `${value.slice(0, end)}… (${value.length} characters)`;
+}
+
+function storable(e: AuditEventInit): AuditEventInit {
+  const actor = cut(e.actor, maxIndexedLength);
+  const project = e.project && cut(e.project, maxIndexedLength);
+  const target = e.target && cut(e.target, maxTargetLength);
+  if (actor === e.actor && project === e.project && target === e.target) return e;
+  return { ...e, actor, project, target };
+}
+
 /**
  * Writes one audit event and returns its id. Pass the transaction's client to make the event
  * part of a mutation, so that either both are stored or neither is.
  */
-export async function recordAudit(db: Queryable, event: AuditEventInit): Promise<string> {
+export async function recordAudit(db: Queryable, init: AuditEventInit): Promise<string> {
+  const event = storable(init);
   const res = await db.query<{ id: string }>(
     `INSERT INTO audit_log
        (actor, actor_kind, action, target, project, request_id, result, error_code, detail, remote_address)
@@ -65,7 +91,8 @@ export async function recordAuditEvents(
   db: Queryable,
   events: readonly AuditEventInit[],
 ): Promise<string[]> {
-  const column = <T>(pick: (e: AuditEventInit) => T) => events.map(pick);
+  const bounded = events.map(storable);
+  const column = <T>(pick: (e: AuditEventInit) => T) => bounded.map(pick);
   // The ids are drawn before the insert so that each comes back with its input's position.
   const res = await db.query<{ id: string }>({
     name: "audit_record_events",
