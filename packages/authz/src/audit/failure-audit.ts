@@ -1,7 +1,7 @@
 import type { Queryable } from "@guardian/db";
 import type { Logger } from "@guardian/kit";
 import { LRUCache } from "lru-cache";
-import { recordAudit, setAuditCount, type AuditEventInit } from "../sql/audit-log.js";
+import { recordAudit, setAuditCount, storable, type AuditEventInit } from "../sql/audit-log.js";
 
 /** Options for {@link createFailureAudit}. */
 export interface FailureAuditOptions {
@@ -83,8 +83,10 @@ export function createFailureAudit(opts: FailureAuditOptions): FailureAudit {
   timer.unref();
 
   return {
-    async record(event) {
+    async record(sent) {
       const at = now();
+      // Cut as stored, so that a key never holds a whole over-long username or target.
+      const event = storable(sent);
       const key = JSON.stringify([
         event.remoteAddress ?? "",
         event.actor,

@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { useTestDatabase } from "@guardian/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recordAudit, recordAuditEvents } from "../sql/audit-log.js";
+import { createFailureAudit } from "./failure-audit.js";
 import { auditOutcome } from "./record.js";
 
 const db = useTestDatabase();
@@ -58,17 +59,19 @@ describe("recordAudit", () => {
     });
     const res = await db.pool().query(`SELECT * FROM audit_log WHERE id = $1`, [id]);
     const row = res.rows[0] as { actor: string; project: string; target: string };
-    expect(row.project).toBe(`${"p".repeat(256)}… (900000 characters)`);
-    expect(row.target).toBe(`projects/${"p".repeat(1015)}… (900019 characters)`);
-    expect(row.actor).toMatch(/^apikey:a{249}… \(5007 characters\)$/);
+    // Each ends in a mark of its full length, the whole as long as the longest stored.
+    expect(row.project).toBe(`${"p".repeat(235)}… (900000 characters)`);
+    expect(row.target).toBe(`projects/${"p".repeat(994)}… (900019 characters)`);
+    expect(row.actor).toBe(`apikey:${"a".repeat(230)}… (5007 characters)`);
     // Never cut inside a surrogate pair.
     const emoji = await recordAudit(db.pool(), {
       ...event,
-      project: `${"p".repeat(255)}😀😀`,
+      // 257 units: the pair would straddle the cut, at unit 238 of 256 less the mark's 18.
+      project: `${"p".repeat(237)}😀${"p".repeat(18)}`,
       result: "denied",
     });
     const cut = await db.pool().query(`SELECT project FROM audit_log WHERE id = $1`, [emoji]);
-    expect(cut.rows[0].project).toBe(`${"p".repeat(255)}… (259 characters)`);
+    expect(cut.rows[0].project).toBe(`${"p".repeat(237)}… (257 characters)`);
   });
 
   it("writes a batch holding an over-long event whole, the others untouched", async () => {
@@ -82,6 +85,24 @@ describe("recordAudit", () => {
     expect(res.rows.map((r: { project: string }) => r.project.slice(0, 10))).toEqual([
       "payments",
       "xxxxxxxxxx",
+    ]);
+  });
+
+  it("aggregates failures of an over-long actor under the stored, cut actor", async () => {
+    const failures = createFailureAudit({ db: db.pool(), windowMs: 60_000 });
+    const actor = "u".repeat(1_000_000);
+    const failure = { ...event, actor, action: "auth.long_actor", errorCode: "unauthenticated" };
+    await failures.record(failure);
+    await failures.record(failure);
+    await failures.close();
+    const res = await db
+      .pool()
+      .query(`SELECT actor, detail FROM audit_log WHERE action = 'auth.long_actor'`);
+    expect(res.rows).toEqual([
+      {
+        actor: `${"u".repeat(234)}… (1000000 characters)`,
+        detail: expect.objectContaining({ count: 2 }),
+      },
     ]);
   });
 

@@ -37,18 +37,22 @@ const maxIndexedLength = 256;
 const maxTargetLength = 1024;
 
 /**
- * A value cut to `max` UTF-16 units (never inside a surrogate pair), marked as cut with its
- * full length. A denied call's project and target come from the request before any check of
+ * A value cut to at most `max` UTF-16 units (never inside a surrogate pair), ending in a
+ * mark that gives its full length. A denied call's project and target come from the request before any check of
  * their length; a value longer than an index row can hold made the whole insert fail (and
  * with it every event written in the same statement).
  */
 function cut(value: string, max: number): string {
   if (value.length <= max) return value;
-  const end = /[\uD800-\uDBFF]/.test(value.charAt(max - 1)) ? max - 1 : max;
-  return `${value.slice(0, end)}… (${value.length} characters)`;
+  // The mark counts toward `max`, so that a value cut once is never cut again.
+  const mark = `… (${value.length} characters)`;
+  const keep = max - mark.length;
+  const end = /[\uD800-\uDBFF]/.test(value.charAt(keep - 1)) ? keep - 1 : keep;
+  return `${value.slice(0, end)}${mark}`;
 }
 
-function storable(e: AuditEventInit): AuditEventInit {
+/** The event as it is stored: actor, project and target cut to their longest (see `cut`). */
+export function storable<E extends AuditEventInit | Omit<AuditEventInit, "result">>(e: E): E {
   const actor = cut(e.actor, maxIndexedLength);
   const project = e.project && cut(e.project, maxIndexedLength);
   const target = e.target && cut(e.target, maxTargetLength);
