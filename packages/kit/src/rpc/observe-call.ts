@@ -36,6 +36,21 @@ export function codeName(code: Code | undefined): string {
 }
 
 /**
+ * What a failure of a call whose signal was aborted is: the abort's own ConnectError (a
+ * deadline, the server shutting down), or Canceled when the client went away. A call whose
+ * client left mid-request fails with whatever reading or writing the gone stream threw (for
+ * example Node's "Premature close"); that is not the server's fault. A ConnectError a handler
+ * chose (any code but Internal) stays as it is.
+ */
+function whenAborted(err: unknown, signal: AbortSignal): unknown {
+  if (!signal.aborted) return err;
+  if (err instanceof ConnectError && err.code !== Code.Internal) return err;
+  const reason: unknown = signal.reason;
+  if (reason instanceof ConnectError && reason.code !== Code.Internal) return reason;
+  return new ConnectError("the client went away", Code.Canceled, undefined, undefined, err);
+}
+
+/**
  * Runs the next handler and reports the outcome once, treating a streaming RPC as ended only
  * when its response stream finishes, fails, or is abandoned by the client.
  */
@@ -44,7 +59,8 @@ export async function observeCall(
   req: AnyRequest,
   hooks: CallHooks,
 ): Promise<UnaryResponse | StreamResponse> {
-  const mapError = hooks.mapError ?? toConnectError;
+  const mapped = hooks.mapError ?? toConnectError;
+  const mapError = (err: unknown) => mapped(whenAborted(err, req.signal));
   let ended = false;
   const end = (err: ConnectError | undefined): void => {
     if (!ended) {
@@ -56,9 +72,9 @@ export async function observeCall(
   try {
     res = await next(req);
   } catch (err) {
-    const mapped = mapError(err);
-    end(mapped);
-    throw mapped;
+    const failure = mapError(err);
+    end(failure);
+    throw failure;
   }
   if (!res.stream) {
     end(undefined);
@@ -76,9 +92,9 @@ async function* watchStream<T>(
   try {
     yield* source;
   } catch (err) {
-    const mapped = mapError(err);
-    end(mapped);
-    throw mapped;
+    const failure = mapError(err);
+    end(failure);
+    throw failure;
   } finally {
     // Reached without an error when the stream completed or the consumer stopped reading.
     end(signal.aborted ? new ConnectError("stream abandoned", Code.Canceled) : undefined);

@@ -1,4 +1,7 @@
+import * as http from "node:http";
+import * as http2 from "node:http2";
 import * as net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   createConnectTransport,
@@ -261,5 +264,66 @@ describe("createServer robustness", () => {
     const client = healthClient(createGrpcTransport({ baseUrl: url }));
     expect((await client.check({})).status).toBe(Status.SERVING);
     expect((await h1(url, "/healthz")).status).toBe(200);
+  });
+});
+
+describe("createServer and clients that go away", () => {
+  it("logs a stream whose client left as canceled, not as an internal error", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      level: "info",
+      destination: { write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    });
+    const { url } = await start({ logger });
+    // gRPC on h2: the session goes away while the request message is still being sent,
+    // then after the stream's first message.
+    for (const when of ["reading", "writing"] as const) {
+      await new Promise<void>((resolve) => {
+        const session = http2.connect(url);
+        session.on("error", () => {});
+        const stream = session.request({
+          ":method": "POST",
+          ":path": "/grpc.health.v1.Health/Watch",
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
+        stream.on("error", () => {});
+        const leave = () => setTimeout(() => (session.destroy(), resolve()), 50);
+        if (when === "reading") {
+          stream.write(Buffer.alloc(3));
+          leave();
+        } else {
+          stream.once("data", leave);
+          stream.end(Buffer.alloc(5));
+        }
+      });
+    }
+    // Connect on HTTP/1.1: the socket closes mid-request, then after the first message.
+    for (const when of ["reading", "writing"] as const) {
+      await new Promise<void>((resolve) => {
+        const req = http.request(`${url}/grpc.health.v1.Health/Watch`, {
+          method: "POST",
+          headers: { "content-type": "application/connect+json", "content-length": "7" },
+          agent: false,
+        });
+        req.on("error", () => {});
+        const leave = () => setTimeout(() => (req.destroy(), resolve()), 50);
+        if (when === "reading") {
+          req.write(Buffer.from([0, 0, 0]));
+          leave();
+        } else {
+          req.on("response", (res) => res.once("data", leave));
+          req.end(Buffer.from([0, 0, 0, 0, 2, 0x7b, 0x7d]));
+        }
+      });
+    }
+    await sleep(300);
+    const watches = lines.filter((l) => l.procedure === "/grpc.health.v1.Health/Watch");
+    // Canceled, or Aborted when Node saw the connection reset: the client's doing, at info.
+    expect(watches).toHaveLength(4);
+    for (const line of watches) {
+      expect(line.level).toBe(30);
+      expect(["canceled", "aborted"]).toContain(line.code);
+    }
   });
 });
