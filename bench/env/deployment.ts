@@ -10,6 +10,12 @@ export interface Deployment {
   /** The process serving the public RPCs (for its RSS). */
   readonly server: ManagedProcess;
   readonly fixture: Fixture;
+  /**
+   * Production only: stops the store process (SIGTERM, as an orchestrator does) and starts it
+   * again on the same port; resolves with when the new command ran (`performance.now()`) and
+   * the ms from it to the new process's `/readyz` answering 200.
+   */
+  restartStore?(): Promise<{ startedAt: number; readyMs: number }>;
   /** Stops every process of the deployment and removes its data. */
   stop(): Promise<void>;
 }

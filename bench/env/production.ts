@@ -48,14 +48,26 @@ export async function startProduction(
       GUARDIAN_SIGNING_KEY_SECRET: randomBytes(32).toString("base64url"),
     };
     const storeUrl = `http://127.0.0.1:${storePort}`;
-    const store = startGuardian({
-      args: ["serve", "store"],
-      env: { ...env, GUARDIAN_PORT: String(storePort) },
-      logDir: workDir,
-      name: "store",
-    });
-    processes.push(store);
-    await waitReady(storeUrl, store);
+    let starts = 0;
+    const startStore = async () => {
+      const startedAt = performance.now();
+      const store = startGuardian({
+        args: ["serve", "store"],
+        env: { ...env, GUARDIAN_PORT: String(storePort) },
+        logDir: workDir,
+        name: starts++ === 0 ? "store" : `store-${starts}`,
+      });
+      // The store stays first in the list: it stops after the API process.
+      processes.unshift(store);
+      await waitReady(storeUrl, store, { timeoutMs: 90_000, intervalMs: 10 });
+      return { startedAt, readyMs: performance.now() - startedAt };
+    };
+    await startStore();
+    const restartStore = async () => {
+      const old = processes.shift();
+      await old?.stop({ timeoutMs: 20_000 });
+      return startStore();
+    };
     const url = `http://127.0.0.1:${apiPort}`;
     const api = startGuardian({
       args: ["serve", "auth", "config", "schema", "cluster"],
@@ -72,7 +84,7 @@ export async function startProduction(
     processes.push(api);
     await waitReady(url, api);
     const fixture = await createFixture(url, { username: "admin", password }, writeKeys);
-    return { mode: "production", url, server: api, fixture, stop };
+    return { mode: "production", url, server: api, fixture, restartStore, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -14,6 +14,7 @@ export interface FigureDef {
 /** The unit of a figure, by its name: latencies in ms, memory in MB, the rest req/s. */
 export function unitOf(name: string): string {
   if (name.startsWith("propagation_") || name.startsWith("embedded_start_")) return "ms";
+  if (name === "store_restart") return "ms";
   if (name.endsWith("_rss_idle")) return "MB";
   return "req/s";
 }

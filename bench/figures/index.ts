@@ -2,6 +2,7 @@ import { ceilingFigure } from "./ceiling.js";
 import type { FigureDef } from "./figure-def.js";
 import { propagationFigures } from "./propagation.js";
 import { requestFigures } from "./requests.js";
+import { restartFigure } from "./restart.js";
 import { startFigures } from "./start.js";
 
 export { unitOf, type FigureDef } from "./figure-def.js";
@@ -24,4 +25,5 @@ export const allFigures: readonly FigureDef[] = [
   ...propagationFigures,
   byName("read"),
   byName("write"),
+  restartFigure,
 ];
