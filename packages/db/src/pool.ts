@@ -21,7 +21,7 @@ export interface PoolOptions {
 }
 
 /**
- * Creates a `pg` pool that never crashes the process when an idle client dies. With tracing
+ * Creates a `pg` pool that never crashes the process when a client dies, idle or held. With tracing
  * on when it is made, every query runs in a span (see {@link traceQueries}).
  */
 export function createPool(opts: PoolOptions): pg.Pool {
@@ -34,6 +34,12 @@ export function createPool(opts: PoolOptions): pg.Pool {
   });
   // An idle client that loses its server emits 'error' on the pool; unhandled it would kill the process.
   pool.on("error", (err) => opts.onError?.(err));
+  // A checked-out client (a transaction) has no pool listener: while it is held, the pool
+  // removes its own, so a server restart or a terminated backend would emit 'error' with no
+  // listener and end the process. The holder hears of it from its query, which fails (an
+  // idle client's error also reaches the pool's listener above); the client, no longer
+  // usable, is discarded when it is released.
+  pool.on("connect", (client) => client.on("error", () => {}));
   if (tracingEnabled()) traceQueries(pool);
   return pool;
 }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { useTestDatabase } from "@guardian/testkit";
+import { createPool } from "./pool.js";
 import { withTransaction } from "./transaction.js";
 
 const db = useTestDatabase();
@@ -32,5 +33,21 @@ describe("withTransaction", () => {
     ).rejects.toThrow("refused");
     const rows = await pool.query("SELECT count(*)::int AS n FROM opening_probe");
     expect(rows.rows).toEqual([{ n: 0 }]);
+  });
+
+  it("survives the connection of a held transaction dying, and the pool serves on", async () => {
+    const pool = createPool({ url: db.url(), max: 2 });
+    onTestFinished(() => pool.end());
+    // While held, the client has no pool listener: a server-side end once ended the process.
+    await expect(
+      withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+        await db.pool().query("SELECT pg_terminate_backend($1)", [rows[0]!.pid]);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await client.query("SELECT 1");
+      }),
+    ).rejects.toThrow();
+    const after = await pool.query<{ n: number }>("SELECT 1 AS n");
+    expect(after.rows).toEqual([{ n: 1 }]);
   });
 });
