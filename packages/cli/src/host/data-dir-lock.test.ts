@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rm, symlink } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat, symlink } from "node:fs/promises";
+import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +35,23 @@ describe.each([
   });
   afterAll(async () => {
     await rm(base, { recursive: true, force: true });
+  });
+
+  it("keeps its lock, and its process, when clients connect and reset at once", async () => {
+    const dir = join(base, `r-${abstract}`);
+    await mkdir(dir);
+    const held = await lockDataDir(dir, { abstract });
+    const { dev, ino } = await stat(dir);
+    const path = abstract ? `\0guardian-data-dir-${dev}-${ino}` : join(dir, ".guardian.lock");
+    for (let i = 0; i < 100; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(path, () => socket.destroy());
+        socket.on("error", () => {});
+        socket.on("close", () => resolve());
+      });
+    }
+    await expect(lockDataDir(dir, { abstract })).rejects.toBeInstanceOf(DataDirInUseError);
+    await held.release();
   });
 
   it("refuses a second hold of a directory, by any path to it, until the first is released", async () => {

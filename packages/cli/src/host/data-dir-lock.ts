@@ -41,7 +41,12 @@ export async function lockDataDir(
     // Too long for a socket address: the directory goes unguarded rather than unusable.
     return { release: async () => undefined };
   }
-  const server = net.createServer((socket) => socket.end(`${process.pid}\n`));
+  const server = net.createServer((socket) => {
+    // Anyone may connect (on Linux, from any user): one who hangs up at once resets the
+    // socket, and an unheard 'error' would end this process.
+    socket.on("error", () => {});
+    socket.end(`${process.pid}\n`);
+  });
   server.unref();
   for (let attempt = 0; ; attempt++) {
     const failure = await listen(server, path);
@@ -57,6 +62,8 @@ export async function lockDataDir(
     // Nobody answers: its owner ended (on Linux, between the two calls). Take it over.
     if (!abstract) await rm(path, { force: true });
   }
+  // A failed accept (out of file descriptors) is the lock's own trouble, not the process's.
+  server.on("error", () => {});
   return {
     async release() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
