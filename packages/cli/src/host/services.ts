@@ -150,6 +150,7 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
   const workers = createSchemaWorkers({
     threads: deps.schemaThreads,
     deadlineMs: deps.schemaDeadlineMs,
+    onError: (err: unknown) => deps.logger.error({ err }, "a schema worker thread failed"),
   });
   const catalogUsed = names.includes("config") || names.includes("schema");
   const feed =

@@ -187,3 +187,24 @@ describe("the workers' deadline", () => {
     expect(err.code).toBe(Code.Unavailable);
   });
 });
+
+describe("schema workers whose thread fails outside a task", () => {
+  it("report it to onError and fail the call, the process going on", async () => {
+    const heard: unknown[] = [];
+    const broken = createSchemaWorkers({
+      threads: 1,
+      deadlineMs: 1_000,
+      entry: "../testing/broken-worker",
+      onError: (err) => heard.push(err),
+    });
+    try {
+      const schema = { key: "broken", dialect: "draft-2020-12" as const, content: "{}" };
+      await expect(broken.validate(schema, ["{}"])).rejects.toBeInstanceOf(Error);
+      // Piscina emits the thread's failure on the pool besides failing the task: unheard,
+      // it would end the process (vitest would report it as an unhandled error).
+      await expect.poll(() => heard.length).toBeGreaterThan(0);
+    } finally {
+      await broken.close();
+    }
+  });
+});

@@ -22,6 +22,13 @@ export interface SchemaWorkersOptions {
   deadlineMs?: number;
   /** Calls that may wait for a free thread; more get ResourceExhausted. Default 256. */
   maxQueue?: number;
+  /**
+   * Hears a thread that failed outside any task (its script would not load, an error thrown
+   * after a task ended); the thread is replaced on the next task.
+   */
+  onError?: (err: unknown) => void;
+  /** The threads' module, by its path from this file without extension (tests pass another). */
+  entry?: string;
 }
 
 /** A candidate schema document that passed every check, ready to validate with. */
@@ -87,8 +94,9 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
 
   const started = (): Piscina => {
     if (closed) throw new ConnectError("schema workers are shut down", Code.Unavailable);
-    pool ??= new Piscina({
-      ...workerScript(import.meta.url, "worker-entry"),
+    if (pool !== undefined) return pool;
+    pool = new Piscina({
+      ...workerScript(import.meta.url, opts.entry ?? "worker-entry"),
       name: "runTask",
       minThreads: 0,
       maxThreads: threads,
@@ -97,6 +105,8 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
       // A thread that runs out of its own heap is terminated instead of the whole process.
       resourceLimits: { maxOldGenerationSizeMb: 512 },
     });
+    // Piscina emits such a failure on the pool: unheard, it would end the process.
+    pool.on("error", (err: unknown) => opts.onError?.(err));
     return pool;
   };
 
