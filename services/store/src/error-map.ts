@@ -18,6 +18,7 @@ const codes: Record<StoreErrorKind, Code> = {
   future_revision: Code.OutOfRange,
   min_revision_timeout: Code.Unavailable,
   slow_consumer: Code.ResourceExhausted,
+  too_large: Code.ResourceExhausted,
   unavailable: Code.Unavailable,
 };
 
@@ -79,6 +80,14 @@ function detailsOf(err: StoreError, call?: Pick<FailedCall, "method" | "req">): 
       max: BigInt(err.detail.bufferSize ?? 0),
     });
     return [{ desc: LimitExceededSchema, value }];
+  }
+  if (err.kind === "too_large") {
+    return [
+      {
+        desc: LimitExceededSchema,
+        value: create(LimitExceededSchema, { limit: "etcd_request_bytes" }),
+      },
+    ];
   }
   return undefined;
 }

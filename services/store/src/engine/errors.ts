@@ -8,6 +8,7 @@ export type StoreErrorKind =
   | "min_revision_timeout"
   | "future_revision"
   | "slow_consumer"
+  | "too_large"
   | "unavailable";
 
 /** Facts a store failure carries for its caller, by kind. */

@@ -44,9 +44,14 @@ export function toStoreError(err: unknown, what: string): unknown {
     );
   }
   if (err instanceof Error && err.message.includes("request is too large")) {
-    // The store has no error kind for this; the config service enforces a smaller size limit.
-    return new Error(
-      `${what}: the transaction exceeds etcd's --max-request-bytes (a write holds its value twice)`,
+    // The config service's size limit is above what this etcd accepts: the caller's write is
+    // refused, as too large, not failed as the server's fault.
+    return new StoreError(
+      "too_large",
+      `${what}: too large for the store's etcd, which accepts requests of at most its ` +
+        "--max-request-bytes (1.5 MiB unless raised), and a write holds its value twice: " +
+        "raise --max-request-bytes, or keep GUARDIAN_MAX_CONFIG_BYTES below half of it",
+      {},
       { cause: err },
     );
   }

@@ -1,4 +1,7 @@
+import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
+import { toStoreConnectError } from "../../error-map.js";
+import { StoreError } from "../errors.js";
 import { useHarness } from "../../testing/harness.js";
 import { putJson } from "../../testing/writes.js";
 import { contractEngineOptions, defineStoreContract } from "../contract/index.js";
@@ -39,5 +42,18 @@ describe("etcd engine storage", () => {
     expect(BigInt(idem.kvs[0]!.mod_revision)).toBe(second.revision);
     const lease = await engine.client.leaseClient.leaseTimeToLive({ ID: idem.kvs[0]!.lease });
     expect(Number(lease.TTL)).toBeGreaterThanOrEqual(24 * 60 * 60);
+  });
+
+  it("refuses a write too large for etcd's request limit as too_large, not as a failure", async () => {
+    const engine = await h.open({ namespace });
+    // Under etcd's default 1.5 MiB, but held twice (value and record) it is over.
+    const refused = await engine.write(putJson("raw", "big", { blob: "x".repeat(900_000) })).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(StoreError);
+    expect(refused).toMatchObject({ kind: "too_large" });
+    expect((refused as Error).message).toContain("--max-request-bytes");
+    expect(toStoreConnectError(refused).code).toBe(Code.ResourceExhausted);
   });
 });
