@@ -162,7 +162,7 @@ export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
       if (hit && !profileChanged(profileOf(hit), seen)) return hit;
       if (checkUsername(seen.username) !== undefined) {
         throw new ConnectError(
-          `username "${seen.username.slice(0, 128)}" is not valid in Guardian (a-z, 0-9, '.', '_', '-', '@')`,
+          `username "${Array.from(seen.username.slice(0, 256)).slice(0, 128).join("")}" is not valid in Guardian (a-z, 0-9, '.', '_', '-', '@')`,
           Code.PermissionDenied,
         );
       }

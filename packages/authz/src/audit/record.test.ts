@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { useTestDatabase } from "@guardian/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
-import { recordAudit, recordAuditEvents } from "../sql/audit-log.js";
+import { recordAudit, recordAuditEvents, settleAuditEvent } from "../sql/audit-log.js";
 import { createFailureAudit } from "./failure-audit.js";
 import { auditOutcome } from "./record.js";
 
@@ -104,6 +104,34 @@ describe("recordAudit", () => {
         detail: expect.objectContaining({ count: 2 }),
       },
     ]);
+  });
+
+  it("stores a detail holding half of a surrogate pair (a cut name), with U+FFFD", async () => {
+    // jsonb refuses a lone surrogate's escape: the whole insert failed.
+    const cut = "ada😀".slice(0, 4);
+    const id = await recordAudit(db.pool(), {
+      ...event,
+      result: "denied",
+      detail: { reason: `username "${cut}" is not valid`, [cut]: [cut] },
+    });
+    const res = await db.pool().query(`SELECT detail FROM audit_log WHERE id = $1`, [id]);
+    expect(res.rows[0].detail).toEqual({
+      reason: `username "ada\uFFFD" is not valid`,
+      "ada\uFFFD": ["ada\uFFFD"],
+    });
+    const pending = await recordAudit(db.pool(), { ...event, result: "pending" });
+    const settled = await settleAuditEvent(db.pool(), pending, {
+      result: "failed",
+      errorCode: "internal",
+      detail: { note: cut },
+      project: "q".repeat(10_000),
+    });
+    expect(settled).toBe(true);
+    const row = await db
+      .pool()
+      .query(`SELECT detail, project FROM audit_log WHERE id = $1`, [pending]);
+    expect(row.rows[0].detail).toEqual({ note: "ada\uFFFD" });
+    expect(row.rows[0].project).toMatch(/… \(10000 characters\)$/);
   });
 
   it("stores an empty project as NULL (a global resource)", async () => {

@@ -60,6 +60,28 @@ export function storable<E extends AuditEventInit | Omit<AuditEventInit, "result
   return { ...e, actor, project, target };
 }
 
+/** Lone surrogates (not one half of a pair). */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function wellFormed(value: unknown): unknown {
+  if (typeof value === "string") return value.replace(loneSurrogate, "\uFFFD");
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.replace(loneSurrogate, "\uFFFD"), wellFormed(v)]),
+  );
+}
+
+/**
+ * An event's detail as jsonb input. A string cut inside a surrogate pair (a name shortened
+ * for a message) has a lone surrogate, which JSON writes as `\udXXX` and jsonb refuses,
+ * failing the whole insert: lone surrogates become U+FFFD.
+ */
+function detailText(detail: Record<string, unknown> | undefined): string {
+  const text = JSON.stringify(detail ?? {});
+  return /\\ud[89a-f]/i.test(text) ? JSON.stringify(wellFormed(detail)) : text;
+}
+
 /**
  * Writes one audit event and returns its id. Pass the transaction's client to make the event
  * part of a mutation, so that either both are stored or neither is.
@@ -80,7 +102,7 @@ export async function recordAudit(db: Queryable, init: AuditEventInit): Promise<
       event.requestId ?? "",
       event.result,
       event.errorCode ?? "",
-      JSON.stringify(event.detail ?? {}),
+      detailText(event.detail),
       event.remoteAddress ?? "",
     ],
   );
@@ -123,7 +145,7 @@ export async function recordAuditEvents(
       column((e) => e.requestId ?? ""),
       column((e) => e.result),
       column((e) => e.errorCode ?? ""),
-      column((e) => JSON.stringify(e.detail ?? {})),
+      column((e) => detailText(e.detail)),
       column((e) => e.remoteAddress ?? ""),
     ],
   });
@@ -218,7 +240,14 @@ export async function settleAuditEvent(
     `UPDATE audit_log SET result = $2, error_code = $3, detail = detail || $4::jsonb,
             target = COALESCE($5, target), project = COALESCE(NULLIF($6, ''), project)
       WHERE id = $1 AND result = 'pending'`,
-    [id, s.result, s.errorCode, JSON.stringify(s.detail), s.target ?? null, s.project ?? null],
+    [
+      id,
+      s.result,
+      s.errorCode,
+      detailText(s.detail),
+      s.target === undefined ? null : cut(s.target, maxTargetLength),
+      s.project === undefined ? null : cut(s.project, maxIndexedLength),
+    ],
   );
   return (res.rowCount ?? 0) > 0;
 }
@@ -255,9 +284,9 @@ export async function settleAuditEvents(
       column((s) => s.id),
       column((s) => s.result),
       column((s) => s.errorCode),
-      column((s) => JSON.stringify(s.detail)),
-      column((s) => s.target ?? null),
-      column((s) => s.project ?? null),
+      column((s) => detailText(s.detail)),
+      column((s) => (s.target === undefined ? null : cut(s.target, maxTargetLength))),
+      column((s) => (s.project === undefined ? null : cut(s.project, maxIndexedLength))),
     ],
   });
   return new Set(res.rows.map((r) => r.id));
