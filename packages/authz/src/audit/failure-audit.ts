@@ -1,7 +1,8 @@
 import type { Queryable } from "@guardian/db";
 import type { Logger } from "@guardian/kit";
 import { LRUCache } from "lru-cache";
-import { recordAudit, setAuditCount, storable, type AuditEventInit } from "../sql/audit-log.js";
+import { recordAudit, setAuditCount, type AuditEventInit } from "../sql/audit-log.js";
+import { storable } from "../sql/audit-values.js";
 
 /** Options for {@link createFailureAudit}. */
 export interface FailureAuditOptions {
