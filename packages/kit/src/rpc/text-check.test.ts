@@ -2,7 +2,9 @@ import { create, fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import {
   AddSchemaVersionRequestSchema,
+  CreateApiKeyRequestSchema,
   CreateConfigRequestSchema,
+  ListAuditEventsRequestSchema,
   WatchRequestSchema,
 } from "@guardian/api";
 import { describe, expect, it } from "vitest";
@@ -95,5 +97,53 @@ describe("strings PostgreSQL cannot store", () => {
     }
     const req = create(CreateConfigRequestSchema, { project: "p", key: "k", content: deep });
     expect(findTextProblems(CreateConfigRequestSchema, req)).toHaveLength(1);
+  });
+});
+
+describe("times and durations out of the range their types allow", () => {
+  it("are found in Timestamp and Duration fields, nested ones included", () => {
+    const far = create(CreateApiKeyRequestSchema, {
+      project: "p",
+      name: "k",
+      expireTime: { seconds: 9_000_000_000_000n, nanos: 0 },
+    });
+    expect(findTextProblems(CreateApiKeyRequestSchema, far)).toEqual([
+      { field: "expire_time", description: "must be a time from 0001-01-01 to 9999-12-31 UTC" },
+    ]);
+    const list = create(ListAuditEventsRequestSchema, {
+      filter: {
+        startTime: { seconds: -62_135_596_801n, nanos: 0 },
+        endTime: { seconds: 0n, nanos: -1 },
+      },
+    });
+    expect(
+      findTextProblems(ListAuditEventsRequestSchema, list)
+        .map((v) => v.field)
+        .sort(),
+    ).toEqual(["filter.end_time", "filter.start_time"]);
+    for (const [bookmarkInterval, bad] of [
+      [{ seconds: 315_576_000_001n, nanos: 0 }, true],
+      [{ seconds: 1n, nanos: -5 }, true],
+      [{ seconds: 0n, nanos: 1_000_000_000 }, true],
+      [{ seconds: -1n, nanos: -999_999_999 }, false],
+      [{ seconds: 315_576_000_000n, nanos: 0 }, false],
+    ] as const) {
+      const watch = create(WatchRequestSchema, { project: "p", bookmarkInterval });
+      expect(
+        findTextProblems(WatchRequestSchema, watch).length,
+        String(bookmarkInterval.seconds),
+      ).toBe(bad ? 1 : 0);
+    }
+  });
+
+  it("allow the first and last second of the range", () => {
+    for (const seconds of [-62_135_596_800n, 253_402_300_799n]) {
+      const req = create(CreateApiKeyRequestSchema, {
+        project: "p",
+        name: "k",
+        expireTime: { seconds, nanos: 999_999_999 },
+      });
+      expect(findTextProblems(CreateApiKeyRequestSchema, req)).toEqual([]);
+    }
   });
 });

@@ -1,10 +1,11 @@
 import { ScalarType, type DescField, type DescMessage, type Message } from "@bufbuild/protobuf";
-import type { ListValue, Struct, Value } from "@bufbuild/protobuf/wkt";
+import type { Duration, ListValue, Struct, Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { isReflectMessage, reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
 import type { Interceptor } from "@connectrpc/connect";
 import { invalidArgument, type FieldViolationInit } from "../errors/bad-request.js";
 import { isTextChecked } from "../offload/predecoded.js";
 import { textProblem } from "./text.js";
+import { durationProblem, timestampProblem } from "./time-range.js";
 
 /** The most violations one error lists; the walk stops there. */
 const maxViolations = 10;
@@ -61,6 +62,8 @@ function localStruct(msg: ReflectMessage, field: DescField): unknown {
  * field path: proto field names joined by ".", `[i]` for list items and `["key"]` for map
  * entries and JSON object members (`content["a"][0]`). Bytes fields are not text and are
  * skipped. JSON content is walked as plain data, without reflection, since it can be large.
+ * A google.protobuf.Timestamp or Duration outside the range its definition allows is a
+ * violation too (`time-range.ts`): the binary protocols carry any number in them.
  */
 export function findTextProblems(schema: DescMessage, message: Message): FieldViolationInit[] {
   return walkText(schema, message).problems;
@@ -79,6 +82,10 @@ function walkText(
       out.push({ field: render(at), description: what + problem });
     }
   };
+  const invalid = (problem: string | undefined, at: PathNode) => {
+    if (problem && out.length < maxViolations)
+      out.push({ field: render(at), description: problem });
+  };
   // An explicit stack: deeply nested JSON content must not exhaust the call stack.
   const stack: Work[] = [{ kind: "message", msg: reflect(schema, message), at: undefined }];
   const pushMessage = (value: unknown, at: PathNode) => {
@@ -92,6 +99,12 @@ function walkText(
         break;
       case "google.protobuf.ListValue":
         pushList(value.message as ListValue, at);
+        break;
+      case "google.protobuf.Timestamp":
+        invalid(timestampProblem(value.message as Timestamp), at);
+        break;
+      case "google.protobuf.Duration":
+        invalid(durationProblem(value.message as Duration), at);
         break;
       default:
         stack.push({ kind: "message", msg: value, at });
@@ -258,7 +271,8 @@ function yieldToIo(): Promise<void> {
 
 /**
  * Creates the interceptor that refuses, with InvalidArgument naming each field path, any
- * request message holding a string PostgreSQL cannot store (see {@link findTextProblems}).
+ * request message holding a string PostgreSQL cannot store, or a Timestamp or Duration out of
+ * range (see {@link findTextProblems}).
  * It runs before authentication and every handler, so nothing — not even an audit event —
  * is written for such a request. Streamed requests are checked message by message.
  */

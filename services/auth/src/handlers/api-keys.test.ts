@@ -81,6 +81,10 @@ describe("API keys", () => {
       Code.InvalidArgument,
     );
     expect(await bad({ project: "nowhere" })).toBe(Code.NotFound);
+    // Past 9999-12-31, which the binary protocol can carry: not a time (once Internal).
+    expect(await bad({ expireTime: { seconds: 9_000_000_000_000n, nanos: 0 } })).toBe(
+      Code.InvalidArgument,
+    );
   });
 
   it("stops working when it expires", async () => {
