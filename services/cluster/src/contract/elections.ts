@@ -56,6 +56,14 @@ export function electionContract(ctx: ContractContext): void {
     });
     const again = await failureOf(client().resign({ election, leaderKey: aElected.leaderKey }));
     expect(again.code).toBe(Code.NotFound);
+    // A key naming a lease beyond any int64 is no candidate either (once Internal on SQL).
+    const huge = bStarted.leaderKey.replace(/[0-9a-f]+$/i, "9999999999999999999");
+    for (const call of [
+      client().proclaim({ election, leaderKey: huge, value: "x" }),
+      client().resign({ election, leaderKey: huge }),
+    ]) {
+      expect((await failureOf(call)).code).toBe(Code.NotFound);
+    }
 
     b.cancel();
     expect((await observer.next()).leader).toBeUndefined();

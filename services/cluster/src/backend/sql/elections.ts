@@ -21,8 +21,13 @@ function leaseOfKey(election: string, leaderKey: string): bigint | undefined {
   const prefix = keyPrefix(election);
   if (!leaderKey.startsWith(prefix)) return undefined;
   const id = leaderKey.slice(prefix.length);
-  return /^[1-9][0-9]{0,18}$/.test(id) ? BigInt(id) : undefined;
+  if (!/^[1-9][0-9]{0,18}$/.test(id)) return undefined;
+  // Lease ids are bigint: a larger number names no lease (and PostgreSQL would refuse it).
+  const lease = BigInt(id);
+  return lease <= maxLeaseId ? lease : undefined;
 }
+
+const maxLeaseId = 2n ** 63n - 1n;
 
 function notCandidate(election: string): ClusterError {
   return new ClusterError(
