@@ -39,7 +39,7 @@ export { createErrorMapper } from "./errors/error-mapper.js";
 export type { ErrorMapper, ErrorRule } from "./errors/error-mapper.js";
 export { internalError } from "./errors/internal.js";
 export { KindedError } from "./errors/kinded-error.js";
-export { isPgConnectionLoss, isPgError, pgCodes, pgErrorRules } from "./errors/pg.js";
+export { isPgConnectionLoss, isPgError, pgBusyRules, pgCodes, pgErrorRules } from "./errors/pg.js";
 
 export { createHealth } from "./health/health.js";
 export type { Health, HealthOptions } from "./health/health.js";

@@ -54,5 +54,11 @@ describe("toStoreConnectError", () => {
     expect(code("min_revision_timeout")).toBe(Code.Unavailable);
     expect(code("unavailable")).toBe(Code.Unavailable);
     expect(toStoreConnectError(new Error("boom")).code).toBe(Code.Internal);
+    // The SQL engine's database: "retry", never the Aborted of a version conflict.
+    const pg = (code: string) => Object.assign(new Error(`pg ${code}`), { code });
+    expect(toStoreConnectError(pg("40001")).code).toBe(Code.Unavailable);
+    expect(toStoreConnectError(pg("40P01")).code).toBe(Code.Unavailable);
+    expect(toStoreConnectError(pg("55P03")).code).toBe(Code.Unavailable);
+    expect(toStoreConnectError(pg("57014")).code).toBe(Code.DeadlineExceeded);
   });
 });

@@ -5,6 +5,9 @@ import {
   createErrorMapper,
   invalidArgument,
   isPgConnectionLoss,
+  isPgError,
+  pgBusyRules,
+  pgCodes,
   type ErrorMapper,
   type FailedCall,
 } from "@guardian/kit";
@@ -28,6 +31,14 @@ const mapOther: ErrorMapper = createErrorMapper([
     code: Code.Unavailable,
     message: () => "the store's database is unavailable",
   },
+  // Never Aborted, which callers read as a version conflict: a serialization failure or a
+  // deadlock of the SQL engine is "retry".
+  {
+    match: (e) => isPgError(e, pgCodes.serializationFailure, pgCodes.deadlockDetected),
+    code: Code.Unavailable,
+    message: () => "the store's database could not serialize the write; retry",
+  },
+  ...pgBusyRules,
 ]);
 
 /**

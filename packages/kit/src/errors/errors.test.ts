@@ -70,6 +70,11 @@ describe("createErrorMapper", () => {
     );
   });
 
+  it("maps a canceled query to DeadlineExceeded and a lock not had in time to Unavailable", () => {
+    expect(mapper(pgError(pgCodes.queryCanceled)).code).toBe(Code.DeadlineExceeded);
+    expect(mapper(pgError(pgCodes.lockNotAvailable)).code).toBe(Code.Unavailable);
+  });
+
   it("uses the rule's message builder when given", () => {
     expect(mapper(new RangeError("page 9 of 3")).rawMessage).toBe("RangeError: page 9 of 3");
   });

@@ -66,8 +66,27 @@ export function isPgConnectionLoss(err: unknown): boolean {
 }
 
 /**
+ * pg errors that mean "not now" without being anyone's mistake: a query the database canceled
+ * (an operator's `statement_timeout`) → DeadlineExceeded, a lock not had in time (an
+ * operator's `lock_timeout`) → Unavailable, connection loss → Unavailable.
+ */
+export const pgBusyRules: readonly ErrorRule[] = [
+  {
+    match: (e) => isPgError(e, pgCodes.queryCanceled),
+    code: Code.DeadlineExceeded,
+    message: () => "the database canceled the query (a statement timeout)",
+  },
+  {
+    match: (e) => isPgError(e, pgCodes.lockNotAvailable),
+    code: Code.Unavailable,
+    message: () => "the database could not take a lock in time; retry",
+  },
+  { match: isPgConnectionLoss, code: Code.Unavailable, message: () => "database unavailable" },
+];
+
+/**
  * The standard pg error rules: unique violation → AlreadyExists, serialization failure or
- * deadlock → Aborted, connection loss → Unavailable. Put service-specific rules before these.
+ * deadlock → Aborted, then {@link pgBusyRules}. Put service-specific rules before these.
  */
 export const pgErrorRules: readonly ErrorRule[] = [
   { match: (e) => isPgError(e, pgCodes.uniqueViolation), code: Code.AlreadyExists },
@@ -75,5 +94,5 @@ export const pgErrorRules: readonly ErrorRule[] = [
     match: (e) => isPgError(e, pgCodes.serializationFailure, pgCodes.deadlockDetected),
     code: Code.Aborted,
   },
-  { match: isPgConnectionLoss, code: Code.Unavailable, message: () => "database unavailable" },
+  ...pgBusyRules,
 ];
