@@ -7,6 +7,8 @@ import {
   WriteRequestSchema,
 } from "@guardian/api";
 import { describe, expect, it } from "vitest";
+import { GRPCGenericError } from "etcd3";
+import { toStoreError } from "./engine/etcd/calls.js";
 import { StoreError, type StoreErrorKind } from "./engine/errors.js";
 import { toStoreConnectError } from "./error-map.js";
 
@@ -53,6 +55,15 @@ describe("toStoreConnectError", () => {
     expect(code("future_revision")).toBe(Code.OutOfRange);
     expect(code("min_revision_timeout")).toBe(Code.Unavailable);
     expect(code("unavailable")).toBe(Code.Unavailable);
+    expect(code("too_large")).toBe(Code.ResourceExhausted);
+    expect(code("no_space")).toBe(Code.ResourceExhausted);
+    // etcd's NOSPACE alarm comes as a gRPC error: out of space, not "retry now".
+    const full = toStoreError(
+      new GRPCGenericError("etcdserver: mvcc: database space exceeded"),
+      "write the config",
+    );
+    expect(full).toMatchObject({ kind: "no_space" });
+    expect(toStoreConnectError(full).code).toBe(Code.ResourceExhausted);
     expect(toStoreConnectError(new Error("boom")).code).toBe(Code.Internal);
     // The SQL engine's database: "retry", never the Aborted of a version conflict.
     const pg = (code: string) => Object.assign(new Error(`pg ${code}`), { code });

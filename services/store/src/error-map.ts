@@ -22,6 +22,7 @@ const codes: Record<StoreErrorKind, Code> = {
   min_revision_timeout: Code.Unavailable,
   slow_consumer: Code.ResourceExhausted,
   too_large: Code.ResourceExhausted,
+  no_space: Code.ResourceExhausted,
   unavailable: Code.Unavailable,
 };
 

@@ -9,6 +9,7 @@ export type StoreErrorKind =
   | "future_revision"
   | "slow_consumer"
   | "too_large"
+  | "no_space"
   | "unavailable";
 
 /** Facts a store failure carries for its caller, by kind. */

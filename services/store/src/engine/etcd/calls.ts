@@ -55,6 +55,17 @@ export function toStoreError(err: unknown, what: string): unknown {
       { cause: err },
     );
   }
+  if (err instanceof Error && err.message.includes("database space exceeded")) {
+    // etcd's NOSPACE alarm: writes stay refused until an operator frees space. Not
+    // "unavailable", which clients and the gateway retry at once.
+    return new StoreError(
+      "no_space",
+      `${what}: the store's etcd is out of space (its --quota-backend-bytes); writes are ` +
+        "refused until it is compacted and defragmented and its NOSPACE alarm disarmed",
+      {},
+      { cause: err },
+    );
+  }
   if (err instanceof ClientClosedError) {
     return new StoreError("unavailable", "the store is shutting down", {}, { cause: err });
   }
