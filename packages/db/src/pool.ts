@@ -31,6 +31,10 @@ export function createPool(opts: PoolOptions): pg.Pool {
     application_name: opts.applicationName ?? "guardian",
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     idleTimeoutMillis: 30_000,
+    // TCP keepalive probes from 10 s of silence, so that a connection whose server vanished
+    // (a failover, a dropped NAT entry) fails instead of holding its query for good.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   // An idle client that loses its server emits 'error' on the pool; unhandled it would kill the process.
   pool.on("error", (err) => opts.onError?.(err));

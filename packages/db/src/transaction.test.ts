@@ -50,4 +50,34 @@ describe("withTransaction", () => {
     const after = await pool.query<{ n: number }>("SELECT 1 AS n");
     expect(after.rows).toEqual([{ n: 1 }]);
   });
+
+  it("waits at most lockTimeoutMs for a lock another transaction holds (10 s by default)", async () => {
+    const pool = db.pool();
+    await pool.query("CREATE TABLE IF NOT EXISTS lock_probe (n integer PRIMARY KEY)");
+    await pool.query("INSERT INTO lock_probe VALUES (1) ON CONFLICT DO NOTHING");
+    const shown = await withTransaction(pool, async (client) => {
+      const { rows } = await client.query<{ lock_timeout: string }>("SHOW lock_timeout");
+      return rows[0]!.lock_timeout;
+    });
+    expect(shown).toBe("10s");
+    // Another session holds the row, as an operator's open transaction would.
+    const holder = await pool.connect();
+    try {
+      await holder.query("BEGIN; SELECT * FROM lock_probe WHERE n = 1 FOR UPDATE");
+      const began = Date.now();
+      const refused = await withTransaction(
+        pool,
+        (client) => client.query("SELECT * FROM lock_probe WHERE n = 1 FOR UPDATE"),
+        { lockTimeoutMs: 200 },
+      ).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(refused).toMatchObject({ code: "55P03" });
+      expect(Date.now() - began).toBeLessThan(5_000);
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+  });
 });

@@ -12,7 +12,16 @@ export interface TransactionOptions {
    * is passed to `fn`.
    */
   opening?: string;
+  /**
+   * How long a statement of the transaction may wait for a lock (a row another transaction
+   * holds `FOR UPDATE`, a table being altered) before it fails with 55P03, which services
+   * answer Unavailable. Default 10 s; 0 waits without bound.
+   */
+  lockTimeoutMs?: number;
 }
+
+/** See {@link TransactionOptions.lockTimeoutMs}. */
+const defaultLockTimeoutMs = 10_000;
 
 /**
  * Runs `fn` inside one transaction on a client checked out of `pool`: commits when `fn`
@@ -26,13 +35,18 @@ export async function withTransaction<T>(
   const client = await pool.connect();
   let broken = false;
   try {
-    const begin = opts.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation}` : "BEGIN";
+    const lockTimeoutMs = Math.max(0, Math.floor(opts.lockTimeoutMs ?? defaultLockTimeoutMs));
+    // An operator's open transaction or a restore holding a lock must not stall a call
+    // without bound; SET LOCAL ends with the transaction.
+    const begin =
+      (opts.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation}` : "BEGIN") +
+      `; SET LOCAL lock_timeout = ${lockTimeoutMs}`;
     let opened: pg.QueryResult | undefined;
     if (opts.opening === undefined) await client.query(begin);
     else {
       // Several statements in one simple query answer with one result each.
       const results = (await client.query(`${begin}; ${opts.opening}`)) as unknown;
-      opened = (results as pg.QueryResult[])[1];
+      opened = (results as pg.QueryResult[])[2];
     }
     const result = await fn(client, opened);
     await client.query("COMMIT");
