@@ -107,10 +107,12 @@ export {
 } from "./server/request-id.js";
 
 export {
+  createServiceTransport,
   guardServiceClient,
   inProcessAnswer,
   isOutcomeUnknown,
   serviceCallError,
+  type ServiceTransportOptions,
 } from "./rpc/service-client.js";
 export {
   createPageTokenSigner,

@@ -9,7 +9,12 @@ export interface TcpProxy {
   readonly url: string;
   /** Drops every open connection and refuses new ones, like a partition or a crash. */
   cut(): void;
-  /** Accepts connections again. */
+  /**
+   * Stops passing bytes either way while every connection stays open, like a peer that
+   * vanished without closing its connections (a dead host, a dropped NAT entry).
+   */
+  freeze(): void;
+  /** Accepts connections again (after `cut`). */
   restore(): void;
   close(): Promise<void>;
 }
@@ -26,13 +31,25 @@ export async function startTcpProxy(url: string): Promise<TcpProxy> {
   const targetPort = Number(target.port) || defaultPorts[target.protocol];
   if (!targetPort) throw new Error(`no port in ${url}`);
   const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   let refusing = false;
+  let frozen = false;
   const server = createServer((client) => {
     if (refusing) {
       client.destroy();
       return;
     }
+    if (frozen) {
+      sockets.add(client);
+      client.on("close", () => sockets.delete(client));
+      client.on("error", () => client.destroy());
+      client.pause();
+      return;
+    }
     const upstream = connect(targetPort, target.hostname);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    upstream.on("close", () => pairs.delete(pair));
     const end = () => {
       client.destroy();
       upstream.destroy();
@@ -61,6 +78,15 @@ export async function startTcpProxy(url: string): Promise<TcpProxy> {
   return {
     url: bare ? proxied.origin : proxied.toString(),
     cut,
+    freeze() {
+      frozen = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
     restore() {
       refusing = false;
     },

@@ -1,6 +1,5 @@
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { createClient, type Client } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
   AuthService,
   ClusterService,
@@ -24,6 +23,7 @@ import {
 } from "@guardian/config-service";
 import {
   createPageTokenSigner,
+  createServiceTransport,
   guardServiceClient,
   type FastRoute,
   type HttpRoute,
@@ -134,7 +134,7 @@ export function hostServices(names: readonly ServiceName[], deps: ServiceDeps): 
     } else if (deps.storeUrl) {
       raw = createClient(
         StoreService,
-        createGrpcTransport({ baseUrl: deps.storeUrl, interceptors: deps.storeInterceptors ?? [] }),
+        createServiceTransport({ baseUrl: deps.storeUrl, interceptors: deps.storeInterceptors }),
       );
     } else {
       throw new Error(

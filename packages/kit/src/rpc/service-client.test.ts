@@ -1,8 +1,10 @@
 import { create, type DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { StoreService, VersionConflictSchema } from "@guardian/api";
-import { describe, expect, it } from "vitest";
-import { isOutcomeUnknown, serviceCallError } from "./service-client.js";
+import { startTcpProxy } from "@guardian/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { closeAll, healthClient, start } from "../server/server-testing.js";
+import { createServiceTransport, isOutcomeUnknown, serviceCallError } from "./service-client.js";
 
 const write: DescMethod = StoreService.method.write;
 const get: DescMethod = StoreService.method.get;
@@ -84,6 +86,35 @@ describe("classifying failed service-to-service calls", () => {
         Code.Canceled,
       );
       expect(classify(cut, m, ac.signal)).toBe(deadline);
+    }
+  });
+});
+
+describe("the transport of service-to-service calls", () => {
+  afterEach(closeAll);
+
+  it("fails an open stream to a service that vanished without closing its connection", async () => {
+    const { url } = await start();
+    const proxy = await startTcpProxy(url);
+    try {
+      const transport = createServiceTransport({
+        baseUrl: proxy.url,
+        pingIntervalMs: 200,
+        pingTimeoutMs: 300,
+      });
+      const stream = healthClient(transport).watch({})[Symbol.asyncIterator]();
+      expect((await stream.next()).done).toBe(false);
+      proxy.freeze();
+      const began = Date.now();
+      // Nothing comes through any more; only the unanswered PING can end the wait.
+      const ended = await stream.next().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(ended).toBeInstanceOf(ConnectError);
+      expect(Date.now() - began).toBeLessThan(5_000);
+    } finally {
+      await proxy.close();
     }
   });
 });

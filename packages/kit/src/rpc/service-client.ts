@@ -1,5 +1,7 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type CallOptions, type Client } from "@connectrpc/connect";
+import type { Interceptor, Transport } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { VersionConflictSchema } from "@guardian/api";
 
 type AnyMethod = (req: unknown, opts?: CallOptions) => unknown;
@@ -130,4 +132,30 @@ export function guardServiceClient<S extends DescService>(
           };
   }
   return guarded as unknown as Client<S>;
+}
+
+/** What {@link createServiceTransport} needs. */
+export interface ServiceTransportOptions {
+  baseUrl: string;
+  interceptors?: Interceptor[];
+  /** How often a connection with open calls is checked with an HTTP/2 PING. Default 10 s. */
+  pingIntervalMs?: number;
+  /** How long a PING may go unanswered before the connection counts as dead. Default 10 s. */
+  pingTimeoutMs?: number;
+}
+
+/**
+ * The gRPC transport of one Guardian service calling another (the API processes calling the
+ * store). While calls are open, and before a call on a connection quiet for a ping interval,
+ * the connection is checked with an HTTP/2 PING: a service that vanished without closing its
+ * connections (a dead host, a dropped NAT entry) fails its open calls within about 20 s, as
+ * Unavailable, instead of holding them until TCP gives up many minutes later.
+ */
+export function createServiceTransport(opts: ServiceTransportOptions): Transport {
+  return createGrpcTransport({
+    baseUrl: opts.baseUrl,
+    interceptors: opts.interceptors ?? [],
+    pingIntervalMs: opts.pingIntervalMs ?? 10_000,
+    pingTimeoutMs: opts.pingTimeoutMs ?? 10_000,
+  });
 }
