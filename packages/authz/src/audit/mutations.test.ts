@@ -132,7 +132,7 @@ describe("auditMutations", () => {
     expect(ran).toBe(false);
   });
 
-  it("writes the event of a mutation naming a 300 000-character project, clipped, and runs it", async () => {
+  it("writes the event of a mutation naming a 300 000-character project, cut, and runs it", async () => {
     const huge = `audit-huge-${"a".repeat(300_000)}`;
     const c = client({
       deleteProject: () =>
@@ -141,7 +141,8 @@ describe("auditMutations", () => {
     expect(await codeOf(c.deleteProject({ project: huge }))).toBe(Code.InvalidArgument);
     const rows = await eventsOf("projects/audit-huge-");
     expect(rows.map((r) => [r.target.length, r.result, r.error_code])).toEqual([
-      [513, "failed", "invalid_argument"],
+      [1024, "failed", "invalid_argument"],
     ]);
+    expect(rows[0]!.target).toMatch(/^projects\/audit-huge-a+… \(300020 characters\)$/);
   });
 });

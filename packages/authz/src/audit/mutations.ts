@@ -8,13 +8,7 @@ import {
 import type { Queryable } from "@guardian/db";
 import { isOutcomeUnknown } from "@guardian/kit";
 import { carriedAuditKey, type CarriedAudit } from "./carried.js";
-import {
-  beginAudit,
-  clipTarget,
-  recordSettledAudit,
-  settleAudit,
-  type AuditTarget,
-} from "./pending.js";
+import { beginAudit, recordSettledAudit, settleAudit, type AuditTarget } from "./pending.js";
 import { auditContext, type AuditDraft } from "./record.js";
 
 /** How one mutation is audited: the resource it acts on and the facts of its response. */
@@ -165,7 +159,7 @@ function carriedHandler(
   db: Queryable,
 ) {
   return async (req: unknown, ctx: HandlerContext) => {
-    const about = clipTarget(mutation.target(req, ctx));
+    const about = mutation.target(req, ctx);
     // Facts the handler adds (auditDetail) before its change commits are written with it.
     const draft: AuditDraft = { ...about, detail: {} };
     ctx.values.set(draftKey, draft);

@@ -14,24 +14,6 @@ export interface AuditTarget {
   target: string;
 }
 
-/** The most characters of a target or project an audit event keeps. */
-const maxTargetLength = 512;
-
-function clip(text: string | undefined): string | undefined {
-  if (text === undefined || text.length <= maxTargetLength) return text;
-  return `${Array.from(text).slice(0, maxTargetLength).join("")}…`;
-}
-
-/**
- * Shortens the target and project of an event to {@link maxTargetLength} characters. They come
- * from the request before it is checked, so they may be far longer than any real name; one
- * such event must not fail to be written (the project is indexed), nor fail the events
- * written in the same batch.
- */
-export function clipTarget<T extends Partial<AuditTarget>>(about: T): T {
-  return { ...about, target: clip(about.target), project: clip(about.project) };
-}
-
 /**
  * Records the audit event of a mutation BEFORE it runs, as 'pending', and returns its id. A
  * mutation whose audit record cannot be written does not happen: this throws Unavailable and
@@ -46,7 +28,7 @@ export async function beginAudit(
   try {
     return await auditWriterFor(db).begin({
       ...auditContext(ctx),
-      ...clipTarget(about),
+      ...about,
       result: "pending",
     });
   } catch (err) {
@@ -84,8 +66,7 @@ export async function settleAudit(
   id: string,
   outcome: AuditSettlement,
 ): Promise<void> {
-  const about = clipTarget({ target: outcome.target, project: outcome.project });
-  const settled = { ...settledFields(outcome), ...about };
+  const settled = { ...settledFields(outcome), target: outcome.target, project: outcome.project };
   try {
     await auditWriterFor(db).settle({ id, ...settled });
   } catch (err) {
@@ -104,10 +85,9 @@ export async function recordSettledAudit(
   event: Omit<AuditEventInit, "result" | "errorCode" | "detail">,
   outcome: AuditSettlement,
 ): Promise<void> {
-  const moved = clipTarget({ target: outcome.target, project: outcome.project });
   const about = {
-    target: moved.target ?? event.target,
-    project: moved.project ?? event.project,
+    target: outcome.target ?? event.target,
+    project: outcome.project ?? event.project,
   };
   try {
     await auditWriterFor(db).record({ ...event, ...settledFields(outcome), ...about });

@@ -7,9 +7,10 @@ export const maxTargetLength = 1024;
 
 /**
  * A value cut to at most `max` UTF-16 units (never inside a surrogate pair), ending in a
- * mark that gives its full length. A denied call's project and target come from the request before any check of
- * their length; a value longer than an index row can hold made the whole insert fail (and
- * with it every event written in the same statement).
+ * mark that gives its full length. An event's project and target come from the request
+ * before any check of their length; a value longer than an index row can hold made the
+ * whole insert fail (and with it every event written in the same statement). Every write
+ * and settlement of an event cuts here, and nowhere else.
  */
 export function cut(value: string, max: number): string {
   if (value.length <= max) return value;
