@@ -29,6 +29,13 @@ export const processSettings = {
     default: 4 * 1024 * 1024,
     description: "Largest request message accepted; larger ones get resource_exhausted",
   }),
+  maxOpenCalls: int("GUARDIAN_MAX_OPEN_CALLS", {
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    description:
+      "Calls (streams and unary calls) one process serves at once; one more gets resource_exhausted, while /healthz, /readyz and /metrics are still answered. An open stream holds tens of kilobytes of memory",
+  }),
   trustedProxyHops: int("GUARDIAN_TRUSTED_PROXY_HOPS", {
     default: 0,
     min: 0,

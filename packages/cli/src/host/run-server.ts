@@ -25,6 +25,8 @@ export interface RunServerOptions {
     host: string;
     port: number;
     maxRequestBytes: number;
+    /** Calls served at once; one more gets ResourceExhausted. */
+    maxOpenCalls: number;
     shutdownTimeoutMs: number;
     trustedProxyHops: number;
     /** Signs page tokens; shared by every process of a deployment. */
@@ -79,6 +81,7 @@ export async function runServer(opts: RunServerOptions): Promise<ServerAddress> 
     host: opts.settings.host,
     port: opts.settings.port,
     maxRequestBytes: opts.settings.maxRequestBytes,
+    maxOpenCalls: opts.settings.maxOpenCalls,
     shutdownTimeoutMs: opts.settings.shutdownTimeoutMs,
     trustedProxyHops: opts.settings.trustedProxyHops,
     ...(opts.admit ? { admit: opts.admit } : {}),

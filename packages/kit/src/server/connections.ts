@@ -12,6 +12,8 @@ export interface ConnectionTracker {
   trackSession(session: ServerHttp2Session): void;
   /** Tracks a request until its response closes; during shutdown, asks HTTP/1.1 to close after it. */
   trackRequest(req: NodeRequest, res: NodeResponse): void;
+  /** Requests tracked whose response has not closed yet. */
+  openRequests(): number;
   /**
    * Starts a graceful shutdown: h2 sessions get GOAWAY, HTTP/1.1 connections close once idle
    * (`closeIdle` closes the idle ones), and sockets that never sent a request are dropped.
@@ -68,6 +70,9 @@ export function createConnectionTracker(): ConnectionTracker {
           setImmediate(closeIdle);
         }
       });
+    },
+    openRequests() {
+      return responses.size;
     },
     beginShutdown(idle) {
       shuttingDown = true;

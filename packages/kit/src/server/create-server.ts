@@ -22,6 +22,7 @@ import { assignRequestId, requestIdOf, resolveRequestId } from "./request-id.js"
 import { serverInterceptors } from "./server-interceptors.js";
 import type { ServerOptions } from "./server-options.js";
 import { handOverHttp1, sniffProtocol } from "./sniff.js";
+import { openCallLimit } from "./open-calls.js";
 
 export type { ServerOptions } from "./server-options.js";
 
@@ -112,6 +113,7 @@ export function createServer(opts: ServerOptions): Server {
     headerOf: (req) => admitted.headerOf(req) ?? headersOf(req),
   });
   const failure = { logger, readMaxBytes };
+  const tooManyCalls = openCallLimit(opts, logger, () => connections.openRequests());
   const serve = (req: NodeRequest, res: NodeResponse, path: string): void => {
     try {
       if (!fastRoutes(req, res, path)) rpcHandler(req, res);
@@ -125,7 +127,7 @@ export function createServer(opts: ServerOptions): Server {
     if (opts.site && !methods.has(path) && opts.site(req, res, path)) return;
     const method = methods.get(path);
     const verdict =
-      (method && authorityError(req)) ||
+      (method && (tooManyCalls() || authorityError(req))) ||
       (method && opts.admit?.(admitted.callOf(req, method, addressOf(req))));
     if (verdict instanceof Promise) {
       // The body stays unread (no one consumes the stream) until the check settles.

@@ -17,6 +17,13 @@ export interface ServerOptions {
   port?: number;
   /** Largest request message accepted, in bytes; larger ones get ResourceExhausted. Default 4 MiB. */
   maxRequestBytes?: number;
+  /**
+   * Requests open at once (streams, unary calls, plain HTTP) beyond which a new RPC is
+   * refused with ResourceExhausted, so that clients cannot hold the process's memory without
+   * bound (an open stream costs tens of kilobytes). `/healthz`, `/readyz` and `/metrics` are
+   * always answered. Default 10,000.
+   */
+  maxOpenCalls?: number;
   /** The process logger; each request gets a child bound to its request id. */
   logger: Logger;
   /** Health registry served as `grpc.health.v1.Health` and at `/readyz`. */

@@ -1,0 +1,114 @@
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Code } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { afterEach, describe, expect, it } from "vitest";
+import { createLogger } from "../logging/logger.js";
+import { closeAll, h1, healthClient, start } from "./server-testing.js";
+
+afterEach(closeAll);
+
+/**
+ * Opens a gRPC Health Watch on `session`: resolves once its first message arrived, rejects
+ * with the grpc-status of an answer without messages.
+ */
+function openWatch(session: http2.ClientHttp2Session): Promise<http2.ClientHttp2Stream> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/grpc.health.v1.Health/Watch",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    stream.on("error", reject);
+    stream.once("data", () => resolve(stream));
+    stream.once("response", (headers) => {
+      if (headers["grpc-status"] !== undefined)
+        reject(new Error(`grpc-status ${headers["grpc-status"]}`));
+    });
+    stream.once("close", () => reject(new Error("closed without a message")));
+    stream.end(Buffer.alloc(5));
+  });
+}
+
+/** Opens a Connect Health Watch over HTTP/1.1, resolving once its first message arrived. */
+function openH1Watch(url: string): Promise<http.ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}/grpc.health.v1.Health/Watch`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+json", "content-length": "7" },
+      agent: false,
+    });
+    req.on("error", reject);
+    req.on("response", (res) => res.once("data", () => resolve(req)));
+    req.end(Buffer.from([0, 0, 0, 0, 2, 0x7b, 0x7d]));
+  });
+}
+
+async function codeOf(call: Promise<unknown>): Promise<Code | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (err) {
+    return (err as { code?: Code }).code;
+  }
+}
+
+describe("createServer's limit on open calls", () => {
+  it("refuses an RPC past maxOpenCalls with resource_exhausted, still serving health and metrics", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      level: "warn",
+      destination: { write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    });
+    const { url } = await start({ maxOpenCalls: 3, logger });
+    const session = http2.connect(url);
+    session.on("error", () => {});
+    const streams = [await openWatch(session), await openWatch(session)];
+    const h1Watch = await openH1Watch(url);
+    const grpc = healthClient(createGrpcTransport({ baseUrl: url }));
+    const connect = healthClient(createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
+    // A fourth call of any kind, over any protocol, is refused and says why.
+    for (const call of [grpc.check({}), connect.check({})]) {
+      const err = await call.then(
+        () => undefined,
+        (e: unknown) => e as { code: Code; rawMessage: string },
+      );
+      expect(err?.code).toBe(Code.ResourceExhausted);
+      expect(err?.rawMessage).toContain("3 calls open");
+    }
+    // A refused gRPC stream on the same connection leaves the others open.
+    await expect(openWatch(session)).rejects.toThrow(`grpc-status ${Code.ResourceExhausted}`);
+    // Operators still see the process.
+    expect((await h1(url, "/readyz")).status).toBe(200);
+    expect((await h1(url, "/metrics")).status).toBe(200);
+    expect(
+      lines.filter(
+        (l) => l.msg === "calls refused: the server has as many calls open as it allows",
+      ),
+    ).toHaveLength(1);
+    // Once calls end, new ones are served again.
+    streams[0]!.close();
+    h1Watch.destroy();
+    await sleep(100);
+    expect(await codeOf(grpc.check({}))).toBeUndefined();
+    expect(await codeOf(connect.check({}))).toBeUndefined();
+    expect(streams[1]!.closed).toBe(false);
+    session.close();
+  });
+
+  it("counts 1,200 streams of one connection against the limit, then frees them", async () => {
+    const { url } = await start({ maxOpenCalls: 1_000 });
+    const session = http2.connect(url, { settings: { enablePush: false } });
+    session.on("error", () => {});
+    const opened = await Promise.allSettled(
+      Array.from({ length: 1_200 }, () => openWatch(session)),
+    );
+    expect(opened.filter((o) => o.status === "fulfilled")).toHaveLength(1_000);
+    session.destroy();
+    await sleep(200);
+    const grpc = healthClient(createGrpcTransport({ baseUrl: url }));
+    expect(await codeOf(grpc.check({}))).toBeUndefined();
+  });
+});
