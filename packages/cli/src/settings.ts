@@ -245,6 +245,12 @@ export const databaseSettings = {
     description:
       "How long a call may wait for a PostgreSQL connection (opening one, or a free one in the pool); while the database cannot be reached, calls that need it fail with unavailable after this instead of hanging",
   }),
+  databaseStatementTimeoutMs: duration("GUARDIAN_DATABASE_STATEMENT_TIMEOUT", {
+    default: "30s",
+    max: 60 * 60_000,
+    description:
+      "Longest one SQL statement of a serving process may run: PostgreSQL cancels it after this (the call gets deadline_exceeded), and a database that stops answering altogether fails the call with unavailable at most 5 s later, its connection discarded. 0 sets no bound. Not applied by backup, restore or embedded mode",
+  }),
 } as const;
 
 /** How `guardian migrate` waits for a database that is still starting. */

@@ -16,6 +16,15 @@ export interface PoolOptions {
    * them. Default 10 s.
    */
   connectTimeoutMs?: number;
+  /**
+   * Longest a statement may run. PostgreSQL cancels it after this (`statement_timeout`:
+   * 57014, which services answer DeadlineExceeded); and when the server stops answering
+   * while its host still does (a stopped or wedged process, whose kernel keeps answering TCP
+   * keepalives), the client gives up after as long again, at most 5 s more (`query_timeout`:
+   * a connection loss, answered Unavailable) and discards the connection. 0, the default,
+   * sets no bound.
+   */
+  statementTimeoutMs?: number;
   /** Called when an idle client fails (the pool replaces it). */
   onError?: (err: Error) => void;
 }
@@ -25,6 +34,7 @@ export interface PoolOptions {
  * on when it is made, every query runs in a span (see {@link traceQueries}).
  */
 export function createPool(opts: PoolOptions): pg.Pool {
+  const statementMs = Math.max(0, Math.floor(opts.statementTimeoutMs ?? 0));
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.max ?? 10,
@@ -35,6 +45,10 @@ export function createPool(opts: PoolOptions): pg.Pool {
     // (a failover, a dropped NAT entry) fails instead of holding its query for good.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
+    ...(statementMs > 0 && {
+      statement_timeout: statementMs,
+      query_timeout: statementMs + Math.min(5_000, statementMs),
+    }),
   });
   // An idle client that loses its server emits 'error' on the pool; unhandled it would kill the process.
   pool.on("error", (err) => opts.onError?.(err));

@@ -14,7 +14,10 @@ export interface TcpProxy {
    * vanished without closing its connections (a dead host, a dropped NAT entry).
    */
   freeze(): void;
-  /** Accepts connections again (after `cut`). */
+  /**
+   * Accepts connections again (after `cut`), and passes the bytes of new ones (after
+   * `freeze`; connections open while frozen stay frozen).
+   */
   restore(): void;
   close(): Promise<void>;
 }
@@ -89,6 +92,7 @@ export async function startTcpProxy(url: string): Promise<TcpProxy> {
     },
     restore() {
       refusing = false;
+      frozen = false;
     },
     close() {
       cut();

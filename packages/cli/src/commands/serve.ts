@@ -78,6 +78,7 @@ async function serve(
   const pool = createPool({
     url: settings.databaseUrl,
     connectTimeoutMs: settings.databaseConnectTimeoutMs,
+    statementTimeoutMs: settings.databaseStatementTimeoutMs,
     onError: (err) => logger.warn({ err }, "database connection lost"),
   });
   const metrics = supervisor ? supervisor.shareMetrics(createMetrics()) : createMetrics();

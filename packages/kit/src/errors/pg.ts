@@ -52,7 +52,8 @@ export function isPgError(err: unknown, ...codes: string[]): boolean {
 /**
  * Tells whether `err` means the database connection is gone or cannot be had: a shutdown or
  * connection-failure SQLSTATE, a socket error, node-postgres' "Connection terminated" errors,
- * or the pool's connection timeout (no connection within `connectTimeoutMs`).
+ * the pool's connection timeout (no connection within `connectTimeoutMs`), or a query the
+ * server left unanswered past the pool's `query_timeout` ("Query read timeout").
  */
 export function isPgConnectionLoss(err: unknown): boolean {
   const code = errorCode(err);
@@ -61,7 +62,9 @@ export function isPgConnectionLoss(err: unknown): boolean {
   }
   return (
     err instanceof Error &&
-    /^(Connection terminated|timeout exceeded when trying to connect)/.test(err.message)
+    /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout)/.test(
+      err.message,
+    )
   );
 }
 
