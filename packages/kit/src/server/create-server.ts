@@ -23,6 +23,7 @@ import { serverInterceptors } from "./server-interceptors.js";
 import type { ServerOptions } from "./server-options.js";
 import { handOverHttp1, sniffProtocol } from "./sniff.js";
 import { openCallLimit } from "./open-calls.js";
+import { pingSession } from "./session-pings.js";
 
 export type { ServerOptions } from "./server-options.js";
 
@@ -177,6 +178,7 @@ export function createServer(opts: ServerOptions): Server {
   const http2Server = http2.createServer({}, onRequest);
   http2Server.on("session", (session) => {
     connections.trackSession(session);
+    pingSession(session, opts.sessionPings ?? {}, logger);
     // The session's own socket wraps our replaying stream and knows no peer: remember the
     // real one ("session" fires synchronously inside emit("connection")).
     if (handingOver) peers.set(session, handingOver);
@@ -185,6 +187,9 @@ export function createServer(opts: ServerOptions): Server {
   const netServer = net.createServer({ noDelay: true }, (socket) => {
     // Resets and broken pipes are routine; without a listener they would crash the process.
     socket.on("error", (err) => logger.debug({ err }, "connection error"));
+    // Probes from 30 s of silence: an HTTP/1.1 stream whose client vanished fails (HTTP/2
+    // connections are pinged, see pingSession).
+    socket.setKeepAlive(true, 30_000);
     connections.trackSocket(socket);
     sniffProtocol(socket, opts.firstByteTimeoutMs ?? 30_000).then(
       (sniffed) => {

@@ -6,6 +6,7 @@ import type { PageTokenSigner } from "../rpc/page-signer.js";
 import type { Admission } from "./admission.js";
 import type { FastRoute } from "./fast-route.js";
 import type { HttpRoute, StaticSite } from "./plain-routes.js";
+import type { SessionPingOptions } from "./session-pings.js";
 
 /** Options for `createServer`. */
 export interface ServerOptions {
@@ -46,6 +47,11 @@ export interface ServerOptions {
   trustedProxyHops?: number;
   /** How long close() waits for calls to finish before cutting connections. Default 10 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * HTTP/2 client connections are pinged every `intervalMs` (30 s) and closed when a ping
+   * goes unanswered for `timeoutMs` (10 s).
+   */
+  sessionPings?: SessionPingOptions;
   /** How long a new connection may stay silent before it is dropped. Default 30 s. */
   firstByteTimeoutMs?: number;
   /**
