@@ -77,4 +77,34 @@ export function lockContract(ctx: ContractContext): void {
     );
     expect((await client().getLock({ name })).lock?.leaseId).toBe(next.leaseId);
   });
+
+  it("gives a lock contended by 6 workers to one at a time, each with a larger token", async () => {
+    const name = ctx.unique("contended-lock");
+    let inside = 0;
+    let overlapped = false;
+    const tokens: bigint[] = [];
+    await Promise.all(
+      Array.from({ length: 6 }, async (_, w) => {
+        for (let i = 0; i < 4; i++) {
+          const lock = (
+            await client().acquireLock({
+              name,
+              ttl: seconds(5),
+              owner: `w${w}`,
+              waitTimeout: seconds(20),
+            })
+          ).lock!;
+          inside += 1;
+          if (inside > 1) overlapped = true;
+          tokens.push(lock.fencingToken);
+          await sleep(5);
+          inside -= 1;
+          await client().releaseLock({ name, leaseId: lock.leaseId });
+        }
+      }),
+    );
+    expect(overlapped).toBe(false);
+    expect(tokens).toHaveLength(24);
+    for (let i = 1; i < tokens.length; i++) expect(tokens[i]!).toBeGreaterThan(tokens[i - 1]!);
+  }, 60_000);
 }

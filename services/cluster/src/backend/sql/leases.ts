@@ -68,7 +68,7 @@ export async function leaseAlive(db: Queryable, id: bigint): Promise<boolean> {
 }
 
 /**
- * Deletes a lease and what it holds (candidates and instances go, locks are released), and
+ * Deletes a lease and what it holds (its candidates, instances and lock), and
  * bumps the revision when it existed. Returns whether it existed.
  */
 export async function deleteLease(db: Queryable, id: bigint): Promise<boolean> {

@@ -3,9 +3,11 @@ import { ClusterError } from "../errors.js";
 import type { AcquireLockInput, LockInfo } from "../types.js";
 import { deleteLease, grantLease, type SqlContext } from "./leases.js";
 
-// A lock is one row per name, locked FOR UPDATE by whoever tries to take it. Its
-// fencing_token is incremented by every acquisition and never reset, so each holder gets a
-// larger token than all earlier ones. A holding whose lease has expired counts as free.
+// A lock is one row per held name, locked FOR UPDATE by whoever tries to take it, and
+// deleted with the lease that holds it (released, or swept once expired): names no one holds
+// take no room. Every acquisition takes its fencing_token from one sequence shared by every
+// lock (migration 0019), so each holder gets a larger token than all earlier ones, whether or
+// not the row was deleted in between. A holding whose lease has expired counts as free.
 
 interface LockRow {
   name: string;
@@ -49,24 +51,38 @@ async function selectLock(db: Queryable, name: string, forUpdate: boolean) {
   return rows[0];
 }
 
+/** An attempt found no row, and another acquisition created it first: try again. */
+class LostRace extends Error {}
+
+const returnedLock = `RETURNING name, fencing_token, lease_id, owner, acquired_at,
+  $4::timestamptz AS expires_at`;
+
 /** One attempt in one transaction: the new holding, or the current holder. */
 async function tryAcquire(ctx: SqlContext, input: AcquireLockInput) {
   return withTransaction(ctx.pool, async (db) => {
-    await db.query("INSERT INTO cluster_locks (name) VALUES ($1) ON CONFLICT DO NOTHING", [
-      input.name,
-    ]);
     const current = await selectLock(db, input.name, true);
     const holder = current && toLock(current);
     if (holder) return { holder };
     const lease = await grantLease(db, input.ttlMs);
-    const { rows } = await db.query<LockRow>(
-      `UPDATE cluster_locks
-       SET fencing_token = fencing_token + 1, lease_id = $2, owner = $3, acquired_at = now()
-       WHERE name = $1
-       RETURNING name, fencing_token, lease_id, owner, acquired_at, $4::timestamptz AS expires_at`,
-      [input.name, lease.id.toString(), input.owner, lease.expiresAt],
-    );
-    return { acquired: toLock(rows[0]!)! };
+    const params = [input.name, lease.id.toString(), input.owner, lease.expiresAt];
+    // A row held FOR UPDATE stays; without one, a concurrent attempt may insert it first.
+    const { rows } = current
+      ? await db.query<LockRow>(
+          `UPDATE cluster_locks
+           SET fencing_token = nextval('cluster_fencing_tokens'), lease_id = $2, owner = $3,
+               acquired_at = now()
+           WHERE name = $1 ${returnedLock}`,
+          params,
+        )
+      : await db.query<LockRow>(
+          `INSERT INTO cluster_locks (name, fencing_token, lease_id, owner, acquired_at)
+           VALUES ($1, nextval('cluster_fencing_tokens'), $2, $3, now())
+           ON CONFLICT (name) DO NOTHING ${returnedLock}`,
+          params,
+        );
+    // Rolls back, lease included.
+    if (!rows[0]) throw new LostRace();
+    return { acquired: toLock(rows[0])! };
   });
 }
 
@@ -80,7 +96,11 @@ export async function acquireLock(
   const wake = ctx.notifier.subscribe();
   try {
     for (;;) {
-      const res = await tryAcquire(ctx, input);
+      const res = await tryAcquire(ctx, input).catch((err: unknown) => {
+        if (err instanceof LostRace) return undefined;
+        throw err;
+      });
+      if (!res) continue;
       if (res.acquired) return res.acquired;
       const remaining = deadline - Date.now();
       if (remaining <= 0 || signal.aborted || ctx.shutdown.aborted) {
@@ -120,10 +140,7 @@ export async function releaseLock(ctx: SqlContext, name: string, leaseId: bigint
     const current = await selectLock(db, name, true);
     const holder = current && toLock(current);
     if (!holder || holder.leaseId !== leaseId) throw notHeld(name, leaseId);
-    await db.query(
-      "UPDATE cluster_locks SET lease_id = NULL, owner = '', acquired_at = NULL WHERE name = $1",
-      [name],
-    );
+    // The lock's row goes with its lease.
     await deleteLease(db, leaseId);
   });
   ctx.notifier.notify();

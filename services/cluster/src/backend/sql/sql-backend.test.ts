@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +10,7 @@ import { failureOf, useTestDatabase } from "@guardian/testkit";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineClusterContract } from "../../contract/contract.js";
-import { campaign } from "../../contract/helpers.js";
+import { campaign, seconds } from "../../contract/helpers.js";
 import { recordStream } from "../../contract/stream-recorder.js";
 import { useHarness } from "../../testing/harness.js";
 import { clusterAuditEvents } from "../../testing/sql/audit-log.js";
@@ -87,6 +88,37 @@ describe("sql cluster membership", () => {
       error_code: "failed_precondition",
       detail: { peerUrls: ["http://10.0.0.9:2380"] },
     });
+  });
+});
+
+describe("sql cluster locks", () => {
+  const h = useHarness(() => db.pool(), openSql);
+
+  it("keeps no row for a lock no one holds, whether released or expired", async () => {
+    const client = h.client();
+    const tokens: bigint[] = [];
+    for (let i = 0; i < 20; i++) {
+      const name = `rowless-${i}`;
+      const lock = (await client.acquireLock({ name, ttl: seconds(3), owner: "w" })).lock!;
+      tokens.push(lock.fencingToken);
+      await client.releaseLock({ name, leaseId: lock.leaseId });
+    }
+    await client.acquireLock({ name: "rowless-expired", ttl: seconds(1), owner: "w" });
+    const rows = async () =>
+      (
+        await h
+          .pool()
+          .query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM cluster_locks WHERE name LIKE 'rowless-%'",
+          )
+      ).rows[0]!.n;
+    expect(await rows()).toBe(1);
+    await sleep(1_600);
+    expect(await rows()).toBe(0);
+    // A name taken again after its row went still gets a larger token than ever before.
+    const again = (await client.acquireLock({ name: "rowless-0", ttl: seconds(3), owner: "w" }))
+      .lock!;
+    expect(again.fencingToken).toBeGreaterThan(tokens.at(-1)!);
   });
 });
 
