@@ -136,6 +136,27 @@ describe("WebhookService", () => {
     expect(badFields(creds)).toEqual(["url"]);
   });
 
+  it("refuses a webhook past GUARDIAN_MAX_WEBHOOKS_PER_PROJECT, counting concurrent creations", async () => {
+    const webhooks = h.webhooksWith({
+      settings: { webhookAllowNetworks: ["127.0.0.0/8"], maxWebhooksPerProject: 3 },
+    });
+    const project = await newProject(h);
+    const create = () => webhooks.createWebhook({ project, url: receiver.url }, admin);
+    const results = await Promise.allSettled(Array.from({ length: 6 }, create));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(3);
+    const refused = await failureOf(create());
+    expect(refused.code).toBe(Code.ResourceExhausted);
+    expect(refused.rawMessage).toContain("already has 3 webhooks");
+    // Another project is not affected, and deleting one makes room.
+    await create().catch(() => undefined);
+    const other = await newProject(h);
+    await webhooks.createWebhook({ project: other, url: receiver.url }, admin);
+    const { webhooks: listed } = await webhooks.listWebhooks({ project });
+    expect(listed).toHaveLength(3);
+    await webhooks.deleteWebhook({ project, id: listed[0]!.id }, admin);
+    await create();
+  });
+
   it("answers NotFound for an unknown project or webhook", async () => {
     const webhooks = h.webhooksWith({ settings: { webhookAllowNetworks: ["127.0.0.0/8"] } });
     const missing = "00000000-0000-4000-8000-000000000001";

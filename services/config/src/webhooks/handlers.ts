@@ -20,6 +20,7 @@ import { resolveWebhookSettings } from "./settings.js";
 import { deliveryHeaders, generateWebhookSecret } from "./signing.js";
 import { vetTarget } from "./target.js";
 import {
+  countWebhooksLocked,
   deleteWebhook,
   insertWebhook,
   listWebhooks,
@@ -59,6 +60,14 @@ export function createWebhookHandlers(deps: WebhookServiceDeps): Handlers {
       const secret = req.secret === "" ? generateWebhookSecret() : req.secret;
       const row = await withTransaction(pool, async (client) => {
         if (!(await projectExists(client, req.project))) throw projectNotFound(req.project);
+        const max = settings.maxWebhooksPerProject;
+        if ((await countWebhooksLocked(client, req.project)) >= max) {
+          throw new ConnectError(
+            `project "${req.project}" already has ${max} webhooks, the most it may have ` +
+              "(GUARDIAN_MAX_WEBHOOKS_PER_PROJECT); delete one first",
+            Code.ResourceExhausted,
+          );
+        }
         return insertWebhook(client, {
           id,
           project: req.project,

@@ -10,6 +10,13 @@ export const webhookSettings = {
     description:
       "Non-public destinations webhooks may reach anyway: CIDRs (10.20.0.0/16, fd00::/8), IP addresses or host names, comma-separated; every other loopback, private, link-local, CGNAT, multicast or reserved address is refused",
   }),
+  maxWebhooksPerProject: int("GUARDIAN_MAX_WEBHOOKS_PER_PROJECT", {
+    default: 100,
+    min: 1,
+    max: 100_000,
+    description:
+      "Webhooks one project may have; creating one more gets resource_exhausted (every change of a project is delivered to each of its webhooks that matches)",
+  }),
   webhookConnectTimeoutMs: duration("GUARDIAN_WEBHOOK_CONNECT_TIMEOUT", {
     default: "5s",
     min: 100,

@@ -36,6 +36,19 @@ export async function insertWebhook(
   return r.rows[0]!;
 }
 
+/**
+ * How many webhooks a project has, counted under a lock on the project's webhooks held to the
+ * end of the transaction `db` runs, so that concurrent creations count one after another.
+ */
+export async function countWebhooksLocked(db: Queryable, project: string): Promise<number> {
+  await db.query(`SELECT pg_advisory_xact_lock(hashtext('guardian.webhooks:' || $1))`, [project]);
+  const r = await db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM webhooks WHERE project = $1",
+    [project],
+  );
+  return r.rows[0]!.n;
+}
+
 /** Reads one webhook of a project, optionally locking it. */
 export async function selectWebhook(
   db: Queryable,
