@@ -19,17 +19,26 @@ function clip(text: string): string {
   return text.length <= maxEcho ? text : `${Array.from(text).slice(0, maxEcho).join("")}…`;
 }
 
+/** The most field violations an error lists. */
+export const maxViolations = 20;
+
 /**
  * Builds a Code.InvalidArgument error naming every malformed field, for example
  * `invalid project_id: must not be empty`, with a `guardian.v1.BadRequest` detail listing them.
+ * Past {@link maxViolations}, the first ones are listed and the message says how many more
+ * there are: a request of a million bad list items must not get an answer many times its size
+ * (nor one too large to send: a gRPC status travels in one HTTP/2 header frame).
  */
 export function invalidArgument(requested: readonly FieldViolationInit[]): ConnectError {
-  const violations = requested.map((v) => ({
+  const violations = requested.slice(0, maxViolations).map((v) => ({
     field: clip(v.field),
     description: clip(v.description),
   }));
-  const text = violations.map((v) => `${v.field}: ${v.description}`).join("; ");
-  const message = violations.length === 1 ? `invalid ${text}` : `invalid request: ${text}`;
+  const more = requested.length - violations.length;
+  const text =
+    violations.map((v) => `${v.field}: ${v.description}`).join("; ") +
+    (more > 0 ? `; and ${more} more problems not listed` : "");
+  const message = requested.length === 1 ? `invalid ${text}` : `invalid request: ${text}`;
   return new ConnectError(message, Code.InvalidArgument, undefined, [
     {
       desc: BadRequestSchema,

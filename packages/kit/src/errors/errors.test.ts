@@ -19,6 +19,20 @@ describe("invalidArgument", () => {
     expect(violation.description.endsWith("…")).toBe(true);
     expect(err.rawMessage.length).toBeLessThan(1_000);
   });
+
+  it("lists at most 20 violations and counts the rest, however many a request has", () => {
+    const requested = Array.from({ length: 1_000_000 }, (_, i) => ({
+      field: `tags[${i}]`,
+      description: "must not be empty",
+    }));
+    const err = invalidArgument(requested);
+    const listed = err.findDetails(BadRequestSchema)[0]!.fieldViolations;
+    expect(listed.map((v) => v.field)).toEqual(requested.slice(0, 20).map((v) => v.field));
+    expect(err.rawMessage).toMatch(
+      /^invalid request: tags\[0\]: must not be empty; .*; and 999980 more problems not listed$/,
+    );
+    expect(err.rawMessage.length).toBeLessThan(1_000);
+  });
 });
 
 describe("internalError", () => {
