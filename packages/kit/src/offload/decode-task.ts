@@ -10,6 +10,7 @@ import {
 } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { findTextProblems } from "../rpc/text-check.js";
+import { mayHoldEnumNames, unknownEnumViolation } from "../errors/json-enums.js";
 
 /** How a unary request travels: Connect's unary POST, or one enveloped gRPC(-Web) message. */
 export type OffloadProtocol = "connect" | "grpc" | "grpc-web";
@@ -63,7 +64,8 @@ function finiteOnly(_key: string, value: unknown): unknown {
   return value;
 }
 
-function decompress(
+/** A message body uncompressed with `task.encoding`; throws past `task.readMaxBytes`. */
+export function decompress(
   bytes: Uint8Array,
   task: Pick<DecodeTask, "encoding" | "readMaxBytes">,
 ): Uint8Array {
@@ -143,9 +145,15 @@ export function decodeRequest(schema: DescMessage, task: DecodeTask): DecodedReq
   try {
     bytes = task.protocol === "connect" ? decompress(task.body, task) : unenvelope(task.body, task);
     if (bytes === undefined || bytes.byteLength > task.readMaxBytes) return undefined;
-    message = task.binary
-      ? fromBinary(schema, bytes)
-      : fromJsonString(schema, new TextDecoder().decode(bytes), { ignoreUnknownFields: true });
+    if (task.binary) message = fromBinary(schema, bytes);
+    else {
+      const text = new TextDecoder().decode(bytes);
+      message = fromJsonString(schema, text, { ignoreUnknownFields: true });
+      // A mistyped enum name, which decoding drops, is answered by Connect's route.
+      if (mayHoldEnumNames(schema) && unknownEnumViolation(schema, JSON.parse(text))) {
+        return undefined;
+      }
+    }
   } catch {
     return undefined;
   }
