@@ -8,6 +8,7 @@ import { etcdKeys } from "./keys.js";
 import * as locks from "./locks.js";
 import * as members from "./members.js";
 import * as registry from "./registry.js";
+import { defaultWatchCreateMs } from "./watch.js";
 
 /** Options for {@link createEtcdClusterBackend}: the connection, and the backend's own. */
 export interface EtcdClusterBackendOptions extends EtcdClientOptions {
@@ -36,6 +37,7 @@ export function createEtcdClusterBackend(opts: EtcdClusterBackendOptions): Clust
     keys: etcdKeys(prefix ?? "/guardian/cluster/"),
     shutdown: closing.signal,
     watchBufferSize: watchBufferSize ?? 1024,
+    watchCreateMs: connection.callTimeoutMs ?? defaultWatchCreateMs,
   };
   const membersCtx: members.MembersContext = {
     client,

@@ -9,6 +9,8 @@ export interface EtcdContext {
   shutdown: AbortSignal;
   /** Bounded buffer of each watching stream. */
   watchBufferSize: number;
+  /** How long etcd may take to accept a watch (the etcd call timeout). */
+  watchCreateMs: number;
 }
 
 /** A range op over every key starting with `prefix`, oldest creation first. */

@@ -58,6 +58,7 @@ export async function* campaign(
       keys.election(input.election),
       BigInt(put.header.revision) + 1n,
       () => notifier.notify(),
+      ctx.watchCreateMs,
     );
   } catch (err) {
     wake.close();
@@ -193,6 +194,7 @@ export async function* observe(
   const stop = AbortSignal.any([signal, ctx.shutdown]);
   for await (const batch of watchPrefix(ctx.client, prefix, revision + 1n, stop, {
     bufferSize: ctx.watchBufferSize,
+    createTimeoutMs: ctx.watchCreateMs,
   })) {
     for (const e of batch.events) {
       if (e.type === "put") candidates.set(e.kv.key.toString(), e.kv);

@@ -117,7 +117,13 @@ async function waitForChange(
 ): Promise<void> {
   const notifier = createNotifier();
   const wake = notifier.subscribe();
-  const stop = await onChanges(ctx.client, k, fromRevision, () => notifier.notify());
+  const stop = await onChanges(
+    ctx.client,
+    k,
+    fromRevision,
+    () => notifier.notify(),
+    ctx.watchCreateMs,
+  );
   try {
     await wake.wait(ms, AbortSignal.any([signal, ctx.shutdown]));
   } finally {

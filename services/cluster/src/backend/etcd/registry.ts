@@ -170,6 +170,7 @@ export async function* watchInstances(
   const stop = AbortSignal.any([signal, ctx.shutdown]);
   for await (const batch of watchPrefix(ctx.client, prefix, revision + 1n, stop, {
     bufferSize: ctx.watchBufferSize,
+    createTimeoutMs: ctx.watchCreateMs,
   })) {
     for (const e of batch.events) {
       const id = e.kv.key.toString().slice(prefix.length);

@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { createEtcdClient } from "@guardian/etcd";
 import type { Watcher } from "etcd3";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { pinResumeRevision } from "./watch.js";
+import { freePort } from "@guardian/testkit";
+import { ClusterError } from "../errors.js";
+import { onChanges, pinResumeRevision, watchPrefix } from "./watch.js";
 
 const client = createEtcdClient({ endpoints: inject("etcd").endpoints });
 
@@ -38,5 +40,32 @@ describe("a cluster watch started in the past", () => {
     // Once the backlog arrived: the revision after its last event.
     expect(await data).toBe(now + 1n);
     await watcher.cancel();
+  });
+});
+
+describe("a cluster watch etcd does not accept", () => {
+  it("fails with unavailable after its timeout instead of waiting for etcd without end", async () => {
+    // Nothing listens there: the client retries the watch's stream for as long as it lives.
+    const gone = createEtcdClient({ endpoints: [`127.0.0.1:${await freePort()}`] });
+    try {
+      const began = performance.now();
+      const stream = watchPrefix(gone, "/test/none/", 1n, new AbortController().signal, {
+        createTimeoutMs: 500,
+      });
+      const streamed = await stream.next().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(streamed).toBeInstanceOf(ClusterError);
+      expect((streamed as ClusterError).kind).toBe("unavailable");
+      const waited = await onChanges(gone, "/test/none/", 1n, () => {}, 500).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((waited as ClusterError).kind).toBe("unavailable");
+      expect(performance.now() - began).toBeLessThan(3_000);
+    } finally {
+      gone.close();
+    }
   });
 });

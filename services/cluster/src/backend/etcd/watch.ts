@@ -1,5 +1,41 @@
-import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from "etcd3";
+import type { Etcd3, IKeyValue, IWatchResponse, WatchBuilder, Watcher } from "etcd3";
 import { ClusterError } from "../errors.js";
+
+/** How long etcd may take to accept a watch, unless told otherwise. */
+export const defaultWatchCreateMs = 5_000;
+
+/**
+ * Creates the watch of `builder`, failing with `unavailable` when etcd has not accepted it
+ * within `timeoutMs`: the client keeps retrying a watch it cannot create (etcd down, no
+ * member reachable) without end, which would hold the call that asked for it as long.
+ */
+export async function createWatch(builder: WatchBuilder, timeoutMs: number): Promise<Watcher> {
+  const watcher = builder.watcher();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      new Promise<void>((resolve, reject) => {
+        watcher.once("connected", () => resolve());
+        watcher.once("error", reject);
+      }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new ClusterError("unavailable", `etcd did not accept a watch within ${timeoutMs} ms`),
+            ),
+          timeoutMs,
+        );
+      }),
+    ]);
+    return watcher;
+  } catch (err) {
+    await watcher.cancel().catch(() => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** The events of one watch response, all committed at or below `revision`. */
 export interface WatchBatch {
@@ -38,7 +74,8 @@ export function pinResumeRevision(
 
 /**
  * Watches every key under `prefix` from `fromRevision` (inclusive) until `signal` aborts,
- * yielding batches in revision order. A broken watch resumes from the first revision it has
+ * yielding batches in revision order (failing with `unavailable` when etcd does not accept
+ * the watch in time, see {@link createWatch}). A broken watch resumes from the first revision it has
  * not delivered (see {@link pinResumeRevision}). A consumer that falls more than `bufferSize`
  * batches behind is cut off with a slow_consumer error, so it never holds events for the
  * others.
@@ -48,18 +85,16 @@ export async function* watchPrefix(
   prefix: string,
   fromRevision: bigint,
   signal: AbortSignal,
-  opts: { bufferSize?: number; onBatch?: () => void } = {},
+  opts: { bufferSize?: number; onBatch?: () => void; createTimeoutMs?: number } = {},
 ): AsyncGenerator<WatchBatch> {
   const bufferSize = opts.bufferSize ?? 1024;
   const queue: WatchBatch[] = [];
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
-  const watcher = await client
-    .watch()
-    .prefix(prefix)
-    .startRevision(fromRevision.toString())
-    .withPreviousKV()
-    .create();
+  const watcher = await createWatch(
+    client.watch().prefix(prefix).startRevision(fromRevision.toString()).withPreviousKV(),
+    opts.createTimeoutMs ?? defaultWatchCreateMs,
+  );
   const delivered = pinResumeRevision(watcher, fromRevision);
   watcher.on("data", (res) => {
     delivered(res);
@@ -117,12 +152,12 @@ export async function onChanges(
   prefix: string,
   fromRevision: bigint,
   onChange: () => void,
+  createTimeoutMs = defaultWatchCreateMs,
 ): Promise<() => void> {
-  const watcher = await client
-    .watch()
-    .prefix(prefix)
-    .startRevision(fromRevision.toString())
-    .create();
+  const watcher = await createWatch(
+    client.watch().prefix(prefix).startRevision(fromRevision.toString()),
+    createTimeoutMs,
+  );
   const delivered = pinResumeRevision(watcher, fromRevision);
   watcher.on("data", (res) => {
     delivered(res);
