@@ -138,5 +138,15 @@ describe("membership requests", () => {
     ]);
     const none = create(AddMemberRequestSchema, { name: "etcd-3" });
     expect(badFields(() => checkAddMemberRequest(none))).toEqual(["peer_urls"]);
+    const many = create(AddMemberRequestSchema, {
+      name: "etcd-3",
+      peerUrls: Array.from({ length: 17 }, (_, i) => `https://etcd-${i}:2380`),
+    });
+    expect(badFields(() => checkAddMemberRequest(many))).toEqual(["peer_urls"]);
+    const long = create(AddMemberRequestSchema, {
+      name: "etcd-3",
+      peerUrls: [`https://${"e".repeat(2_100)}:2380`],
+    });
+    expect(badFields(() => checkAddMemberRequest(long))).toEqual(["peer_urls[0]"]);
   });
 });

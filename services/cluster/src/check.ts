@@ -71,7 +71,14 @@ export function checkMemberId(id: string): void {
 /** Validates an AddMember request. */
 export function checkAddMemberRequest(req: AddMemberRequest): void {
   failOn([
-    ["peer_urls", req.peerUrls.length === 0 ? "must hold at least one URL" : undefined],
+    [
+      "peer_urls",
+      req.peerUrls.length === 0
+        ? "must hold at least one URL"
+        : req.peerUrls.length > 16
+          ? `must hold at most 16 URLs, got ${req.peerUrls.length}`
+          : undefined,
+    ],
     ...req.peerUrls.map((u, i): Check => [`peer_urls[${i}]`, checkUrl(u)]),
     [
       "name",
@@ -83,6 +90,7 @@ export function checkAddMemberRequest(req: AddMemberRequest): void {
 }
 
 function checkUrl(u: string): string | undefined {
+  if (u.length > 2048) return `must be at most 2048 characters, got ${u.length}`;
   try {
     const url = new URL(u);
     if ((url.protocol === "http:" || url.protocol === "https:") && url.port !== "")
