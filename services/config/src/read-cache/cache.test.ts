@@ -75,6 +75,29 @@ describe("read cache", () => {
     expect(own.revision).toBeGreaterThanOrEqual(third.revision);
   });
 
+  it("stops a read waiting for its project's load when its caller gives up, and loads on", async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const store: Client<typeof StoreService> = {
+      ...h.store,
+      async range(req, opts) {
+        await held;
+        return h.store.range(req, opts);
+      },
+    };
+    const ac = new AbortController();
+    stops.push(ac);
+    const cache = createReadCache({ store, signal: ac.signal });
+    const p = await newProject(h);
+    await h.config.createConfig({ project: p, key: "a", content: json(1), schema: "any" });
+    const gaveUp = cache.read(p, "a", { signal: AbortSignal.timeout(100) });
+    await expect(gaveUp).rejects.toMatchObject({ code: Code.Canceled });
+    // The load goes on for the readers that still wait.
+    const waiting = cache.read(p, "a");
+    release();
+    expect(plain((await waiting).config?.content)).toBe(1);
+  });
+
   it("serves every project from ONE store watch and reuses the entry of an unchanged config", async () => {
     const { store, state } = instrumentedStore();
     const ac = new AbortController();

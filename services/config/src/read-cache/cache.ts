@@ -6,7 +6,7 @@ import { LRUCache } from "lru-cache";
 import { contentPageLimit, defaultMaxConfigBytes } from "../deps.js";
 import { readSnapshot } from "../store/snapshot.js";
 import { CachedEntry } from "./cached-entry.js";
-import { createAppliedRevision, within } from "./position.js";
+import { createAppliedRevision, unlessCanceled, within } from "./position.js";
 
 /** One cached config: its version and its content, converted once per version. */
 export interface CachedConfig {
@@ -269,7 +269,8 @@ export function createReadCache(opts: ReadCacheOptions): ReadCache {
       }
       for (;;) {
         const state = projects.get(project) ?? load(project);
-        await state.loading;
+        // The load serves every reader of the project: a caller that gives up stops waiting.
+        await unlessCanceled(state.loading, ro.signal);
         // A project dropped while it loaded no longer follows the watch: read it again.
         if (projects.peek(project) !== state) continue;
         const revision = position.value > state.loadedAt ? position.value : state.loadedAt;

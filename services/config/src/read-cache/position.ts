@@ -62,3 +62,24 @@ export async function within(
     signal?.removeEventListener("abort", onAbort);
   }
 }
+
+/**
+ * Waits for `arrived` (shared by other callers, so not stopped here); fails with Canceled
+ * when `signal` aborts first.
+ */
+export async function unlessCanceled(arrived: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return arrived;
+  let onAbort = () => {};
+  try {
+    await Promise.race([
+      arrived,
+      new Promise<never>((_, reject) => {
+        onAbort = () => reject(new ConnectError("the read was canceled", Code.Canceled));
+        if (signal.aborted) onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
