@@ -1,40 +1,7 @@
 import * as http2 from "node:http2";
 import { ConfigService, SchemaService } from "@guardian/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeAll, h1, start, type Started } from "./server-testing.js";
-
-/** A JSON message in a 5-byte envelope (as gRPC, gRPC-Web and Connect streams frame it). */
-function enveloped(json: string): Buffer {
-  const message = Buffer.from(json);
-  const out = Buffer.alloc(5 + message.length);
-  out.writeUInt32BE(message.length, 1);
-  message.copy(out, 5);
-  return out;
-}
-
-/** One gRPC call over h2c: its status and message from the trailers. */
-function grpcJson(url: string, path: string, json: string): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    const session = http2.connect(url);
-    session.on("error", reject);
-    const stream = session.request({
-      ":method": "POST",
-      ":path": path,
-      "content-type": "application/grpc+json",
-      te: "trailers",
-    });
-    stream.on("trailers", (t) => {
-      session.close();
-      resolve({
-        status: String(t["grpc-status"]),
-        message: decodeURIComponent(String(t["grpc-message"] ?? "")),
-      });
-    });
-    stream.resume();
-    stream.on("error", reject);
-    stream.end(enveloped(json));
-  });
-}
+import { closeAll, enveloped, grpcJson, h1, start, type Started } from "./server-testing.js";
 
 const createSchema = `/${SchemaService.typeName}/CreateSchema`;
 const watch = `/${ConfigService.typeName}/Watch`;

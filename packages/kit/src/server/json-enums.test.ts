@@ -1,8 +1,7 @@
-import * as http2 from "node:http2";
 import { gzipSync } from "node:zlib";
 import { SchemaService, WebhookService, WebhookEventType } from "@guardian/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeAll, h1, start, type Started } from "./server-testing.js";
+import { closeAll, grpcJson, h1, start, type Started } from "./server-testing.js";
 
 const createWebhook = `/${WebhookService.typeName}/CreateWebhook`;
 const createSchema = `/${SchemaService.typeName}/CreateSchema`;
@@ -10,31 +9,6 @@ const dryRun = `/${SchemaService.typeName}/DryRunSchemaVersion`;
 const eventNames =
   "WEBHOOK_EVENT_TYPE_UNSPECIFIED, WEBHOOK_EVENT_TYPE_CREATE, WEBHOOK_EVENT_TYPE_UPDATE, " +
   "WEBHOOK_EVENT_TYPE_DELETE, WEBHOOK_EVENT_TYPE_ROLLBACK";
-
-/** One gRPC call with a JSON message over h2c: its grpc-status and grpc-message. */
-function grpcJson(url: string, path: string, json: string): Promise<[string, string]> {
-  return new Promise((resolve, reject) => {
-    const session = http2.connect(url);
-    session.on("error", reject);
-    const stream = session.request({
-      ":method": "POST",
-      ":path": path,
-      "content-type": "application/grpc+json",
-      te: "trailers",
-    });
-    stream.on("trailers", (t) => {
-      session.close();
-      resolve([String(t["grpc-status"]), decodeURIComponent(String(t["grpc-message"] ?? ""))]);
-    });
-    stream.resume();
-    stream.on("error", reject);
-    const message = Buffer.from(json);
-    const framed = Buffer.alloc(5 + message.length);
-    framed.writeUInt32BE(message.length, 1);
-    message.copy(framed, 5);
-    stream.end(framed);
-  });
-}
 
 describe("a JSON request naming an enum value its enum does not have", () => {
   let s: Started;
@@ -105,10 +79,11 @@ describe("a JSON request naming an enum value its enum does not have", () => {
     const gz = await post(createSchema, gzipSync(typo), { "content-encoding": "gzip" });
     expect(gz.status).toBe(400);
     expect(gz.body).toContain("invalid format_mode: must be one of FORMAT_MODE_UNSPECIFIED");
-    expect(await grpcJson(s.url, createSchema, typo)).toEqual([
-      "3",
-      'invalid format_mode: must be one of FORMAT_MODE_UNSPECIFIED, FORMAT_MODE_ASSERT, FORMAT_MODE_ANNOTATE, not "ANNOTATE"',
-    ]);
+    expect(await grpcJson(s.url, createSchema, typo)).toEqual({
+      status: "3",
+      message:
+        'invalid format_mode: must be one of FORMAT_MODE_UNSPECIFIED, FORMAT_MODE_ASSERT, FORMAT_MODE_ANNOTATE, not "ANNOTATE"',
+    });
     for (const query of [
       `encoding=json&message=${encodeURIComponent(typo)}`,
       `encoding=json&base64=1&message=${Buffer.from(typo).toString("base64url")}`,

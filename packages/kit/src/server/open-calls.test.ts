@@ -5,32 +5,9 @@ import { Code } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../logging/logger.js";
-import { closeAll, h1, healthClient, start } from "./server-testing.js";
+import { closeAll, h1, healthClient, openHealthWatch, start } from "./server-testing.js";
 
 afterEach(closeAll);
-
-/**
- * Opens a gRPC Health Watch on `session`: resolves once its first message arrived, rejects
- * with the grpc-status of an answer without messages.
- */
-function openWatch(session: http2.ClientHttp2Session): Promise<http2.ClientHttp2Stream> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request({
-      ":method": "POST",
-      ":path": "/grpc.health.v1.Health/Watch",
-      "content-type": "application/grpc",
-      te: "trailers",
-    });
-    stream.on("error", reject);
-    stream.once("data", () => resolve(stream));
-    stream.once("response", (headers) => {
-      if (headers["grpc-status"] !== undefined)
-        reject(new Error(`grpc-status ${headers["grpc-status"]}`));
-    });
-    stream.once("close", () => reject(new Error("closed without a message")));
-    stream.end(Buffer.alloc(5));
-  });
-}
 
 /** Opens a Connect Health Watch over HTTP/1.1, resolving once its first message arrived. */
 function openH1Watch(url: string): Promise<http.ClientRequest> {
@@ -65,7 +42,7 @@ describe("createServer's limit on open calls", () => {
     const { url } = await start({ maxOpenCalls: 3, logger });
     const session = http2.connect(url);
     session.on("error", () => {});
-    const streams = [await openWatch(session), await openWatch(session)];
+    const streams = [await openHealthWatch(session), await openHealthWatch(session)];
     const h1Watch = await openH1Watch(url);
     const grpc = healthClient(createGrpcTransport({ baseUrl: url }));
     const connect = healthClient(createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
@@ -79,7 +56,7 @@ describe("createServer's limit on open calls", () => {
       expect(err?.rawMessage).toContain("3 calls open");
     }
     // A refused gRPC stream on the same connection leaves the others open.
-    await expect(openWatch(session)).rejects.toThrow(`grpc-status ${Code.ResourceExhausted}`);
+    await expect(openHealthWatch(session)).rejects.toThrow(`grpc-status ${Code.ResourceExhausted}`);
     // Operators still see the process.
     expect((await h1(url, "/readyz")).status).toBe(200);
     expect((await h1(url, "/metrics")).status).toBe(200);
@@ -103,7 +80,7 @@ describe("createServer's limit on open calls", () => {
     const session = http2.connect(url, { settings: { enablePush: false } });
     session.on("error", () => {});
     const opened = await Promise.allSettled(
-      Array.from({ length: 1_200 }, () => openWatch(session)),
+      Array.from({ length: 1_200 }, () => openHealthWatch(session)),
     );
     expect(opened.filter((o) => o.status === "fulfilled")).toHaveLength(1_000);
     session.destroy();

@@ -137,3 +137,65 @@ export function h2(
     stream.end(body);
   });
 }
+
+/**
+ * Opens a gRPC Health Watch on `session`: resolves once its first message arrived, rejects
+ * with the grpc-status of an answer without messages (`grpc-status 8`).
+ */
+export function openHealthWatch(
+  session: http2.ClientHttp2Session,
+): Promise<http2.ClientHttp2Stream> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/grpc.health.v1.Health/Watch",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    stream.on("error", reject);
+    stream.once("data", () => resolve(stream));
+    stream.once("response", (headers) => {
+      const status = headers["grpc-status"];
+      if (status !== undefined) reject(new Error(`grpc-status ${String(status)}`));
+    });
+    stream.once("close", () => reject(new Error("closed without a message")));
+    stream.end(Buffer.alloc(5));
+  });
+}
+
+/** A JSON message in a 5-byte envelope (as gRPC, gRPC-Web and Connect streams frame it). */
+export function enveloped(json: string): Buffer {
+  const message = Buffer.from(json);
+  const out = Buffer.alloc(5 + message.length);
+  out.writeUInt32BE(message.length, 1);
+  message.copy(out, 5);
+  return out;
+}
+
+/** One gRPC call with a JSON message over a fresh h2c connection: its status and message. */
+export function grpcJson(
+  url: string,
+  path: string,
+  json: string,
+): Promise<{ status: string; message: string }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url);
+    session.on("error", reject);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc+json",
+      te: "trailers",
+    });
+    stream.on("trailers", (t) => {
+      session.close();
+      resolve({
+        status: String(t["grpc-status"]),
+        message: decodeURIComponent(String(t["grpc-message"] ?? "")),
+      });
+    });
+    stream.resume();
+    stream.on("error", reject);
+    stream.end(enveloped(json));
+  });
+}

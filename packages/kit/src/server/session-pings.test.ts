@@ -4,27 +4,16 @@ import { Code } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { startTcpProxy } from "@guardian/testkit";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
-import { closeAll, healthClient, start } from "./server-testing.js";
+import { closeAll, healthClient, openHealthWatch, start } from "./server-testing.js";
 
 afterEach(closeAll);
 
-/** Opens a gRPC Health Watch over `url`, resolving once its first message arrived. */
+/** Opens a gRPC Health Watch over a new connection to `url`. */
 function openWatch(url: string): Promise<http2.ClientHttp2Stream> {
   const session = http2.connect(url);
   session.on("error", () => {});
   onTestFinished(() => void session.destroy());
-  return new Promise((resolve, reject) => {
-    const stream = session.request({
-      ":method": "POST",
-      ":path": "/grpc.health.v1.Health/Watch",
-      "content-type": "application/grpc",
-      te: "trailers",
-    });
-    stream.on("error", () => {});
-    stream.once("data", () => resolve(stream));
-    stream.once("close", () => reject(new Error("closed without a message")));
-    stream.end(Buffer.alloc(5));
-  });
+  return openHealthWatch(session);
 }
 
 async function checkCode(url: string): Promise<Code | undefined> {
