@@ -25,4 +25,7 @@ export const commonEnv = {
   GUARDIAN_LOG_LEVEL: "warn",
   // A full run outlasts the default 15 minute access token.
   GUARDIAN_ACCESS_TOKEN_TTL: "2h",
+  // propagation_10000 holds 10,000 watch streams open while it writes: past the default
+  // limit of open calls per process (10,000), raised as a deployment of that size would.
+  GUARDIAN_MAX_OPEN_CALLS: "50000",
 };
