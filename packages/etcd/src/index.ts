@@ -15,3 +15,4 @@ export {
   type EtcdTlsFiles,
 } from "./client.js";
 export { isEtcdUnavailable, isLeaseNotFound } from "./errors.js";
+export { watchRequiringLeader } from "./leader-watch.js";

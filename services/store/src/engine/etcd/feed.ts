@@ -1,5 +1,6 @@
 import { createBackoff, sleep } from "@guardian/kit";
 import { FilterType, type Etcd3, type IKeyValue, type IWatchResponse } from "etcd3";
+import { watchRequiringLeader } from "@guardian/etcd";
 import { StoreError } from "../errors.js";
 import { createFanout, type Fanout } from "../fanout.js";
 import { createRevisionWaiters } from "@guardian/kit";
@@ -84,7 +85,9 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
 
   /** Follows the watch until it breaks; resolves on a clean end, rejects with the reason. */
   async function follow(onCreated: () => void): Promise<void> {
-    const stream = await client.watchClient.watch();
+    // Ended by a member that lost its leader, so that a partitioned member cannot hold the
+    // feed silent while the majority commits writes.
+    const stream = await watchRequiringLeader(client);
     if (stopping.signal.aborted) return stream.cancel();
     await new Promise<void>((resolve, reject) => {
       let settled = false;
