@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { Etcd3 } from "etcd3";
 import { tracingEnabled } from "@guardian/kit";
 import { traceEtcdCalls } from "./call-tracing.js";
+import { requireLeaderForWatches } from "./leader-watch.js";
 
 /** TLS material as PEM contents: the CA that signed the members' certificates, a client pair. */
 export interface EtcdTls {
@@ -50,7 +51,8 @@ export async function readEtcdTls(files: EtcdTlsFiles): Promise<EtcdTls | undefi
  * Creates an etcd client. Every unary call gets a deadline of `callTimeoutMs`; streams
  * (watches, lease keep-alives) have none. Connections are probed with keepalive pings, so a
  * crashed member is noticed even while no call is active on it. With tracing on when it is
- * made, each unary call is a span (see {@link traceEtcdCalls}).
+ * made, each unary call is a span (see {@link traceEtcdCalls}). Every watch requires a leader
+ * (see `watchRequiringLeader`).
  */
 export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
   if (opts.endpoints.length === 0) throw new Error("etcd needs at least one endpoint");
@@ -74,5 +76,6 @@ export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
   });
   if (tracingEnabled()) traceEtcdCalls(client);
+  requireLeaderForWatches(client);
   return client;
 }

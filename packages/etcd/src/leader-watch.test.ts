@@ -62,4 +62,22 @@ describe("watchRequiringLeader", () => {
       for (const m of others) await m.restart();
     }
   }, 60_000);
+
+  it("makes the watches of the client's own watch manager require a leader too", async () => {
+    await cluster.waitForLeader();
+    const [pinned, ...others] = cluster.members;
+    const client = createEtcdClient({ endpoints: [pinned!.clientUrl] });
+    try {
+      const watcher = await client.watch().prefix("/leader-watch/").create();
+      const disconnected = new Promise<string>((resolve) =>
+        watcher.once("disconnected", (err: Error) => resolve(err.message)),
+      );
+      for (const m of others) await m.kill();
+      expect(await disconnected).toMatch(/no leader/i);
+      await watcher.cancel().catch(() => {});
+    } finally {
+      client.close();
+      for (const m of others) await m.restart();
+    }
+  }, 60_000);
 });

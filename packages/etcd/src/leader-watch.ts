@@ -47,3 +47,14 @@ export function watchRequiringLeader(
     return stream;
   });
 }
+
+/**
+ * Makes every watch the client's own watch manager opens (`client.watch()…create()`) require
+ * a leader too: a member that lost its leader ends the shared stream, and the manager opens it
+ * again, on another member, with backoff, resuming each watcher where it was. The manager is
+ * not part of the client's public API; it only ever asks its Watch client for a new stream.
+ */
+export function requireLeaderForWatches(client: Etcd3): void {
+  const manager = (client as unknown as { watchManager: { client: unknown } }).watchManager;
+  manager.client = { watch: () => watchRequiringLeader(client) };
+}
