@@ -93,15 +93,21 @@ describe("ReadConfig on the fast route", () => {
       password: bootstrapPassword(dev.output()),
     });
     token = api.token = login.json.tokens.accessToken;
+    // A setup call that fails says why, rather than failing a later step.
+    const ok = async (path: string, body: unknown) => {
+      const answer = await api.call(path, body);
+      expect(answer.status, `${path}: ${JSON.stringify(answer.json)}`).toBe(200);
+      return answer;
+    };
     for (const project of ["alpha", "beta"]) {
-      await api.call("guardian.config.v1.ConfigService/CreateProject", { project });
-      await api.call("guardian.schema.v1.SchemaService/CreateSchema", {
+      await ok("guardian.config.v1.ConfigService/CreateProject", { project });
+      await ok("guardian.schema.v1.SchemaService/CreateSchema", {
         project,
         name: "doc",
         content: { type: "object" },
       });
     }
-    const created = await api.call("guardian.config.v1.ConfigService/CreateConfig", {
+    const created = await ok("guardian.config.v1.ConfigService/CreateConfig", {
       project: "alpha",
       key: "app",
       schema: "doc",
