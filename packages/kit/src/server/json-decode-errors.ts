@@ -68,8 +68,9 @@ const decoder = new TextDecoder();
 
 /**
  * The InvalidArgument error naming the field of the JSON message `message` for which it
- * does not decode as Connect decodes it; undefined when it decodes, is not JSON, or no one
- * field is to blame (Connect's own error then stands).
+ * does not decode as Connect decodes it, or that names an enum value its enum does not have
+ * (which Connect would drop); undefined when it decodes with every enum name known, is not
+ * JSON, or no one field is to blame (Connect's own error then stands).
  */
 export function jsonDecodeError(desc: DescMessage, message: Uint8Array): ConnectError | undefined {
   try {
