@@ -1,7 +1,8 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { LimitExceededSchema } from "@guardian/api";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../logging/logger.js";
@@ -50,10 +51,14 @@ describe("createServer's limit on open calls", () => {
     for (const call of [grpc.check({}), connect.check({})]) {
       const err = await call.then(
         () => undefined,
-        (e: unknown) => e as { code: Code; rawMessage: string },
+        (e: unknown) => ConnectError.from(e),
       );
       expect(err?.code).toBe(Code.ResourceExhausted);
       expect(err?.rawMessage).toContain("3 calls open");
+      expect(err?.findDetails(LimitExceededSchema)[0]).toMatchObject({
+        limit: "open_calls",
+        max: 3n,
+      });
     }
     // A refused gRPC stream on the same connection leaves the others open.
     await expect(openHealthWatch(session)).rejects.toThrow(`grpc-status ${Code.ResourceExhausted}`);

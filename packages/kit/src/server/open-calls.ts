@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { LimitExceededSchema } from "@guardian/api";
 import type { Logger } from "../logging/logger.js";
 
 /** Default of `ServerOptions.maxOpenCalls`. */
@@ -37,6 +38,8 @@ export function openCallLimit(
     return new ConnectError(
       `the server has ${max} calls open, as many as it allows; retry later or elsewhere`,
       Code.ResourceExhausted,
+      undefined,
+      [{ desc: LimitExceededSchema, value: { limit: "open_calls", max: BigInt(max) } }],
     );
   };
 }

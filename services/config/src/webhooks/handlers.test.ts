@@ -1,5 +1,5 @@
 import { Code } from "@connectrpc/connect";
-import { BadRequestSchema, WebhookEventType } from "@guardian/api";
+import { BadRequestSchema, LimitExceededSchema, WebhookEventType } from "@guardian/api";
 import { failureOf } from "@guardian/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newProject, user } from "../testing/fixtures.js";
@@ -147,6 +147,11 @@ describe("WebhookService", () => {
     const refused = await failureOf(create());
     expect(refused.code).toBe(Code.ResourceExhausted);
     expect(refused.rawMessage).toContain("already has 3 webhooks");
+    expect(refused.findDetails(LimitExceededSchema)[0]).toMatchObject({
+      limit: "webhooks_per_project",
+      max: 3n,
+      actual: 4n,
+    });
     // Another project is not affected, and deleting one makes room.
     await create().catch(() => undefined);
     const other = await newProject(h);

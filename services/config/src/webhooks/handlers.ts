@@ -28,7 +28,7 @@ import {
   updateWebhook,
   type WebhookChanges,
 } from "./sql/webhooks.js";
-import { projectNotFound } from "../error-map.js";
+import { limitExceeded, projectNotFound } from "../error-map.js";
 import { webhookNotFound, webhookTarget } from "./errors.js";
 
 // ListWebhooks pages continue after webhook id `a`.
@@ -61,11 +61,13 @@ export function createWebhookHandlers(deps: WebhookServiceDeps): Handlers {
       const row = await withTransaction(pool, async (client) => {
         if (!(await projectExists(client, req.project))) throw projectNotFound(req.project);
         const max = settings.maxWebhooksPerProject;
-        if ((await countWebhooksLocked(client, req.project)) >= max) {
-          throw new ConnectError(
-            `project "${req.project}" already has ${max} webhooks, the most it may have ` +
-              "(GUARDIAN_MAX_WEBHOOKS_PER_PROJECT); delete one first",
-            Code.ResourceExhausted,
+        const count = await countWebhooksLocked(client, req.project);
+        if (count >= max) {
+          throw limitExceeded(
+            `project "${req.project}" already has ${count} webhooks, its limit; delete one first`,
+            "webhooks_per_project",
+            max,
+            count + 1,
           );
         }
         return insertWebhook(client, {
