@@ -1,5 +1,6 @@
 import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
 import type { FieldViolationInit } from "./bad-request.js";
+import { isObject } from "./json-fields.js";
 
 /** Whether a message holds an enum field, itself or in a message field (cached per type). */
 const holding = new WeakMap<DescMessage, boolean>();
@@ -34,9 +35,6 @@ function holdsEnums(desc: DescMessage, seen = new Set<DescMessage>()): boolean {
   holding.set(desc, holds);
   return holds;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The problem of one enum value: a string that names no value of `e`. */
 function badName(e: DescEnum, value: unknown, at: string): FieldViolationInit | undefined {

@@ -63,7 +63,8 @@ function sample(value: unknown): string {
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const surrogateText = "must not contain a lone surrogate (invalid UTF8)";
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
+/** Whether a parsed JSON value is an object (not an array, not null). */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 const decodes = (desc: DescMessage, json: unknown): boolean => {

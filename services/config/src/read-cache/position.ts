@@ -46,20 +46,13 @@ export async function within(
   signal?: AbortSignal,
 ): Promise<boolean> {
   const timeout = new AbortController();
-  let onAbort = () => {};
   try {
-    return await Promise.race([
-      arrived.then(() => true),
-      sleep(timeoutMs, timeout.signal).then(() => false),
-      new Promise<never>((_, reject) => {
-        onAbort = () => reject(new ConnectError("the read was canceled", Code.Canceled));
-        if (signal?.aborted) onAbort();
-        signal?.addEventListener("abort", onAbort, { once: true });
-      }),
-    ]);
+    return await unlessCanceled(
+      Promise.race([arrived.then(() => true), sleep(timeoutMs, timeout.signal).then(() => false)]),
+      signal,
+    );
   } finally {
     timeout.abort();
-    signal?.removeEventListener("abort", onAbort);
   }
 }
 
@@ -67,11 +60,11 @@ export async function within(
  * Waits for `arrived` (shared by other callers, so not stopped here); fails with Canceled
  * when `signal` aborts first.
  */
-export async function unlessCanceled(arrived: Promise<void>, signal?: AbortSignal): Promise<void> {
+export async function unlessCanceled<T>(arrived: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return arrived;
   let onAbort = () => {};
   try {
-    await Promise.race([
+    return await Promise.race([
       arrived,
       new Promise<never>((_, reject) => {
         onAbort = () => reject(new ConnectError("the read was canceled", Code.Canceled));
