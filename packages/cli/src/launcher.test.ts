@@ -40,6 +40,27 @@ describe("./guardian (the launcher)", () => {
     expect(second.stdout).toBe(first.stdout);
   });
 
+  it("leaves the schema engine (ajv, RE2) to the worker threads' bundle", async () => {
+    // The service's own thread only names dialects; compiling and validating run on the
+    // worker threads, so the CLI's start neither compiles nor evaluates those packages.
+    await guardian("--help");
+    const packagesOf = async (bundle: string) =>
+      new Set(
+        [
+          ...(await readFile(join(root, "packages/cli/dist", bundle), "utf8")).matchAll(
+            /^\/\/ node_modules\/\.pnpm\/((?:@[^+/]+\+)?[^@/]+)@/gm,
+          ),
+        ].map((m) => m[1]),
+      );
+    const main = await packagesOf("main.js");
+    const worker = await packagesOf("worker-entry.js");
+    for (const name of ["ajv", "ajv-formats", "re2js"]) {
+      expect(worker).toContain(name);
+      expect(main).not.toContain(name);
+    }
+    expect(main).toContain("@bufbuild+protobuf");
+  });
+
   describe("dev, from a new data directory", () => {
     let dataDir: string | undefined;
     afterAll(async () => {

@@ -8,7 +8,7 @@ import { timestampFromDate, ValueSchema, type Value } from "@bufbuild/protobuf/w
 import { badRequest, jsonOfValue, jsonTextOfValue } from "@guardian/kit";
 import { FormatMode, type SchemaSchema, type SchemaVersionSchema } from "@guardian/api";
 import type { FormatMode as FormatModeName } from "./formats/guardian-formats.js";
-import { dialectToProto } from "./engine/dialect.js";
+import { dialectToProto } from "./engine/dialect-names.js";
 import type { VersionRow } from "./sql/schema-versions.js";
 import type { SchemaRow } from "./sql/schemas.js";
 

@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
 import type pg from "pg";
-import type { DialectName } from "./engine/dialect.js";
+import type { DialectName } from "./engine/dialect-names.js";
 import { schemaNotFound, toSchemaError, versionNotFound } from "./error-map.js";
 import { selectTarget, selectVersion } from "./sql/schema-versions.js";
 import type { CatalogCache } from "./catalog/cache.js";

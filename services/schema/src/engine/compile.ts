@@ -1,7 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema } from "@guardian/api";
 import type { ValidateFunction } from "ajv";
-import { createAjv, detectDialect, dialectTitles, metaAjv, type DialectName } from "./dialect.js";
+import { createAjv, metaAjv } from "./dialect.js";
+import { detectDialect, dialectTitles, type DialectName } from "./dialect-names.js";
 import type { FormatMode } from "../formats/guardian-formats.js";
 import { inspectSchema, type FoundRef } from "./inspect.js";
 import { forAjv } from "./normalize.js";

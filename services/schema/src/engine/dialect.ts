@@ -1,35 +1,15 @@
 import { Ajv, type Options } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { Dialect } from "@guardian/api";
 import { dynamicBoundKeyword, dynamicRefKeyword, scopeBindsKeyword } from "./dynamic-keywords.js";
 import { containsKeyword, ifKeyword, unevaluatedItemsKeyword } from "./keywords.js";
 import { idnFormats, type FormatMode } from "../formats/guardian-formats.js";
 import { re2RegExp } from "./regexp.js";
-import type { SchemaViolation } from "../contract.js";
 import { uniqueItemsKeyword } from "./unique-items.js";
-
-/** The JSON Schema drafts Guardian accepts, as stored in `schema_versions.dialect`. */
-export type DialectName = "draft-07" | "draft-2020-12";
+import type { DialectName } from "./dialect-names.js";
 
 /** An ajv instance of either dialect (they share the core API). */
 export type AnyAjv = Ajv | Ajv2020;
-
-const metaSchemaIds: Record<string, DialectName> = {
-  "http://json-schema.org/draft-07/schema": "draft-07",
-  "https://json-schema.org/draft/2020-12/schema": "draft-2020-12",
-};
-
-const protoDialects: Record<DialectName, Dialect> = {
-  "draft-07": Dialect.DRAFT_07,
-  "draft-2020-12": Dialect.DRAFT_2020_12,
-};
-
-/** Human-readable dialect names for messages. */
-export const dialectTitles: Record<DialectName, string> = {
-  "draft-07": "draft-07",
-  "draft-2020-12": "draft 2020-12",
-};
 
 /**
  * Every valid schema compiles: ajv's strict mode is off (what it would refuse is reported as
@@ -48,31 +28,6 @@ const options: Options = {
   // Linear-time regexes: a caller's `pattern` must not be able to hold a thread.
   code: { regExp: re2RegExp },
 };
-
-/** Converts a stored dialect name to the API enum. */
-export function dialectToProto(name: string): Dialect {
-  return protoDialects[name as DialectName] ?? Dialect.UNSPECIFIED;
-}
-
-/**
- * Detects the dialect of a schema document from `$schema` (absent: draft 2020-12), or
- * returns the violation that refuses it.
- */
-export function detectDialect(content: Record<string, unknown>): DialectName | SchemaViolation {
-  const declared = content["$schema"];
-  if (declared === undefined) return "draft-2020-12";
-  const dialect =
-    typeof declared === "string" ? metaSchemaIds[declared.replace(/#$/, "")] : undefined;
-  if (dialect) return dialect;
-  return {
-    pointer: "/$schema",
-    keyword: "$schema",
-    schemaPointer: "",
-    message:
-      'must be "https://json-schema.org/draft/2020-12/schema" or ' +
-      '"http://json-schema.org/draft-07/schema#" (absent means draft 2020-12)',
-  };
-}
 
 /** Options of {@link createAjv} beyond the dialect. */
 export interface AjvChoices {

@@ -1,4 +1,5 @@
-import type { AnyAjv, DialectName } from "./dialect.js";
+import type { AnyAjv } from "./dialect.js";
+import type { DialectName } from "./dialect-names.js";
 import type { FormatMode } from "../formats/guardian-formats.js";
 import { patternProblem } from "./regexp.js";
 import type { SchemaViolation } from "../contract.js";

@@ -1,4 +1,4 @@
-import type { DialectName } from "./dialect.js";
+import type { DialectName } from "./dialect-names.js";
 import { annotateContains } from "./contains-routes.js";
 import { resolveDynamicRefs } from "./dynamic-refs.js";
 import { scopeDynamicRefs } from "./dynamic-scope.js";

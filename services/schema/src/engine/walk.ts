@@ -1,4 +1,4 @@
-import type { DialectName } from "./dialect.js";
+import type { DialectName } from "./dialect-names.js";
 import { escapePointerToken } from "./violations.js";
 
 /** Keywords whose value is one subschema. */

@@ -4,7 +4,7 @@ import { findBreakingConfigs } from "../bound-configs.js";
 import { sameVersion } from "../candidates.js";
 import { checkDryRunSchemaVersionRequest } from "../check.js";
 import type { HandlerDeps } from "../deps.js";
-import { dialectToProto } from "../engine/dialect.js";
+import { dialectToProto } from "../engine/dialect-names.js";
 import { loadLatest } from "../sql/schema-writes.js";
 
 type DryRunHandlers = Pick<ServiceImpl<typeof SchemaService>, "dryRunSchemaVersion">;

@@ -1,6 +1,6 @@
 import { withTransaction } from "@guardian/db";
 import type pg from "pg";
-import type { DialectName } from "../engine/dialect.js";
+import type { DialectName } from "../engine/dialect-names.js";
 import { latestVersionConflict, schemaNotFound, versionNotFound } from "../error-map.js";
 import type { FormatMode } from "../formats/guardian-formats.js";
 import { insertVersion, selectVersion } from "./schema-versions.js";

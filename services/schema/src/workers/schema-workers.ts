@@ -3,7 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema } from "@guardian/api";
 import { internalError, workerScript } from "@guardian/kit";
 import { Piscina } from "piscina";
-import type { DialectName } from "../engine/dialect.js";
+import type { DialectName } from "../engine/dialect-names.js";
 import type { FormatMode } from "../formats/guardian-formats.js";
 import type { SchemaViolation } from "../contract.js";
 import type {

@@ -3,7 +3,7 @@ import { Code as Codes, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema, type ValidationFailure } from "@guardian/api";
 import { LRUCache } from "lru-cache";
 import { compileCandidate, compileStored, type CompiledSchema } from "../engine/compile.js";
-import type { DialectName } from "../engine/dialect.js";
+import type { DialectName } from "../engine/dialect-names.js";
 import { maxViolations } from "../engine/violations.js";
 import type { FormatMode } from "../formats/guardian-formats.js";
 import type { SchemaViolation } from "../contract.js";
