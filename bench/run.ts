@@ -23,7 +23,12 @@ function withCeiling(figures: Figure[]): Figure[] {
     f.name.startsWith("read") && f.name !== "read_ceiling" && f.guardian !== null
       ? {
           ...f,
-          notes: `${Math.round((f.guardian / ceiling) * 100)}% of read_ceiling (${ceiling} req/s)`,
+          notes: [
+            ...(f.notes ?? "")
+              .split("; ")
+              .filter((n) => n !== "" && !n.includes("of read_ceiling")),
+            `${Math.round((f.guardian / ceiling) * 100)}% of read_ceiling (${ceiling} req/s)`,
+          ].join("; "),
         }
       : f,
   );

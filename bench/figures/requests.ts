@@ -6,32 +6,57 @@ import { runLoad, type LoadResult } from "../lib/h2load.js";
 import { connectJsonHeaders, rpcPath } from "../lib/rpc.js";
 import type { FigureDef } from "./figure-def.js";
 
-/** Runs the Guardian load and then the etcd load, with the same h2load settings. */
+/** The loads of both sides, in the order they ran. */
+interface Rounds {
+  g: LoadResult[];
+  e: LoadResult[];
+}
+
+/**
+ * Runs the Guardian load and then the etcd load, with the same h2load settings, for
+ * `ctx.settings.rounds` rounds: the sides alternate, so that a minute when other work on the
+ * machine slows everything falls on both.
+ */
 async function sideBySide(
   ctx: BenchContext,
   label: string,
   guardian: { url: string; headers: Record<string, string>; bodies: string[] },
   etcd: { url: string; bodies: string[] },
-): Promise<{ g: LoadResult; e: LoadResult }> {
+): Promise<Rounds> {
   const common = {
     connections: ctx.settings.connections,
     durationS: ctx.settings.durationS,
     warmupS: ctx.settings.warmupS,
     workDir: ctx.workDir,
   };
-  ctx.log(`bench: ${label}: guardian`);
-  const g = await runLoad({ ...common, ...guardian, label: `${label}-guardian` });
-  ctx.log(`bench: ${label}: etcd`);
-  const e = await runLoad({
-    ...common,
-    ...etcd,
-    headers: { "content-type": "application/json" },
-    label: `${label}-etcd`,
-  });
-  return { g, e };
+  const rounds: Rounds = { g: [], e: [] };
+  for (let r = 1; r <= ctx.settings.rounds; r++) {
+    const round = ctx.settings.rounds > 1 ? ` (round ${r} of ${ctx.settings.rounds})` : "";
+    ctx.log(`bench: ${label}: guardian${round}`);
+    rounds.g.push(await runLoad({ ...common, ...guardian, label: `${label}-guardian-${r}` }));
+    ctx.log(`bench: ${label}: etcd${round}`);
+    rounds.e.push(
+      await runLoad({
+        ...common,
+        ...etcd,
+        headers: { "content-type": "application/json" },
+        label: `${label}-etcd-${r}`,
+      }),
+    );
+  }
+  return rounds;
 }
 
-function measured(g: LoadResult, e: LoadResult, peerName: string, conns: number): Measured {
+/** The round with the median throughput (the lower middle one of an even number). */
+function medianRound(results: LoadResult[]): LoadResult {
+  const sorted = [...results].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+function measured({ g: gs, e: es }: Rounds, peerName: string, conns: number): Measured {
+  const g = medianRound(gs);
+  const e = medianRound(es);
+  const list = (xs: LoadResult[]) => xs.map((x) => Math.round(x.rps)).join(", ");
   return {
     guardian: g.rps,
     peer: e.rps,
@@ -41,6 +66,13 @@ function measured(g: LoadResult, e: LoadResult, peerName: string, conns: number)
     peer_p50_ms: e.p50Ms,
     peer_p99_ms: e.p99Ms,
     concurrency: conns,
+    ...(gs.length > 1
+      ? {
+          notes:
+            `median of ${gs.length} alternating rounds (guardian ${list(gs)} req/s; ` +
+            `peer ${list(es)} req/s)`,
+        }
+      : {}),
   };
 }
 
@@ -48,7 +80,7 @@ function measured(g: LoadResult, e: LoadResult, peerName: string, conns: number)
 async function measureRead(ctx: BenchContext, dep: Deployment): Promise<Measured> {
   const endpoint = (await ctx.etcd()).endpoints[0] as string;
   await etcdPut(endpoint, readKey, configValue());
-  const { g, e } = await sideBySide(
+  const rounds = await sideBySide(
     ctx,
     `read-${dep.mode}`,
     {
@@ -59,7 +91,7 @@ async function measureRead(ctx: BenchContext, dep: Deployment): Promise<Measured
     { url: `${endpoint}/v3/kv/range`, bodies: [etcdRangeBody(readKey)] },
   );
   const name = `etcd ${await etcdVersion(endpoint)} serializable range (JSON gateway, 3 members)`;
-  return measured(g, e, name, ctx.settings.connections);
+  return measured(rounds, name, ctx.settings.connections);
 }
 
 /** Unconditional, schema-bound UpdateConfig (one key per connection) against etcd puts. */
@@ -67,7 +99,7 @@ async function measureWrite(ctx: BenchContext, dep: Deployment): Promise<Measure
   const endpoint = (await ctx.etcd()).endpoints[0] as string;
   const n = ctx.settings.connections;
   const keys = Array.from({ length: n }, (_, i) => writeKey(i));
-  const { g, e } = await sideBySide(
+  const rounds = await sideBySide(
     ctx,
     `write-${dep.mode}`,
     {
@@ -83,7 +115,7 @@ async function measureWrite(ctx: BenchContext, dep: Deployment): Promise<Measure
     },
   );
   const name = `etcd ${await etcdVersion(endpoint)} put (JSON gateway, 3 members)`;
-  return measured(g, e, name, n);
+  return measured(rounds, name, n);
 }
 
 /** `read`, `read_embedded`, `write` and `write_embedded`. */

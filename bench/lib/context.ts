@@ -14,6 +14,11 @@ export interface BenchSettings {
   readonly warmupS: number;
   /** Connections of the request/response figures. */
   readonly connections: number;
+  /**
+   * Rounds of each request/response figure: Guardian's load and the peer's, alternating;
+   * each side's figure is its median round.
+   */
+  readonly rounds: number;
 }
 
 /** What a figure may ask the runner for; each is started once, on first use. */
