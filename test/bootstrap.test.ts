@@ -39,7 +39,10 @@ function sandbox(): { dir: string; bin: string; log: string } {
 }
 
 function bootstrap(dir: string, bin: string): string {
-  const env = { ...process.env, PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin` };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`,
+  };
   delete env["PNPM"];
   return execFileSync("bash", ["-c", 'source scripts/lib/bootstrap.sh && echo "ready $PNPM"'], {
     cwd: dir,
