@@ -5,6 +5,7 @@ import {
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
 import { internalError } from "../errors/internal.js";
+import { createAbortFanout } from "../rpc/abort-fanout.js";
 import type { Logger } from "../logging/logger.js";
 import { writeEarlyError } from "./early-error.js";
 import { responseGone, type NodeRequest, type NodeResponse } from "./node-http.js";
@@ -14,6 +15,8 @@ import { requestIdOf } from "./request-id.js";
 export interface ConnectAdapterOptions {
   /** Connect's handlers of every route (a router's `handlers`, wrapped or not). */
   handlers: readonly UniversalHandler[];
+  /** Aborts every call still running when it aborts (the server's last word at shutdown). */
+  signal?: AbortSignal;
   valuesOf(req: NodeRequest): ContextValues;
   logger: Logger;
   /** Largest request body read and discarded before an early answer over HTTP/1.1. */
@@ -31,6 +34,7 @@ export function createConnectAdapter(
   o: ConnectAdapterOptions,
 ): (req: NodeRequest, res: NodeResponse) => void {
   const paths = new Map(o.handlers.map((h) => [h.requestPath, h]));
+  const join = o.signal && createAbortFanout(o.signal);
   return (req, res) => {
     const url = req.url ?? "";
     const query = url.indexOf("?");
@@ -47,9 +51,32 @@ export function createConnectAdapter(
       answerFailure(req, res, err, o, `rpc ${handler.requestPath}`);
       return;
     }
+    const leave = join && joinCall(uReq, join);
     handler(uReq)
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
-      .catch((err: unknown) => answerFailure(req, res, err, o, `rpc ${handler.requestPath}`));
+      .catch((err: unknown) => answerFailure(req, res, err, o, `rpc ${handler.requestPath}`))
+      .finally(leave);
+  };
+}
+
+/**
+ * Gives the call a signal of its own, aborted with the client's (connect-node's request
+ * signal) or with the shared one `join` passes on, and returns its leave.
+ */
+function joinCall(
+  uReq: Parameters<UniversalHandler>[0],
+  join: (call: AbortController) => () => void,
+): () => void {
+  const call = new AbortController();
+  const client = uReq.signal;
+  const onClientAbort = () => call.abort(client.reason);
+  if (client.aborted) onClientAbort();
+  else client.addEventListener("abort", onClientAbort, { once: true });
+  uReq.signal = call.signal;
+  const leave = join(call);
+  return () => {
+    client.removeEventListener("abort", onClientAbort);
+    leave();
   };
 }
 

@@ -66,7 +66,8 @@ export function createServer(opts: ServerOptions): Server {
   const { logger, health, metrics } = opts;
   const shutdown = new AbortController();
   const force = new AbortController();
-  // Every call links its signal to this one; many concurrent calls are normal, not a leak.
+  // Each route table passes it on to its calls (rpc/abort-fanout.ts): one listener per fast
+  // route and one for Connect's routes, more than EventTarget's default warning allows.
   setMaxListeners(0, force.signal);
   const connections = createConnectionTracker();
   let address: ServerAddress | undefined;

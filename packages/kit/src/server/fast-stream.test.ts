@@ -15,7 +15,7 @@ import {
   type WatchRequest,
 } from "@guardian/api";
 import { envelope, exchange } from "@guardian/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { FastStreamRoute } from "./fast-stream.js";
 import { closeAll, start } from "./server-testing.js";
 
@@ -115,6 +115,32 @@ function masked(answer: Awaited<ReturnType<typeof exchange>>) {
   return { ...answer, trailers };
 }
 
+/** Opens a `hang` stream: `opened` once its first message came, `ended` with its trailers. */
+function openHanging(url: string, deadline: boolean) {
+  const session = http2.connect(url);
+  session.on("error", () => {});
+  const headers = grpc(new Uint8Array(), false).headers;
+  const stream = session.request({
+    ":method": "POST",
+    ":path": watchPath,
+    ...headers,
+    // A deadline far away, only so that the Connect route serves the call.
+    ...(deadline ? { "grpc-timeout": "100S" } : {}),
+  });
+  stream.end(envelope(request("hang")));
+  let trailers: Record<string, unknown> = {};
+  stream.on("trailers", (t) => (trailers = { ...t }));
+  const opened = new Promise((resolve) => stream.once("data", resolve));
+  const ended = new Promise<Record<string, unknown>>((resolve) =>
+    stream.on("close", () => {
+      session.close();
+      resolve(trailers);
+    }),
+  );
+  stream.on("data", () => {});
+  return { opened, ended };
+}
+
 describe("fast stream routes", () => {
   it("answer gRPC exactly as the Connect route: messages, headers, trailers and errors", async () => {
     const { url, seen, seenRequestIds } = await startWatch();
@@ -187,33 +213,8 @@ describe("fast stream routes", () => {
 
   it("end open streams at shutdown as the Connect route does", async () => {
     const { server, url, seen } = await startWatch();
-    /** Opens a `hang` stream: `opened` once its first message came, `ended` with its trailers. */
-    const openHanging = (deadline: boolean) => {
-      const session = http2.connect(url);
-      session.on("error", () => {});
-      const headers = grpc(new Uint8Array(), false).headers;
-      const stream = session.request({
-        ":method": "POST",
-        ":path": watchPath,
-        ...headers,
-        // A deadline far away, only so that the Connect route serves the call.
-        ...(deadline ? { "grpc-timeout": "100S" } : {}),
-      });
-      stream.end(envelope(request("hang")));
-      let trailers: Record<string, unknown> = {};
-      stream.on("trailers", (t) => (trailers = { ...t }));
-      const opened = new Promise((resolve) => stream.once("data", resolve));
-      const ended = new Promise<Record<string, unknown>>((resolve) =>
-        stream.on("close", () => {
-          session.close();
-          resolve(trailers);
-        }),
-      );
-      stream.on("data", () => {});
-      return { opened, ended };
-    };
-    const fast = openHanging(false);
-    const generic = openHanging(true);
+    const fast = openHanging(url, false);
+    const generic = openHanging(url, true);
     await Promise.all([fast.opened, generic.opened]);
     expect(seen.fast).toBe(1);
     await server.close();
@@ -221,6 +222,38 @@ describe("fast stream routes", () => {
     expect(a["grpc-status"]).toBe("0");
     expect(a).toEqual(b);
     expect(seen.aborted).toBe(2);
+  });
+
+  it("tie each open stream to the server's shutdown without a listener on a signal all share", async () => {
+    // Listeners of "abort" per signal: an EventTarget walks all of its listeners to add one,
+    // so one per call on a signal every call shares makes each new stream slower.
+    const counts = new Map<EventTarget, number>();
+    const add = EventTarget.prototype.addEventListener;
+    const spy = vi.spyOn(EventTarget.prototype, "addEventListener").mockImplementation(function (
+      this: EventTarget,
+      type,
+      listener,
+      options,
+    ) {
+      if (type === "abort") counts.set(this, (counts.get(this) ?? 0) + 1);
+      add.call(this, type, listener, options);
+    });
+    try {
+      const { server, url, seen } = await startWatch();
+      const n = 20;
+      // Half on the fast route, half (with a deadline) on Connect's.
+      const streams = Array.from({ length: n }, (_, i) => openHanging(url, i % 2 === 1));
+      await Promise.all(streams.map((s) => s.opened));
+      expect(seen.fast).toBe(n / 2);
+      expect(Math.max(...counts.values())).toBeLessThan(n / 2);
+      await server.close();
+      for (const trailers of await Promise.all(streams.map((s) => s.ended))) {
+        expect(trailers["grpc-status"]).toBe("0");
+      }
+      expect(seen.aborted).toBe(n);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   // A client that cancels its stream once the first message came: with `late`, the

@@ -12,6 +12,7 @@ import { createMethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { universalRequestFromNodeRequest } from "@connectrpc/connect-node";
 import { asDecodeError } from "../errors/decode-failure.js";
+import { createAbortFanout } from "../rpc/abort-fanout.js";
 import { plainHeaders, readBody } from "./fast-io.js";
 import { compressMinBytes, type FastWire } from "./fast-wire.js";
 import { responseGone, type NodeRequest, type NodeResponse } from "./node-http.js";
@@ -56,6 +57,8 @@ export function prepareStream(
     writeMaxBytes: Number.MAX_SAFE_INTEGER,
   });
   const parse = serialization.getI(true);
+  // The calls' one tie to the server's shutdown (see abort-fanout.ts).
+  const join = createAbortFanout(opts.signal);
   // The interceptors are chained once; a call finds its handler context in its values.
   const handler = async (r: StreamRequest): Promise<StreamResponse> => {
     const context = r.contextValues.get(contextKey)!;
@@ -98,7 +101,7 @@ export function prepareStream(
       requestMethod: "POST",
       url: req.url ?? "",
       timeoutMs: undefined,
-      shutdownSignal: opts.signal,
+      // Not Connect's shutdownSignal, which each call would listen on: joined below.
       requestSignal,
       requestHeader: opts.headerOf(req),
       responseHeader: { "content-type": "application/grpc+proto" },
@@ -107,6 +110,7 @@ export function prepareStream(
     });
     if (wire.compression) context.responseHeader.set("grpc-encoding", wire.compression.name);
     contextValues.set(contextKey, context);
+    const leave = join(context);
     let messages: AsyncIterator<unknown> | undefined;
     try {
       const response = await chain({
@@ -144,6 +148,7 @@ export function prepareStream(
       );
     } finally {
       messages?.return?.().catch(() => {});
+      leave();
     }
     if (responseGone(h2)) return;
     if (!res.headersSent) res.writeHead(200, plainHeaders(context.responseHeader));

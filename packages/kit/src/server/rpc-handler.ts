@@ -43,7 +43,8 @@ export function createRpcHandler(
   const offload = { decoder: o.decoder, readMaxBytes: o.readMaxBytes, minBytes: o.offloadMinBytes };
   const router = createConnectRouter({
     readMaxBytes: o.readMaxBytes,
-    shutdownSignal: o.signal,
+    // Not Connect's shutdownSignal, which every call would listen on: the adapter joins each
+    // call's signal to o.signal instead (see abort-fanout.ts).
     interceptors: o.interceptors,
     acceptCompression: [compressionGzip, compressionBrotli],
     connect: true,
@@ -64,6 +65,7 @@ export function createRpcHandler(
   }
   return createConnectAdapter({
     handlers,
+    signal: o.signal,
     valuesOf: o.valuesOf,
     logger: o.logger,
     readMaxBytes: o.readMaxBytes,
