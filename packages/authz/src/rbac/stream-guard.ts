@@ -19,6 +19,75 @@ export interface StreamAccess {
 /** The longest delay setTimeout accepts. */
 const maxTimerMs = 2 ** 31 - 1;
 
+/**
+ * How many messages a stream reads ahead of its client while they wait to be admitted. Past
+ * it the handler's own buffer fills, and a stream that stays that far behind is ended there
+ * as a slow consumer.
+ */
+export const maxReadAhead = 256;
+
+/** Messages read ahead of a consumer; see {@link readAhead}. */
+interface ReadAhead<T> {
+  /** Every message read so far (at least one), or undefined once the source has ended. */
+  take(): Promise<T[] | undefined>;
+  /** Stops reading ahead (the consumer is gone). */
+  stop(): void;
+}
+
+/**
+ * Reads `it` ahead of its consumer, up to {@link maxReadAhead} messages, until it ends, fails
+ * or `lost` rejects; a failure is thrown by the `take` that finds nothing left before it.
+ */
+function readAhead<T>(it: AsyncIterator<T>, lost: Promise<never>): ReadAhead<T> {
+  const queue: T[] = [];
+  let finished = false;
+  let failed = false;
+  let failure: unknown;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  let room: (() => void) | undefined;
+  const call = (fn: (() => void) | undefined) => fn?.();
+  void (async () => {
+    try {
+      while (!stopped) {
+        if (queue.length >= maxReadAhead) {
+          await new Promise<void>((resolve) => (room = resolve));
+          continue;
+        }
+        const r = await Promise.race([it.next(), lost]);
+        if (r.done) break;
+        queue.push(r.value);
+        call(wake);
+        wake = undefined;
+      }
+    } catch (err) {
+      failed = true;
+      failure = err;
+    }
+    finished = true;
+    call(wake);
+    wake = undefined;
+  })();
+  return {
+    async take() {
+      while (queue.length === 0) {
+        if (failed) throw failure;
+        if (finished) return undefined;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      const batch = queue.splice(0);
+      call(room);
+      room = undefined;
+      return batch;
+    },
+    stop() {
+      stopped = true;
+      call(room);
+      room = undefined;
+    },
+  };
+}
+
 function expired(): ConnectError {
   return new ConnectError(
     "the credentials of this stream have expired; re-open it from its last revision with fresh credentials",
@@ -46,9 +115,13 @@ function asConnectError(err: unknown): ConnectError {
  * authorized at, the caller is re-authorized from the database before the message leaves.
  * A revocation commits (with its epoch bump) before any event committed after it can be
  * produced, so no such event is ever delivered (an epoch heard in step with commits counts
- * as read after the message; see `heardInStep` in access-epoch.ts). The stream is also re-authorized from the
- * database as soon as it opens; between messages, the shared poll of the epoch re-authorizes
- * idle streams, and a timer ends the stream when its credentials expire.
+ * as read after the message; see `heardInStep` in access-epoch.ts). Messages are read ahead
+ * of the client (at most {@link maxReadAhead}), and one epoch read admits every message that
+ * arrived before it started: a busy stream waits for one query per batch, not one per
+ * message, so its rate is not bound by the queries' (one per `gapMs` at most). The stream is
+ * also re-authorized from the database as soon as it opens; between messages, the shared
+ * poll of the epoch re-authorizes idle streams, and a timer ends the stream when its
+ * credentials expire.
  */
 export function guardStream<T>(
   source: AsyncIterable<T>,
@@ -126,15 +199,22 @@ export function guardStream<T>(
       // The check at open may have used cached accounts: confirm it from the database now,
       // not only at the first message (which may be a long way off on a quiet stream).
       admit().catch((err: unknown) => end(asConnectError(err)));
+      const ahead = readAhead(it, lost);
       try {
         for (;;) {
-          const r = await Promise.race([it.next(), lost]);
-          if (r.done) return;
+          // Every message taken was produced before this read's query starts: one query
+          // admits them all, however many arrived while the last batch waited.
+          const batch = await ahead.take();
+          if (!batch) return;
           await Promise.race([admit(), lost]);
           if (lostErr) throw lostErr;
-          yield r.value;
+          for (const message of batch) {
+            yield message;
+            if (lostErr) throw lostErr;
+          }
         }
       } finally {
+        ahead.stop();
         closed = true;
         unsubscribe();
         clearTimeout(timer);
