@@ -1,4 +1,5 @@
 import type { ManagedProcess } from "@guardian/testkit";
+import type { ProcessGroups } from "../lib/cpu.js";
 import type { Fixture } from "../lib/fixture.js";
 
 /** A running Guardian deployment with the bench fixture in place. */
@@ -10,6 +11,8 @@ export interface Deployment {
   /** The process serving the public RPCs (for its RSS). */
   readonly server: ManagedProcess;
   readonly fixture: Fixture;
+  /** The deployment's processes by role, for the CPU time of a load (asked at its start and end). */
+  processGroups(): ProcessGroups;
   /**
    * Production only: stops the store process (SIGTERM, as an orchestrator does) and starts it
    * again on the same port; resolves with when the new command ran (`performance.now()`) and

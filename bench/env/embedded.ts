@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, type ManagedProcess } from "@guardian/testkit";
 import { createFixture } from "../lib/fixture.js";
-import { startGuardian, waitReady } from "../lib/processes.js";
+import { processTree, startGuardian, waitReady } from "../lib/processes.js";
 import { commonEnv, type Deployment } from "./deployment.js";
 
 /**
@@ -64,6 +64,9 @@ export async function startEmbedded(workDir: string, writeKeys: number): Promise
       url,
       server,
       fixture,
+      processGroups: () => ({
+        "server process": server.pid === undefined ? [] : processTree(server.pid),
+      }),
       stop: async () => {
         await server.stop({ timeoutMs: 20_000 });
       },

@@ -3,7 +3,7 @@ import { ensureBootstrapAdmin } from "@guardian/auth-service";
 import { createPool, migrate } from "@guardian/db";
 import { freePorts, startPostgres, type EtcdCluster, type ManagedProcess } from "@guardian/testkit";
 import { createFixture } from "../lib/fixture.js";
-import { startGuardian, waitReady } from "../lib/processes.js";
+import { descendantsNamed, processTree, startGuardian, waitReady } from "../lib/processes.js";
 import { commonEnv, type Deployment } from "./deployment.js";
 
 /** Creates the first admin in a migrated database and returns its password. */
@@ -84,7 +84,15 @@ export async function startProduction(
     processes.push(api);
     await waitReady(url, api);
     const fixture = await createFixture(url, { username: "admin", password }, writeKeys);
-    return { mode: "production", url, server: api, fixture, restartStore, stop };
+    const treeOf = (child: ManagedProcess | undefined) =>
+      child?.pid === undefined ? [] : processTree(child.pid);
+    const processGroups = () => ({
+      "API processes": treeOf(api),
+      store: treeOf(processes[0]),
+      PostgreSQL: descendantsNamed("postgres"),
+      etcd: descendantsNamed("etcd"),
+    });
+    return { mode: "production", url, server: api, fixture, processGroups, restartStore, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -2,14 +2,34 @@ import type { Deployment } from "../env/deployment.js";
 import { figureOf, type BenchContext, type Measured } from "../lib/context.js";
 import { etcdPut, etcdPutBody, etcdRangeBody, etcdVersion } from "../lib/etcd-peer.js";
 import { benchProject, configValue, readKey, writeKey } from "../lib/fixture.js";
+import { describeCpu, measureCpu, type CpuUse, type ProcessGroups } from "../lib/cpu.js";
 import { runLoad, type LoadResult } from "../lib/h2load.js";
-import { connectJsonHeaders, rpcPath } from "../lib/rpc.js";
+import { descendantsNamed } from "../lib/processes.js";
+import { connectJsonHeaders, readGauge, rpcPath } from "../lib/rpc.js";
 import type { FigureDef } from "./figure-def.js";
+
+/** One load run and the CPU time the side's processes spent during it. */
+interface Round extends LoadResult {
+  readonly cpu: CpuUse;
+  /** Guardian: revisions its read cache was behind the store right after the load. */
+  readonly cacheLag?: number | undefined;
+}
 
 /** The loads of both sides, in the order they ran. */
 interface Rounds {
-  g: LoadResult[];
-  e: LoadResult[];
+  g: Round[];
+  e: Round[];
+}
+
+/** etcd's processes: the peer's side of every request figure. */
+const etcdGroups = (): ProcessGroups => ({ etcd: descendantsNamed("etcd") });
+
+async function loadRound(
+  groups: () => ProcessGroups,
+  load: () => Promise<LoadResult>,
+): Promise<Round> {
+  const { result, cpu } = await measureCpu(groups, load);
+  return { ...result, cpu };
 }
 
 /**
@@ -20,7 +40,14 @@ interface Rounds {
 async function sideBySide(
   ctx: BenchContext,
   label: string,
-  guardian: { url: string; headers: Record<string, string>; bodies: string[] },
+  guardian: {
+    url: string;
+    headers: Record<string, string>;
+    bodies: string[];
+    groups: () => ProcessGroups;
+    /** The deployment's base URL, for its read cache's lag after each load. */
+    base: string;
+  },
   etcd: { url: string; bodies: string[] },
 ): Promise<Rounds> {
   const common = {
@@ -33,22 +60,28 @@ async function sideBySide(
   for (let r = 1; r <= ctx.settings.rounds; r++) {
     const round = ctx.settings.rounds > 1 ? ` (round ${r} of ${ctx.settings.rounds})` : "";
     ctx.log(`bench: ${label}: guardian${round}`);
-    rounds.g.push(await runLoad({ ...common, ...guardian, label: `${label}-guardian-${r}` }));
+    const { groups, base, ...spec } = guardian;
+    const g = await loadRound(groups, () =>
+      runLoad({ ...common, ...spec, label: `${label}-guardian-${r}` }),
+    );
+    rounds.g.push({ ...g, cacheLag: await readGauge(base, "guardian_read_cache_lag_revisions") });
     ctx.log(`bench: ${label}: etcd${round}`);
     rounds.e.push(
-      await runLoad({
-        ...common,
-        ...etcd,
-        headers: { "content-type": "application/json" },
-        label: `${label}-etcd-${r}`,
-      }),
+      await loadRound(etcdGroups, () =>
+        runLoad({
+          ...common,
+          ...etcd,
+          headers: { "content-type": "application/json" },
+          label: `${label}-etcd-${r}`,
+        }),
+      ),
     );
   }
   return rounds;
 }
 
 /** The round with the median throughput (the lower middle one of an even number). */
-function medianRound(results: LoadResult[]): LoadResult {
+function medianRound(results: Round[]): Round {
   const sorted = [...results].sort((a, b) => a.rps - b.rps);
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
@@ -66,13 +99,22 @@ function measured({ g: gs, e: es }: Rounds, peerName: string, conns: number): Me
     peer_p50_ms: e.p50Ms,
     peer_p99_ms: e.p99Ms,
     concurrency: conns,
-    ...(gs.length > 1
-      ? {
-          notes:
+    notes: [
+      ...(gs.length > 1
+        ? [
             `median of ${gs.length} alternating rounds (guardian ${list(gs)} req/s; ` +
-            `peer ${list(es)} req/s)`,
-        }
-      : {}),
+              `peer ${list(es)} req/s)`,
+          ]
+        : []),
+      `CPU per request in the median rounds: guardian: ${describeCpu(g.cpu, g.rps)}, ` +
+        `peer: ${describeCpu(e.cpu, e.rps)}`,
+      ...(gs.some((x) => x.cacheLag !== undefined)
+        ? [
+            `Guardian's read cache behind the store by ` +
+              `${gs.map((x) => x.cacheLag ?? "?").join(", ")} revisions right after each load`,
+          ]
+        : []),
+    ].join("; "),
   };
 }
 
@@ -87,6 +129,8 @@ async function measureRead(ctx: BenchContext, dep: Deployment): Promise<Measured
       url: dep.url + rpcPath("ConfigService", "ReadConfig"),
       headers: { ...connectJsonHeaders, "x-api-key": dep.fixture.apiKey },
       bodies: [JSON.stringify({ project: benchProject, key: readKey })],
+      groups: () => dep.processGroups(),
+      base: dep.url,
     },
     { url: `${endpoint}/v3/kv/range`, bodies: [etcdRangeBody(readKey)] },
   );
@@ -108,6 +152,8 @@ async function measureWrite(ctx: BenchContext, dep: Deployment): Promise<Measure
       bodies: keys.map((key, i) =>
         JSON.stringify({ project: benchProject, key, content: configValue(512, i) }),
       ),
+      groups: () => dep.processGroups(),
+      base: dep.url,
     },
     {
       url: `${endpoint}/v3/kv/put`,

@@ -31,3 +31,15 @@ export async function callRpc<T = Record<string, unknown>>(
   if (res.status !== 200) throw new Error(`${service}/${method}: HTTP ${res.status} ${text}`);
   return JSON.parse(text) as T;
 }
+
+/**
+ * The value of an unlabelled gauge from the server's `/metrics` (Prometheus text format), or
+ * undefined when the server does not export it.
+ */
+export async function readGauge(baseUrl: string, name: string): Promise<number | undefined> {
+  const res = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  if (res.status !== 200) return undefined;
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
