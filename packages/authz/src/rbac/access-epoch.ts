@@ -17,6 +17,12 @@ export interface AccessEpoch {
    */
   read(): Promise<bigint>;
   /**
+   * The epoch as {@link AccessEpoch.read} would answer it without a query (heard in step with
+   * commits, see {@link AccessEpochOptions.heardInStep}), or undefined when only a query can
+   * tell. Callers that get an epoch here need not wait for a read.
+   */
+  known?(): bigint | undefined;
+  /**
    * Calls `listener` with every new epoch seen: as the process hears of it, and by polling
    * while at least one listener is subscribed and changes are not heard (so that idle streams
    * learn of changes too). Returns the unsubscribe function.
@@ -105,18 +111,18 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
     return p;
   };
 
-  const read = (): Promise<bigint> => {
-    // Heard in step, the newest epoch heard counts every change committed so far, unless a
-    // change came without its epoch (or contact was lost or regained) since.
+  // Heard in step, the newest epoch heard counts every change committed so far, unless a
+  // change came without its epoch (or contact was lost or regained) since.
+  const known = (): bigint | undefined => {
     const changes = opts.changes;
-    if (
-      opts.heardInStep &&
-      last !== undefined &&
-      changes?.live() &&
-      changes.generation() === knownAt
-    ) {
-      return Promise.resolve(last);
-    }
+    return opts.heardInStep && changes?.live() && changes.generation() === knownAt
+      ? last
+      : undefined;
+  };
+
+  const read = (): Promise<bigint> => {
+    const heard = known();
+    if (heard !== undefined) return Promise.resolve(heard);
     if (!inflight && !queued && now() - startedAt >= gapMs) return start();
     // A query already in flight may have started before the caller's event; wait for the
     // next one, shared by everyone who arrives meanwhile. It starts after the one in flight
@@ -174,6 +180,7 @@ export function createAccessEpoch(db: Queryable, opts: AccessEpochOptions): Acce
 
   return {
     read,
+    known,
     subscribe(listener) {
       listeners.add(listener);
       if (!timer) poll();

@@ -20,73 +20,13 @@ export interface StreamAccess {
 const maxTimerMs = 2 ** 31 - 1;
 
 /**
- * How many messages a stream reads ahead of its client while they wait to be admitted. Past
- * it the handler's own buffer fills, and a stream that stays that far behind is ended there
- * as a slow consumer.
+ * How many messages a stream reads ahead of its client while an epoch read runs. Past it the
+ * handler's own buffer fills, and a stream that stays that far behind is ended there as a
+ * slow consumer.
  */
 export const maxReadAhead = 256;
 
-/** Messages read ahead of a consumer; see {@link readAhead}. */
-interface ReadAhead<T> {
-  /** Every message read so far (at least one), or undefined once the source has ended. */
-  take(): Promise<T[] | undefined>;
-  /** Stops reading ahead (the consumer is gone). */
-  stop(): void;
-}
-
-/**
- * Reads `it` ahead of its consumer, up to {@link maxReadAhead} messages, until it ends, fails
- * or `lost` rejects; a failure is thrown by the `take` that finds nothing left before it.
- */
-function readAhead<T>(it: AsyncIterator<T>, lost: Promise<never>): ReadAhead<T> {
-  const queue: T[] = [];
-  let finished = false;
-  let failed = false;
-  let failure: unknown;
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  let room: (() => void) | undefined;
-  const call = (fn: (() => void) | undefined) => fn?.();
-  void (async () => {
-    try {
-      while (!stopped) {
-        if (queue.length >= maxReadAhead) {
-          await new Promise<void>((resolve) => (room = resolve));
-          continue;
-        }
-        const r = await Promise.race([it.next(), lost]);
-        if (r.done) break;
-        queue.push(r.value);
-        call(wake);
-        wake = undefined;
-      }
-    } catch (err) {
-      failed = true;
-      failure = err;
-    }
-    finished = true;
-    call(wake);
-    wake = undefined;
-  })();
-  return {
-    async take() {
-      while (queue.length === 0) {
-        if (failed) throw failure;
-        if (finished) return undefined;
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-      const batch = queue.splice(0);
-      call(room);
-      room = undefined;
-      return batch;
-    },
-    stop() {
-      stopped = true;
-      call(room);
-      room = undefined;
-    },
-  };
-}
+const ignore = () => {};
 
 function expired(): ConnectError {
   return new ConnectError(
@@ -128,13 +68,19 @@ export function guardStream<T>(
   epoch: AccessEpoch,
   access: StreamAccess,
 ): AsyncIterable<T> {
-  let lose: (err: ConnectError) => void = () => {};
-  const lost = new Promise<never>((_, reject) => (lose = reject));
-  lost.catch(() => {});
   let lostErr: ConnectError | undefined;
+  // Wakes the stream from what it waits for now (a message, an epoch read, or the end).
+  // Each wait is a promise of its own: a race against one promise kept for the stream's
+  // life would add a reaction to it per message, held until the stream ends.
+  let wake: () => void = ignore;
+  const wakeUp = () => {
+    const w = wake;
+    wake = ignore;
+    w();
+  };
   const end = (err: ConnectError) => {
     lostErr ??= err;
-    lose(lostErr);
+    wakeUp();
   };
 
   // The credentials' expiry may move (an API key's new expiry or rotation grace period), so
@@ -199,22 +145,77 @@ export function guardStream<T>(
       // The check at open may have used cached accounts: confirm it from the database now,
       // not only at the first message (which may be a long way off on a quiet stream).
       admit().catch((err: unknown) => end(asConnectError(err)));
-      const ahead = readAhead(it, lost);
+      // Messages taken from the source and not yet admitted, and the source's end.
+      const waiting: T[] = [];
+      let ended = false;
+      let failed = false;
+      let failure: unknown;
+      // Whether a next() is in flight; its outcome lands in `waiting` (or ends the source).
+      let pulling = false;
+      const pulled = (r: IteratorResult<T>) => {
+        pulling = false;
+        if (r.done) ended = true;
+        else waiting.push(r.value);
+        wakeUp();
+      };
+      const pullFailed = (err: unknown) => {
+        pulling = false;
+        ended = failed = true;
+        failure = err;
+        wakeUp();
+      };
+      const pull = () => {
+        if (pulling || ended) return;
+        pulling = true;
+        it.next().then(pulled, pullFailed);
+      };
+      const sleep = () => new Promise<void>((resolve) => (wake = resolve));
       try {
         for (;;) {
-          // Every message taken was produced before this read's query starts: one query
-          // admits them all, however many arrived while the last batch waited.
-          const batch = await ahead.take();
-          if (!batch) return;
-          await Promise.race([admit(), lost]);
+          while (waiting.length === 0) {
+            if (lostErr) throw lostErr;
+            if (failed) throw failure;
+            if (ended) return;
+            pull();
+            await sleep();
+          }
           if (lostErr) throw lostErr;
+          // Every message of the batch arrived before this read's query starts.
+          const batch = waiting.splice(0);
+          const heard = epoch.known?.();
+          const fresh =
+            heard !== undefined &&
+            verified !== undefined &&
+            heard <= verified &&
+            !(expiresAt && Date.now() >= expiresAt.getTime());
+          if (!fresh) {
+            let admitted = false;
+            let refused: unknown;
+            admit().then(
+              () => {
+                admitted = true;
+                wakeUp();
+              },
+              (err: unknown) => {
+                admitted = true;
+                refused = err;
+                wakeUp();
+              },
+            );
+            // Messages that arrive meanwhile wait for the next read: this one has started.
+            while (!admitted && !lostErr) {
+              if (waiting.length < maxReadAhead) pull();
+              await sleep();
+            }
+            if (lostErr) throw lostErr;
+            if (refused !== undefined) throw asConnectError(refused);
+          }
           for (const message of batch) {
             yield message;
             if (lostErr) throw lostErr;
           }
         }
       } finally {
-        ahead.stop();
         closed = true;
         unsubscribe();
         clearTimeout(timer);
