@@ -17,30 +17,55 @@ export async function* withKeepalives<T>(
   everyMs: number,
 ): AsyncGenerator<T | typeof keepaliveTick> {
   const it = source[Symbol.asyncIterator]();
-  let pending = it.next();
+  // The outcome of the next() in flight, once it has one. Each next() gets one reaction, set
+  // here; the waits below are promises of their own. Racing the pending next() itself at
+  // every tick would add a reaction to it per tick, kept for as long as the source is quiet.
+  let outcome: { result: IteratorResult<T> } | { error: unknown } | undefined;
+  let wake: () => void = () => {};
+  const follow = () => {
+    outcome = undefined;
+    it.next().then(
+      (result) => {
+        outcome = { result };
+        wake();
+      },
+      (error: unknown) => {
+        outcome = { error };
+        wake();
+      },
+    );
+  };
   let done = false;
+  follow();
   try {
     for (;;) {
-      const timer = new AbortController();
-      const tick = sleep(everyMs, timer.signal).then((): typeof keepaliveTick => keepaliveTick);
-      const next = await Promise.race([pending, tick]).finally(() => timer.abort());
-      if (next === keepaliveTick) {
+      if (outcome === undefined) {
+        const timer = new AbortController();
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          void sleep(everyMs, timer.signal).then(resolve);
+        });
+        timer.abort();
+      }
+      const o = outcome;
+      if (o === undefined) {
         yield keepaliveTick;
         continue;
       }
-      if (next.done === true) {
+      if ("error" in o) {
+        done = true;
+        throw o.error;
+      }
+      if (o.result.done === true) {
         done = true;
         return;
       }
-      pending = it.next();
-      yield next.value;
+      follow();
+      yield o.result.value;
     }
   } finally {
-    if (!done) {
-      // Ended early (the consumer stopped or failed): a next() may still be pending, and
-      // its outcome no longer matters.
-      pending.catch(() => undefined);
-      if (it.return !== undefined) void it.return().catch(() => undefined);
-    }
+    // Ended early (the consumer stopped or failed): a next() may still be pending; its
+    // outcome no longer matters.
+    if (!done && it.return !== undefined) void it.return().catch(() => undefined);
   }
 }

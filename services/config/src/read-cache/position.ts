@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createRevisionWaiters, sleep } from "@guardian/kit";
+import { createRevisionWaiters, waitFor } from "@guardian/kit";
 
 /** The newest store revision the read cache has applied, which reads can wait for. */
 export interface AppliedRevision {
@@ -36,24 +36,21 @@ export function createAppliedRevision(): AppliedRevision {
   };
 }
 
+const canceled = () => new ConnectError("the read was canceled", Code.Canceled);
+
 /**
  * Waits up to `timeoutMs` for `arrived`: false when it timed out; fails with Canceled when
- * `signal` aborts.
+ * `signal` aborts. `arrived` may be shared and pending for long (the store not connected):
+ * waits leave nothing on it (see `waitFor`).
  */
 export async function within(
   arrived: Promise<void>,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<boolean> {
-  const timeout = new AbortController();
-  try {
-    return await unlessCanceled(
-      Promise.race([arrived.then(() => true), sleep(timeoutMs, timeout.signal).then(() => false)]),
-      signal,
-    );
-  } finally {
-    timeout.abort();
-  }
+  const o = await waitFor(arrived, { timeoutMs, ...(signal ? { signal } : {}) });
+  if (!o.settled && o.reason === "aborted") throw canceled();
+  return o.settled;
 }
 
 /**
@@ -62,17 +59,7 @@ export async function within(
  */
 export async function unlessCanceled<T>(arrived: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return arrived;
-  let onAbort = () => {};
-  try {
-    return await Promise.race([
-      arrived,
-      new Promise<never>((_, reject) => {
-        onAbort = () => reject(new ConnectError("the read was canceled", Code.Canceled));
-        if (signal.aborted) onAbort();
-        signal.addEventListener("abort", onAbort, { once: true });
-      }),
-    ]);
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
+  const o = await waitFor(arrived, { signal });
+  if (!o.settled) throw canceled();
+  return o.value;
 }
