@@ -72,12 +72,20 @@ export {
   requestIdKey,
 } from "./logging/logger.js";
 export type { LogLevel, Logger, LoggerOptions } from "./logging/logger.js";
-export { createLoggingInterceptor, sanitizeError } from "./logging/rpc-logging.js";
+export {
+  createLoggingInterceptor,
+  createLoggingObserver,
+  sanitizeError,
+} from "./logging/rpc-logging.js";
 export { logSettings } from "./logging/settings.js";
 
 export { createMetrics, metricsContentType } from "./metrics/metrics.js";
 export type { Metrics, MetricsOptions } from "./metrics/metrics.js";
-export { createRpcMetricsInterceptor, rpcDurationBuckets } from "./metrics/rpc-metrics.js";
+export {
+  createRpcMetricsInterceptor,
+  createRpcMetricsObserver,
+  rpcDurationBuckets,
+} from "./metrics/rpc-metrics.js";
 export { registerDependencyMetrics, type DependencyState } from "./metrics/dependency-metrics.js";
 export { gatherProcessMetrics, shareProcessMetrics } from "./metrics/cluster-metrics.js";
 export type {
@@ -90,7 +98,8 @@ export { failOn, maxLength, notNegative, textLength } from "./rpc/checks.js";
 export type { Check } from "./rpc/checks.js";
 export { mapErrors } from "./rpc/map-errors.js";
 export type { FailedCall, ToConnectError } from "./rpc/map-errors.js";
-export { codeName, toConnectError } from "./rpc/observe-call.js";
+export { codeName, createObservingInterceptor, toConnectError } from "./rpc/observe-call.js";
+export type { CallHooks, CallObserver } from "./rpc/observe-call.js";
 export { createStreamShutdownInterceptor } from "./rpc/stream-shutdown.js";
 
 export { createServer } from "./server/create-server.js";

@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Interceptor } from "@connectrpc/connect";
 import { asDecodeError, isDecodeFailure } from "../errors/decode-failure.js";
 import { internalError } from "../errors/internal.js";
-import { codeName, observeCall } from "../rpc/observe-call.js";
+import { codeName, createObservingInterceptor, type CallObserver } from "../rpc/observe-call.js";
 import { loggerKey, requestIdKey } from "./logger.js";
 
 const serverFaults = new Set<Code>([Code.Internal, Code.Unknown, Code.DataLoss]);
@@ -60,11 +60,18 @@ function withoutTransportHeaders(err: ConnectError): ConnectError {
 export function createLoggingInterceptor(
   enabled?: (level: "error" | "info") => boolean,
 ): Interceptor {
-  return (next) => async (req) => {
+  return createObservingInterceptor([createLoggingObserver(enabled)]);
+}
+
+/** The call observer of {@link createLoggingInterceptor}. */
+export function createLoggingObserver(
+  enabled?: (level: "error" | "info") => boolean,
+): CallObserver {
+  return (req) => {
     const requestId = req.contextValues.get(requestIdKey);
     const started = process.hrtime.bigint();
     let logged: unknown;
-    return observeCall(next, req, {
+    return {
       mapError(err) {
         const result = sanitizeError(err, requestId);
         logged = result.logged;
@@ -91,6 +98,6 @@ export function createLoggingInterceptor(
           log.info(fields, "rpc finished");
         }
       },
-    });
+    };
   };
 }

@@ -69,6 +69,7 @@ export function shareProcessMetrics(
   return {
     registry: metrics.registry,
     interceptor: metrics.interceptor,
+    observer: metrics.observer,
     async render() {
       const id = nextId++;
       const timer = new AbortController();

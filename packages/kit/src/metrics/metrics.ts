@@ -1,6 +1,7 @@
 import { Registry, collectDefaultMetrics } from "prom-client";
 import type { Interceptor } from "@connectrpc/connect";
-import { createRpcMetricsInterceptor } from "./rpc-metrics.js";
+import { createObservingInterceptor, type CallObserver } from "../rpc/observe-call.js";
+import { createRpcMetricsObserver } from "./rpc-metrics.js";
 
 /** The content type of the Prometheus text exposition format served at `/metrics`. */
 export const metricsContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -17,6 +18,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** Records RED metrics for every RPC; put it first in the interceptor list. */
   readonly interceptor: Interceptor;
+  /** The same as a call observer, to share one wrapper per call with other observers. */
+  readonly observer: CallObserver;
   /** Renders all metrics in the Prometheus text exposition format. */
   render(): Promise<string>;
 }
@@ -31,10 +34,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   if (opts.defaultMetrics !== false) {
     collectDefaultMetrics({ register: registry });
   }
-  const interceptor = createRpcMetricsInterceptor(registry);
+  const observer = createRpcMetricsObserver(registry);
   return {
     registry,
-    interceptor,
+    interceptor: createObservingInterceptor([observer]),
+    observer,
     render: () => registry.metrics(),
   };
 }

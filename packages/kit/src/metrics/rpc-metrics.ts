@@ -2,15 +2,21 @@ import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
 import type { DescMethod } from "@bufbuild/protobuf";
 import type { Code, Interceptor } from "@connectrpc/connect";
-import { codeName, observeCall } from "../rpc/observe-call.js";
+import { codeName, createObservingInterceptor, type CallObserver } from "../rpc/observe-call.js";
 
 /** Latency buckets in seconds, from 1ms to 30s (streams land in the top buckets). */
 export const rpcDurationBuckets: readonly number[] = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ];
 
+/** Registers the RED metrics for RPCs in `registry`; returns the interceptor that records them. */
+export function createRpcMetricsInterceptor(registry: Registry): Interceptor {
+  return createObservingInterceptor([createRpcMetricsObserver(registry)]);
+}
+
 /**
- * Registers the RED metrics for RPCs in `registry` and returns the interceptor that records them.
+ * Registers the RED metrics for RPCs in `registry` and returns the call observer that records
+ * them (see `createObservingInterceptor`).
  *
  * - `guardian_rpc_started_total{service,method}`: calls started
  * - `guardian_rpc_requests_total{service,method,code}`: finished calls by code
@@ -22,7 +28,7 @@ export const rpcDurationBuckets: readonly number[] = [
  *
  * A streaming call counts as finished when its stream ends.
  */
-export function createRpcMetricsInterceptor(registry: Registry): Interceptor {
+export function createRpcMetricsObserver(registry: Registry): CallObserver {
   // Call counts and calls in progress are plain numbers on the call path; the metrics read
   // them when scraped (prom-client hashes the labels on every update of a labelled child).
   const methods: MethodMetrics[] = [];
@@ -121,27 +127,22 @@ export function createRpcMetricsInterceptor(registry: Registry): Interceptor {
     }
     return count;
   };
-  return (next) => async (req) => {
+  return (req) => {
     const m = metricsOf(req.service.typeName, req.method);
     const started = process.hrtime.bigint();
     m.started += 1;
     m.inFlight += 1;
-    const res = await observeCall(next, req, {
+    return {
       onEnd(err) {
         m.inFlight -= 1;
         m.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
         countOf(m, err?.code).pending += 1;
       },
-    });
-    return res.stream ? { ...res, message: counted(res.message, m) } : res;
+      onMessage() {
+        m.sent += 1;
+      },
+    };
   };
-}
-
-async function* counted<T>(source: AsyncIterable<T>, m: MethodMetrics): AsyncGenerator<T> {
-  for await (const message of source) {
-    m.sent += 1;
-    yield message;
-  }
 }
 
 interface CodeCount {

@@ -10,6 +10,48 @@ export interface CallHooks {
   mapError?: (err: unknown) => ConnectError;
   /** Called exactly once when the call ends: after a unary response, or when a stream ends. */
   onEnd: (err: ConnectError | undefined) => void;
+  /** Called for every message a server stream sends, as it is passed on. */
+  onMessage?: () => void;
+}
+
+/** Watches calls: called as each call starts, it returns the hooks of that call. */
+export type CallObserver = (req: AnyRequest) => CallHooks;
+
+/**
+ * Creates one interceptor that runs every observer over one wrapper per call (and one per
+ * stream), in place of an interceptor each: per stream, each wrapper is an async generator
+ * that every message passes through. Hooks run in the order of `observers`; their
+ * `mapError`s apply last to first, as nested interceptors would.
+ */
+export function createObservingInterceptor(observers: readonly CallObserver[]): Interceptor {
+  if (observers.length === 1) {
+    const only = observers[0]!;
+    return (next) => (req) => observeCall(next, req, only(req));
+  }
+  return (next) => (req) => observeCall(next, req, combineHooks(observers.map((o) => o(req))));
+}
+
+function combineHooks(hooks: readonly CallHooks[]): CallHooks {
+  const mappers = hooks.flatMap((h) => (h.mapError ? [h.mapError] : []));
+  const onMessages = hooks.flatMap((h) => (h.onMessage ? [h.onMessage] : []));
+  return {
+    ...(mappers.length > 0
+      ? {
+          mapError: (err: unknown) =>
+            mappers.reduceRight<unknown>((e, map) => map(e), err) as ConnectError,
+        }
+      : {}),
+    onEnd(err) {
+      for (const h of hooks) h.onEnd(err);
+    },
+    ...(onMessages.length > 0
+      ? {
+          onMessage() {
+            for (const m of onMessages) m();
+          },
+        }
+      : {}),
+  };
 }
 
 /**
@@ -80,7 +122,10 @@ export async function observeCall(
     end(undefined);
     return res;
   }
-  return { ...res, message: watchStream(res.message, req.signal, mapError, end) };
+  return {
+    ...res,
+    message: watchStream(res.message, req.signal, mapError, end, hooks.onMessage),
+  };
 }
 
 async function* watchStream<T>(
@@ -88,9 +133,17 @@ async function* watchStream<T>(
   signal: AbortSignal,
   mapError: (err: unknown) => ConnectError,
   end: (err: ConnectError | undefined) => void,
+  onMessage: (() => void) | undefined,
 ): AsyncGenerator<T> {
   try {
-    yield* source;
+    if (onMessage === undefined) {
+      yield* source;
+    } else {
+      for await (const message of source) {
+        onMessage();
+        yield message;
+      }
+    }
   } catch (err) {
     const failure = mapError(err);
     end(failure);

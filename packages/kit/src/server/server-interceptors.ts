@@ -1,8 +1,9 @@
 import type { Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../logging/logger.js";
 import { createPredecodedInterceptor } from "../offload/restore.js";
-import { createLoggingInterceptor } from "../logging/rpc-logging.js";
+import { createLoggingObserver } from "../logging/rpc-logging.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { createObservingInterceptor } from "../rpc/observe-call.js";
 import { createStreamShutdownInterceptor } from "../rpc/stream-shutdown.js";
 import { createTextCheckInterceptor } from "../rpc/text-check.js";
 import { createServerTracingInterceptor } from "../tracing/rpc-tracing.js";
@@ -24,8 +25,11 @@ export function serverInterceptors(opts: {
     // Documents decoded off the event loop go back into the message before anyone reads it.
     createPredecodedInterceptor(),
     createServerTracingInterceptor(),
-    opts.metrics.interceptor,
-    createLoggingInterceptor((level) => logger.isLevelEnabled(level)),
+    // Metrics and logging share one wrapper per call and per stream.
+    createObservingInterceptor([
+      opts.metrics.observer,
+      createLoggingObserver((level) => logger.isLevelEnabled(level)),
+    ]),
     createStreamShutdownInterceptor(opts.shutdownSignal),
     // Before authentication: a request PostgreSQL could not store writes nothing, not even
     // the audit event of a denial.
