@@ -18,6 +18,7 @@ export { startEtcd, startEtcdCluster } from "./etcd.js";
 export type { EtcdCluster, StartEtcdClusterOptions } from "./etcd.js";
 export type { EtcdMember, EtcdMemberStatus } from "./etcd-member.js";
 export { failureOf } from "./failure.js";
+export { ReactionCountingPromise } from "./reaction-counting-promise.js";
 export { seededRandom } from "./seeded-random.js";
 export { envelope, exchange } from "./raw-exchange.js";
 export type { Exchange, ExchangeInit } from "./raw-exchange.js";

@@ -74,6 +74,22 @@ function heldEpoch() {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/**
+ * A guarded stream of numbers on a held epoch, asked for its first message, with the read
+ * of its check at open answered (epoch 1).
+ */
+async function openHeld() {
+  const held = heldEpoch();
+  const src = channel<number>();
+  const stream = guardStream(src.source, held.epoch, { recheck: async () => undefined })[
+    Symbol.asyncIterator
+  ]();
+  const first = stream.next();
+  await held.readsAsked(1);
+  held.reads[0]!.resolve(1n);
+  return { ...held, src, stream, first };
+}
+
 /** The heap in use after a full collection. */
 function heapAfterGc(): number {
   setFlagsFromString("--expose-gc");
@@ -139,14 +155,7 @@ describe("guardStream admits messages in batches", () => {
   });
 
   it("admits everything that waited with one read, in order", async () => {
-    const { epoch, reads, readsAsked } = heldEpoch();
-    const src = channel<number>();
-    const stream = guardStream(src.source, epoch, { recheck: async () => undefined })[
-      Symbol.asyncIterator
-    ]();
-    const first = stream.next();
-    await readsAsked(1);
-    reads[0]!.resolve(1n);
+    const { reads, readsAsked, src, stream, first } = await openHeld();
     src.push(1);
     await readsAsked(2);
     src.push(2, 3, 4, 5);
@@ -163,14 +172,7 @@ describe("guardStream admits messages in batches", () => {
   });
 
   it("reads at most maxReadAhead messages ahead of a client that does not take them", async () => {
-    const { epoch, reads, readsAsked } = heldEpoch();
-    const src = channel<number>();
-    const stream = guardStream(src.source, epoch, { recheck: async () => undefined })[
-      Symbol.asyncIterator
-    ]();
-    const first = stream.next();
-    await readsAsked(1);
-    reads[0]!.resolve(1n);
+    const { reads, readsAsked, src, stream, first } = await openHeld();
     src.push(...Array.from({ length: maxReadAhead * 4 }, (_, i) => i));
     await readsAsked(2);
     for (let i = 0; i < 20; i++) await tick();

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createRevisionWaiters, waitFor } from "@guardian/kit";
+import { createRevisionWaiters, waitSettled } from "@guardian/kit";
 
 /** The newest store revision the read cache has applied, which reads can wait for. */
 export interface AppliedRevision {
@@ -41,14 +41,14 @@ const canceled = () => new ConnectError("the read was canceled", Code.Canceled);
 /**
  * Waits up to `timeoutMs` for `arrived`: false when it timed out; fails with Canceled when
  * `signal` aborts. `arrived` may be shared and pending for long (the store not connected):
- * waits leave nothing on it (see `waitFor`).
+ * waits leave nothing on it (see `waitSettled`).
  */
 export async function within(
   arrived: Promise<void>,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<boolean> {
-  const o = await waitFor(arrived, { timeoutMs, ...(signal ? { signal } : {}) });
+  const o = await waitSettled(arrived, { timeoutMs, ...(signal ? { signal } : {}) });
   if (!o.settled && o.reason === "aborted") throw canceled();
   return o.settled;
 }
@@ -59,7 +59,7 @@ export async function within(
  */
 export async function unlessCanceled<T>(arrived: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return arrived;
-  const o = await waitFor(arrived, { signal });
+  const o = await waitSettled(arrived, { signal });
   if (!o.settled) throw canceled();
   return o.value;
 }

@@ -1,4 +1,4 @@
-/** How a {@link waitFor} ended: with the promise's value, or before it settled. */
+/** How a {@link waitSettled} ended: with the promise's value, or before it settled. */
 export type WaitOutcome<T> =
   | { readonly settled: true; readonly value: T }
   | { readonly settled: false; readonly reason: "timeout" | "aborted" };
@@ -38,7 +38,7 @@ function follow(p: Promise<unknown>): Followed {
  * to it per wait, kept until it settles: a promise that stays pending for a long time (the
  * store not connected yet, a quiet stream) would hold one per wait.
  */
-export function waitFor<T>(
+export function waitSettled<T>(
   p: Promise<T>,
   opts: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<WaitOutcome<T>> {
