@@ -169,7 +169,7 @@ export function guardStream<T>(
         pulling = true;
         it.next().then(pulled, pullFailed);
       };
-      const sleep = () => new Promise<void>((resolve) => (wake = resolve));
+      const woken = () => new Promise<void>((resolve) => (wake = resolve));
       try {
         for (;;) {
           while (waiting.length === 0) {
@@ -177,7 +177,7 @@ export function guardStream<T>(
             if (failed) throw failure;
             if (ended) return;
             pull();
-            await sleep();
+            await woken();
           }
           if (lostErr) throw lostErr;
           // Every message of the batch arrived before this read's query starts.
@@ -205,7 +205,7 @@ export function guardStream<T>(
             // Messages that arrive meanwhile wait for the next read: this one has started.
             while (!admitted && !lostErr) {
               if (waiting.length < maxReadAhead) pull();
-              await sleep();
+              await woken();
             }
             if (lostErr) throw lostErr;
             if (refused !== undefined) throw asConnectError(refused);
