@@ -1,4 +1,4 @@
-import { sleep } from "@guardian/kit";
+import { waitSettled } from "@guardian/kit";
 
 /** How often a silent ClusterService stream sends a keepalive, unless configured otherwise. */
 export const defaultStreamKeepaliveMs = 30_000;
@@ -17,55 +17,30 @@ export async function* withKeepalives<T>(
   everyMs: number,
 ): AsyncGenerator<T | typeof keepaliveTick> {
   const it = source[Symbol.asyncIterator]();
-  // The outcome of the next() in flight, once it has one. Each next() gets one reaction, set
-  // here; the waits below are promises of their own. Racing the pending next() itself at
-  // every tick would add a reaction to it per tick, kept for as long as the source is quiet.
-  let outcome: { result: IteratorResult<T> } | { error: unknown } | undefined;
-  let wake: () => void = () => {};
-  const follow = () => {
-    outcome = undefined;
-    it.next().then(
-      (result) => {
-        outcome = { result };
-        wake();
-      },
-      (error: unknown) => {
-        outcome = { error };
-        wake();
-      },
-    );
-  };
+  let pending = it.next();
   let done = false;
-  follow();
   try {
     for (;;) {
-      if (outcome === undefined) {
-        const timer = new AbortController();
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          void sleep(everyMs, timer.signal).then(resolve);
-        });
-        timer.abort();
-      }
-      const o = outcome;
-      if (o === undefined) {
+      // Waits leave nothing on the pending next() (see waitSettled): racing it at every tick
+      // would add a reaction to it per tick, kept for as long as the source is quiet.
+      const next = await waitSettled(pending, { timeoutMs: everyMs });
+      if (!next.settled) {
         yield keepaliveTick;
         continue;
       }
-      if ("error" in o) {
-        done = true;
-        throw o.error;
-      }
-      if (o.result.done === true) {
+      if (next.value.done === true) {
         done = true;
         return;
       }
-      follow();
-      yield o.result.value;
+      pending = it.next();
+      yield next.value.value;
     }
   } finally {
-    // Ended early (the consumer stopped or failed): a next() may still be pending; its
-    // outcome no longer matters.
-    if (!done && it.return !== undefined) void it.return().catch(() => undefined);
+    if (!done) {
+      // Ended early (the consumer stopped or failed): a next() may still be pending, and
+      // its outcome no longer matters (waitSettled follows a promise once: no new reaction).
+      waitSettled(pending).catch(() => undefined);
+      if (it.return !== undefined) void it.return().catch(() => undefined);
+    }
   }
 }
