@@ -1,3 +1,4 @@
+import { waitFor } from "@guardian/testkit";
 import { putJson, testMeta } from "../../testing/writes.js";
 import { StoreError } from "../errors.js";
 import type { RevisionRecord, StoreEngine, WatchItem, WatchScope, WriteInput } from "../types.js";
@@ -17,6 +18,17 @@ export function put(
   extra: Partial<WriteInput> = {},
 ): WriteInput {
   return putJson(project, key, value, { meta: testMeta({ requestId: "req" }), ...extra });
+}
+
+/**
+ * Waits until the compact revision reaches `revision`: an engine may apply retention after
+ * the write that pushed a record out of it returns (the etcd engine does, in passes).
+ */
+export async function compactedTo(engine: StoreEngine, revision: bigint): Promise<void> {
+  await waitFor(
+    async () => ((await engine.compactionInfo()).compactRevision >= revision ? true : undefined),
+    { timeoutMs: 10_000, what: `the compact revision to reach ${revision}` },
+  );
 }
 
 /** Awaits a call that must fail with a StoreError, and returns it. */

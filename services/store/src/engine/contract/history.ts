@@ -2,7 +2,7 @@ import { expect, it } from "vitest";
 import type { ContractContext } from "./index.js";
 import { listAllRevisions } from "../../testing/history.js";
 import { readJson as read, testMeta } from "../../testing/writes.js";
-import { contractEngineOptions, put } from "./helpers.js";
+import { compactedTo, contractEngineOptions, put } from "./helpers.js";
 
 /** History: every revision kept beyond retention, with its metadata. */
 export function historyContract(ctx: ContractContext): void {
@@ -13,12 +13,12 @@ export function historyContract(ctx: ContractContext): void {
     for (let i = 0; i < contractEngineOptions.retainPerConfig + 4; i++) {
       revs.push((await engine.write(put(p, "busy", i))).revision);
     }
+    // The oldest records have left the change log: retention covers them.
+    await compactedTo(engine, revs[3]!);
     const all = await listAllRevisions(engine, p, "busy", 2);
     expect(all.map((r) => r.revision)).toEqual([...revs].reverse());
     const oldest = await engine.getRevision(p, "busy", revs[0]!);
     expect(oldest && read(oldest.value)).toBe(0);
-    const info = await engine.compactionInfo();
-    expect(info.compactRevision).toBeGreaterThanOrEqual(revs[3]!);
   });
 
   it("records who created a key, its previous revision, labels and schema binding", async () => {

@@ -4,7 +4,7 @@ import type { StoreError } from "../errors.js";
 import type { RevisionRecord } from "../types.js";
 import type { ContractContext } from "./index.js";
 import { deleteKey } from "../../testing/writes.js";
-import { collect, contractEngineOptions, events, put } from "./helpers.js";
+import { collect, compactedTo, contractEngineOptions, events, put } from "./helpers.js";
 
 /** Watches: order, scope, progress, resume across instances, compaction, slow consumers. */
 export function watchContract(ctx: ContractContext): void {
@@ -95,6 +95,7 @@ export function watchContract(ctx: ContractContext): void {
     const start = (await engine.write(put(p, "hot", 0))).revision;
     for (let i = 1; i <= contractEngineOptions.retainPerConfig + 2; i++)
       await engine.write(put(p, "hot", i));
+    await compactedTo(engine, start);
     const items = await collect(engine, { project: p }, start, () => true);
     expect(items[0]?.kind).toBe("compacted");
   });

@@ -1,4 +1,5 @@
 import { Code } from "@connectrpc/connect";
+import { waitFor } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
 import { toStoreConnectError } from "../../error-map.js";
 import { StoreError } from "../errors.js";
@@ -15,12 +16,15 @@ defineStoreContract("etcd", () =>
   createEtcdEngine({ endpoints: h.endpoints(), namespace, ...contractEngineOptions }),
 );
 
-defineWatchStartProperty("etcd", () =>
-  createEtcdEngine({
-    endpoints: h.endpoints(),
-    namespace: h.namespace(),
-    ...contractEngineOptions,
-  }),
+defineWatchStartProperty(
+  "etcd",
+  () =>
+    createEtcdEngine({
+      endpoints: h.endpoints(),
+      namespace: h.namespace(),
+      ...contractEngineOptions,
+    }),
+  (engine) => engine.flushRetention(),
 );
 
 describe("etcd engine storage", () => {
@@ -55,5 +59,32 @@ describe("etcd engine storage", () => {
     expect(refused).toMatchObject({ kind: "too_large" });
     expect((refused as Error).message).toContain("--max-request-bytes");
     expect(toStoreConnectError(refused).code).toBe(Code.ResourceExhausted);
+  });
+
+  it("applies retention after the write returns, in one pass for every key written meanwhile", async () => {
+    const engine = await h.open({
+      namespace: h.namespace(),
+      retainPerConfig: 2,
+      retentionDelayMs: 1_500,
+    });
+    const revs: Record<string, bigint[]> = { a: [], b: [] };
+    for (let i = 0; i < 5; i++) {
+      for (const key of ["a", "b"])
+        revs[key]!.push((await engine.write(putJson("ret", key, i))).revision);
+    }
+    // The writes did not wait for retention: nothing is compacted yet.
+    expect((await engine.compactionInfo()).compactRevision).toBe(0n);
+    // One pass covers both keys: each one's three oldest records left its retention.
+    const compact = await waitFor(
+      async () => {
+        const info = await engine.compactionInfo();
+        return info.compactRevision > 0n ? info.compactRevision : undefined;
+      },
+      { what: "a retention pass", timeoutMs: 10_000 },
+    );
+    expect(compact).toBe(revs["b"]![2]);
+    // Not archived: the records stay, for the history and the archiver.
+    const history = await engine.listRevisions("ret", "a");
+    expect(history.records).toHaveLength(5);
   });
 });

@@ -9,8 +9,8 @@ import { createHistory } from "./history.js";
 import { createKeyspace, type Keyspace } from "./keys.js";
 import { createLeaseSource } from "./lease.js";
 import { createReads } from "./reads.js";
-import { createGroupQueue } from "../group.js";
-import { createRetention, maxRetainKeys, readMeta } from "./retention.js";
+import { createRetention, readMeta } from "./retention.js";
+import { scheduleRetention } from "./retention-schedule.js";
 import { createWriter } from "./write.js";
 
 /** Options for {@link createEtcdEngine}. */
@@ -19,6 +19,11 @@ export interface EtcdEngineOptions extends EtcdClientOptions {
   namespace?: string;
   /** Revision records kept per config once archived. Default 100. */
   retainPerConfig?: number;
+  /**
+   * How long the keys written past their retention gather before one pass applies it (raises
+   * the compact revision and deletes their archived records). Default 1,000 ms.
+   */
+  retentionDelayMs?: number;
   /** Bounded buffer per watcher before it is cut off as a slow consumer. Default 1024. */
   watchBufferSize?: number;
   /** How long an "at least revision R" read waits for the watch cache before a quorum read. */
@@ -36,6 +41,8 @@ export interface EtcdStoreEngine extends StoreEngine {
   /** The engine's etcd client (closed by {@link StoreEngine.close}). */
   readonly client: Etcd3;
   readonly keyspace: Keyspace;
+  /** Applies retention now to the keys whose pass is still due, and waits for it. */
+  flushRetention(): Promise<void>;
 }
 
 /**
@@ -56,14 +63,12 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
   try {
     const history = createHistory(client, ks, opts.archive);
     const retention = createRetention(client, ks, retain);
-    // Concurrent writes share retention passes: one read and one compare-and-set of the
-    // compact revision for every key that queued while the previous pass ran.
-    const retainKey = createGroupQueue<{ project: string; key: string }, void>({
-      async commit(keys) {
-        await retention.retainKeys(keys);
-        return keys.map(() => ({ ok: true, value: undefined }));
-      },
-      maxItems: maxRetainKeys,
+    // Retention runs off the write path: the keys written past it during one delay share a
+    // pass (one read and one compare-and-set of the compact revision), however often each
+    // was written.
+    const retainLater = scheduleRetention(retention, {
+      delayMs: opts.retentionDelayMs ?? 1_000,
+      onError,
     });
     const readNamespaceMeta = () => readMeta(client, ks);
     const feed = await startEtcdFeed({
@@ -111,6 +116,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
       name: "etcd",
       client,
       keyspace: ks,
+      flushRetention: () => retainLater.flush(),
 
       async write(input) {
         const { seq, ...result } = await write(input);
@@ -118,12 +124,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
         if (result.revision > written) written = result.revision;
         // A key with no more writes than the retention has no record out of retention.
         if (seq === undefined || seq > retain) {
-          try {
-            await retainKey({ project: input.project, key: input.key });
-          } catch (err) {
-            // The write is committed; retention catches up on the key's next write or archive pass.
-            onError(err);
-          }
+          retainLater.add({ project: input.project, key: input.key });
         }
         return result;
       },
@@ -171,6 +172,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
       },
 
       async close() {
+        await retainLater.close();
         await feed.close();
         client.close();
       },

@@ -70,6 +70,9 @@ export interface Retention {
 /** The most keys one retention pass covers (one range operation each in one transaction). */
 export const maxRetainKeys = 64;
 
+/** How many of a key's oldest records a pass reads first. */
+const firstRead = 16;
+
 /** The most deletions in one transaction, below etcd's default --max-txn-ops of 128. */
 const txnDeletes = 100;
 
@@ -112,8 +115,10 @@ export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Re
     if (distinct.length === 0) return;
     if (distinct.length > maxRetainKeys) throw new Error("too many keys for one retention pass");
     const prefixes = distinct.map((k) => ks.recordsOf(k.project, k.key));
+    // etcd reads every record a range returns, keys only or not: a pass each second finds a
+    // few records per key out of retention, and reads on when a key has more.
     const res = await call("read the configs' records", () =>
-      client.kv.txn({ success: [metaOp, ...prefixes.map((p) => rangeOp(oldest(p, 64)))] }),
+      client.kv.txn({ success: [metaOp, ...prefixes.map((p) => rangeOp(oldest(p, firstRead)))] }),
     );
     const [metaRes, ...recs] = res.responses.map((r) => r.response_range);
     const meta = parseMeta(ks, { ...metaRes!, header: res.header });
