@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { startTcpProxy, useTestDatabase, waitFor } from "@guardian/testkit";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createSqlArchive } from "../archive/sql-archive.js";
 import type { EtcdStoreEngine } from "../engine/etcd/engine.js";
 import { prefixEnd } from "../engine/etcd/keys.js";
@@ -240,5 +240,57 @@ describe("the archive job, run by the store's scheduler", () => {
     const w = await first.write(put(p, "after-handover", 1));
     await waitArchived(first, w.revision);
     expect((await archivedRows(p)).map((r) => BigInt(r.revision))).toEqual([w.revision]);
+  });
+
+  it("after its first run copies and trims the records its watch delivered, with no read of every record", async () => {
+    const engine = await open(h.namespace());
+    const p = `p-${randomUUID().slice(0, 8)}`;
+    const revs: bigint[] = [];
+    const write = async (i: number) =>
+      revs.push((await engine.write(put(p, `k${i % 2}`, i))).revision);
+    for (let i = 0; i < 6; i++) await write(i);
+    const election = newArchiveElection();
+    archive(engine, election);
+    // The first run reads etcd (the watch's log starts with it); wait until it has ended.
+    await waitFor(
+      async () => {
+        const r = await db
+          .pool()
+          .query<{ last_summary: { archivedRevision: string } | null }>(
+            "SELECT last_summary FROM scheduled_jobs WHERE name = $1",
+            [election.jobName],
+          );
+        const summary = r.rows[0]?.last_summary;
+        return summary && BigInt(summary.archivedRevision) >= revs[5]! ? true : undefined;
+      },
+      { what: "the first run to end", timeoutMs: 20_000, intervalMs: 25 },
+    );
+    const kv = engine.client.kv;
+    const range = kv.range.bind(kv);
+    const scans: unknown[] = [];
+    const spy = vi.spyOn(kv, "range").mockImplementation((req) => {
+      if (req.min_mod_revision !== undefined) scans.push(req);
+      return range(req);
+    });
+    try {
+      for (let i = 6; i < 16; i++) await write(i);
+      await waitArchived(engine, revs[15]!);
+      const records = engine.keyspace.recordsOf(p, "k0");
+      await waitFor(
+        async () => {
+          const res = await range({
+            key: records,
+            range_end: prefixEnd(records),
+            count_only: true,
+          });
+          return res.count === "2" ? true : undefined;
+        },
+        { what: "k0's archived records to be trimmed", timeoutMs: 10_000, intervalMs: 25 },
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(scans).toEqual([]);
+    expect((await archivedRows(p)).map((r) => BigInt(r.revision))).toEqual(revs);
   });
 });

@@ -58,7 +58,10 @@ export function createArchiveJob(opts: ArchiveJobOptions): ScheduledJob {
       let batches = 0;
       while (!signal.aborted && batches < maxBatches) {
         if ((await engine.currentRevision()) <= after) break;
-        const batch = await engine.listChanges(after, batchSize);
+        // The records this replica's watch delivered since the last run, when it holds them;
+        // otherwise a read of the namespace's records (after a start or a leader change).
+        const batch =
+          engine.recentChanges(after, batchSize) ?? (await engine.listChanges(after, batchSize));
         const last = batch[batch.length - 1];
         if (!last) break;
         const inserted = await archive.insert(batch);

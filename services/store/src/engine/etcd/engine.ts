@@ -1,7 +1,7 @@
 import { createEtcdClient, type EtcdClientOptions } from "@guardian/etcd";
 import type { Etcd3 } from "etcd3";
 import type { RevisionArchive } from "../../archive/types.js";
-import type { StoreEngine } from "../types.js";
+import type { RevisionRecord, StoreEngine } from "../types.js";
 import { watchFrom } from "../watch.js";
 import { idempotencyTtlSeconds } from "../write-rules.js";
 import { startEtcdFeed } from "./feed.js";
@@ -43,6 +43,12 @@ export interface EtcdStoreEngine extends StoreEngine {
   readonly keyspace: Keyspace;
   /** Applies retention now to the keys whose pass is still due, and waits for it. */
   flushRetention(): Promise<void>;
+  /**
+   * The revision records after `after` (at most `limit`, oldest first) this instance's watch
+   * delivered, when it still holds them all; undefined when only {@link listChanges} can
+   * tell. Records committed but not delivered yet are not among them.
+   */
+  recentChanges(after: bigint, limit: number): RevisionRecord[] | undefined;
 }
 
 /**
@@ -62,7 +68,10 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
   const onError = opts.onError ?? (() => {});
   try {
     const history = createHistory(client, ks, opts.archive);
-    const retention = createRetention(client, ks, retain);
+    // Trimming after a mark finds the newly archived keys in the feed's recent records.
+    const retention = createRetention(client, ks, retain, (after, upTo) =>
+      feed.recent.keysIn(after, upTo),
+    );
     // Retention runs off the write path: the keys written past it during one delay share a
     // pass (one read and one compare-and-set of the compact revision), however often each
     // was written.
@@ -117,6 +126,7 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
       client,
       keyspace: ks,
       flushRetention: () => retainLater.flush(),
+      recentChanges: (after, limit) => feed.recent.since(after, limit),
 
       async write(input) {
         const { seq, ...result } = await write(input);
@@ -152,7 +162,11 @@ export async function createEtcdEngine(opts: EtcdEngineOptions): Promise<EtcdSto
       },
 
       listChanges: history.listChanges,
-      markArchived: retention.markArchived,
+      async markArchived(revision) {
+        const archived = await retention.markArchived(revision);
+        feed.recent.dropThrough(archived);
+        return archived;
+      },
 
       async currentRevision() {
         return head();

@@ -7,6 +7,7 @@ import { createRevisionWaiters } from "@guardian/kit";
 import { createValueCache, type ValueCache } from "./cache.js";
 import { decodeWrite, type StoredWrite } from "./envelope.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
+import { createRecentRecords, type RecentRecords } from "./recent.js";
 import { loadWrites, scanRecords } from "./scan.js";
 
 /** The change feed of one etcd engine instance: ONE upstream etcd watch. */
@@ -14,6 +15,8 @@ export interface EtcdFeed {
   readonly fanout: Fanout;
   /** Current values as of `fanout.revision`. */
   readonly cache: ValueCache;
+  /** The records delivered lately, for the archiver. */
+  readonly recent: RecentRecords;
   /** The highest revision etcd is known to have compacted away (0n: none seen). */
   readonly etcdCompactRevision: bigint;
   /** Records that etcd refused a read at `revision` as compacted. */
@@ -59,6 +62,7 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
   cache.reset(snapshot.writes);
   const fanout = createFanout({ startRevision: snapshot.revision, bufferSize: opts.bufferSize });
   const waiters = createRevisionWaiters(() => fanout.revision);
+  const recent = createRecentRecords({ revision: snapshot.revision });
   const stopping = new AbortController();
   let etcdCompact = 0n;
   let closeStream: (() => void) | undefined;
@@ -76,10 +80,9 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
   function deliver(writes: StoredWrite[], upTo: bigint) {
     const fresh = writes.filter((w) => w.record.revision > fanout.revision);
     for (const w of fresh) cache.apply(w);
-    fanout.publish(
-      fresh.map((w) => w.record),
-      upTo,
-    );
+    const records = fresh.map((w) => w.record);
+    fanout.publish(records, upTo);
+    recent.append(records, upTo);
     waiters.wake();
   }
 
@@ -149,6 +152,7 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
     const compact = await opts.readCompact();
     // Everything below happens in one tick, so no watcher sees a half-applied resync.
     if (compact > from) {
+      recent.restart(now.revision);
       fanout.failAll(
         new StoreError(
           "compacted",
@@ -157,10 +161,9 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
         ),
       );
     } else {
-      fanout.publish(
-        missed.map((w) => w.record),
-        now.revision,
-      );
+      const records = missed.map((w) => w.record);
+      fanout.publish(records, now.revision);
+      recent.append(records, now.revision);
     }
     cache.reset(now.writes);
     fanout.publish([], now.revision);
@@ -196,6 +199,7 @@ export async function startEtcdFeed(opts: EtcdFeedOptions): Promise<EtcdFeed> {
   return {
     fanout,
     cache,
+    recent,
     get etcdCompactRevision() {
       return etcdCompact;
     },

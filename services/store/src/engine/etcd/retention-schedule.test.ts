@@ -1,8 +1,8 @@
 import { sleep } from "@guardian/kit";
 import { waitFor } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import { maxRetainKeys } from "./retention.js";
-import { scheduleRetention, type RetainedKey } from "./retention-schedule.js";
+import { maxRetainKeys, type RetainedKey } from "./retention.js";
+import { scheduleRetention } from "./retention-schedule.js";
 
 /** A retention whose passes are recorded, and held open until released when `hold` is set. */
 function recordingRetention(opts: { hold?: boolean; failFirst?: boolean } = {}) {

@@ -1,10 +1,4 @@
-import { maxRetainKeys, type Retention } from "./retention.js";
-
-/** A config key whose records may have left its retention. */
-export interface RetainedKey {
-  project: string;
-  key: string;
-}
+import { maxRetainKeys, type RetainedKey, type Retention } from "./retention.js";
 
 /** Runs retention passes off the write path. */
 export interface RetentionSchedule {

@@ -3,6 +3,12 @@ import { checkNotAhead } from "../revision-rules.js";
 import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./calls.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 
+/** A config key whose records may have left its retention. */
+export interface RetainedKey {
+  project: string;
+  key: string;
+}
+
 /**
  * Retention state of a namespace, from `<ns>meta/compact` and `<ns>meta/archived`.
  *
@@ -62,7 +68,7 @@ export interface Retention {
    * beyond each key's newest `retain` raise compact and horizon, and those already archived
    * are deleted. One read covers every key, and one compare-and-set raises compact for all.
    */
-  retainKeys(keys: { project: string; key: string }[]): Promise<void>;
+  retainKeys(keys: RetainedKey[]): Promise<void>;
   /** Raises the archived revision (never lowers it) and trims what became deletable. */
   markArchived(revision: bigint): Promise<bigint>;
 }
@@ -76,8 +82,17 @@ const firstRead = 16;
 /** The most deletions in one transaction, below etcd's default --max-txn-ops of 128. */
 const txnDeletes = 100;
 
-/** Creates the retention keeper of a namespace that keeps `retain` records per key. */
-export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Retention {
+/**
+ * Creates the retention keeper of a namespace that keeps `retain` records per key.
+ * `recentKeys` names the keys with a record in a range of revisions when it can (the feed's
+ * recent records), sparing a read of every record in the namespace.
+ */
+export function createRetention(
+  client: Etcd3,
+  ks: Keyspace,
+  retain: number,
+  recentKeys: (after: bigint, upTo: bigint) => RetainedKey[] | undefined = () => undefined,
+): Retention {
   const metaOp = rangeOp({ key: ks.metaPrefix, range_end: prefixEnd(ks.metaPrefix) });
 
   const oldest = (records: Buffer, limit: number) => ({
@@ -110,7 +125,7 @@ export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Re
     return oldestKept && { out: kvs.slice(0, outCount), oldestKept };
   }
 
-  async function retainKeys(keys: { project: string; key: string }[]): Promise<void> {
+  async function retainKeys(keys: RetainedKey[]): Promise<void> {
     const distinct = [...new Map(keys.map((k) => [`${k.project}/${k.key}`, k])).values()];
     if (distinct.length === 0) return;
     if (distinct.length > maxRetainKeys) throw new Error("too many keys for one retention pass");
@@ -218,6 +233,14 @@ export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Re
 
   /** Applies retention to every key with a record in (after, upTo], newly archived. */
   async function trimArchived(after: bigint, upTo: bigint): Promise<void> {
+    const all = recentKeys(after, upTo) ?? (await keysWithRecords(after, upTo));
+    for (let i = 0; i < all.length; i += maxRetainKeys) {
+      await retainKeys(all.slice(i, i + maxRetainKeys));
+    }
+  }
+
+  /** The keys with a record in (after, upTo], from a read of every record in the namespace. */
+  async function keysWithRecords(after: bigint, upTo: bigint): Promise<RetainedKey[]> {
     const res = await call("find newly archived records", () =>
       client.kv.range({
         key: ks.recordPrefix(),
@@ -227,15 +250,12 @@ export function createRetention(client: Etcd3, ks: Keyspace, retain: number): Re
         max_mod_revision: upTo.toString(),
       }),
     );
-    const keys = new Map<string, { project: string; key: string }>();
+    const keys = new Map<string, RetainedKey>();
     for (const kv of res.kvs) {
       const k = ks.parseRecord(kv.key);
       keys.set(`${k.project}/${k.key}`, k);
     }
-    const all = [...keys.values()];
-    for (let i = 0; i < all.length; i += maxRetainKeys) {
-      await retainKeys(all.slice(i, i + maxRetainKeys));
-    }
+    return [...keys.values()];
   }
 
   return { retainKeys, markArchived };
