@@ -39,4 +39,31 @@ describe("watchFrom", () => {
       await items.return?.(undefined);
     }
   });
+
+  it("reads the backlog only when the start is behind the fan-out's revision", async () => {
+    const reads: string[] = [];
+    const src: WatchSource = {
+      fanout: createFanout({ startRevision: 5n }),
+      compactRevision: async () => 0n,
+      committedRevision: async () => 5n,
+      async *backlog(_scope, after, upTo) {
+        reads.push(`${after}..${upTo}`);
+      },
+    };
+    const first = async (start: bigint | "now") => {
+      const ac = new AbortController();
+      const items = watchFrom(src, {}, start, ac.signal, 60_000)[Symbol.asyncIterator]();
+      try {
+        return (await items.next()).value;
+      } finally {
+        ac.abort();
+        await items.return?.(undefined);
+      }
+    };
+    expect(await first("now")).toEqual({ kind: "progress", revision: 5n });
+    expect(await first(5n)).toEqual({ kind: "progress", revision: 5n });
+    expect(reads).toEqual([]);
+    expect(await first(3n)).toEqual({ kind: "progress", revision: 5n });
+    expect(reads).toEqual(["3..5"]);
+  });
 });
