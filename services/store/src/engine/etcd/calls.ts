@@ -93,6 +93,9 @@ export function rangeOp(req: IRangeRequest): IRequestOp {
   return { request_range: req };
 }
 
+/** The most operations Guardian puts in one transaction, below etcd's default --max-txn-ops of 128. */
+export const maxTxnOps = 100;
+
 /** A put operation for a transaction. */
 export function putOp(key: Buffer, value: Buffer, lease?: string): IRequestOp {
   return { request_put: { key, value, lease } };

@@ -1,6 +1,6 @@
 import type { Etcd3, IKeyValue, IRangeResponse, IRequestOp } from "etcd3";
 import { checkNotAhead } from "../revision-rules.js";
-import { absent, call, deleteOp, modIs, putOp, rangeOp } from "./calls.js";
+import { absent, call, deleteOp, maxTxnOps, modIs, putOp, rangeOp } from "./calls.js";
 import { prefixEnd, type Keyspace } from "./keys.js";
 
 /** A config key whose records may have left its retention. */
@@ -78,9 +78,6 @@ export const maxRetainKeys = 64;
 
 /** How many of a key's oldest records a pass reads first. */
 const firstRead = 16;
-
-/** The most deletions in one transaction, below etcd's default --max-txn-ops of 128. */
-const txnDeletes = 100;
 
 /**
  * Creates the retention keeper of a namespace that keeps `retain` records per key.
@@ -179,10 +176,10 @@ export function createRetention(
   ): Promise<void> {
     const deletes = want.deletable.map(deleteOp);
     // etcd limits the operations of one transaction (--max-txn-ops, default 128).
-    const first = deletes.splice(0, txnDeletes);
+    const first = deletes.splice(0, maxTxnOps);
     const trimRest = async () => {
-      for (let i = 0; i < deletes.length; i += txnDeletes) {
-        const chunk = deletes.slice(i, i + txnDeletes);
+      for (let i = 0; i < deletes.length; i += maxTxnOps) {
+        const chunk = deletes.slice(i, i + maxTxnOps);
         await call("trim revision records", () => client.kv.txn({ success: chunk }));
       }
     };
