@@ -1,5 +1,5 @@
 import type { RevisionRecord } from "../types.js";
-import type { RetainedKey } from "./retention.js";
+import { retainedKeyId, type RetainedKey } from "./retention.js";
 
 /**
  * The revision records the feed delivered lately, for the archiver: it copies and trims them
@@ -129,7 +129,7 @@ export function createRecentRecords(opts: RecentRecordsOptions): RecentRecords {
       for (let i = firstAbove(after); i < records.length; i++) {
         const r = records[i]!;
         if (r.revision > upTo) break;
-        keys.set(`${r.project}\0${r.key}`, { project: r.project, key: r.key });
+        keys.set(retainedKeyId(r), { project: r.project, key: r.key });
       }
       return [...keys.values()];
     },

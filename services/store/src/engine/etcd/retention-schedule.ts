@@ -1,4 +1,4 @@
-import { maxRetainKeys, type RetainedKey, type Retention } from "./retention.js";
+import { maxRetainKeys, retainedKeyId, type RetainedKey, type Retention } from "./retention.js";
 
 /** Runs retention passes off the write path. */
 export interface RetentionSchedule {
@@ -64,8 +64,7 @@ export function scheduleRetention(
   return {
     add(key) {
       if (closed) return;
-      // Project names cannot hold a NUL, so the pair maps to one entry.
-      pending.set(`${key.project}\0${key.key}`, key);
+      pending.set(retainedKeyId(key), key);
       arm();
     },
     async flush() {

@@ -9,6 +9,9 @@ export interface RetainedKey {
   key: string;
 }
 
+/** One string per project and key (project names cannot hold a NUL), for sets and maps. */
+export const retainedKeyId = (k: RetainedKey): string => `${k.project}\0${k.key}`;
+
 /**
  * Retention state of a namespace, from `<ns>meta/compact` and `<ns>meta/archived`.
  *
@@ -123,7 +126,7 @@ export function createRetention(
   }
 
   async function retainKeys(keys: RetainedKey[]): Promise<void> {
-    const distinct = [...new Map(keys.map((k) => [`${k.project}/${k.key}`, k])).values()];
+    const distinct = [...new Map(keys.map((k) => [retainedKeyId(k), k])).values()];
     if (distinct.length === 0) return;
     if (distinct.length > maxRetainKeys) throw new Error("too many keys for one retention pass");
     const prefixes = distinct.map((k) => ks.recordsOf(k.project, k.key));
@@ -250,7 +253,7 @@ export function createRetention(
     const keys = new Map<string, RetainedKey>();
     for (const kv of res.kvs) {
       const k = ks.parseRecord(kv.key);
-      keys.set(`${k.project}/${k.key}`, k);
+      keys.set(retainedKeyId(k), k);
     }
     return [...keys.values()];
   }
