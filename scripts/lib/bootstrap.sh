@@ -1,16 +1,30 @@
 # Sourced by ./guardian and scripts/test: makes sure Node, pnpm 12 and the workspace
 # dependencies are present, installing what is missing. Needs only Node 20+ and npm.
-guardian_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# It runs before every command, so when nothing is missing it starts no other program (each
+# one started costs 5-20 ms here): the Node version is checked by the launcher
+# (scripts/lib/launch.mjs) and here only before an install.
+bootstrap_here="${BASH_SOURCE[0]}"
+case "$bootstrap_here" in
+  */*) bootstrap_here="${bootstrap_here%/*}" ;;
+  *) bootstrap_here=. ;;
+esac
+bootstrap_caller="$PWD"
+CDPATH= cd "$bootstrap_here/../.."
+guardian_root="$PWD"
+cd "$bootstrap_caller"
 pnpm_version="12.21.0"
 
 bootstrap_fail() { echo "guardian: $*" >&2; exit 1; }
 
 command -v node >/dev/null 2>&1 || bootstrap_fail "Node.js 20 or newer is required (https://nodejs.org)"
-# `node --version` answers without starting JavaScript (`node -p` would cost a whole start).
-node_version="$(node --version)"
-node_major="${node_version#v}"
-node_major="${node_major%%.*}"
-[ "$node_major" -ge 20 ] 2>/dev/null || bootstrap_fail "Node.js 20 or newer is required, found $node_version"
+require_node_20() {
+  # `node --version` answers without starting JavaScript (`node -p` would cost a whole start).
+  local node_version node_major
+  node_version="$(node --version)"
+  node_major="${node_version#v}"
+  node_major="${node_major%%.*}"
+  [ "$node_major" -ge 20 ] 2>/dev/null || bootstrap_fail "Node.js 20 or newer is required, found $node_version"
+}
 
 # pnpm, looked for only when there is something to install (asking a pnpm its version costs
 # 40-50 ms of every command): a matching global pnpm 12, else a project-local copy in .tools/.
@@ -29,12 +43,15 @@ find_pnpm() {
   export PNPM
 }
 
-# Workspace dependencies: install when the lockfile changed since the last install.
+# Workspace dependencies: install when the lockfile changed since the last install (the stamp
+# is a copy of the lockfile; the contents are compared only when the lockfile is the newer).
 stamp="$guardian_root/node_modules/.guardian-lock-stamp"
-if [ ! -f "$stamp" ] || ! cmp -s "$guardian_root/pnpm-lock.yaml" "$stamp"; then
+lockfile="$guardian_root/pnpm-lock.yaml"
+if [ ! -f "$stamp" ] || { [ "$lockfile" -nt "$stamp" ] && ! cmp -s "$lockfile" "$stamp"; }; then
+  require_node_20
   find_pnpm
   echo "guardian: installing dependencies (pnpm install --frozen-lockfile)" >&2
   (cd "$guardian_root" && CI=true "$PNPM" install --frozen-lockfile --reporter=append-only >&2) ||
     bootstrap_fail "pnpm install failed"
-  cp "$guardian_root/pnpm-lock.yaml" "$stamp"
+  cp "$lockfile" "$stamp"
 fi

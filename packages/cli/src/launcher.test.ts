@@ -40,6 +40,20 @@ describe("./guardian (the launcher)", () => {
     expect(second.stdout).toBe(first.stdout);
   });
 
+  it("runs from any folder and through a relative path, with CDPATH set, adding nothing to the output", async () => {
+    const expected = (await guardian("--help")).stdout;
+    const elsewhere = await run(launcher, ["--help"], {
+      cwd: tmpdir(),
+      env: { ...process.env, CDPATH: tmpdir() },
+    });
+    expect(elsewhere).toEqual({ stdout: expected, stderr: "" });
+    const relative = await run("../../guardian", ["--help"], {
+      cwd: join(root, "packages/cli"),
+      env: { ...process.env, CDPATH: root },
+    });
+    expect(relative).toEqual({ stdout: expected, stderr: "" });
+  });
+
   it("leaves the schema engine (ajv, RE2) to the worker threads' bundle", async () => {
     // The service's own thread only names dialects; compiling and validating run on the
     // worker threads, so the CLI's start neither compiles nor evaluates those packages.
