@@ -16,7 +16,7 @@ import { ensureSigningKey } from "@guardian/auth-service";
 import { openEmbeddedDatabase } from "@guardian/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
-import { repairModes } from "./host/data-dir.js";
+import { repairModes, secureDataDir } from "./host/data-dir.js";
 
 /** Every path below `dir` (itself included) that is not owner-only, with its mode in octal. */
 async function exposed(dir: string): Promise<string[]> {
@@ -168,6 +168,24 @@ describe("embedded mode's data directory at rest", () => {
     // Before the test opens the database itself (under its own umask).
     await expectPrivateAndSealed(dataDir);
   }, 120_000);
+
+  it("closes an existing data directory to other users at once, through a symbolic link too", async () => {
+    const real = join(root, "closed", "real");
+    await mkdir(join(real, "pgdata"), { recursive: true });
+    await writeFile(join(real, "pgdata", "PG_VERSION"), "17");
+    await openUp(real);
+    await chmod(real, 0o777);
+    const link = join(root, "closed", "data-link");
+    await symlink(real, link);
+
+    await secureDataDir(link);
+    // The directory itself: no other user reaches anything below it. What is below is for
+    // repairModes, after the database opened.
+    expect((await stat(real)).mode & 0o777).toBe(0o700);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    await repairModes(link);
+    expect(await exposed(real)).toEqual([]);
+  });
 
   it("repairs a data directory reached through a symbolic link, and follows no link inside it", async () => {
     const real = join(root, "linked", "real");

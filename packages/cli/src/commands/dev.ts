@@ -103,8 +103,9 @@ export async function runDev(): Promise<void> {
     log: (msg) => logger.debug(msg),
   });
   if (db.applied.length > 0) logger.debug({ applied: db.applied }, "migrations applied");
-  // Files the database wrote while opening were created under the 077 umask; repair once
-  // more in case it set modes of its own.
+  // The modes below the data directory (made private above; new files are private under the
+  // 077 umask) are repaired once, after the open, so that a mode the database set of its own
+  // is repaired too.
   await repairModes(dataDir);
   const { pool } = db;
   const metrics = createMetrics();

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, lstatSync, readdirSync, realpathSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** The modes of everything in embedded mode's data directory: owner-only. */
@@ -8,23 +8,28 @@ export const dataDirModes = { directory: 0o700, file: 0o600 } as const;
 
 /**
  * Makes embedded mode's data directory private to its owner: the process umask becomes 077
- * so that every file created later (PGlite's included) is 0600 and every directory 0700,
- * the directory is created 0700 when missing, and the modes of an existing directory and
- * everything in it are repaired. The directory itself may be reached through symbolic links;
- * links inside it are left alone, never followed.
+ * so that every file created later (PGlite's included) is 0600 and every directory 0700, and
+ * the directory is created 0700 when missing or given mode 0700 when it exists. No other
+ * user can then reach anything below it (every path into it passes through the directory
+ * itself); {@link repairModes} repairs the modes below it too. The directory may be reached
+ * through symbolic links.
  */
 export async function secureDataDir(dir: string): Promise<void> {
   process.umask(0o077);
   await mkdir(dir, { recursive: true, mode: dataDirModes.directory });
-  await repairModes(dir);
+  const real = await realpath(dir);
+  if (((await lstat(real)).mode & 0o7777) !== dataDirModes.directory) {
+    await chmod(real, dataDirModes.directory);
+  }
 }
 
 /**
  * Sets owner-only modes on `path` (resolved first, so a data directory given as a symbolic
- * link is repaired where it really is) and, for a directory, on everything below it. It runs
- * at start only, before anything is served, so it walks the tree (the database's
- * thousand-odd files) with synchronous calls: one thread-pool round trip per file would cost
- * more.
+ * link is repaired where it really is) and, for a directory, on everything below it; links
+ * inside it are left alone, never followed. It runs at start only, before anything is
+ * served, so it walks the tree (the database's thousand-odd files) with synchronous calls:
+ * with the thread pool, the promises and callbacks of a call per file took as much of the
+ * main thread as the calls themselves.
  */
 export async function repairModes(path: string): Promise<void> {
   repairModesSync(realpathSync(path));

@@ -106,6 +106,19 @@ describe("signing-key rotation", () => {
       .query(`SELECT count(*)::int AS n FROM signing_keys WHERE retired_at IS NULL`);
     expect(current.rows[0].n).toBe(1);
   });
+
+  it("keeps a current key younger than the rotation interval, storing nothing", async () => {
+    const count = async () =>
+      (await db.pool().query(`SELECT count(*)::int AS n FROM signing_keys`)).rows[0].n as number;
+    const before = await count();
+    const options = {
+      secret: "test secret of enough length",
+      publishGraceMs: 60_000,
+      rotationMs: 30 * 86_400_000,
+    };
+    expect(await ensureSigningKey(db.pool(), options)).toBeUndefined();
+    expect(await count()).toBe(before);
+  });
 });
 
 describe("signing keys at rest", () => {

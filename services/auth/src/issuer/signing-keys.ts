@@ -24,6 +24,12 @@ export interface SigningKeyOptions {
   publishGraceMs: number;
 }
 
+/** A new key pair in its stored form. */
+type SigningKey = Awaited<ReturnType<typeof newSigningKey>>;
+
+/** What the first pass of {@link ensureSigningKey} answers when a key is to be made. */
+const keyNeeded = Symbol("key needed");
+
 /** Creates a new ES256 key pair and its stored form; the kid is the JWK thumbprint. */
 async function newSigningKey(secret: string | undefined) {
   const { publicKey, privateKey } = await generateKeyPair(signingAlgorithm, { extractable: true });
@@ -60,18 +66,26 @@ export async function ensureSigningKey(
   pool: pg.Pool,
   opts: SigningKeyOptions & { rotationMs: number },
 ): Promise<string | undefined> {
-  const key = await newSigningKey(opts.secret);
-  return withTransaction(pool, async (client) => {
-    await lockSigningKeyRotation(client);
-    if (opts.secret !== undefined) await deletePlainSigningKeys(client);
-    const current = await selectCurrentSigningKey(client);
-    if (current) {
-      // Fail here, at startup, rather than on the first Login.
-      openPrivateJwk(current.sealed, opts.secret);
-      if (Date.now() - current.createdAt.getTime() < opts.rotationMs) return undefined;
-      await retireCurrentSigningKey(client, opts.publishGraceMs);
-    }
-    await insertSigningKey(client, { ...key, alg: signingAlgorithm });
-    return key.kid;
-  });
+  // Most calls (every start but the first) find a current key young enough and make none: a
+  // new key is made, outside the transaction, only when one is to be stored.
+  const ensure = (key: SigningKey | undefined) =>
+    withTransaction(pool, async (client): Promise<string | undefined | typeof keyNeeded> => {
+      await lockSigningKeyRotation(client);
+      if (opts.secret !== undefined) await deletePlainSigningKeys(client);
+      const current = await selectCurrentSigningKey(client);
+      if (current) {
+        // Fail here, at startup, rather than on the first Login.
+        openPrivateJwk(current.sealed, opts.secret);
+        if (Date.now() - current.createdAt.getTime() < opts.rotationMs) return undefined;
+      }
+      if (key === undefined) return keyNeeded;
+      if (current) await retireCurrentSigningKey(client, opts.publishGraceMs);
+      await insertSigningKey(client, { ...key, alg: signingAlgorithm });
+      return key.kid;
+    });
+  const outcome = await ensure(undefined);
+  if (outcome !== keyNeeded) return outcome;
+  // Another process may have stored one meanwhile: the second pass looks again.
+  const second = await ensure(await newSigningKey(opts.secret));
+  return second === keyNeeded ? undefined : second;
 }
