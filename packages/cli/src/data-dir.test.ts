@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { ensureSigningKey } from "@guardian/auth-service";
 import { openEmbeddedDatabase } from "@guardian/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDev, stopGuardian, type RunningGuardian } from "@guardian/testkit";
+import { startDev, stopGuardian, waitFor, type RunningGuardian } from "@guardian/testkit";
 import { repairModes, secureDataDir } from "./host/data-dir.js";
 
 /** Every path below `dir` (itself included) that is not owner-only, with its mode in octal. */
@@ -147,7 +147,22 @@ describe("embedded mode's data directory at rest", () => {
 
     const dev = await startDev(dataDir);
     try {
-      expect(await exposed(dataDir)).toEqual([]);
+      // Closed to others before anything in it was read; what is below it is repaired while
+      // the server serves.
+      expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+      let left: string[] = [];
+      await waitFor(
+        async () => {
+          left = await exposed(dataDir);
+          return left.length === 0 ? true : undefined;
+        },
+        {
+          what: "every mode in the data directory to be owner-only",
+          timeoutMs: 10_000,
+          intervalMs: 20,
+          details: () => left.slice(0, 5).join("\n"),
+        },
+      );
       // A new key signs: a login works and its token is accepted.
       const password = /password "([^"]+)"/.exec(dev.output())![1]!;
       const login = await post(dev, "guardian.auth.v1.AuthService/Login", {

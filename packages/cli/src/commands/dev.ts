@@ -103,10 +103,6 @@ export async function runDev(): Promise<void> {
     log: (msg) => logger.debug(msg),
   });
   if (db.applied.length > 0) logger.debug({ applied: db.applied }, "migrations applied");
-  // The modes below the data directory (made private above; new files are private under the
-  // 077 umask) are repaired once, after the open, so that a mode the database set of its own
-  // is repaired too.
-  await repairModes(dataDir);
   const { pool } = db;
   const metrics = createMetrics();
   createPoolMetrics(metrics.registry).observe(pool, "main");
@@ -218,6 +214,12 @@ export async function runDev(): Promise<void> {
     throw err;
   });
   // Both scheduler groups run here, elected on the SQL cluster backend like replicas would be.
+  // The modes below the data directory are repaired while the server serves: no other user
+  // reaches anything below it since secureDataDir, new files are private under the 077 umask,
+  // and this repairs what an older version (or the database, of its own) left open.
+  repairModes(dataDir).catch((err: unknown) => {
+    logger.warn({ err, dataDir }, "could not make everything in the data directory owner-only");
+  });
   if (!lifetime.signal.aborted) {
     background = startBackground({
       pool,

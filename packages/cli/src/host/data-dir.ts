@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, lstatSync, readdirSync, realpathSync } from "node:fs";
-import { chmod, lstat, mkdir, readFile, realpath, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** The modes of everything in embedded mode's data directory: owner-only. */
@@ -11,8 +10,8 @@ export const dataDirModes = { directory: 0o700, file: 0o600 } as const;
  * so that every file created later (PGlite's included) is 0600 and every directory 0700, and
  * the directory is created 0700 when missing or given mode 0700 when it exists. No other
  * user can then reach anything below it (every path into it passes through the directory
- * itself); {@link repairModes} repairs the modes below it too. The directory may be reached
- * through symbolic links.
+ * itself), so that what is below it may be repaired later ({@link repairModes}). The
+ * directory may be reached through symbolic links.
  */
 export async function secureDataDir(dir: string): Promise<void> {
   process.umask(0o077);
@@ -26,23 +25,34 @@ export async function secureDataDir(dir: string): Promise<void> {
 /**
  * Sets owner-only modes on `path` (resolved first, so a data directory given as a symbolic
  * link is repaired where it really is) and, for a directory, on everything below it; links
- * inside it are left alone, never followed. It runs at start only, before anything is
- * served, so it walks the tree (the database's thousand-odd files) with synchronous calls:
- * with the thread pool, the promises and callbacks of a call per file took as much of the
- * main thread as the calls themselves.
+ * inside it are left alone, never followed. Every entry of a directory is examined at once,
+ * on the thread pool, so that the walk (the database's thousand-odd files) can run while the
+ * server serves; an entry removed meanwhile is skipped.
  */
 export async function repairModes(path: string): Promise<void> {
-  repairModesSync(realpathSync(path));
+  await repairEntry(await realpath(path));
 }
 
-function repairModesSync(path: string): void {
-  const stat = lstatSync(path);
-  if (stat.isSymbolicLink()) return;
+async function repairEntry(path: string): Promise<void> {
+  const stat = await unlessGone(lstat(path));
+  if (stat === undefined || stat.isSymbolicLink()) return;
+  const mode = stat.mode & 0o7777;
   if (stat.isDirectory()) {
-    if ((stat.mode & 0o7777) !== dataDirModes.directory) chmodSync(path, dataDirModes.directory);
-    for (const entry of readdirSync(path)) repairModesSync(join(path, entry));
-  } else if (stat.isFile() && (stat.mode & 0o7777) !== dataDirModes.file) {
-    chmodSync(path, dataDirModes.file);
+    if (mode !== dataDirModes.directory) await unlessGone(chmod(path, dataDirModes.directory));
+    const entries = (await unlessGone(readdir(path))) ?? [];
+    await Promise.all(entries.map((entry) => repairEntry(join(path, entry))));
+  } else if (stat.isFile() && mode !== dataDirModes.file) {
+    await unlessGone(chmod(path, dataDirModes.file));
+  }
+}
+
+/** The result of `op`, or undefined when the path it works on no longer exists. */
+async function unlessGone<T>(op: Promise<T>): Promise<T | undefined> {
+  try {
+    return await op;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
   }
 }
 
