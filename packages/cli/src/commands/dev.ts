@@ -213,13 +213,13 @@ export async function runDev(): Promise<void> {
     await stopAll();
     throw err;
   });
-  // Both scheduler groups run here, elected on the SQL cluster backend like replicas would be.
   // The modes below the data directory are repaired while the server serves: no other user
   // reaches anything below it since secureDataDir, new files are private under the 077 umask,
   // and this repairs what an older version (or the database, of its own) left open.
   repairModes(dataDir).catch((err: unknown) => {
     logger.warn({ err, dataDir }, "could not make everything in the data directory owner-only");
   });
+  // Both scheduler groups run here, elected on the SQL cluster backend like replicas would be.
   if (!lifetime.signal.aborted) {
     background = startBackground({
       pool,
