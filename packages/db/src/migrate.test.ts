@@ -55,6 +55,24 @@ describe("migrate", () => {
     );
   });
 
+  // (A database without the migration table is the test above: the runner applies everything.)
+  it("finds an up-to-date database with one query", async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const sent: string[] = [];
+    const query = client.query.bind(client) as (text: string) => Promise<unknown>;
+    (client as unknown as { query: typeof query }).query = (text: string) => {
+      sent.push(text);
+      return query(text);
+    };
+    try {
+      expect((await migrate({ client })).applied).toEqual([]);
+      expect(sent).toHaveLength(1);
+    } finally {
+      await client.end();
+    }
+  });
+
   it("rolls a failed transaction back and leaves nothing half-written", async () => {
     const pool = createPool({ url, max: 2 });
     try {
