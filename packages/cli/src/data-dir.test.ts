@@ -195,7 +195,7 @@ describe("embedded mode's data directory at rest", () => {
 
     await secureDataDir(link);
     // The directory itself: no other user reaches anything below it. What is below is for
-    // repairModes, after the database opened.
+    // repairModes, once the server serves.
     expect((await stat(real)).mode & 0o777).toBe(0o700);
     expect((await lstat(link)).isSymbolicLink()).toBe(true);
     await repairModes(link);
