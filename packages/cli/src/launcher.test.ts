@@ -1,8 +1,8 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, utimes } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { createJsonCaller } from "./testing/json-caller.js";
@@ -15,6 +15,23 @@ const run = promisify(execFile);
 
 /** Runs `./guardian <args>` to completion. */
 const guardian = (...args: string[]) => run(launcher, args, { cwd: root, timeout: 120_000 });
+
+/** A module to preload that reports on stderr the first read of a Fetch API global. */
+const fetchApiTrap = `
+let told = false;
+for (const name of ["fetch", "Headers", "Request", "Response", "FormData"]) {
+  const lazy = Object.getOwnPropertyDescriptor(globalThis, name);
+  if (!lazy?.get) continue;
+  Object.defineProperty(globalThis, name, {
+    ...lazy,
+    get() {
+      if (!told) process.stderr.write("fetch API read: " + name + "\\n");
+      told = true;
+      return lazy.get.call(this);
+    },
+  });
+}
+`;
 
 describe("./guardian (the launcher)", () => {
   it("compiles the sources again after one changes, then runs the compiled CLI as is", async () => {
@@ -83,9 +100,18 @@ describe("./guardian (the launcher)", () => {
 
     it("serves every service, schema checks on worker threads included, and stops cleanly", async () => {
       dataDir = await mkdtemp(join(tmpdir(), "guardian-launcher-"));
+      // Node loads its Fetch API (20-45 ms) when one of its globals is first read: the start
+      // reads none, and the first request does. A preloaded module tells when.
+      const trap = join(dataDir, "fetch-api-trap.mjs");
+      await writeFile(trap, fetchApiTrap);
       const child = spawn(launcher, ["dev"], {
         cwd: root,
-        env: { ...process.env, GUARDIAN_PORT: "0", GUARDIAN_DATA_DIR: dataDir },
+        env: {
+          ...process.env,
+          GUARDIAN_PORT: "0",
+          GUARDIAN_DATA_DIR: join(dataDir, "data"),
+          NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} --import ${pathToFileURL(trap).href}`,
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let out = "";
@@ -106,6 +132,7 @@ describe("./guardian (the launcher)", () => {
             reject(new Error(`guardian dev exited with ${code}:\n${out}`)),
           );
         });
+        expect(out).not.toContain("fetch API read");
         const api = createJsonCaller(() => url);
         const login = await api.call("guardian.auth.v1.AuthService/Login", {
           username: "admin",
@@ -128,6 +155,7 @@ describe("./guardian (the launcher)", () => {
         });
         expect(invalid.status).toBe(400);
         expect(invalid.json.message).toContain("/n");
+        expect(out).toMatch(/fetch API read: \w+/);
       } finally {
         child.kill("SIGTERM");
       }
