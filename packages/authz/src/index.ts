@@ -209,6 +209,7 @@ export {
   pruneSigningKeys,
   retireCurrentSigningKey,
   selectCurrentSigningKey,
+  inspectSigningKeys,
   selectPublishedSigningKeys,
 } from "./sql/signing-keys.js";
 export type { PublishedKeyRow, StoredSigningKey } from "./sql/signing-keys.js";

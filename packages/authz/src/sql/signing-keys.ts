@@ -20,6 +20,32 @@ export async function selectCurrentSigningKey(
   return row && { kid: row.kid, alg: row.alg, sealed: row.private_jwk, createdAt: row.created_at };
 }
 
+/**
+ * The current signing key, if any, and whether any key (current or retired) has its private
+ * JWK stored in plain JSON: one read, for a caller that changes nothing when all is well.
+ */
+export async function inspectSigningKeys(
+  db: Queryable,
+): Promise<{ current: StoredSigningKey | undefined; plain: boolean }> {
+  const res = await db.query<{
+    kid: string | null;
+    alg: string;
+    private_jwk: string;
+    created_at: Date;
+    plain: boolean;
+  }>(
+    `SELECT k.kid, k.alg, k.private_jwk, k.created_at,
+            EXISTS (SELECT 1 FROM signing_keys WHERE private_jwk LIKE 'plain:%') AS plain
+       FROM (SELECT 1) AS one LEFT JOIN signing_keys k ON k.retired_at IS NULL`,
+  );
+  const row = res.rows[0]!;
+  const current =
+    row.kid === null
+      ? undefined
+      : { kid: row.kid, alg: row.alg, sealed: row.private_jwk, createdAt: row.created_at };
+  return { current, plain: row.plain };
+}
+
 /** Retires the current key; it stays published for `publishGraceMs`. */
 export async function retireCurrentSigningKey(
   db: Queryable,

@@ -116,7 +116,25 @@ describe("signing-key rotation", () => {
       publishGraceMs: 60_000,
       rotationMs: 30 * 86_400_000,
     };
-    expect(await ensureSigningKey(db.pool(), options)).toBeUndefined();
+    // Every start but the first comes here: one read, no transaction (no lock to wait for).
+    const pool = db.pool();
+    const asked: string[] = [];
+    const watched = Object.create(pool, {
+      query: {
+        value: (...args: Parameters<typeof pool.query>) => {
+          asked.push(String(args[0]));
+          return (pool.query as (...a: unknown[]) => unknown)(...args);
+        },
+      },
+      connect: {
+        value: () => {
+          asked.push("connect");
+          return pool.connect();
+        },
+      },
+    }) as typeof pool;
+    expect(await ensureSigningKey(watched, options)).toBeUndefined();
+    expect(asked).toHaveLength(1);
     expect(await count()).toBe(before);
   });
 });

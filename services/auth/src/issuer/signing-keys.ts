@@ -6,6 +6,7 @@ import {
   lockSigningKeyRotation,
   retireCurrentSigningKey,
   deletePlainSigningKeys,
+  inspectSigningKeys,
   selectCurrentSigningKey,
 } from "@guardian/authz";
 import { openPrivateJwk, sealPrivateJwk } from "./key-crypto.js";
@@ -66,8 +67,16 @@ export async function ensureSigningKey(
   pool: pg.Pool,
   opts: SigningKeyOptions & { rotationMs: number },
 ): Promise<string | undefined> {
-  // Most calls (every start but the first) find a current key young enough and make none: a
-  // new key is made, outside the transaction, only when one is to be stored.
+  // Most calls (every start but the first) find a current key young enough, and none to
+  // withdraw: one read, with no transaction or lock.
+  const seen = await inspectSigningKeys(pool);
+  if (seen.current && !(opts.secret !== undefined && seen.plain)) {
+    // Fail here, at startup, rather than on the first Login.
+    openPrivateJwk(seen.current.sealed, opts.secret);
+    if (Date.now() - seen.current.createdAt.getTime() < opts.rotationMs) return undefined;
+  }
+  // Otherwise under the rotation lock; a new key is made, outside the transaction, only when
+  // one is to be stored.
   const ensure = (key: SigningKey | undefined) =>
     withTransaction(pool, async (client): Promise<string | undefined | typeof keyNeeded> => {
       await lockSigningKeyRotation(client);
