@@ -71,7 +71,8 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   let domain = firstDomain(opts.limits);
   // Plans of secret-free requests (no raw API key among the values), by domain, cost and
   // descriptor values: a steady client's check then resolves nothing and hashes nothing.
-  const plans = new LRUCache<string, CheckPlan>({ max: 10_000 });
+  // Made on the first such check: lru-cache sizes its arrays for `max` when made.
+  let plans: LRUCache<string, CheckPlan> | undefined;
   const planOf = (req: CheckRequest): CheckPlan => {
     const config = domains.get(req.domain);
     if (req.secretFree !== true) return planCheck(config, req, bucketKey);
@@ -81,6 +82,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       text += "\0";
       for (const e of entries) text += `\0${e.key}\0${e.value}`;
     }
+    plans ??= new LRUCache({ max: 10_000 });
     let plan = plans.get(text);
     if (plan === undefined) {
       plan = planCheck(config, req, bucketKey);
@@ -99,7 +101,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     setLimits(limits) {
       domains = byDomain(limits);
       domain = firstDomain(limits);
-      plans.clear();
+      plans?.clear();
     },
     async check(req) {
       const plan = planOf(req);

@@ -126,20 +126,24 @@ export interface AccountsOptions {
  * each one; an account read while a change was heard is not kept, since it may predate it.
  */
 export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
-  // At most 10,000 accounts; the least recently used is evicted first.
-  const cache = new LRUCache<string, Account>({ max: 10_000, ttl: opts.ttlMs });
+  // At most 10,000 accounts; the least recently used is evicted first. Made on first use:
+  // lru-cache sizes its arrays for `max` when made.
+  let cache: LRUCache<string, Account> | undefined;
   const { changes } = opts;
-  changes?.subscribe(() => cache.clear());
+  changes?.subscribe(() => cache?.clear());
   const keyOf = (issuer: string, subject: string) => `${issuer}\n${subject}`;
   const cached = (key: string, resolve: ResolveOptions | undefined) =>
-    resolve?.fresh === true || (changes && !changes.live()) ? undefined : cache.get(key);
+    resolve?.fresh === true || (changes && !changes.live()) ? undefined : cache?.get(key);
   // Returns the function that keeps an account read from now on, unless a change came first.
   const begin = () => {
     const generation = changes?.generation();
     return (key: string, account: Account) => {
       // A ttl of 0 means "do not reuse" here, while to lru-cache it means "keep forever".
       const current = !changes || (changes.live() && changes.generation() === generation);
-      if (opts.ttlMs > 0 && current) cache.set(key, account);
+      if (opts.ttlMs > 0 && current) {
+        cache ??= new LRUCache({ max: 10_000, ttl: opts.ttlMs });
+        cache.set(key, account);
+      }
       return account;
     };
   };
@@ -187,8 +191,8 @@ export function createAccounts(db: Queryable, opts: AccountsOptions): Accounts {
     invalidate(account) {
       // With a change feed every cache of the process depends on what changed: drop them all.
       if (changes) changes.changed();
-      else if (account) cache.delete(keyOf(account.issuer, account.subject));
-      else cache.clear();
+      else if (account) cache?.delete(keyOf(account.issuer, account.subject));
+      else cache?.clear();
     },
   };
 }

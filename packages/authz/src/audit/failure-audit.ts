@@ -62,21 +62,26 @@ export function createFailureAudit(opts: FailureAuditOptions): FailureAudit {
     }
   };
 
-  // The least recently started kinds are forgotten first, their counts written out.
-  const open = new LRUCache<string, Aggregate>({
-    max: opts.maxKeys ?? 10_000,
-    dispose: (agg, _key, reason) => {
-      if (reason === "evict") void writeCount(agg);
-    },
-  });
+  // The least recently started kinds are forgotten first, their counts written out. Made on
+  // the first refusal: lru-cache sizes its arrays for `max` when made.
+  let made: LRUCache<string, Aggregate> | undefined;
+  const open = () =>
+    (made ??= new LRUCache<string, Aggregate>({
+      max: opts.maxKeys ?? 10_000,
+      dispose: (agg, _key, reason) => {
+        if (reason === "evict") void writeCount(agg);
+      },
+    }));
 
   const flush = async (): Promise<void> => {
     const at = now();
-    for (const [key, agg] of [...open]) {
+    const kinds = made;
+    if (!kinds) return;
+    for (const [key, agg] of [...kinds]) {
       // A row still being inserted is waited for, so a flush leaves nothing in flight.
       await agg.id;
       await writeCount(agg);
-      if (at - agg.started >= opts.windowMs && open.peek(key) === agg) open.delete(key);
+      if (at - agg.started >= opts.windowMs && kinds.peek(key) === agg) kinds.delete(key);
     }
   };
 
@@ -96,7 +101,7 @@ export function createFailureAudit(opts: FailureAuditOptions): FailureAudit {
         event.errorCode ?? "",
         event.detail?.["reason"] ?? "",
       ]);
-      const current = open.peek(key);
+      const current = open().peek(key);
       if (current && at - current.started < opts.windowMs) {
         current.count++;
         return;
@@ -110,7 +115,7 @@ export function createFailureAudit(opts: FailureAuditOptions): FailureAudit {
         warn(err);
         return undefined;
       });
-      open.set(key, { started: at, count: 1, written: 1, id });
+      open().set(key, { started: at, count: 1, written: 1, id });
       await id;
     },
     flush,

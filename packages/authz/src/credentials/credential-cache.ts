@@ -62,7 +62,8 @@ export function createCredentialCache<T>(
   opts: CredentialCacheOptions,
 ): CredentialCache<T> {
   const now = opts.now ?? Date.now;
-  const entries = new LRUCache<string, VerifiedCredential<T>>({ max: opts.max });
+  // Made on first use: lru-cache sizes its arrays for `max` when made.
+  let entries: LRUCache<string, VerifiedCredential<T>> | undefined;
   const graceMs = opts.outageGraceMs ?? 0;
   let held: { since: number; entries: Map<string, VerifiedCredential<T>> } | undefined;
   let wasLive = changes.live();
@@ -70,19 +71,19 @@ export function createCredentialCache<T>(
     const live = changes.live();
     held =
       wasLive && !live && graceMs > 0
-        ? { since: now(), entries: new Map(entries.entries()) }
+        ? { since: now(), entries: new Map(entries?.entries()) }
         : undefined;
-    entries.clear();
+    entries?.clear();
     wasLive = live;
   });
   return {
     get(credential) {
       if (!changes.live()) return undefined;
       const key = keyOf(credential);
-      const hit = entries.get(key);
+      const hit = entries?.get(key);
       if (!hit) return undefined;
       if (now() < hit.until) return hit.value;
-      entries.delete(key);
+      entries?.delete(key);
       return undefined;
     },
     begin(credential) {
@@ -90,6 +91,7 @@ export function createCredentialCache<T>(
       return (verified) => {
         if (!changes.live() || changes.generation() !== generation) return;
         if (now() >= verified.until) return;
+        entries ??= new LRUCache({ max: opts.max });
         entries.set(keyOf(credential), verified);
       };
     },
