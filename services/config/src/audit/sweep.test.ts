@@ -1,6 +1,7 @@
 import { ChangeType, WriteOp } from "@guardian/api";
+import { waitFor } from "@guardian/testkit";
 import { describe, expect, it } from "vitest";
-import { sweepPendingAudit } from "./sweep.js";
+import { startAuditSweep, sweepPendingAudit } from "./sweep.js";
 import { useHarness } from "../testing/harness.js";
 import { projectName } from "../testing/fixtures.js";
 
@@ -95,5 +96,43 @@ describe("the audit sweep", () => {
     expect(
       await sweepPendingAudit({ pool: h.pool, store: h.store, pendingTimeoutMs: 60_000 }),
     ).toEqual({ written: 0, notWritten: 0, unknown: 0 });
+  });
+
+  it("runs a moment after it is started, not during the start, and then every interval", async () => {
+    const project = projectName();
+    const stale = () =>
+      pending({
+        action: "guardian.schema.v1.SchemaService/AddSchemaVersion",
+        project,
+        target: `projects/${project}/schemas/limits`,
+        requestId: "req-unknown",
+        ageSeconds: 600,
+      });
+    const first = await stale();
+    const stop = new AbortController();
+    const started = Date.now();
+    startAuditSweep({
+      pool: h.pool,
+      store: h.store,
+      pendingTimeoutMs: 60_000,
+      intervalMs: 400,
+      signal: stop.signal,
+    });
+    try {
+      // Whatever the start does next is not queued behind a sweep.
+      expect((await event(first)).result).toBe("pending");
+      await waitFor(async () => ((await event(first)).result === "failed" ? true : undefined), {
+        what: "the first sweep",
+        timeoutMs: 10_000,
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+      const second = await stale();
+      await waitFor(async () => ((await event(second)).result === "failed" ? true : undefined), {
+        what: "the next sweep",
+        timeoutMs: 10_000,
+      });
+    } finally {
+      stop.abort();
+    }
   });
 });

@@ -91,7 +91,7 @@ async function findWrite(
 }
 
 /**
- * Runs {@link sweepPendingAudit} now and then every `intervalMs` until `signal` aborts.
+ * Runs {@link sweepPendingAudit} shortly and then every `intervalMs` until `signal` aborts.
  * Failures (a store or database that cannot be reached) are reported and retried next time.
  */
 export function startAuditSweep(
@@ -115,6 +115,19 @@ export function startAuditSweep(
   };
   const timer = setInterval(run, opts.intervalMs);
   timer.unref();
-  opts.signal.addEventListener("abort", () => clearInterval(timer), { once: true });
-  run();
+  // The first sweep comes a moment after the start (an interval at most), not during it:
+  // what it settles has been pending for minutes already.
+  const first = setTimeout(run, Math.min(opts.intervalMs, firstSweepDelayMs));
+  first.unref();
+  opts.signal.addEventListener(
+    "abort",
+    () => {
+      clearTimeout(first);
+      clearInterval(timer);
+    },
+    { once: true },
+  );
 }
+
+/** How long after its start a process sweeps first (or after one interval, if shorter). */
+const firstSweepDelayMs = 2_000;
