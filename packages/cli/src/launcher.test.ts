@@ -111,6 +111,8 @@ describe("./guardian (the launcher)", () => {
           GUARDIAN_PORT: "0",
           GUARDIAN_DATA_DIR: join(dataDir, "data"),
           NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} --import ${pathToFileURL(trap).href}`,
+          // A tunable of one's own is kept; the launcher adds glibc's huge pages to it.
+          GLIBC_TUNABLES: "glibc.malloc.perturb=0",
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -133,6 +135,12 @@ describe("./guardian (the launcher)", () => {
           );
         });
         expect(out).not.toContain("fetch API read");
+        if (process.platform === "linux") {
+          // (glibc cuts the variable at each ':' as it reads it, so the pieces are read.)
+          const environ = (await readFile(`/proc/${child.pid}/environ`, "utf8")).split(/[\0:]/);
+          expect(environ).toContain("GLIBC_TUNABLES=glibc.malloc.perturb=0");
+          expect(environ).toContain("glibc.malloc.hugetlb=1");
+        }
         const api = createJsonCaller(() => url);
         const login = await api.call("guardian.auth.v1.AuthService/Login", {
           username: "admin",
