@@ -43,6 +43,17 @@ find_pnpm() {
   export PNPM
 }
 
+# Adds glibc.malloc.hugetlb=1 to GLIBC_TUNABLES (unless it sets that tunable already): glibc
+# then asks for transparent huge pages for its heaps (see "Starting and restarting" in
+# docs/deploy.md).
+# Called by ./guardian for Guardian's processes and by scripts/test for the tests'.
+glibc_huge_pages() {
+  case ":${GLIBC_TUNABLES:-}:" in
+    *glibc.malloc.hugetlb=*) ;;
+    *) export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.hugetlb=1" ;;
+  esac
+}
+
 # Workspace dependencies: install when the lockfile changed since the last install (the stamp
 # is a copy of the lockfile; the contents are compared only when the lockfile is the newer).
 stamp="$guardian_root/node_modules/.guardian-lock-stamp"
