@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { figureOf } from "../lib/context.js";
 import { benchProject, configValue, writeKey } from "../lib/fixture.js";
 import { connectJsonHeaders, rpcPath } from "../lib/rpc.js";
+import { quantile } from "../lib/stats.js";
 import type { FigureDef } from "./figure-def.js";
 
 /** Restarts measured; the figure is their median. */
@@ -40,10 +41,9 @@ export const restartFigure: FigureDef = {
       ready.push(readyMs);
       writing.push(performance.now() - startedAt);
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     return [
       figureOf(ctx, "store_restart", "ms", {
-        guardian: median(ready),
+        guardian: quantile(ready, 0.5),
         notes:
           `median of ${restarts} restarts (${ready.map(Math.round).join(", ")} ms); ` +
           `the first UpdateConfig through the API process succeeded ` +
