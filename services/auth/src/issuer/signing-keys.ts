@@ -8,6 +8,7 @@ import {
   deletePlainSigningKeys,
   inspectSigningKeys,
   selectCurrentSigningKey,
+  type StoredSigningKey,
 } from "@guardian/authz";
 import { openPrivateJwk, sealPrivateJwk } from "./key-crypto.js";
 
@@ -67,13 +68,17 @@ export async function ensureSigningKey(
   pool: pg.Pool,
   opts: SigningKeyOptions & { rotationMs: number },
 ): Promise<string | undefined> {
+  // Opens the current key (failing here, at startup, rather than on the first Login) and
+  // tells whether it is young enough to keep.
+  const keeps = (current: StoredSigningKey) => {
+    openPrivateJwk(current.sealed, opts.secret);
+    return Date.now() - current.createdAt.getTime() < opts.rotationMs;
+  };
   // Most calls (every start but the first) find a current key young enough, and none to
   // withdraw: one read, with no transaction or lock.
   const seen = await inspectSigningKeys(pool);
-  if (seen.current && !(opts.secret !== undefined && seen.plain)) {
-    // Fail here, at startup, rather than on the first Login.
-    openPrivateJwk(seen.current.sealed, opts.secret);
-    if (Date.now() - seen.current.createdAt.getTime() < opts.rotationMs) return undefined;
+  if (seen.current && !(opts.secret !== undefined && seen.plain) && keeps(seen.current)) {
+    return undefined;
   }
   // Otherwise under the rotation lock; a new key is made, outside the transaction, only when
   // one is to be stored.
@@ -82,11 +87,7 @@ export async function ensureSigningKey(
       await lockSigningKeyRotation(client);
       if (opts.secret !== undefined) await deletePlainSigningKeys(client);
       const current = await selectCurrentSigningKey(client);
-      if (current) {
-        // Fail here, at startup, rather than on the first Login.
-        openPrivateJwk(current.sealed, opts.secret);
-        if (Date.now() - current.createdAt.getTime() < opts.rotationMs) return undefined;
-      }
+      if (current && keeps(current)) return undefined;
       if (key === undefined) return keyNeeded;
       if (current) await retireCurrentSigningKey(client, opts.publishGraceMs);
       await insertSigningKey(client, { ...key, alg: signingAlgorithm });
