@@ -28,30 +28,41 @@ export function createObservingInterceptor(observers: readonly CallObserver[]): 
     const only = observers[0]!;
     return (next) => (req) => observeCall(next, req, only(req));
   }
-  return (next) => (req) => observeCall(next, req, combineHooks(observers.map((o) => o(req))));
+  return (next) => (req) => {
+    const hooks: CallHooks[] = [];
+    for (const observe of observers) hooks.push(observe(req));
+    return observeCall(next, req, new CombinedHooks(hooks));
+  };
 }
 
-function combineHooks(hooks: readonly CallHooks[]): CallHooks {
-  const mappers = hooks.flatMap((h) => (h.mapError ? [h.mapError] : []));
-  const onMessages = hooks.flatMap((h) => (h.onMessage ? [h.onMessage] : []));
-  return {
-    ...(mappers.length > 0
-      ? {
-          mapError: (err: unknown) =>
-            mappers.reduceRight<unknown>((e, map) => map(e), err) as ConnectError,
-        }
-      : {}),
-    onEnd(err) {
-      for (const h of hooks) h.onEnd(err);
-    },
-    ...(onMessages.length > 0
-      ? {
-          onMessage() {
-            for (const m of onMessages) m();
-          },
-        }
-      : {}),
-  };
+/**
+ * The hooks of several observers as one: one object per call, its methods on the prototype.
+ * `mapError` applies the observers' own last to first, or is {@link toConnectError} when
+ * none has one.
+ */
+class CombinedHooks implements CallHooks {
+  constructor(private readonly hooks: readonly CallHooks[]) {}
+
+  mapError(err: unknown): ConnectError {
+    let mapped: unknown = err;
+    let any = false;
+    for (let i = this.hooks.length - 1; i >= 0; i--) {
+      const h = this.hooks[i]!;
+      if (h.mapError) {
+        mapped = h.mapError(mapped);
+        any = true;
+      }
+    }
+    return any ? (mapped as ConnectError) : toConnectError(mapped);
+  }
+
+  onEnd(err: ConnectError | undefined): void {
+    for (const h of this.hooks) h.onEnd(err);
+  }
+
+  onMessage(): void {
+    for (const h of this.hooks) h.onMessage?.();
+  }
 }
 
 /**
@@ -101,8 +112,18 @@ export async function observeCall(
   req: AnyRequest,
   hooks: CallHooks,
 ): Promise<UnaryResponse | StreamResponse> {
-  const mapped = hooks.mapError ?? toConnectError;
-  const mapError = (err: unknown) => mapped(whenAborted(err, req.signal));
+  let res: UnaryResponse | StreamResponse;
+  try {
+    res = await next(req);
+  } catch (err) {
+    const failure = mapFailure(hooks, err, req.signal);
+    hooks.onEnd(failure);
+    throw failure;
+  }
+  if (!res.stream) {
+    hooks.onEnd(undefined);
+    return res;
+  }
   let ended = false;
   const end = (err: ConnectError | undefined): void => {
     if (!ended) {
@@ -110,22 +131,23 @@ export async function observeCall(
       hooks.onEnd(err);
     }
   };
-  let res: UnaryResponse | StreamResponse;
-  try {
-    res = await next(req);
-  } catch (err) {
-    const failure = mapError(err);
-    end(failure);
-    throw failure;
-  }
-  if (!res.stream) {
-    end(undefined);
-    return res;
-  }
+  const onMessage = hooks.onMessage && (() => hooks.onMessage!());
   return {
     ...res,
-    message: watchStream(res.message, req.signal, mapError, end, hooks.onMessage),
+    message: watchStream(
+      res.message,
+      req.signal,
+      (err) => mapFailure(hooks, err, req.signal),
+      end,
+      onMessage,
+    ),
   };
+}
+
+/** The error a failed call reports and sends: the hooks' mapping, or {@link toConnectError}. */
+function mapFailure(hooks: CallHooks, err: unknown, signal: AbortSignal): ConnectError {
+  const failure = whenAborted(err, signal);
+  return hooks.mapError ? hooks.mapError(failure) : toConnectError(failure);
 }
 
 async function* watchStream<T>(
