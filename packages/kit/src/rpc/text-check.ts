@@ -277,13 +277,17 @@ function yieldToIo(): Promise<void> {
  * is written for such a request. Streamed requests are checked message by message.
  */
 export function createTextCheckInterceptor(): Interceptor {
-  return (next) => async (req) => {
+  return (next) => (req) => {
     const schema = req.method.input;
     if (!req.stream) {
       const flat = flatStrings(schema);
-      // A flat message is checked synchronously: no extra turn of the microtask queue.
-      if (flat !== null) refuseFlat(flat, req.message);
-      else await refuseBadText(schema, req.message);
+      if (flat === null) return refuseBadText(schema, req.message).then(() => next(req));
+      // A flat message is checked synchronously: no promise of this interceptor's own.
+      try {
+        refuseFlat(flat, req.message);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
       return next(req);
     }
     const messages = req.message;

@@ -39,6 +39,15 @@ export function createConnectionTracker(): ConnectionTracker {
     }
   };
 
+  function onResponseClose(this: NodeResponse): void {
+    const req = responses.get(this);
+    responses.delete(this);
+    if (shuttingDown && req?.httpVersionMajor === 1) {
+      // The connection turns idle only after Node finished this response.
+      setImmediate(closeIdle);
+    }
+  }
+
   return {
     trackSocket(socket) {
       sockets.add(socket);
@@ -63,13 +72,8 @@ export function createConnectionTracker(): ConnectionTracker {
       if (shuttingDown) {
         askToClose(req, res);
       }
-      res.once("close", () => {
-        responses.delete(res);
-        if (shuttingDown && req.httpVersionMajor === 1) {
-          // The connection turns idle only after Node finished this response.
-          setImmediate(closeIdle);
-        }
-      });
+      // One listener function for every response ("close" is emitted once).
+      res.on("close", onResponseClose);
     },
     openRequests() {
       return responses.size;
