@@ -69,11 +69,20 @@ export function createConfigWriteMetrics(registry: Registry): Interceptor {
   for (const method of configWriteMethods) {
     for (const outcome of outcomes) writes.inc({ method, outcome }, 0);
   }
-  return (next) => async (req) => {
+  const isWrite = new Set(configWriteMethods);
+  // Not async itself: every other call passes straight through, without a promise of its own.
+  return (next) => (req) => {
     const method = req.method.name;
-    if (req.service.typeName !== ConfigService.typeName || !configWriteMethods.includes(method)) {
+    if (req.service.typeName !== ConfigService.typeName || !isWrite.has(method)) {
       return next(req);
     }
+    return countWrite(next, req, method);
+  };
+  async function countWrite(
+    next: Parameters<Interceptor>[0],
+    req: Parameters<Parameters<Interceptor>[0]>[0],
+    method: string,
+  ) {
     try {
       const res = await next(req);
       writes.inc({ method, outcome: "ok" });
@@ -83,5 +92,5 @@ export function createConfigWriteMetrics(registry: Registry): Interceptor {
       writes.inc({ method, outcome });
       throw err;
     }
-  };
+  }
 }
