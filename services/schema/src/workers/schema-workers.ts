@@ -148,7 +148,14 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
         Code.ResourceExhausted,
       );
     }
-    const deadline = AbortSignal.timeout(deadlineMs);
+    // Cleared when the call ends: an AbortSignal.timeout would live on, and fire (building a
+    // DOMException), deadlineMs after every call.
+    const expiry = new AbortController();
+    const timer = setTimeout(
+      () => expiry.abort(new DOMException("the deadline passed", "TimeoutError")),
+      deadlineMs,
+    );
+    const deadline = expiry.signal;
     inFlight++;
     let inCheckLane = false;
     try {
@@ -175,6 +182,7 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
       if (closed) throw new ConnectError("schema workers are shut down", Code.Unavailable);
       throw internalError(err);
     } finally {
+      clearTimeout(timer);
       inFlight--;
       if (inCheckLane) leaveCheckLane();
     }
