@@ -60,6 +60,8 @@ export { createBackoff, sleep } from "./timing/backoff.js";
 export type { Backoff, BackoffOptions } from "./timing/backoff.js";
 export { createRevisionWaiters } from "./timing/revision-waiters.js";
 export type { RevisionWaiters } from "./timing/revision-waiters.js";
+export { createDeadline } from "./timing/deadline.js";
+export type { Deadline } from "./timing/deadline.js";
 export { waitSettled } from "./timing/wait-settled.js";
 export type { WaitOutcome } from "./timing/wait-settled.js";
 export type { ShutdownHandle, ShutdownOptions, ShutdownStep } from "./lifecycle/shutdown.js";

@@ -102,4 +102,26 @@ describe("createLocalStoreClient", () => {
       store.get({ project: "watched", key: "k" }, { signal: ac.signal }),
     ).rejects.toThrow("canceled");
   });
+
+  it("bounds a call by its timeoutMs, and ends that bound with the call", async () => {
+    let seen: AbortSignal | undefined;
+    const watched: StoreEngine = {
+      ...engine,
+      get: (project, key, opts) => {
+        seen = opts?.signal;
+        return engine.get(project, key, opts);
+      },
+    };
+    const store = createLocalStoreClient({ engine: watched });
+    await store.get({ project: "watched", key: "k" }, { timeoutMs: 30 });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    // The call ended well within its time: nothing aborts its signal afterwards.
+    expect(seen?.aborted).toBe(false);
+
+    const stream = store.watchKeys({ project: "quiet", startRevision: 0n }, { timeoutMs: 50 });
+    const ended = await (async () => {
+      for await (const res of stream) void res;
+    })().catch((e: unknown) => ConnectError.from(e));
+    expect(ended?.code).toBe(Code.DeadlineExceeded);
+  });
 });

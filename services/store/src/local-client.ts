@@ -10,7 +10,13 @@ import {
 } from "@connectrpc/connect";
 import { StoreService } from "@guardian/api";
 import { carriedAuditKey } from "@guardian/authz";
-import { inProcessAnswer, pageTokenSignerKey, type PageTokenSigner } from "@guardian/kit";
+import {
+  createDeadline,
+  inProcessAnswer,
+  pageTokenSignerKey,
+  type Deadline,
+  type PageTokenSigner,
+} from "@guardian/kit";
 import type { StoreServiceDeps } from "./deps.js";
 import { createStoreService } from "./routes.js";
 
@@ -57,8 +63,9 @@ type Values = (options?: CallOptions) => ContextValues;
 
 function unary(method: DescMethod, handler: Handler, values: Values) {
   return async (req: unknown, options?: CallOptions) => {
-    const signal = callSignal(options);
-    if (signal.aborted) throw canceled();
+    const call = callSignal(options);
+    const { signal } = call;
+    if (signal.aborted) throw stopped(signal);
     try {
       const ctx = contextOf(method, signal, values(options));
       return create(
@@ -67,6 +74,8 @@ function unary(method: DescMethod, handler: Handler, values: Values) {
       );
     } catch (err) {
       throw failure(err, signal);
+    } finally {
+      call.clear();
     }
   };
 }
@@ -75,36 +84,45 @@ function serverStream(method: DescMethod, handler: Handler, values: Values) {
   return async function* (req: unknown, options?: CallOptions) {
     // The handler's context ends with the stream, however the stream ends.
     const done = new AbortController();
-    const signal = AbortSignal.any([callSignal(options), done.signal]);
-    if (signal.aborted) throw canceled();
+    const call = callSignal(options);
+    const signal = AbortSignal.any([call.signal, done.signal]);
+    if (signal.aborted) throw stopped(call.signal);
     const ctx = contextOf(method, signal, values());
     const responses = handler(create(method.input, req as never), ctx) as AsyncIterable<unknown>;
     try {
       for await (const res of responses) yield create(method.output, res as never);
-      if (options?.signal?.aborted) throw canceled();
+      if (call.signal.aborted) throw stopped(call.signal);
     } catch (err) {
-      throw failure(err, options?.signal);
+      throw failure(err, call.signal);
     } finally {
+      call.clear();
       done.abort();
     }
   };
 }
 
-/** The call's signal, or one of its own: a handler may leave listeners on it. */
-function callSignal(options: CallOptions | undefined): AbortSignal {
-  const signal = options?.signal ?? new AbortController().signal;
+/**
+ * The call's signal, or one of its own (a handler may leave listeners on it); with the call's
+ * `timeoutMs`, one that also aborts when that time is up. `clear` ends the timer with the call.
+ */
+function callSignal(options: CallOptions | undefined): Deadline {
   const timeoutMs = options?.timeoutMs;
-  return timeoutMs === undefined
-    ? signal
-    : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+  if (timeoutMs !== undefined) return createDeadline(timeoutMs, options?.signal);
+  return { signal: options?.signal ?? new AbortController().signal, clear: noop };
 }
 
-function canceled(): ConnectError {
-  return new ConnectError("the call was canceled", Code.Canceled);
+function noop(): void {}
+
+/** The error of a call stopped by its signal: its deadline passed, or its caller canceled it. */
+function stopped(signal: AbortSignal): ConnectError {
+  const reason: unknown = signal.reason;
+  return reason instanceof DOMException && reason.name === "TimeoutError"
+    ? new ConnectError("the call's deadline passed", Code.DeadlineExceeded)
+    : new ConnectError("the call was canceled", Code.Canceled);
 }
 
-function failure(err: unknown, signal: AbortSignal | undefined): ConnectError {
-  if (signal?.aborted) return canceled();
+function failure(err: unknown, signal: AbortSignal): ConnectError {
+  if (signal.aborted) return stopped(signal);
   return inProcessAnswer(ConnectError.from(err, Code.Internal));
 }
 

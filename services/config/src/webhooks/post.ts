@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { performance } from "node:perf_hooks";
+import { createDeadline } from "@guardian/kit";
 import type { TargetPolicy } from "./address-rules.js";
 import { guardedLookup, literalAddress, refusedAddress } from "./target.js";
 
@@ -50,9 +51,9 @@ export async function postWebhook(
   if (literal !== undefined && !opts.policy.addressAllowed(literal)) {
     return done(0, refusedAddress(literal, literal));
   }
-  const signals = [AbortSignal.timeout(opts.timeoutMs)];
-  if (opts.signal) signals.push(opts.signal);
-  const signal = AbortSignal.any(signals);
+  // Ended with the attempt: an AbortSignal.timeout would live on after it.
+  const deadline = createDeadline(opts.timeoutMs, opts.signal);
+  const { signal } = deadline;
   return new Promise<PostOutcome>((resolve) => {
     const client = url.protocol === "https:" ? https : http;
     let status = 0;
@@ -65,6 +66,7 @@ export async function postWebhook(
     });
     const finish = (error: string) => {
       clearTimeout(connectTimer);
+      deadline.clear();
       resolve(done(status, error));
     };
     const connectTimer = setTimeout(

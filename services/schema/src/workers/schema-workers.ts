@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ValidationFailureSchema } from "@guardian/api";
-import { internalError, workerScript } from "@guardian/kit";
+import { createDeadline, internalError, workerScript } from "@guardian/kit";
 import { Piscina } from "piscina";
 import type { DialectName } from "../engine/dialect-names.js";
 import type { FormatMode } from "../formats/guardian-formats.js";
@@ -148,13 +148,8 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
         Code.ResourceExhausted,
       );
     }
-    // Cleared when the call ends: an AbortSignal.timeout would live on, and fire (building a
-    // DOMException), deadlineMs after every call.
-    const expiry = new AbortController();
-    const timer = setTimeout(
-      () => expiry.abort(new DOMException("the deadline passed", "TimeoutError")),
-      deadlineMs,
-    );
+    // Cleared when the call ends (an AbortSignal.timeout would live on and fire after it).
+    const expiry = createDeadline(deadlineMs);
     const deadline = expiry.signal;
     inFlight++;
     let inCheckLane = false;
@@ -182,7 +177,7 @@ export function createSchemaWorkers(opts: SchemaWorkersOptions = {}): SchemaWork
       if (closed) throw new ConnectError("schema workers are shut down", Code.Unavailable);
       throw internalError(err);
     } finally {
-      clearTimeout(timer);
+      expiry.clear();
       inFlight--;
       if (inCheckLane) leaveCheckLane();
     }
