@@ -1,12 +1,11 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { create, toBinary, toJsonString, type MessageInitShape } from "@bufbuild/protobuf";
 import { ReadConfigRequestSchema } from "@guardian/api";
 import { envelope, exchange, type Exchange, type ExchangeInit } from "@guardian/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createJsonCaller } from "./testing/json-caller.js";
-import { startDev, stopGuardian, type RunningGuardian, bootstrapPassword } from "@guardian/testkit";
+import type { JsonCaller } from "./testing/json-caller.js";
+import { startUnlimitedDev, type UnlimitedDev } from "./testing/unlimited-dev.js";
+import { codeOf, configCalls } from "./testing/wire-codes.js";
+import type { RunningGuardian } from "@guardian/testkit";
 
 type ReadInit = MessageInitShape<typeof ReadConfigRequestSchema>;
 
@@ -68,37 +67,19 @@ function withoutCaching(e: Exchange): Exchange {
   return { ...e, headers };
 }
 
-const unlimited = ["user", "api_key", "remote_address"].reduce(
-  (yaml, key) =>
-    `${yaml}  - key: ${key}\n    rate_limit: { unit: second, requests_per_unit: 1000000 }\n`,
-  "domain: guardian\ndescriptors:\n",
-);
-
 describe("ReadConfig on the fast route", () => {
-  let dataDir: string;
+  let server: UnlimitedDev;
   let dev: RunningGuardian;
-  const api = createJsonCaller(() => dev.url);
+  let api: JsonCaller;
   const keys: Record<"alpha" | "beta" | "prefixed", string> = { alpha: "", beta: "", prefixed: "" };
   let version = 0n;
   let token = "";
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "guardian-lean-read-"));
     // Every case below calls from one address in quick succession: limits out of the way.
-    const limits = join(dataDir, "limits.yaml");
-    await writeFile(limits, unlimited);
-    dev = await startDev(dataDir, { GUARDIAN_RATELIMIT_CONFIG: limits });
-    const login = await api.call("guardian.auth.v1.AuthService/Login", {
-      username: "admin",
-      password: bootstrapPassword(dev.output()),
-    });
-    token = api.token = login.json.tokens.accessToken;
-    // A setup call that fails says why, rather than failing a later step.
-    const ok = async (path: string, body: unknown) => {
-      const answer = await api.call(path, body);
-      expect(answer.status, `${path}: ${JSON.stringify(answer.json)}`).toBe(200);
-      return answer;
-    };
+    server = await startUnlimitedDev("lean-read");
+    ({ dev, api, token } = server);
+    const { ok } = server;
     for (const project of ["alpha", "beta"]) {
       await ok("guardian.config.v1.ConfigService/CreateProject", { project });
       await ok("guardian.schema.v1.SchemaService/CreateSchema", {
@@ -130,8 +111,7 @@ describe("ReadConfig on the fast route", () => {
   }, 90_000);
 
   afterAll(async () => {
-    if (dev) await stopGuardian(dev);
-    await rm(dataDir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   const cases: [string, () => ReadInit, () => Record<string, string>, string][] = [
@@ -214,13 +194,6 @@ describe("ReadConfig on the fast route", () => {
     });
   }
 
-  /** The code an answer carries, in Connect's lower_snake form ("ok" for success). */
-  function codeOf(e: Exchange): string {
-    const grpc = e.trailers["grpc-status"] ?? e.headers["grpc-status"];
-    if (grpc !== undefined) return grpcCodes[Number(grpc)] ?? grpc;
-    return e.status === 200 ? "ok" : (JSON.parse(e.body.toString()) as { code: string }).code;
-  }
-
   it("answers a GET with the version as ETag, and 304 to If-None-Match, after authorization", async () => {
     const get = protocols["Connect GET JSON"]!({ project: "alpha", key: "app" }, false);
     const first = await exchange(dev.url, get.path, {
@@ -243,17 +216,7 @@ describe("ReadConfig on the fast route", () => {
   });
 
   it("audits a denial and counts the call in the RPC metrics", async () => {
-    const metric = async () => {
-      const text = await (await fetch(`${dev.url}/metrics`)).text();
-      const line = text
-        .split("\n")
-        .find((l) =>
-          l.startsWith(
-            'guardian_rpc_requests_total{service="guardian.config.v1.ConfigService",method="ReadConfig",code="permission_denied"}',
-          ),
-        );
-      return Number(line?.split(" ")[1] ?? 0);
-    };
+    const metric = () => configCalls(dev.url, "ReadConfig", "permission_denied");
     const before = await metric();
     const post = protocols["Connect POST JSON"]!({ project: "alpha", key: "app" }, false);
     const denied = await exchange(dev.url, post.path, {
@@ -273,23 +236,3 @@ describe("ReadConfig on the fast route", () => {
     expect(event?.action).toContain("ReadConfig");
   });
 });
-
-const grpcCodes = [
-  "ok",
-  "canceled",
-  "unknown",
-  "invalid_argument",
-  "deadline_exceeded",
-  "not_found",
-  "already_exists",
-  "permission_denied",
-  "resource_exhausted",
-  "failed_precondition",
-  "aborted",
-  "out_of_range",
-  "unimplemented",
-  "internal",
-  "unavailable",
-  "data_loss",
-  "unauthenticated",
-];

@@ -111,6 +111,7 @@ export type { Server, ServerAddress, ServerOptions } from "./server/create-serve
 export type { NodeRequest, NodeResponse } from "./server/node-http.js";
 export type { HttpRoute, StaticSite } from "./server/plain-routes.js";
 export type { EncodedReply, FastRoute, FastUnaryRoute } from "./server/fast-route.js";
+export { messageRoute } from "./server/message-route.js";
 export type { FastStreamRoute } from "./server/fast-stream.js";
 export {
   isSaneRequestId,

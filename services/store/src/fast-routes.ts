@@ -1,11 +1,8 @@
-import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { StoreService, WriteResponseSchema, type WriteRequest } from "@guardian/api";
-import type { FastUnaryRoute } from "@guardian/kit";
+import { StoreService } from "@guardian/api";
+import { messageRoute, type FastUnaryRoute } from "@guardian/kit";
 import type { StoreServiceDeps } from "./deps.js";
 import { createStoreService } from "./routes.js";
-
-const textEncoder = new TextEncoder();
 
 /**
  * Creates the fast route of `StoreService/Write`: kit's server reads the call (gRPC over h2
@@ -17,18 +14,7 @@ const textEncoder = new TextEncoder();
 export function createStoreWriteRoute(
   impl: Pick<ServiceImpl<typeof StoreService>, "write">,
 ): FastUnaryRoute {
-  return {
-    method: StoreService.method.write,
-    async serve(message, ctx) {
-      const res = create(WriteResponseSchema, await impl.write(message as WriteRequest, ctx));
-      return {
-        encode: (binary) =>
-          binary
-            ? toBinary(WriteResponseSchema, res)
-            : textEncoder.encode(toJsonString(WriteResponseSchema, res)),
-      };
-    },
-  };
+  return messageRoute(StoreService.method.write, async (req, ctx) => impl.write(req, ctx));
 }
 
 /**

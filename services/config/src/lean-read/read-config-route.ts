@@ -1,5 +1,5 @@
 import { ConfigService } from "@guardian/api";
-import type { FastRoute, FastUnaryRoute } from "@guardian/kit";
+import { messageRoute, type FastRoute, type FastUnaryRoute } from "@guardian/kit";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ReadConfigRequest } from "@guardian/api";
 import { readConfigJson, readConfigProto } from "./encode.js";
@@ -28,12 +28,17 @@ export function createReadConfigRoute(
 
 /**
  * The fast routes of the config service, for kit's `fastRoutes`, over the instance of the
- * service that the Connect route serves: ReadConfig, and Watch over gRPC (each message
- * written as one frame, with the same watch hub as the Connect route's streams).
+ * service that the Connect route serves: ReadConfig; UpdateConfig, the write of a config's
+ * new content (the same handler, its response encoded as Connect encodes it); and Watch over
+ * gRPC (each message written as one frame, with the same watch hub as the Connect route's
+ * streams).
  */
 export function createConfigFastRoutes(impl: ServiceImpl<typeof ConfigService>): FastRoute[] {
   return [
     createReadConfigRoute(impl),
+    messageRoute(ConfigService.method.updateConfig, async (req, ctx) =>
+      impl.updateConfig(req, ctx),
+    ),
     { method: ConfigService.method.watch, serve: impl.watch.bind(impl) as never },
   ];
 }
