@@ -1,6 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "@guardian/api";
+import type { FastUnaryRoute } from "../server/fast-route.js";
+import { messageRoute } from "../server/message-route.js";
 
 /** The health state the RPC implementation reads: statuses, change notifications, shutdown. */
 export interface HealthState {
@@ -22,13 +24,7 @@ export interface HealthState {
 export function createHealthRoutes(state: HealthState): (router: ConnectRouter) => void {
   return (router) => {
     router.service(Health, {
-      check(req) {
-        const status = state.statusOf(req.service);
-        if (status === undefined) {
-          throw new ConnectError(`unknown service ${req.service}`, Code.NotFound);
-        }
-        return { status };
-      },
+      check: (req) => checkHealth(state, req.service),
       async *watch(req, ctx) {
         let last: ServingStatus | undefined;
         for (;;) {
@@ -51,4 +47,20 @@ export function createHealthRoutes(state: HealthState): (router: ConnectRouter) 
       },
     });
   };
+}
+
+/**
+ * The fast route of `Health/Check`: the same answer as the Connect route, without Connect's
+ * generic router, so that a probe costs the server little more than the write of its answer.
+ */
+export function createHealthCheckRoute(state: HealthState): FastUnaryRoute {
+  return messageRoute(Health.method.check, async (req) => checkHealth(state, req.service));
+}
+
+function checkHealth(state: HealthState, service: string): { status: ServingStatus } {
+  const status = state.statusOf(service);
+  if (status === undefined) {
+    throw new ConnectError(`unknown service ${service}`, Code.NotFound);
+  }
+  return { status };
 }

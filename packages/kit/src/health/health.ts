@@ -1,6 +1,7 @@
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "@guardian/api";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { createHealthRoutes } from "./health-service.js";
+import { createHealthCheckRoute, createHealthRoutes } from "./health-service.js";
+import type { FastUnaryRoute } from "../server/fast-route.js";
 import type { HealthState } from "./health-service.js";
 import {
   createDependencyMonitor,
@@ -47,6 +48,8 @@ export interface Health {
   dependencyResults(): readonly ReadinessResult[];
   /** Registers the `grpc.health.v1.Health` service (Check and Watch) on a router. */
   routes: (router: ConnectRouter) => void;
+  /** `Health/Check` on the server's fast route (the same answers as {@link Health.routes}). */
+  readonly fastRoutes: readonly FastUnaryRoute[];
   /** Marks everything NOT_SERVING for good and ends every Watch stream. Idempotent. */
   shutdown(): void;
   /** True once {@link Health.shutdown} was called. */
@@ -128,6 +131,7 @@ export function createHealth(opts: HealthOptions = {}): Health {
     },
     dependencyResults: () => dependencies?.results() ?? [],
     routes: createHealthRoutes(state),
+    fastRoutes: [createHealthCheckRoute(state)],
     shutdown() {
       if (!shuttingDown) {
         shuttingDown = true;

@@ -107,7 +107,8 @@ export function createServer(opts: ServerOptions): Server {
   });
   const plainRoutes = createPlainRoutes(opts);
   const fastRoutes = createFastRoutes({
-    routes: opts.fastRoutes ?? [],
+    // The health check's own, then the services'.
+    routes: [...health.fastRoutes, ...(opts.fastRoutes ?? [])],
     interceptors,
     readMaxBytes,
     signal: force.signal,

@@ -96,6 +96,22 @@ describe("fast unary routes", () => {
     });
   }
 
+  it("include the health check's own: Check answers as on the Connect route, after the interceptors", async () => {
+    const { url, health, seenRequestIds } = await start();
+    health.setStatus("guardian.config.v1.ConfigService", Status.NOT_SERVING);
+    const services = ["", "guardian.config.v1.ConfigService", "guardian.nope.v1.Nope"];
+    for (const [name, request] of Object.entries(protocols)) {
+      for (const service of services) {
+        const fast = await exchange(url, check, request(service, false));
+        const generic = await exchange(url, check, request(service, true));
+        expect(fast, `${name} ${service}`).toEqual(generic);
+      }
+    }
+    const answered = await exchange(url, check, protocols["Connect JSON"]("", false));
+    expect(JSON.parse(answered.body.toString())).toEqual({ status: "SERVING" });
+    expect(seenRequestIds).toHaveLength(services.length * 2 * 3 + 1);
+  });
+
   it("leave gRPC-Web, compressed requests, gRPC JSON and unknown protocol versions to Connect", async () => {
     const { url, served } = await startFast();
     const client = healthClient(createGrpcWebTransport({ baseUrl: url, httpVersion: "1.1" }));
