@@ -1,5 +1,6 @@
 import { ceilingFigure } from "./ceiling.js";
 import type { FigureDef } from "./figure-def.js";
+import { healthFigure } from "./health.js";
 import { propagationFigures } from "./propagation.js";
 import { requestFigures } from "./requests.js";
 import { restartFigure } from "./restart.js";
@@ -21,6 +22,7 @@ export const allFigures: readonly FigureDef[] = [
   startFigures,
   byName("read_embedded"),
   ceilingFigure,
+  healthFigure,
   byName("write_embedded"),
   ...propagationFigures,
   byName("read"),

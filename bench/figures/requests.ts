@@ -33,11 +33,11 @@ async function loadRound(
 }
 
 /**
- * Runs the Guardian load and then the etcd load, with the same h2load settings, for
- * `ctx.settings.rounds` rounds: the sides alternate, so that a minute when other work on the
- * machine slows everything falls on both.
+ * Runs the Guardian load and then the peer's (etcd's, unless it names its own processes and
+ * headers), with the same h2load settings, for `ctx.settings.rounds` rounds: the sides
+ * alternate, so that a minute when other work on the machine slows everything falls on both.
  */
-async function sideBySide(
+export async function sideBySide(
   ctx: BenchContext,
   label: string,
   guardian: {
@@ -46,9 +46,14 @@ async function sideBySide(
     bodies: string[];
     groups: () => ProcessGroups;
     /** The deployment's base URL, for its read cache's lag after each load. */
-    base: string;
+    base?: string;
   },
-  etcd: { url: string; bodies: string[] },
+  peer: {
+    url: string;
+    bodies: string[];
+    headers?: Record<string, string>;
+    groups?: () => ProcessGroups;
+  },
 ): Promise<Rounds> {
   const common = {
     connections: ctx.settings.connections,
@@ -64,15 +69,18 @@ async function sideBySide(
     const g = await loadRound(groups, () =>
       runLoad({ ...common, ...spec, label: `${label}-guardian-${r}` }),
     );
-    rounds.g.push({ ...g, cacheLag: await readGauge(base, "guardian_read_cache_lag_revisions") });
-    ctx.log(`bench: ${label}: etcd${round}`);
+    const cacheLag =
+      base === undefined ? undefined : await readGauge(base, "guardian_read_cache_lag_revisions");
+    rounds.g.push({ ...g, cacheLag });
+    ctx.log(`bench: ${label}: peer${round}`);
     rounds.e.push(
-      await loadRound(etcdGroups, () =>
+      await loadRound(peer.groups ?? etcdGroups, () =>
         runLoad({
           ...common,
-          ...etcd,
-          headers: { "content-type": "application/json" },
-          label: `${label}-etcd-${r}`,
+          url: peer.url,
+          bodies: peer.bodies,
+          headers: peer.headers ?? { "content-type": "application/json" },
+          label: `${label}-peer-${r}`,
         }),
       ),
     );
@@ -86,7 +94,7 @@ function medianRound(results: Round[]): Round {
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
-function measured({ g: gs, e: es }: Rounds, peerName: string, conns: number): Measured {
+export function measured({ g: gs, e: es }: Rounds, peerName: string, conns: number): Measured {
   const g = medianRound(gs);
   const e = medianRound(es);
   const list = (xs: LoadResult[]) => xs.map((x) => Math.round(x.rps)).join(", ");
